@@ -1,0 +1,159 @@
+//! The daemon's start-up, in the order it happens. Each step must succeed
+//! before the next one runs; any failure stops the daemon before it serves.
+//!
+//! 1. read and check the configuration
+//! 2. start logging
+//! 3. obtain secrets (the TLS certificate and key)
+//! 4. bind the public and operator sockets (or take systemd's)
+//! 5. drop privileges: own account, no capabilities, no_new_privs,
+//!    not dumpable, no core files
+//! 6. start the async runtime and serve until SIGTERM
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::config::{Config, ConfigError, TlsConfig};
+use crate::listener::{self, ListenError};
+use crate::logging::{self, LogError};
+use crate::ops::{self, Health, State};
+use crate::privileges::{self, PrivilegeError, Target};
+use crate::server::{Server, Stats};
+use crate::tls::{self, CertSlot, TlsError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
+    #[error("tls.source = \"dev-pem\" reads a private key from disk and is for development and tests only; start with --dev-insecure-pem to accept that, or configure a Vault source")]
+    DevPemNotAllowed,
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+    #[error(transparent)]
+    Privileges(#[from] PrivilegeError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+pub struct Options {
+    pub config: PathBuf,
+    pub dev_insecure_pem: bool,
+}
+
+/// Steps 1 and 3 without side effects, for `--check-config`.
+pub fn check(options: &Options) -> Result<Config, BootError> {
+    let config = Config::load(&options.config)?;
+    Target::resolve(&config.server.user, config.server.group.as_deref())?;
+    load_certificate(&config, options)?;
+    Ok(config)
+}
+
+fn load_certificate(
+    config: &Config,
+    options: &Options,
+) -> Result<rustls::sign::CertifiedKey, BootError> {
+    match &config.tls {
+        TlsConfig::DevPem { .. } if !options.dev_insecure_pem => Err(BootError::DevPemNotAllowed),
+        TlsConfig::DevPem { cert, key } => Ok(tls::load_dev_pem(cert, key)?),
+    }
+}
+
+pub fn run(options: &Options) -> Result<(), BootError> {
+    // 1. configuration
+    let config = Config::load(&options.config)?;
+    let ops_listen = config.ops_listen(&options.config)?;
+
+    // 2. logging
+    let sink = logging::init(&config.log)?;
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        log = sink,
+        "custodiand starting"
+    );
+
+    // 3. secrets
+    let certificate = load_certificate(&config, options)?;
+    if matches!(config.tls, TlsConfig::DevPem { .. }) {
+        tracing::warn!("TLS key read from disk (--dev-insecure-pem): not for production");
+    }
+    let slot = CertSlot::new(certificate);
+    let tls_config = tls::server_config(Arc::clone(&slot))?;
+
+    // 4. bind
+    let target = Target::resolve(&config.server.user, config.server.group.as_deref())?;
+    let bound = listener::bind(config.server.listen, &ops_listen, &target)?;
+    let public_addr = bound.public.local_addr().ok();
+
+    // 5. drop privileges, while this is still the only thread
+    let dropped = privileges::drop_to(&target)?;
+    tracing::info!(
+        uid = dropped.uid,
+        gid = dropped.gid,
+        privileged_bind_refused = dropped.privileged_bind_refused,
+        "privileges dropped: no capabilities, no_new_privs, not dumpable, no core files"
+    );
+
+    // 6. serve
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("custodiand")
+        .build()
+        .map_err(BootError::Runtime)?;
+    runtime.block_on(async move {
+        let public = tokio::net::TcpListener::from_std(bound.public).map_err(BootError::Runtime)?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stats = Arc::new(Stats::default());
+        let health = Health::new(Arc::clone(&stats));
+        let ops_task = tokio::spawn(ops::run(bound.ops, Arc::clone(&health), stop_rx.clone()));
+        let server = Server {
+            listener: public,
+            tls: tls_config,
+            limits: config.limits.clone(),
+        };
+        let serving = tokio::spawn(server.run(stop_rx, stats));
+        health.set(State::Ready);
+        notify(&[sd_notify::NotifyState::Ready]);
+        tracing::info!(
+            listen = ?public_addr,
+            socket_activated = bound.socket_activated,
+            ops = %config.ops.listen,
+            "serving"
+        );
+
+        wait_for_stop_signal().await;
+        tracing::info!("stop requested: finishing in-flight requests");
+        health.set(State::Stopping);
+        notify(&[sd_notify::NotifyState::Stopping]);
+        let _ = stop_tx.send(true);
+        let _ = serving.await;
+        let _ = ops_task.await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn notify(state: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(false, state) {
+        tracing::warn!(error = %e, "sd_notify failed");
+    }
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stopping");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+}

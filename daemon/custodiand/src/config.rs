@@ -1,0 +1,402 @@
+//! The daemon's configuration file: TOML, every table closed with
+//! `deny_unknown_fields`, parsed in one step and checked in a second so that
+//! every message can name the key and the fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "cannot read configuration file {path}: {source}; pass an existing file with --config"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path} is invalid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("configuration file {path}: `{key}` {problem}; fix: {fix}")]
+    Invalid {
+        path: PathBuf,
+        key: &'static str,
+        problem: String,
+        fix: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    pub tls: TlsConfig,
+    #[serde(default)]
+    pub ops: OpsConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerConfig {
+    /// Used only when no socket is passed by systemd.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The origin browsers use, e.g. `https://custodian.example.org`.
+    pub public_origin: String,
+    /// The account the daemon switches to after binding.
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// Defaults to the user's primary group.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsConfig {
+    pub handshake_timeout_secs: u64,
+    pub header_read_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_header_bytes: usize,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    pub max_h2_streams: u32,
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            handshake_timeout_secs: 10,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            request_timeout_secs: 60,
+            max_header_bytes: 16 * 1024,
+            max_connections: 4096,
+            max_connections_per_ip: 128,
+            max_h2_streams: 64,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_secs(self.handshake_timeout_secs)
+    }
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Where the TLS certificate and key come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", tag = "source")]
+pub enum TlsConfig {
+    /// A PEM pair on disk, read before the privilege drop. For tests and
+    /// development only: it needs `--dev-insecure-pem` on the command line,
+    /// because production keys come from Vault and never touch the disk.
+    DevPem { cert: PathBuf, key: PathBuf },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OpsConfig {
+    /// `127.0.0.1:PORT`, `[::1]:PORT` or `unix:/path/to/socket`.
+    #[serde(default = "default_ops_listen")]
+    pub listen: String,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_ops_listen(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpsListen {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogTarget {
+    /// journald when its socket exists, stderr otherwise.
+    #[default]
+    Auto,
+    Journald,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogConfig {
+    #[serde(default)]
+    pub target: LogTarget,
+    /// A tracing filter, e.g. `info` or `custodiand=debug,info`.
+    #[serde(default = "default_log_level")]
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            target: LogTarget::Auto,
+            level: default_log_level(),
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 443))
+}
+fn default_user() -> String {
+    "custodian".to_owned()
+}
+fn default_ops_listen() -> String {
+    "127.0.0.1:9443".to_owned()
+}
+fn default_log_level() -> String {
+    "info".to_owned()
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config = Self::parse(path, &text)?;
+        config.check(path)?;
+        Ok(config)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            // toml's message already names the key, the line and, for an
+            // unknown key, the keys that are allowed.
+            message: e.to_string().trim_end().replace('\n', " | "),
+        })
+    }
+
+    /// Checks that need more than the types: ranges and relations.
+    pub fn check(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, problem: String, fix: &str| ConfigError::Invalid {
+            path: path.to_owned(),
+            key,
+            problem,
+            fix: fix.to_owned(),
+        };
+        let origin = &self.server.public_origin;
+        if !origin.starts_with("https://") || origin.ends_with('/') || origin.len() <= 8 {
+            return Err(invalid(
+                "server.public-origin",
+                format!("is {origin:?}"),
+                "give the https origin browsers use, without a trailing slash, e.g. \"https://custodian.example.org\"",
+            ));
+        }
+        if self.server.user.is_empty() {
+            return Err(invalid(
+                "server.user",
+                "is empty".into(),
+                "name the system account the daemon runs as, e.g. \"custodian\"",
+            ));
+        }
+        let l = &self.limits;
+        let ranges: [(&'static str, u64, u64, u64); 8] = [
+            (
+                "limits.handshake-timeout-secs",
+                l.handshake_timeout_secs,
+                1,
+                120,
+            ),
+            (
+                "limits.header-read-timeout-secs",
+                l.header_read_timeout_secs,
+                1,
+                120,
+            ),
+            ("limits.idle-timeout-secs", l.idle_timeout_secs, 1, 3600),
+            (
+                "limits.request-timeout-secs",
+                l.request_timeout_secs,
+                1,
+                3600,
+            ),
+            (
+                "limits.max-header-bytes",
+                l.max_header_bytes as u64,
+                8192,
+                1 << 20,
+            ),
+            (
+                "limits.max-connections",
+                l.max_connections as u64,
+                1,
+                1 << 20,
+            ),
+            (
+                "limits.max-connections-per-ip",
+                l.max_connections_per_ip as u64,
+                1,
+                1 << 20,
+            ),
+            ("limits.shutdown-grace-secs", l.shutdown_grace_secs, 1, 600),
+        ];
+        for (key, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(invalid(
+                    key,
+                    format!("is {value}"),
+                    &format!("use a value from {min} to {max}"),
+                ));
+            }
+        }
+        if l.max_connections_per_ip > l.max_connections {
+            return Err(invalid(
+                "limits.max-connections-per-ip",
+                format!(
+                    "({}) exceeds limits.max-connections ({})",
+                    l.max_connections_per_ip, l.max_connections
+                ),
+                "lower it so that one address cannot take every connection",
+            ));
+        }
+        if !(1..=1000).contains(&l.max_h2_streams) {
+            return Err(invalid(
+                "limits.max-h2-streams",
+                format!("is {}", l.max_h2_streams),
+                "use a value from 1 to 1000",
+            ));
+        }
+        self.ops_listen(path)?;
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(invalid(
+                "log.level",
+                format!("is {:?}", self.log.level),
+                "use a level such as \"info\" or a filter such as \"custodiand=debug,info\"",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn ops_listen(&self, path: &Path) -> Result<OpsListen, ConfigError> {
+        let raw = &self.ops.listen;
+        if let Some(socket) = raw.strip_prefix("unix:") {
+            let p = PathBuf::from(socket);
+            if p.is_absolute() {
+                return Ok(OpsListen::Unix(p));
+            }
+        } else if let Ok(addr) = raw.parse::<SocketAddr>() {
+            if addr.ip().is_loopback() {
+                return Ok(OpsListen::Tcp(addr));
+            }
+        }
+        Err(ConfigError::Invalid {
+            path: path.to_owned(),
+            key: "ops.listen",
+            problem: format!("is {raw:?}; the operator endpoints must stay local"),
+            fix: "use a loopback address such as \"127.0.0.1:9443\" or an absolute \"unix:/run/custodian/ops.sock\"".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [server]
+        public-origin = "https://localhost:8443"
+        [tls]
+        source = "dev-pem"
+        cert = "/c.pem"
+        key = "/k.pem"
+    "#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        let p = Path::new("t.toml");
+        let c = Config::parse(p, text)?;
+        c.check(p)?;
+        Ok(c)
+    }
+
+    #[test]
+    fn minimal_config_gets_hardened_defaults() {
+        let c = parse(MINIMAL).expect("minimal config parses");
+        assert_eq!(c.server.listen.port(), 443);
+        assert_eq!(c.server.user, "custodian");
+        assert_eq!(
+            c.ops_listen(Path::new("t")).ok(),
+            Some(OpsListen::Tcp("127.0.0.1:9443".parse().expect("addr")))
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let text = MINIMAL.replace("[server]", "[server]\nlisten-adress = \"0.0.0.0:1\"");
+        let e = parse(&text).expect_err("typo must fail").to_string();
+        assert!(e.contains("listen-adress"), "{e}");
+        assert!(
+            e.contains("public-origin"),
+            "message lists allowed keys: {e}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_limit_names_key_and_fix() {
+        let text = format!("{MINIMAL}\n[limits]\nhandshake-timeout-secs = 0\nheader-read-timeout-secs = 5\nidle-timeout-secs = 5\nrequest-timeout-secs = 5\nmax-header-bytes = 8192\nmax-connections = 10\nmax-connections-per-ip = 5\nmax-h2-streams = 10\nshutdown-grace-secs = 5\n");
+        let e = parse(&text).expect_err("zero timeout").to_string();
+        assert!(
+            e.contains("limits.handshake-timeout-secs") && e.contains("from 1 to 120"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ops_listener_must_be_local() {
+        let text = format!("{MINIMAL}\n[ops]\nlisten = \"0.0.0.0:9443\"\n");
+        let e = parse(&text).expect_err("public ops").to_string();
+        assert!(e.contains("ops.listen"), "{e}");
+        let text = format!("{MINIMAL}\n[ops]\nlisten = \"unix:/run/x.sock\"\n");
+        let c = parse(&text).expect("unix ops");
+        assert_eq!(
+            c.ops_listen(Path::new("t")).ok(),
+            Some(OpsListen::Unix("/run/x.sock".into()))
+        );
+    }
+
+    #[test]
+    fn origin_must_be_https() {
+        let text = MINIMAL.replace("https://localhost:8443", "http://localhost");
+        let e = parse(&text).expect_err("http origin").to_string();
+        assert!(e.contains("server.public-origin"), "{e}");
+    }
+
+    #[test]
+    fn unknown_tls_source_is_rejected() {
+        let text = MINIMAL.replace("dev-pem", "file");
+        let e = parse(&text).expect_err("bad source").to_string();
+        assert!(e.contains("dev-pem"), "lists the known sources: {e}");
+    }
+}

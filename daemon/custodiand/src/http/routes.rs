@@ -1,0 +1,272 @@
+//! The route table and request dispatch. Each route declares its methods and
+//! its body limit; anything not declared is refused before a handler runs.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+
+use super::{headers, pages};
+
+pub type Body = Full<Bytes>;
+
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+const ROBOTS: &str = "User-agent: *\nDisallow: /\n";
+/// The only methods the appliance speaks.
+const SERVED_METHODS: &str = "GET, HEAD, POST";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    Home,
+    Robots,
+    Stylesheet,
+    CspReport,
+}
+
+struct Route {
+    path: &'static str,
+    handler: Handler,
+    methods: &'static [Method],
+    allow: &'static str,
+    /// Largest request body accepted, in bytes.
+    body_limit: usize,
+}
+
+const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
+const POST_ONLY: &[Method] = &[Method::POST];
+
+static ROUTES: &[Route] = &[
+    Route {
+        path: "/",
+        handler: Handler::Home,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/robots.txt",
+        handler: Handler::Robots,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/static/app.css",
+        handler: Handler::Stylesheet,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/csp-report",
+        handler: Handler::CspReport,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+];
+
+fn find(path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.path == path)
+}
+
+/// Answers one request. Never fails: every outcome is a response, and every
+/// response passes through [`headers::apply`].
+pub async fn handle<B>(req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut res = dispatch(req, peer).await;
+    headers::apply(res.headers_mut());
+    // Only the path is logged: query strings may carry tokens.
+    tracing::info!(target: "access", %peer, %method, path = %truncate(&path, 200), status = res.status().as_u16());
+    res
+}
+
+async fn dispatch<B>(req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let route = find(req.uri().path());
+    let method = req.method();
+    if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return method_not_allowed(route.map_or(SERVED_METHODS, |r| r.allow));
+    }
+    let Some(route) = route else {
+        return error(StatusCode::NOT_FOUND);
+    };
+    if !route.methods.contains(method) {
+        return method_not_allowed(route.allow);
+    }
+    match route.handler {
+        Handler::Home => html(StatusCode::OK, pages::home()),
+        Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
+        Handler::Stylesheet => text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600"),
+        Handler::CspReport => match read_body(req, route.body_limit).await {
+            Ok(body) => csp_report(&body, peer),
+            Err(status) => error(status),
+        },
+    }
+}
+
+/// Reads a whole body up to `limit` bytes, refusing early on a declared
+/// length that is too large.
+async fn read_body<B>(req: Request<B>, limit: usize) -> Result<Bytes, StatusCode>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+/// Browsers report CSP violations here; an attempted injection shows up in
+/// the log. Only a few short, known fields are kept.
+fn csp_report(body: &[u8], peer: SocketAddr) -> Response<Body> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return error(StatusCode::BAD_REQUEST);
+    };
+    let report = value.get("csp-report").unwrap_or(&value);
+    let field = |k: &str| {
+        report
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(|s| truncate(s, 120))
+            .unwrap_or_default()
+    };
+    tracing::warn!(
+        target: "csp",
+        %peer,
+        directive = %field("violated-directive"),
+        blocked = %field("blocked-uri"),
+        document = %field("document-uri"),
+        "content security policy violation reported"
+    );
+    empty(StatusCode::NO_CONTENT)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+fn html(status: StatusCode, page: String) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(page)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+fn text(body: &'static str, content_type: &'static str, cache: &'static str) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
+
+/// A complete error response with the plain error page.
+pub fn error(status: StatusCode) -> Response<Body> {
+    let mut res = html(status, pages::error(status));
+    headers::apply(res.headers_mut());
+    res
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut res = error(StatusCode::METHOD_NOT_ALLOWED);
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 1))
+    }
+
+    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("request");
+        handle(req, peer()).await
+    }
+
+    #[tokio::test]
+    async fn unknown_methods_get_405_with_allow() {
+        for m in ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"] {
+            let res = call(m, "/", "").await;
+            assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{m}");
+            assert_eq!(res.headers()[header::ALLOW], "GET, HEAD", "{m}");
+            let res = call(m, "/nowhere", "").await;
+            assert_eq!(res.headers()[header::ALLOW], SERVED_METHODS, "{m}");
+        }
+        let res = call("POST", "/", "").await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn body_limit_is_per_route() {
+        let big: &'static str = Box::leak("x".repeat(8 * 1024 + 1).into_boxed_str());
+        let res = call("POST", "/csp-report", big).await;
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let res = call(
+            "POST",
+            "/csp-report",
+            r#"{"csp-report":{"violated-directive":"script-src"}}"#,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+
+    #[tokio::test]
+    async fn every_response_has_security_headers() {
+        for (m, p) in [
+            ("GET", "/"),
+            ("GET", "/x"),
+            ("PUT", "/"),
+            ("POST", "/csp-report"),
+        ] {
+            let res = call(m, p, "not json").await;
+            assert!(
+                res.headers().contains_key("content-security-policy"),
+                "{m} {p}"
+            );
+            assert!(
+                res.headers().contains_key("strict-transport-security"),
+                "{m} {p}"
+            );
+        }
+    }
+}

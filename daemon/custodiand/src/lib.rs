@@ -1,0 +1,14 @@
+//! custodiand: the Custodian appliance's HTTPS daemon.
+#![forbid(unsafe_code)]
+
+pub mod activity;
+pub mod boot;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod listener;
+pub mod logging;
+pub mod ops;
+pub mod privileges;
+pub mod server;
+pub mod tls;

@@ -1,0 +1,133 @@
+//! The operator endpoints (`/livez`, `/readyz`): plain HTTP on a loopback
+//! address or a unix socket, never on the public listener, so that the
+//! version and internal state are not shown to the network.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::watch;
+
+use crate::listener::OpsSocket;
+use crate::server::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum State {
+    Starting = 0,
+    Ready = 1,
+    Stopping = 2,
+}
+
+pub struct Health {
+    state: AtomicU8,
+    pub stats: Arc<Stats>,
+}
+
+impl Health {
+    pub fn new(stats: Arc<Stats>) -> Arc<Self> {
+        Arc::new(Self {
+            state: AtomicU8::new(State::Starting as u8),
+            stats,
+        })
+    }
+
+    pub fn set(&self, s: State) {
+        self.state.store(s as u8, Ordering::Release);
+    }
+
+    pub fn state(&self) -> State {
+        match self.state.load(Ordering::Acquire) {
+            1 => State::Ready,
+            2 => State::Stopping,
+            _ => State::Starting,
+        }
+    }
+}
+
+fn respond(health: &Health, path: &str) -> Response<Full<Bytes>> {
+    let (status, body) = match path {
+        "/livez" => (StatusCode::OK, serde_json::json!({"status": "alive"})),
+        "/readyz" => {
+            let state = health.state();
+            let status = if state == State::Ready {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                status,
+                serde_json::json!({
+                    "status": match state { State::Ready => "ready", State::Starting => "starting", State::Stopping => "stopping" },
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "open_connections": health.stats.open_connections.load(Ordering::Relaxed),
+                    "refused_connections": health.stats.refused_connections.load(Ordering::Relaxed),
+                }),
+            )
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "not found"}),
+        ),
+    };
+    let mut res = Response::new(Full::new(Bytes::from(body.to_string())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+async fn serve_one<I>(io: I, health: Arc<Health>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
+        let res = respond(&health, req.uri().path());
+        async move { Ok::<_, Infallible>(res) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(5))
+        .serve_connection(TokioIo::new(io), svc);
+    let _ = tokio::time::timeout(Duration::from_secs(30), conn).await;
+}
+
+pub async fn run(socket: OpsSocket, health: Arc<Health>, mut shutdown: watch::Receiver<bool>) {
+    match socket {
+        OpsSocket::Tcp(l) => {
+            let Ok(l) = tokio::net::TcpListener::from_std(l) else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    r = l.accept() => if let Ok((s, _)) = r { tokio::spawn(serve_one(s, Arc::clone(&health))); },
+                    _ = shutdown.changed() => break,
+                }
+            }
+        }
+        OpsSocket::Unix(l, path) => {
+            let Ok(l) = tokio::net::UnixListener::from_std(l) else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    r = l.accept() => if let Ok((s, _)) = r { tokio::spawn(serve_one(s, Arc::clone(&health))); },
+                    _ = shutdown.changed() => break,
+                }
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
