@@ -58,7 +58,7 @@ pub struct ServerConfig {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct LimitsConfig {
     pub handshake_timeout_secs: u64,
     pub header_read_timeout_secs: u64,
@@ -365,7 +365,7 @@ mod tests {
 
     #[test]
     fn out_of_range_limit_names_key_and_fix() {
-        let text = format!("{MINIMAL}\n[limits]\nhandshake-timeout-secs = 0\nheader-read-timeout-secs = 5\nidle-timeout-secs = 5\nrequest-timeout-secs = 5\nmax-header-bytes = 8192\nmax-connections = 10\nmax-connections-per-ip = 5\nmax-h2-streams = 10\nshutdown-grace-secs = 5\n");
+        let text = format!("{MINIMAL}\n[limits]\nhandshake-timeout-secs = 0\n");
         let e = parse(&text).expect_err("zero timeout").to_string();
         assert!(
             e.contains("limits.handshake-timeout-secs") && e.contains("from 1 to 120"),

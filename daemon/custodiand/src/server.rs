@@ -111,6 +111,9 @@ impl Server {
             };
             tokio::spawn(conn.serve(stream, slot, ip_guard));
         }
+        // Close the listening socket at once so that new clients are refused
+        // rather than left waiting in the backlog.
+        drop(self.listener);
         // Every connection task holds a slot; when all slots are free again,
         // every in-flight request has finished.
         let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);

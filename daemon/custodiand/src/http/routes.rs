@@ -81,6 +81,9 @@ where
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let mut res = dispatch(req, peer).await;
+    if method == Method::HEAD {
+        res = without_body(res);
+    }
     headers::apply(res.headers_mut());
     // Only the path is logged: query strings may carry tokens.
     tracing::info!(target: "access", %peer, %method, path = %truncate(&path, 200), status = res.status().as_u16());
@@ -112,6 +115,19 @@ where
             Err(status) => error(status),
         },
     }
+}
+
+/// HEAD gets the GET answer's headers, its length included, and no body:
+/// HTTP/2 treats any DATA frame after a HEAD as a protocol error.
+fn without_body(res: Response<Body>) -> Response<Body> {
+    use hyper::body::Body as _;
+    let (mut parts, body) = res.into_parts();
+    if let Some(len) = body.size_hint().exact() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    Response::from_parts(parts, Full::new(Bytes::new()))
 }
 
 /// Reads a whole body up to `limit` bytes, refusing early on a declared

@@ -1,0 +1,281 @@
+//! Runs `custodiand` as a separate process with a generated configuration
+//! and test certificate, and waits until its readiness endpoint answers.
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use crate::pki::TestPki;
+use crate::process::{http_get, wait_until, Guarded};
+use crate::{free_port, io, is_root, HarnessError, Result};
+
+/// The account the daemon under test switches to.
+pub const TEST_USER: &str = "custodian-test";
+
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    pub user: String,
+    /// Body of the `[limits]` table, e.g. `"idle-timeout-secs = 2"`.
+    pub limits: String,
+    /// Serve the operator endpoints on a unix socket instead of TCP.
+    pub ops_unix: bool,
+    /// Start through `systemd-socket-activate` instead of binding.
+    pub socket_activated: bool,
+    /// Pass `--dev-insecure-pem` (the only TLS source before Vault).
+    pub dev_pem_flag: bool,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            user: TEST_USER.to_owned(),
+            limits: String::new(),
+            ops_unix: false,
+            socket_activated: false,
+            dev_pem_flag: true,
+        }
+    }
+}
+
+pub enum OpsAddr {
+    Tcp(std::net::SocketAddr),
+    Unix(PathBuf),
+}
+
+pub struct Daemon {
+    child: Guarded,
+    dir: tempfile::TempDir,
+    pub port: u16,
+    pub ops: OpsAddr,
+    pub pki: TestPki,
+}
+
+/// The `custodiand` binary: `$CUSTODIAND_BIN`, or the one cargo built next
+/// to the running test.
+pub fn custodiand_bin() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("CUSTODIAND_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(io("current_exe"))?;
+    let candidate = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("custodiand"))
+        .ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
+    if candidate.is_file() {
+        Ok(candidate)
+    } else {
+        Err(HarnessError::Setup(format!(
+            "{} missing: run `cargo build -p custodiand` (or `cargo test --workspace`) first, or set CUSTODIAND_BIN",
+            candidate.display()
+        )))
+    }
+}
+
+impl Daemon {
+    /// Writes the configuration and certificate into a private directory and
+    /// returns (directory, public port, ops address, config path, pki).
+    fn prepare(cfg: &DaemonConfig) -> Result<(tempfile::TempDir, u16, OpsAddr, PathBuf, TestPki)> {
+        let dir = tempfile::Builder::new()
+            .prefix("custodiand-test-")
+            .tempdir()
+            .map_err(io("tempdir"))?;
+        let pki = TestPki::new()?;
+        let (cert, key) = pki.write_to(dir.path())?;
+        let port = free_port()?;
+        let ops = if cfg.ops_unix {
+            OpsAddr::Unix(dir.path().join("ops.sock"))
+        } else {
+            OpsAddr::Tcp(([127, 0, 0, 1], free_port()?).into())
+        };
+        let ops_line = match &ops {
+            OpsAddr::Tcp(a) => a.to_string(),
+            OpsAddr::Unix(p) => format!("unix:{}", p.display()),
+        };
+        let config = format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n\n\
+             [tls]\nsource = \"dev-pem\"\ncert = \"{cert}\"\nkey = \"{key}\"\n\n\
+             [ops]\nlisten = \"{ops_line}\"\n\n[log]\ntarget = \"stderr\"\nlevel = \"debug,hyper=info,rustls=info,h2=info\"\n\n[limits]\n{limits}\n",
+            user = cfg.user,
+            cert = cert.display(),
+            key = key.display(),
+            limits = cfg.limits,
+        );
+        let path = dir.path().join("custodiand.toml");
+        std::fs::write(&path, config).map_err(io("write config"))?;
+        if is_root() {
+            // The unix socket lives here and the daemon (no longer root)
+            // removes it on shutdown.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+                .map_err(io("chmod"))?;
+        }
+        Ok((dir, port, ops, path, pki))
+    }
+
+    pub fn start(cfg: DaemonConfig) -> Result<Self> {
+        let (dir, port, ops, config, pki) = Self::prepare(&cfg)?;
+        let log = std::fs::File::create(dir.path().join("daemon.log"))
+            .map_err(io("create daemon.log"))?;
+        let bin = custodiand_bin()?;
+        let mut cmd = if cfg.socket_activated {
+            let mut c = Command::new("systemd-socket-activate");
+            c.arg("-l").arg(format!("127.0.0.1:{port}")).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        cmd.arg("--config").arg(&config);
+        if cfg.dev_pem_flag {
+            cmd.arg("--dev-insecure-pem");
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .env_remove("NOTIFY_SOCKET")
+            .spawn()
+            .map_err(io("start custodiand"))?;
+        let mut child = Guarded {
+            child,
+            name: "custodiand",
+        };
+        if cfg.socket_activated {
+            // systemd-socket-activate starts the daemon on the first
+            // connection; that connection then waits in the backlog.
+            let start = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if start.elapsed() > Duration::from_secs(10) {
+                    return Err(HarnessError::Setup(
+                        "systemd-socket-activate did not listen".into(),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let probe = |ops: &OpsAddr| match ops {
+            OpsAddr::Tcp(a) => matches!(http_get(*a, "/readyz", &[]), Ok((200, _))),
+            OpsAddr::Unix(p) => unix_get(p, "/readyz").is_ok_and(|r| r.starts_with("HTTP/1.1 200")),
+        };
+        let ready = wait_until(&mut child, Duration::from_secs(20), || probe(&ops));
+        let daemon = Self {
+            child,
+            dir,
+            port,
+            ops,
+            pki,
+        };
+        if let Err(e) = ready {
+            return Err(HarnessError::Setup(format!(
+                "{e}; daemon log:\n{}",
+                daemon.log()
+            )));
+        }
+        Ok(daemon)
+    }
+
+    /// Runs custodiand to completion with the given arguments (after
+    /// `--config PATH` of a prepared configuration, which `edit` may
+    /// rewrite), for tests of refusals.
+    pub fn run_to_exit(
+        cfg: DaemonConfig,
+        edit: impl FnOnce(String) -> String,
+        extra_args: &[&str],
+    ) -> Result<Output> {
+        let (dir, _, _, config, _) = Self::prepare(&cfg)?;
+        let text = std::fs::read_to_string(&config).map_err(io("read config"))?;
+        std::fs::write(&config, edit(text)).map_err(io("write config"))?;
+        let mut cmd = Command::new(custodiand_bin()?);
+        for a in extra_args {
+            cmd.arg(a.replace("{config}", &config.display().to_string()));
+        }
+        if !extra_args.iter().any(|a| a.contains("{config}")) {
+            cmd.arg("--config").arg(&config);
+        }
+        if cfg.dev_pem_flag {
+            cmd.arg("--dev-insecure-pem");
+        }
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(io("run custodiand"))?;
+        drop(dir);
+        Ok(out)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.pid()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.port)
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        ([127, 0, 0, 1], self.port).into()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// GET on the operator listener; returns the raw response text.
+    pub fn ops_get(&self, path: &str) -> Result<String> {
+        match &self.ops {
+            OpsAddr::Tcp(a) => {
+                let (status, body) = http_get(*a, path, &[]).map_err(io("ops GET"))?;
+                Ok(format!("HTTP/1.1 {status}\r\n\r\n{body}"))
+            }
+            OpsAddr::Unix(p) => unix_get(p, path).map_err(io("ops GET (unix)")),
+        }
+    }
+
+    pub fn signal(&self, sig: Signal) -> Result<()> {
+        kill(Pid::from_raw(self.child.pid() as i32), sig).map_err(io("kill"))
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(s) = self.child.exited() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        None
+    }
+
+    /// Waits until the log contains `needle`.
+    pub fn wait_log(&self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
+    }
+}
+
+fn unix_get(path: &Path, target: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut s = UnixStream::connect(path)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "GET {target} HTTP/1.1\r\nHost: ops\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}

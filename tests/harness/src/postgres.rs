@@ -1,0 +1,224 @@
+//! A private PostgreSQL cluster on a free loopback port.
+//!
+//! `initdb` refuses to run as root, so as root the cluster belongs to the
+//! `postgres` account (in a private directory); otherwise to the caller.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::{free_port, io, is_root, random_hex, HarnessError, Result};
+
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+    pub superuser: String,
+    pub superuser_password: String,
+    running: bool,
+}
+
+fn pg_bin() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("PG_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(io(
+            "look for PostgreSQL in /usr/lib/postgresql (apt-get install postgresql)",
+        ))?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop().ok_or_else(|| {
+        HarnessError::Setup(
+            "no PostgreSQL server binaries under /usr/lib/postgresql; apt-get install postgresql"
+                .into(),
+        )
+    })
+}
+
+impl Postgres {
+    pub fn start() -> Result<Self> {
+        let bin = pg_bin()?;
+        let dir = tempfile::Builder::new()
+            .prefix("custodian-pg-")
+            .tempdir()
+            .map_err(io("create PostgreSQL directory"))?;
+        let password = random_hex(16);
+        std::fs::write(dir.path().join("pwfile"), &password).map_err(io("write pwfile"))?;
+        if is_root() {
+            let pg = nix::unistd::User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    HarnessError::Setup(
+                        "the postgres account is missing; apt-get install postgresql".into(),
+                    )
+                })?;
+            for p in [dir.path().to_path_buf(), dir.path().join("pwfile")] {
+                nix::unistd::chown(&p, Some(pg.uid), Some(pg.gid))
+                    .map_err(io("chown PostgreSQL directory"))?;
+            }
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(io("chmod"))?;
+        }
+        let mut me = Self {
+            bin,
+            port: free_port()?,
+            superuser: "postgres".into(),
+            superuser_password: password,
+            dir,
+            running: false,
+        };
+        let data = me.data_dir();
+        let pwfile = me.dir.path().join("pwfile");
+        me.run_as_owner(
+            "initdb",
+            &[
+                "-D",
+                path_str(&data)?,
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--pwfile",
+                path_str(&pwfile)?,
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        )?;
+        me.start_server()?;
+        Ok(me)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn run_as_owner(&self, tool: &str, args: &[&str]) -> Result<Output> {
+        let exe = self.bin.join(tool);
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd.args(args).output().map_err(io(format!("run {tool}")))?;
+        if !out.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "{tool} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Starts (or restarts after [`Postgres::stop`]) the server.
+    pub fn start_server(&mut self) -> Result<()> {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200",
+            self.port,
+            self.dir.path().display()
+        );
+        let data = self.data_dir();
+        let log = self.dir.path().join("server.log");
+        self.run_as_owner(
+            "pg_ctl",
+            &[
+                "-D",
+                path_str(&data)?,
+                "-o",
+                &opts,
+                "-l",
+                path_str(&log)?,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )?;
+        self.running = true;
+        Ok(())
+    }
+
+    /// Stops the server at once (clients see their connections drop).
+    pub fn stop(&mut self) -> Result<()> {
+        let data = self.data_dir();
+        self.run_as_owner(
+            "pg_ctl",
+            &["-D", path_str(&data)?, "-m", "immediate", "-w", "stop"],
+        )?;
+        self.running = false;
+        Ok(())
+    }
+
+    /// A libpq URL for `user` on database `db`.
+    pub fn url(&self, user: &str, password: &str, db: &str) -> String {
+        format!(
+            "postgresql://{user}:{password}@127.0.0.1:{}/{db}?sslmode=disable",
+            self.port
+        )
+    }
+
+    /// Runs SQL as the superuser through psql and returns its unaligned
+    /// output.
+    pub fn psql(&self, db: &str, sql: &str) -> Result<String> {
+        let out = Command::new(self.bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
+            .env("PGPASSWORD", &self.superuser_password)
+            .env("PGCONNECT_TIMEOUT", "5")
+            .output()
+            .map_err(io("run psql"))?;
+        if !out.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "psql: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn wait_ready(&self, limit: Duration) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if self.psql("postgres", "SELECT 1").is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+fn path_str(p: &Path) -> Result<&str> {
+    p.to_str()
+        .ok_or_else(|| HarnessError::Setup(format!("non-UTF-8 path {}", p.display())))
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if self.running {
+            let _ = self.stop();
+        }
+    }
+}

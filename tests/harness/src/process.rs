@@ -1,0 +1,87 @@
+//! Child processes that are killed when their handle drops, and a small
+//! HTTP probe for readiness checks that needs no async runtime.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use crate::{HarnessError, Result};
+
+pub struct Guarded {
+    pub child: Child,
+    pub name: &'static str,
+}
+
+impl Guarded {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `Some(status)` once the process has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Sends a bare HTTP/1.0 GET and returns (status, body).
+pub fn http_get(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut req = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Polls `probe` until it returns true, the child exits, or `limit` passes.
+pub fn wait_until(
+    child: &mut Guarded,
+    limit: Duration,
+    mut probe: impl FnMut() -> bool,
+) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if probe() {
+            return Ok(());
+        }
+        if let Some(status) = child.exited() {
+            return Err(HarnessError::Setup(format!(
+                "{} exited early: {status}",
+                child.name
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(HarnessError::Setup(format!(
+        "{} not ready after {limit:?}",
+        child.name
+    )))
+}

@@ -1,0 +1,118 @@
+//! Clients shared by the integration tests.
+#![allow(dead_code)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use custodian_harness::{daemon::TEST_USER, ensure_system_user, is_root, Daemon, DaemonConfig};
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// Starts a daemon; as root (CI) it drops to the test account.
+pub fn daemon(cfg: DaemonConfig) -> Daemon {
+    assert!(
+        is_root(),
+        "these tests start custodiand as root, as production does; run them as root (CI does)"
+    );
+    ensure_system_user(TEST_USER).expect("create the test account");
+    Daemon::start(cfg).unwrap_or_else(|e| panic!("custodiand did not start: {e}"))
+}
+
+pub fn client(d: &Daemon) -> reqwest::Client {
+    client_from(d, IpAddr::from([127, 0, 0, 1]))
+}
+
+/// A client whose connections come from `source` (any 127/8 address).
+pub fn client_from(d: &Daemon, source: IpAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_der(&d.pki.ca_der).expect("CA"))
+        .resolve("localhost", d.addr())
+        .local_address(source)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+pub fn tls_connector(d: &Daemon, alpn: &[&[u8]]) -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(d.pki.ca_der.clone()))
+        .expect("CA");
+    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    TlsConnector::from(Arc::new(cfg))
+}
+
+/// A TCP connection to the daemon from a chosen loopback source address.
+pub async fn tcp_from(d: &Daemon, source: IpAddr) -> std::io::Result<TcpStream> {
+    let sock = TcpSocket::new_v4()?;
+    sock.bind(SocketAddr::new(source, 0))?;
+    sock.connect(d.addr()).await
+}
+
+/// A TLS connection speaking HTTP/1.1 from a chosen source address.
+pub async fn tls_from(d: &Daemon, source: IpAddr) -> std::io::Result<TlsStream<TcpStream>> {
+    let tcp = tcp_from(d, source).await?;
+    tls_connector(d, &[b"http/1.1"])
+        .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+}
+
+/// Reads until the peer closes; returns what arrived and whether the close
+/// happened within `limit`.
+pub async fn read_until_closed<S: AsyncReadExt + Unpin>(
+    s: &mut S,
+    limit: Duration,
+) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (out, true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return (out, false),
+        }
+    }
+}
+
+/// Sends a raw HTTP/1.1 request over TLS and returns the raw response.
+pub async fn raw_request(d: &Daemon, request: &str) -> String {
+    let mut s = tls_from(d, IpAddr::from([127, 0, 0, 1]))
+        .await
+        .expect("tls");
+    s.write_all(request.as_bytes()).await.expect("write");
+    let (out, _) = read_until_closed(&mut s, Duration::from_secs(10)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads /proc/PID/status into (key, value) pairs.
+pub fn proc_status(pid: u32) -> Vec<(String, String)> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("read /proc status")
+        .lines()
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+pub fn status_field(status: &[(String, String)], key: &str) -> String {
+    status
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,69 @@
+//! Start under systemd socket activation; stop on SIGTERM without cutting
+//! requests that are in flight.
+
+mod common;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use common::{client, daemon, read_until_closed, tls_from};
+use custodian_harness::DaemonConfig;
+use nix::sys::signal::Signal;
+use tokio::io::AsyncWriteExt;
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let mut d = daemon(DaemonConfig::default());
+    let local: IpAddr = [127, 0, 0, 1].into();
+    let body = br#"{"csp-report":{"violated-directive":"script-src-elem","blocked-uri":"inline"}}"#;
+    let mut s = tls_from(&d, local).await.expect("tls");
+    let head = format!(
+        "POST /csp-report HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/csp-report\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.expect("head");
+    s.write_all(&body[..10]).await.expect("first part");
+    s.flush().await.expect("flush");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.signal(Signal::SIGTERM).expect("SIGTERM");
+    assert!(
+        d.wait_log("stop requested", Duration::from_secs(5)),
+        "{}",
+        d.log()
+    );
+    // New connections are no longer accepted...
+    let refused = client(&d).get(d.url("/")).send().await;
+    assert!(refused.is_err(), "accepted a new connection while stopping");
+    // ...but the request already under way completes.
+    s.write_all(&body[10..]).await.expect("rest");
+    let (got, _) = read_until_closed(&mut s, Duration::from_secs(10)).await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 204"),
+        "in-flight request cut: {text:?}\n{}",
+        d.log()
+    );
+    let status = d
+        .wait_exit(Duration::from_secs(10))
+        .expect("exit after SIGTERM");
+    assert!(status.success(), "{status}");
+    assert!(d.log().contains("stopped"));
+}
+
+#[tokio::test]
+async fn socket_activation_is_accepted() {
+    let d = daemon(DaemonConfig {
+        socket_activated: true,
+        ..DaemonConfig::default()
+    });
+    let res = client(&d)
+        .get(d.url("/robots.txt"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    assert!(d.log().contains("socket_activated=true"), "{}", d.log());
+    // Still dropped to the service account, with nothing to bind itself.
+    let st = common::proc_status(d.pid());
+    assert_eq!(common::status_field(&st, "CapEff"), "0000000000000000");
+}
