@@ -3,11 +3,14 @@
 //!
 //! 1. read and check the configuration
 //! 2. start logging
-//! 3. obtain secrets (the TLS certificate and key)
+//! 3. read local secrets: Vault's CA and the AppRole secret_id (which may
+//!    be root-only files); or, in development only, a PEM pair
 //! 4. bind the public and operator sockets (or take systemd's)
 //! 5. drop privileges: own account, no capabilities, no_new_privs,
 //!    not dumpable, no core files
-//! 6. start the async runtime and serve until SIGTERM
+//! 6. start the async runtime; log in to Vault and fetch the TLS
+//!    certificate (no network code runs as root); keep both fresh
+//! 7. serve until SIGTERM
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use crate::listener::{self, ListenError};
 use crate::logging::{self, LogError};
 use crate::ops::{self, Health, State};
 use crate::privileges::{self, PrivilegeError, Target};
+use crate::secrets::{self, LocalCredentials, SecretsError};
 use crate::server::{Server, Stats};
 use crate::tls::{self, CertSlot, TlsError};
 
@@ -32,6 +36,8 @@ pub enum BootError {
     Tls(#[from] TlsError),
     #[error("tls.source = \"dev-pem\" reads a private key from disk and is for development and tests only; start with --dev-insecure-pem to accept that, or configure a Vault source")]
     DevPemNotAllowed,
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
     #[error(transparent)]
     Listen(#[from] ListenError),
     #[error(transparent)]
@@ -49,17 +55,28 @@ pub struct Options {
 pub fn check(options: &Options) -> Result<Config, BootError> {
     let config = Config::load(&options.config)?;
     Target::resolve(&config.server.user, config.server.group.as_deref())?;
-    load_certificate(&config, options)?;
+    read_local_secrets(&config, options)?;
     Ok(config)
 }
 
-fn load_certificate(
-    config: &Config,
-    options: &Options,
-) -> Result<rustls::sign::CertifiedKey, BootError> {
-    match &config.tls {
-        TlsConfig::DevPem { .. } if !options.dev_insecure_pem => Err(BootError::DevPemNotAllowed),
-        TlsConfig::DevPem { cert, key } => Ok(tls::load_dev_pem(cert, key)?),
+/// What step 3 read: a finished certificate (development) or the
+/// credentials to fetch one from Vault after the drop.
+enum LocalSecrets {
+    DevCertificate(rustls::sign::CertifiedKey),
+    Vault(LocalCredentials),
+}
+
+fn read_local_secrets(config: &Config, options: &Options) -> Result<LocalSecrets, BootError> {
+    match (&config.tls, &config.vault) {
+        (TlsConfig::DevPem { .. }, _) if !options.dev_insecure_pem => {
+            Err(BootError::DevPemNotAllowed)
+        }
+        (TlsConfig::DevPem { cert, key }, _) => {
+            Ok(LocalSecrets::DevCertificate(tls::load_dev_pem(cert, key)?))
+        }
+        (_, Some(vault)) => Ok(LocalSecrets::Vault(secrets::read_local(vault)?)),
+        // Config::check already refuses a Vault TLS source without [vault].
+        (_, None) => Err(BootError::DevPemNotAllowed),
     }
 }
 
@@ -76,13 +93,11 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         "custodiand starting"
     );
 
-    // 3. secrets
-    let certificate = load_certificate(&config, options)?;
-    if matches!(config.tls, TlsConfig::DevPem { .. }) {
+    // 3. local secrets
+    let local = read_local_secrets(&config, options)?;
+    if matches!(local, LocalSecrets::DevCertificate(_)) {
         tracing::warn!("TLS key read from disk (--dev-insecure-pem): not for production");
     }
-    let slot = CertSlot::new(certificate);
-    let tls_config = tls::server_config(Arc::clone(&slot))?;
 
     // 4. bind
     let target = Target::resolve(&config.server.user, config.server.group.as_deref())?;
@@ -110,6 +125,18 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let stats = Arc::new(Stats::default());
         let health = Health::new(Arc::clone(&stats));
         let ops_task = tokio::spawn(ops::run(bound.ops, Arc::clone(&health), stop_rx.clone()));
+
+        // 6. secrets from Vault, fetched by the unprivileged process
+        let (slot, supervisors) = match local {
+            LocalSecrets::DevCertificate(key) => (CertSlot::new(key), Vec::new()),
+            LocalSecrets::Vault(credentials) => {
+                let running = secrets::start(credentials, &config.tls, Arc::clone(&health)).await?;
+                (running.cert_slot, running.tasks)
+            }
+        };
+        let tls_config = tls::server_config(Arc::clone(&slot))?;
+
+        // 7. serve
         let server = Server {
             listener: public,
             tls: tls_config,
@@ -132,6 +159,9 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let _ = stop_tx.send(true);
         let _ = serving.await;
         let _ = ops_task.await;
+        for task in supervisors {
+            task.abort();
+        }
         tracing::info!("stopped");
         Ok(())
     })

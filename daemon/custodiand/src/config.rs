@@ -36,6 +36,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub tls: TlsConfig,
     #[serde(default)]
+    pub vault: Option<VaultConfig>,
+    #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
     pub log: LogConfig,
@@ -113,6 +115,82 @@ pub enum TlsConfig {
     /// development only: it needs `--dev-insecure-pem` on the command line,
     /// because production keys come from Vault and never touch the disk.
     DevPem { cert: PathBuf, key: PathBuf },
+    /// Vault's PKI engine signs a CSR made in the daemon; renewed at two
+    /// thirds of its lifetime.
+    #[serde(rename_all = "kebab-case")]
+    VaultPki {
+        #[serde(default = "default_pki_mount")]
+        mount: String,
+        #[serde(default = "default_role_name")]
+        role: String,
+        common_name: String,
+        #[serde(default)]
+        alt_names: Vec<String>,
+        #[serde(default)]
+        ip_sans: Vec<std::net::IpAddr>,
+        #[serde(default = "default_pki_ttl")]
+        ttl_secs: u64,
+    },
+    /// A certificate from an outside CA kept in KV v2 (fields `certificate`
+    /// and `private_key`, PEM), polled for new versions.
+    #[serde(rename_all = "kebab-case")]
+    VaultKv {
+        #[serde(default = "default_kv_mount")]
+        mount: String,
+        path: String,
+        #[serde(default = "default_poll")]
+        poll_secs: u64,
+    },
+}
+
+/// How custodiand reaches Vault (or OpenBao) and logs in with AppRole.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VaultConfig {
+    /// e.g. `https://vault.example.org:8200`; plain http only on loopback.
+    pub address: String,
+    /// Vault's CA, pinned (the system roots are not trusted for Vault).
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
+    pub role_id: String,
+    #[serde(default = "default_role_name")]
+    pub role_name: String,
+    #[serde(default = "default_approle_mount")]
+    pub approle_mount: String,
+    /// Name of a systemd credential (`LoadCredential=`/`LoadCredentialEncrypted=`)
+    /// under `$CREDENTIALS_DIRECTORY` holding the secret_id.
+    #[serde(default)]
+    pub secret_id_credential: Option<String>,
+    /// Or a root-only file holding it (read before the privilege drop).
+    #[serde(default)]
+    pub secret_id_file: Option<PathBuf>,
+    /// The credential holds a response-wrapping token, unwrapped once.
+    #[serde(default)]
+    pub secret_id_wrapped: bool,
+    #[serde(default = "default_vault_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+fn default_role_name() -> String {
+    "custodiand".into()
+}
+fn default_approle_mount() -> String {
+    "approle".into()
+}
+fn default_vault_timeout() -> u64 {
+    10
+}
+fn default_pki_mount() -> String {
+    "pki".into()
+}
+fn default_kv_mount() -> String {
+    "kv".into()
+}
+fn default_pki_ttl() -> u64 {
+    24 * 3600
+}
+fn default_poll() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -290,6 +368,7 @@ impl Config {
             ));
         }
         self.ops_listen(path)?;
+        self.check_vault(path)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid(
                 "log.level",
@@ -298,6 +377,74 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    fn check_vault(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, problem: String, fix: &str| ConfigError::Invalid {
+            path: path.to_owned(),
+            key,
+            problem,
+            fix: fix.to_owned(),
+        };
+        let needs_vault = !matches!(self.tls, TlsConfig::DevPem { .. });
+        let Some(v) = &self.vault else {
+            if needs_vault {
+                return Err(invalid(
+                    "vault",
+                    "is missing but tls.source needs Vault".into(),
+                    "add a [vault] table with address, role-id and secret-id-credential (see custodianctl vault provision)",
+                ));
+            }
+            return Ok(());
+        };
+        if v.role_id.trim().is_empty() {
+            return Err(invalid(
+                "vault.role-id",
+                "is empty".into(),
+                "paste the role_id printed by `custodianctl vault provision`",
+            ));
+        }
+        match (&v.secret_id_credential, &v.secret_id_file) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(invalid(
+                    "vault.secret-id-credential",
+                    "and vault.secret-id-file: exactly one must be set".into(),
+                    "use secret-id-credential with systemd LoadCredential=, or secret-id-file for a root-only file",
+                ))
+            }
+            (Some(name), None) if name.contains('/') || name.is_empty() || name.starts_with('.') => {
+                return Err(invalid(
+                    "vault.secret-id-credential",
+                    format!("is {name:?}"),
+                    "give the credential's name as in LoadCredential=NAME:..., without a path",
+                ))
+            }
+            _ => {}
+        }
+        if !(1..=120).contains(&v.request_timeout_secs) {
+            return Err(invalid(
+                "vault.request-timeout-secs",
+                format!("is {}", v.request_timeout_secs),
+                "use a value from 1 to 120",
+            ));
+        }
+        match &self.tls {
+            TlsConfig::VaultPki { ttl_secs, .. } if !(60..=366 * 24 * 3600).contains(ttl_secs) => {
+                Err(invalid(
+                    "tls.ttl-secs",
+                    format!("is {ttl_secs}"),
+                    "use a certificate lifetime from 60 seconds to a year",
+                ))
+            }
+            TlsConfig::VaultKv { poll_secs, .. } if !(1..=86400).contains(poll_secs) => {
+                Err(invalid(
+                    "tls.poll-secs",
+                    format!("is {poll_secs}"),
+                    "use a value from 1 to 86400",
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn ops_listen(&self, path: &Path) -> Result<OpsListen, ConfigError> {

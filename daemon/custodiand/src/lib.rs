@@ -10,5 +10,6 @@ pub mod listener;
 pub mod logging;
 pub mod ops;
 pub mod privileges;
+pub mod secrets;
 pub mod server;
 pub mod tls;

@@ -28,6 +28,9 @@ pub enum State {
 pub struct Health {
     state: AtomicU8,
     pub stats: Arc<Stats>,
+    /// Components working in a degraded mode (e.g. Vault unreachable, so
+    /// serving on cached secrets), with the reason.
+    problems: std::sync::Mutex<std::collections::BTreeMap<&'static str, String>>,
 }
 
 impl Health {
@@ -35,7 +38,28 @@ impl Health {
         Arc::new(Self {
             state: AtomicU8::new(State::Starting as u8),
             stats,
+            problems: std::sync::Mutex::default(),
         })
+    }
+
+    /// Records (or, with `None`, clears) a problem of one component.
+    pub fn set_problem(&self, component: &'static str, problem: Option<String>) {
+        let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        match problem {
+            Some(text) => {
+                p.insert(component, text);
+            }
+            None => {
+                p.remove(component);
+            }
+        }
+    }
+
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
     }
 
     pub fn set(&self, s: State) {
@@ -61,10 +85,19 @@ fn respond(health: &Health, path: &str) -> Response<Full<Bytes>> {
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
             };
+            let problems: std::collections::BTreeMap<String, String> =
+                health.problems().into_iter().collect();
+            let word = match state {
+                State::Ready if !problems.is_empty() => "degraded",
+                State::Ready => "ready",
+                State::Starting => "starting",
+                State::Stopping => "stopping",
+            };
             (
                 status,
                 serde_json::json!({
-                    "status": match state { State::Ready => "ready", State::Starting => "starting", State::Stopping => "stopping" },
+                    "status": word,
+                    "problems": problems,
                     "version": env!("CARGO_PKG_VERSION"),
                     "open_connections": health.stats.open_connections.load(Ordering::Relaxed),
                     "refused_connections": health.stats.refused_connections.load(Ordering::Relaxed),

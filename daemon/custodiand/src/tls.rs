@@ -90,8 +90,16 @@ pub fn certified_key_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Certifi
         path: "(PEM)".into(),
         expected: "PRIVATE KEY",
     })?;
+    certified_key(chain, &key)
+}
+
+/// Pairs a chain (leaf first) with its key, checking that they match.
+pub fn certified_key(
+    chain: Vec<CertificateDer<'static>>,
+    key: &PrivateKeyDer<'_>,
+) -> Result<CertifiedKey, TlsError> {
     let signing_key =
-        provider::sign::any_supported_type(&key).map_err(|e| TlsError::Key(e.to_string()))?;
+        provider::sign::any_supported_type(key).map_err(|e| TlsError::Key(e.to_string()))?;
     let certified = CertifiedKey::new(chain, signing_key);
     certified
         .keys_match()

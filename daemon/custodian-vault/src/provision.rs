@@ -1,0 +1,278 @@
+//! `custodianctl vault provision`: everything custodiand needs in a Vault
+//! or OpenBao, created if missing and left alone if present, so it can run
+//! again safely. Runs with an operator's token, never custodiand's.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+use crate::client::{field, Client, VaultError};
+
+pub const PKI_MOUNT: &str = "pki";
+pub const KV_MOUNT: &str = "kv";
+pub const TRANSIT_MOUNT: &str = "transit";
+pub const APPROLE_MOUNT: &str = "approle";
+pub const ROLE: &str = "custodiand";
+pub const POLICY_NAME: &str = "custodiand";
+pub const MIGRATOR_POLICY_NAME: &str = "custodian-migrator";
+pub const POLICY: &str = include_str!("../../../policy/vault/custodiand.hcl");
+pub const MIGRATOR_POLICY: &str = include_str!("../../../policy/vault/custodian-migrator.hcl");
+pub const TRANSIT_KEYS: &[(&str, &str)] = &[
+    ("custodian-fields", "aes256-gcm96"),
+    ("custodian-files", "aes256-gcm96"),
+    ("custodian-audit", "ed25519"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Names the TLS certificate may carry (the PKI role's allowed_domains).
+    pub tls_domains: Vec<String>,
+    /// Make a self-signed root CA when the PKI mount has none. For
+    /// development and tests; production imports an intermediate.
+    pub dev_root_ca: bool,
+    /// Longest certificate lifetime the PKI role allows.
+    pub tls_max_ttl: Duration,
+    /// custodiand's token is periodic: renewable indefinitely by itself,
+    /// dead after one period without renewal.
+    pub token_period: Duration,
+    /// Addresses allowed to log in and use the token (empty: any).
+    pub bind_cidrs: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            tls_domains: vec!["localhost".into()],
+            dev_root_ca: false,
+            tls_max_ttl: Duration::from_secs(72 * 3600),
+            token_period: Duration::from_secs(3600),
+            bind_cidrs: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Provisioned {
+    pub role_id: String,
+    /// The PKI CA certificate, for browsers and clients to trust.
+    pub ca_pem: Option<String>,
+    /// What was created or changed, one line each.
+    pub changes: Vec<String>,
+}
+
+pub async fn provision(
+    admin: &Client,
+    opts: &Options,
+    progress: &dyn Fn(&str),
+) -> Result<Provisioned, VaultError> {
+    let mut changes = Vec::new();
+    let mut note = |s: String| {
+        progress(&s);
+        changes.push(s);
+    };
+
+    let mounts = admin.get("sys/mounts").await?.unwrap_or(Value::Null);
+    let mounted = |name: &str| {
+        mounts.get(format!("{name}/")).is_some()
+            || mounts.pointer(&format!("/data/{name}~1")).is_some()
+    };
+    for (name, body) in [
+        (
+            PKI_MOUNT,
+            json!({"type": "pki", "config": {"max_lease_ttl": format!("{}s", 10 * 365 * 24 * 3600)}}),
+        ),
+        (KV_MOUNT, json!({"type": "kv", "options": {"version": "2"}})),
+        (TRANSIT_MOUNT, json!({"type": "transit"})),
+    ] {
+        if !mounted(name) {
+            admin.post(&format!("sys/mounts/{name}"), &body).await?;
+            note(format!("enabled secrets engine {name}/"));
+        }
+    }
+    let auths = admin.get("sys/auth").await?.unwrap_or(Value::Null);
+    if auths.get(format!("{APPROLE_MOUNT}/")).is_none()
+        && auths.pointer(&format!("/data/{APPROLE_MOUNT}~1")).is_none()
+    {
+        admin
+            .post(
+                &format!("sys/auth/{APPROLE_MOUNT}"),
+                &json!({"type": "approle"}),
+            )
+            .await?;
+        note(format!("enabled auth method {APPROLE_MOUNT}/"));
+    }
+
+    // PKI: a CA (development only) and the role custodiand signs against.
+    let ca_pem = match admin
+        .call(Method::GET, &format!("{PKI_MOUNT}/cert/ca"), None)
+        .await
+    {
+        Ok(Some(v)) => v
+            .pointer("/data/certificate")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        Ok(None)
+        | Err(VaultError::NotFound { .. })
+        | Err(VaultError::Status { status: 400, .. }) => None,
+        Err(e) => return Err(e),
+    };
+    let ca_pem = match ca_pem {
+        Some(pem) => Some(pem),
+        None if opts.dev_root_ca => {
+            let v = admin
+                .post(
+                    &format!("{PKI_MOUNT}/root/generate/internal"),
+                    &json!({"common_name": "Custodian development root CA", "ttl": "87600h", "key_type": "ec", "key_bits": 256, "issuer_name": "custodian-dev-root"}),
+                )
+                .await?
+                .unwrap_or(Value::Null);
+            note("generated a development root CA in pki/ (not for production)".into());
+            v.pointer("/data/certificate")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }
+        None => {
+            note("pki/ has no CA yet: import an intermediate CA before custodiand starts (see README)".into());
+            None
+        }
+    };
+    admin
+        .post(
+            &format!("{PKI_MOUNT}/roles/{ROLE}"),
+            &json!({
+                "allowed_domains": opts.tls_domains,
+                "allow_bare_domains": true,
+                "allow_subdomains": false,
+                "allow_localhost": true,
+                "allow_ip_sans": true,
+                "allow_wildcard_certificates": false,
+                "key_type": "ec",
+                "key_bits": 256,
+                "max_ttl": format!("{}s", opts.tls_max_ttl.as_secs()),
+                "ttl": format!("{}s", opts.tls_max_ttl.as_secs().min(24 * 3600)),
+                "server_flag": true,
+                "client_flag": false,
+                "use_csr_sans": true,
+                "use_csr_common_name": true,
+                "no_store": false,
+                "generate_lease": false,
+            }),
+        )
+        .await?;
+    note(format!(
+        "wrote PKI role {PKI_MOUNT}/roles/{ROLE} for {}",
+        opts.tls_domains.join(", ")
+    ));
+
+    // KV: keep some history so a rotation can accept the previous version.
+    admin
+        .post(&format!("{KV_MOUNT}/config"), &json!({"max_versions": 10}))
+        .await?;
+
+    for (key, kind) in TRANSIT_KEYS {
+        match admin.get(&format!("{TRANSIT_MOUNT}/keys/{key}")).await {
+            Ok(_) => {}
+            Err(VaultError::NotFound { .. }) => {
+                admin
+                    .post(
+                        &format!("{TRANSIT_MOUNT}/keys/{key}"),
+                        &json!({"type": kind, "exportable": false}),
+                    )
+                    .await?;
+                note(format!("created transit key {key} ({kind})"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    for (name, text) in [
+        (POLICY_NAME, POLICY),
+        (MIGRATOR_POLICY_NAME, MIGRATOR_POLICY),
+    ] {
+        admin
+            .put(
+                &format!("sys/policies/acl/{name}"),
+                &json!({"policy": text}),
+            )
+            .await?;
+        note(format!("wrote policy {name}"));
+    }
+
+    admin
+        .post(
+            &format!("auth/{APPROLE_MOUNT}/role/{ROLE}"),
+            &json!({
+                "token_policies": [POLICY_NAME],
+                "token_type": "service",
+                "token_period": format!("{}s", opts.token_period.as_secs()),
+                "token_ttl": 0,
+                "token_max_ttl": 0,
+                "secret_id_num_uses": 0,
+                "secret_id_ttl": 0,
+                "token_bound_cidrs": opts.bind_cidrs,
+                "secret_id_bound_cidrs": opts.bind_cidrs,
+                "bind_secret_id": true,
+            }),
+        )
+        .await?;
+    note(format!(
+        "wrote AppRole {APPROLE_MOUNT}/role/{ROLE} (periodic token, {} s)",
+        opts.token_period.as_secs()
+    ));
+    let v = admin
+        .get(&format!("auth/{APPROLE_MOUNT}/role/{ROLE}/role-id"))
+        .await?
+        .ok_or(VaultError::Missing {
+            path: "role-id".into(),
+            field: "data",
+        })?;
+    let role_id = field(&v, "/data/role_id", "role-id", "data.role_id")?.to_owned();
+    Ok(Provisioned {
+        role_id,
+        ca_pem,
+        changes,
+    })
+}
+
+/// Issues a new secret_id for custodiand. With `wrap_ttl`, the result is a
+/// response-wrapping token that can be unwrapped once within that time.
+pub async fn new_secret_id(
+    admin: &Client,
+    wrap_ttl: Option<Duration>,
+    metadata: &str,
+) -> Result<SecretString, VaultError> {
+    let path = format!("auth/{APPROLE_MOUNT}/role/{ROLE}/secret-id");
+    let body = json!({"metadata": json!({"issued-by": metadata}).to_string()});
+    match wrap_ttl {
+        Some(ttl) => {
+            let ttl = format!("{}s", ttl.as_secs());
+            let v = admin
+                .call_with_headers(
+                    Method::POST,
+                    &path,
+                    Some(&body),
+                    &[("X-Vault-Wrap-TTL", &ttl)],
+                )
+                .await?
+                .ok_or(VaultError::Missing {
+                    path: path.clone(),
+                    field: "wrap_info",
+                })?;
+            Ok(SecretString::from(
+                field(&v, "/wrap_info/token", &path, "wrap_info.token")?.to_owned(),
+            ))
+        }
+        None => {
+            let v = admin.post(&path, &body).await?.ok_or(VaultError::Missing {
+                path: path.clone(),
+                field: "data",
+            })?;
+            Ok(SecretString::from(
+                field(&v, "/data/secret_id", &path, "data.secret_id")?.to_owned(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! custodianctl: the administrator's command line.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use custodian_vault::provision::{self, Options};
+use custodian_vault::{Client, ClientConfig};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+/// Administer a Custodian appliance.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with the Vault (or OpenBao) that holds the appliance's keys.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum VaultCommand {
+    /// Enable the engines, write the policies, the PKI role, the transit
+    /// keys and custodiand's AppRole. Safe to run again: existing things
+    /// are kept. Prints the role_id for custodiand.toml.
+    Provision(ProvisionArgs),
+    /// Issue a new secret_id for custodiand and write it to a file
+    /// (optionally response-wrapped, so it can be used only once).
+    SecretId(SecretIdArgs),
+}
+
+#[derive(Debug, Args)]
+struct VaultConn {
+    /// Vault's address, e.g. https://vault.example.org:8200.
+    #[arg(long, env = "VAULT_ADDR")]
+    address: String,
+    /// CA certificate that signed Vault's TLS certificate (pinned; the
+    /// system roots are not used). Required for https.
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// File holding an operator token allowed to configure Vault. Without
+    /// it, the token is read from $VAULT_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ProvisionArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+    /// A name the appliance's TLS certificate may carry (repeat for more).
+    #[arg(long = "tls-domain", value_name = "NAME", default_value = "localhost")]
+    tls_domains: Vec<String>,
+    /// Generate a self-signed root CA when pki/ has none. Development and
+    /// tests only: production imports an intermediate CA.
+    #[arg(long)]
+    dev_root_ca: bool,
+    /// Period of custodiand's token, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_period_secs: u64,
+    /// Restrict login and token use to these addresses (repeat).
+    #[arg(long = "bind-cidr", value_name = "CIDR")]
+    bind_cidrs: Vec<String>,
+    /// Also issue a secret_id and write it here (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    secret_id_out: Option<PathBuf>,
+    /// With --secret-id-out: write a response-wrapping token valid this many
+    /// seconds instead of the secret_id itself.
+    #[arg(long, value_name = "SECS")]
+    wrap_ttl_secs: Option<u64>,
+    /// Write the PKI CA certificate here (for browsers to trust).
+    #[arg(long, value_name = "PATH")]
+    ca_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SecretIdArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+    /// Where to write it (mode 0600; an existing file is replaced).
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Write a response-wrapping token valid this many seconds instead.
+    #[arg(long, value_name = "SECS")]
+    wrap_ttl_secs: Option<u64>,
+}
+
+fn client(conn: &VaultConn) -> Result<Client, String> {
+    let ca_pem = match &conn.ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --ca-cert {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let client = Client::new(&ClientConfig {
+        address: conn.address.clone(),
+        ca_pem,
+        timeout: Duration::from_secs(30),
+    })
+    .map_err(|e| e.to_string())?;
+    let token =
+        match &conn.token_file {
+            Some(p) => {
+                let raw = Zeroizing::new(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| format!("cannot read --token-file {}: {e}", p.display()))?,
+                );
+                SecretString::from(raw.trim().to_owned())
+            }
+            None => SecretString::from(std::env::var("VAULT_TOKEN").map_err(|_| {
+                "no operator token: pass --token-file or set VAULT_TOKEN".to_owned()
+            })?),
+        };
+    client.set_token(Some(token));
+    Ok(client)
+}
+
+/// Writes a secret to a new 0600 file (replacing an old one atomically).
+fn write_private(path: &Path, secret: &SecretString) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    f.write_all(secret.expose_secret().as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| format!("cannot move {} into place: {e}", path.display()))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Vault(VaultCommand::Provision(a)) => {
+            let admin = client(&a.conn)?;
+            let opts = Options {
+                tls_domains: a.tls_domains,
+                dev_root_ca: a.dev_root_ca,
+                token_period: Duration::from_secs(a.token_period_secs),
+                bind_cidrs: a.bind_cidrs,
+                ..Options::default()
+            };
+            let done = provision::provision(&admin, &opts, &|step| eprintln!("  {step}"))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let (Some(path), Some(pem)) = (&a.ca_out, &done.ca_pem) {
+                std::fs::write(path, pem)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                eprintln!("  wrote the PKI CA certificate to {}", path.display());
+            }
+            if let Some(out) = &a.secret_id_out {
+                let s = provision::new_secret_id(
+                    &admin,
+                    a.wrap_ttl_secs.map(Duration::from_secs),
+                    "custodianctl vault provision",
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                write_private(out, &s)?;
+                eprintln!(
+                    "  wrote a {} to {} (mode 0600)",
+                    if a.wrap_ttl_secs.is_some() {
+                        "wrapped secret_id token"
+                    } else {
+                        "secret_id"
+                    },
+                    out.display()
+                );
+            }
+            eprintln!("provisioned; set vault.role-id in custodiand.toml to:");
+            println!("{}", done.role_id);
+            Ok(())
+        }
+        Command::Vault(VaultCommand::SecretId(a)) => {
+            let admin = client(&a.conn)?;
+            let s = provision::new_secret_id(
+                &admin,
+                a.wrap_ttl_secs.map(Duration::from_secs),
+                "custodianctl vault secret-id",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            write_private(&a.out, &s)?;
+            eprintln!(
+                "wrote a new {} to {}",
+                if a.wrap_ttl_secs.is_some() {
+                    "wrapped secret_id token"
+                } else {
+                    "secret_id"
+                },
+                a.out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("custodianctl: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("custodianctl: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Secrets from Vault. The local AppRole credential (and Vault's CA) are
+//! read before the privilege drop, because they may be root-only files;
+//! everything that talks to Vault runs afterwards, in the unprivileged
+//! process, so no network code ever runs as root.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use custodian_vault::approle::AppRole;
+use custodian_vault::pki::{self, CertRequest, IssuedCert};
+use custodian_vault::{kv, ClientConfig, SecretIdSource, Session, VaultError};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::sign::CertifiedKey;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+use crate::config::{TlsConfig, VaultConfig};
+use crate::ops::Health;
+use crate::tls::{self, CertSlot, TlsError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("vault.ca-cert {path}: {reason}")]
+    Ca { path: PathBuf, reason: String },
+    #[error("vault.secret-id-credential {name:?}: $CREDENTIALS_DIRECTORY is not set; start custodiand through its systemd unit (LoadCredential=) or use vault.secret-id-file")]
+    NoCredentialsDirectory { name: String },
+    #[error("cannot read the AppRole secret_id from {path}: {reason}")]
+    SecretId { path: PathBuf, reason: String },
+    #[error("{path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}`", path = path.display())]
+    Exposed { path: PathBuf, mode: u32 },
+    #[error("Vault: {0}")]
+    Vault(#[from] VaultError),
+    #[error("the TLS certificate from Vault is unusable: {0}")]
+    Tls(#[from] TlsError),
+}
+
+/// What is read from local files before the drop.
+pub struct LocalCredentials {
+    client: ClientConfig,
+    approle: AppRole,
+}
+
+impl std::fmt::Debug for LocalCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalCredentials")
+            .field("address", &self.client.address)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read_secret_file(path: &Path, check_mode: bool) -> Result<SecretString, SecretsError> {
+    let err = |reason: String| SecretsError::SecretId {
+        path: path.to_owned(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+    if check_mode && meta.mode() & 0o077 != 0 {
+        return Err(SecretsError::Exposed {
+            path: path.to_owned(),
+            mode: meta.mode() & 0o7777,
+        });
+    }
+    let raw = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(err("the file is empty".into()));
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+pub fn read_local(config: &VaultConfig) -> Result<LocalCredentials, SecretsError> {
+    let ca_pem = match &config.ca_cert {
+        Some(p) => Some(std::fs::read(p).map_err(|e| SecretsError::Ca {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?),
+        None => None,
+    };
+    let secret = match (&config.secret_id_credential, &config.secret_id_file) {
+        (Some(name), _) => {
+            let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
+                .ok_or_else(|| SecretsError::NoCredentialsDirectory { name: name.clone() })?;
+            // systemd makes the credential directory private to the service.
+            read_secret_file(&Path::new(&dir).join(name), false)?
+        }
+        (None, Some(path)) => read_secret_file(path, true)?,
+        (None, None) => {
+            return Err(SecretsError::SecretId {
+                path: PathBuf::from("(none)"),
+                reason: "no secret-id source configured".into(),
+            })
+        }
+    };
+    Ok(LocalCredentials {
+        client: ClientConfig {
+            address: config.address.clone(),
+            ca_pem,
+            timeout: Duration::from_secs(config.request_timeout_secs),
+        },
+        approle: AppRole {
+            mount: config.approle_mount.clone(),
+            role_name: config.role_name.clone(),
+            role_id: config.role_id.clone(),
+            secret_id: if config.secret_id_wrapped {
+                SecretIdSource::Wrapped(secret)
+            } else {
+                SecretIdSource::Plain(secret)
+            },
+        },
+    })
+}
+
+/// The running secret supply: the TLS slot and the tasks that keep it and
+/// the Vault token fresh.
+pub struct Running {
+    pub cert_slot: Arc<CertSlot>,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+/// Logs in, fetches the first certificate, and starts the supervisors.
+/// Errors here are fatal at start-up; later failures only degrade.
+pub async fn start(
+    local: LocalCredentials,
+    tls_config: &TlsConfig,
+    health: Arc<Health>,
+) -> Result<Running, SecretsError> {
+    let client = custodian_vault::Client::new(&local.client)?;
+    let session = Session::start(client, local.approle).await?;
+    tracing::info!(target: "vault", address = session.client().address(), "logged in to Vault with AppRole");
+    let mut tasks = Vec::new();
+    let status_health = Arc::clone(&health);
+    tasks.push(tokio::spawn(Arc::clone(&session).maintain(Arc::new(
+        move |p| status_health.set_problem("vault-token", p),
+    ))));
+    let source = CertSource::from_config(tls_config).ok_or_else(|| {
+        SecretsError::Vault(VaultError::Invalid(
+            "tls.source is not a Vault source".into(),
+        ))
+    })?;
+    let (first, next) = source.fetch(&session, None).await?.ok_or_else(|| {
+        SecretsError::Vault(VaultError::Invalid("no certificate in Vault".into()))
+    })?;
+    tracing::info!(target: "vault", certificate = %next.describe(), "TLS certificate obtained from Vault");
+    let slot = CertSlot::new(first);
+    tasks.push(tokio::spawn(renew_certificates(
+        source,
+        session,
+        Arc::clone(&slot),
+        health,
+        next,
+    )));
+    Ok(Running {
+        cert_slot: slot,
+        tasks,
+    })
+}
+
+#[derive(Debug, Clone)]
+enum CertSource {
+    Pki(CertRequest),
+    Kv {
+        mount: String,
+        path: String,
+        poll: Duration,
+    },
+}
+
+/// When to look again, and what we hold now.
+#[derive(Debug, Clone)]
+enum Held {
+    Pki {
+        serial: String,
+        renew_at: SystemTime,
+        not_after: SystemTime,
+    },
+    Kv {
+        version: u64,
+        poll: Duration,
+    },
+}
+
+impl Held {
+    fn describe(&self) -> String {
+        match self {
+            Held::Pki {
+                serial, not_after, ..
+            } => format!("serial {serial}, expires {}", unix(*not_after)),
+            Held::Kv { version, .. } => format!("KV version {version}"),
+        }
+    }
+
+    fn wait(&self) -> Duration {
+        match self {
+            Held::Pki { renew_at, .. } => renew_at
+                .duration_since(SystemTime::now())
+                .unwrap_or_default(),
+            Held::Kv { poll, .. } => *poll,
+        }
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl CertSource {
+    fn from_config(c: &TlsConfig) -> Option<Self> {
+        match c {
+            TlsConfig::DevPem { .. } => None,
+            TlsConfig::VaultPki {
+                mount,
+                role,
+                common_name,
+                alt_names,
+                ip_sans,
+                ttl_secs,
+            } => Some(Self::Pki(CertRequest {
+                mount: mount.clone(),
+                role: role.clone(),
+                common_name: common_name.clone(),
+                alt_names: alt_names.clone(),
+                ip_sans: ip_sans.clone(),
+                ttl: Duration::from_secs(*ttl_secs),
+            })),
+            TlsConfig::VaultKv {
+                mount,
+                path,
+                poll_secs,
+            } => Some(Self::Kv {
+                mount: mount.clone(),
+                path: path.clone(),
+                poll: Duration::from_secs(*poll_secs),
+            }),
+        }
+    }
+
+    /// Fetches a certificate; `None` when KV still holds the version we
+    /// already serve.
+    async fn fetch(
+        &self,
+        session: &Session,
+        held: Option<&Held>,
+    ) -> Result<Option<(CertifiedKey, Held)>, SecretsError> {
+        match self {
+            CertSource::Pki(req) => {
+                let issued = pki::issue(session.client(), req).await?;
+                let key = certified_from_issued(&issued)?;
+                Ok(Some((
+                    key,
+                    Held::Pki {
+                        serial: issued.serial.clone(),
+                        renew_at: issued.renew_at(),
+                        not_after: issued.not_after,
+                    },
+                )))
+            }
+            CertSource::Kv { mount, path, poll } => {
+                let secret = kv::read(session.client(), mount, path, None).await?;
+                if let Some(Held::Kv { version, .. }) = held {
+                    if *version == secret.version {
+                        return Ok(None);
+                    }
+                }
+                let field = |name: &'static str| {
+                    secret.get(name).ok_or_else(|| {
+                        SecretsError::Vault(VaultError::Invalid(format!(
+                            "{mount}/{path} version {} has no field {name:?}; store the PEM chain as \"certificate\" and the key as \"private_key\"",
+                            secret.version
+                        )))
+                    })
+                };
+                let key = tls::certified_key_from_pem(
+                    field("certificate")?.expose_secret().as_bytes(),
+                    field("private_key")?.expose_secret().as_bytes(),
+                )?;
+                Ok(Some((
+                    key,
+                    Held::Kv {
+                        version: secret.version,
+                        poll: *poll,
+                    },
+                )))
+            }
+        }
+    }
+}
+
+fn certified_from_issued(issued: &IssuedCert) -> Result<CertifiedKey, SecretsError> {
+    let joined = issued.chain_pem.join("\n");
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(joined.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|_| TlsError::Pem {
+            what: "certificate",
+            path: "(Vault PKI)".into(),
+            expected: "CERTIFICATE",
+        })?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key_pkcs8.as_slice()));
+    Ok(tls::certified_key(chain, &key)?)
+}
+
+/// Replaces the certificate when due. A failure leaves the current one in
+/// place (it is still valid) and retries with back-off, reporting the
+/// appliance as degraded until it succeeds.
+async fn renew_certificates(
+    source: CertSource,
+    session: Arc<Session>,
+    slot: Arc<CertSlot>,
+    health: Arc<Health>,
+    mut held: Held,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        let wait = if failures == 0 {
+            held.wait()
+        } else {
+            custodian_vault::backoff(failures, Duration::from_secs(60))
+        };
+        tokio::time::sleep(wait).await;
+        match source.fetch(&session, Some(&held)).await {
+            Ok(Some((key, next))) => {
+                slot.replace(key);
+                tracing::info!(target: "vault", previous = %held.describe(), current = %next.describe(), "TLS certificate replaced");
+                held = next;
+                failures = 0;
+                health.set_problem("tls-certificate", None);
+            }
+            Ok(None) => {
+                if failures > 0 {
+                    health.set_problem("tls-certificate", None);
+                }
+                failures = 0;
+            }
+            Err(e) => {
+                failures += 1;
+                let expiry = match &held {
+                    Held::Pki { not_after, .. } => format!(
+                        "; the current certificate stays in use until it expires at {}",
+                        unix(*not_after)
+                    ),
+                    Held::Kv { .. } => "; the current certificate stays in use".into(),
+                };
+                tracing::warn!(target: "vault", error = %e, "TLS certificate refresh failed{expiry}");
+                health.set_problem(
+                    "tls-certificate",
+                    Some(format!("refresh failing: {e}{expiry}")),
+                );
+            }
+        }
+    }
+}
