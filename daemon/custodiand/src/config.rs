@@ -429,11 +429,11 @@ impl Config {
             ));
         }
         match &self.tls {
-            TlsConfig::VaultPki { ttl_secs, .. } if !(60..=366 * 24 * 3600).contains(ttl_secs) => {
+            TlsConfig::VaultPki { ttl_secs, .. } if !(10..=366 * 24 * 3600).contains(ttl_secs) => {
                 Err(invalid(
                     "tls.ttl-secs",
                     format!("is {ttl_secs}"),
-                    "use a certificate lifetime from 60 seconds to a year",
+                    "use a certificate lifetime from 10 seconds to a year",
                 ))
             }
             TlsConfig::VaultKv { poll_secs, .. } if !(1..=86400).contains(poll_secs) => {

@@ -25,8 +25,14 @@ pub struct DaemonConfig {
     pub ops_unix: bool,
     /// Start through `systemd-socket-activate` instead of binding.
     pub socket_activated: bool,
-    /// Pass `--dev-insecure-pem` (the only TLS source before Vault).
+    /// Pass `--dev-insecure-pem` (needed for the dev-pem TLS source).
     pub dev_pem_flag: bool,
+    /// Body of a `[vault]` table (e.g. from [`VaultFixture::vault_toml`]).
+    pub vault_toml: Option<String>,
+    /// Body of the `[tls]` table; `None` for the test PKI's PEM pair.
+    pub tls_toml: Option<String>,
+    /// PEM CA the test clients trust; `None` for the test PKI's CA.
+    pub client_ca_pem: Option<String>,
 }
 
 impl Default for DaemonConfig {
@@ -37,6 +43,9 @@ impl Default for DaemonConfig {
             ops_unix: false,
             socket_activated: false,
             dev_pem_flag: true,
+            vault_toml: None,
+            tls_toml: None,
+            client_ca_pem: None,
         }
     }
 }
@@ -52,6 +61,8 @@ pub struct Daemon {
     pub port: u16,
     pub ops: OpsAddr,
     pub pki: TestPki,
+    /// DER of the CA that signed the served certificate.
+    pub client_ca_der: Vec<u8>,
 }
 
 /// The `custodiand` binary: `$CUSTODIAND_BIN`, or the one cargo built next
@@ -96,13 +107,24 @@ impl Daemon {
             OpsAddr::Tcp(a) => a.to_string(),
             OpsAddr::Unix(p) => format!("unix:{}", p.display()),
         };
+        let tls = match &cfg.tls_toml {
+            Some(t) => t.clone(),
+            None => format!(
+                "source = \"dev-pem\"\ncert = \"{}\"\nkey = \"{}\"",
+                cert.display(),
+                key.display()
+            ),
+        };
+        let vault = cfg
+            .vault_toml
+            .as_ref()
+            .map(|v| format!("[vault]\n{v}\n\n"))
+            .unwrap_or_default();
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n\n\
-             [tls]\nsource = \"dev-pem\"\ncert = \"{cert}\"\nkey = \"{key}\"\n\n\
-             [ops]\nlisten = \"{ops_line}\"\n\n[log]\ntarget = \"stderr\"\nlevel = \"debug,hyper=info,rustls=info,h2=info\"\n\n[limits]\n{limits}\n",
+             {vault}[tls]\n{tls}\n\n\
+             [ops]\nlisten = \"{ops_line}\"\n\n[log]\ntarget = \"stderr\"\nlevel = \"debug,hyper=info,rustls=info,h2=info,reqwest=info\"\n\n[limits]\n{limits}\n",
             user = cfg.user,
-            cert = cert.display(),
-            key = key.display(),
             limits = cfg.limits,
         );
         let path = dir.path().join("custodiand.toml");
@@ -162,12 +184,17 @@ impl Daemon {
             OpsAddr::Unix(p) => unix_get(p, "/readyz").is_ok_and(|r| r.starts_with("HTTP/1.1 200")),
         };
         let ready = wait_until(&mut child, Duration::from_secs(20), || probe(&ops));
+        let client_ca_der = match &cfg.client_ca_pem {
+            Some(pem) => pem_to_der(pem)?,
+            None => pki.ca_der.clone(),
+        };
         let daemon = Self {
             child,
             dir,
             port,
             ops,
             pki,
+            client_ca_der,
         };
         if let Err(e) = ready {
             return Err(HarnessError::Setup(format!(
@@ -265,6 +292,14 @@ impl Daemon {
         }
         false
     }
+}
+
+/// The first certificate in a PEM text, as DER.
+pub fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .map(|c| c.to_vec())
+        .map_err(|e| HarnessError::Setup(format!("CA PEM: {e:?}")))
 }
 
 fn unix_get(path: &Path, target: &str) -> std::io::Result<String> {

@@ -13,11 +13,13 @@ pub mod openbao;
 pub mod pki;
 pub mod postgres;
 pub mod process;
+pub mod vault;
 
 pub use daemon::{Daemon, DaemonConfig};
 pub use openbao::OpenBao;
 pub use pki::TestPki;
 pub use postgres::Postgres;
+pub use vault::VaultFixture;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {

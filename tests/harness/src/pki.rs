@@ -14,6 +14,8 @@ pub struct TestPki {
     pub ca_der: Vec<u8>,
     pub cert_pem: String,
     pub key_pem: String,
+    ca_cert: rcgen::Certificate,
+    ca_key: KeyPair,
 }
 
 fn gen(e: rcgen::Error) -> HarnessError {
@@ -30,19 +32,20 @@ impl TestPki {
         ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca_cert = ca.self_signed(&ca_key).map_err(gen)?;
 
-        let key = KeyPair::generate().map_err(gen)?;
-        let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .map_err(gen)?;
-        leaf.distinguished_name
-            .push(DnType::CommonName, "localhost");
-        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let cert = leaf.signed_by(&key, &ca_cert, &ca_key).map_err(gen)?;
+        let (cert_pem, key_pem) = leaf(&ca_cert, &ca_key)?;
         Ok(Self {
             ca_pem: ca_cert.pem(),
             ca_der: ca_cert.der().to_vec(),
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            cert_pem,
+            key_pem,
+            ca_cert,
+            ca_key,
         })
+    }
+
+    /// Another `localhost` certificate (PEM cert, PEM key) from the same CA.
+    pub fn new_leaf(&self) -> Result<(String, String)> {
+        leaf(&self.ca_cert, &self.ca_key)
     }
 
     /// Writes `cert.pem`, `key.pem` and `ca.pem` into `dir`, the key 0600.
@@ -61,4 +64,16 @@ impl TestPki {
         std::io::Write::write_all(&mut f, self.key_pem.as_bytes()).map_err(io("write key.pem"))?;
         Ok((cert, key))
     }
+}
+
+fn leaf(ca_cert: &rcgen::Certificate, ca_key: &KeyPair) -> Result<(String, String)> {
+    let key = KeyPair::generate().map_err(gen)?;
+    let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .map_err(gen)?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params.signed_by(&key, ca_cert, ca_key).map_err(gen)?;
+    Ok((cert.pem(), key.serialize_pem()))
 }

@@ -120,7 +120,7 @@ async fn server_chooses_the_suite_order() {
     ];
     let mut roots = rustls::RootCertStore::empty();
     roots
-        .add(CertificateDer::from(d.pki.ca_der.clone()))
+        .add(CertificateDer::from(d.client_ca_der.clone()))
         .expect("CA");
     let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(&[&rustls::version::TLS13])

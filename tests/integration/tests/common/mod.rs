@@ -30,7 +30,7 @@ pub fn client(d: &Daemon) -> reqwest::Client {
 pub fn client_from(d: &Daemon, source: IpAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_der(&d.pki.ca_der).expect("CA"))
+        .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
         .resolve("localhost", d.addr())
         .local_address(source)
         .timeout(Duration::from_secs(10))
@@ -41,7 +41,7 @@ pub fn client_from(d: &Daemon, source: IpAddr) -> reqwest::Client {
 pub fn tls_connector(d: &Daemon, alpn: &[&[u8]]) -> TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     roots
-        .add(CertificateDer::from(d.pki.ca_der.clone()))
+        .add(CertificateDer::from(d.client_ca_der.clone()))
         .expect("CA");
     let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -115,4 +115,62 @@ pub fn status_field(status: &[(String, String)], key: &str) -> String {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
+}
+
+/// The leaf certificate (DER) a fresh handshake is served.
+pub async fn served_cert(d: &Daemon) -> Vec<u8> {
+    let tcp = tcp_from(d, IpAddr::from([127, 0, 0, 1]))
+        .await
+        .expect("tcp");
+    let tls = tls_connector(d, &[b"http/1.1"])
+        .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+        .expect("handshake");
+    tls.get_ref().1.peer_certificates().expect("certificates")[0].to_vec()
+}
+
+/// Load from two kinds of client until `stop` turns true: one reusing its
+/// connections, one opening a new connection (a full handshake) per
+/// request. Returns (successes, failures with their errors).
+pub async fn load_until(
+    d: &Daemon,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (u64, Vec<String>) {
+    let keep_alive = client(d);
+    let fresh = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
+        .resolve("localhost", d.addr())
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let mut tasks = Vec::new();
+    for c in [keep_alive.clone(), keep_alive, fresh.clone(), fresh] {
+        let url = d.url("/");
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut failed) = (0u64, Vec::new());
+            while !*stop.borrow() {
+                match c.get(&url).send().await {
+                    Ok(r) if r.status() == 200 => match r.bytes().await {
+                        Ok(_) => ok += 1,
+                        Err(e) => failed.push(format!("body: {e:?}")),
+                    },
+                    Ok(r) => failed.push(format!("status {}", r.status())),
+                    Err(e) => failed.push(format!("{e:?}")),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (ok, failed)
+        }));
+    }
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    for t in tasks {
+        let (o, f) = t.await.expect("load task");
+        ok += o;
+        failed.extend(f);
+    }
+    (ok, failed)
 }

@@ -1,0 +1,122 @@
+//! A provisioned OpenBao for custodiand, made the way a security team
+//! would: by running `custodianctl vault provision` against it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::openbao::OpenBao;
+use crate::{io, HarnessError, Result};
+
+/// The `custodianctl` binary next to the running test (or $CUSTODIANCTL_BIN).
+pub fn custodianctl_bin() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("CUSTODIANCTL_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(io("current_exe"))?;
+    let candidate = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("custodianctl"))
+        .ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
+    if candidate.is_file() {
+        Ok(candidate)
+    } else {
+        Err(HarnessError::Setup(format!(
+            "{} missing: run `cargo build --workspace` first",
+            candidate.display()
+        )))
+    }
+}
+
+pub struct VaultFixture {
+    dir: tempfile::TempDir,
+    pub address: String,
+    pub role_id: String,
+    /// The PKI CA custodiand's certificates chain to.
+    pub ca_pem: String,
+    pub secret_id_file: PathBuf,
+    /// What custodianctl printed on stderr (its list of changes).
+    pub report: String,
+}
+
+impl VaultFixture {
+    /// Runs `custodianctl vault provision --dev-root-ca` with the root token.
+    pub fn provision(bao: &OpenBao, extra: &[&str]) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("custodian-vault-")
+            .tempdir()
+            .map_err(io("tempdir"))?;
+        let sid = dir.path().join("secret-id");
+        let ca = dir.path().join("ca.pem");
+        let out = ctl(bao)?
+            .args([
+                "vault",
+                "provision",
+                "--dev-root-ca",
+                "--bind-cidr",
+                "127.0.0.1/32",
+            ])
+            .arg("--secret-id-out")
+            .arg(&sid)
+            .arg("--ca-out")
+            .arg(&ca)
+            .args(extra)
+            .output()
+            .map_err(io("run custodianctl"))?;
+        let report = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "custodianctl vault provision failed: {report}"
+            )));
+        }
+        Ok(Self {
+            address: bao.url(),
+            role_id: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            ca_pem: std::fs::read_to_string(&ca).map_err(io("read ca.pem"))?,
+            secret_id_file: sid,
+            report,
+            dir,
+        })
+    }
+
+    /// A `[vault]` table for custodiand.toml.
+    pub fn vault_toml(&self) -> String {
+        format!(
+            "address = \"{}\"\nrole-id = \"{}\"\nsecret-id-file = \"{}\"\nrequest-timeout-secs = 3",
+            self.address,
+            self.role_id,
+            self.secret_id_file.display()
+        )
+    }
+
+    /// Issues another secret_id (wrapped for `wrap_ttl` seconds if given)
+    /// into a new file and returns its path.
+    pub fn issue_secret_id(
+        &self,
+        bao: &OpenBao,
+        name: &str,
+        wrap_ttl: Option<u64>,
+    ) -> Result<PathBuf> {
+        let path = self.dir.path().join(name);
+        let mut cmd = ctl(bao)?;
+        cmd.args(["vault", "secret-id", "--out"]).arg(&path);
+        if let Some(t) = wrap_ttl {
+            cmd.arg("--wrap-ttl-secs").arg(t.to_string());
+        }
+        let out = cmd.output().map_err(io("run custodianctl"))?;
+        if !out.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "custodianctl vault secret-id: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(path)
+    }
+}
+
+fn ctl(bao: &OpenBao) -> Result<Command> {
+    let mut cmd = Command::new(custodianctl_bin()?);
+    cmd.env("VAULT_ADDR", bao.url())
+        .env("VAULT_TOKEN", &bao.root_token);
+    Ok(cmd)
+}
