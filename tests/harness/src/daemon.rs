@@ -66,25 +66,9 @@ pub struct Daemon {
 }
 
 /// The `custodiand` binary: `$CUSTODIAND_BIN`, or the one cargo built next
-/// to the running test.
+/// to the running program.
 pub fn custodiand_bin() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("CUSTODIAND_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe().map_err(io("current_exe"))?;
-    let candidate = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("custodiand"))
-        .ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
-    if candidate.is_file() {
-        Ok(candidate)
-    } else {
-        Err(HarnessError::Setup(format!(
-            "{} missing: run `cargo build -p custodiand` (or `cargo test --workspace`) first, or set CUSTODIAND_BIN",
-            candidate.display()
-        )))
-    }
+    crate::sibling_bin("custodiand", "CUSTODIAND_BIN")
 }
 
 impl Daemon {

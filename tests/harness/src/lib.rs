@@ -91,3 +91,22 @@ pub fn random_hex(bytes: usize) -> String {
     }
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A binary of this workspace: `$env_var`, or the one cargo built next to
+/// the running program (a test in `deps/` or a binary beside it).
+pub fn sibling_bin(name: &str, env_var: &str) -> Result<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os(env_var) {
+        return Ok(std::path::PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(io("current_exe"))?;
+    let dir = exe.parent().ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
+    [dir.join(name), dir.parent().map(|p| p.join(name)).unwrap_or_default()]
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            HarnessError::Setup(format!(
+                "{name} not found next to {}: run `cargo build --workspace` (or `cargo test --workspace`) first, or set {env_var}",
+                exe.display()
+            ))
+        })
+}

@@ -1,31 +1,15 @@
 //! A provisioned OpenBao for custodiand, made the way a security team
 //! would: by running `custodianctl vault provision` against it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::openbao::OpenBao;
 use crate::{io, HarnessError, Result};
 
-/// The `custodianctl` binary next to the running test (or $CUSTODIANCTL_BIN).
+/// The `custodianctl` binary next to the running program (or $CUSTODIANCTL_BIN).
 pub fn custodianctl_bin() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("CUSTODIANCTL_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe().map_err(io("current_exe"))?;
-    let candidate = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("custodianctl"))
-        .ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
-    if candidate.is_file() {
-        Ok(candidate)
-    } else {
-        Err(HarnessError::Setup(format!(
-            "{} missing: run `cargo build --workspace` first",
-            candidate.display()
-        )))
-    }
+    crate::sibling_bin("custodianctl", "CUSTODIANCTL_BIN")
 }
 
 pub struct VaultFixture {
