@@ -33,6 +33,11 @@ pub struct DaemonConfig {
     pub tls_toml: Option<String>,
     /// PEM CA the test clients trust; `None` for the test PKI's CA.
     pub client_ca_pem: Option<String>,
+    /// Set NOTIFY_SOCKET, as systemd does for Type=notify services.
+    pub notify_socket: Option<PathBuf>,
+    /// Give the daemon's account its working directory, so that a core
+    /// dump could be written there if the daemon allowed one.
+    pub writable_cwd: bool,
 }
 
 impl Default for DaemonConfig {
@@ -46,6 +51,8 @@ impl Default for DaemonConfig {
             vault_toml: None,
             tls_toml: None,
             client_ca_pem: None,
+            notify_socket: None,
+            writable_cwd: false,
         }
     }
 }
@@ -125,6 +132,13 @@ impl Daemon {
 
     pub fn start(cfg: DaemonConfig) -> Result<Self> {
         let (dir, port, ops, config, pki) = Self::prepare(&cfg)?;
+        if cfg.writable_cwd && is_root() {
+            let user = nix::unistd::User::from_name(&cfg.user)
+                .ok()
+                .flatten()
+                .ok_or_else(|| HarnessError::Setup(format!("no account {}", cfg.user)))?;
+            nix::unistd::chown(dir.path(), Some(user.uid), None).map_err(io("chown daemon dir"))?;
+        }
         let log = std::fs::File::create(dir.path().join("daemon.log"))
             .map_err(io("create daemon.log"))?;
         let bin = custodiand_bin()?;
@@ -139,11 +153,16 @@ impl Daemon {
         if cfg.dev_pem_flag {
             cmd.arg("--dev-insecure-pem");
         }
+        cmd.env_remove("NOTIFY_SOCKET");
+        if let Some(sock) = &cfg.notify_socket {
+            cmd.env("NOTIFY_SOCKET", sock);
+        }
+        // Its working directory is the private one, where a core file would land.
         let child = cmd
+            .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
-            .env_remove("NOTIFY_SOCKET")
             .spawn()
             .map_err(io("start custodiand"))?;
         let mut child = Guarded {

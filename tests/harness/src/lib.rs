@@ -99,7 +99,9 @@ pub fn sibling_bin(name: &str, env_var: &str) -> Result<std::path::PathBuf> {
         return Ok(std::path::PathBuf::from(p));
     }
     let exe = std::env::current_exe().map_err(io("current_exe"))?;
-    let dir = exe.parent().ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| HarnessError::Setup("cannot locate the target directory".into()))?;
     [dir.join(name), dir.parent().map(|p| p.join(name)).unwrap_or_default()]
         .into_iter()
         .find(|p| p.is_file())

@@ -67,3 +67,58 @@ async fn socket_activation_is_accepted() {
     let st = common::proc_status(d.pid());
     assert_eq!(common::status_field(&st, "CapEff"), "0000000000000000");
 }
+
+#[tokio::test]
+async fn systemd_is_told_ready_and_stopping() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile_dir();
+    let path = dir.join("notify.sock");
+    let sock = UnixDatagram::bind(&path).expect("bind notify socket");
+    // The daemon has dropped to its own account when it reports.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut d = daemon(DaemonConfig {
+        notify_socket: Some(path.clone()),
+        ..DaemonConfig::default()
+    });
+    let mut buf = [0u8; 512];
+    let n = sock.recv(&mut buf).expect("READY message");
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("READY=1"));
+    d.signal(Signal::SIGTERM).expect("SIGTERM");
+    let n = sock.recv(&mut buf).expect("STOPPING message");
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1"));
+    assert!(d
+        .wait_exit(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn logs_fall_back_to_stderr_without_journald() {
+    // log.target = "auto" with no JOURNAL_STREAM (not under systemd). The
+    // root account makes it stop right after logging has started.
+    let out = custodian_harness::Daemon::run_to_exit(
+        DaemonConfig {
+            user: "root".into(),
+            ..DaemonConfig::default()
+        },
+        |t| t.replace("target = \"stderr\"", "target = \"auto\""),
+        &[],
+    )
+    .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("custodiand starting") && err.contains("log=\"stderr\""),
+        "{err}"
+    );
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("custodian-notify-{}", std::process::id()));
+    std::fs::create_dir_all(&p).expect("mkdir");
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    p
+}

@@ -88,3 +88,28 @@ fn refuses_to_run_as_root() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is root"), "{err}");
 }
+
+#[test]
+fn a_crash_leaves_no_core_dump() {
+    use std::os::unix::process::ExitStatusExt;
+    // The daemon may write to its working directory, so only its own
+    // settings can keep a core file from appearing there.
+    let mut d = daemon(DaemonConfig {
+        writable_cwd: true,
+        ..DaemonConfig::default()
+    });
+    // SIGABRT: its default action is to dump core. (Rust's own SIGSEGV
+    // handler ignores a SIGSEGV sent by kill, so that one would prove nothing.)
+    d.signal(nix::sys::signal::Signal::SIGABRT).expect("signal");
+    let status = d
+        .wait_exit(std::time::Duration::from_secs(10))
+        .expect("exit");
+    assert_eq!(status.signal(), Some(6), "{status:?}");
+    assert!(!status.core_dumped(), "the kernel wrote a core dump");
+    let cores: Vec<_> = std::fs::read_dir(d.dir())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("core"))
+        .collect();
+    assert!(cores.is_empty(), "core files: {cores:?}");
+}

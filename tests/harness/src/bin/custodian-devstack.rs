@@ -39,8 +39,18 @@ fn run() -> Result<ExitCode, String> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--port" => port = args.next().and_then(|p| p.parse().ok()).ok_or("--port needs a number")?,
-            "--state-dir" => state = args.next().map(PathBuf::from).ok_or("--state-dir needs a path")?,
+            "--port" => {
+                port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port needs a number")?
+            }
+            "--state-dir" => {
+                state = args
+                    .next()
+                    .map(PathBuf::from)
+                    .ok_or("--state-dir needs a path")?
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(ExitCode::SUCCESS);
@@ -52,10 +62,13 @@ fn run() -> Result<ExitCode, String> {
         return Err("run as root: custodiand binds, then drops to the `custodian` account".into());
     }
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        return Err(format!("port {port} is in use; stop what uses it or pass --port"));
+        return Err(format!(
+            "port {port} is in use; stop what uses it or pass --port"
+        ));
     }
     ensure_system_user("custodian").map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&state).map_err(|e| format!("cannot create {}: {e}", state.display()))?;
+    std::fs::create_dir_all(&state)
+        .map_err(|e| format!("cannot create {}: {e}", state.display()))?;
     let state = state.canonicalize().map_err(|e| e.to_string())?;
 
     step("starting a private PostgreSQL");
@@ -95,7 +108,10 @@ fn run() -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start custodiand: {e}"))?;
     let ready = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(100));
-        matches!(custodian_harness::process::http_get(([127, 0, 0, 1], ops).into(), "/readyz", &[]), Ok((200, _)))
+        matches!(
+            custodian_harness::process::http_get(([127, 0, 0, 1], ops).into(), "/readyz", &[]),
+            Ok((200, _))
+        )
     });
     if !ready {
         let _ = daemon.kill();
@@ -117,10 +133,16 @@ fn run() -> Result<ExitCode, String> {
         config = config.display(),
     );
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let exited = rt.block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
-        let (mut term, mut int) = match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        let (mut term, mut int) = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(t), Ok(i)) => (t, i),
             _ => return false,
         };
@@ -138,12 +160,19 @@ fn run() -> Result<ExitCode, String> {
     });
     step("stopping");
     if !exited {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(daemon.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
     }
     let status = daemon.wait().map_err(|e| e.to_string())?;
     drop(bao);
     drop(pg);
-    Ok(if exited && !status.success() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if exited && !status.success() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn step(what: &str) {
