@@ -12,3 +12,7 @@ path "sys/leases/revoke/database/creds/custodian-owner/*" {
 path "transit/sign/custodian-audit" {
   capabilities = ["update"]
 }
+# `custodianctl audit verify` checks checkpoint signatures.
+path "transit/verify/custodian-audit" {
+  capabilities = ["update"]
+}

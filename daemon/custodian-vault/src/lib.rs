@@ -11,9 +11,11 @@
 
 pub mod approle;
 pub mod client;
+pub mod database;
 pub mod kv;
 pub mod pki;
 pub mod provision;
+pub mod transit;
 
 pub use approle::{SecretIdSource, Session};
 pub use client::{Client, ClientConfig, VaultError};

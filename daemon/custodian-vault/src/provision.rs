@@ -15,6 +15,11 @@ pub const KV_MOUNT: &str = "kv";
 pub const TRANSIT_MOUNT: &str = "transit";
 pub const APPROLE_MOUNT: &str = "approle";
 pub const ROLE: &str = "custodiand";
+pub const MIGRATOR_ROLE: &str = "custodian-migrator";
+pub const DATABASE_MOUNT: &str = "database";
+pub const DATABASE_CONNECTION: &str = "custodian";
+pub const RUNTIME_DB_ROLE: &str = "custodian-runtime";
+pub const OWNER_DB_ROLE: &str = "custodian-owner";
 pub const POLICY_NAME: &str = "custodiand";
 pub const MIGRATOR_POLICY_NAME: &str = "custodian-migrator";
 pub const POLICY: &str = include_str!("../../../policy/vault/custodiand.hcl");
@@ -237,14 +242,15 @@ pub async fn provision(
     })
 }
 
-/// Issues a new secret_id for custodiand. With `wrap_ttl`, the result is a
+/// Issues a new secret_id for an AppRole (custodiand or the migrator). With `wrap_ttl`, the result is a
 /// response-wrapping token that can be unwrapped once within that time.
 pub async fn new_secret_id(
     admin: &Client,
+    role: &str,
     wrap_ttl: Option<Duration>,
     metadata: &str,
 ) -> Result<SecretString, VaultError> {
-    let path = format!("auth/{APPROLE_MOUNT}/role/{ROLE}/secret-id");
+    let path = format!("auth/{APPROLE_MOUNT}/role/{role}/secret-id");
     let body = json!({"metadata": json!({"issued-by": metadata}).to_string()});
     match wrap_ttl {
         Some(ttl) => {
@@ -275,4 +281,150 @@ pub async fn new_secret_id(
             ))
         }
     }
+}
+
+/// Where Vault's database engine reaches PostgreSQL, and as whom.
+pub struct DatabaseOptions {
+    pub host: String,
+    pub port: u16,
+    pub dbname: String,
+    pub sslmode: String,
+    pub admin_user: String,
+    /// The bootstrap password of `admin_user`; Vault rotates it at once, so
+    /// afterwards only Vault knows it.
+    pub admin_password: SecretString,
+    pub runtime_ttl: Duration,
+    pub runtime_max_ttl: Duration,
+    pub owner_ttl: Duration,
+}
+
+impl std::fmt::Debug for DatabaseOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures the database engine, the runtime and owner roles, and the
+/// migrator's AppRole. Returns the migrator's role_id.
+pub async fn provision_database(
+    admin: &Client,
+    opts: &DatabaseOptions,
+    progress: &dyn Fn(&str),
+) -> Result<String, VaultError> {
+    use secrecy::ExposeSecret;
+    let mounts = admin.get("sys/mounts").await?.unwrap_or(Value::Null);
+    if mounts.get(format!("{DATABASE_MOUNT}/")).is_none()
+        && mounts
+            .pointer(&format!("/data/{DATABASE_MOUNT}~1"))
+            .is_none()
+    {
+        admin
+            .post(
+                &format!("sys/mounts/{DATABASE_MOUNT}"),
+                &json!({"type": "database"}),
+            )
+            .await?;
+        progress(&format!("enabled secrets engine {DATABASE_MOUNT}/"));
+    }
+    let config_path = format!("{DATABASE_MOUNT}/config/{DATABASE_CONNECTION}");
+    let configured = match admin.get(&config_path).await {
+        Ok(_) => true,
+        Err(VaultError::NotFound { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    if configured {
+        progress(&format!(
+            "{config_path} exists; kept (its admin password is known only to Vault)"
+        ));
+    } else {
+        admin
+            .post(
+                &config_path,
+                &json!({
+                    "plugin_name": "postgresql-database-plugin",
+                    "connection_url": format!("postgresql://{{{{username}}}}:{{{{password}}}}@{}:{}/{}?sslmode={}", opts.host, opts.port, opts.dbname, opts.sslmode),
+                    "username": opts.admin_user,
+                    "password": opts.admin_password.expose_secret(),
+                    "password_authentication": "scram-sha-256",
+                    "allowed_roles": [RUNTIME_DB_ROLE, OWNER_DB_ROLE],
+                    "verify_connection": true,
+                }),
+            )
+            .await?;
+        admin
+            .post(
+                &format!("{DATABASE_MOUNT}/rotate-root/{DATABASE_CONNECTION}"),
+                &json!({}),
+            )
+            .await?;
+        progress(&format!(
+            "configured {config_path} and rotated {}'s password (now known only to Vault)",
+            opts.admin_user
+        ));
+    }
+    let revoke = json!([
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';",
+        "DROP ROLE IF EXISTS \"{{name}}\";"
+    ]);
+    admin
+        .post(
+            &format!("{DATABASE_MOUNT}/roles/{RUNTIME_DB_ROLE}"),
+            &json!({
+                "db_name": DATABASE_CONNECTION,
+                "creation_statements": ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE custodian_runtime;"],
+                "revocation_statements": revoke,
+                "default_ttl": format!("{}s", opts.runtime_ttl.as_secs()),
+                "max_ttl": format!("{}s", opts.runtime_max_ttl.as_secs()),
+            }),
+        )
+        .await?;
+    // Objects made by a migration belong to the NOLOGIN owner role, never to
+    // the short-lived user (which Vault drops afterwards).
+    admin
+        .post(
+            &format!("{DATABASE_MOUNT}/roles/{OWNER_DB_ROLE}"),
+            &json!({
+                "db_name": DATABASE_CONNECTION,
+                "creation_statements": [
+                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE custodian_owner;",
+                    "ALTER ROLE \"{{name}}\" SET role = 'custodian_owner';"
+                ],
+                "revocation_statements": revoke,
+                "default_ttl": format!("{}s", opts.owner_ttl.as_secs()),
+                "max_ttl": format!("{}s", opts.owner_ttl.as_secs() * 4),
+            }),
+        )
+        .await?;
+    progress(&format!(
+        "wrote database roles {RUNTIME_DB_ROLE} and {OWNER_DB_ROLE}"
+    ));
+    admin
+        .post(
+            &format!("auth/{APPROLE_MOUNT}/role/{MIGRATOR_ROLE}"),
+            &json!({
+                "token_policies": [MIGRATOR_POLICY_NAME],
+                "token_type": "service",
+                "token_ttl": "900s",
+                "token_max_ttl": "3600s",
+                "secret_id_num_uses": 0,
+                "secret_id_ttl": 0,
+            }),
+        )
+        .await?;
+    progress(&format!(
+        "wrote AppRole {APPROLE_MOUNT}/role/{MIGRATOR_ROLE}"
+    ));
+    let v = admin
+        .get(&format!(
+            "auth/{APPROLE_MOUNT}/role/{MIGRATOR_ROLE}/role-id"
+        ))
+        .await?
+        .ok_or(VaultError::Missing {
+            path: "role-id".into(),
+            field: "data",
+        })?;
+    Ok(field(&v, "/data/role_id", "role-id", "data.role_id")?.to_owned())
 }

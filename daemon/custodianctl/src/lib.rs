@@ -1,6 +1,8 @@
 //! custodianctl: the administrator's command line.
 #![forbid(unsafe_code)]
 
+mod owner;
+
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,56 @@ enum Command {
     /// Work with the Vault (or OpenBao) that holds the appliance's keys.
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// Apply pending database migrations, with short-lived owner
+    /// credentials from Vault (the migrator's AppRole).
+    Migrate(OwnerArgs),
+    /// The activity log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and check every signed checkpoint; names
+    /// each edited, deleted or reordered row. Exit status 1 if anything is
+    /// wrong.
+    Verify(OwnerArgs),
+}
+
+/// Connection as the migrator: Vault AppRole, then owner credentials.
+#[derive(Debug, Args)]
+struct OwnerArgs {
+    #[command(flatten)]
+    vault: MigratorLogin,
+    #[command(flatten)]
+    db: DbTarget,
+}
+
+#[derive(Debug, Args)]
+struct MigratorLogin {
+    /// Vault's address.
+    #[arg(long, env = "VAULT_ADDR")]
+    address: String,
+    /// CA certificate of Vault's TLS certificate (pinned). Required for https.
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// The migrator AppRole's role_id (printed by `vault provision-database`).
+    #[arg(long, env = "CUSTODIAN_MIGRATOR_ROLE_ID")]
+    role_id: String,
+    /// File holding the migrator's secret_id (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    secret_id_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct DbTarget {
+    /// PostgreSQL host: a loopback address or a unix socket directory.
+    #[arg(long, default_value = "127.0.0.1")]
+    db_host: String,
+    #[arg(long, default_value_t = 5432)]
+    db_port: u16,
+    #[arg(long, default_value = "custodian")]
+    db_name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +89,35 @@ enum VaultCommand {
     /// Issue a new secret_id for custodiand and write it to a file
     /// (optionally response-wrapped, so it can be used only once).
     SecretId(SecretIdArgs),
+    /// Configure Vault's database engine for Custodian's PostgreSQL (after
+    /// policy/postgres/bootstrap.sql): the runtime and owner roles and the
+    /// migrator's AppRole. Prints the migrator's role_id.
+    ProvisionDatabase(ProvisionDatabaseArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProvisionDatabaseArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+    #[command(flatten)]
+    db: DbTarget,
+    /// sslmode Vault uses to reach PostgreSQL (verify-full off the machine).
+    #[arg(long, default_value = "disable")]
+    db_sslmode: String,
+    /// The login Vault administers users with.
+    #[arg(long, default_value = "custodian_vault_admin")]
+    admin_user: String,
+    /// File with that login's bootstrap password (Vault rotates it at once).
+    #[arg(long, value_name = "PATH")]
+    admin_password_file: PathBuf,
+    /// Lifetime of custodiand's database users, renewed up to the maximum.
+    #[arg(long, default_value_t = 3600)]
+    runtime_ttl_secs: u64,
+    #[arg(long, default_value_t = 86400)]
+    runtime_max_ttl_secs: u64,
+    /// Also issue a migrator secret_id and write it here (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    migrator_secret_id_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +174,9 @@ struct SecretIdArgs {
     /// Write a response-wrapping token valid this many seconds instead.
     #[arg(long, value_name = "SECS")]
     wrap_ttl_secs: Option<u64>,
+    /// Whose secret_id: custodiand or custodian-migrator.
+    #[arg(long, default_value = "custodiand", value_parser = ["custodiand", "custodian-migrator"])]
+    role: String,
 }
 
 fn client(conn: &VaultConn) -> Result<Client, String> {
@@ -164,6 +248,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(out) = &a.secret_id_out {
                 let s = provision::new_secret_id(
                     &admin,
+                    provision::ROLE,
                     a.wrap_ttl_secs.map(Duration::from_secs),
                     "custodianctl vault provision",
                 )
@@ -188,6 +273,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let admin = client(&a.conn)?;
             let s = provision::new_secret_id(
                 &admin,
+                &a.role,
                 a.wrap_ttl_secs.map(Duration::from_secs),
                 "custodianctl vault secret-id",
             )
@@ -204,6 +290,124 @@ async fn run(cli: Cli) -> Result<(), String> {
                 a.out.display()
             );
             Ok(())
+        }
+        Command::Vault(VaultCommand::ProvisionDatabase(a)) => {
+            let admin = client(&a.conn)?;
+            let password = Zeroizing::new(
+                std::fs::read_to_string(&a.admin_password_file).map_err(|e| {
+                    format!(
+                        "cannot read --admin-password-file {}: {e}",
+                        a.admin_password_file.display()
+                    )
+                })?,
+            );
+            let opts = provision::DatabaseOptions {
+                host: a.db.db_host.clone(),
+                port: a.db.db_port,
+                dbname: a.db.db_name.clone(),
+                sslmode: a.db_sslmode,
+                admin_user: a.admin_user,
+                admin_password: SecretString::from(password.trim().to_owned()),
+                runtime_ttl: Duration::from_secs(a.runtime_ttl_secs),
+                runtime_max_ttl: Duration::from_secs(a.runtime_max_ttl_secs),
+                owner_ttl: Duration::from_secs(900),
+            };
+            let role_id = provision::provision_database(&admin, &opts, &|s| eprintln!("  {s}"))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(out) = &a.migrator_secret_id_out {
+                let s = provision::new_secret_id(
+                    &admin,
+                    provision::MIGRATOR_ROLE,
+                    None,
+                    "custodianctl vault provision-database",
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                write_private(out, &s)?;
+                eprintln!(
+                    "  wrote the migrator's secret_id to {} (mode 0600)",
+                    out.display()
+                );
+            }
+            eprintln!("database provisioned; the migrator's role_id is:");
+            println!("{role_id}");
+            Ok(())
+        }
+        Command::Migrate(a) => {
+            let owner = owner::connect(
+                &a.vault.address,
+                a.vault.ca_cert.as_deref(),
+                &a.vault.role_id,
+                &a.vault.secret_id_file,
+                &a.db.db_host,
+                a.db.db_port,
+                &a.db.db_name,
+            )
+            .await?;
+            let mut owner = owner;
+            let db = &mut owner.client;
+            let before = custodian_db::migrations::current_version(db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let applied = custodian_db::migrations::migrate(db, &|s| eprintln!("  {s}")).await;
+            let after = custodian_db::migrations::current_version(db)
+                .await
+                .unwrap_or(before);
+            if let Ok(v) = &applied {
+                if !v.is_empty() {
+                    let _ = custodian_db::audit::record(
+                        &*db,
+                        "custodianctl",
+                        "schema.migrated",
+                        "database",
+                        &serde_json::json!({"from": before, "to": after}),
+                    )
+                    .await;
+                }
+            }
+            owner.session_end().await;
+            applied.map_err(|e| e.to_string())?;
+            eprintln!(
+                "schema at version {after} (was {before}; this build expects {})",
+                custodian_db::migrations::expected_version()
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify(a)) => {
+            let owner = owner::connect(
+                &a.vault.address,
+                a.vault.ca_cert.as_deref(),
+                &a.vault.role_id,
+                &a.vault.secret_id_file,
+                &a.db.db_host,
+                a.db.db_port,
+                &a.db.db_name,
+            )
+            .await?;
+            let result = owner::verify_audit(&owner).await;
+            owner.session_end().await;
+            let report = result?;
+            for f in &report.findings {
+                println!("TAMPERED: {f}");
+            }
+            println!(
+                "{} rows ({}..{}), {} signed checkpoints: {}",
+                report.rows,
+                report.first.unwrap_or(0),
+                report.last.unwrap_or(0),
+                report.checkpoints,
+                if report.findings.is_empty() {
+                    "intact"
+                } else {
+                    "NOT intact"
+                }
+            );
+            if report.findings.is_empty() {
+                Ok(())
+            } else {
+                Err("the activity log failed verification".into())
+            }
         }
     }
 }

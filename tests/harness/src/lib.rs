@@ -19,7 +19,7 @@ pub use daemon::{Daemon, DaemonConfig};
 pub use openbao::OpenBao;
 pub use pki::TestPki;
 pub use postgres::Postgres;
-pub use vault::VaultFixture;
+pub use vault::{DbFixture, VaultFixture};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::openbao::OpenBao;
+use crate::postgres::Postgres;
 use crate::{io, HarnessError, Result};
 
 /// The `custodianctl` binary next to the running program (or $CUSTODIANCTL_BIN).
@@ -95,6 +96,91 @@ impl VaultFixture {
             )));
         }
         Ok(path)
+    }
+}
+
+/// The repository root (for policy/ and migrations/ files).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// PostgreSQL bootstrapped with `policy/postgres/bootstrap.sql`, Vault's
+/// database engine provisioned, and the schema migrated by the migrator.
+pub struct DbFixture {
+    pub migrator_role_id: String,
+    pub migrator_secret_id_file: PathBuf,
+    pub host: String,
+    pub port: u16,
+    pub report: String,
+}
+
+impl DbFixture {
+    pub fn provision(bao: &OpenBao, vault: &VaultFixture, pg: &Postgres) -> Result<Self> {
+        let password = crate::random_hex(16);
+        pg.psql_file(
+            "postgres",
+            &repo_root().join("policy/postgres/bootstrap.sql"),
+            &[("vault_admin_password", &password)],
+        )?;
+        let pw_file = vault.dir.path().join("vault-admin-password");
+        std::fs::write(&pw_file, &password).map_err(io("write password file"))?;
+        let sid = vault.dir.path().join("migrator-secret-id");
+        let out = ctl(bao)?
+            .args([
+                "vault",
+                "provision-database",
+                "--db-host",
+                "127.0.0.1",
+                "--db-port",
+                &pg.port.to_string(),
+            ])
+            .arg("--admin-password-file")
+            .arg(&pw_file)
+            .arg("--migrator-secret-id-out")
+            .arg(&sid)
+            .output()
+            .map_err(io("run custodianctl"))?;
+        let _ = std::fs::remove_file(&pw_file);
+        let mut report = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "custodianctl vault provision-database failed: {report}"
+            )));
+        }
+        let fx = Self {
+            migrator_role_id: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            migrator_secret_id_file: sid,
+            host: "127.0.0.1".into(),
+            port: pg.port,
+            report: String::new(),
+        };
+        let migrated = fx.ctl_owner(bao, &["migrate"])?;
+        if !migrated.status.success() {
+            return Err(HarnessError::Setup(format!(
+                "custodianctl migrate failed: {}",
+                String::from_utf8_lossy(&migrated.stderr)
+            )));
+        }
+        report.push_str(&String::from_utf8_lossy(&migrated.stderr));
+        Ok(Self { report, ..fx })
+    }
+
+    /// Runs a custodianctl command that works as the migrator/owner
+    /// (`migrate`, `audit verify`), with the connection arguments added.
+    pub fn ctl_owner(&self, bao: &OpenBao, args: &[&str]) -> Result<std::process::Output> {
+        ctl(bao)?
+            .args(args)
+            .args(["--role-id", &self.migrator_role_id])
+            .arg("--secret-id-file")
+            .arg(&self.migrator_secret_id_file)
+            .args(["--db-host", &self.host, "--db-port", &self.port.to_string()])
+            .output()
+            .map_err(io("run custodianctl"))
+    }
+
+    /// A `[database]` table for custodiand.toml.
+    pub fn database_toml(&self) -> String {
+        format!("host = \"{}\"\nport = {}\n", self.host, self.port)
     }
 }
 

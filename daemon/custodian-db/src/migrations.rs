@@ -1,0 +1,142 @@
+//! Plain SQL migrations from `migrations/`, embedded in the binary and
+//! applied in order, each in its own transaction, under an advisory lock.
+//! A table records what was applied with its SHA-256, so an edited
+//! migration is detected instead of silently diverging.
+
+use sha2::{Digest, Sha256};
+use tokio_postgres::Client;
+
+use crate::DbError;
+
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub static MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "audit_log",
+    sql: include_str!("../../../migrations/0001_audit_log.sql"),
+}];
+
+/// The schema version this build expects.
+pub fn expected_version() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+const BOOKKEEPING: &str = "
+CREATE TABLE IF NOT EXISTS custodian_schema (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    sha256     text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+-- The runtime role may learn the version, not the history.
+CREATE OR REPLACE VIEW custodian_schema_version AS
+    SELECT coalesce(max(version), 0) AS version FROM custodian_schema;
+GRANT SELECT ON custodian_schema_version TO custodian_runtime;
+";
+
+/// The schema version recorded in the database (0 for an empty database).
+pub async fn current_version(client: &Client) -> Result<i32, DbError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('public.custodian_schema_version') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_one("SELECT version FROM custodian_schema_version", &[])
+        .await?
+        .get(0))
+}
+
+/// Applies what is pending; returns the versions applied.
+pub async fn migrate(client: &mut Client, progress: &dyn Fn(&str)) -> Result<Vec<i32>, DbError> {
+    {
+        let tx = client.transaction().await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('custodian-migrations'))",
+            &[],
+        )
+        .await?;
+        tx.batch_execute(BOOKKEEPING).await?;
+        tx.commit().await?;
+    }
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let tx = client.transaction().await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('custodian-migrations'))",
+            &[],
+        )
+        .await?;
+        let row = tx
+            .query_opt(
+                "SELECT sha256 FROM custodian_schema WHERE version = $1",
+                &[&m.version],
+            )
+            .await?;
+        let sum = checksum(m.sql);
+        match row {
+            Some(r) => {
+                let found: String = r.get(0);
+                if found != sum {
+                    return Err(DbError::ChangedMigration {
+                        version: m.version,
+                        name: m.name.into(),
+                        found,
+                        expected: sum,
+                    });
+                }
+            }
+            None => {
+                progress(&format!("applying migration {} ({})", m.version, m.name));
+                tx.batch_execute(m.sql)
+                    .await
+                    .map_err(|source| DbError::Migration {
+                        version: m.version,
+                        name: m.name,
+                        source,
+                    })?;
+                tx.execute(
+                    "INSERT INTO custodian_schema (version, name, sha256) VALUES ($1, $2, $3)",
+                    &[&m.version, &m.name, &sum],
+                )
+                .await?;
+                applied.push(m.version);
+            }
+        }
+        tx.commit().await?;
+    }
+    let db = current_version(client).await?;
+    if db > expected_version() {
+        return Err(DbError::NewerSchema {
+            db,
+            known: expected_version(),
+        });
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
+            assert!(!m.sql.trim().is_empty());
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The migrator's connection: log in with the migrator's AppRole, take
+//! short-lived owner credentials from Vault's database engine, and give
+//! them back (revoke the lease) when done.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use custodian_db::audit;
+use custodian_vault::approle::AppRole;
+use custodian_vault::database::{self, DbCredentials};
+use custodian_vault::provision::{APPROLE_MOUNT, DATABASE_MOUNT, MIGRATOR_ROLE, OWNER_DB_ROLE};
+use custodian_vault::{transit, Client, ClientConfig, SecretIdSource, Session};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+pub struct Owner {
+    pub client: tokio_postgres::Client,
+    session: Arc<Session>,
+    creds: DbCredentials,
+}
+
+impl Owner {
+    /// Revokes the owner credentials (Vault drops the user) and the token.
+    pub async fn session_end(self) {
+        drop(self.client);
+        if let Err(e) = database::revoke(self.session.client(), &self.creds.lease_id).await {
+            eprintln!("custodianctl: warning: could not revoke the owner credentials' lease: {e}");
+        }
+        let _ = self
+            .session
+            .client()
+            .post("auth/token/revoke-self", &serde_json::json!({}))
+            .await;
+    }
+}
+
+/// Only loopback and unix-socket connections: custodianctl does not speak
+/// TLS to PostgreSQL yet, and credentials must not cross a network in clear.
+fn check_host(host: &str) -> Result<(), String> {
+    let local = host.starts_with('/')
+        || host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if local {
+        Ok(())
+    } else {
+        Err(format!("--db-host {host}: only a loopback address or a unix socket directory is supported (no TLS to PostgreSQL yet)"))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn connect(
+    address: &str,
+    ca_cert: Option<&Path>,
+    role_id: &str,
+    secret_id_file: &Path,
+    host: &str,
+    port: u16,
+    dbname: &str,
+) -> Result<Owner, String> {
+    check_host(host)?;
+    let ca_pem = match ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --ca-cert {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let vault = Client::new(&ClientConfig {
+        address: address.to_owned(),
+        ca_pem,
+        timeout: Duration::from_secs(30),
+    })
+    .map_err(|e| e.to_string())?;
+    let raw = Zeroizing::new(std::fs::read_to_string(secret_id_file).map_err(|e| {
+        format!(
+            "cannot read --secret-id-file {}: {e}",
+            secret_id_file.display()
+        )
+    })?);
+    let approle = AppRole {
+        mount: APPROLE_MOUNT.into(),
+        role_name: MIGRATOR_ROLE.into(),
+        role_id: role_id.to_owned(),
+        secret_id: SecretIdSource::Plain(SecretString::from(raw.trim().to_owned())),
+    };
+    let session = Session::start(vault, approle)
+        .await
+        .map_err(|e| e.to_string())?;
+    let creds = database::credentials(session.client(), DATABASE_MOUNT, OWNER_DB_ROLE)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host(host)
+        .port(port)
+        .dbname(dbname)
+        .user(&creds.username)
+        .password(creds.password.expose_secret())
+        .application_name("custodianctl")
+        .connect_timeout(Duration::from_secs(10));
+    let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.map_err(|e| {
+        format!("cannot connect to PostgreSQL at {host}:{port}/{dbname} as the owner: {e}")
+    })?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(Owner {
+        client,
+        session,
+        creds,
+    })
+}
+
+/// Loads the log, keeps only checkpoints whose Vault signature is valid,
+/// and verifies the chain against them.
+pub async fn verify_audit(owner: &Owner) -> Result<audit::Report, String> {
+    let (entries, checkpoints) = audit::load(&owner.client)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut trusted = Vec::new();
+    let mut forged = Vec::new();
+    for c in checkpoints {
+        let ok = transit::verify(
+            owner.session.client(),
+            "transit",
+            "custodian-audit",
+            &audit::checkpoint_message(c.seq, &c.hash),
+            &c.signature,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        if ok {
+            trusted.push(c);
+        } else {
+            forged.push(c.seq);
+        }
+    }
+    let mut report = audit::verify_chain(&entries, &trusted);
+    for seq in forged {
+        report
+            .findings
+            .push(audit::Finding::CheckpointMismatch { seq });
+    }
+    Ok(report)
+}
