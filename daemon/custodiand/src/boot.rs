@@ -9,7 +9,9 @@
 //! 5. drop privileges: own account, no capabilities, no_new_privs,
 //!    not dumpable, no core files
 //! 6. start the async runtime; log in to Vault and fetch the TLS
-//!    certificate (no network code runs as root); keep both fresh
+//!    certificate (no network code runs as root); connect to PostgreSQL
+//!    with Vault's runtime credentials and check the schema version;
+//!    keep all of them fresh
 //! 7. serve until SIGTERM
 
 use std::path::PathBuf;
@@ -17,7 +19,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::app::App;
 use crate::config::{Config, ConfigError, TlsConfig};
+use crate::db::{Database, DbError};
 use crate::listener::{self, ListenError};
 use crate::logging::{self, LogError};
 use crate::ops::{self, Health, State};
@@ -38,6 +42,8 @@ pub enum BootError {
     DevPemNotAllowed,
     #[error(transparent)]
     Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    Database(#[from] DbError),
     #[error(transparent)]
     Listen(#[from] ListenError),
     #[error(transparent)]
@@ -126,12 +132,27 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let health = Health::new(Arc::clone(&stats));
         let ops_task = tokio::spawn(ops::run(bound.ops, Arc::clone(&health), stop_rx.clone()));
 
-        // 6. secrets from Vault, fetched by the unprivileged process
-        let (slot, supervisors) = match local {
-            LocalSecrets::DevCertificate(key) => (CertSlot::new(key), Vec::new()),
+        // 6. secrets from Vault, fetched by the unprivileged process; then
+        //    the database with Vault's runtime credentials
+        let mut supervisors = Vec::new();
+        let (slot, db) = match local {
+            LocalSecrets::DevCertificate(key) => (CertSlot::new(key), None),
             LocalSecrets::Vault(credentials) => {
                 let running = secrets::start(credentials, &config.tls, Arc::clone(&health)).await?;
-                (running.cert_slot, running.tasks)
+                supervisors.push(running.token_task);
+                let db = match &config.database {
+                    Some(settings) => {
+                        let db = Database::start(Arc::clone(&running.session), settings.clone(), Arc::clone(&health)).await?;
+                        supervisors.push(tokio::spawn(Arc::clone(&db).maintain(running.session.generations())));
+                        supervisors.push(tokio::spawn(Arc::clone(&db).checkpoints()));
+                        let started = serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "uid": dropped.uid});
+                        db.record("custodiand", "daemon.started", "", &started).await?;
+                        Some(db)
+                    }
+                    None => None,
+                };
+                supervisors.push(running.renewer.spawn(db.clone()));
+                (running.cert_slot, db)
             }
         };
         let tls_config = tls::server_config(Arc::clone(&slot))?;
@@ -141,6 +162,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
+            app: App::new(db, config.limits.csp_reports_per_minute),
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);

@@ -38,6 +38,8 @@ pub struct Config {
     #[serde(default)]
     pub vault: Option<VaultConfig>,
     #[serde(default)]
+    pub database: Option<DatabaseConfig>,
+    #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
     pub log: LogConfig,
@@ -71,6 +73,9 @@ pub struct LimitsConfig {
     pub max_connections_per_ip: usize,
     pub max_h2_streams: u32,
     pub shutdown_grace_secs: u64,
+    /// CSP violation reports recorded per peer address and minute; more
+    /// are answered 429 and not recorded.
+    pub csp_reports_per_minute: u32,
 }
 
 impl Default for LimitsConfig {
@@ -85,6 +90,7 @@ impl Default for LimitsConfig {
             max_connections_per_ip: 128,
             max_h2_streams: 64,
             shutdown_grace_secs: 30,
+            csp_reports_per_minute: 10,
         }
     }
 }
@@ -141,6 +147,70 @@ pub enum TlsConfig {
         #[serde(default = "default_poll")]
         poll_secs: u64,
     },
+}
+
+/// PostgreSQL, with credentials from Vault's database engine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DatabaseConfig {
+    /// A loopback address or a unix socket directory (TLS to PostgreSQL is
+    /// not supported yet, so credentials must not cross a network).
+    #[serde(default = "default_db_host")]
+    pub host: String,
+    #[serde(default = "default_db_port")]
+    pub port: u16,
+    #[serde(default = "default_db_name")]
+    pub dbname: String,
+    #[serde(default = "default_db_mount")]
+    pub vault_mount: String,
+    #[serde(default = "default_db_role")]
+    pub vault_role: String,
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    /// How long a request waits for a connection before it gets a 503.
+    #[serde(default = "default_acquire_ms")]
+    pub acquire_timeout_ms: u64,
+    /// No statement runs longer than this.
+    #[serde(default = "default_statement_ms")]
+    pub statement_timeout_ms: u64,
+    /// How long old connections may finish their work after a credential
+    /// rotation before the old lease is revoked.
+    #[serde(default = "default_drain_secs")]
+    pub drain_secs: u64,
+    /// How often the newest activity-log entry is signed (Vault transit).
+    #[serde(default = "default_checkpoint_secs")]
+    pub checkpoint_interval_secs: u64,
+}
+
+fn default_db_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_db_port() -> u16 {
+    5432
+}
+fn default_db_name() -> String {
+    "custodian".into()
+}
+fn default_db_mount() -> String {
+    "database".into()
+}
+fn default_db_role() -> String {
+    "custodian-runtime".into()
+}
+fn default_pool_size() -> usize {
+    16
+}
+fn default_acquire_ms() -> u64 {
+    3000
+}
+fn default_statement_ms() -> u64 {
+    10_000
+}
+fn default_drain_secs() -> u64 {
+    30
+}
+fn default_checkpoint_secs() -> u64 {
+    3600
 }
 
 /// How custodiand reaches Vault (or OpenBao) and logs in with AppRole.
@@ -386,12 +456,12 @@ impl Config {
             problem,
             fix: fix.to_owned(),
         };
-        let needs_vault = !matches!(self.tls, TlsConfig::DevPem { .. });
+        let needs_vault = !matches!(self.tls, TlsConfig::DevPem { .. }) || self.database.is_some();
         let Some(v) = &self.vault else {
             if needs_vault {
                 return Err(invalid(
                     "vault",
-                    "is missing but tls.source needs Vault".into(),
+                    "is missing but tls.source or [database] needs Vault".into(),
                     "add a [vault] table with address, role-id and secret-id-credential (see custodianctl vault provision)",
                 ));
             }
@@ -420,6 +490,51 @@ impl Config {
                 ))
             }
             _ => {}
+        }
+        if let Some(db) = &self.database {
+            let local = db.host.starts_with('/')
+                || db.host == "localhost"
+                || db
+                    .host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !local {
+                return Err(invalid(
+                    "database.host",
+                    format!("is {:?}", db.host),
+                    "use a loopback address or a unix socket directory (TLS to PostgreSQL is not supported yet)",
+                ));
+            }
+            for (key, value, min, max) in [
+                ("database.pool-size", db.pool_size as u64, 1, 1000),
+                (
+                    "database.acquire-timeout-ms",
+                    db.acquire_timeout_ms,
+                    10,
+                    60_000,
+                ),
+                (
+                    "database.statement-timeout-ms",
+                    db.statement_timeout_ms,
+                    10,
+                    3_600_000,
+                ),
+                ("database.drain-secs", db.drain_secs, 1, 3600),
+                (
+                    "database.checkpoint-interval-secs",
+                    db.checkpoint_interval_secs,
+                    1,
+                    86400,
+                ),
+            ] {
+                if !(min..=max).contains(&value) {
+                    return Err(invalid(
+                        key,
+                        format!("is {value}"),
+                        &format!("use a value from {min} to {max}"),
+                    ));
+                }
+            }
         }
         if !(1..=120).contains(&v.request_timeout_secs) {
             return Err(invalid(

@@ -2,9 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod activity;
+pub mod app;
 pub mod boot;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod http;
 pub mod listener;
 pub mod logging;

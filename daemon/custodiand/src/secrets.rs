@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use crate::config::{TlsConfig, VaultConfig};
+use crate::db::Database;
 use crate::ops::Health;
 use crate::tls::{self, CertSlot, TlsError};
 
@@ -114,15 +115,33 @@ pub fn read_local(config: &VaultConfig) -> Result<LocalCredentials, SecretsError
     })
 }
 
-/// The running secret supply: the TLS slot and the tasks that keep it and
-/// the Vault token fresh.
+/// The running secret supply: the Vault session, the TLS slot, and the
+/// certificate renewer (started by the caller once the activity log, if
+/// any, is available to record rotations in).
 pub struct Running {
+    pub session: Arc<Session>,
     pub cert_slot: Arc<CertSlot>,
-    pub tasks: Vec<JoinHandle<()>>,
+    pub renewer: CertRenewer,
+    pub token_task: JoinHandle<()>,
 }
 
-/// Logs in, fetches the first certificate, and starts the supervisors.
-/// Errors here are fatal at start-up; later failures only degrade.
+pub struct CertRenewer {
+    source: CertSource,
+    session: Arc<Session>,
+    slot: Arc<CertSlot>,
+    health: Arc<Health>,
+    held: Held,
+}
+
+impl CertRenewer {
+    pub fn spawn(self, db: Option<Arc<Database>>) -> JoinHandle<()> {
+        tokio::spawn(renew_certificates(self, db))
+    }
+}
+
+/// Logs in, fetches the first certificate, and starts the token's
+/// supervisor. Errors here are fatal at start-up; later failures only
+/// degrade.
 pub async fn start(
     local: LocalCredentials,
     tls_config: &TlsConfig,
@@ -131,31 +150,32 @@ pub async fn start(
     let client = custodian_vault::Client::new(&local.client)?;
     let session = Session::start(client, local.approle).await?;
     tracing::info!(target: "vault", address = session.client().address(), "logged in to Vault with AppRole");
-    let mut tasks = Vec::new();
     let status_health = Arc::clone(&health);
-    tasks.push(tokio::spawn(Arc::clone(&session).maintain(Arc::new(
-        move |p| status_health.set_problem("vault-token", p),
-    ))));
+    let token_task = tokio::spawn(Arc::clone(&session).maintain(Arc::new(move |p| {
+        status_health.set_problem("vault-token", p)
+    })));
     let source = CertSource::from_config(tls_config).ok_or_else(|| {
         SecretsError::Vault(VaultError::Invalid(
             "tls.source is not a Vault source".into(),
         ))
     })?;
-    let (first, next) = source.fetch(&session, None).await?.ok_or_else(|| {
+    let (first, held) = source.fetch(&session, None).await?.ok_or_else(|| {
         SecretsError::Vault(VaultError::Invalid("no certificate in Vault".into()))
     })?;
-    tracing::info!(target: "vault", certificate = %next.describe(), "TLS certificate obtained from Vault");
+    tracing::info!(target: "vault", certificate = %held.describe(), "TLS certificate obtained from Vault");
     let slot = CertSlot::new(first);
-    tasks.push(tokio::spawn(renew_certificates(
+    let renewer = CertRenewer {
         source,
-        session,
-        Arc::clone(&slot),
+        session: Arc::clone(&session),
+        slot: Arc::clone(&slot),
         health,
-        next,
-    )));
+        held,
+    };
     Ok(Running {
+        session,
         cert_slot: slot,
-        tasks,
+        renewer,
+        token_task,
     })
 }
 
@@ -307,13 +327,14 @@ fn certified_from_issued(issued: &IssuedCert) -> Result<CertifiedKey, SecretsErr
 /// Replaces the certificate when due. A failure leaves the current one in
 /// place (it is still valid) and retries with back-off, reporting the
 /// appliance as degraded until it succeeds.
-async fn renew_certificates(
-    source: CertSource,
-    session: Arc<Session>,
-    slot: Arc<CertSlot>,
-    health: Arc<Health>,
-    mut held: Held,
-) {
+async fn renew_certificates(r: CertRenewer, db: Option<Arc<Database>>) {
+    let CertRenewer {
+        source,
+        session,
+        slot,
+        health,
+        mut held,
+    } = r;
     let mut failures: u32 = 0;
     loop {
         let wait = if failures == 0 {
@@ -326,6 +347,15 @@ async fn renew_certificates(
             Ok(Some((key, next))) => {
                 slot.replace(key);
                 tracing::info!(target: "vault", previous = %held.describe(), current = %next.describe(), "TLS certificate replaced");
+                if let Some(db) = &db {
+                    let details = serde_json::json!({"previous": held.describe(), "current": next.describe()});
+                    if let Err(e) = db
+                        .record("custodiand", "secret.rotated", "tls-certificate", &details)
+                        .await
+                    {
+                        tracing::warn!(target: "vault", error = %e, "could not record the rotation in the activity log");
+                    }
+                }
                 held = next;
                 failures = 0;
                 health.set_problem("tls-certificate", None);

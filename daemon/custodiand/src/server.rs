@@ -17,6 +17,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::activity::{Activity, ActivityIo};
+use crate::app::App;
 use crate::config::LimitsConfig;
 use crate::http::routes;
 
@@ -62,6 +63,7 @@ pub struct Server {
     pub listener: TcpListener,
     pub tls: Arc<rustls::ServerConfig>,
     pub limits: LimitsConfig,
+    pub app: Arc<App>,
 }
 
 /// Counters shown on the operator endpoint.
@@ -103,6 +105,7 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let conn = Connection {
+                app: Arc::clone(&self.app),
                 acceptor: acceptor.clone(),
                 limits: Arc::clone(&limits),
                 shutdown: shutdown.clone(),
@@ -127,6 +130,7 @@ impl Server {
 }
 
 struct Connection {
+    app: Arc<App>,
     acceptor: TlsAcceptor,
     limits: Arc<LimitsConfig>,
     shutdown: watch::Receiver<bool>,
@@ -163,11 +167,13 @@ impl Connection {
         let peer = self.peer;
         let request_timeout = self.limits.request_timeout();
         let in_flight = Arc::clone(&activity);
+        let app = Arc::clone(&self.app);
         let service = service_fn(move |req| {
             let in_flight = Arc::clone(&in_flight);
+            let app = Arc::clone(&app);
             async move {
                 let _busy = in_flight.request_started();
-                let res = tokio::time::timeout(request_timeout, routes::handle(req, peer))
+                let res = tokio::time::timeout(request_timeout, routes::handle(req, peer, &app))
                     .await
                     .unwrap_or_else(|_| routes::error(http::StatusCode::SERVICE_UNAVAILABLE));
                 Ok::<_, Infallible>(res)

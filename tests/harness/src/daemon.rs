@@ -29,6 +29,8 @@ pub struct DaemonConfig {
     pub dev_pem_flag: bool,
     /// Body of a `[vault]` table (e.g. from [`VaultFixture::vault_toml`]).
     pub vault_toml: Option<String>,
+    /// Body of a `[database]` table (e.g. from [`DbFixture::database_toml`]).
+    pub database_toml: Option<String>,
     /// Body of the `[tls]` table; `None` for the test PKI's PEM pair.
     pub tls_toml: Option<String>,
     /// PEM CA the test clients trust; `None` for the test PKI's CA.
@@ -49,6 +51,7 @@ impl Default for DaemonConfig {
             socket_activated: false,
             dev_pem_flag: true,
             vault_toml: None,
+            database_toml: None,
             tls_toml: None,
             client_ca_pem: None,
             notify_socket: None,
@@ -106,11 +109,14 @@ impl Daemon {
                 key.display()
             ),
         };
-        let vault = cfg
+        let mut vault = cfg
             .vault_toml
             .as_ref()
             .map(|v| format!("[vault]\n{v}\n\n"))
             .unwrap_or_default();
+        if let Some(db) = &cfg.database_toml {
+            vault.push_str(&format!("[database]\n{db}\n\n"));
+        }
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n\n\
              {vault}[tls]\n{tls}\n\n\

@@ -115,7 +115,14 @@ pub struct DbFixture {
 }
 
 impl DbFixture {
-    pub fn provision(bao: &OpenBao, vault: &VaultFixture, pg: &Postgres) -> Result<Self> {
+    /// `extra` goes to `custodianctl vault provision-database` (e.g. shorter
+    /// credential lifetimes).
+    pub fn provision(
+        bao: &OpenBao,
+        vault: &VaultFixture,
+        pg: &Postgres,
+        extra: &[&str],
+    ) -> Result<Self> {
         let password = crate::random_hex(16);
         pg.psql_file(
             "postgres",
@@ -138,6 +145,7 @@ impl DbFixture {
             .arg(&pw_file)
             .arg("--migrator-secret-id-out")
             .arg(&sid)
+            .args(extra)
             .output()
             .map_err(io("run custodianctl"))?;
         let _ = std::fs::remove_file(&pw_file);

@@ -15,7 +15,7 @@ fn stack() -> Stack {
     let pg = Postgres::start().expect("postgres");
     let bao = OpenBao::start().expect("bao");
     let vault = VaultFixture::provision(&bao, &[]).expect("provision");
-    let db = DbFixture::provision(&bao, &vault, &pg).expect("provision database");
+    let db = DbFixture::provision(&bao, &vault, &pg, &[]).expect("provision database");
     Stack { bao, vault, pg, db }
 }
 

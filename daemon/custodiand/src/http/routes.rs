@@ -8,6 +8,7 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
 use super::{headers, pages};
+use crate::app::App;
 
 pub type Body = Full<Bytes>;
 
@@ -73,14 +74,14 @@ fn find(path: &str) -> Option<&'static Route> {
 
 /// Answers one request. Never fails: every outcome is a response, and every
 /// response passes through [`headers::apply`].
-pub async fn handle<B>(req: Request<B>, peer: SocketAddr) -> Response<Body>
+pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let mut res = dispatch(req, peer).await;
+    let mut res = dispatch(req, peer, app).await;
     if method == Method::HEAD {
         res = without_body(res);
     }
@@ -90,7 +91,7 @@ where
     res
 }
 
-async fn dispatch<B>(req: Request<B>, peer: SocketAddr) -> Response<Body>
+async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -111,7 +112,7 @@ where
         Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
         Handler::Stylesheet => text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600"),
         Handler::CspReport => match read_body(req, route.body_limit).await {
-            Ok(body) => csp_report(&body, peer),
+            Ok(body) => csp_report(&body, peer, app).await,
             Err(status) => error(status),
         },
     }
@@ -153,8 +154,10 @@ where
 }
 
 /// Browsers report CSP violations here; an attempted injection shows up in
-/// the log. Only a few short, known fields are kept.
-fn csp_report(body: &[u8], peer: SocketAddr) -> Response<Body> {
+/// the log and, with a database, in the activity log (rate-limited per
+/// address so that it cannot be flooded). Only a few short, known fields
+/// are kept.
+async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return error(StatusCode::BAD_REQUEST);
     };
@@ -166,14 +169,25 @@ fn csp_report(body: &[u8], peer: SocketAddr) -> Response<Body> {
             .map(|s| truncate(s, 120))
             .unwrap_or_default()
     };
-    tracing::warn!(
-        target: "csp",
-        %peer,
-        directive = %field("violated-directive"),
-        blocked = %field("blocked-uri"),
-        document = %field("document-uri"),
-        "content security policy violation reported"
+    if !app.csp_reports.allow(peer.ip()) {
+        return error(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (directive, blocked, document) = (
+        field("violated-directive"),
+        field("blocked-uri"),
+        field("document-uri"),
     );
+    tracing::warn!(target: "csp", %peer, %directive, %blocked, %document, "content security policy violation reported");
+    if let Some(db) = &app.db {
+        let details = serde_json::json!({"directive": directive, "blocked": blocked, "peer": peer.ip().to_string()});
+        if let Err(e) = db
+            .record("anonymous", "csp.violation", &document, &details)
+            .await
+        {
+            tracing::warn!(target: "csp", error = %e, "could not record the report");
+            return error(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
     empty(StatusCode::NO_CONTENT)
 }
 
@@ -236,7 +250,8 @@ mod tests {
             .uri(path)
             .body(Full::new(Bytes::from_static(body.as_bytes())))
             .expect("request");
-        handle(req, peer()).await
+        let app = App::new(None, 1000);
+        handle(req, peer(), &app).await
     }
 
     #[tokio::test]

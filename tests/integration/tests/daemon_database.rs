@@ -1,0 +1,233 @@
+//! custodiand with PostgreSQL: credentials from Vault rotating under load,
+//! the schema check at start, PostgreSQL restarts, signed checkpoints.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{client, daemon};
+use custodian_harness::{Daemon, DaemonConfig, DbFixture, OpenBao, Postgres, VaultFixture};
+
+struct Stack {
+    bao: OpenBao,
+    vault: VaultFixture,
+    pg: Postgres,
+    db: DbFixture,
+}
+
+fn stack(db_extra: &[&str]) -> Stack {
+    let pg = Postgres::start().expect("postgres");
+    let bao = OpenBao::start().expect("bao");
+    let vault = VaultFixture::provision(&bao, &[]).expect("provision");
+    let db = DbFixture::provision(&bao, &vault, &pg, db_extra).expect("provision database");
+    Stack { bao, vault, pg, db }
+}
+
+fn config(s: &Stack, database_extra: &str, limits: &str) -> DaemonConfig {
+    DaemonConfig {
+        dev_pem_flag: false,
+        vault_toml: Some(s.vault.vault_toml()),
+        database_toml: Some(format!("{}{database_extra}", s.db.database_toml())),
+        tls_toml: Some(
+            "source = \"vault-pki\"\ncommon-name = \"localhost\"\nttl-secs = 3600".into(),
+        ),
+        client_ca_pem: Some(s.vault.ca_pem.clone()),
+        limits: format!("csp-reports-per-minute = 1000000\n{limits}"),
+        ..DaemonConfig::default()
+    }
+}
+
+const REPORT: &str = r#"{"csp-report":{"document-uri":"https://localhost/","violated-directive":"script-src-elem","blocked-uri":"inline"}}"#;
+
+/// Posts CSP reports (each one an activity-log insert) from four tasks
+/// until `stop`; returns the status codes seen and transport errors.
+async fn db_load(d: &Daemon, stop: tokio::sync::watch::Receiver<bool>) -> (Vec<u16>, Vec<String>) {
+    let c = client(d);
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (c, url, stop) = (c.clone(), d.url("/csp-report"), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut codes, mut errors) = (Vec::new(), Vec::new());
+            while !*stop.borrow() {
+                match c
+                    .post(&url)
+                    .header("content-type", "application/csp-report")
+                    .body(REPORT)
+                    .send()
+                    .await
+                {
+                    Ok(r) => codes.push(r.status().as_u16()),
+                    Err(e) => errors.push(format!("{e:?}")),
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            (codes, errors)
+        }));
+    }
+    let (mut codes, mut errors) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let (c, e) = t.await.expect("task");
+        codes.extend(c);
+        errors.extend(e);
+    }
+    (codes, errors)
+}
+
+#[tokio::test]
+async fn database_credentials_rotate_under_load_with_no_failed_request() {
+    // Short leases: renewed at 2/3 of 6 s, capped by max_ttl at 14 s.
+    let s = stack(&["--runtime-ttl-secs", "6", "--runtime-max-ttl-secs", "14"]);
+    let d = daemon(config(&s, "drain-secs = 2\n", ""));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopper = async {
+        tokio::time::sleep(Duration::from_secs(32)).await;
+        let _ = stop_tx.send(true);
+    };
+    let ((codes, errors), ()) = tokio::join!(db_load(&d, stop_rx), stopper);
+    let rotations = d.log().matches("database credentials rotated").count();
+    assert!(
+        rotations >= 2,
+        "expected at least two rotations in 32 s, saw {rotations}:\n{}",
+        d.log()
+    );
+    assert!(
+        errors.is_empty(),
+        "transport errors: {:?}",
+        &errors[..errors.len().min(3)]
+    );
+    let bad: Vec<_> = codes.iter().filter(|c| **c != 204).collect();
+    assert!(
+        bad.is_empty(),
+        "{} of {} requests failed: {:?}",
+        bad.len(),
+        codes.len(),
+        &bad[..bad.len().min(5)]
+    );
+    assert!(codes.len() > 200, "too little load: {}", codes.len());
+    // Old users are gone once drained (at most the current one and one
+    // still draining remain).
+    std::thread::sleep(Duration::from_secs(3));
+    let users = s
+        .pg
+        .psql("postgres", "SELECT count(*) FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = 'custodian_runtime' AND r.rolcanlogin")
+        .expect("count");
+    assert!(
+        users.parse::<u32>().expect("n") <= 2,
+        "old runtime users were not revoked: {users}"
+    );
+    let recorded = s.pg.psql("custodian", "SELECT count(*) FROM audit_log WHERE action = 'secret.rotated' AND target = 'database-credentials'").expect("q");
+    assert!(
+        recorded.parse::<usize>().expect("n") >= rotations.min(2),
+        "rotations not in the activity log"
+    );
+    let out =
+        s.db.ctl_owner(&s.bao, &["audit", "verify"])
+            .expect("verify");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_schema_that_does_not_match_is_refused_with_the_fix() {
+    let s = stack(&[]);
+    s.pg.psql(
+        "custodian",
+        "INSERT INTO custodian_schema (version, name, sha256) VALUES (99, 'future', 'x')",
+    )
+    .expect("newer");
+    let out = Daemon::run_to_exit(config(&s, "", ""), |t| t, &[]).expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("version 99") && err.contains("newer"),
+        "{err}"
+    );
+    s.pg.psql("custodian", "DELETE FROM custodian_schema")
+        .expect("older");
+    let out = Daemon::run_to_exit(config(&s, "", ""), |t| t, &[]).expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("custodianctl migrate"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_postgres_restart_gives_503_while_down_and_recovers_without_restart() {
+    let mut s = stack(&[]);
+    let d = daemon(config(&s, "acquire-timeout-ms = 1000\n", ""));
+    let c = client(&d);
+    let post = || {
+        c.post(d.url("/csp-report"))
+            .header("content-type", "application/csp-report")
+            .body(REPORT)
+            .send()
+    };
+    assert_eq!(post().await.expect("post").status(), 204);
+    s.pg.stop().expect("stop postgres");
+    let mut during = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let r = post().await.expect("the daemon must still answer");
+        during.push((r.status().as_u16(), started.elapsed()));
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains("Unavailable")
+                && !body.contains("tokio_postgres")
+                && !body.contains("connection"),
+            "{body}"
+        );
+    }
+    assert!(
+        during
+            .iter()
+            .all(|(code, took)| *code == 503 && *took < Duration::from_secs(8)),
+        "{during:?}"
+    );
+    s.pg.start_server().expect("start postgres");
+    let start = Instant::now();
+    let mut recovered = false;
+    while start.elapsed() < Duration::from_secs(20) {
+        if post().await.is_ok_and(|r| r.status() == 204) {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        recovered,
+        "no recovery after PostgreSQL came back:\n{}",
+        d.log()
+    );
+    let started =
+        s.pg.psql(
+            "custodian",
+            "SELECT count(*) FROM audit_log WHERE action = 'daemon.started'",
+        )
+        .expect("q");
+    assert_eq!(
+        started, "1",
+        "the daemon was restarted instead of recovering"
+    );
+}
+
+#[test]
+fn checkpoints_are_signed_and_verified() {
+    let s = stack(&[]);
+    let d = daemon(config(&s, "checkpoint-interval-secs = 1\n", ""));
+    assert!(
+        d.wait_log("activity log checkpoint signed", Duration::from_secs(10)),
+        "{}",
+        d.log()
+    );
+    let out =
+        s.db.ctl_owner(&s.bao, &["audit", "verify"])
+            .expect("verify");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("intact") && !text.contains(" 0 signed"),
+        "{text}"
+    );
+}
