@@ -10,7 +10,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use custodian_harness::daemon::custodiand_bin;
-use custodian_harness::{ensure_system_user, is_root, OpenBao, Postgres, VaultFixture};
+use custodian_harness::{ensure_system_user, is_root, DbFixture, OpenBao, Postgres, VaultFixture};
 
 const USAGE: &str = "usage: custodian-devstack [--port PORT] [--state-dir DIR]
 
@@ -82,6 +82,11 @@ fn run() -> Result<ExitCode, String> {
     for line in vault.report.lines() {
         println!("    {}", line.trim());
     }
+    step("bootstrapping PostgreSQL, provisioning Vault's database engine, migrating");
+    let db = DbFixture::provision(&bao, &vault, &pg, &[]).map_err(|e| e.to_string())?;
+    for line in db.report.lines() {
+        println!("    {}", line.trim());
+    }
     let ca = state.join("ca.pem");
     std::fs::write(&ca, &vault.ca_pem).map_err(|e| e.to_string())?;
     let config = state.join("custodiand.toml");
@@ -92,9 +97,11 @@ fn run() -> Result<ExitCode, String> {
             "# Written by custodian-devstack; the servers it names live only while it runs.\n\
              [server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"custodian\"\n\n\
              [vault]\n{}\n\n\
+             [database]\n{}\n\
              [tls]\nsource = \"vault-pki\"\ncommon-name = \"localhost\"\nip-sans = [\"127.0.0.1\"]\nttl-secs = 86400\n\n\
              [ops]\nlisten = \"127.0.0.1:{ops}\"\n\n[log]\ntarget = \"stderr\"\n",
-            vault.vault_toml()
+            vault.vault_toml(),
+            db.database_toml()
         ),
     )
     .map_err(|e| e.to_string())?;
