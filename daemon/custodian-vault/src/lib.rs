@@ -12,6 +12,7 @@
 pub mod approle;
 pub mod client;
 pub mod database;
+pub mod keyring;
 pub mod kv;
 pub mod pki;
 pub mod provision;

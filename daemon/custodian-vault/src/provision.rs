@@ -15,6 +15,7 @@ pub const KV_MOUNT: &str = "kv";
 pub const TRANSIT_MOUNT: &str = "transit";
 pub const APPROLE_MOUNT: &str = "approle";
 pub const ROLE: &str = "custodiand";
+pub const KEYRING_PATH: &str = "custodian/keyring";
 pub const MIGRATOR_ROLE: &str = "custodian-migrator";
 pub const DATABASE_MOUNT: &str = "database";
 pub const DATABASE_CONNECTION: &str = "custodian";
@@ -191,6 +192,15 @@ pub async fn provision(
             }
             Err(e) => return Err(e),
         }
+    }
+
+    match admin.get(&format!("{KV_MOUNT}/metadata/{KEYRING_PATH}")).await {
+        Ok(_) => {}
+        Err(VaultError::NotFound { .. }) => {
+            rotate_keyring(admin).await?;
+            note(format!("wrote the first keyring version at {KV_MOUNT}/{KEYRING_PATH}"));
+        }
+        Err(e) => return Err(e),
     }
 
     for (name, text) in [
@@ -427,4 +437,16 @@ pub async fn provision_database(
             field: "data",
         })?;
     Ok(field(&v, "/data/role_id", "role-id", "data.role_id")?.to_owned())
+}
+
+/// Writes a new keyring version (fresh random keys); returns its number.
+/// Tokens signed with the previous versions keep verifying for as long as
+/// custodiand accepts them (`vault.keyring-accept-previous`).
+pub async fn rotate_keyring(admin: &Client) -> Result<u64, VaultError> {
+    let path = format!("{KV_MOUNT}/data/{KEYRING_PATH}");
+    let v = admin
+        .post(&path, &json!({"data": crate::keyring::new_version_data()?}))
+        .await?
+        .ok_or(VaultError::Missing { path: path.clone(), field: "data" })?;
+    v.pointer("/data/version").and_then(Value::as_u64).ok_or(VaultError::Missing { path, field: "data.version" })
 }

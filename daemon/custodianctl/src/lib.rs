@@ -89,6 +89,10 @@ enum VaultCommand {
     /// Issue a new secret_id for custodiand and write it to a file
     /// (optionally response-wrapped, so it can be used only once).
     SecretId(SecretIdArgs),
+    /// Write a new version of the keyring (password pepper, token keys).
+    /// custodiand signs with it within its poll interval and keeps
+    /// accepting the previous version(s).
+    RotateKeyring(VaultConn),
     /// Configure Vault's database engine for Custodian's PostgreSQL (after
     /// policy/postgres/bootstrap.sql): the runtime and owner roles and the
     /// migrator's AppRole. Prints the migrator's role_id.
@@ -289,6 +293,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 },
                 a.out.display()
             );
+            Ok(())
+        }
+        Command::Vault(VaultCommand::RotateKeyring(conn)) => {
+            let admin = client(&conn)?;
+            let v = provision::rotate_keyring(&admin).await.map_err(|e| e.to_string())?;
+            eprintln!("wrote keyring version {v}");
             Ok(())
         }
         Command::Vault(VaultCommand::ProvisionDatabase(a)) => {

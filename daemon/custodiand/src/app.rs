@@ -6,17 +6,26 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use custodian_vault::keyring::Keyring;
+
 use crate::db::Database;
 
 pub struct App {
     pub db: Option<Arc<Database>>,
+    /// Versioned keys from Vault (token signing, password pepper).
+    pub keyring: Option<Arc<Keyring>>,
     pub csp_reports: RateLimiter,
 }
 
 impl App {
-    pub fn new(db: Option<Arc<Database>>, csp_reports_per_minute: u32) -> Arc<Self> {
+    pub fn new(
+        db: Option<Arc<Database>>,
+        keyring: Option<Arc<Keyring>>,
+        csp_reports_per_minute: u32,
+    ) -> Arc<Self> {
         Arc::new(Self {
             db,
+            keyring,
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
         })
     }

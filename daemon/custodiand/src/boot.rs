@@ -135,11 +135,12 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         // 6. secrets from Vault, fetched by the unprivileged process; then
         //    the database with Vault's runtime credentials
         let mut supervisors = Vec::new();
-        let (slot, db) = match local {
-            LocalSecrets::DevCertificate(key) => (CertSlot::new(key), None),
+        let (slot, db, keyring) = match local {
+            LocalSecrets::DevCertificate(key) => (CertSlot::new(key), None, None),
             LocalSecrets::Vault(credentials) => {
                 let running = secrets::start(credentials, &config.tls, Arc::clone(&health)).await?;
                 supervisors.push(running.token_task);
+                supervisors.push(running.keyring_task);
                 let db = match &config.database {
                     Some(settings) => {
                         let db = Database::start(Arc::clone(&running.session), settings.clone(), Arc::clone(&health)).await?;
@@ -152,7 +153,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                     None => None,
                 };
                 supervisors.push(running.renewer.spawn(db.clone()));
-                (running.cert_slot, db)
+                (running.cert_slot, db, Some(running.keyring))
             }
         };
         let tls_config = tls::server_config(Arc::clone(&slot))?;
@@ -162,7 +163,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
-            app: App::new(db, config.limits.csp_reports_per_minute),
+            app: App::new(db, keyring, config.limits.csp_reports_per_minute),
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);

@@ -239,6 +239,21 @@ pub struct VaultConfig {
     pub secret_id_wrapped: bool,
     #[serde(default = "default_vault_timeout")]
     pub request_timeout_secs: u64,
+    /// KV v2 path (under `kv/`) of the versioned keyring.
+    #[serde(default = "default_keyring_path")]
+    pub keyring_path: String,
+    /// How many versions before the newest still verify.
+    #[serde(default = "default_accept_previous")]
+    pub keyring_accept_previous: usize,
+    #[serde(default = "default_poll")]
+    pub keyring_poll_secs: u64,
+}
+
+fn default_keyring_path() -> String {
+    "custodian/keyring".into()
+}
+fn default_accept_previous() -> usize {
+    1
 }
 
 fn default_role_name() -> String {

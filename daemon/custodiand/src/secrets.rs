@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use custodian_vault::approle::AppRole;
+use custodian_vault::keyring::Keyring;
 use custodian_vault::pki::{self, CertRequest, IssuedCert};
 use custodian_vault::{kv, ClientConfig, SecretIdSource, Session, VaultError};
 use rustls::pki_types::pem::PemObject;
@@ -43,6 +44,8 @@ pub enum SecretsError {
 pub struct LocalCredentials {
     client: ClientConfig,
     approle: AppRole,
+    /// Keyring path, versions accepted before the newest, poll interval.
+    keyring: (String, usize, Duration),
 }
 
 impl std::fmt::Debug for LocalCredentials {
@@ -112,6 +115,11 @@ pub fn read_local(config: &VaultConfig) -> Result<LocalCredentials, SecretsError
                 SecretIdSource::Plain(secret)
             },
         },
+        keyring: (
+            config.keyring_path.clone(),
+            config.keyring_accept_previous,
+            Duration::from_secs(config.keyring_poll_secs),
+        ),
     })
 }
 
@@ -120,6 +128,8 @@ pub fn read_local(config: &VaultConfig) -> Result<LocalCredentials, SecretsError
 /// any, is available to record rotations in).
 pub struct Running {
     pub session: Arc<Session>,
+    pub keyring: Arc<Keyring>,
+    pub keyring_task: JoinHandle<()>,
     pub cert_slot: Arc<CertSlot>,
     pub renewer: CertRenewer,
     pub token_task: JoinHandle<()>,
@@ -154,6 +164,12 @@ pub async fn start(
     let token_task = tokio::spawn(Arc::clone(&session).maintain(Arc::new(move |p| {
         status_health.set_problem("vault-token", p)
     })));
+    let keyring = Keyring::load(session.client().clone(), "kv", &local.keyring.0, local.keyring.1).await?;
+    tracing::info!(target: "vault", version = ?keyring.newest_version().await, "keyring loaded");
+    let keyring_health = Arc::clone(&health);
+    let keyring_task = tokio::spawn(
+        Arc::clone(&keyring).maintain(local.keyring.2, Arc::new(move |p| keyring_health.set_problem("keyring", p))),
+    );
     let source = CertSource::from_config(tls_config).ok_or_else(|| {
         SecretsError::Vault(VaultError::Invalid(
             "tls.source is not a Vault source".into(),
@@ -173,6 +189,8 @@ pub async fn start(
     };
     Ok(Running {
         session,
+        keyring,
+        keyring_task,
         cert_slot: slot,
         renewer,
         token_task,

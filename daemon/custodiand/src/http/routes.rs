@@ -250,7 +250,7 @@ mod tests {
             .uri(path)
             .body(Full::new(Bytes::from_static(body.as_bytes())))
             .expect("request");
-        let app = App::new(None, 1000);
+        let app = App::new(None, None, 1000);
         handle(req, peer(), &app).await
     }
 
