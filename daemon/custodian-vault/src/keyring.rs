@@ -29,7 +29,10 @@ struct Generation {
 
 impl Generation {
     fn key(&self, field: &str) -> Option<&[u8]> {
-        self.keys.iter().find(|(f, _)| f == field).map(|(_, k)| k.expose_secret().as_ref())
+        self.keys
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, k)| k.expose_secret().as_ref())
     }
 }
 
@@ -44,23 +47,43 @@ pub struct Keyring {
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyring").field("path", &self.path).field("accept_previous", &self.accept_previous).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("path", &self.path)
+            .field("accept_previous", &self.accept_previous)
+            .finish_non_exhaustive()
     }
 }
 
-fn decode(mount: &str, path: &str, version: u64, field: &str, value: &str) -> Result<SecretBox<[u8]>, VaultError> {
+fn decode(
+    mount: &str,
+    path: &str,
+    version: u64,
+    field: &str,
+    value: &str,
+) -> Result<SecretBox<[u8]>, VaultError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
-        .map_err(|_| VaultError::Invalid(format!("{mount}/{path} version {version}: field {field:?} is not base64")))?;
+        .map_err(|_| {
+            VaultError::Invalid(format!(
+                "{mount}/{path} version {version}: field {field:?} is not base64"
+            ))
+        })?;
     if bytes.len() < 32 {
-        return Err(VaultError::Invalid(format!("{mount}/{path} version {version}: field {field:?} is shorter than 32 bytes")));
+        return Err(VaultError::Invalid(format!(
+            "{mount}/{path} version {version}: field {field:?} is shorter than 32 bytes"
+        )));
     }
     Ok(SecretBox::new(bytes.into_boxed_slice()))
 }
 
 impl Keyring {
     /// Loads the newest `1 + accept_previous` live versions.
-    pub async fn load(client: Client, mount: &str, path: &str, accept_previous: usize) -> Result<Arc<Self>, VaultError> {
+    pub async fn load(
+        client: Client,
+        mount: &str,
+        path: &str,
+        accept_previous: usize,
+    ) -> Result<Arc<Self>, VaultError> {
         let ring = Arc::new(Self {
             client,
             mount: mount.to_owned(),
@@ -78,7 +101,10 @@ impl Keyring {
         let live = kv::live_versions(&self.client, &self.mount, &self.path).await?;
         let wanted: Vec<u64> = live.into_iter().take(1 + self.accept_previous).collect();
         let Some(&newest) = wanted.first() else {
-            return Err(VaultError::Invalid(format!("{}/{} has no live version; write one (custodianctl vault provision does)", self.mount, self.path)));
+            return Err(VaultError::Invalid(format!(
+                "{}/{} has no live version; write one (custodianctl vault provision does)",
+                self.mount, self.path
+            )));
         };
         let held: Vec<Arc<Generation>> = self.generations.read().await.clone();
         let mut next = Vec::with_capacity(wanted.len());
@@ -90,10 +116,16 @@ impl Keyring {
             let secret = kv::read(&self.client, &self.mount, &self.path, Some(*v)).await?;
             let mut keys = Vec::new();
             for field in FIELDS {
-                let value = secret
-                    .get(field)
-                    .ok_or_else(|| VaultError::Invalid(format!("{}/{} version {v} lacks field {field:?}", self.mount, self.path)))?;
-                keys.push(((*field).to_owned(), decode(&self.mount, &self.path, *v, field, value.expose_secret())?));
+                let value = secret.get(field).ok_or_else(|| {
+                    VaultError::Invalid(format!(
+                        "{}/{} version {v} lacks field {field:?}",
+                        self.mount, self.path
+                    ))
+                })?;
+                keys.push((
+                    (*field).to_owned(),
+                    decode(&self.mount, &self.path, *v, field, value.expose_secret())?,
+                ));
             }
             next.push(Arc::new(Generation { version: *v, keys }));
         }
@@ -107,7 +139,11 @@ impl Keyring {
         let mut failures = 0u32;
         let mut newest = self.newest_version().await;
         loop {
-            let wait = if failures == 0 { every } else { crate::backoff(failures, every.max(Duration::from_secs(1))) };
+            let wait = if failures == 0 {
+                every
+            } else {
+                crate::backoff(failures, every.max(Duration::from_secs(1)))
+            };
             tokio::time::sleep(wait).await;
             match self.refresh().await {
                 Ok(v) => {
@@ -137,20 +173,35 @@ impl Keyring {
         let g = self.generations.read().await.first().cloned()?;
         let mut mac = HmacSha256::new_from_slice(g.key(field)?).ok()?;
         mac.update(message);
-        Some(format!("v{}.{}", g.version, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())))
+        Some(format!(
+            "v{}.{}",
+            g.version,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        ))
     }
 
     /// True if `token` is a valid signature of `message` by a version still
     /// accepted. Constant-time comparison.
     pub async fn verify(&self, field: &str, message: &[u8], token: &str) -> bool {
-        let Some((v, tag)) = token.strip_prefix('v').and_then(|t| t.split_once('.')) else { return false };
-        let (Ok(version), Ok(tag)) = (v.parse::<u64>(), base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag)) else {
+        let Some((v, tag)) = token.strip_prefix('v').and_then(|t| t.split_once('.')) else {
+            return false;
+        };
+        let (Ok(version), Ok(tag)) = (
+            v.parse::<u64>(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag),
+        ) else {
             return false;
         };
         let generations = self.generations.read().await;
-        let Some(g) = generations.iter().find(|g| g.version == version) else { return false };
-        let Some(key) = g.key(field) else { return false };
-        let Ok(mut mac) = HmacSha256::new_from_slice(key) else { return false };
+        let Some(g) = generations.iter().find(|g| g.version == version) else {
+            return false;
+        };
+        let Some(key) = g.key(field) else {
+            return false;
+        };
+        let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
+            return false;
+        };
         mac.update(message);
         mac.verify_slice(&tag).is_ok()
     }
@@ -161,8 +212,14 @@ pub fn new_version_data() -> Result<serde_json::Value, VaultError> {
     let mut data = serde_json::Map::new();
     for field in FIELDS {
         let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-        getrandom::getrandom(bytes.as_mut()).map_err(|e| VaultError::Invalid(format!("no randomness: {e}")))?;
-        data.insert((*field).to_owned(), serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(bytes.as_ref())));
+        getrandom::getrandom(bytes.as_mut())
+            .map_err(|e| VaultError::Invalid(format!("no randomness: {e}")))?;
+        data.insert(
+            (*field).to_owned(),
+            serde_json::Value::String(
+                base64::engine::general_purpose::STANDARD.encode(bytes.as_ref()),
+            ),
+        );
     }
     Ok(serde_json::Value::Object(data))
 }

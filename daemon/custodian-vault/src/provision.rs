@@ -194,11 +194,16 @@ pub async fn provision(
         }
     }
 
-    match admin.get(&format!("{KV_MOUNT}/metadata/{KEYRING_PATH}")).await {
+    match admin
+        .get(&format!("{KV_MOUNT}/metadata/{KEYRING_PATH}"))
+        .await
+    {
         Ok(_) => {}
         Err(VaultError::NotFound { .. }) => {
             rotate_keyring(admin).await?;
-            note(format!("wrote the first keyring version at {KV_MOUNT}/{KEYRING_PATH}"));
+            note(format!(
+                "wrote the first keyring version at {KV_MOUNT}/{KEYRING_PATH}"
+            ));
         }
         Err(e) => return Err(e),
     }
@@ -447,6 +452,14 @@ pub async fn rotate_keyring(admin: &Client) -> Result<u64, VaultError> {
     let v = admin
         .post(&path, &json!({"data": crate::keyring::new_version_data()?}))
         .await?
-        .ok_or(VaultError::Missing { path: path.clone(), field: "data" })?;
-    v.pointer("/data/version").and_then(Value::as_u64).ok_or(VaultError::Missing { path, field: "data.version" })
+        .ok_or(VaultError::Missing {
+            path: path.clone(),
+            field: "data",
+        })?;
+    v.pointer("/data/version")
+        .and_then(Value::as_u64)
+        .ok_or(VaultError::Missing {
+            path,
+            field: "data.version",
+        })
 }

@@ -61,18 +61,41 @@ mod tests {
 }
 
 /// Encrypts a field value with transit key `key`; returns `vault:vN:…`.
-pub async fn encrypt(client: &Client, mount: &str, key: &str, plaintext: &[u8]) -> Result<String, VaultError> {
+pub async fn encrypt(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    plaintext: &[u8],
+) -> Result<String, VaultError> {
     let path = format!("{mount}/encrypt/{key}");
-    let v = client.post(&path, &json!({"plaintext": b64(plaintext)})).await?.ok_or(VaultError::Missing { path: path.clone(), field: "data" })?;
+    let v = client
+        .post(&path, &json!({"plaintext": b64(plaintext)}))
+        .await?
+        .ok_or(VaultError::Missing {
+            path: path.clone(),
+            field: "data",
+        })?;
     Ok(field(&v, "/data/ciphertext", &path, "data.ciphertext")?.to_owned())
 }
 
 /// Decrypts what [`encrypt`] returned (any key version Vault still allows).
-pub async fn decrypt(client: &Client, mount: &str, key: &str, ciphertext: &str) -> Result<secrecy::SecretBox<[u8]>, VaultError> {
+pub async fn decrypt(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    ciphertext: &str,
+) -> Result<secrecy::SecretBox<[u8]>, VaultError> {
     use base64::Engine as _;
     let path = format!("{mount}/decrypt/{key}");
-    let v = client.post(&path, &json!({"ciphertext": ciphertext})).await?.ok_or(VaultError::Missing { path: path.clone(), field: "data" })?;
-    let b = zeroize::Zeroizing::new(field(&v, "/data/plaintext", &path, "data.plaintext")?.to_owned());
+    let v = client
+        .post(&path, &json!({"ciphertext": ciphertext}))
+        .await?
+        .ok_or(VaultError::Missing {
+            path: path.clone(),
+            field: "data",
+        })?;
+    let b =
+        zeroize::Zeroizing::new(field(&v, "/data/plaintext", &path, "data.plaintext")?.to_owned());
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b.as_bytes())
         .map_err(|_| VaultError::Invalid(format!("{path}: plaintext is not base64")))?;

@@ -42,6 +42,19 @@ enum AuditCommand {
     /// each edited, deleted or reordered row. Exit status 1 if anything is
     /// wrong.
     Verify(OwnerArgs),
+    /// Delete entries older than the retention period. The newest deleted
+    /// entry is first covered by a signed checkpoint, so the log that
+    /// remains still verifies from its first row.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+struct PruneArgs {
+    #[command(flatten)]
+    owner: OwnerArgs,
+    /// Keep entries younger than this many days.
+    #[arg(long, value_name = "DAYS")]
+    keep_days: u32,
 }
 
 /// Connection as the migrator: Vault AppRole, then owner credentials.
@@ -297,7 +310,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Vault(VaultCommand::RotateKeyring(conn)) => {
             let admin = client(&conn)?;
-            let v = provision::rotate_keyring(&admin).await.map_err(|e| e.to_string())?;
+            let v = provision::rotate_keyring(&admin)
+                .await
+                .map_err(|e| e.to_string())?;
             eprintln!("wrote keyring version {v}");
             Ok(())
         }
@@ -382,6 +397,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "schema at version {after} (was {before}; this build expects {})",
                 custodian_db::migrations::expected_version()
             );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Prune(p)) => {
+            let a = p.owner;
+            let owner = owner::connect(
+                &a.vault.address,
+                a.vault.ca_cert.as_deref(),
+                &a.vault.role_id,
+                &a.vault.secret_id_file,
+                &a.db.db_host,
+                a.db.db_port,
+                &a.db.db_name,
+            )
+            .await?;
+            let result = owner::prune_audit(&owner, p.keep_days).await;
+            owner.session_end().await;
+            match result? {
+                Some((through, deleted)) => eprintln!("deleted {deleted} entries through row {through}; a signed checkpoint anchors the rest"),
+                None => eprintln!("nothing older than {} days", p.keep_days),
+            }
             Ok(())
         }
         Command::Audit(AuditCommand::Verify(a)) => {

@@ -144,3 +144,56 @@ pub async fn verify_audit(owner: &Owner) -> Result<audit::Report, String> {
     }
     Ok(report)
 }
+
+/// Deletes entries older than `keep_days`, after making sure the newest of
+/// them is covered by a signed checkpoint. Returns (last deleted row,
+/// rows deleted).
+pub async fn prune_audit(owner: &Owner, keep_days: u32) -> Result<Option<(i64, u64)>, String> {
+    let db = &owner.client;
+    let cutoff_us = i64::from(keep_days) * 86_400 * 1_000_000;
+    let boundary = db
+        .query_opt(
+            "SELECT seq, hash FROM audit_log WHERE at_us < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - $1 \
+             ORDER BY seq DESC LIMIT 1",
+            &[&cutoff_us],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(row) = boundary else { return Ok(None) };
+    let (seq, hash): (i64, Vec<u8>) = (row.get(0), row.get(1));
+    let signed = db
+        .query_opt(
+            "SELECT 1 FROM audit_checkpoint WHERE seq = $1 AND hash = $2",
+            &[&seq, &hash],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some();
+    if !signed {
+        let signature = transit::sign(
+            owner.session.client(),
+            "transit",
+            "custodian-audit",
+            &audit::checkpoint_message(seq, &hash),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        audit::store_checkpoint(db, seq, &hash, &signature)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let deleted = db
+        .execute("DELETE FROM audit_log WHERE seq <= $1", &[&seq])
+        .await
+        .map_err(|e| e.to_string())?;
+    audit::record(
+        db,
+        "custodianctl",
+        "audit.pruned",
+        "audit_log",
+        &serde_json::json!({"through": seq, "deleted": deleted, "keep_days": keep_days}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(Some((seq, deleted)))
+}

@@ -164,12 +164,19 @@ pub async fn start(
     let token_task = tokio::spawn(Arc::clone(&session).maintain(Arc::new(move |p| {
         status_health.set_problem("vault-token", p)
     })));
-    let keyring = Keyring::load(session.client().clone(), "kv", &local.keyring.0, local.keyring.1).await?;
+    let keyring = Keyring::load(
+        session.client().clone(),
+        "kv",
+        &local.keyring.0,
+        local.keyring.1,
+    )
+    .await?;
     tracing::info!(target: "vault", version = ?keyring.newest_version().await, "keyring loaded");
     let keyring_health = Arc::clone(&health);
-    let keyring_task = tokio::spawn(
-        Arc::clone(&keyring).maintain(local.keyring.2, Arc::new(move |p| keyring_health.set_problem("keyring", p))),
-    );
+    let keyring_task = tokio::spawn(Arc::clone(&keyring).maintain(
+        local.keyring.2,
+        Arc::new(move |p| keyring_health.set_problem("keyring", p)),
+    ));
     let source = CertSource::from_config(tls_config).ok_or_else(|| {
         SecretsError::Vault(VaultError::Invalid(
             "tls.source is not a Vault source".into(),

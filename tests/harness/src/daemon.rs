@@ -37,6 +37,8 @@ pub struct DaemonConfig {
     pub client_ca_pem: Option<String>,
     /// Set NOTIFY_SOCKET, as systemd does for Type=notify services.
     pub notify_socket: Option<PathBuf>,
+    /// Extra environment variables for the daemon.
+    pub env: Vec<(String, String)>,
     /// Give the daemon's account its working directory, so that a core
     /// dump could be written there if the daemon allowed one.
     pub writable_cwd: bool,
@@ -56,6 +58,7 @@ impl Default for DaemonConfig {
             client_ca_pem: None,
             notify_socket: None,
             writable_cwd: false,
+            env: Vec::new(),
         }
     }
 }
@@ -160,6 +163,7 @@ impl Daemon {
             cmd.arg("--dev-insecure-pem");
         }
         cmd.env_remove("NOTIFY_SOCKET");
+        cmd.envs(cfg.env.iter().map(|(k, v)| (k, v)));
         if let Some(sock) = &cfg.notify_socket {
             cmd.env("NOTIFY_SOCKET", sock);
         }
@@ -236,6 +240,7 @@ impl Daemon {
             cmd.arg("--dev-insecure-pem");
         }
         let out = cmd
+            .envs(cfg.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .output()
             .map_err(io("run custodiand"))?;

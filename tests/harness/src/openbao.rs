@@ -24,6 +24,8 @@ pub struct OpenBao {
     _dir: tempfile::TempDir,
     pub addr: SocketAddr,
     pub root_token: String,
+    /// With [`OpenBao::start_tls`]: the CA of the server's certificate.
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 fn bao_bin() -> Result<PathBuf> {
@@ -42,7 +44,19 @@ fn bao_bin() -> Result<PathBuf> {
 }
 
 impl OpenBao {
+    /// A dev server speaking plain HTTP on loopback.
     pub fn start() -> Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// A dev server speaking HTTPS with a CA of its own (`-dev-tls`); only
+    /// `custodianctl` and custodiand (with the CA pinned) talk to it, since
+    /// [`OpenBao::api`] speaks plain HTTP.
+    pub fn start_tls() -> Result<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<Self> {
         let bin = bao_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("custodian-bao-")
@@ -54,8 +68,14 @@ impl OpenBao {
         let log =
             std::fs::File::create(dir.path().join("bao.log")).map_err(io("create bao.log"))?;
         let log2 = log.try_clone().map_err(io("dup bao.log"))?;
-        let child = Command::new(bin)
-            .args(["server", "-dev", "-dev-no-store-token"])
+        let mut cmd = Command::new(bin);
+        cmd.args(["server", "-dev", "-dev-no-store-token"]);
+        let ca_cert = tls.then(|| dir.path().join("vault-ca.pem"));
+        if tls {
+            cmd.arg("-dev-tls")
+                .arg(format!("-dev-tls-cert-dir={}", dir.path().display()));
+        }
+        let child = cmd
             .arg(format!("-dev-root-token-id={root_token}"))
             .arg(format!("-dev-listen-address={addr}"))
             .env("HOME", dir.path())
@@ -68,19 +88,28 @@ impl OpenBao {
             child,
             name: "bao server -dev",
         };
-        wait_until(&mut child, Duration::from_secs(30), || {
-            matches!(http_get(addr, "/v1/sys/health", &[]), Ok((200, _)))
+        wait_until(&mut child, Duration::from_secs(30), || match &ca_cert {
+            // HTTPS: listening and the CA written is as far as a plain probe goes.
+            Some(ca) => ca.exists() && std::net::TcpStream::connect(addr).is_ok(),
+            None => matches!(http_get(addr, "/v1/sys/health", &[]), Ok((200, _))),
         })?;
+        if tls {
+            std::thread::sleep(Duration::from_millis(500));
+        }
         Ok(Self {
             child,
             _dir: dir,
             addr,
             root_token,
+            ca_cert,
         })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.ca_cert {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     pub fn pid(&self) -> u32 {

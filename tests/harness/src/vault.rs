@@ -22,6 +22,8 @@ pub struct VaultFixture {
     pub secret_id_file: PathBuf,
     /// What custodianctl printed on stderr (its list of changes).
     pub report: String,
+    /// Vault's own CA, when it speaks TLS (pinned by custodiand).
+    pub vault_ca: Option<PathBuf>,
 }
 
 impl VaultFixture {
@@ -45,6 +47,7 @@ impl VaultFixture {
             .arg(&sid)
             .arg("--ca-out")
             .arg(&ca)
+            .args(ca_args(bao))
             .args(extra)
             .output()
             .map_err(io("run custodianctl"))?;
@@ -60,14 +63,20 @@ impl VaultFixture {
             ca_pem: std::fs::read_to_string(&ca).map_err(io("read ca.pem"))?,
             secret_id_file: sid,
             report,
+            vault_ca: bao.ca_cert.clone(),
             dir,
         })
     }
 
     /// A `[vault]` table for custodiand.toml.
     pub fn vault_toml(&self) -> String {
+        let ca = self
+            .vault_ca
+            .as_ref()
+            .map(|p| format!("\nca-cert = \"{}\"", p.display()))
+            .unwrap_or_default();
         format!(
-            "address = \"{}\"\nrole-id = \"{}\"\nsecret-id-file = \"{}\"\nrequest-timeout-secs = 3",
+            "address = \"{}\"\nrole-id = \"{}\"\nsecret-id-file = \"{}\"\nrequest-timeout-secs = 3{ca}",
             self.address,
             self.role_id,
             self.secret_id_file.display()
@@ -84,7 +93,9 @@ impl VaultFixture {
     ) -> Result<PathBuf> {
         let path = self.dir.path().join(name);
         let mut cmd = ctl(bao)?;
-        cmd.args(["vault", "secret-id", "--out"]).arg(&path);
+        cmd.args(["vault", "secret-id", "--out"])
+            .arg(&path)
+            .args(ca_args(bao));
         if let Some(t) = wrap_ttl {
             cmd.arg("--wrap-ttl-secs").arg(t.to_string());
         }
@@ -189,6 +200,14 @@ impl DbFixture {
     /// A `[database]` table for custodiand.toml.
     pub fn database_toml(&self) -> String {
         format!("host = \"{}\"\nport = {}\n", self.host, self.port)
+    }
+}
+
+/// `--ca-cert PATH` for a TLS dev server.
+fn ca_args(bao: &OpenBao) -> Vec<std::ffi::OsString> {
+    match &bao.ca_cert {
+        Some(p) => vec!["--ca-cert".into(), p.into()],
+        None => Vec::new(),
     }
 }
 

@@ -231,3 +231,114 @@ fn checkpoints_are_signed_and_verified() {
         "{text}"
     );
 }
+
+fn readyz(d: &Daemon) -> serde_json::Value {
+    let raw = d.ops_get("/readyz").expect("ops");
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("readyz: {raw}"))
+}
+
+/// Vault unreachable for two minutes. While it is away the appliance keeps
+/// serving on what it holds (certificate, database pool) and says it is
+/// degraded; its token and certificate come due during the outage. When
+/// Vault is back, it logs in again, takes new database credentials and a
+/// new certificate, and is ready again, all without a restart.
+#[tokio::test]
+async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
+    let s = stack(&[]);
+    // Short token period and certificate lifetime so both come due inside
+    // the outage; PostgreSQL credentials last an hour.
+    let out =
+        std::process::Command::new(custodian_harness::vault::custodianctl_bin().expect("ctl"))
+            .args(["vault", "provision", "--token-period-secs", "90"])
+            .env("VAULT_ADDR", s.bao.url())
+            .env("VAULT_TOKEN", &s.bao.root_token)
+            .output()
+            .expect("reprovision");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cfg = config(&s, "acquire-timeout-ms = 2000\n", "");
+    cfg.tls_toml =
+        Some("source = \"vault-pki\"\ncommon-name = \"localhost\"\nttl-secs = 150".into());
+    let d = daemon(cfg);
+    let first = common::served_cert(&d).await;
+    let c = client(&d);
+    let post = || {
+        c.post(d.url("/csp-report"))
+            .header("content-type", "application/csp-report")
+            .body(REPORT)
+            .send()
+    };
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    s.bao.pause().expect("pause Vault");
+    let paused_at = Instant::now();
+    let mut failures_during = Vec::new();
+    let mut degraded = None;
+    while paused_at.elapsed() < Duration::from_secs(120) {
+        match post().await {
+            Ok(r) if r.status() == 204 => {}
+            Ok(r) => failures_during.push(format!("{} at {:?}", r.status(), paused_at.elapsed())),
+            Err(e) => failures_during.push(format!("{e} at {:?}", paused_at.elapsed())),
+        }
+        if let Ok(r) = c.get(d.url("/")).send().await {
+            if r.status() != 200 {
+                failures_during.push(format!("GET / {}", r.status()));
+            }
+        }
+        if degraded.is_none() {
+            let r = readyz(&d);
+            if r["status"] == "degraded" {
+                degraded = Some(r);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    s.bao.resume().expect("resume Vault");
+    assert!(
+        failures_during.is_empty(),
+        "requests failed while Vault was away: {failures_during:?}"
+    );
+    let degraded = degraded.unwrap_or_else(|| panic!("never reported degraded:\n{}", d.log()));
+    assert!(
+        degraded["problems"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty()),
+        "{degraded}"
+    );
+
+    // Recovery, without a restart.
+    let resumed = Instant::now();
+    let mut recovered = false;
+    while resumed.elapsed() < Duration::from_secs(60) {
+        let ready = readyz(&d)["status"] == "ready";
+        let db_ok = post().await.is_ok_and(|r| r.status() == 204);
+        if ready && db_ok && common::served_cert(&d).await != first {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        recovered,
+        "no recovery within 60 s of Vault's return: {}\n{}",
+        readyz(&d),
+        d.log()
+    );
+    let log = d.log();
+    assert!(log.contains("logged in to Vault again"), "{log}");
+    assert!(log.contains("TLS certificate replaced"), "{log}");
+    let starts =
+        s.pg.psql(
+            "custodian",
+            "SELECT count(*) FROM audit_log WHERE action = 'daemon.started'",
+        )
+        .expect("q");
+    assert_eq!(starts, "1", "the daemon restarted");
+}

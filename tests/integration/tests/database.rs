@@ -252,3 +252,50 @@ fn b64(data: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(data)
 }
+
+#[test]
+fn pruning_keeps_the_remaining_log_verifiable() {
+    let s = stack();
+    let (user, pass) = runtime_creds(&s);
+    for i in 1..=5 {
+        s.pg.psql_as(
+            &user,
+            &pass,
+            "custodian",
+            &format!("INSERT INTO audit_log (actor, action) VALUES ('u{i}', 'login')"),
+        )
+        .expect("insert");
+    }
+    let out =
+        s.db.ctl_owner(&s.bao, &["audit", "prune", "--keep-days", "0"])
+            .expect("prune");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.contains("deleted 6 entries through row 6"),
+        "{err}"
+    );
+    assert_eq!(
+        s.pg.psql("custodian", "SELECT string_agg(action, ',') FROM audit_log")
+            .expect("q"),
+        "audit.pruned"
+    );
+    let verify = || {
+        s.db.ctl_owner(&s.bao, &["audit", "verify"])
+            .expect("verify")
+    };
+    let out = verify();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Without the checkpoint, the start of the log is no longer vouched for.
+    s.pg.psql("custodian", "DELETE FROM audit_checkpoint")
+        .expect("delete checkpoint");
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success() && text.contains("no signed checkpoint covers"),
+        "{text}"
+    );
+}

@@ -317,63 +317,6 @@ fn start_is_refused_with_the_path_and_the_fix() {
     assert!(!out.status.success() && err.contains("chmod 600"), "{err}");
 }
 
-#[tokio::test]
-async fn vault_outage_is_served_through_on_cached_secrets() {
-    let bao = OpenBao::start().expect("bao");
-    let fx = VaultFixture::provision(&bao, &[]).expect("provision");
-    let d = daemon(pki_daemon(&fx, 45, ""));
-    let first = served_cert(&d).await;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let outage = async {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        bao.pause().expect("pause");
-        // Renewal is due at 30 s; it fails and the daemon says so.
-        let start = Instant::now();
-        let mut degraded = None;
-        while start.elapsed() < Duration::from_secs(40) {
-            let r = readyz(&d);
-            if r["status"] == "degraded" {
-                degraded = Some(r);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        bao.resume().expect("resume");
-        let start = Instant::now();
-        let mut recovered = false;
-        while start.elapsed() < Duration::from_secs(20) {
-            if readyz(&d)["status"] == "ready" && served_cert(&d).await != first {
-                recovered = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        let _ = stop_tx.send(true);
-        (degraded, recovered)
-    };
-    let ((ok, failed), (degraded, recovered)) = tokio::join!(load_until(&d, stop_rx), outage);
-    let _ = bao.resume();
-    let degraded = degraded.unwrap_or_else(|| panic!("never reported degraded:\n{}", d.log()));
-    assert!(
-        degraded["problems"]["tls-certificate"]
-            .as_str()
-            .unwrap_or("")
-            .contains("stays in use"),
-        "{degraded}"
-    );
-    assert!(
-        recovered,
-        "did not recover after Vault came back:\n{}",
-        d.log()
-    );
-    assert!(
-        failed.is_empty(),
-        "requests failed during the outage: {:?}",
-        &failed[..failed.len().min(3)]
-    );
-    assert!(ok > 100);
-}
-
 #[test]
 fn revoked_token_leads_to_a_new_login_without_restart() {
     let bao = OpenBao::start().expect("bao");
@@ -450,4 +393,76 @@ fn no_vault_secret_reaches_the_log() {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
         .any(|w| (w.starts_with("s.") || w.starts_with("hvs.")) && w.len() >= 26);
     assert!(!token_like, "a token-like string is in the log:\n{log}");
+}
+
+#[tokio::test]
+async fn vault_over_tls_is_reached_only_through_the_pinned_ca() {
+    let bao = OpenBao::start_tls().expect("bao with TLS");
+    let fx = VaultFixture::provision(&bao, &[]).expect("provision over TLS");
+    let d = daemon(pki_daemon(&fx, 3600, ""));
+    assert!(d.log().contains("logged in to Vault"), "{}", d.log());
+    drop(d);
+    // Another CA pinned: refused, and VAULT_SKIP_VERIFY changes nothing.
+    let other = custodian_harness::TestPki::new().expect("pki");
+    let other_ca = std::env::temp_dir().join(format!("other-ca-{}.pem", std::process::id()));
+    std::fs::write(&other_ca, &other.ca_pem).expect("write");
+    let vault_ca = fx.vault_ca.clone().expect("vault ca");
+    let mut cfg = pki_daemon(&fx, 3600, "");
+    cfg.vault_toml = Some(fx.vault_toml().replace(
+        &vault_ca.display().to_string(),
+        &other_ca.display().to_string(),
+    ));
+    cfg.env = vec![
+        ("VAULT_SKIP_VERIFY".into(), "1".into()),
+        ("SSL_CERT_FILE".into(), vault_ca.display().to_string()),
+    ];
+    let out = Daemon::run_to_exit(cfg.clone(), |t| t, &[]).expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("cannot reach Vault")
+            && err.to_lowercase().contains("certificate"),
+        "{err}"
+    );
+    // No CA at all for an https address: a configuration error, not a
+    // fallback to the system roots.
+    cfg.vault_toml = Some(
+        fx.vault_toml()
+            .replace(&format!("\nca-cert = \"{}\"", vault_ca.display()), ""),
+    );
+    let out = Daemon::run_to_exit(cfg, |t| t, &[]).expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("vault.ca-cert is required"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(other_ca);
+}
+
+#[test]
+fn secret_id_comes_from_the_systemd_credentials_directory() {
+    let bao = OpenBao::start().expect("bao");
+    let fx = VaultFixture::provision(&bao, &[]).expect("provision");
+    let creds = std::env::temp_dir().join(format!("custodian-creds-{}", std::process::id()));
+    std::fs::create_dir_all(&creds).expect("mkdir");
+    std::fs::copy(&fx.secret_id_file, creds.join("vault-secret-id")).expect("copy");
+    let toml = fx.vault_toml().replace(
+        &format!("secret-id-file = \"{}\"", fx.secret_id_file.display()),
+        "secret-id-credential = \"vault-secret-id\"",
+    );
+    let mut cfg = pki_daemon(&fx, 3600, "");
+    cfg.vault_toml = Some(toml);
+    // Outside systemd there is no $CREDENTIALS_DIRECTORY: a clear refusal.
+    let out = Daemon::run_to_exit(cfg.clone(), |t| t, &[]).expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("CREDENTIALS_DIRECTORY")
+            && err.contains("LoadCredential"),
+        "{err}"
+    );
+    cfg.env = vec![("CREDENTIALS_DIRECTORY".into(), creds.display().to_string())];
+    let d = daemon(cfg);
+    assert!(d.log().contains("logged in to Vault"), "{}", d.log());
+    let _ = std::fs::remove_dir_all(creds);
 }
