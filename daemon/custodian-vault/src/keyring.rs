@@ -32,7 +32,7 @@ impl Generation {
         self.keys
             .iter()
             .find(|(f, _)| f == field)
-            .map(|(_, k)| k.expose_secret().as_ref())
+            .map(|(_, k)| k.expose_secret())
     }
 }
 

@@ -48,18 +48,6 @@ pub async fn verify(
         .unwrap_or(false))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(super::b64(b""), "");
-        assert_eq!(super::b64(b"f"), "Zg==");
-        assert_eq!(super::b64(b"fo"), "Zm8=");
-        assert_eq!(super::b64(b"foo"), "Zm9v");
-        assert_eq!(super::b64(b"foobar"), "Zm9vYmFy");
-    }
-}
-
 /// Encrypts a field value with transit key `key`; returns `vault:vN:…`.
 pub async fn encrypt(
     client: &Client,
@@ -100,4 +88,16 @@ pub async fn decrypt(
         .decode(b.as_bytes())
         .map_err(|_| VaultError::Invalid(format!("{path}: plaintext is not base64")))?;
     Ok(secrecy::SecretBox::new(bytes.into_boxed_slice()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(super::b64(b""), "");
+        assert_eq!(super::b64(b"f"), "Zg==");
+        assert_eq!(super::b64(b"fo"), "Zm8=");
+        assert_eq!(super::b64(b"foo"), "Zm9v");
+        assert_eq!(super::b64(b"foobar"), "Zm9vYmFy");
+    }
 }

@@ -209,7 +209,7 @@ async fn transit_encrypts_fields_and_survives_key_rotation() {
         let pt = transit::decrypt(c, "transit", "custodian-fields", ct)
             .await
             .expect("decrypt");
-        assert_eq!(pt.expose_secret().as_ref(), b"JBSWY3DPEHPK3PXP");
+        assert_eq!(pt.expose_secret(), b"JBSWY3DPEHPK3PXP");
     }
     // custodiand may use the key, not manage it.
     let token_denied = c
