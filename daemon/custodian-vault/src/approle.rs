@@ -58,6 +58,8 @@ pub struct Session {
     secret_id: SecretString,
     state: Mutex<TokenState>,
     generation: watch::Sender<u64>,
+    /// Woken when another component saw the token refused.
+    rejected: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Session {
@@ -91,6 +93,7 @@ impl Session {
             secret_id,
             state: Mutex::new(state),
             generation,
+            rejected: tokio::sync::Notify::new(),
         }))
     }
 
@@ -145,16 +148,45 @@ impl Session {
     }
 
     /// Keeps the token alive for as long as the daemon runs. Never returns.
+    /// Tells the session that Vault refused its token (HTTP 403) elsewhere,
+    /// so it checks the token now instead of at the next renewal. After an
+    /// outage longer than the token's life this is what brings the appliance
+    /// back at once.
+    pub fn token_rejected(&self) {
+        self.rejected.notify_one();
+    }
+
+    /// Whether Vault still accepts the token (`lookup-self`).
+    async fn token_valid(&self) -> Result<bool, VaultError> {
+        match self.client.get("auth/token/lookup-self").await {
+            Ok(_) => Ok(true),
+            Err(VaultError::Denied { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn maintain(self: Arc<Self>, status: StatusSink) {
         let mut failures: u32 = 0;
         loop {
             let s = self.state();
             let renew_at = s.obtained + s.ttl.mul_f64(2.0 / 3.0);
             let expires = s.obtained + s.ttl;
-            if failures == 0 {
-                tokio::time::sleep_until(renew_at).await;
-            }
-            let result = if !s.renewable || Instant::now() >= expires {
+            let wait_until = if failures == 0 {
+                renew_at
+            } else {
+                Instant::now() + crate::backoff(failures, Duration::from_secs(15))
+            };
+            let nudged = tokio::select! {
+                _ = tokio::time::sleep_until(wait_until) => false,
+                _ = self.rejected.notified() => true,
+            };
+            let result = if nudged && failures == 0 {
+                match self.token_valid().await {
+                    Ok(true) => continue,
+                    Ok(false) => self.relogin().await,
+                    Err(e) => Err(e),
+                }
+            } else if !s.renewable || Instant::now() >= expires {
                 self.relogin().await
             } else {
                 match self.renew().await {
@@ -176,10 +208,8 @@ impl Session {
                 }
                 Err(e) => {
                     failures += 1;
-                    let wait = crate::backoff(failures, Duration::from_secs(60));
-                    tracing::warn!(target: "vault", error = %e, retry_in_ms = wait.as_millis() as u64, "Vault token renewal failed");
+                    tracing::warn!(target: "vault", error = %e, "Vault token renewal failed; retrying");
                     status(Some(format!("Vault token renewal failing: {e}")));
-                    tokio::time::sleep(wait).await;
                 }
             }
         }

@@ -179,6 +179,9 @@ impl Database {
                     self.health.set_problem("database-credentials", None);
                 }
                 Err(e) => {
+                    if matches!(e, DbError::Vault(VaultError::Denied { .. })) {
+                        self.session.token_rejected();
+                    }
                     failures += 1;
                     tracing::warn!(target: "database", error = %e, "database credential maintenance failed; the current pool stays in use");
                     self.health.set_problem(

@@ -10,6 +10,16 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{LogConfig, LogTarget};
 
 const JOURNAL_SOCKET: &str = "/run/systemd/journal/socket";
+const QUIET_LIBRARIES: &[&str] = &[
+    "tokio_postgres",
+    "deadpool",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "rustls",
+    "tokio_rustls",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
@@ -23,7 +33,15 @@ pub enum LogError {
 
 /// Returns which sink was chosen.
 pub fn init(config: &LogConfig) -> Result<&'static str, LogError> {
-    let filter = EnvFilter::try_new(&config.level).map_err(|e| LogError::Filter(e.to_string()))?;
+    let mut filter =
+        EnvFilter::try_new(&config.level).map_err(|e| LogError::Filter(e.to_string()))?;
+    // Libraries log request and query details (parameters, headers) at
+    // debug and trace; whatever level is configured, they stop at info.
+    for capped in QUIET_LIBRARIES {
+        if let Ok(d) = format!("{capped}=info").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let want_journal = match config.target {
         LogTarget::Journald => true,
         LogTarget::Stderr => false,

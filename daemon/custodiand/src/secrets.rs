@@ -392,6 +392,9 @@ async fn renew_certificates(r: CertRenewer, db: Option<Arc<Database>>) {
                 failures = 0;
             }
             Err(e) => {
+                if matches!(e, SecretsError::Vault(VaultError::Denied { .. })) {
+                    session.token_rejected();
+                }
                 failures += 1;
                 let expiry = match &held {
                     Held::Pki { not_after, .. } => format!(

@@ -230,6 +230,13 @@ fn checkpoints_are_signed_and_verified() {
         out.status.success() && text.contains("intact") && !text.contains(" 0 signed"),
         "{text}"
     );
+    // The harness runs the daemon at debug level; query parameters (which
+    // libraries log at debug) must still not appear.
+    let log = d.log();
+    assert!(
+        !log.contains("tokio_postgres") && !log.contains("with parameters"),
+        "library debug output leaked:\n{log}"
+    );
 }
 
 fn readyz(d: &Daemon) -> serde_json::Value {

@@ -122,3 +122,100 @@ fn tempfile_dir() -> std::path::PathBuf {
         .expect("chmod");
     p
 }
+
+/// Structured logs reach journald. A private journald runs in a mount
+/// namespace of its own (so the machine's /run is untouched) and custodiand,
+/// started in that namespace with `log.target = "journald"`, writes to it.
+#[test]
+fn logs_reach_journald_as_structured_entries() {
+    let pki = custodian_harness::TestPki::new().expect("pki");
+    let dir = std::env::temp_dir().join(format!("custodian-journald-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (cert, key) = pki.write_to(&dir).expect("pki files");
+    let port = custodian_harness::free_port().expect("port");
+    let ops = custodian_harness::free_port().expect("port");
+    common::daemon(DaemonConfig::default()); // creates the test account
+    std::fs::write(
+        dir.join("c.toml"),
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"custodian-test\"\n\
+             [tls]\nsource = \"dev-pem\"\ncert = \"{}\"\nkey = \"{}\"\n[ops]\nlisten = \"127.0.0.1:{ops}\"\n\
+             [log]\ntarget = \"journald\"\nlevel = \"info\"\n",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .expect("config");
+    let bin = custodian_harness::daemon::custodiand_bin().expect("bin");
+    let script = format!(
+        r#"set -e
+mount -t tmpfs tmpfs /run/systemd
+mount -t tmpfs tmpfs /run/log
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald >/dev/null 2>&1 &
+JD=$!
+for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+{bin} --config {dir}/c.toml --dev-insecure-pem 2>{dir}/stderr &
+D=$!
+for i in $(seq 100); do curl -fs http://127.0.0.1:{ops}/readyz >/dev/null && break; sleep 0.1; done
+curl -sk -o /dev/null "https://127.0.0.1:{port}/robots.txt?token=s3cr3t-query"
+kill -TERM $D; wait $D || true
+sleep 0.3
+journalctl --no-pager -o json SYSLOG_IDENTIFIER=custodiand
+kill $JD
+"#,
+        bin = bin.display(),
+        dir = dir.display()
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "bash", "-c", &script])
+        .output()
+        .expect("unshare (util-linux)");
+    let journal = String::from_utf8_lossy(&out.stdout);
+    let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{}\n{journal}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<serde_json::Value> = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let find = |text: &str| {
+        entries
+            .iter()
+            .find(|e| e["MESSAGE"].as_str().is_some_and(|m| m.contains(text)))
+    };
+    let dropped = find("privileges dropped")
+        .unwrap_or_else(|| panic!("no entry in journald:\n{journal}\nstderr: {stderr}"));
+    // tracing-journald maps INFO to "notice" and prefixes fields with F_.
+    assert_eq!(dropped["PRIORITY"], "5", "{dropped}");
+    assert_eq!(
+        dropped["F_PRIVILEGED_BIND_REFUSED"], "true",
+        "fields are structured: {dropped}"
+    );
+    let user = nix::unistd::User::from_name("custodian-test")
+        .expect("lookup")
+        .expect("user");
+    assert_eq!(
+        dropped["_UID"],
+        user.uid.as_raw().to_string(),
+        "logged after the drop: {dropped}"
+    );
+    let access = entries
+        .iter()
+        .find(|e| e["TARGET"] == "access")
+        .expect("access entry");
+    assert_eq!(access["F_STATUS"], "200", "{access}");
+    assert!(find("stopped").is_some(), "{journal}");
+    assert!(
+        !journal.contains("s3cr3t-query"),
+        "query string in the journal"
+    );
+    assert!(
+        stderr.is_empty(),
+        "with journald reachable nothing goes to stderr: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
