@@ -31,6 +31,10 @@ path "kv/data/custodian/third-party/*" {
 path "database/creds/custodian-runtime" {
   capabilities = ["read"]
 }
+# Or a static role (one user, password rotated by Vault on a schedule).
+path "database/static-creds/custodian-runtime-static" {
+  capabilities = ["read"]
+}
 path "sys/leases/renew/database/creds/custodian-runtime/*" {
   capabilities = ["update"]
 }

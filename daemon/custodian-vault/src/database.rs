@@ -90,3 +90,33 @@ pub async fn revoke(client: &Client, lease_id: &str) -> Result<(), VaultError> {
         .await
         .map(|_| ())
 }
+
+/// `GET {mount}/static-creds/{role}`: a database user whose password Vault
+/// rotates on a schedule. There is no lease; `lease_duration` is the time
+/// until the next rotation and `lease_id` holds the last rotation's time,
+/// which tells whether the password changed.
+pub async fn static_credentials(
+    client: &Client,
+    mount: &str,
+    role: &str,
+) -> Result<DbCredentials, VaultError> {
+    let path = format!("{mount}/static-creds/{role}");
+    let v = client.get(&path).await?.ok_or(VaultError::Missing {
+        path: path.clone(),
+        field: "data",
+    })?;
+    Ok(DbCredentials {
+        username: field(&v, "/data/username", &path, "data.username")?.to_owned(),
+        password: SecretString::from(
+            field(&v, "/data/password", &path, "data.password")?.to_owned(),
+        ),
+        lease_id: v
+            .pointer("/data/last_vault_rotation")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        lease_duration: Duration::from_secs(number(&v, "/data/ttl", &path, "data.ttl")?),
+        renewable: false,
+        obtained: Instant::now(),
+    })
+}

@@ -21,6 +21,7 @@ pub const DATABASE_MOUNT: &str = "database";
 pub const DATABASE_CONNECTION: &str = "custodian";
 pub const RUNTIME_DB_ROLE: &str = "custodian-runtime";
 pub const OWNER_DB_ROLE: &str = "custodian-owner";
+pub const STATIC_RUNTIME_DB_ROLE: &str = "custodian-runtime-static";
 pub const POLICY_NAME: &str = "custodiand";
 pub const MIGRATOR_POLICY_NAME: &str = "custodian-migrator";
 pub const POLICY: &str = include_str!("../../../policy/vault/custodiand.hcl");
@@ -306,11 +307,16 @@ pub struct DatabaseOptions {
     pub sslmode: String,
     pub admin_user: String,
     /// The bootstrap password of `admin_user`; Vault rotates it at once, so
-    /// afterwards only Vault knows it.
-    pub admin_password: SecretString,
+    /// afterwards only Vault knows it. Needed only for the first run.
+    pub admin_password: Option<SecretString>,
     pub runtime_ttl: Duration,
     pub runtime_max_ttl: Duration,
     pub owner_ttl: Duration,
+    /// An existing login role (member of `custodian_runtime`) whose
+    /// password Vault should rotate every `static_rotation`: the static
+    /// alternative to dynamic users.
+    pub static_runtime_user: Option<String>,
+    pub static_rotation: Duration,
 }
 
 impl std::fmt::Debug for DatabaseOptions {
@@ -350,6 +356,16 @@ pub async fn provision_database(
         Err(VaultError::NotFound { .. }) => false,
         Err(e) => return Err(e),
     };
+    let admin_password = match (&opts.admin_password, configured) {
+        (Some(p), _) => Some(p),
+        (None, true) => None,
+        (None, false) => {
+            return Err(VaultError::Invalid(format!(
+                "{config_path} does not exist yet: pass the bootstrap password of {} (--admin-password-file)",
+                opts.admin_user
+            )))
+        }
+    };
     if configured {
         progress(&format!(
             "{config_path} exists; kept (its admin password is known only to Vault)"
@@ -362,9 +378,9 @@ pub async fn provision_database(
                     "plugin_name": "postgresql-database-plugin",
                     "connection_url": format!("postgresql://{{{{username}}}}:{{{{password}}}}@{}:{}/{}?sslmode={}", opts.host, opts.port, opts.dbname, opts.sslmode),
                     "username": opts.admin_user,
-                    "password": opts.admin_password.expose_secret(),
+                    "password": admin_password.map(|p| p.expose_secret()).unwrap_or_default(),
                     "password_authentication": "scram-sha-256",
-                    "allowed_roles": [RUNTIME_DB_ROLE, OWNER_DB_ROLE],
+                    "allowed_roles": [RUNTIME_DB_ROLE, OWNER_DB_ROLE, STATIC_RUNTIME_DB_ROLE],
                     "verify_connection": true,
                 }),
             )
@@ -416,6 +432,22 @@ pub async fn provision_database(
     progress(&format!(
         "wrote database roles {RUNTIME_DB_ROLE} and {OWNER_DB_ROLE}"
     ));
+    if let Some(user) = &opts.static_runtime_user {
+        admin
+            .post(
+                &format!("{DATABASE_MOUNT}/static-roles/{STATIC_RUNTIME_DB_ROLE}"),
+                &json!({
+                    "db_name": DATABASE_CONNECTION,
+                    "username": user,
+                    "rotation_period": format!("{}s", opts.static_rotation.as_secs()),
+                }),
+            )
+            .await?;
+        progress(&format!(
+            "wrote static role {STATIC_RUNTIME_DB_ROLE} for {user} (rotated every {} s)",
+            opts.static_rotation.as_secs()
+        ));
+    }
     admin
         .post(
             &format!("auth/{APPROLE_MOUNT}/role/{MIGRATOR_ROLE}"),

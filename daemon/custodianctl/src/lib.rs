@@ -124,9 +124,10 @@ struct ProvisionDatabaseArgs {
     /// The login Vault administers users with.
     #[arg(long, default_value = "custodian_vault_admin")]
     admin_user: String,
-    /// File with that login's bootstrap password (Vault rotates it at once).
+    /// File with that login's bootstrap password (Vault rotates it at
+    /// once). Needed the first time only.
     #[arg(long, value_name = "PATH")]
-    admin_password_file: PathBuf,
+    admin_password_file: Option<PathBuf>,
     /// Lifetime of custodiand's database users, renewed up to the maximum.
     #[arg(long, default_value_t = 3600)]
     runtime_ttl_secs: u64,
@@ -135,6 +136,13 @@ struct ProvisionDatabaseArgs {
     /// Also issue a migrator secret_id and write it here (mode 0600).
     #[arg(long, value_name = "PATH")]
     migrator_secret_id_out: Option<PathBuf>,
+    /// Let Vault manage this existing login role (a member of
+    /// custodian_runtime) as the static role custodian-runtime-static.
+    #[arg(long, value_name = "ROLE")]
+    static_runtime_user: Option<String>,
+    /// How often Vault rotates the static role's password.
+    #[arg(long, default_value_t = 86400)]
+    static_rotation_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -318,24 +326,27 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Vault(VaultCommand::ProvisionDatabase(a)) => {
             let admin = client(&a.conn)?;
-            let password = Zeroizing::new(
-                std::fs::read_to_string(&a.admin_password_file).map_err(|e| {
-                    format!(
-                        "cannot read --admin-password-file {}: {e}",
-                        a.admin_password_file.display()
-                    )
-                })?,
-            );
+            let admin_password = match &a.admin_password_file {
+                Some(path) => {
+                    let raw = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                        format!("cannot read --admin-password-file {}: {e}", path.display())
+                    })?);
+                    Some(SecretString::from(raw.trim().to_owned()))
+                }
+                None => None,
+            };
             let opts = provision::DatabaseOptions {
                 host: a.db.db_host.clone(),
                 port: a.db.db_port,
                 dbname: a.db.db_name.clone(),
                 sslmode: a.db_sslmode,
                 admin_user: a.admin_user,
-                admin_password: SecretString::from(password.trim().to_owned()),
+                admin_password,
                 runtime_ttl: Duration::from_secs(a.runtime_ttl_secs),
                 runtime_max_ttl: Duration::from_secs(a.runtime_max_ttl_secs),
                 owner_ttl: Duration::from_secs(900),
+                static_runtime_user: a.static_runtime_user,
+                static_rotation: Duration::from_secs(a.static_rotation_secs),
             };
             let role_id = provision::provision_database(&admin, &opts, &|s| eprintln!("  {s}"))
                 .await

@@ -24,7 +24,7 @@ use crate::config::{Config, ConfigError, TlsConfig};
 use crate::db::{Database, DbError};
 use crate::listener::{self, ListenError};
 use crate::logging::{self, LogError};
-use crate::ops::{self, Health, State};
+use crate::ops::{self, Health, State, Transition};
 use crate::privileges::{self, PrivilegeError, Target};
 use crate::secrets::{self, LocalCredentials, SecretsError};
 use crate::server::{Server, Stats};
@@ -146,6 +146,9 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                         let db = Database::start(Arc::clone(&running.session), settings.clone(), Arc::clone(&health)).await?;
                         supervisors.push(tokio::spawn(Arc::clone(&db).maintain(running.session.generations())));
                         supervisors.push(tokio::spawn(Arc::clone(&db).checkpoints()));
+                        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                        health.notify_transitions(tx);
+                        supervisors.push(tokio::spawn(record_transitions(rx, Arc::clone(&db))));
                         let started = serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "uid": dropped.uid});
                         db.record("custodiand", "daemon.started", "", &started).await?;
                         Some(db)
@@ -188,6 +191,28 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Writes each degradation and recovery into the activity log, where
+/// administrators see it. An entry that cannot be written now (the
+/// database may be the problem) is logged and dropped.
+async fn record_transitions(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Transition>,
+    db: Arc<Database>,
+) {
+    while let Some(t) = rx.recv().await {
+        let (action, component, details) = match &t {
+            Transition::Degraded(c, why) => (
+                "appliance.degraded",
+                *c,
+                serde_json::json!({"problem": why}),
+            ),
+            Transition::Recovered(c) => ("appliance.recovered", *c, serde_json::json!({})),
+        };
+        if let Err(e) = db.record("custodiand", action, component, &details).await {
+            tracing::warn!(error = %e, ?t, "could not record a health change in the activity log");
+        }
+    }
 }
 
 fn notify(state: &[sd_notify::NotifyState<'_>]) {

@@ -165,6 +165,10 @@ pub struct DatabaseConfig {
     pub vault_mount: String,
     #[serde(default = "default_db_role")]
     pub vault_role: String,
+    /// Use a Vault *static* role instead (one database user whose password
+    /// Vault rotates on a schedule); `vault-role` is then ignored.
+    #[serde(default)]
+    pub vault_static_role: Option<String>,
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
     /// How long a request waits for a connection before it gets a 503.

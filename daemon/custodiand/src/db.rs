@@ -48,12 +48,16 @@ struct Generation {
     username: String,
     lease_id: String,
     renewable: bool,
+    /// A dynamic user has a lease to revoke; a static role's user does not.
+    dynamic: bool,
     /// The TTL first granted; renewals ask for it again.
     wanted: Duration,
     lease: Mutex<Lease>,
 }
 
 pub struct Database {
+    /// Serialises refreshes of static credentials.
+    refreshing: tokio::sync::Mutex<()>,
     current: ArcSwap<Generation>,
     settings: DatabaseConfig,
     session: Arc<Session>,
@@ -87,6 +91,7 @@ impl Database {
         }
         tracing::info!(target: "database", user = %generation.username, schema = db, "connected to PostgreSQL");
         Ok(Arc::new(Self {
+            refreshing: tokio::sync::Mutex::new(()),
             current: ArcSwap::from_pointee(generation),
             settings,
             session,
@@ -98,9 +103,46 @@ impl Database {
     /// acquire timeout (the caller answers 503).
     pub async fn client(&self) -> Result<Object, DbError> {
         let pool = self.current.load().pool.clone();
-        pool.get()
-            .await
-            .map_err(|e| DbError::Unavailable(e.to_string()))
+        match pool.get().await {
+            Ok(c) => Ok(c),
+            // A static role's password was rotated by Vault: the sessions we
+            // hold survive it, new logins need the new password. Fetch it
+            // and try once more.
+            Err(deadpool_postgres::PoolError::Backend(e))
+                if self.settings.vault_static_role.is_some()
+                    && e.code() == Some(&tokio_postgres::error::SqlState::INVALID_PASSWORD) =>
+            {
+                self.refresh_static("PostgreSQL refused the old password")
+                    .await?;
+                let pool = self.current.load().pool.clone();
+                pool.get()
+                    .await
+                    .map_err(|e| DbError::Unavailable(e.to_string()))
+            }
+            Err(e) => Err(DbError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Static role: takes the current password from Vault and, if Vault
+    /// rotated it since we last looked, builds a new pool with it.
+    async fn refresh_static(&self, reason: &str) -> Result<(), DbError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let role = self
+            .settings
+            .vault_static_role
+            .as_deref()
+            .unwrap_or_default();
+        let creds =
+            database::static_credentials(self.session.client(), &self.settings.vault_mount, role)
+                .await?;
+        let held = self.current.load_full();
+        if creds.lease_id == held.lease_id {
+            let mut lease = held.lease.lock().unwrap_or_else(|p| p.into_inner());
+            lease.ttl = creds.lease_duration;
+            lease.obtained = creds.obtained;
+            return Ok(());
+        }
+        self.rotate(reason).await
     }
 
     /// Records an event in the activity log.
@@ -146,6 +188,38 @@ impl Database {
             } else {
                 Duration::ZERO
             };
+            if self.settings.vault_static_role.is_some() {
+                // Look again just after Vault's next scheduled rotation.
+                let next = {
+                    let lease = g.lease.lock().unwrap_or_else(|p| p.into_inner());
+                    lease.obtained + lease.ttl + Duration::from_secs(1)
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next.max(Instant::now() + wait.max(Duration::from_secs(1)))) => {}
+                    _ = relogins.changed() => {}
+                }
+                match self
+                    .refresh_static("Vault rotated the static role's password")
+                    .await
+                {
+                    Ok(()) => {
+                        failures = 0;
+                        self.health.set_problem("database-credentials", None);
+                    }
+                    Err(e) => {
+                        if matches!(e, DbError::Vault(VaultError::Denied { .. })) {
+                            self.session.token_rejected();
+                        }
+                        failures += 1;
+                        tracing::warn!(target: "database", error = %e, "static database credentials refresh failed");
+                        self.health.set_problem(
+                            "database-credentials",
+                            Some(format!("refresh failing: {e}")),
+                        );
+                    }
+                }
+                continue;
+            }
             let relogin = tokio::select! {
                 _ = tokio::time::sleep_until(due.max(Instant::now() + wait)) => false,
                 changed = relogins.changed() => changed.is_ok(),
@@ -197,19 +271,30 @@ impl Database {
         let old = self.current.load_full();
         let fresh = new_generation(&self.session, &self.settings, old.number + 1).await?;
         let new_user = fresh.username.clone();
+        let pool = fresh.pool.clone();
         let old = self.current.swap(Arc::new(fresh));
         tracing::info!(target: "database", reason, old_user = %old.username, new_user = %new_user, "database credentials rotated");
         let details =
             serde_json::json!({"reason": reason, "old_user": old.username, "new_user": new_user});
-        if let Err(e) = self
-            .record(
-                "custodiand",
-                "secret.rotated",
-                "database-credentials",
-                &details,
-            )
-            .await
-        {
+        // Straight through the new pool: recording through `client()` could
+        // come back here.
+        let recorded = match pool.get().await {
+            Ok(c) => {
+                let pg: &tokio_postgres::Client = &c;
+                audit::record(
+                    pg,
+                    "custodiand",
+                    "secret.rotated",
+                    "database-credentials",
+                    &details,
+                )
+                .await
+                .map(|_| ())
+                .map_err(DbError::from)
+            }
+            Err(e) => Err(DbError::Unavailable(e.to_string())),
+        };
+        if let Err(e) = recorded {
             tracing::warn!(target: "database", error = %e, "could not record the rotation in the activity log");
         }
         let session = Arc::clone(&self.session);
@@ -266,8 +351,10 @@ async fn new_generation(
     s: &DatabaseConfig,
     number: u64,
 ) -> Result<Generation, DbError> {
-    let creds: DbCredentials =
-        database::credentials(session.client(), &s.vault_mount, &s.vault_role).await?;
+    let creds: DbCredentials = match &s.vault_static_role {
+        Some(role) => database::static_credentials(session.client(), &s.vault_mount, role).await?,
+        None => database::credentials(session.client(), &s.vault_mount, &s.vault_role).await?,
+    };
     let mut pg = tokio_postgres::Config::new();
     pg.host(&s.host)
         .port(s.port)
@@ -309,7 +396,9 @@ async fn new_generation(
         Ok::<(), String>(())
     };
     if let Err(reason) = probe.await {
-        revoke_quietly(session, &creds.lease_id).await;
+        if s.vault_static_role.is_none() {
+            revoke_quietly(session, &creds.lease_id).await;
+        }
         return Err(DbError::Connect { target, reason });
     }
     Ok(Generation {
@@ -318,6 +407,7 @@ async fn new_generation(
         username: creds.username,
         lease_id: creds.lease_id,
         renewable: creds.renewable,
+        dynamic: s.vault_static_role.is_none(),
         wanted: creds.lease_duration,
         lease: Mutex::new(Lease {
             ttl: creds.lease_duration,
@@ -339,6 +429,10 @@ async fn drain_and_revoke(old: Arc<Generation>, session: Arc<Session>, grace: Du
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     old.pool.close();
+    if !old.dynamic {
+        tracing::info!(target: "database", user = %old.username, "connections with the old static-role password drained");
+        return;
+    }
     match database::revoke(session.client(), &old.lease_id).await {
         Ok(()) => {
             tracing::info!(target: "database", user = %old.username, "old database credentials revoked after draining")

@@ -31,6 +31,14 @@ pub struct Health {
     /// Components working in a degraded mode (e.g. Vault unreachable, so
     /// serving on cached secrets), with the reason.
     problems: std::sync::Mutex<std::collections::BTreeMap<&'static str, String>>,
+    notifier: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Transition>>>,
+}
+
+/// A component entering or leaving a degraded state.
+#[derive(Debug, Clone)]
+pub enum Transition {
+    Degraded(&'static str, String),
+    Recovered(&'static str),
 }
 
 impl Health {
@@ -39,20 +47,36 @@ impl Health {
             state: AtomicU8::new(State::Starting as u8),
             stats,
             problems: std::sync::Mutex::default(),
+            notifier: std::sync::Mutex::default(),
         })
     }
 
     /// Records (or, with `None`, clears) a problem of one component.
     pub fn set_problem(&self, component: &'static str, problem: Option<String>) {
         let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
-        match problem {
-            Some(text) => {
-                p.insert(component, text);
-            }
-            None => {
-                p.remove(component);
+        let change = match problem {
+            Some(text) => p
+                .insert(component, text.clone())
+                .is_none()
+                .then_some(Transition::Degraded(component, text)),
+            None => p
+                .remove(component)
+                .is_some()
+                .then_some(Transition::Recovered(component)),
+        };
+        drop(p);
+        if let Some(t) = change {
+            let notifier = self.notifier.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(tx) = notifier.as_ref() {
+                let _ = tx.send(t);
             }
         }
+    }
+
+    /// Delivers every start and end of a problem to `tx` (the activity log,
+    /// so that administrators see them, not only operators).
+    pub fn notify_transitions(&self, tx: tokio::sync::mpsc::UnboundedSender<Transition>) {
+        *self.notifier.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
     }
 
     pub fn problems(&self) -> Vec<(String, String)> {

@@ -211,7 +211,9 @@ fn ca_args(bao: &OpenBao) -> Vec<std::ffi::OsString> {
     }
 }
 
-fn ctl(bao: &OpenBao) -> Result<Command> {
+/// `custodianctl` with the dev server's address and root token in its
+/// environment, as a security team's shell would have them.
+pub fn ctl(bao: &OpenBao) -> Result<Command> {
     let mut cmd = Command::new(custodianctl_bin()?);
     cmd.env("VAULT_ADDR", bao.url())
         .env("VAULT_TOKEN", &bao.root_token);

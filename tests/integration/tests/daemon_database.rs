@@ -341,6 +341,15 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
     let log = d.log();
     assert!(log.contains("logged in to Vault again"), "{log}");
     assert!(log.contains("TLS certificate replaced"), "{log}");
+    // Administrators see the outage and its end in the activity log.
+    let notices = s
+        .pg
+        .psql(
+            "custodian",
+            "SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM audit_log WHERE action LIKE 'appliance.%'",
+        )
+        .expect("q");
+    assert_eq!(notices, "appliance.degraded,appliance.recovered");
     let starts =
         s.pg.psql(
             "custodian",
@@ -348,4 +357,108 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
         )
         .expect("q");
     assert_eq!(starts, "1", "the daemon restarted");
+}
+
+/// A Vault static role: one database user whose password Vault rotates on
+/// a schedule (and on demand). Sessions survive a rotation; new logins need
+/// the new password, which custodiand fetches when the schedule says so or
+/// PostgreSQL refuses the old one.
+#[tokio::test]
+async fn static_role_rotation_under_load_fails_nothing() {
+    let s = stack(&[]);
+    s.pg.psql(
+        "postgres",
+        "CREATE ROLE custodian_app LOGIN PASSWORD 'set-by-the-dba' IN ROLE custodian_runtime",
+    )
+    .expect("DBA creates the login role");
+    let out = custodian_harness::vault::ctl(&s.bao)
+        .expect("ctl")
+        .args([
+            "vault",
+            "provision-database",
+            "--db-port",
+            &s.pg.port.to_string(),
+        ])
+        .args([
+            "--static-runtime-user",
+            "custodian_app",
+            "--static-rotation-secs",
+            "8",
+        ])
+        .output()
+        .expect("provision static role");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = daemon(config(
+        &s,
+        "vault-static-role = \"custodian-runtime-static\"\ndrain-secs = 1\n",
+        "",
+    ));
+    assert!(d.log().contains("user=custodian_app"), "{}", d.log());
+    let phase = |secs: u64| {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopper = async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            let _ = stop_tx.send(true);
+        };
+        let d = &d;
+        async move { tokio::join!(db_load(d, stop_rx), stopper).0 }
+    };
+    // Scheduled rotations (every 8 s) under load.
+    let (mut codes, mut errors) = phase(12).await;
+    // Out of schedule: the security team forces a rotation, and the
+    // sessions of the old password end, so the pool must log in again
+    // with a password it does not have yet.
+    s.bao
+        .must(
+            "POST",
+            "/v1/database/rotate-role/custodian-runtime-static",
+            None,
+        )
+        .expect("rotate-role");
+    s.pg.psql(
+        "postgres",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'custodian_app'",
+    )
+    .expect("end sessions");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = client(&d)
+        .post(d.url("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(REPORT)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 204, "{}", d.log());
+    assert!(
+        d.log().contains("PostgreSQL refused the old password"),
+        "{}",
+        d.log()
+    );
+    let (c2, e2) = phase(10).await;
+    codes.extend(c2);
+    errors.extend(e2);
+    let rotations = d.log().matches("database credentials rotated").count();
+    assert!(
+        rotations >= 3,
+        "expected scheduled and forced rotations, saw {rotations}:\n{}",
+        d.log()
+    );
+    assert!(
+        errors.is_empty(),
+        "transport errors: {:?}",
+        &errors[..errors.len().min(3)]
+    );
+    let bad: Vec<_> = codes.iter().filter(|c| **c != 204).collect();
+    assert!(
+        bad.is_empty(),
+        "{} of {} requests failed:\n{}",
+        bad.len(),
+        codes.len(),
+        d.log()
+    );
+    assert!(codes.len() > 200, "too little load: {}", codes.len());
 }
