@@ -14,11 +14,18 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "audit_log",
-    sql: include_str!("../../../migrations/0001_audit_log.sql"),
-}];
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "audit_log",
+        sql: include_str!("../../../migrations/0001_audit_log.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "identity",
+        sql: include_str!("../../../migrations/0002_identity.sql"),
+    },
+];
 
 /// The schema version this build expects.
 pub fn expected_version() -> i32 {

@@ -223,3 +223,49 @@ pub fn new_version_data() -> Result<serde_json::Value, VaultError> {
     }
     Ok(serde_json::Value::Object(data))
 }
+
+impl Keyring {
+    /// The newest version and its `field` key, for new hashes or tokens.
+    pub async fn newest(&self, field: &str) -> Option<(u64, zeroize::Zeroizing<Vec<u8>>)> {
+        let g = self.generations.read().await.first().cloned()?;
+        Some((g.version, zeroize::Zeroizing::new(g.key(field)?.to_vec())))
+    }
+
+    /// `field` of a given version, if Vault still has that version live:
+    /// held versions from memory, older live ones fetched on demand (a
+    /// password hashed before several rotations must still verify, once,
+    /// to be rehashed with the newest pepper).
+    pub async fn key_at(
+        &self,
+        field: &str,
+        version: u64,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, VaultError> {
+        if let Some(g) = self
+            .generations
+            .read()
+            .await
+            .iter()
+            .find(|g| g.version == version)
+        {
+            return Ok(g.key(field).map(|k| zeroize::Zeroizing::new(k.to_vec())));
+        }
+        if !kv::live_versions(&self.client, &self.mount, &self.path)
+            .await?
+            .contains(&version)
+        {
+            return Ok(None);
+        }
+        let secret = kv::read(&self.client, &self.mount, &self.path, Some(version)).await?;
+        let Some(value) = secret.get(field) else {
+            return Ok(None);
+        };
+        let key = decode(
+            &self.mount,
+            &self.path,
+            version,
+            field,
+            value.expose_secret(),
+        )?;
+        Ok(Some(zeroize::Zeroizing::new(key.expose_secret().to_vec())))
+    }
+}

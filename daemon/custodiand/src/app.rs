@@ -9,12 +9,24 @@ use std::time::{Duration, Instant};
 use custodian_vault::keyring::Keyring;
 
 use crate::db::Database;
+use crate::identity::accounts::Decoy;
+use crate::identity::password::Policy;
 
 pub struct App {
     pub db: Option<Arc<Database>>,
     /// Versioned keys from Vault (token signing, password pepper).
     pub keyring: Option<Arc<Keyring>>,
     pub csp_reports: RateLimiter,
+    pub identity: Identity,
+}
+
+/// What sign-in needs besides the database and the keyring.
+pub struct Identity {
+    pub policy: Policy,
+    pub decoy: Decoy,
+    /// Sign-in and setup attempts per peer address (socket peer only).
+    pub login_attempts: RateLimiter,
+    pub public_origin: String,
 }
 
 impl App {
@@ -22,11 +34,13 @@ impl App {
         db: Option<Arc<Database>>,
         keyring: Option<Arc<Keyring>>,
         csp_reports_per_minute: u32,
+        identity: Identity,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
             keyring,
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
+            identity,
         })
     }
 }

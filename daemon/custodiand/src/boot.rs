@@ -19,9 +19,12 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::app::App;
+use crate::app::{App, Identity, RateLimiter};
 use crate::config::{Config, ConfigError, TlsConfig};
 use crate::db::{Database, DbError};
+use crate::identity::accounts::{self, Decoy};
+use crate::identity::password::Policy;
+use crate::identity::tokens;
 use crate::listener::{self, ListenError};
 use crate::logging::{self, LogError};
 use crate::ops::{self, Health, State, Transition};
@@ -29,6 +32,7 @@ use crate::privileges::{self, PrivilegeError, Target};
 use crate::secrets::{self, LocalCredentials, SecretsError};
 use crate::server::{Server, Stats};
 use crate::tls::{self, CertSlot, TlsError};
+use custodian_vault::keyring::Keyring;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -44,6 +48,8 @@ pub enum BootError {
     Secrets(#[from] SecretsError),
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error("identity: {0}")]
+    Identity(String),
     #[error(transparent)]
     Listen(#[from] ListenError),
     #[error(transparent)]
@@ -160,13 +166,14 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             }
         };
         let tls_config = tls::server_config(Arc::clone(&slot))?;
+        let identity = identity_setup(&config, db.as_ref(), keyring.as_ref()).await?;
 
         // 7. serve
         let server = Server {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
-            app: App::new(db, keyring, config.limits.csp_reports_per_minute),
+            app: App::new(db, keyring, config.limits.csp_reports_per_minute, identity),
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);
@@ -190,6 +197,56 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         }
         tracing::info!("stopped");
         Ok(())
+    })
+}
+
+/// Sign-in's fixed parts, and the one-time setup token when no
+/// administrator exists yet. The token is the one secret custodiand ever
+/// logs: it is useless after an hour or one use, and it is how the first
+/// administrator proves access to the machine's console.
+async fn identity_setup(
+    config: &Config,
+    db: Option<&Arc<Database>>,
+    keyring: Option<&Arc<Keyring>>,
+) -> Result<Identity, BootError> {
+    let policy = Policy::builtin().map_err(BootError::Identity)?;
+    let pepper = match keyring {
+        Some(k) => k
+            .newest(accounts::PEPPER)
+            .await
+            .map(|(_, p)| p)
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let decoy_password = tokens::new_token().map_err(BootError::Identity)?;
+    let decoy_policy = policy.clone();
+    let decoy = tokio::task::spawn_blocking(move || decoy_policy.hash(&decoy_password, &pepper))
+        .await
+        .map_err(|e| BootError::Identity(e.to_string()))?
+        .map_err(BootError::Identity)?;
+    if let Some(db) = db {
+        if !accounts::has_admin(db)
+            .await
+            .map_err(|e| BootError::Identity(e.to_string()))?
+        {
+            let token = accounts::issue_setup_token(db)
+                .await
+                .map_err(|e| BootError::Identity(e.to_string()))?;
+            tracing::warn!(
+                target: "setup",
+                "no administrator yet: open {}/setup within one hour and enter the one-time setup token {token}",
+                config.server.public_origin
+            );
+        }
+    }
+    Ok(Identity {
+        policy,
+        decoy: Decoy(decoy),
+        login_attempts: RateLimiter::new(
+            config.limits.login_attempts_per_5_minutes,
+            std::time::Duration::from_secs(300),
+        ),
+        public_origin: config.server.public_origin.clone(),
     })
 }
 

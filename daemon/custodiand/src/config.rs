@@ -76,6 +76,8 @@ pub struct LimitsConfig {
     /// CSP violation reports recorded per peer address and minute; more
     /// are answered 429 and not recorded.
     pub csp_reports_per_minute: u32,
+    /// Sign-in and setup attempts per peer address in five minutes.
+    pub login_attempts_per_5_minutes: u32,
 }
 
 impl Default for LimitsConfig {
@@ -91,6 +93,7 @@ impl Default for LimitsConfig {
             max_h2_streams: 64,
             shutdown_grace_secs: 30,
             csp_reports_per_minute: 10,
+            login_attempts_per_5_minutes: 30,
         }
     }
 }

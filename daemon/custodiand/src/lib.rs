@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod identity;
 pub mod listener;
 pub mod logging;
 pub mod ops;

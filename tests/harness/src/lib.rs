@@ -8,6 +8,7 @@
 //!
 //! Nothing here mocks a server; a test that needs one starts the real one.
 
+pub mod appliance;
 pub mod daemon;
 pub mod openbao;
 pub mod pki;
@@ -15,6 +16,7 @@ pub mod postgres;
 pub mod process;
 pub mod vault;
 
+pub use appliance::Appliance;
 pub use daemon::{Daemon, DaemonConfig};
 pub use openbao::OpenBao;
 pub use pki::TestPki;

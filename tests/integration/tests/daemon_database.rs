@@ -6,35 +6,16 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{client, daemon};
-use custodian_harness::{Daemon, DaemonConfig, DbFixture, OpenBao, Postgres, VaultFixture};
+use custodian_harness::{Appliance, Daemon, DaemonConfig};
 
-struct Stack {
-    bao: OpenBao,
-    vault: VaultFixture,
-    pg: Postgres,
-    db: DbFixture,
-}
+type Stack = Appliance;
 
 fn stack(db_extra: &[&str]) -> Stack {
-    let pg = Postgres::start().expect("postgres");
-    let bao = OpenBao::start().expect("bao");
-    let vault = VaultFixture::provision(&bao, &[]).expect("provision");
-    let db = DbFixture::provision(&bao, &vault, &pg, db_extra).expect("provision database");
-    Stack { bao, vault, pg, db }
+    Appliance::start(db_extra).expect("appliance back end")
 }
 
 fn config(s: &Stack, database_extra: &str, limits: &str) -> DaemonConfig {
-    DaemonConfig {
-        dev_pem_flag: false,
-        vault_toml: Some(s.vault.vault_toml()),
-        database_toml: Some(format!("{}{database_extra}", s.db.database_toml())),
-        tls_toml: Some(
-            "source = \"vault-pki\"\ncommon-name = \"localhost\"\nttl-secs = 3600".into(),
-        ),
-        client_ca_pem: Some(s.vault.ca_pem.clone()),
-        limits: format!("csp-reports-per-minute = 1000000\n{limits}"),
-        ..DaemonConfig::default()
-    }
+    s.daemon_config(database_extra, limits)
 }
 
 const REPORT: &str = r#"{"csp-report":{"document-uri":"https://localhost/","violated-directive":"script-src-elem","blocked-uri":"inline"}}"#;

@@ -103,6 +103,89 @@ pub fn error(status: http::StatusCode) -> String {
     )
 }
 
+fn message_html(message: Option<&str>) -> String {
+    message
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default()
+}
+
+pub fn login(csrf: &str, message: Option<&str>, username: &str) -> String {
+    layout(
+        "Sign in",
+        &format!(
+            "<section class=\"card narrow\"><h1>Sign in</h1>{}\
+<form method=\"post\" action=\"/login\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"username\">Username</label>\
+<input id=\"username\" name=\"username\" autocomplete=\"username\" required maxlength=\"63\" value=\"{}\">\
+<label for=\"password\">Password</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">\
+<button type=\"submit\">Sign in</button></form>\
+<p class=\"muted\">Forgot your password? Ask an administrator of this appliance in person.</p></section>",
+            message_html(message),
+            escape(csrf),
+            escape(username)
+        ),
+    )
+}
+
+pub fn setup(csrf: &str, message: Option<&str>, username: &str, min_length: usize) -> String {
+    layout(
+        "First administrator",
+        &format!(
+            "<section class=\"card narrow\"><h1>Set up this appliance</h1>\
+<p>Create the first administrator. You need the one-time setup token that custodiand wrote to its log \
+(<code>journalctl -u custodiand</code>) when it started; it is valid for one hour.</p>{}\
+<form method=\"post\" action=\"/setup\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"token\">Setup token</label>\
+<input id=\"token\" name=\"token\" autocomplete=\"off\" required maxlength=\"64\">\
+<label for=\"username\">Administrator's username</label>\
+<input id=\"username\" name=\"username\" autocomplete=\"username\" required maxlength=\"63\" value=\"{}\">\
+<label for=\"password\">Password (at least {} characters)</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
+<label for=\"confirm\">Password again</label>\
+<input id=\"confirm\" name=\"confirm\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
+<button type=\"submit\">Create administrator</button></form></section>",
+            message_html(message),
+            escape(csrf),
+            escape(username),
+            min_length
+        ),
+    )
+}
+
+pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
+    layout(
+        "Home",
+        &format!(
+            "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>\
+<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<button type=\"submit\">Sign out</button></form></section>",
+            escape(username),
+            escape(username),
+            escape(role),
+            escape(csrf)
+        ),
+    )
+}
+
+/// An error page with a specific, user-facing explanation.
+pub fn error_with(status: http::StatusCode, text: &str) -> String {
+    let title = match status.as_u16() {
+        403 => "Forbidden",
+        _ => "Something went wrong",
+    };
+    layout(
+        title,
+        &format!(
+            "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
+            escape(title),
+            escape(text)
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

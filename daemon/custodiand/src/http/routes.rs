@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{headers, pages};
+use super::{auth, headers, pages};
 use crate::app::App;
 
 pub type Body = Full<Bytes>;
@@ -23,6 +23,9 @@ enum Handler {
     Robots,
     Stylesheet,
     CspReport,
+    Login,
+    Setup,
+    Logout,
 }
 
 struct Route {
@@ -36,6 +39,7 @@ struct Route {
 
 const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
 const POST_ONLY: &[Method] = &[Method::POST];
+const FORM: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
 
 static ROUTES: &[Route] = &[
     Route {
@@ -62,6 +66,27 @@ static ROUTES: &[Route] = &[
     Route {
         path: "/csp-report",
         handler: Handler::CspReport,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/login",
+        handler: Handler::Login,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/setup",
+        handler: Handler::Setup,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/logout",
+        handler: Handler::Logout,
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
@@ -97,24 +122,29 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let route = find(req.uri().path());
-    let method = req.method();
-    if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+    let method = req.method().clone();
+    if !matches!(method, Method::GET | Method::HEAD | Method::POST) {
         return method_not_allowed(route.map_or(SERVED_METHODS, |r| r.allow));
     }
     let Some(route) = route else {
         return error(StatusCode::NOT_FOUND);
     };
-    if !route.methods.contains(method) {
+    if !route.methods.contains(&method) {
         return method_not_allowed(route.allow);
     }
     match route.handler {
-        Handler::Home => html(StatusCode::OK, pages::home()),
+        Handler::Home => auth::home(app, req.headers()).await,
         Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
         Handler::Stylesheet => text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600"),
         Handler::CspReport => match read_body(req, route.body_limit).await {
             Ok(body) => csp_report(&body, peer, app).await,
             Err(status) => error(status),
         },
+        Handler::Login if method == Method::POST => auth::login(app, req, peer).await,
+        Handler::Login => auth::login_form(app, req.headers()).await,
+        Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
+        Handler::Setup => auth::setup_form(app, req.headers()).await,
+        Handler::Logout => auth::logout(app, req).await,
     }
 }
 
@@ -133,7 +163,7 @@ fn without_body(res: Response<Body>) -> Response<Body> {
 
 /// Reads a whole body up to `limit` bytes, refusing early on a declared
 /// length that is too large.
-async fn read_body<B>(req: Request<B>, limit: usize) -> Result<Bytes, StatusCode>
+pub(crate) async fn read_body<B>(req: Request<B>, limit: usize) -> Result<Bytes, StatusCode>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -198,7 +228,7 @@ fn truncate(s: &str, max: usize) -> String {
         .collect()
 }
 
-fn html(status: StatusCode, page: String) -> Response<Body> {
+pub(crate) fn html(status: StatusCode, page: String) -> Response<Body> {
     let mut res = Response::new(Full::new(Bytes::from(page)));
     *res.status_mut() = status;
     res.headers_mut().insert(
@@ -250,7 +280,13 @@ mod tests {
             .uri(path)
             .body(Full::new(Bytes::from_static(body.as_bytes())))
             .expect("request");
-        let app = App::new(None, None, 1000);
+        let identity = crate::app::Identity {
+            policy: crate::identity::password::Policy::builtin().expect("policy"),
+            decoy: crate::identity::accounts::Decoy(String::new()),
+            login_attempts: crate::app::RateLimiter::new(10, std::time::Duration::from_secs(60)),
+            public_origin: "https://localhost".into(),
+        };
+        let app = App::new(None, None, 1000, identity);
         handle(req, peer(), &app).await
     }
 

@@ -1,0 +1,379 @@
+//! Sign-in, first-run setup and sign-out. Every POST passes the origin
+//! check and a CSRF token before its form is looked at; every outcome is a
+//! plain page or a 303 redirect.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+
+use super::pages;
+use super::routes::{error, html, read_body, Body};
+use crate::app::App;
+use crate::identity::accounts::{self, SetupOutcome};
+use crate::identity::sessions::{self, Session, COOKIE, PRE_COOKIE};
+use crate::identity::tokens;
+
+const FORM_LIMIT: usize = 8 * 1024;
+const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked for a while.";
+const FORM_EXPIRED: &str =
+    "This form expired or did not come from this appliance. Reload the page and try again.";
+
+fn redirect(to: &'static str) -> Response<Body> {
+    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    res.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(to));
+    res
+}
+
+fn unavailable() -> Response<Body> {
+    error(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+/// The pre-session nonce that binds anonymous forms' CSRF tokens, and the
+/// cookie to set when the browser had none yet.
+fn pre_binding(headers: &HeaderMap) -> Option<(String, Option<HeaderValue>)> {
+    match sessions::read_cookie(headers, PRE_COOKIE) {
+        Some(n) => Some((n, None)),
+        None => {
+            let n = tokens::new_token().ok()?;
+            let cookie = sessions::set_cookie(PRE_COOKIE, Some(&n));
+            Some((n, Some(cookie)))
+        }
+    }
+}
+
+fn with_cookie(mut res: Response<Body>, cookie: Option<HeaderValue>) -> Response<Body> {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form_type {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
+    Ok(form_urlencoded::parse(&body).into_owned().collect())
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The signed-in session of this request, if any.
+pub async fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
+    let db = app.db.as_ref()?;
+    match sessions::current(db, &app.identity.policy, headers).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "session lookup failed");
+            None
+        }
+    }
+}
+
+pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session_of(app, headers).await)
+    else {
+        return html(StatusCode::OK, pages::home());
+    };
+    match sessions::csrf_token(keyring, &session.token_hash).await {
+        Some(csrf) => html(
+            StatusCode::OK,
+            pages::signed_in(&session.username, &session.role, &csrf),
+        ),
+        None => unavailable(),
+    }
+}
+
+pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    let Some((nonce, cookie)) = pre_binding(headers) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => with_cookie(html(StatusCode::OK, pages::login(&csrf, None, "")), cookie),
+        None => unavailable(),
+    }
+}
+
+/// Checks origin and the anonymous CSRF token; on failure, the response.
+async fn anonymous_post_checks(
+    app: &App,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> Result<String, Response<Body>> {
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    let nonce =
+        sessions::read_cookie(headers, PRE_COOKIE).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(nonce)
+}
+
+pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
+        return error(StatusCode::FORBIDDEN);
+    }
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return error(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let headers = req.headers().clone();
+    let form = match parse_form(req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let nonce = match anonymous_post_checks(app, &headers, &form).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let (username, password) = (
+        field(&form, "username").trim().to_lowercase(),
+        field(&form, "password"),
+    );
+    let id = &app.identity;
+    let outcome = accounts::login(
+        db,
+        keyring,
+        &id.policy,
+        &id.decoy,
+        &username,
+        password,
+        &peer.ip().to_string(),
+    )
+    .await;
+    match outcome {
+        Ok(Ok(user)) => {
+            let ua = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            match sessions::create(db, &id.policy, user.user_id, &peer.ip().to_string(), ua).await {
+                Ok(token) => {
+                    let mut res = redirect("/");
+                    // A new token at every sign-in: nothing set before login
+                    // (session fixation) survives it.
+                    res.headers_mut().append(
+                        header::SET_COOKIE,
+                        sessions::set_cookie(COOKIE, Some(&token)),
+                    );
+                    res
+                }
+                Err(e) => {
+                    tracing::warn!(target: "identity", error = %e, "could not create a session");
+                    unavailable()
+                }
+            }
+        }
+        Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+            Some(csrf) => html(
+                StatusCode::UNAUTHORIZED,
+                pages::login(&csrf, Some(LOGIN_FAILED), &username),
+            ),
+            None => unavailable(),
+        },
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "login could not be checked");
+            unavailable()
+        }
+    }
+}
+
+pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    match accounts::has_admin(db).await {
+        Ok(true) => return redirect("/login"),
+        Ok(false) => {}
+        Err(_) => return unavailable(),
+    }
+    let Some((nonce, cookie)) = pre_binding(headers) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => with_cookie(
+            html(
+                StatusCode::OK,
+                pages::setup(&csrf, None, "", app.identity.policy.min_length),
+            ),
+            cookie,
+        ),
+        None => unavailable(),
+    }
+}
+
+fn valid_username(u: &str) -> bool {
+    let b = u.as_bytes();
+    (2..=63).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+}
+
+pub async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
+        return error(StatusCode::FORBIDDEN);
+    }
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return error(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let headers = req.headers().clone();
+    let form = match parse_form(req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let nonce = match anonymous_post_checks(app, &headers, &form).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let policy = &app.identity.policy;
+    let username = field(&form, "username").trim().to_lowercase();
+    let password = field(&form, "password");
+    let problem = if !valid_username(&username) {
+        Some("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.".to_owned())
+    } else if password != field(&form, "confirm") {
+        Some("The two passwords differ.".to_owned())
+    } else {
+        policy.check(password, &[&username, "custodian"])
+    };
+    if let Some(p) = problem {
+        return setup_again(app, &nonce, &p, &username, StatusCode::BAD_REQUEST).await;
+    }
+    match accounts::complete_setup(
+        db,
+        keyring,
+        policy,
+        field(&form, "token").trim(),
+        &username,
+        password,
+    )
+    .await
+    {
+        Ok(SetupOutcome::Created(_)) => {
+            tracing::info!(target: "identity", admin = %username, "setup complete: first administrator created");
+            redirect("/login")
+        }
+        Ok(SetupOutcome::Done) => redirect("/login"),
+        Ok(SetupOutcome::BadToken) => {
+            let _ = db
+                .record(
+                    "anonymous",
+                    "setup.refused",
+                    "",
+                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                )
+                .await;
+            let msg = "That setup token is wrong, expired or already used. Restart custodiand for a new one.";
+            setup_again(app, &nonce, msg, &username, StatusCode::FORBIDDEN).await
+        }
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "setup failed");
+            unavailable()
+        }
+    }
+}
+
+/// The setup form again, with what the user typed (except passwords) and
+/// what was wrong.
+async fn setup_again(
+    app: &App,
+    nonce: &str,
+    message: &str,
+    username: &str,
+    status: StatusCode,
+) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => html(
+            status,
+            pages::setup(
+                &csrf,
+                Some(message),
+                username,
+                app.identity.policy.min_length,
+            ),
+        ),
+        None => unavailable(),
+    }
+}
+
+pub async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
+        return error(StatusCode::FORBIDDEN);
+    }
+    let headers = req.headers().clone();
+    let Some(session) = session_of(app, &headers).await else {
+        return redirect("/login");
+    };
+    let form = match parse_form(req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
+        );
+    }
+    if sessions::revoke(db, &session.token_hash).await.is_err() {
+        return unavailable();
+    }
+    let _ = db
+        .record(
+            &session.username,
+            "logout",
+            &session.username,
+            &serde_json::json!({}),
+        )
+        .await;
+    let mut res = redirect("/login");
+    res.headers_mut()
+        .append(header::SET_COOKIE, sessions::set_cookie(COOKIE, None));
+    res
+}

@@ -1,0 +1,352 @@
+//! Accounts in PostgreSQL: the first administrator (with the one-time setup
+//! token), password login with per-account lockout, and rehashing.
+
+use std::sync::Arc;
+
+use custodian_vault::keyring::Keyring;
+use tokio_postgres::GenericClient;
+
+use super::password::Policy;
+use super::tokens;
+use crate::db::{Database, DbError};
+
+pub const PEPPER: &str = "password-pepper";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<tokio_postgres::Error> for AccountError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.is_closed() || e.as_db_error().is_none() {
+            Self::Db(DbError::Unavailable(e.to_string()))
+        } else {
+            Self::Internal(format!("database: {e}"))
+        }
+    }
+}
+
+/// Whether any active administrator exists.
+pub async fn has_admin(db: &Database) -> Result<bool, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    Ok(pg
+        .query_opt(
+            "SELECT 1 FROM app_user WHERE role = 'admin' AND state = 'active' LIMIT 1",
+            &[],
+        )
+        .await?
+        .is_some())
+}
+
+/// Makes a one-time setup token valid for an hour, replacing older unused
+/// ones. Returned in clear once; only its hash is stored.
+pub async fn issue_setup_token(db: &Database) -> Result<String, AccountError> {
+    let token = tokens::new_token().map_err(AccountError::Internal)?;
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    pg.execute("DELETE FROM setup_token WHERE used_at IS NULL", &[])
+        .await
+        .ok();
+    pg.execute(
+        "INSERT INTO setup_token (token_hash, expires_at) VALUES ($1, now() + interval '1 hour')",
+        &[&tokens::stored_form(&token)],
+    )
+    .await?;
+    Ok(token)
+}
+
+async fn hash_blocking(
+    policy: &Policy,
+    password: &str,
+    pepper: zeroize::Zeroizing<Vec<u8>>,
+) -> Result<String, AccountError> {
+    let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
+    tokio::task::spawn_blocking(move || policy.hash(&password, &pepper))
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?
+        .map_err(AccountError::Internal)
+}
+
+pub enum SetupOutcome {
+    Created(i64),
+    /// Wrong, expired or used token (one message for all three).
+    BadToken,
+    /// Setup is already complete.
+    Done,
+}
+
+/// Creates the first administrator if `token` is the valid setup token.
+/// The token is consumed in the same transaction.
+pub async fn complete_setup(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> Result<SetupOutcome, AccountError> {
+    let (pepper_version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    let hash = hash_blocking(policy, password, pepper).await?;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    tx.execute("LOCK TABLE setup_token IN EXCLUSIVE MODE", &[])
+        .await?;
+    if tx
+        .query_opt("SELECT 1 FROM app_user WHERE role = 'admin' LIMIT 1", &[])
+        .await?
+        .is_some()
+    {
+        return Ok(SetupOutcome::Done);
+    }
+    let used = tx
+        .execute(
+            "UPDATE setup_token SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            &[&tokens::stored_form(token)],
+        )
+        .await?;
+    if used != 1 {
+        return Ok(SetupOutcome::BadToken);
+    }
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO app_user (username, role, password_hash, pepper_version) VALUES ($1, 'admin', $2, $3) RETURNING id",
+            &[&username, &hash, &(pepper_version as i64)],
+        )
+        .await?
+        .get(0);
+    custodian_db::audit::record(
+        &*tx,
+        username,
+        "setup.completed",
+        "",
+        &serde_json::json!({}),
+    )
+    .await
+    .map_err(DbError::from)?;
+    custodian_db::audit::record(
+        &*tx,
+        username,
+        "account.created",
+        username,
+        &serde_json::json!({"role": "admin", "by": "setup token"}),
+    )
+    .await
+    .map_err(DbError::from)?;
+    tx.commit().await?;
+    Ok(SetupOutcome::Created(id))
+}
+
+pub struct Authenticated {
+    pub user_id: i64,
+    pub username: String,
+    pub must_change_password: bool,
+}
+
+/// Why a login failed; never shown to the client, only audited.
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal {
+    UnknownUser,
+    WrongPassword,
+    Locked,
+    NotActive,
+}
+
+impl Refusal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownUser => "unknown user",
+            Self::WrongPassword => "wrong password",
+            Self::Locked => "account locked",
+            Self::NotActive => "account not active",
+        }
+    }
+}
+
+/// A hash of a random password, made at start, so that an unknown
+/// username costs the same work as a known one.
+pub struct Decoy(pub String);
+
+/// Checks a login. Every outcome does one full argon2id verification; the
+/// failure bookkeeping (counter, lock, activity log) happens after the
+/// answer, so that it cannot be timed either.
+pub async fn login(
+    db: &Arc<Database>,
+    keyring: &Arc<Keyring>,
+    policy: &Policy,
+    decoy: &Decoy,
+    username: &str,
+    password: &str,
+    peer: &str,
+) -> Result<Result<Authenticated, Refusal>, AccountError> {
+    let row = {
+        let c = db.client().await?;
+        let pg: &tokio_postgres::Client = &c;
+        pg.query_opt(
+            "SELECT id, password_hash, pepper_version, state, must_change_password, \
+             coalesce(locked_until > now(), false) FROM app_user WHERE username = $1",
+            &[&username],
+        )
+        .await?
+    };
+    let (stored, version) = match &row {
+        Some(r) => (r.get::<_, String>(1), r.get::<_, i64>(2) as u64),
+        None => (decoy.0.clone(), keyring.newest_version().await.unwrap_or(0)),
+    };
+    let pepper = keyring
+        .key_at(PEPPER, version)
+        .await
+        .map_err(|e| AccountError::Db(DbError::Vault(e)))?
+        .unwrap_or_else(|| zeroize::Zeroizing::new(vec![0u8; 32]));
+    let verified = {
+        let (policy, password, stored) = (
+            policy.clone(),
+            zeroize::Zeroizing::new(password.to_owned()),
+            stored.clone(),
+        );
+        tokio::task::spawn_blocking(move || policy.verify(&password, &stored, &pepper))
+            .await
+            .map_err(|e| AccountError::Internal(e.to_string()))?
+    };
+    let outcome = match &row {
+        None => Err(Refusal::UnknownUser),
+        Some(r) if r.get::<_, String>(3) != "active" => Err(Refusal::NotActive),
+        Some(r) if r.get::<_, bool>(5) => Err(Refusal::Locked),
+        Some(_) if !verified => Err(Refusal::WrongPassword),
+        Some(r) => Ok(Authenticated {
+            user_id: r.get(0),
+            username: username.to_owned(),
+            must_change_password: r.get(4),
+        }),
+    };
+    match &outcome {
+        Err(why) => {
+            let (db, policy, username, peer, why) = (
+                Arc::clone(db),
+                policy.clone(),
+                username.to_owned(),
+                peer.to_owned(),
+                *why,
+            );
+            tokio::spawn(async move {
+                if let Err(e) = record_failure(&db, &policy, &username, &peer, why).await {
+                    tracing::warn!(target: "identity", error = %e, "could not record a failed login");
+                }
+            });
+        }
+        Ok(user) => {
+            let c = db.client().await?;
+            let pg: &tokio_postgres::Client = &c;
+            pg.execute(
+                "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[&user.user_id],
+            )
+            .await?;
+            // Rehash with the newest pepper and the policy's parameters.
+            let newest = keyring.newest(PEPPER).await;
+            if let Some((v, pepper)) = newest {
+                if v != version || policy.outdated(&stored) {
+                    let fresh = hash_blocking(policy, password, pepper).await?;
+                    pg.execute(
+                        "UPDATE app_user SET password_hash = $1, pepper_version = $2 WHERE id = $3",
+                        &[&fresh, &(v as i64), &user.user_id],
+                    )
+                    .await?;
+                    custodian_db::audit::record(
+                        pg,
+                        &user.username,
+                        "password.rehashed",
+                        &user.username,
+                        &serde_json::json!({"pepper_version": v}),
+                    )
+                    .await
+                    .map_err(DbError::from)?;
+                }
+            }
+            custodian_db::audit::record(
+                pg,
+                &user.username,
+                "login.succeeded",
+                &user.username,
+                &serde_json::json!({"peer": peer}),
+            )
+            .await
+            .map_err(DbError::from)?;
+        }
+    }
+    Ok(outcome)
+}
+
+async fn record_failure(
+    db: &Database,
+    policy: &Policy,
+    username: &str,
+    peer: &str,
+    why: Refusal,
+) -> Result<(), AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let mut locked_now = false;
+    if matches!(why, Refusal::WrongPassword | Refusal::Locked) {
+        let row = pg
+            .query_one(
+                "UPDATE app_user SET failed_logins = failed_logins + 1, \
+                 locked_until = CASE WHEN failed_logins + 1 >= $2 AND coalesce(locked_until <= now(), true) \
+                   THEN now() + make_interval(mins => $3::int) ELSE locked_until END \
+                 WHERE username = $1 RETURNING failed_logins, failed_logins = $2",
+                &[&username, &policy.lockout_after, &(policy.lockout_minutes as i32)],
+            )
+            .await?;
+        locked_now = row.get(1);
+    }
+    // The attempted name is recorded only when it is an account: a
+    // password typed into the username field must not land in the log.
+    let target = if matches!(why, Refusal::UnknownUser) {
+        ""
+    } else {
+        username
+    };
+    custodian_db::audit::record(
+        pg,
+        "anonymous",
+        "login.failed",
+        target,
+        &serde_json::json!({"reason": why.as_str(), "peer": peer}),
+    )
+    .await
+    .map_err(DbError::from)?;
+    if locked_now {
+        custodian_db::audit::record(
+            pg,
+            "custodiand",
+            "account.locked",
+            username,
+            &serde_json::json!({"minutes": policy.lockout_minutes}),
+        )
+        .await
+        .map_err(DbError::from)?;
+        tracing::warn!(target: "identity", account = %username, "account locked after repeated failed logins");
+    }
+    Ok(())
+}
+
+/// Helper for callers holding a plain client.
+pub async fn audit(
+    pg: &impl GenericClient,
+    actor: &str,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> Result<(), AccountError> {
+    custodian_db::audit::record(pg, actor, action, target, &details)
+        .await
+        .map_err(DbError::from)?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! Who is asking: accounts, passwords, sessions and the first-run setup.
+
+pub mod accounts;
+pub mod password;
+pub mod sessions;
+pub mod tokens;

@@ -1,0 +1,158 @@
+//! Password policy and hashing: argon2id with its parameters in every hash
+//! (so they can change), peppered with a Vault keyring version (so a copy
+//! of the database alone cannot be attacked offline), rehashed at login
+//! when either is out of date.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Policy {
+    pub min_length: usize,
+    pub min_score: u8,
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub lockout_after: i32,
+    pub lockout_minutes: i64,
+    pub session_idle_minutes: i32,
+    pub session_absolute_hours: i32,
+}
+
+const POLICY_TOML: &str = include_str!("../../../../policy/password.toml");
+
+impl Policy {
+    /// The compiled-in policy (`policy/password.toml`).
+    pub fn builtin() -> Result<Self, String> {
+        let p: Policy =
+            toml::from_str(POLICY_TOML).map_err(|e| format!("policy/password.toml: {e}"))?;
+        p.params()?;
+        if p.min_length < 8 || p.min_score > 4 || p.lockout_after < 1 {
+            return Err(
+                "policy/password.toml: min-length >= 8, min-score <= 4, lockout-after >= 1".into(),
+            );
+        }
+        Ok(p)
+    }
+
+    fn params(&self) -> Result<Params, String> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|e| format!("argon2 parameters: {e}"))
+    }
+
+    /// Why `password` is not acceptable, in words for the user; `None` if
+    /// it is. `context` holds words the password must not be built from
+    /// (the username, the appliance's name).
+    pub fn check(&self, password: &str, context: &[&str]) -> Option<String> {
+        if password.chars().count() < self.min_length {
+            return Some(format!("Use at least {} characters.", self.min_length));
+        }
+        match zxcvbn::zxcvbn(password, context) {
+            Ok(e) if e.score() >= self.min_score => None,
+            Ok(e) => Some(
+                e.feedback()
+                    .as_ref()
+                    .and_then(|f| f.warning().map(|w| format!("{w}. ")))
+                    .unwrap_or_default()
+                    + "Choose a longer or less predictable password, for example several unrelated words.",
+            ),
+            Err(_) => Some("Choose a password.".into()),
+        }
+    }
+
+    /// A PHC string for `password` with `pepper`.
+    pub fn hash(&self, password: &str, pepper: &[u8]) -> Result<String, String> {
+        let argon =
+            Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, self.params()?)
+                .map_err(|e| format!("argon2: {e}"))?;
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| format!("salt: {e}"))?;
+        argon
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| format!("argon2: {e}"))
+    }
+
+    /// Whether `password` matches `stored` (made with `pepper`). Always does
+    /// the full work, whatever the outcome.
+    pub fn verify(&self, password: &str, stored: &str, pepper: &[u8]) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let Ok(argon) =
+            Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, params)
+        else {
+            return false;
+        };
+        argon.verify_password(password.as_bytes(), &parsed).is_ok()
+    }
+
+    /// True when `stored` was made with other parameters than the policy's.
+    pub fn outdated(&self, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return true;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return true;
+        };
+        parsed.algorithm.as_str() != "argon2id"
+            || params.m_cost() != self.memory_kib
+            || params.t_cost() != self.iterations
+            || params.p_cost() != self.parallelism
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_policy_loads_and_rejects_weak_passwords() {
+        let p = Policy::builtin().expect("policy");
+        assert!(p.check("short", &[]).is_some());
+        assert!(p.check("password1234", &[]).is_some());
+        assert!(p.check("alice-alice-alice", &["alice"]).is_some());
+        assert!(p
+            .check("violet hamster crossing 1987 quietly", &[])
+            .is_none());
+    }
+
+    #[test]
+    fn hashes_carry_parameters_and_need_the_pepper() {
+        let p = Policy::builtin().expect("policy");
+        let h = p
+            .hash(
+                "violet hamster crossing",
+                b"pepper-one-32-bytes-long-padding",
+            )
+            .expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(p.verify(
+            "violet hamster crossing",
+            &h,
+            b"pepper-one-32-bytes-long-padding"
+        ));
+        assert!(!p.verify(
+            "violet hamster crossing",
+            &h,
+            b"pepper-two-32-bytes-long-padding"
+        ));
+        assert!(!p.verify(
+            "violet hamster crossinG",
+            &h,
+            b"pepper-one-32-bytes-long-padding"
+        ));
+        assert!(!p.outdated(&h));
+        let weaker = Policy {
+            memory_kib: 8192,
+            ..p.clone()
+        };
+        assert!(weaker.outdated(&h));
+    }
+}

@@ -1,0 +1,217 @@
+//! Sessions: an opaque 256-bit token in a `__Host-` cookie, only its hash
+//! in PostgreSQL (so several nodes share sessions and a database copy
+//! holds none), idle and absolute lifetimes, one session per account.
+//! CSRF tokens are keyring signatures bound to the session (or, before
+//! login, to a random pre-session cookie), so they rotate with the keyring.
+
+use http::{header, HeaderMap, HeaderValue};
+
+use super::password::Policy;
+use super::tokens;
+use crate::db::Database;
+use custodian_vault::keyring::Keyring;
+
+pub const COOKIE: &str = "__Host-session";
+pub const PRE_COOKIE: &str = "__Host-pre";
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: i64,
+    pub username: String,
+    pub role: String,
+    pub token_hash: Vec<u8>,
+    pub must_change_password: bool,
+}
+
+/// The value of cookie `name`, if it looks like one of our tokens.
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| tokens::plausible(v))
+}
+
+/// `Set-Cookie` for a `__Host-` cookie: Secure, HttpOnly, SameSite=Strict,
+/// Path=/, no Domain. `None` clears it.
+pub fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
+    let text = match value {
+        Some(v) => format!("{name}={v}; Path=/; Secure; HttpOnly; SameSite=Strict"),
+        None => format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// Starts a session for `user_id`, ending any other session of the account
+/// (single-session default). Returns the token for the cookie.
+pub async fn create(
+    db: &Database,
+    policy: &Policy,
+    user_id: i64,
+    peer: &str,
+    user_agent: &str,
+) -> Result<String, String> {
+    let token = tokens::new_token()?;
+    let mut c = db.client().await.map_err(|e| e.to_string())?;
+    let tx = c.transaction().await.map_err(|e| e.to_string())?;
+    tx.execute("DELETE FROM user_session WHERE user_id = $1", &[&user_id])
+        .await
+        .map_err(|e| e.to_string())?;
+    let ua: String = user_agent.chars().take(200).collect();
+    tx.execute(
+        "INSERT INTO user_session (token_hash, user_id, expires_at, peer, user_agent) \
+         VALUES ($1, $2, now() + make_interval(hours => $3), $4, $5)",
+        &[
+            &tokens::stored_form(&token),
+            &user_id,
+            &policy.session_absolute_hours,
+            &peer,
+            &ua,
+        ],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
+/// The live session for the request's cookie, if any. Refreshes its idle
+/// timer at most once a minute.
+pub async fn current(
+    db: &Database,
+    policy: &Policy,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, String> {
+    let Some(token) = read_cookie(headers, COOKIE) else {
+        return Ok(None);
+    };
+    let hash = tokens::stored_form(&token);
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    let row = pg
+        .query_opt(
+            "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute' \
+             FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > now() \
+               AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
+            &[&hash, &policy.session_idle_minutes],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(r) = row else { return Ok(None) };
+    if r.get::<_, bool>(4) {
+        let _ = pg
+            .execute(
+                "UPDATE user_session SET last_seen = now() WHERE token_hash = $1",
+                &[&hash],
+            )
+            .await;
+    }
+    Ok(Some(Session {
+        user_id: r.get(0),
+        username: r.get(1),
+        role: r.get(2),
+        must_change_password: r.get(3),
+        token_hash: hash,
+    }))
+}
+
+pub async fn revoke(db: &Database, token_hash: &[u8]) -> Result<(), String> {
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    pg.execute(
+        "DELETE FROM user_session WHERE token_hash = $1",
+        &[&token_hash],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn csrf_message(binding: &[u8]) -> Vec<u8> {
+    let mut m = b"csrf|".to_vec();
+    m.extend_from_slice(binding);
+    m
+}
+
+/// A CSRF token for forms of the session (or pre-session) `binding`.
+pub async fn csrf_token(keyring: &Keyring, binding: &[u8]) -> Option<String> {
+    keyring.sign("token-hmac", &csrf_message(binding)).await
+}
+
+pub async fn csrf_valid(keyring: &Keyring, binding: &[u8], token: &str) -> bool {
+    keyring
+        .verify("token-hmac", &csrf_message(binding), token)
+        .await
+}
+
+/// Cross-site requests are refused before any form is read: a POST must
+/// come from our own origin (`Origin`, or `Sec-Fetch-Site: same-origin`
+/// from browsers that omit Origin).
+pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin == public_origin,
+        None => headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_host_prefixed_and_strict() {
+        let c = set_cookie(COOKIE, Some("abc"))
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        for part in [
+            "__Host-session=abc",
+            "Path=/",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Strict",
+        ] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!c.contains("Domain"));
+    }
+
+    #[test]
+    fn only_plausible_cookie_values_are_read() {
+        let token = tokens::new_token().expect("t");
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("a=b; {COOKIE}={token}; c=d")).expect("h"),
+        );
+        assert_eq!(read_cookie(&h, COOKIE), Some(token));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("__Host-session=' OR 1=1 --"),
+        );
+        assert_eq!(read_cookie(&h, COOKIE), None);
+    }
+
+    #[test]
+    fn origin_check() {
+        let mut h = HeaderMap::new();
+        assert!(!same_origin(&h, "https://a.example"));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&h, "https://a.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h, "https://a.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://a.example"),
+        );
+        assert!(same_origin(&h, "https://a.example"));
+    }
+}

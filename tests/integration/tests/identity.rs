@@ -1,0 +1,500 @@
+//! Sign-in: first-run setup with the one-time token, login, lockout,
+//! enumeration resistance, sessions, CSRF and logout, over real HTTPS
+//! against a real PostgreSQL and OpenBao.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::daemon;
+use custodian_harness::{Appliance, Daemon};
+
+const PASSWORD: &str = "violet hamster crossing quietly";
+
+/// A minimal browser: keeps cookies, follows nothing, sends Origin.
+struct Browser<'a> {
+    d: &'a Daemon,
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+    origin: String,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Page {
+    fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("csrf field")
+            + 19;
+        self.body[start..]
+            .split('"')
+            .next()
+            .expect("value")
+            .to_owned()
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn new(d: &'a Daemon) -> Self {
+        let http = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
+            .resolve("localhost", d.addr())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        Self {
+            d,
+            http,
+            cookies: BTreeMap::new(),
+            origin: format!("https://localhost:{}", d.port),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        for c in &set_cookies {
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            if let Some((k, v)) = kv.split_once('=') {
+                if v.is_empty() {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        Page {
+            status,
+            location,
+            set_cookies,
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("get");
+        self.finish(res).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let res = self
+            .http
+            .post(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .header("origin", &self.origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        self.finish(res).await
+    }
+
+    async fn login(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("username", user), ("password", password)],
+        )
+        .await
+    }
+}
+
+fn setup_token(d: &Daemon) -> String {
+    let log = d.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("one-time setup token"))
+        .unwrap_or_else(|| panic!("no setup token:\n{log}"));
+    line.rsplit(' ').next().expect("token").trim().to_owned()
+}
+
+async fn set_up(d: &Daemon) -> String {
+    let mut b = Browser::new(d);
+    let form = b.get("/setup").await;
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", &setup_token(d)),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/login")),
+        "{}",
+        r.body
+    );
+    "admin".into()
+}
+
+fn audit(a: &Appliance, action: &str) -> usize {
+    a.pg.psql(
+        "custodian",
+        &format!("SELECT count(*) FROM audit_log WHERE action = '{action}'"),
+    )
+    .expect("q")
+    .parse()
+    .expect("n")
+}
+
+#[tokio::test]
+async fn setup_login_and_logout() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", ""));
+    let mut b = Browser::new(&d);
+    let form = b.get("/setup").await;
+    assert_eq!(form.status, 200);
+    let pre = form
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-pre="))
+        .expect("pre-session cookie");
+    for flag in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(pre.contains(flag), "{pre}");
+    }
+    // A wrong token is refused; what was typed (but passwords) is kept.
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", "wrong"),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.body.contains("wrong, expired or already used") && r.body.contains("value=\"admin\"")
+    );
+    assert!(!r.body.contains(PASSWORD), "password echoed");
+    // A weak password is refused with the reason.
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("csrf", &r.csrf()),
+                ("token", &setup_token(&d)),
+                ("username", "admin"),
+                ("password", "password1234"),
+                ("confirm", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("less predictable"), "{}", r.body);
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("csrf", &r.csrf()),
+                ("token", &setup_token(&d)),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/login")),
+        "{}",
+        r.body
+    );
+    // Setup is closed now, and the token cannot be used again.
+    assert_eq!(b.get("/setup").await.location.as_deref(), Some("/login"));
+
+    let r = b.login("admin", PASSWORD).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/")),
+        "{}",
+        r.body
+    );
+    let session = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-session="))
+        .expect("session cookie")
+        .clone();
+    for flag in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session.contains(flag), "{session}");
+    }
+    assert!(
+        !session.contains("Domain") && !session.contains("Max-Age") && !session.contains("Expires"),
+        "{session}"
+    );
+    let home = b.get("/").await;
+    assert!(home.body.contains("Signed in as admin"), "{}", home.body);
+    let stolen = b.cookies.get("__Host-session").expect("token").clone();
+    // The database holds only the token's hash.
+    let stored =
+        a.pg.psql(
+            "custodian",
+            "SELECT encode(token_hash, 'hex') FROM user_session",
+        )
+        .expect("q");
+    assert!(!stored.is_empty() && !stored.contains(&stolen));
+
+    let r = b.post("/logout", &[("csrf", &home.csrf())]).await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")));
+    // The cookie is gone from the browser, and a copy of it is worthless.
+    assert!(!b.cookies.contains_key("__Host-session"));
+    b.cookies.insert("__Host-session".into(), stolen);
+    assert!(
+        !b.get("/").await.body.contains("Signed in as"),
+        "revoked session still works"
+    );
+    for action in [
+        "setup.completed",
+        "account.created",
+        "login.succeeded",
+        "logout",
+        "setup.refused",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+    let out =
+        a.db.ctl_owner(&a.bao, &["audit", "verify"])
+            .expect("verify");
+    assert!(out.status.success());
+}
+
+#[tokio::test]
+async fn failures_look_alike_are_audited_and_lock_the_account() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut b = Browser::new(&d);
+    let normalise = |p: &Page, user: &str| {
+        p.body
+            .replace(&p.csrf(), "CSRF")
+            .replace(&format!("value=\"{user}\""), "value=\"USER\"")
+    };
+    let unknown = b.login("nobody-here", PASSWORD).await;
+    let wrong = b.login("admin", "not the password at all").await;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(
+        normalise(&wrong, "admin"),
+        normalise(&unknown, "nobody-here"),
+        "bodies differ"
+    );
+
+    // Timing: medians over many tries, unknown user against wrong password
+    // (and, after five failures, a locked account).
+    let mut times = (Vec::new(), Vec::new());
+    // Failure bookkeeping runs after the answer; a pause before each try
+    // keeps one try's bookkeeping from slowing the next one down.
+    for i in 0..12 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let t = Instant::now();
+        b.login(&format!("ghost{i}"), "not the password at all")
+            .await;
+        times.0.push(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let t = Instant::now();
+        b.login("admin", "not the password at all").await;
+        times.1.push(t.elapsed());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (m_unknown, m_known) = (median(&mut times.0), median(&mut times.1));
+    let (lo, hi) = (m_unknown.min(m_known), m_unknown.max(m_known));
+    assert!(
+        hi.as_secs_f64() <= lo.as_secs_f64() * 1.3 + 0.005,
+        "timing tells accounts apart: unknown {m_unknown:?}, known {m_known:?}"
+    );
+
+    // The account is locked now: even the right password fails, alike.
+    let locked = b.login("admin", PASSWORD).await;
+    assert_eq!(locked.status, 401);
+    assert_eq!(
+        normalise(&locked, "admin"),
+        normalise(&unknown, "nobody-here")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(audit(&a, "login.failed") >= 20);
+    assert_eq!(audit(&a, "account.locked"), 1);
+    // A typed password never lands in the activity log, even in the
+    // username field.
+    b.login("not the password at all", "x").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let logged = a.pg.psql("custodian", "SELECT count(*) FROM audit_log WHERE target LIKE '%not the password%' OR details::text LIKE '%not the password%'").expect("q");
+    assert_eq!(logged, "0");
+    // When the lock expires (simulated), the right password works again.
+    a.pg.psql(
+        "custodian",
+        "UPDATE app_user SET locked_until = now() - interval '1 second'",
+    )
+    .expect("expire");
+    let r = b.login("admin", PASSWORD).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        a.pg.psql("custodian", "SELECT failed_logins FROM app_user")
+            .expect("q"),
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn one_address_is_limited() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 4"));
+    set_up(&d).await;
+    let mut b = Browser::new(&d);
+    let statuses: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..6 {
+            v.push(b.login("admin", "wrong wrong wrong").await.status);
+        }
+        v
+    };
+    assert_eq!(&statuses[..3], &[401, 401, 401], "{statuses:?}");
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn csrf_origin_and_fixation_are_refused() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut b = Browser::new(&d);
+    // No token, a forged token, a foreign origin, no origin at all.
+    let form = b.get("/login").await;
+    assert_eq!(
+        b.post("/login", &[("username", "admin"), ("password", PASSWORD)])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        b.post(
+            "/login",
+            &[
+                ("csrf", "v1.AAAA"),
+                ("username", "admin"),
+                ("password", PASSWORD)
+            ]
+        )
+        .await
+        .status,
+        403
+    );
+    b.origin = "https://evil.example".into();
+    assert_eq!(
+        b.post(
+            "/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("username", "admin"),
+                ("password", PASSWORD)
+            ]
+        )
+        .await
+        .status,
+        403
+    );
+    b.origin = String::new();
+    let res = b
+        .http
+        .post(d.url("/login"))
+        .header("cookie", b.cookie_header())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={}&username=admin&password=x", form.csrf()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status(),
+        403,
+        "no Origin and no Sec-Fetch-Site must be refused"
+    );
+    b.origin = format!("https://localhost:{}", d.port);
+    // A token from another browser's pre-session does not fit this one.
+    let mut other = Browser::new(&d);
+    let foreign = other.get("/login").await.csrf();
+    assert_eq!(
+        b.post(
+            "/login",
+            &[
+                ("csrf", &foreign),
+                ("username", "admin"),
+                ("password", PASSWORD)
+            ]
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Session fixation: a session cookie planted before login is replaced.
+    let planted = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    b.cookies.insert("__Host-session".into(), planted.clone());
+    assert_eq!(b.login("admin", PASSWORD).await.status, 303);
+    assert_ne!(b.cookies.get("__Host-session"), Some(&planted));
+    let home = b.get("/").await;
+    assert!(home.body.contains("Signed in as"));
+    // Logout needs the session's own CSRF token.
+    assert_eq!(b.post("/logout", &[("csrf", &foreign)]).await.status, 403);
+    assert!(
+        b.get("/").await.body.contains("Signed in as"),
+        "a refused logout still ended the session"
+    );
+    // Single session: signing in elsewhere ends this one.
+    let mut second = Browser::new(&d);
+    assert_eq!(second.login("admin", PASSWORD).await.status, 303);
+    assert!(
+        !b.get("/").await.body.contains("Signed in as"),
+        "two sessions at once"
+    );
+}
