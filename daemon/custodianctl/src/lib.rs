@@ -371,16 +371,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Migrate(a) => {
-            let owner = owner::connect(
-                &a.vault.address,
-                a.vault.ca_cert.as_deref(),
-                &a.vault.role_id,
-                &a.vault.secret_id_file,
-                &a.db.db_host,
-                a.db.db_port,
-                &a.db.db_name,
-            )
-            .await?;
+            let owner = connect_owner(&a).await?;
             let mut owner = owner;
             let db = &mut owner.client;
             let before = custodian_db::migrations::current_version(db)
@@ -412,16 +403,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Audit(AuditCommand::Prune(p)) => {
             let a = p.owner;
-            let owner = owner::connect(
-                &a.vault.address,
-                a.vault.ca_cert.as_deref(),
-                &a.vault.role_id,
-                &a.vault.secret_id_file,
-                &a.db.db_host,
-                a.db.db_port,
-                &a.db.db_name,
-            )
-            .await?;
+            let owner = connect_owner(&a).await?;
             let result = owner::prune_audit(&owner, p.keep_days).await;
             owner.session_end().await;
             match result? {
@@ -431,16 +413,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify(a)) => {
-            let owner = owner::connect(
-                &a.vault.address,
-                a.vault.ca_cert.as_deref(),
-                &a.vault.role_id,
-                &a.vault.secret_id_file,
-                &a.db.db_host,
-                a.db.db_port,
-                &a.db.db_name,
-            )
-            .await?;
+            let owner = connect_owner(&a).await?;
             let result = owner::verify_audit(&owner).await;
             owner.session_end().await;
             let report = result?;
@@ -466,6 +439,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Logs in as the migrator and connects with fresh owner credentials.
+async fn connect_owner(a: &OwnerArgs) -> Result<owner::Owner, String> {
+    owner::connect(
+        &a.vault.address,
+        a.vault.ca_cert.as_deref(),
+        &a.vault.role_id,
+        &a.vault.secret_id_file,
+        &a.db.db_host,
+        a.db.db_port,
+        &a.db.db_name,
+    )
+    .await
 }
 
 pub fn main() -> ExitCode {

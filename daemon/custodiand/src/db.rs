@@ -198,26 +198,10 @@ impl Database {
                     _ = tokio::time::sleep_until(next.max(Instant::now() + wait.max(Duration::from_secs(1)))) => {}
                     _ = relogins.changed() => {}
                 }
-                match self
+                let result = self
                     .refresh_static("Vault rotated the static role's password")
-                    .await
-                {
-                    Ok(()) => {
-                        failures = 0;
-                        self.health.set_problem("database-credentials", None);
-                    }
-                    Err(e) => {
-                        if matches!(e, DbError::Vault(VaultError::Denied { .. })) {
-                            self.session.token_rejected();
-                        }
-                        failures += 1;
-                        tracing::warn!(target: "database", error = %e, "static database credentials refresh failed");
-                        self.health.set_problem(
-                            "database-credentials",
-                            Some(format!("refresh failing: {e}")),
-                        );
-                    }
-                }
+                    .await;
+                self.settle(result, &mut failures);
                 continue;
             }
             let relogin = tokio::select! {
@@ -247,22 +231,27 @@ impl Database {
                     Err(e) => Err(DbError::Vault(e)),
                 }
             };
-            match result {
-                Ok(()) => {
-                    failures = 0;
-                    self.health.set_problem("database-credentials", None);
+            self.settle(result, &mut failures);
+        }
+    }
+
+    /// Health and back-off after a credential renewal, refresh or rotation.
+    fn settle(&self, result: Result<(), DbError>, failures: &mut u32) {
+        match result {
+            Ok(()) => {
+                *failures = 0;
+                self.health.set_problem("database-credentials", None);
+            }
+            Err(e) => {
+                if matches!(e, DbError::Vault(VaultError::Denied { .. })) {
+                    self.session.token_rejected();
                 }
-                Err(e) => {
-                    if matches!(e, DbError::Vault(VaultError::Denied { .. })) {
-                        self.session.token_rejected();
-                    }
-                    failures += 1;
-                    tracing::warn!(target: "database", error = %e, "database credential maintenance failed; the current pool stays in use");
-                    self.health.set_problem(
-                        "database-credentials",
-                        Some(format!("renewal or rotation failing: {e}")),
-                    );
-                }
+                *failures += 1;
+                tracing::warn!(target: "database", error = %e, "database credential maintenance failed; the current pool stays in use");
+                self.health.set_problem(
+                    "database-credentials",
+                    Some(format!("renewal or rotation failing: {e}")),
+                );
             }
         }
     }

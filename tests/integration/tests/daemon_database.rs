@@ -220,15 +220,6 @@ fn checkpoints_are_signed_and_verified() {
     );
 }
 
-fn readyz(d: &Daemon) -> serde_json::Value {
-    let raw = d.ops_get("/readyz").expect("ops");
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("readyz: {raw}"))
-}
-
 /// Vault unreachable for two minutes. While it is away the appliance keeps
 /// serving on what it holds (certificate, database pool) and says it is
 /// degraded; its token and certificate come due during the outage. When
@@ -281,7 +272,7 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
             }
         }
         if degraded.is_none() {
-            let r = readyz(&d);
+            let r = common::readyz(&d);
             if r["status"] == "degraded" {
                 degraded = Some(r);
             }
@@ -305,7 +296,7 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
     let resumed = Instant::now();
     let mut recovered = false;
     while resumed.elapsed() < Duration::from_secs(60) {
-        let ready = readyz(&d)["status"] == "ready";
+        let ready = common::readyz(&d)["status"] == "ready";
         let db_ok = post().await.is_ok_and(|r| r.status() == 204);
         if ready && db_ok && common::served_cert(&d).await != first {
             recovered = true;
@@ -316,7 +307,7 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
     assert!(
         recovered,
         "no recovery within 60 s of Vault's return: {}\n{}",
-        readyz(&d),
+        common::readyz(&d),
         d.log()
     );
     let log = d.log();

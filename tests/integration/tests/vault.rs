@@ -23,15 +23,6 @@ fn pki_daemon(bao_fixture: &VaultFixture, ttl_secs: u64, limits: &str) -> Daemon
     }
 }
 
-fn readyz(d: &Daemon) -> serde_json::Value {
-    let raw = d.ops_get("/readyz").expect("ops");
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("readyz: {raw}"))
-}
-
 #[test]
 fn provisioning_is_idempotent_and_least_privilege() {
     let bao = OpenBao::start().expect("bao");
@@ -221,7 +212,7 @@ async fn kv_certificate_is_picked_up_within_the_poll_interval() {
         v2,
         "a mismatched key pair replaced the certificate"
     );
-    let ready = readyz(&d);
+    let ready = common::readyz(&d);
     assert_eq!(ready["status"], "degraded", "{ready}");
     assert!(
         ready["problems"]["tls-certificate"]

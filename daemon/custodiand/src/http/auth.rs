@@ -118,19 +118,43 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
-/// Checks origin and the anonymous CSRF token; on failure, the response.
-async fn anonymous_post_checks(
+/// An anonymous form POST (sign-in, setup), checked in this order before
+/// anything in it is used: same origin, the per-address limit, the form
+/// itself, and the CSRF token bound to the pre-session cookie.
+struct AnonymousPost {
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+    nonce: String,
+}
+
+async fn anonymous_post<B>(
     app: &App,
-    headers: &HeaderMap,
-    form: &[(String, String)],
-) -> Result<String, Response<Body>> {
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Result<AnonymousPost, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-    let nonce =
-        sessions::read_cookie(headers, PRE_COOKIE).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
-    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(form, "csrf")).await {
+    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
         return Err(error(StatusCode::FORBIDDEN));
     }
-    Ok(nonce)
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    }
+    let headers = req.headers().clone();
+    let form = parse_form(req).await?;
+    let nonce =
+        sessions::read_cookie(&headers, PRE_COOKIE).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(&form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(AnonymousPost {
+        headers,
+        form,
+        nonce,
+    })
 }
 
 pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
@@ -141,19 +165,12 @@ where
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
-    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
-        return error(StatusCode::FORBIDDEN);
-    }
-    if !app.identity.login_attempts.allow(peer.ip()) {
-        return error(StatusCode::TOO_MANY_REQUESTS);
-    }
-    let headers = req.headers().clone();
-    let form = match parse_form(req).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let nonce = match anonymous_post_checks(app, &headers, &form).await {
-        Ok(n) => n,
+    let AnonymousPost {
+        headers,
+        form,
+        nonce,
+    } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let (username, password) = (
@@ -248,19 +265,8 @@ where
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
-    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
-        return error(StatusCode::FORBIDDEN);
-    }
-    if !app.identity.login_attempts.allow(peer.ip()) {
-        return error(StatusCode::TOO_MANY_REQUESTS);
-    }
-    let headers = req.headers().clone();
-    let form = match parse_form(req).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let nonce = match anonymous_post_checks(app, &headers, &form).await {
-        Ok(n) => n,
+    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let policy = &app.identity.policy;

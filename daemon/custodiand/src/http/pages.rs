@@ -66,41 +66,19 @@ see and end every session from the activity monitor.</p>\
 
 /// Error pages say what happened in plain words and never why inside.
 pub fn error(status: http::StatusCode) -> String {
-    let (title, text) = match status.as_u16() {
-        400 => ("Bad request", "The request could not be understood."),
-        403 => ("Forbidden", "You are not allowed to do this."),
-        404 => ("Not found", "There is nothing at this address."),
-        405 => (
-            "Method not allowed",
-            "This address does not accept that kind of request.",
-        ),
-        408 => ("Request timeout", "The request took too long to arrive."),
-        413 => (
-            "Too large",
-            "The request is larger than this address accepts.",
-        ),
-        415 => (
-            "Unsupported type",
-            "This address does not accept that content type.",
-        ),
-        429 => ("Too many requests", "Please wait a moment and try again."),
-        503 => (
-            "Unavailable",
-            "The appliance is busy or starting. Please try again shortly.",
-        ),
-        _ => (
-            "Something went wrong",
-            "The appliance could not complete the request.",
-        ),
+    let text = match status.as_u16() {
+        400 => "The request could not be understood.",
+        403 => "You are not allowed to do this.",
+        404 => "There is nothing at this address.",
+        405 => "This address does not accept that kind of request.",
+        408 => "The request took too long to arrive.",
+        413 => "The request is larger than this address accepts.",
+        415 => "This address does not accept that content type.",
+        429 => "Please wait a moment and try again.",
+        503 => "The appliance is busy or starting. Please try again shortly.",
+        _ => "The appliance could not complete the request.",
     };
-    layout(
-        title,
-        &format!(
-            "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
-            escape(title),
-            escape(text)
-        ),
-    )
+    error_with(status, text)
 }
 
 fn message_html(message: Option<&str>) -> String {
@@ -173,7 +151,15 @@ pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
 /// An error page with a specific, user-facing explanation.
 pub fn error_with(status: http::StatusCode, text: &str) -> String {
     let title = match status.as_u16() {
+        400 => "Bad request",
         403 => "Forbidden",
+        404 => "Not found",
+        405 => "Method not allowed",
+        408 => "Request timeout",
+        413 => "Too large",
+        415 => "Unsupported type",
+        429 => "Too many requests",
+        503 => "Unavailable",
         _ => "Something went wrong",
     };
     layout(

@@ -174,3 +174,13 @@ pub async fn load_until(
     }
     (ok, failed)
 }
+
+/// The operator endpoint's readiness answer, parsed.
+pub fn readyz(d: &Daemon) -> serde_json::Value {
+    let raw = d.ops_get("/readyz").expect("ops");
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("readyz: {raw}"))
+}
