@@ -498,3 +498,204 @@ async fn csrf_origin_and_fixation_are_refused() {
         "two sessions at once"
     );
 }
+
+fn one_time_password(page: &Page) -> String {
+    let start = page
+        .body
+        .find("<code class=\"secret\">")
+        .expect("one-time password shown")
+        + 21;
+    page.body[start..]
+        .split('<')
+        .next()
+        .expect("value")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn accounts_step_up_and_forced_password_change() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    assert_eq!(admin.login("admin", PASSWORD).await.status, 303);
+    // Fresh from signing in: the account list opens.
+    let list = admin.get("/admin/users").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let created = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "analyst1"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let temporary = one_time_password(&created);
+    assert!(temporary.len() >= 20);
+    assert!(
+        !admin.get("/admin/users").await.body.contains(&temporary),
+        "shown more than once"
+    );
+    let dup = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &created.csrf()),
+                ("username", "analyst1"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status, 400);
+    let bad_role = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &created.csrf()),
+                ("username", "x2"),
+                ("role", "root"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_role.status, 400);
+
+    // The new user must choose a password before anything else.
+    let mut user = Browser::new(&d);
+    let r = user.login("analyst1", &temporary).await;
+    assert_eq!(r.location.as_deref(), Some("/account/password"));
+    assert_eq!(
+        user.get("/").await.location.as_deref(),
+        Some("/account/password")
+    );
+    assert_eq!(
+        user.get("/admin/users").await.location.as_deref(),
+        Some("/account/password")
+    );
+    let form = user.get("/account/password").await;
+    assert!(form.body.contains("set by an administrator"));
+    let wrong = user
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &form.csrf()),
+                ("current", "nope"),
+                ("password", "amber lantern drifting south"),
+                ("confirm", "amber lantern drifting south"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let weak = user
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &wrong.csrf()),
+                ("current", &temporary),
+                ("password", "analyst1analyst1"),
+                ("confirm", "analyst1analyst1"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 400);
+    let old_cookie = user.cookies.get("__Host-session").expect("cookie").clone();
+    let done = user
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &weak.csrf()),
+                ("current", &temporary),
+                ("password", "amber lantern drifting south"),
+                ("confirm", "amber lantern drifting south"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/")),
+        "{}",
+        done.body
+    );
+    assert_ne!(
+        user.cookies.get("__Host-session"),
+        Some(&old_cookie),
+        "session not rotated"
+    );
+    assert!(user.get("/").await.body.contains("Signed in as analyst1"));
+    // Not an administrator: refused and recorded.
+    assert_eq!(user.get("/admin/users").await.status, 403);
+    // The temporary password is dead.
+    let mut other = Browser::new(&d);
+    assert_eq!(other.login("analyst1", &temporary).await.status, 401);
+
+    // Step-up: twenty minutes after the last password entry, the account
+    // list asks for the password again, and a POST creates nothing.
+    a.pg.psql("custodian", "UPDATE user_session SET authenticated_at = now() - interval '20 minutes' WHERE user_id = (SELECT id FROM app_user WHERE username = 'admin')")
+        .expect("age the session");
+    let stale = admin.get("/admin/users").await;
+    assert_eq!(stale.location.as_deref(), Some("/reauth?next=/admin/users"));
+    let home = admin.get("/").await;
+    let blocked = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &home.csrf()),
+                ("username", "sneaky"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        blocked.location.as_deref(),
+        Some("/reauth?next=/admin/users")
+    );
+    let form = admin.get("/reauth?next=/admin/users").await;
+    let failed = admin
+        .post(
+            "/reauth",
+            &[
+                ("csrf", &form.csrf()),
+                ("next", "/admin/users"),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(failed.status, 401);
+    let before = admin.cookies.get("__Host-session").expect("cookie").clone();
+    let ok = admin
+        .post(
+            "/reauth",
+            &[
+                ("csrf", &failed.csrf()),
+                ("next", "https://evil.example/"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/"), "open redirect");
+    assert_ne!(
+        admin.cookies.get("__Host-session"),
+        Some(&before),
+        "token not rotated at re-auth"
+    );
+    assert_eq!(admin.get("/admin/users").await.status, 200);
+    assert_eq!(
+        a.pg.psql(
+            "custodian",
+            "SELECT count(*) FROM app_user WHERE username = 'sneaky'"
+        )
+        .expect("q"),
+        "0"
+    );
+    for action in [
+        "account.created",
+        "password.changed",
+        "reauth.failed",
+        "reauth.succeeded",
+        "access.denied",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+}

@@ -19,7 +19,7 @@ const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked
 const FORM_EXPIRED: &str =
     "This form expired or did not come from this appliance. Reload the page and try again.";
 
-fn redirect(to: &'static str) -> Response<Body> {
+pub(crate) fn redirect(to: &'static str) -> Response<Body> {
     let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
     *res.status_mut() = StatusCode::SEE_OTHER;
     res.headers_mut()
@@ -27,7 +27,7 @@ fn redirect(to: &'static str) -> Response<Body> {
     res
 }
 
-fn unavailable() -> Response<Body> {
+pub(crate) fn unavailable() -> Response<Body> {
     error(StatusCode::SERVICE_UNAVAILABLE)
 }
 
@@ -51,7 +51,7 @@ fn with_cookie(mut res: Response<Body>, cookie: Option<HeaderValue>) -> Response
     res
 }
 
-async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
+pub(crate) async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -73,7 +73,7 @@ where
     Ok(form_urlencoded::parse(&body).into_owned().collect())
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
@@ -96,6 +96,9 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     else {
         return html(StatusCode::OK, pages::home());
     };
+    if session.must_change_password {
+        return redirect("/account/password");
+    }
     match sessions::csrf_token(keyring, &session.token_hash).await {
         Some(csrf) => html(
             StatusCode::OK,
@@ -196,7 +199,11 @@ where
                 .unwrap_or("");
             match sessions::create(db, &id.policy, user.user_id, &peer.ip().to_string(), ua).await {
                 Ok(token) => {
-                    let mut res = redirect("/");
+                    let mut res = redirect(if user.must_change_password {
+                        "/account/password"
+                    } else {
+                        "/"
+                    });
                     // A new token at every sign-in: nothing set before login
                     // (session fixation) survives it.
                     res.headers_mut().append(
@@ -249,7 +256,7 @@ pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
-fn valid_username(u: &str) -> bool {
+pub(crate) fn valid_username(u: &str) -> bool {
     let b = u.as_bytes();
     (2..=63).contains(&b.len())
         && b[0].is_ascii_alphanumeric()

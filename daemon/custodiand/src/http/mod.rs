@@ -1,5 +1,6 @@
 //! Everything that shapes what the browser receives.
 
+pub mod account;
 pub mod auth;
 pub mod headers;
 pub mod pages;

@@ -138,11 +138,13 @@ pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
         "Home",
         &format!(
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>\
+<ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>{}</ul>\
 <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <button type=\"submit\">Sign out</button></form></section>",
             escape(username),
             escape(username),
             escape(role),
+            if role == "admin" { "<li><a href=\"/admin/users\">Accounts</a></li>" } else { "" },
             escape(csrf)
         ),
     )
@@ -168,6 +170,111 @@ pub fn error_with(status: http::StatusCode, text: &str) -> String {
             "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
             escape(title),
             escape(text)
+        ),
+    )
+}
+
+pub fn change_password(
+    csrf: &str,
+    message: Option<&str>,
+    forced: bool,
+    min_length: usize,
+) -> String {
+    let intro = if forced {
+        "<p>Your password was set by an administrator. Choose your own before you continue.</p>"
+    } else {
+        ""
+    };
+    layout(
+        "Change password",
+        &format!(
+            "<section class=\"card narrow\"><h1>Change password</h1>{intro}{}\
+<form method=\"post\" action=\"/account/password\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"current\">Current password</label>\
+<input id=\"current\" name=\"current\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">\
+<label for=\"password\">New password (at least {min_length} characters)</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
+<label for=\"confirm\">New password again</label>\
+<input id=\"confirm\" name=\"confirm\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
+<button type=\"submit\">Change password</button></form></section>",
+            message_html(message),
+            escape(csrf)
+        ),
+    )
+}
+
+pub fn reauth(csrf: &str, message: Option<&str>, next: &str) -> String {
+    layout(
+        "Confirm it is you",
+        &format!(
+            "<section class=\"card narrow\"><h1>Confirm it is you</h1>\
+<p>This part of the appliance needs your password again.</p>{}\
+<form method=\"post\" action=\"/reauth\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
+<label for=\"password\">Password</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">\
+<button type=\"submit\">Continue</button></form></section>",
+            message_html(message),
+            escape(csrf),
+            escape(next)
+        ),
+    )
+}
+
+/// The account list and the form to add one. `created` shows a new
+/// account's one-time password, once.
+pub fn accounts(
+    rows: &[crate::identity::accounts::AccountRow],
+    csrf: &str,
+    message: Option<&str>,
+    created: Option<(&str, &str)>,
+) -> String {
+    let mut table = String::from("<table><thead><tr><th>Username</th><th>Role</th><th>State</th><th></th></tr></thead><tbody>");
+    for r in rows {
+        let mut notes = Vec::new();
+        if r.locked {
+            notes.push("locked");
+        }
+        if r.must_change_password {
+            notes.push("must change password");
+        }
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            escape(&r.username),
+            escape(&r.role),
+            escape(&r.state),
+            escape(&notes.join(", "))
+        );
+    }
+    table.push_str("</tbody></table>");
+    let created_html = created
+        .map(|(user, password)| {
+            format!(
+                "<p class=\"notice\" role=\"status\">Account <strong>{}</strong> created. Its one-time password is \
+<code class=\"secret\">{}</code>. Give it to the person directly; it is shown only now, and they must change it at \
+their first sign-in.</p>",
+                escape(user),
+                escape(password)
+            )
+        })
+        .unwrap_or_default();
+    let roles: String = crate::identity::accounts::ROLES
+        .iter()
+        .map(|r| format!("<option value=\"{r}\">{r}</option>"))
+        .collect();
+    layout(
+        "Accounts",
+        &format!(
+            "<section class=\"card\"><h1>Accounts</h1>{created_html}{}{table}\
+<h2>Add an account</h2><form method=\"post\" action=\"/admin/users\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"username\">Username</label><input id=\"username\" name=\"username\" required maxlength=\"63\">\
+<label for=\"role\">Role</label><select id=\"role\" name=\"role\">{roles}</select>\
+<button type=\"submit\">Add account</button></form></section>",
+            message_html(message),
+            escape(csrf)
         ),
     )
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{auth, headers, pages};
+use super::{account, auth, headers, pages};
 use crate::app::App;
 
 pub type Body = Full<Bytes>;
@@ -26,6 +26,9 @@ enum Handler {
     Login,
     Setup,
     Logout,
+    Password,
+    Reauth,
+    Accounts,
 }
 
 struct Route {
@@ -80,6 +83,27 @@ static ROUTES: &[Route] = &[
     Route {
         path: "/setup",
         handler: Handler::Setup,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/account/password",
+        handler: Handler::Password,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/reauth",
+        handler: Handler::Reauth,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/admin/users",
+        handler: Handler::Accounts,
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
@@ -145,6 +169,12 @@ where
         Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
         Handler::Setup => auth::setup_form(app, req.headers()).await,
         Handler::Logout => auth::logout(app, req).await,
+        Handler::Password if method == Method::POST => account::change_password(app, req).await,
+        Handler::Password => account::password_form(app, req.headers()).await,
+        Handler::Reauth if method == Method::POST => account::reauth(app, req).await,
+        Handler::Reauth => account::reauth_form(app, &req).await,
+        Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
+        Handler::Accounts => account::accounts_page(app, req.headers()).await,
     }
 }
 

@@ -350,3 +350,144 @@ pub async fn audit(
         .map_err(DbError::from)?;
     Ok(())
 }
+
+/// Whether `password` is the current password of `user_id` (re-auth).
+pub async fn password_matches(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    user_id: i64,
+    password: &str,
+) -> Result<bool, AccountError> {
+    let row = {
+        let c = db.client().await?;
+        let pg: &tokio_postgres::Client = &c;
+        pg.query_one(
+            "SELECT password_hash, pepper_version FROM app_user WHERE id = $1",
+            &[&user_id],
+        )
+        .await?
+    };
+    let (stored, version): (String, i64) = (row.get(0), row.get(1));
+    let Some(pepper) = keyring
+        .key_at(PEPPER, version as u64)
+        .await
+        .map_err(|e| AccountError::Db(DbError::Vault(e)))?
+    else {
+        return Ok(false);
+    };
+    let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
+    tokio::task::spawn_blocking(move || policy.verify(&password, &stored, &pepper))
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))
+}
+
+/// Sets a new password chosen by the user; clears the forced-change flag.
+pub async fn set_password(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    user_id: i64,
+    username: &str,
+    password: &str,
+) -> Result<(), AccountError> {
+    let (version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    let hash = hash_blocking(policy, password, pepper).await?;
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    pg.execute(
+        "UPDATE app_user SET password_hash = $1, pepper_version = $2, must_change_password = false, \
+         password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $3",
+        &[&hash, &(version as i64), &user_id],
+    )
+    .await?;
+    audit(
+        pg,
+        username,
+        "password.changed",
+        username,
+        serde_json::json!({}),
+    )
+    .await
+}
+
+pub const ROLES: &[&str] = &["admin", "moderator", "analyst", "readonly"];
+
+/// An administrator creates an account with a one-time password that must
+/// be changed at first sign-in. Returns that password, shown once.
+pub async fn create_account(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    by: &str,
+    username: &str,
+    role: &str,
+) -> Result<Result<String, &'static str>, AccountError> {
+    if !ROLES.contains(&role) {
+        return Ok(Err("Choose one of the roles offered."));
+    }
+    // 128 random bits in base64url: far above any strength requirement.
+    let temporary: String = tokens::new_token()
+        .map_err(AccountError::Internal)?
+        .chars()
+        .take(22)
+        .collect();
+    let (version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    let hash = hash_blocking(policy, &temporary, pepper).await?;
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let inserted = pg
+        .execute(
+            "INSERT INTO app_user (username, role, password_hash, pepper_version, must_change_password) \
+             VALUES ($1, $2, $3, $4, true) ON CONFLICT (username) DO NOTHING",
+            &[&username, &role, &hash, &(version as i64)],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(Err("That username is taken."));
+    }
+    audit(
+        pg,
+        by,
+        "account.created",
+        username,
+        serde_json::json!({"role": role, "by": by}),
+    )
+    .await?;
+    Ok(Ok(temporary))
+}
+
+pub struct AccountRow {
+    pub username: String,
+    pub role: String,
+    pub state: String,
+    pub locked: bool,
+    pub must_change_password: bool,
+}
+
+pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let rows = pg
+        .query(
+            "SELECT username, role, state, coalesce(locked_until > now(), false), must_change_password FROM app_user ORDER BY username",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AccountRow {
+            username: r.get(0),
+            role: r.get(1),
+            state: r.get(2),
+            locked: r.get(3),
+            must_change_password: r.get(4),
+        })
+        .collect())
+}

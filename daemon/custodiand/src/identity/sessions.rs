@@ -21,7 +21,12 @@ pub struct Session {
     pub role: String,
     pub token_hash: Vec<u8>,
     pub must_change_password: bool,
+    /// Authenticated (password) within the step-up window.
+    pub fresh: bool,
 }
+
+/// How recent the last password entry must be for sensitive actions.
+pub const STEP_UP_MINUTES: i32 = 15;
 
 /// The value of cookie `name`, if it looks like one of our tokens.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -94,11 +99,12 @@ pub async fn current(
     let pg: &tokio_postgres::Client = &c;
     let row = pg
         .query_opt(
-            "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute' \
+            "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute', \
+             s.authenticated_at > now() - make_interval(mins => $3) \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > now() \
                AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
-            &[&hash, &policy.session_idle_minutes],
+            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES],
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -116,8 +122,38 @@ pub async fn current(
         username: r.get(1),
         role: r.get(2),
         must_change_password: r.get(3),
+        fresh: r.get(5),
         token_hash: hash,
     }))
+}
+
+/// After the password was entered again: a new token (the old one stops
+/// working) and a fresh authentication time. Returns the new token.
+pub async fn reauthenticated(db: &Database, token_hash: &[u8]) -> Result<String, String> {
+    let token = tokens::new_token()?;
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    let n = pg
+        .execute(
+            "UPDATE user_session SET token_hash = $2, authenticated_at = now(), last_seen = now() WHERE token_hash = $1",
+            &[&token_hash, &tokens::stored_form(&token)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if n == 1 {
+        Ok(token)
+    } else {
+        Err("the session ended meanwhile".into())
+    }
+}
+
+/// Ends every session of `user_id` (password change, deactivation).
+pub async fn revoke_all(db: &Database, user_id: i64) -> Result<u64, String> {
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&user_id])
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub async fn revoke(db: &Database, token_hash: &[u8]) -> Result<(), String> {

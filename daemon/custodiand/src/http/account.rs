@@ -1,0 +1,321 @@
+//! Signed-in pages: changing one's password (forced after an
+//! administrator set it), step-up re-authentication, and the account list
+//! for administrators. Each handler states its own access decision first.
+
+use bytes::Bytes;
+use http::{header, HeaderMap, Request, Response, StatusCode};
+
+use super::auth::{field, parse_form, redirect, session_of, unavailable};
+use super::pages;
+use super::routes::{error, html, Body};
+use crate::app::App;
+use crate::identity::accounts;
+use crate::identity::sessions::{self, Session, COOKIE};
+
+/// Where a re-authentication may lead back to (no open redirect).
+const STEP_UP_TARGETS: &[&str] = &["/admin/users"];
+
+/// A signed-in session whose password is its own; otherwise the response
+/// that sends the user where they must go.
+async fn signed_in(
+    app: &App,
+    headers: &HeaderMap,
+    allow_forced_change: bool,
+) -> Result<Session, Response<Body>> {
+    let session = session_of(app, headers)
+        .await
+        .ok_or_else(|| redirect("/login"))?;
+    if session.must_change_password && !allow_forced_change {
+        return Err(redirect("/account/password"));
+    }
+    Ok(session)
+}
+
+/// Admin only, with a password entered in the last 15 minutes.
+async fn admin_fresh(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+    let session = signed_in(app, headers, false).await?;
+    if session.role != "admin" {
+        if let Some(db) = &app.db {
+            let _ = db
+                .record(
+                    &session.username,
+                    "access.denied",
+                    "/admin/users",
+                    &serde_json::json!({}),
+                )
+                .await;
+        }
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    if !session.fresh {
+        return Err(redirect("/reauth?next=/admin/users"));
+    }
+    Ok(session)
+}
+
+async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    sessions::csrf_token(keyring, &session.token_hash)
+        .await
+        .ok_or_else(unavailable)
+}
+
+/// Origin and session-bound CSRF checks of a signed-in POST.
+async fn checked_form<B>(
+    app: &App,
+    session: &Session,
+    req: Request<B>,
+) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    let form = parse_form(req).await?;
+    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(form)
+}
+
+pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, headers, true).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::change_password(
+                &csrf,
+                None,
+                session.must_change_password,
+                app.identity.policy.min_length,
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn change_password<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.keyring.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, true).await?;
+        let form = checked_form(app, &session, req).await?;
+        let policy = &app.identity.policy;
+        let (current, new) = (field(&form, "current"), field(&form, "password"));
+        let problem = if !accounts::password_matches(db, keyring, policy, session.user_id, current)
+            .await
+            .map_err(|_| unavailable())?
+        {
+            Some("The current password is not right.".to_owned())
+        } else if new != field(&form, "confirm") {
+            Some("The two new passwords differ.".to_owned())
+        } else if new == current {
+            Some("Choose a password different from the current one.".to_owned())
+        } else {
+            policy.check(new, &[&session.username, "custodian"])
+        };
+        if let Some(p) = problem {
+            let csrf = csrf_for(app, &session).await?;
+            return Ok(html(
+                StatusCode::BAD_REQUEST,
+                pages::change_password(
+                    &csrf,
+                    Some(&p),
+                    session.must_change_password,
+                    policy.min_length,
+                ),
+            ));
+        }
+        accounts::set_password(db, keyring, policy, session.user_id, &session.username, new)
+            .await
+            .map_err(|_| unavailable())?;
+        // Every session of the account ends; this browser gets a new one.
+        sessions::revoke_all(db, session.user_id)
+            .await
+            .map_err(|_| unavailable())?;
+        let peer = "password change";
+        let ua = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = sessions::create(db, policy, session.user_id, peer, ua)
+            .await
+            .map_err(|_| unavailable())?;
+        let mut res = redirect("/");
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            sessions::set_cookie(COOKIE, Some(&token)),
+        );
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+fn step_up_target(query: Option<&str>) -> &'static str {
+    let next = query
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    STEP_UP_TARGETS
+        .iter()
+        .find(|t| **t == next)
+        .copied()
+        .unwrap_or("/")
+}
+
+pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, req.headers(), false).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::reauth(&csrf, None, step_up_target(req.uri().query())),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn reauth<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.keyring.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, false).await?;
+        let form = checked_form(app, &session, req).await?;
+        let next = STEP_UP_TARGETS
+            .iter()
+            .find(|t| **t == field(&form, "next"))
+            .copied()
+            .unwrap_or("/");
+        let policy = &app.identity.policy;
+        if !accounts::password_matches(
+            db,
+            keyring,
+            policy,
+            session.user_id,
+            field(&form, "password"),
+        )
+        .await
+        .map_err(|_| unavailable())?
+        {
+            let _ = db
+                .record(
+                    &session.username,
+                    "reauth.failed",
+                    &session.username,
+                    &serde_json::json!({}),
+                )
+                .await;
+            let csrf = csrf_for(app, &session).await?;
+            return Ok(html(
+                StatusCode::UNAUTHORIZED,
+                pages::reauth(&csrf, Some("That is not your password."), next),
+            ));
+        }
+        let token = sessions::reauthenticated(db, &session.token_hash)
+            .await
+            .map_err(|_| unavailable())?;
+        let _ = db
+            .record(
+                &session.username,
+                "reauth.succeeded",
+                &session.username,
+                &serde_json::json!({}),
+            )
+            .await;
+        let mut res = redirect(next);
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            sessions::set_cookie(COOKIE, Some(&token)),
+        );
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = admin_fresh(app, headers).await?;
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::accounts(&rows, &csrf, None, None),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn create_account<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.keyring.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = admin_fresh(app, &headers).await?;
+        let form = checked_form(app, &session, req).await?;
+        let username = field(&form, "username").trim().to_lowercase();
+        let outcome = if super::auth::valid_username(&username) {
+            accounts::create_account(
+                db,
+                keyring,
+                &app.identity.policy,
+                &session.username,
+                &username,
+                field(&form, "role"),
+            )
+            .await
+            .map_err(|_| unavailable())?
+        } else {
+            Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
+        };
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(match outcome {
+            Ok(temporary) => html(
+                StatusCode::OK,
+                pages::accounts(&rows, &csrf, None, Some((&username, &temporary))),
+            ),
+            Err(problem) => html(
+                StatusCode::BAD_REQUEST,
+                pages::accounts(&rows, &csrf, Some(problem), None),
+            ),
+        })
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
