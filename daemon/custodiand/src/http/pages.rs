@@ -49,18 +49,17 @@ and the media that support them, with a record of who did what and when.</p>\
 password reset by e-mail: if you are locked out, contact an administrator in person.</li>\
 <li>Check that the address bar shows this appliance's name and a valid certificate. The appliance \
 never asks for your password anywhere else.</li>\
-<li>Every sign-in, export and change is written to a tamper-evident activity log.</li>\
+<li>Every sign-in and every change is written to a tamper-evident activity log.</li>\
 </ul>\
 <h2>What this appliance does not do</h2>\
 <ul>\
 <li>It loads no scripts, fonts or images from other sites and sets no tracking cookies.</li>\
-<li>It does not share data with third parties; exports need a second administrator's approval.</li>\
+<li>It does not share data with third parties.</li>\
 </ul>\
 <h2>If something seems wrong</h2>\
 <p>A sign-in you did not make, a warning about the certificate, or a page that asks for more than \
-your own credentials: stop, do not enter anything, and tell an administrator. Administrators can \
-see and end every session from the activity monitor.</p>\
-<p class=\"muted\">Sign-in is set up by the appliance administrator.</p></section>",
+your own credentials: stop, do not enter anything, and tell an administrator.</p>\
+<p><a class=\"button\" href=\"/login\">Sign in</a></p></section>",
     )
 }
 
