@@ -699,3 +699,137 @@ async fn accounts_step_up_and_forced_password_change() {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }
 }
+
+/// An administrator's account-state action (suspend, disable, activate,
+/// unlock) on `who`.
+async fn state_change(admin: &mut Browser<'_>, action: &str, who: &str) -> Page {
+    let list = admin.get("/admin/users").await;
+    admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", who),
+                ("action", action),
+            ],
+        )
+        .await
+}
+
+/// Admin creates `name`; the new user sets `password`. Returns the user's
+/// signed-in browser.
+async fn new_user<'a>(
+    d: &'a Daemon,
+    admin: &mut Browser<'_>,
+    name: &str,
+    password: &str,
+) -> Browser<'a> {
+    let list = admin.get("/admin/users").await;
+    let created = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", name),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    let temporary = one_time_password(&created);
+    let mut user = Browser::new(d);
+    user.login(name, &temporary).await;
+    let form = user.get("/account/password").await;
+    let done = user
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &form.csrf()),
+                ("current", &temporary),
+                ("password", password),
+                ("confirm", password),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    user
+}
+
+#[tokio::test]
+async fn suspending_disabling_and_unlocking_accounts() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+    let user_password = "amber lantern drifting south";
+    let mut user = new_user(&d, &mut admin, "analyst1", user_password).await;
+    assert!(user.get("/").await.body.contains("Signed in as analyst1"));
+
+    // Suspending ends the user's session at once and blocks sign-in, with
+    // the same answer as a wrong password.
+    let r = state_change(&mut admin, "suspend", "analyst1").await;
+    assert_eq!(r.location.as_deref(), Some("/admin/users"), "{}", r.body);
+    assert!(
+        !user.get("/").await.body.contains("Signed in"),
+        "suspended user still signed in"
+    );
+    let refused = user.login("analyst1", user_password).await;
+    assert_eq!(refused.status, 401);
+    assert!(refused
+        .body
+        .contains("Wrong username or password, or the account is locked"));
+    // Re-activated, the same password works again.
+    state_change(&mut admin, "activate", "analyst1").await;
+    assert_eq!(user.login("analyst1", user_password).await.status, 303);
+    // Nobody changes their own state (no administrator locks themselves out).
+    let own = state_change(&mut admin, "disable", "admin").await;
+    assert_eq!(own.status, 400);
+    assert!(own.body.contains("another administrator"));
+    // A locked account is shown as such and can be unlocked.
+    let mut attacker = Browser::new(&d);
+    for _ in 0..5 {
+        attacker.login("analyst1", "guess guess guess").await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(admin.get("/admin/users").await.body.contains("locked"));
+    assert_eq!(
+        attacker.login("analyst1", user_password).await.status,
+        401,
+        "locked account let in"
+    );
+    state_change(&mut admin, "unlock", "analyst1").await;
+    assert_eq!(attacker.login("analyst1", user_password).await.status, 303);
+    // Disabled: no way in.
+    state_change(&mut admin, "disable", "analyst1").await;
+    assert_eq!(user.login("analyst1", user_password).await.status, 401);
+    // Only administrators may change states.
+    let mut other = new_user(&d, &mut admin, "analyst2", "copper meadow listening twice").await;
+    let home = other.get("/").await;
+    let r = other
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &home.csrf()),
+                ("username", "admin"),
+                ("action", "disable"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        a.pg.psql(
+            "custodian",
+            "SELECT state FROM app_user WHERE username = 'admin'"
+        )
+        .expect("q"),
+        "active"
+    );
+    for action in [
+        "account.suspended",
+        "account.activated",
+        "account.unlocked",
+        "account.disabled",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+}

@@ -319,3 +319,39 @@ where
     .await;
     result.unwrap_or_else(|r| r)
 }
+
+pub async fn change_state<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = admin_fresh(app, &headers).await?;
+        let form = checked_form(app, &session, req).await?;
+        let outcome = match accounts::StateChange::parse(field(&form, "action")) {
+            Some(change) => {
+                accounts::change_state(db, &session.username, field(&form, "username"), change)
+                    .await
+                    .map_err(|_| unavailable())?
+            }
+            None => Err("Unknown action."),
+        };
+        match outcome {
+            Ok(()) => Ok(redirect("/admin/users")),
+            Err(problem) => {
+                let rows = accounts::list_accounts(db)
+                    .await
+                    .map_err(|_| unavailable())?;
+                let csrf = csrf_for(app, &session).await?;
+                Ok(html(
+                    StatusCode::BAD_REQUEST,
+                    pages::accounts(&rows, &csrf, Some(problem), None),
+                ))
+            }
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}

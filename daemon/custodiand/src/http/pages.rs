@@ -229,7 +229,9 @@ pub fn accounts(
     message: Option<&str>,
     created: Option<(&str, &str)>,
 ) -> String {
-    let mut table = String::from("<table><thead><tr><th>Username</th><th>Role</th><th>State</th><th></th></tr></thead><tbody>");
+    let mut table = String::from(
+        "<table><thead><tr><th>Username</th><th>Role</th><th>State</th><th></th><th>Actions</th></tr></thead><tbody>",
+    );
     for r in rows {
         let mut notes = Vec::new();
         if r.locked {
@@ -238,9 +240,29 @@ pub fn accounts(
         if r.must_change_password {
             notes.push("must change password");
         }
+        let mut actions = String::new();
+        let mut button = |action: &str, label: &str| {
+            let _ = write!(
+                actions,
+                "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
+<input type=\"hidden\" name=\"action\" value=\"{action}\"><button type=\"submit\" class=\"small\">{label}</button></form>",
+                escape(csrf),
+                escape(&r.username)
+            );
+        };
+        if r.state == "active" {
+            button("suspend", "Suspend");
+            button("disable", "Disable");
+        } else {
+            button("activate", "Activate");
+        }
+        if r.locked {
+            button("unlock", "Unlock");
+        }
         let _ = write!(
             table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{actions}</td></tr>",
             escape(&r.username),
             escape(&r.role),
             escape(&r.state),

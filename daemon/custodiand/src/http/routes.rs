@@ -29,6 +29,7 @@ enum Handler {
     Password,
     Reauth,
     Accounts,
+    AccountState,
 }
 
 struct Route {
@@ -109,6 +110,13 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/admin/users/state",
+        handler: Handler::AccountState,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -175,6 +183,7 @@ where
         Handler::Reauth => account::reauth_form(app, &req).await,
         Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
         Handler::Accounts => account::accounts_page(app, req.headers()).await,
+        Handler::AccountState => account::change_state(app, req).await,
     }
 }
 

@@ -491,3 +491,76 @@ pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountErro
         })
         .collect())
 }
+
+/// What an administrator can do to another account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    Suspend,
+    Disable,
+    Activate,
+    Unlock,
+}
+
+impl StateChange {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "suspend" => Some(Self::Suspend),
+            "disable" => Some(Self::Disable),
+            "activate" => Some(Self::Activate),
+            "unlock" => Some(Self::Unlock),
+            _ => None,
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Suspend => "account.suspended",
+            Self::Disable => "account.disabled",
+            Self::Activate => "account.activated",
+            Self::Unlock => "account.unlocked",
+        }
+    }
+}
+
+/// Applies `change` to `username` on behalf of `by`. Suspending or
+/// disabling ends the account's sessions at once. Returns `Err` with a
+/// message for the administrator when it does not apply.
+pub async fn change_state(
+    db: &Database,
+    by: &str,
+    username: &str,
+    change: StateChange,
+) -> Result<Result<(), &'static str>, AccountError> {
+    if by == username && change != StateChange::Unlock {
+        return Ok(Err(
+            "You cannot change your own account's state; ask another administrator.",
+        ));
+    }
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let sql = match change {
+        StateChange::Suspend => "UPDATE app_user SET state = 'suspended' WHERE username = $1 RETURNING id",
+        StateChange::Disable => "UPDATE app_user SET state = 'disabled' WHERE username = $1 RETURNING id",
+        StateChange::Activate => "UPDATE app_user SET state = 'active' WHERE username = $1 RETURNING id",
+        StateChange::Unlock => "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
+    };
+    let Some(row) = pg.query_opt(sql, &[&username]).await? else {
+        return Ok(Err("There is no such account."));
+    };
+    let id: i64 = row.get(0);
+    let ended = if matches!(change, StateChange::Suspend | StateChange::Disable) {
+        pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
+            .await?
+    } else {
+        0
+    };
+    audit(
+        pg,
+        by,
+        change.audit_action(),
+        username,
+        serde_json::json!({"sessions_ended": ended}),
+    )
+    .await?;
+    Ok(Ok(()))
+}
