@@ -25,6 +25,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "identity",
         sql: include_str!("../../../migrations/0002_identity.sql"),
     },
+    Migration {
+        version: 3,
+        name: "totp",
+        sql: include_str!("../../../migrations/0003_totp.sql"),
+    },
 ];
 
 /// The schema version this build expects.

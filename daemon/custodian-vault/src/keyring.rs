@@ -163,6 +163,11 @@ impl Keyring {
         }
     }
 
+    /// The Vault client the keyring reads with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     pub async fn newest_version(&self) -> Option<u64> {
         self.generations.read().await.first().map(|g| g.version)
     }

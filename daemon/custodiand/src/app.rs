@@ -27,6 +27,10 @@ pub struct Identity {
     /// Sign-in and setup attempts per peer address (socket peer only).
     pub login_attempts: RateLimiter,
     pub public_origin: String,
+    /// Roles that must pass TOTP.
+    pub second_factor_roles: Vec<String>,
+    /// For transit (TOTP secrets); `None` without Vault.
+    pub vault: Option<custodian_vault::Client>,
 }
 
 impl App {

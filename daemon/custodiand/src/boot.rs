@@ -247,6 +247,8 @@ async fn identity_setup(
             std::time::Duration::from_secs(300),
         ),
         public_origin: config.server.public_origin.clone(),
+        second_factor_roles: config.identity.require_second_factor.clone(),
+        vault: keyring.map(|k| k.client().clone()),
     })
 }
 

@@ -40,6 +40,8 @@ pub struct Config {
     #[serde(default)]
     pub database: Option<DatabaseConfig>,
     #[serde(default)]
+    pub identity: IdentityConfig,
+    #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
     pub log: LogConfig,
@@ -150,6 +152,28 @@ pub enum TlsConfig {
         #[serde(default = "default_poll")]
         poll_secs: u64,
     },
+}
+
+/// Sign-in settings that are the appliance operator's choice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IdentityConfig {
+    /// Roles that must use a second factor (TOTP); accounts with these
+    /// roles are sent to enrol before anything else.
+    #[serde(default = "default_second_factor_roles")]
+    pub require_second_factor: Vec<String>,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            require_second_factor: default_second_factor_roles(),
+        }
+    }
+}
+
+fn default_second_factor_roles() -> Vec<String> {
+    vec!["admin".into(), "moderator".into()]
 }
 
 /// PostgreSQL, with credentials from Vault's database engine.

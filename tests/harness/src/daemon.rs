@@ -39,6 +39,8 @@ pub struct DaemonConfig {
     pub notify_socket: Option<PathBuf>,
     /// Extra environment variables for the daemon.
     pub env: Vec<(String, String)>,
+    /// Further tables appended to the configuration (e.g. `[identity]`).
+    pub extra_toml: String,
     /// Give the daemon's account its working directory, so that a core
     /// dump could be written there if the daemon allowed one.
     pub writable_cwd: bool,
@@ -59,6 +61,7 @@ impl Default for DaemonConfig {
             notify_socket: None,
             writable_cwd: false,
             env: Vec::new(),
+            extra_toml: String::new(),
         }
     }
 }
@@ -126,7 +129,7 @@ impl Daemon {
              [ops]\nlisten = \"{ops_line}\"\n\n[log]\ntarget = \"stderr\"\nlevel = \"debug,hyper=info,rustls=info,h2=info,reqwest=info\"\n\n[limits]\n{limits}\n",
             user = cfg.user,
             limits = cfg.limits,
-        );
+        ) + &cfg.extra_toml;
         let path = dir.path().join("custodiand.toml");
         std::fs::write(&path, config).map_err(io("write config"))?;
         if is_root() {

@@ -139,6 +139,17 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// These tests are about passwords and sessions: no second factor.
+fn password_only(
+    a: &Appliance,
+    database_extra: &str,
+    limits: &str,
+) -> custodian_harness::DaemonConfig {
+    let mut cfg = a.daemon_config(database_extra, limits);
+    cfg.extra_toml = "\n[identity]\nrequire-second-factor = []\n".into();
+    cfg
+}
+
 fn setup_token(d: &Daemon) -> String {
     let log = d.log();
     let line = log
@@ -185,7 +196,7 @@ fn audit(a: &Appliance, action: &str) -> usize {
 #[tokio::test]
 async fn setup_login_and_logout() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", ""));
+    let d = daemon(password_only(&a, "", ""));
     let mut b = Browser::new(&d);
     let form = b.get("/setup").await;
     assert_eq!(form.status, 200);
@@ -310,7 +321,7 @@ async fn setup_login_and_logout() {
 #[tokio::test]
 async fn failures_look_alike_are_audited_and_lock_the_account() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
     set_up(&d).await;
     let mut b = Browser::new(&d);
     let normalise = |p: &Page, user: &str| {
@@ -389,7 +400,7 @@ async fn failures_look_alike_are_audited_and_lock_the_account() {
 #[tokio::test]
 async fn one_address_is_limited() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 4"));
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 4"));
     set_up(&d).await;
     let mut b = Browser::new(&d);
     let statuses: Vec<u16> = {
@@ -406,7 +417,7 @@ async fn one_address_is_limited() {
 #[tokio::test]
 async fn csrf_origin_and_fixation_are_refused() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
     set_up(&d).await;
     let mut b = Browser::new(&d);
     // No token, a forged token, a foreign origin, no origin at all.
@@ -515,7 +526,7 @@ fn one_time_password(page: &Page) -> String {
 #[tokio::test]
 async fn accounts_step_up_and_forced_password_change() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
     set_up(&d).await;
     let mut admin = Browser::new(&d);
     assert_eq!(admin.login("admin", PASSWORD).await.status, 303);
@@ -757,7 +768,7 @@ async fn new_user<'a>(
 #[tokio::test]
 async fn suspending_disabling_and_unlocking_accounts() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
     set_up(&d).await;
     let mut admin = Browser::new(&d);
     admin.login("admin", PASSWORD).await;
@@ -829,6 +840,147 @@ async fn suspending_disabling_and_unlocking_accounts() {
         "account.activated",
         "account.unlocked",
         "account.disabled",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut acc, mut bits, mut out) = (0u64, 0u32, Vec::new());
+    for c in s.bytes() {
+        acc = (acc << 5) | A.iter().position(|&x| x == c).expect("base32") as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The code an authenticator app would show, `offset` steps from now.
+fn totp_code(key: &str, offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, base32_decode(key))
+        .expect("totp")
+        .generate((now + offset * 30) as u64)
+}
+
+fn enrolment_key(page: &Page) -> String {
+    one_time_password(page)
+}
+
+#[tokio::test]
+async fn totp_is_enforced_for_admins_and_codes_work_once() {
+    let a = Appliance::start(&[]).expect("appliance");
+    // Default configuration: administrators and moderators need TOTP.
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut b = Browser::new(&d);
+    assert_eq!(
+        b.login("admin", PASSWORD).await.location.as_deref(),
+        Some("/")
+    );
+    // Nothing else until a second factor is set up.
+    assert_eq!(b.get("/").await.location.as_deref(), Some("/account/totp"));
+    assert_eq!(
+        b.get("/admin/users").await.location.as_deref(),
+        Some("/account/totp")
+    );
+    let page = b.get("/account/totp").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("<svg") && !page.body.contains("<script"),
+        "QR as inline SVG"
+    );
+    let wrong = b
+        .post(
+            "/account/totp",
+            &[("csrf", &page.csrf()), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let key = enrolment_key(&wrong);
+    // Kept as typed: the replay below must reuse this very code even if a
+    // 30 s step has passed since.
+    let enrol_code = totp_code(&key, 0);
+    let done = b
+        .post(
+            "/account/totp",
+            &[("csrf", &wrong.csrf()), ("code", &enrol_code)],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/"), "{}", done.body);
+    assert!(b.get("/").await.body.contains("Signed in as admin"));
+    // Stored only as transit ciphertext.
+    let stored =
+        a.pg.psql(
+            "custodian",
+            "SELECT totp_secret FROM app_user WHERE username = 'admin'",
+        )
+        .expect("q");
+    assert!(
+        stored.starts_with("vault:v1:") && !stored.contains(&key),
+        "{stored}"
+    );
+
+    // Next sign-in: the password alone grants nothing.
+    let home = b.get("/").await;
+    b.post("/logout", &[("csrf", &home.csrf())]).await;
+    let r = b.login("admin", PASSWORD).await;
+    assert_eq!(r.location.as_deref(), Some("/login/totp"));
+    let pending_cookie = b.cookies.get("__Host-session").expect("pending").clone();
+    assert!(
+        !b.get("/").await.body.contains("Signed in"),
+        "a half-signed-in session grants access"
+    );
+    assert_eq!(
+        b.get("/admin/users").await.location.as_deref(),
+        Some("/login")
+    );
+    let form = b.get("/login/totp").await;
+    let bad = b
+        .post("/login/totp", &[("csrf", &form.csrf()), ("code", "123456")])
+        .await;
+    assert_eq!(bad.status, 401);
+    // The code of the enrolment step was used there; the next one works.
+    let replay = b
+        .post(
+            "/login/totp",
+            &[("csrf", &bad.csrf()), ("code", &enrol_code)],
+        )
+        .await;
+    assert_eq!(replay.status, 401, "a used code was accepted again");
+    let next = totp_code(&key, 1);
+    let ok = b
+        .post("/login/totp", &[("csrf", &replay.csrf()), ("code", &next)])
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/"), "{}", ok.body);
+    assert_ne!(
+        b.cookies.get("__Host-session"),
+        Some(&pending_cookie),
+        "token not rotated after the second factor"
+    );
+    assert!(b.get("/").await.body.contains("Signed in as admin"));
+    // And that one cannot be used again either.
+    let home = b.get("/").await;
+    b.post("/logout", &[("csrf", &home.csrf())]).await;
+    b.login("admin", PASSWORD).await;
+    let form = b.get("/login/totp").await;
+    assert_eq!(
+        b.post("/login/totp", &[("csrf", &form.csrf()), ("code", &next)])
+            .await
+            .status,
+        401
+    );
+    for action in [
+        "totp.enrolled",
+        "login.second_factor_failed",
+        "login.second_factor_passed",
     ] {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }

@@ -9,31 +9,44 @@ use super::auth::{field, parse_form, redirect, session_of, unavailable};
 use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
-use crate::identity::accounts;
 use crate::identity::sessions::{self, Session, COOKIE};
+use crate::identity::{accounts, totp};
 
 /// Where a re-authentication may lead back to (no open redirect).
-const STEP_UP_TARGETS: &[&str] = &["/admin/users"];
+const STEP_UP_TARGETS: &[&str] = &["/admin/users", "/account/totp"];
 
 /// A signed-in session whose password is its own; otherwise the response
 /// that sends the user where they must go.
 async fn signed_in(
     app: &App,
     headers: &HeaderMap,
-    allow_forced_change: bool,
+    page: Obligation,
 ) -> Result<Session, Response<Body>> {
     let session = session_of(app, headers)
         .await
         .ok_or_else(|| redirect("/login"))?;
-    if session.must_change_password && !allow_forced_change {
+    // Obligations come in order: own password first, then the second factor.
+    if session.must_change_password && page != Obligation::PasswordChange {
         return Err(redirect("/account/password"));
+    }
+    if session.must_enrol_totp && !session.must_change_password && page != Obligation::TotpEnrolment
+    {
+        return Err(redirect("/account/totp"));
     }
     Ok(session)
 }
 
+/// The page that fulfils an obligation may be used while it is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Obligation {
+    None,
+    PasswordChange,
+    TotpEnrolment,
+}
+
 /// Admin only, with a password entered in the last 15 minutes.
 async fn admin_fresh(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
-    let session = signed_in(app, headers, false).await?;
+    let session = signed_in(app, headers, Obligation::None).await?;
     if session.role != "admin" {
         if let Some(db) = &app.db {
             let _ = db
@@ -83,7 +96,7 @@ where
 
 pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = signed_in(app, headers, true).await?;
+        let session = signed_in(app, headers, Obligation::PasswordChange).await?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
@@ -110,7 +123,7 @@ where
             app.keyring.as_ref().ok_or_else(unavailable)?,
         );
         let headers = req.headers().clone();
-        let session = signed_in(app, &headers, true).await?;
+        let session = signed_in(app, &headers, Obligation::PasswordChange).await?;
         let form = checked_form(app, &session, req).await?;
         let policy = &app.identity.policy;
         let (current, new) = (field(&form, "current"), field(&form, "password"));
@@ -150,7 +163,7 @@ where
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let token = sessions::create(db, policy, session.user_id, peer, ua)
+        let token = sessions::create(db, policy, session.user_id, peer, ua, false)
             .await
             .map_err(|_| unavailable())?;
         let mut res = redirect("/");
@@ -180,7 +193,7 @@ fn step_up_target(query: Option<&str>) -> &'static str {
 
 pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = signed_in(app, req.headers(), false).await?;
+        let session = signed_in(app, req.headers(), Obligation::None).await?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
@@ -202,7 +215,7 @@ where
             app.keyring.as_ref().ok_or_else(unavailable)?,
         );
         let headers = req.headers().clone();
-        let session = signed_in(app, &headers, false).await?;
+        let session = signed_in(app, &headers, Obligation::None).await?;
         let form = checked_form(app, &session, req).await?;
         let next = STEP_UP_TARGETS
             .iter()
@@ -351,6 +364,170 @@ where
                 ))
             }
         }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        sessions::set_cookie(COOKIE, Some(token)),
+    );
+    res
+}
+
+/// The second step of signing in, for a session that passed the password.
+async fn pending_session(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    sessions::pending(db, &app.identity.policy, headers)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| redirect("/login"))
+}
+
+pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = pending_session(app, headers).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(StatusCode::OK, pages::totp_login(&csrf, None)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, vault) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        );
+        if !app.identity.login_attempts.allow(peer.ip()) {
+            return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        }
+        let headers = req.headers().clone();
+        let session = pending_session(app, &headers).await?;
+        let form = checked_form(app, &session, req).await?;
+        if !totp::store::check(db, vault, session.user_id, field(&form, "code"))
+            .await
+            .map_err(|_| unavailable())?
+        {
+            let _ = db
+                .record(
+                    &session.username,
+                    "login.second_factor_failed",
+                    &session.username,
+                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                )
+                .await;
+            let csrf = csrf_for(app, &session).await?;
+            return Ok(html(
+                StatusCode::UNAUTHORIZED,
+                pages::totp_login(
+                    &csrf,
+                    Some("That code is not right, or was already used. Wait for the next one."),
+                ),
+            ));
+        }
+        let token = sessions::second_factor_passed(db, &session.token_hash)
+            .await
+            .map_err(|_| unavailable())?;
+        let _ = db
+            .record(
+                &session.username,
+                "login.second_factor_passed",
+                &session.username,
+                &serde_json::json!({}),
+            )
+            .await;
+        Ok(with_session_cookie(
+            redirect(if session.must_change_password {
+                "/account/password"
+            } else {
+                "/"
+            }),
+            &token,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+async fn enrol_page(
+    app: &App,
+    session: &Session,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Result<Response<Body>, Response<Body>> {
+    let (db, vault) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.vault.as_ref().ok_or_else(unavailable)?,
+    );
+    let secret = totp::store::start_enrolment(db, vault, session.user_id)
+        .await
+        .map_err(|_| unavailable())?;
+    let url = totp::otpauth_url(&session.username, &secret);
+    let qr = totp::qr_svg(&url).unwrap_or_default();
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        status,
+        pages::totp_enrol(&csrf, message, &qr, &totp::base32(&secret)),
+    ))
+}
+
+pub async fn totp_enrol_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, headers, Obligation::TotpEnrolment).await?;
+        // Replacing an enrolled second factor is a sensitive change.
+        if !session.must_enrol_totp && !session.fresh {
+            return Err(redirect("/reauth?next=/account/totp"));
+        }
+        enrol_page(app, &session, None, StatusCode::OK).await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, vault) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::TotpEnrolment).await?;
+        if !session.must_enrol_totp && !session.fresh {
+            return Err(redirect("/reauth?next=/account/totp"));
+        }
+        let form = checked_form(app, &session, req).await?;
+        if totp::store::finish_enrolment(
+            db,
+            vault,
+            session.user_id,
+            &session.username,
+            field(&form, "code"),
+        )
+        .await
+        .map_err(|_| unavailable())?
+        {
+            return Ok(redirect("/"));
+        }
+        enrol_page(
+            app,
+            &session,
+            Some("That code did not match. Scan the new code below and try again."),
+            StatusCode::BAD_REQUEST,
+        )
+        .await
     }
     .await;
     result.unwrap_or_else(|r| r)

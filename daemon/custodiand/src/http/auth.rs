@@ -82,7 +82,14 @@ pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
 /// The signed-in session of this request, if any.
 pub async fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
     let db = app.db.as_ref()?;
-    match sessions::current(db, &app.identity.policy, headers).await {
+    match sessions::current(
+        db,
+        &app.identity.policy,
+        headers,
+        &app.identity.second_factor_roles,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "session lookup failed");
@@ -98,6 +105,9 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     };
     if session.must_change_password {
         return redirect("/account/password");
+    }
+    if session.must_enrol_totp {
+        return redirect("/account/totp");
     }
     match sessions::csrf_token(keyring, &session.token_hash).await {
         Some(csrf) => html(
@@ -197,9 +207,21 @@ where
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            match sessions::create(db, &id.policy, user.user_id, &peer.ip().to_string(), ua).await {
+            let pending = user.has_totp;
+            match sessions::create(
+                db,
+                &id.policy,
+                user.user_id,
+                &peer.ip().to_string(),
+                ua,
+                pending,
+            )
+            .await
+            {
                 Ok(token) => {
-                    let mut res = redirect(if user.must_change_password {
+                    let mut res = redirect(if pending {
+                        "/login/totp"
+                    } else if user.must_change_password {
                         "/account/password"
                     } else {
                         "/"

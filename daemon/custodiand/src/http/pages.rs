@@ -300,6 +300,45 @@ their first sign-in.</p>",
     )
 }
 
+pub fn totp_login(csrf: &str, message: Option<&str>) -> String {
+    layout(
+        "Second factor",
+        &format!(
+            "<section class=\"card narrow\"><h1>Authenticator code</h1>\
+<p>Enter the six-digit code your authenticator app shows for Custodian.</p>{}\
+<form method=\"post\" action=\"/login/totp\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"code\">Code</label>\
+<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required maxlength=\"7\">\
+<button type=\"submit\">Continue</button></form></section>",
+            message_html(message),
+            escape(csrf)
+        ),
+    )
+}
+
+/// Enrolment: the QR code (inline SVG from our own encoder), the secret in
+/// text for manual entry, and the confirmation form.
+pub fn totp_enrol(csrf: &str, message: Option<&str>, qr_svg: &str, secret_base32: &str) -> String {
+    layout(
+        "Authenticator app",
+        &format!(
+            "<section class=\"card narrow\"><h1>Set up an authenticator app</h1>\
+<p>Your account needs a second factor. Scan this code with an authenticator app, or type the key \
+below into it, then enter the six-digit code it shows.</p>{}\
+<div class=\"qr\">{qr_svg}</div><p>Key: <code class=\"secret\">{}</code></p>\
+<form method=\"post\" action=\"/account/totp\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<label for=\"code\">Code from the app</label>\
+<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required maxlength=\"7\">\
+<button type=\"submit\">Confirm</button></form></section>",
+            message_html(message),
+            escape(secret_base32),
+            escape(csrf)
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ enum Handler {
     Reauth,
     Accounts,
     AccountState,
+    TotpLogin,
+    TotpEnrol,
 }
 
 struct Route {
@@ -117,6 +119,20 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/login/totp",
+        handler: Handler::TotpLogin,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/account/totp",
+        handler: Handler::TotpEnrol,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -184,6 +200,10 @@ where
         Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
         Handler::Accounts => account::accounts_page(app, req.headers()).await,
         Handler::AccountState => account::change_state(app, req).await,
+        Handler::TotpLogin if method == Method::POST => account::totp_login(app, req, peer).await,
+        Handler::TotpLogin => account::totp_login_form(app, req.headers()).await,
+        Handler::TotpEnrol if method == Method::POST => account::totp_enrol(app, req).await,
+        Handler::TotpEnrol => account::totp_enrol_form(app, req.headers()).await,
     }
 }
 
@@ -324,6 +344,8 @@ mod tests {
             decoy: crate::identity::accounts::Decoy(String::new()),
             login_attempts: crate::app::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             public_origin: "https://localhost".into(),
+            second_factor_roles: Vec::new(),
+            vault: None,
         };
         let app = App::new(None, None, 1000, identity);
         handle(req, peer(), &app).await

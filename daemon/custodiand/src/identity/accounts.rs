@@ -148,6 +148,7 @@ pub struct Authenticated {
     pub user_id: i64,
     pub username: String,
     pub must_change_password: bool,
+    pub has_totp: bool,
 }
 
 /// Why a login failed; never shown to the client, only audited.
@@ -191,7 +192,7 @@ pub async fn login(
         let pg: &tokio_postgres::Client = &c;
         pg.query_opt(
             "SELECT id, password_hash, pepper_version, state, must_change_password, \
-             coalesce(locked_until > now(), false) FROM app_user WHERE username = $1",
+             coalesce(locked_until > now(), false), totp_secret IS NOT NULL FROM app_user WHERE username = $1",
             &[&username],
         )
         .await?
@@ -224,6 +225,7 @@ pub async fn login(
             user_id: r.get(0),
             username: username.to_owned(),
             must_change_password: r.get(4),
+            has_totp: r.get(6),
         }),
     };
     match &outcome {

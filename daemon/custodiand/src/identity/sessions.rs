@@ -23,6 +23,8 @@ pub struct Session {
     pub must_change_password: bool,
     /// Authenticated (password) within the step-up window.
     pub fresh: bool,
+    /// The account's role requires TOTP and none is enrolled yet.
+    pub must_enrol_totp: bool,
 }
 
 /// How recent the last password entry must be for sensitive actions.
@@ -52,13 +54,15 @@ pub fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
 }
 
 /// Starts a session for `user_id`, ending any other session of the account
-/// (single-session default). Returns the token for the cookie.
+/// (single-session default). With `second_factor_pending` the session
+/// grants nothing until [`second_factor_passed`]. Returns the token.
 pub async fn create(
     db: &Database,
     policy: &Policy,
     user_id: i64,
     peer: &str,
     user_agent: &str,
+    second_factor_pending: bool,
 ) -> Result<String, String> {
     let token = tokens::new_token()?;
     let mut c = db.client().await.map_err(|e| e.to_string())?;
@@ -68,15 +72,9 @@ pub async fn create(
         .map_err(|e| e.to_string())?;
     let ua: String = user_agent.chars().take(200).collect();
     tx.execute(
-        "INSERT INTO user_session (token_hash, user_id, expires_at, peer, user_agent) \
-         VALUES ($1, $2, now() + make_interval(hours => $3), $4, $5)",
-        &[
-            &tokens::stored_form(&token),
-            &user_id,
-            &policy.session_absolute_hours,
-            &peer,
-            &ua,
-        ],
+        "INSERT INTO user_session (token_hash, user_id, expires_at, peer, user_agent, second_factor_pending) \
+         VALUES ($1, $2, now() + make_interval(hours => $3), $4, $5, $6)",
+        &[&tokens::stored_form(&token), &user_id, &policy.session_absolute_hours, &peer, &ua, &second_factor_pending],
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -84,12 +82,32 @@ pub async fn create(
     Ok(token)
 }
 
-/// The live session for the request's cookie, if any. Refreshes its idle
-/// timer at most once a minute.
+/// The live, complete session for the request's cookie, if any.
+/// Refreshes its idle timer at most once a minute.
 pub async fn current(
     db: &Database,
     policy: &Policy,
     headers: &HeaderMap,
+    second_factor_roles: &[String],
+) -> Result<Option<Session>, String> {
+    lookup(db, policy, headers, false, second_factor_roles).await
+}
+
+/// A session that passed the password and waits for its second factor.
+pub async fn pending(
+    db: &Database,
+    policy: &Policy,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, String> {
+    lookup(db, policy, headers, true, &[]).await
+}
+
+async fn lookup(
+    db: &Database,
+    policy: &Policy,
+    headers: &HeaderMap,
+    pending: bool,
+    second_factor_roles: &[String],
 ) -> Result<Option<Session>, String> {
     let Some(token) = read_cookie(headers, COOKIE) else {
         return Ok(None);
@@ -100,11 +118,12 @@ pub async fn current(
     let row = pg
         .query_opt(
             "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute', \
-             s.authenticated_at > now() - make_interval(mins => $3) \
+             s.authenticated_at > now() - make_interval(mins => $3), \
+             u.totp_secret IS NULL AND u.role = ANY($5) \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > now() \
+             WHERE s.token_hash = $1 AND s.expires_at > now() AND s.second_factor_pending = $4 \
                AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
-            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES],
+            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES, &pending, &second_factor_roles],
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -123,8 +142,30 @@ pub async fn current(
         role: r.get(2),
         must_change_password: r.get(3),
         fresh: r.get(5),
+        must_enrol_totp: r.get(6),
         token_hash: hash,
     }))
+}
+
+/// The second factor was right: the session becomes complete, with a new
+/// token. Returns the token.
+pub async fn second_factor_passed(db: &Database, token_hash: &[u8]) -> Result<String, String> {
+    let token = tokens::new_token()?;
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    let n = pg
+        .execute(
+            "UPDATE user_session SET token_hash = $2, second_factor_pending = false, authenticated_at = now(), last_seen = now() \
+             WHERE token_hash = $1 AND second_factor_pending",
+            &[&token_hash, &tokens::stored_form(&token)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if n == 1 {
+        Ok(token)
+    } else {
+        Err("the session ended meanwhile".into())
+    }
 }
 
 /// After the password was entered again: a new token (the old one stops
