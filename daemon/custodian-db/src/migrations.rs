@@ -30,6 +30,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "totp",
         sql: include_str!("../../../migrations/0003_totp.sql"),
     },
+    Migration {
+        version: 4,
+        name: "recovery_codes",
+        sql: include_str!("../../../migrations/0004_recovery_codes.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -985,3 +985,181 @@ async fn totp_is_enforced_for_admins_and_codes_work_once() {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }
 }
+
+fn all_secrets(page: &Page) -> Vec<String> {
+    page.body
+        .split("<code class=\"secret\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().expect("code").to_owned())
+        .collect()
+}
+
+/// Signs in (password, then TOTP if enrolled) and enrols TOTP if asked to;
+/// returns the authenticator key when a new one was enrolled.
+async fn enrol_totp(b: &mut Browser<'_>) -> String {
+    let page = b.get("/account/totp").await;
+    let key = enrolment_key(&page);
+    let done = b
+        .post(
+            "/account/totp",
+            &[("csrf", &page.csrf()), ("code", &totp_code(&key, 0))],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/"), "{}", done.body);
+    key
+}
+
+async fn sign_out(b: &mut Browser<'_>) {
+    let home = b.get("/").await;
+    b.post("/logout", &[("csrf", &home.csrf())]).await;
+}
+
+async fn second_step(b: &mut Browser<'_>, code: &str) -> Page {
+    let form = b.get("/login/totp").await;
+    b.post("/login/totp", &[("csrf", &form.csrf()), ("code", code)])
+        .await
+}
+
+#[tokio::test]
+async fn recovery_codes_work_once_and_admins_can_reset_a_second_factor() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(a.daemon_config("", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut b = Browser::new(&d);
+    b.login("admin", PASSWORD).await;
+    enrol_totp(&mut b).await;
+    let page = b.get("/account/recovery-codes").await;
+    assert!(page.body.contains("You have 0 unused"), "{}", page.body);
+    let generated = b
+        .post("/account/recovery-codes", &[("csrf", &page.csrf())])
+        .await;
+    let codes = all_secrets(&generated);
+    assert_eq!(codes.len(), 10, "{}", generated.body);
+    assert!(
+        !b.get("/account/recovery-codes")
+            .await
+            .body
+            .contains(&codes[0]),
+        "codes shown twice"
+    );
+    let stored =
+        a.pg.psql(
+            "custodian",
+            "SELECT string_agg(encode(code_hash, 'hex'), ',') FROM recovery_code",
+        )
+        .expect("q");
+    assert!(
+        !stored.to_uppercase().contains(&codes[0].replace('-', "")),
+        "stored in clear"
+    );
+
+    // Lost phone: a recovery code (typed loosely) gets the admin in, once.
+    sign_out(&mut b).await;
+    b.login("admin", PASSWORD).await;
+    let loose = codes[0].to_lowercase().replace('-', " ");
+    assert_eq!(
+        second_step(&mut b, &loose).await.location.as_deref(),
+        Some("/")
+    );
+    assert!(b
+        .get("/account/recovery-codes")
+        .await
+        .body
+        .contains("You have 9 unused"));
+    sign_out(&mut b).await;
+    b.login("admin", PASSWORD).await;
+    assert_eq!(
+        second_step(&mut b, &codes[0]).await.status,
+        401,
+        "a recovery code worked twice"
+    );
+    assert_eq!(
+        second_step(&mut b, &codes[1]).await.location.as_deref(),
+        Some("/")
+    );
+    // New codes replace the old ones.
+    let page = b.get("/account/recovery-codes").await;
+    let renewed = all_secrets(
+        &b.post("/account/recovery-codes", &[("csrf", &page.csrf())])
+            .await,
+    );
+    sign_out(&mut b).await;
+    b.login("admin", PASSWORD).await;
+    assert_eq!(
+        second_step(&mut b, &codes[2]).await.status,
+        401,
+        "old codes survived regeneration"
+    );
+    assert_eq!(
+        second_step(&mut b, &renewed[0]).await.location.as_deref(),
+        Some("/")
+    );
+
+    // A second administrator loses everything; the first resets their
+    // second factor, and they must enrol again at their next sign-in.
+    let list = b.get("/admin/users").await;
+    let created = b
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "admin2"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    let temporary = one_time_password(&created);
+    let mut other = Browser::new(&d);
+    other.login("admin2", &temporary).await;
+    let form = other.get("/account/password").await;
+    let new_password = "granite harbour whistling slowly";
+    other
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &form.csrf()),
+                ("current", &temporary),
+                ("password", new_password),
+                ("confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(
+        other.get("/").await.location.as_deref(),
+        Some("/account/totp"),
+        "password first, then the second factor"
+    );
+    enrol_totp(&mut other).await;
+    assert_eq!(
+        state_change(&mut b, "reset-totp", "admin2")
+            .await
+            .location
+            .as_deref(),
+        Some("/admin/users")
+    );
+    assert!(
+        !other.get("/").await.body.contains("Signed in"),
+        "sessions survived the reset"
+    );
+    assert_eq!(
+        other
+            .login("admin2", new_password)
+            .await
+            .location
+            .as_deref(),
+        Some("/"),
+        "no second step without a factor"
+    );
+    assert_eq!(
+        other.get("/").await.location.as_deref(),
+        Some("/account/totp"),
+        "must enrol again"
+    );
+    for action in [
+        "recovery_codes.generated",
+        "recovery_code.used",
+        "totp.reset",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+}

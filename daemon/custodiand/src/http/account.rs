@@ -10,10 +10,10 @@ use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::identity::sessions::{self, Session, COOKIE};
-use crate::identity::{accounts, totp};
+use crate::identity::{accounts, recovery, totp};
 
 /// Where a re-authentication may lead back to (no open redirect).
-const STEP_UP_TARGETS: &[&str] = &["/admin/users", "/account/totp"];
+const STEP_UP_TARGETS: &[&str] = &["/admin/users", "/account/totp", "/account/recovery-codes"];
 
 /// A signed-in session whose password is its own; otherwise the response
 /// that sends the user where they must go.
@@ -413,10 +413,14 @@ where
         let headers = req.headers().clone();
         let session = pending_session(app, &headers).await?;
         let form = checked_form(app, &session, req).await?;
-        if !totp::store::check(db, vault, session.user_id, field(&form, "code"))
-            .await
-            .map_err(|_| unavailable())?
-        {
+        let code = field(&form, "code");
+        let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+        let passed = if recovery::looks_like_recovery_code(code) {
+            recovery::redeem(db, keyring, session.user_id, &session.username, code).await
+        } else {
+            totp::store::check(db, vault, session.user_id, code).await
+        };
+        if !passed.map_err(|_| unavailable())? {
             let _ = db
                 .record(
                     &session.username,
@@ -528,6 +532,57 @@ where
             StatusCode::BAD_REQUEST,
         )
         .await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+async fn fresh_or_reauth(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+    let session = signed_in(app, headers, Obligation::None).await?;
+    if !session.fresh {
+        return Err(redirect("/reauth?next=/account/recovery-codes"));
+    }
+    Ok(session)
+}
+
+pub async fn recovery_codes_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = fresh_or_reauth(app, headers).await?;
+        let left = recovery::remaining(db, session.user_id)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::recovery_codes(&csrf, left, None),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.keyring.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = fresh_or_reauth(app, &headers).await?;
+        checked_form(app, &session, req).await?;
+        let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::recovery_codes(&csrf, codes.len() as i64, Some(&codes)),
+        ))
     }
     .await;
     result.unwrap_or_else(|r| r)

@@ -137,7 +137,8 @@ pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
         "Home",
         &format!(
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>\
-<ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>{}</ul>\
+<ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>\
+<li><a href=\"/account/recovery-codes\">Recovery codes</a></li>{}</ul>\
 <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <button type=\"submit\">Sign out</button></form></section>",
             escape(username),
@@ -260,6 +261,7 @@ pub fn accounts(
         if r.locked {
             button("unlock", "Unlock");
         }
+        button("reset-totp", "Reset second factor");
         let _ = write!(
             table,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{actions}</td></tr>",
@@ -334,6 +336,31 @@ below into it, then enter the six-digit code it shows.</p>{}\
 <button type=\"submit\">Confirm</button></form></section>",
             message_html(message),
             escape(secret_base32),
+            escape(csrf)
+        ),
+    )
+}
+
+/// The recovery-codes page: how many remain, and (right after generating)
+/// the new codes, shown this once.
+pub fn recovery_codes(csrf: &str, remaining: i64, fresh_codes: Option<&[String]>) -> String {
+    let codes = fresh_codes
+        .map(|codes| {
+            let items: String = codes.iter().map(|c| format!("<li><code class=\"secret\">{}</code></li>", escape(c))).collect();
+            format!(
+                "<p class=\"notice\" role=\"status\">Your new recovery codes. Write them down or print them and keep them \
+somewhere safe: each works once, and they are shown only now.</p><ol class=\"codes\">{items}</ol>"
+            )
+        })
+        .unwrap_or_default();
+    layout(
+        "Recovery codes",
+        &format!(
+            "<section class=\"card narrow\"><h1>Recovery codes</h1>{codes}\
+<p>If you lose your authenticator app, a recovery code gets you in once. You have {remaining} unused.</p>\
+<form method=\"post\" action=\"/account/recovery-codes\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<button type=\"submit\">Generate new codes</button></form>\
+<p class=\"muted\">New codes replace all old ones.</p></section>",
             escape(csrf)
         ),
     )

@@ -32,6 +32,7 @@ enum Handler {
     AccountState,
     TotpLogin,
     TotpEnrol,
+    RecoveryCodes,
 }
 
 struct Route {
@@ -133,6 +134,13 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/account/recovery-codes",
+        handler: Handler::RecoveryCodes,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -204,6 +212,10 @@ where
         Handler::TotpLogin => account::totp_login_form(app, req.headers()).await,
         Handler::TotpEnrol if method == Method::POST => account::totp_enrol(app, req).await,
         Handler::TotpEnrol => account::totp_enrol_form(app, req.headers()).await,
+        Handler::RecoveryCodes if method == Method::POST => {
+            account::regenerate_recovery_codes(app, req).await
+        }
+        Handler::RecoveryCodes => account::recovery_codes_page(app, req.headers()).await,
     }
 }
 

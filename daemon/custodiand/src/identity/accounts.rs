@@ -501,6 +501,10 @@ pub enum StateChange {
     Disable,
     Activate,
     Unlock,
+    /// The person lost their authenticator and their recovery codes: the
+    /// second factor and the codes are removed, sessions end, and the
+    /// account must enrol again (if its role requires one).
+    ResetSecondFactor,
 }
 
 impl StateChange {
@@ -510,6 +514,7 @@ impl StateChange {
             "disable" => Some(Self::Disable),
             "activate" => Some(Self::Activate),
             "unlock" => Some(Self::Unlock),
+            "reset-totp" => Some(Self::ResetSecondFactor),
             _ => None,
         }
     }
@@ -520,6 +525,7 @@ impl StateChange {
             Self::Disable => "account.disabled",
             Self::Activate => "account.activated",
             Self::Unlock => "account.unlocked",
+            Self::ResetSecondFactor => "totp.reset",
         }
     }
 }
@@ -545,12 +551,22 @@ pub async fn change_state(
         StateChange::Disable => "UPDATE app_user SET state = 'disabled' WHERE username = $1 RETURNING id",
         StateChange::Activate => "UPDATE app_user SET state = 'active' WHERE username = $1 RETURNING id",
         StateChange::Unlock => "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
+        StateChange::ResetSecondFactor => {
+            "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE username = $1 RETURNING id"
+        }
     };
     let Some(row) = pg.query_opt(sql, &[&username]).await? else {
         return Ok(Err("There is no such account."));
     };
     let id: i64 = row.get(0);
-    let ended = if matches!(change, StateChange::Suspend | StateChange::Disable) {
+    if change == StateChange::ResetSecondFactor {
+        pg.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])
+            .await?;
+    }
+    let ended = if matches!(
+        change,
+        StateChange::Suspend | StateChange::Disable | StateChange::ResetSecondFactor
+    ) {
         pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
             .await?
     } else {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod password;
+pub mod recovery;
 pub mod sessions;
 pub mod tokens;
 pub mod totp;
