@@ -150,34 +150,31 @@ async fn lookup(
 /// The second factor was right: the session becomes complete, with a new
 /// token. Returns the token.
 pub async fn second_factor_passed(db: &Database, token_hash: &[u8]) -> Result<String, String> {
-    let token = tokens::new_token()?;
-    let c = db.client().await.map_err(|e| e.to_string())?;
-    let pg: &tokio_postgres::Client = &c;
-    let n = pg
-        .execute(
-            "UPDATE user_session SET token_hash = $2, second_factor_pending = false, authenticated_at = now(), last_seen = now() \
-             WHERE token_hash = $1 AND second_factor_pending",
-            &[&token_hash, &tokens::stored_form(&token)],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if n == 1 {
-        Ok(token)
-    } else {
-        Err("the session ended meanwhile".into())
-    }
+    fresh_token(db, token_hash, true).await
 }
 
 /// After the password was entered again: a new token (the old one stops
 /// working) and a fresh authentication time. Returns the new token.
 pub async fn reauthenticated(db: &Database, token_hash: &[u8]) -> Result<String, String> {
+    fresh_token(db, token_hash, false).await
+}
+
+/// Gives the session a new token and a fresh authentication time. Only a
+/// session in the expected state qualifies: pending its second factor when
+/// `completing_second_factor`, complete otherwise.
+async fn fresh_token(
+    db: &Database,
+    token_hash: &[u8],
+    completing_second_factor: bool,
+) -> Result<String, String> {
     let token = tokens::new_token()?;
     let c = db.client().await.map_err(|e| e.to_string())?;
     let pg: &tokio_postgres::Client = &c;
     let n = pg
         .execute(
-            "UPDATE user_session SET token_hash = $2, authenticated_at = now(), last_seen = now() WHERE token_hash = $1",
-            &[&token_hash, &tokens::stored_form(&token)],
+            "UPDATE user_session SET token_hash = $2, second_factor_pending = false, authenticated_at = now(), \
+             last_seen = now() WHERE token_hash = $1 AND second_factor_pending = $3",
+            &[&token_hash, &tokens::stored_form(&token), &completing_second_factor],
         )
         .await
         .map_err(|e| e.to_string())?;

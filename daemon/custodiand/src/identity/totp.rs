@@ -183,6 +183,36 @@ pub mod store {
         Ok(secret)
     }
 
+    /// Which of the two secrets an account may hold.
+    enum Stored {
+        Pending,
+        Active,
+    }
+
+    /// The step `code` belongs to under the user's pending or active
+    /// secret, if any.
+    async fn step_of(
+        pg: &tokio_postgres::Client,
+        vault: &Client,
+        user_id: i64,
+        which: Stored,
+        code: &str,
+    ) -> Result<Option<u64>, AccountError> {
+        let sql = match which {
+            Stored::Pending => "SELECT totp_pending FROM app_user WHERE id = $1",
+            Stored::Active => "SELECT totp_secret FROM app_user WHERE id = $1",
+        };
+        let Some(ciphertext) = pg
+            .query_one(sql, &[&user_id])
+            .await?
+            .get::<_, Option<String>>(0)
+        else {
+            return Ok(None);
+        };
+        let secret = decrypt(vault, &ciphertext).await?;
+        Ok(matching_step(&secret, code, now()))
+    }
+
     /// Confirms enrolment with a code from the pending secret.
     pub async fn finish_enrolment(
         db: &Database,
@@ -193,17 +223,7 @@ pub mod store {
     ) -> Result<bool, AccountError> {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
-        let row = pg
-            .query_one(
-                "SELECT totp_pending FROM app_user WHERE id = $1",
-                &[&user_id],
-            )
-            .await?;
-        let Some(ciphertext) = row.get::<_, Option<String>>(0) else {
-            return Ok(false);
-        };
-        let secret = decrypt(vault, &ciphertext).await?;
-        let Some(step) = matching_step(&secret, code, now()) else {
+        let Some(step) = step_of(pg, vault, user_id, Stored::Pending, code).await? else {
             return Ok(false);
         };
         pg.execute(
@@ -232,17 +252,7 @@ pub mod store {
     ) -> Result<bool, AccountError> {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
-        let row = pg
-            .query_one(
-                "SELECT totp_secret FROM app_user WHERE id = $1",
-                &[&user_id],
-            )
-            .await?;
-        let Some(ciphertext) = row.get::<_, Option<String>>(0) else {
-            return Ok(false);
-        };
-        let secret = decrypt(vault, &ciphertext).await?;
-        let Some(step) = matching_step(&secret, code, now()) else {
+        let Some(step) = step_of(pg, vault, user_id, Stored::Active, code).await? else {
             return Ok(false);
         };
         let claimed = pg
