@@ -8,7 +8,12 @@ use http::{header, HeaderMap, Request, Response, StatusCode};
 use super::auth::{field, parse_form, redirect, session_of, unavailable};
 use super::pages;
 use super::routes::{error, html, Body};
+use std::sync::Arc;
+
+use custodian_vault::keyring::Keyring;
+
 use crate::app::App;
+use crate::db::Database;
 use crate::identity::sessions::{self, Session, COOKIE};
 use crate::identity::{accounts, recovery, totp};
 
@@ -34,6 +39,12 @@ async fn signed_in(
         return Err(redirect("/account/totp"));
     }
     Ok(session)
+}
+
+/// The database and the keyring, which every handler here needs; without
+/// them (a development appliance on a PEM pair) the answer is 503.
+fn backends(app: &App) -> Option<(&Arc<Database>, &Arc<Keyring>)> {
+    Some((app.db.as_ref()?, app.keyring.as_ref()?))
 }
 
 /// The page that fulfils an obligation may be used while it is pending.
@@ -118,10 +129,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.keyring.as_ref().ok_or_else(unavailable)?,
-        );
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
         let session = signed_in(app, &headers, Obligation::PasswordChange).await?;
         let form = checked_form(app, &session, req).await?;
@@ -210,10 +218,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.keyring.as_ref().ok_or_else(unavailable)?,
-        );
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
         let session = signed_in(app, &headers, Obligation::None).await?;
         let form = checked_form(app, &session, req).await?;
@@ -292,10 +297,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.keyring.as_ref().ok_or_else(unavailable)?,
-        );
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
         let session = admin_fresh(app, &headers).await?;
         let form = checked_form(app, &session, req).await?;
@@ -568,10 +570,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.keyring.as_ref().ok_or_else(unavailable)?,
-        );
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
         let session = fresh_or_reauth(app, &headers).await?;
         checked_form(app, &session, req).await?;
