@@ -1163,3 +1163,90 @@ async fn recovery_codes_work_once_and_admins_can_reset_a_second_factor() {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }
 }
+
+fn session_handles(page: &Page) -> Vec<String> {
+    page.body
+        .split("name=\"session\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("handle").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_can_be_seen_and_ended_by_their_owner_and_by_admins() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+    let user_password = "amber lantern drifting south";
+    let mut user = new_user(&d, &mut admin, "analyst1", user_password).await;
+    // The user sees their one session, without a way to end it from here.
+    let own = user.get("/account/sessions").await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.body.contains("this session") && session_handles(&own).is_empty(),
+        "{}",
+        own.body
+    );
+    assert!(
+        !own.body.contains("admin"),
+        "another account's session shown"
+    );
+    // Nor can they end someone else's, or see everyone's.
+    let admin_handle = a.pg.psql("custodian", "SELECT left(encode(s.token_hash, 'hex'), 16) FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE u.username = 'admin'").expect("q");
+    // (The page has no form of its own here: the home page's token serves.)
+    let csrf = user.get("/").await.csrf();
+    user.post(
+        "/account/sessions",
+        &[("csrf", &csrf), ("session", &admin_handle)],
+    )
+    .await;
+    assert!(
+        admin.get("/").await.body.contains("Signed in as admin"),
+        "a user ended an admin's session"
+    );
+    assert_eq!(user.get("/admin/sessions").await.status, 403);
+    // The administrator sees both and ends the user's.
+    let all = admin.get("/admin/sessions").await;
+    assert!(
+        all.body.contains("analyst1") && all.body.contains("admin"),
+        "{}",
+        all.body
+    );
+    let handles = session_handles(&all);
+    assert_eq!(handles.len(), 1, "only the other session has an End button");
+    assert!(
+        !all.body.contains(
+            &a.pg
+                .psql(
+                    "custodian",
+                    "SELECT encode(token_hash, 'hex') FROM user_session LIMIT 1"
+                )
+                .expect("q")
+        ),
+        "full hashes shown"
+    );
+    let r = admin
+        .post(
+            "/admin/sessions",
+            &[("csrf", &all.csrf()), ("session", &handles[0])],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/admin/sessions"));
+    assert!(
+        !user.get("/").await.body.contains("Signed in"),
+        "the ended session still works"
+    );
+    // Nonsense handles are ignored.
+    let csrf = admin.get("/").await.csrf();
+    let r = admin
+        .post(
+            "/admin/sessions",
+            &[("csrf", &csrf), ("session", "' OR 1=1 --")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/admin/sessions"));
+    assert!(admin.get("/").await.body.contains("Signed in as admin"));
+    assert!(audit(&a, "session.revoked") >= 1);
+}

@@ -18,7 +18,12 @@ use crate::identity::sessions::{self, Session, COOKIE};
 use crate::identity::{accounts, recovery, totp};
 
 /// Where a re-authentication may lead back to (no open redirect).
-const STEP_UP_TARGETS: &[&str] = &["/admin/users", "/account/totp", "/account/recovery-codes"];
+const STEP_UP_TARGETS: &[&str] = &[
+    "/admin/users",
+    "/admin/sessions",
+    "/account/totp",
+    "/account/recovery-codes",
+];
 
 /// A signed-in session whose password is its own; otherwise the response
 /// that sends the user where they must go.
@@ -56,7 +61,13 @@ enum Obligation {
 }
 
 /// Admin only, with a password entered in the last 15 minutes.
-async fn admin_fresh(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+/// Admin only, with a password entered in the last 15 minutes; `page` is
+/// where re-authentication returns to (one of [`STEP_UP_TARGETS`]).
+async fn admin_fresh(
+    app: &App,
+    headers: &HeaderMap,
+    page: &'static str,
+) -> Result<Session, Response<Body>> {
     let session = signed_in(app, headers, Obligation::None).await?;
     if session.role != "admin" {
         if let Some(db) = &app.db {
@@ -64,7 +75,7 @@ async fn admin_fresh(app: &App, headers: &HeaderMap) -> Result<Session, Response
                 .record(
                     &session.username,
                     "access.denied",
-                    "/admin/users",
+                    page,
                     &serde_json::json!({}),
                 )
                 .await;
@@ -72,7 +83,10 @@ async fn admin_fresh(app: &App, headers: &HeaderMap) -> Result<Session, Response
         return Err(error(StatusCode::FORBIDDEN));
     }
     if !session.fresh {
-        return Err(redirect("/reauth?next=/admin/users"));
+        return Err(redirect(match page {
+            "/admin/sessions" => "/reauth?next=/admin/sessions",
+            _ => "/reauth?next=/admin/users",
+        }));
     }
     Ok(session)
 }
@@ -277,7 +291,7 @@ where
 pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, headers).await?;
+        let session = admin_fresh(app, headers, "/admin/users").await?;
         let rows = accounts::list_accounts(db)
             .await
             .map_err(|_| unavailable())?;
@@ -299,7 +313,7 @@ where
     let result: Result<Response<Body>, Response<Body>> = async {
         let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers).await?;
+        let session = admin_fresh(app, &headers, "/admin/users").await?;
         let form = checked_form(app, &session, req).await?;
         let username = field(&form, "username").trim().to_lowercase();
         let outcome = if super::auth::valid_username(&username) {
@@ -343,7 +357,7 @@ where
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers).await?;
+        let session = admin_fresh(app, &headers, "/admin/users").await?;
         let form = checked_form(app, &session, req).await?;
         let outcome = match accounts::StateChange::parse(field(&form, "action")) {
             Some(change) => {
@@ -582,6 +596,91 @@ where
             StatusCode::OK,
             pages::recovery_codes(&csrf, codes.len() as i64, Some(&codes)),
         ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// `/account/sessions` (own) and `/admin/sessions` (everyone's).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Own,
+    All,
+}
+
+impl Scope {
+    fn path(self) -> &'static str {
+        match self {
+            Scope::Own => "/account/sessions",
+            Scope::All => "/admin/sessions",
+        }
+    }
+}
+
+async fn scoped_session(
+    app: &App,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<Session, Response<Body>> {
+    match scope {
+        Scope::Own => signed_in(app, headers, Obligation::None).await,
+        Scope::All => admin_fresh(app, headers, "/admin/sessions").await,
+    }
+}
+
+pub async fn sessions_page(app: &App, headers: &HeaderMap, scope: Scope) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = scoped_session(app, headers, scope).await?;
+        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+        let rows = sessions::list(db, owner, &session.token_hash)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        let title = match scope {
+            Scope::Own => "Your sessions",
+            Scope::All => "All sessions",
+        };
+        Ok(html(
+            StatusCode::OK,
+            pages::sessions(
+                title,
+                &rows,
+                &csrf,
+                scope.path(),
+                matches!(scope, Scope::All),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = scoped_session(app, &headers, scope).await?;
+        let form = checked_form(app, &session, req).await?;
+        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+        if let Some(account) = sessions::end(db, field(&form, "session"), owner)
+            .await
+            .map_err(|_| unavailable())?
+        {
+            let _ = db
+                .record(
+                    &session.username,
+                    "session.revoked",
+                    &account,
+                    &serde_json::json!({}),
+                )
+                .await;
+        }
+        Ok(redirect(scope.path()))
     }
     .await;
     result.unwrap_or_else(|r| r)

@@ -138,13 +138,18 @@ pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
         &format!(
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>\
 <ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>\
-<li><a href=\"/account/recovery-codes\">Recovery codes</a></li>{}</ul>\
+<li><a href=\"/account/recovery-codes\">Recovery codes</a></li>\
+<li><a href=\"/account/sessions\">Your sessions</a></li>{}</ul>\
 <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <button type=\"submit\">Sign out</button></form></section>",
             escape(username),
             escape(username),
             escape(role),
-            if role == "admin" { "<li><a href=\"/admin/users\">Accounts</a></li>" } else { "" },
+            if role == "admin" {
+                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li>"
+            } else {
+                ""
+            },
             escape(csrf)
         ),
     )
@@ -362,6 +367,56 @@ somewhere safe: each works once, and they are shown only now.</p><ol class=\"cod
 <button type=\"submit\">Generate new codes</button></form>\
 <p class=\"muted\">New codes replace all old ones.</p></section>",
             escape(csrf)
+        ),
+    )
+}
+
+/// Sessions with a button to end each; `action` is where the form posts.
+pub fn sessions(
+    title: &str,
+    rows: &[crate::identity::sessions::Listed],
+    csrf: &str,
+    action: &str,
+    show_user: bool,
+) -> String {
+    let mut table = String::from("<table><thead><tr>");
+    if show_user {
+        table.push_str("<th>Account</th>");
+    }
+    table.push_str("<th>Signed in</th><th>Last seen</th><th>From</th><th>Browser</th><th></th></tr></thead><tbody>");
+    for r in rows {
+        table.push_str("<tr>");
+        if show_user {
+            let _ = write!(table, "<td>{}</td>", escape(&r.username));
+        }
+        let _ = write!(
+            table,
+            "<td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>",
+            escape(&r.created),
+            escape(&r.last_seen),
+            escape(&r.peer),
+            escape(&r.user_agent.chars().take(60).collect::<String>())
+        );
+        if r.current {
+            table.push_str("<span class=\"muted\">this session</span>");
+        } else {
+            let _ = write!(
+                table,
+                "<form method=\"post\" action=\"{}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<input type=\"hidden\" name=\"session\" value=\"{}\"><button type=\"submit\" class=\"small\">End</button></form>",
+                escape(action),
+                escape(csrf),
+                escape(&r.handle)
+            );
+        }
+        table.push_str("</td></tr>");
+    }
+    table.push_str("</tbody></table>");
+    layout(
+        title,
+        &format!(
+            "<section class=\"card\"><h1>{}</h1>{table}</section>",
+            escape(title)
         ),
     )
 }

@@ -33,6 +33,8 @@ enum Handler {
     TotpLogin,
     TotpEnrol,
     RecoveryCodes,
+    OwnSessions,
+    AllSessions,
 }
 
 struct Route {
@@ -141,6 +143,20 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/account/sessions",
+        handler: Handler::OwnSessions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/admin/sessions",
+        handler: Handler::AllSessions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -216,6 +232,18 @@ where
             account::regenerate_recovery_codes(app, req).await
         }
         Handler::RecoveryCodes => account::recovery_codes_page(app, req.headers()).await,
+        Handler::OwnSessions if method == Method::POST => {
+            account::end_session(app, req, account::Scope::Own).await
+        }
+        Handler::OwnSessions => {
+            account::sessions_page(app, req.headers(), account::Scope::Own).await
+        }
+        Handler::AllSessions if method == Method::POST => {
+            account::end_session(app, req, account::Scope::All).await
+        }
+        Handler::AllSessions => {
+            account::sessions_page(app, req.headers(), account::Scope::All).await
+        }
     }
 }
 

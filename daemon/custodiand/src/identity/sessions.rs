@@ -233,6 +233,76 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     }
 }
 
+/// A session as shown to people: never its token or full hash, only a
+/// short handle derived from the hash.
+pub struct Listed {
+    pub handle: String,
+    pub username: String,
+    pub created: String,
+    pub last_seen: String,
+    pub peer: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+/// Sessions of `user_id`, or of everyone with `None`.
+pub async fn list(
+    db: &Database,
+    user_id: Option<i64>,
+    current: &[u8],
+) -> Result<Vec<Listed>, String> {
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    let rows = pg
+        .query(
+            "SELECT left(encode(s.token_hash, 'hex'), 16), u.username, \
+             to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
+             to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
+             s.peer, s.user_agent, s.token_hash = $2 \
+             FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             WHERE ($1::bigint IS NULL OR s.user_id = $1) AND s.expires_at > now() ORDER BY s.last_seen DESC",
+            &[&user_id, &current],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .iter()
+        .map(|r| Listed {
+            handle: r.get(0),
+            username: r.get(1),
+            created: r.get(2),
+            last_seen: r.get(3),
+            peer: r.get(4),
+            user_agent: r.get(5),
+            current: r.get(6),
+        })
+        .collect())
+}
+
+/// Ends the session with `handle` (of `user_id` only, unless `None`).
+/// Returns the account whose session ended.
+pub async fn end(
+    db: &Database,
+    handle: &str,
+    user_id: Option<i64>,
+) -> Result<Option<String>, String> {
+    if handle.len() != 16 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let c = db.client().await.map_err(|e| e.to_string())?;
+    let pg: &tokio_postgres::Client = &c;
+    let row = pg
+        .query_opt(
+            "DELETE FROM user_session s USING app_user u \
+             WHERE u.id = s.user_id AND left(encode(s.token_hash, 'hex'), 16) = $1 \
+               AND ($2::bigint IS NULL OR s.user_id = $2) RETURNING u.username",
+            &[&handle.to_ascii_lowercase(), &user_id],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
