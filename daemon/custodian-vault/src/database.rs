@@ -29,6 +29,21 @@ impl std::fmt::Debug for DbCredentials {
     }
 }
 
+/// Reads `path` and its username and password.
+async fn read_login(
+    client: &Client,
+    path: &str,
+) -> Result<(serde_json::Value, String, SecretString), VaultError> {
+    let v = client.get(path).await?.ok_or(VaultError::Missing {
+        path: path.to_owned(),
+        field: "data",
+    })?;
+    let username = field(&v, "/data/username", path, "data.username")?.to_owned();
+    let password =
+        SecretString::from(field(&v, "/data/password", path, "data.password")?.to_owned());
+    Ok((v, username, password))
+}
+
 /// `GET {mount}/creds/{role}`.
 pub async fn credentials(
     client: &Client,
@@ -36,15 +51,10 @@ pub async fn credentials(
     role: &str,
 ) -> Result<DbCredentials, VaultError> {
     let path = format!("{mount}/creds/{role}");
-    let v = client.get(&path).await?.ok_or(VaultError::Missing {
-        path: path.clone(),
-        field: "data",
-    })?;
+    let (v, username, password) = read_login(client, &path).await?;
     Ok(DbCredentials {
-        username: field(&v, "/data/username", &path, "data.username")?.to_owned(),
-        password: SecretString::from(
-            field(&v, "/data/password", &path, "data.password")?.to_owned(),
-        ),
+        username,
+        password,
         lease_id: field(&v, "/lease_id", &path, "lease_id")?.to_owned(),
         lease_duration: Duration::from_secs(number(
             &v,
@@ -101,15 +111,10 @@ pub async fn static_credentials(
     role: &str,
 ) -> Result<DbCredentials, VaultError> {
     let path = format!("{mount}/static-creds/{role}");
-    let v = client.get(&path).await?.ok_or(VaultError::Missing {
-        path: path.clone(),
-        field: "data",
-    })?;
+    let (v, username, password) = read_login(client, &path).await?;
     Ok(DbCredentials {
-        username: field(&v, "/data/username", &path, "data.username")?.to_owned(),
-        password: SecretString::from(
-            field(&v, "/data/password", &path, "data.password")?.to_owned(),
-        ),
+        username,
+        password,
         lease_id: v
             .pointer("/data/last_vault_rotation")
             .and_then(serde_json::Value::as_str)

@@ -166,36 +166,8 @@ impl Postgres {
         )
     }
 
-    /// Runs SQL as the superuser through psql and returns its unaligned
-    /// output.
-    pub fn psql(&self, db: &str, sql: &str) -> Result<String> {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                db,
-            ])
-            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
-            .env("PGPASSWORD", &self.superuser_password)
-            .env("PGCONNECT_TIMEOUT", "5")
-            .output()
-            .map_err(io("run psql"))?;
-        if !out.status.success() {
-            return Err(HarnessError::Setup(format!(
-                "psql: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    }
-
-    /// Runs a SQL file as the superuser with psql variables (`-v k=v`).
-    pub fn psql_file(&self, db: &str, file: &Path, vars: &[(&str, &str)]) -> Result<String> {
+    /// psql connected over TCP as `user`, stopping at the first error.
+    fn psql_command(&self, user: &str, password: &str, db: &str) -> Command {
         let mut cmd = Command::new(self.bin.join("psql"));
         cmd.args([
             "-h",
@@ -203,13 +175,27 @@ impl Postgres {
             "-p",
             &self.port.to_string(),
             "-U",
-            "postgres",
+            user,
             "-d",
             db,
         ])
-        .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-f"])
-        .arg(file)
-        .env("PGPASSWORD", &self.superuser_password);
+        .args(["-v", "ON_ERROR_STOP=1", "-X", "-q"])
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "5");
+        cmd
+    }
+
+    /// Runs SQL as the superuser through psql and returns its unaligned
+    /// output.
+    pub fn psql(&self, db: &str, sql: &str) -> Result<String> {
+        self.psql_as("postgres", &self.superuser_password, db, sql)
+            .map_err(|e| HarnessError::Setup(format!("psql: {e}")))
+    }
+
+    /// Runs a SQL file as the superuser with psql variables (`-v k=v`).
+    pub fn psql_file(&self, db: &str, file: &Path, vars: &[(&str, &str)]) -> Result<String> {
+        let mut cmd = self.psql_command("postgres", &self.superuser_password, db);
+        cmd.arg("-f").arg(file);
         for (k, v) in vars {
             cmd.arg("-v").arg(format!("{k}={v}"));
         }
@@ -233,19 +219,9 @@ impl Postgres {
         db: &str,
         sql: &str,
     ) -> std::result::Result<String, String> {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                user,
-                "-d",
-                db,
-            ])
-            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
-            .env("PGPASSWORD", password)
+        let out = self
+            .psql_command(user, password, db)
+            .args(["-A", "-t", "-c", sql])
             .output()
             .map_err(|e| e.to_string())?;
         if out.status.success() {

@@ -137,7 +137,11 @@ pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn change_password<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn change_password<B>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -180,12 +184,12 @@ where
         sessions::revoke_all(db, session.user_id)
             .await
             .map_err(|_| unavailable())?;
-        let peer = "password change";
+        let peer = peer.ip().to_string();
         let ua = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let token = sessions::create(db, policy, session.user_id, peer, ua, false)
+        let token = sessions::create(db, policy, session.user_id, &peer, ua, false)
             .await
             .map_err(|_| unavailable())?;
         let mut res = redirect("/");

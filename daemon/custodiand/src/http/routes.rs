@@ -217,7 +217,9 @@ where
         Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
         Handler::Setup => auth::setup_form(app, req.headers()).await,
         Handler::Logout => auth::logout(app, req).await,
-        Handler::Password if method == Method::POST => account::change_password(app, req).await,
+        Handler::Password if method == Method::POST => {
+            account::change_password(app, req, peer).await
+        }
         Handler::Password => account::password_form(app, req.headers()).await,
         Handler::Reauth if method == Method::POST => account::reauth(app, req).await,
         Handler::Reauth => account::reauth_form(app, &req).await,
