@@ -117,8 +117,34 @@ impl OpenBao {
     }
 
     /// Makes the server unresponsive (connections hang) without losing state.
+    /// Returns once every thread has stopped: signal delivery is
+    /// asynchronous, and a thread still running could answer one more
+    /// request.
     pub fn pause(&self) -> Result<()> {
-        kill(Pid::from_raw(self.child.pid() as i32), Signal::SIGSTOP).map_err(io("SIGSTOP bao"))
+        let pid = self.child.pid();
+        kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).map_err(io("SIGSTOP bao"))?;
+        let all_stopped = || {
+            std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map(|tasks| {
+                    tasks.flatten().all(|t| {
+                        std::fs::read_to_string(t.path().join("stat"))
+                            .ok()
+                            .and_then(|st| {
+                                st.rsplit_once(") ").map(|(_, rest)| rest.starts_with('T'))
+                            })
+                            .unwrap_or(false)
+                    })
+                })
+                .unwrap_or(false)
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !all_stopped() {
+            if std::time::Instant::now() > deadline {
+                return Err(HarnessError::Setup("bao did not stop after SIGSTOP".into()));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
     }
 
     pub fn resume(&self) -> Result<()> {
