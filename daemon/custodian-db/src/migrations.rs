@@ -35,6 +35,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "recovery_codes",
         sql: include_str!("../../../migrations/0004_recovery_codes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "passkeys_notifications",
+        sql: include_str!("../../../migrations/0005_passkeys_notifications.sql"),
+    },
 ];
 
 /// The schema version this build expects.

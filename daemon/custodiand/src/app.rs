@@ -27,8 +27,11 @@ pub struct Identity {
     /// Sign-in and setup attempts per peer address (socket peer only).
     pub login_attempts: RateLimiter,
     pub public_origin: String,
-    /// Roles that must pass TOTP.
-    pub second_factor_roles: Vec<String>,
+    /// Roles that must pass a second factor, and those for which it must
+    /// be a hardware key.
+    pub factors: crate::identity::sessions::FactorPolicy,
+    /// Passkeys; `None` when the public origin has no host name.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// For transit (TOTP secrets); `None` without Vault.
     pub vault: Option<custodian_vault::Client>,
 }

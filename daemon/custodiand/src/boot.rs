@@ -247,7 +247,17 @@ async fn identity_setup(
             std::time::Duration::from_secs(300),
         ),
         public_origin: config.server.public_origin.clone(),
-        second_factor_roles: config.identity.require_second_factor.clone(),
+        factors: crate::identity::sessions::FactorPolicy {
+            required: config.identity.require_second_factor.clone(),
+            hardware: config.identity.require_hardware_key.clone(),
+        },
+        webauthn: match crate::identity::passkeys::relying_party(&config.server.public_origin) {
+            Ok(wa) => Some(Arc::new(wa)),
+            Err(e) => {
+                tracing::warn!(target: "identity", "passkeys are off: {e}");
+                None
+            }
+        },
         vault: keyring.map(|k| k.client().clone()),
     })
 }

@@ -162,12 +162,21 @@ pub struct IdentityConfig {
     /// roles are sent to enrol before anything else.
     #[serde(default = "default_second_factor_roles")]
     pub require_second_factor: Vec<String>,
+    /// Roles whose second factor must be a hardware security key (a
+    /// WebAuthn credential that cannot be synced off its device). For
+    /// them TOTP and synced passkeys do not pass the second step once a
+    /// hardware key is registered, and until then the account can do
+    /// nothing but register one. Recovery codes still work, as the
+    /// documented way back in.
+    #[serde(default)]
+    pub require_hardware_key: Vec<String>,
 }
 
 impl Default for IdentityConfig {
     fn default() -> Self {
         Self {
             require_second_factor: default_second_factor_roles(),
+            require_hardware_key: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! Nothing here mocks a server; a test that needs one starts the real one.
 
 pub mod appliance;
+pub mod browser;
 pub mod daemon;
 pub mod openbao;
 pub mod pki;

@@ -11,7 +11,7 @@ const REQUIRED: &[(&str, &str)] = &[
         "max-age=63072000; includeSubDomains",
     ),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
     ("x-frame-options", "DENY"),

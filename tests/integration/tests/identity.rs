@@ -4,194 +4,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::daemon;
-use custodian_harness::{Appliance, Daemon};
-
-const PASSWORD: &str = "violet hamster crossing quietly";
-
-/// A minimal browser: keeps cookies, follows nothing, sends Origin.
-struct Browser<'a> {
-    d: &'a Daemon,
-    http: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-    origin: String,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
-}
-
-impl Page {
-    fn csrf(&self) -> String {
-        let start = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("csrf field")
-            + 19;
-        self.body[start..]
-            .split('"')
-            .next()
-            .expect("value")
-            .to_owned()
-    }
-}
-
-impl<'a> Browser<'a> {
-    fn new(d: &'a Daemon) -> Self {
-        let http = reqwest::Client::builder()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
-            .resolve("localhost", d.addr())
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("client");
-        Self {
-            d,
-            http,
-            cookies: BTreeMap::new(),
-            origin: format!("https://localhost:{}", d.port),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn finish(&mut self, res: reqwest::Response) -> Page {
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let set_cookies: Vec<String> = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .collect();
-        for c in &set_cookies {
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            if let Some((k, v)) = kv.split_once('=') {
-                if v.is_empty() {
-                    self.cookies.remove(k);
-                } else {
-                    self.cookies.insert(k.to_owned(), v.to_owned());
-                }
-            }
-        }
-        Page {
-            status,
-            location,
-            set_cookies,
-            body: res.text().await.expect("body"),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let res = self
-            .http
-            .get(self.d.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("get");
-        self.finish(res).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let res = self
-            .http
-            .post(self.d.url(path))
-            .header("cookie", self.cookie_header())
-            .header("origin", &self.origin)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("post");
-        self.finish(res).await
-    }
-
-    async fn login(&mut self, user: &str, password: &str) -> Page {
-        let form = self.get("/login").await;
-        let csrf = form.csrf();
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("username", user), ("password", password)],
-        )
-        .await
-    }
-}
-
-/// These tests are about passwords and sessions: no second factor.
-fn password_only(
-    a: &Appliance,
-    database_extra: &str,
-    limits: &str,
-) -> custodian_harness::DaemonConfig {
-    let mut cfg = a.daemon_config(database_extra, limits);
-    cfg.extra_toml = "\n[identity]\nrequire-second-factor = []\n".into();
-    cfg
-}
-
-fn setup_token(d: &Daemon) -> String {
-    let log = d.log();
-    let line = log
-        .lines()
-        .find(|l| l.contains("one-time setup token"))
-        .unwrap_or_else(|| panic!("no setup token:\n{log}"));
-    line.rsplit(' ').next().expect("token").trim().to_owned()
-}
-
-async fn set_up(d: &Daemon) -> String {
-    let mut b = Browser::new(d);
-    let form = b.get("/setup").await;
-    let r = b
-        .post(
-            "/setup",
-            &[
-                ("csrf", &form.csrf()),
-                ("token", &setup_token(d)),
-                ("username", "admin"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.location.as_deref()),
-        (303, Some("/login")),
-        "{}",
-        r.body
-    );
-    "admin".into()
-}
-
-fn audit(a: &Appliance, action: &str) -> usize {
-    a.pg.psql(
-        "custodian",
-        &format!("SELECT count(*) FROM audit_log WHERE action = '{action}'"),
-    )
-    .expect("q")
-    .parse()
-    .expect("n")
-}
+use common::web::*;
+use custodian_harness::Appliance;
 
 #[tokio::test]
 async fn setup_login_and_logout() {
@@ -510,19 +327,6 @@ async fn csrf_origin_and_fixation_are_refused() {
     );
 }
 
-fn one_time_password(page: &Page) -> String {
-    let start = page
-        .body
-        .find("<code class=\"secret\">")
-        .expect("one-time password shown")
-        + 21;
-    page.body[start..]
-        .split('<')
-        .next()
-        .expect("value")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn accounts_step_up_and_forced_password_change() {
     let a = Appliance::start(&[]).expect("appliance");
@@ -711,60 +515,6 @@ async fn accounts_step_up_and_forced_password_change() {
     }
 }
 
-/// An administrator's account-state action (suspend, disable, activate,
-/// unlock) on `who`.
-async fn state_change(admin: &mut Browser<'_>, action: &str, who: &str) -> Page {
-    let list = admin.get("/admin/users").await;
-    admin
-        .post(
-            "/admin/users/state",
-            &[
-                ("csrf", &list.csrf()),
-                ("username", who),
-                ("action", action),
-            ],
-        )
-        .await
-}
-
-/// Admin creates `name`; the new user sets `password`. Returns the user's
-/// signed-in browser.
-async fn new_user<'a>(
-    d: &'a Daemon,
-    admin: &mut Browser<'_>,
-    name: &str,
-    password: &str,
-) -> Browser<'a> {
-    let list = admin.get("/admin/users").await;
-    let created = admin
-        .post(
-            "/admin/users",
-            &[
-                ("csrf", &list.csrf()),
-                ("username", name),
-                ("role", "analyst"),
-            ],
-        )
-        .await;
-    let temporary = one_time_password(&created);
-    let mut user = Browser::new(d);
-    user.login(name, &temporary).await;
-    let form = user.get("/account/password").await;
-    let done = user
-        .post(
-            "/account/password",
-            &[
-                ("csrf", &form.csrf()),
-                ("current", &temporary),
-                ("password", password),
-                ("confirm", password),
-            ],
-        )
-        .await;
-    assert_eq!(done.status, 303, "{}", done.body);
-    user
-}
-
 #[tokio::test]
 async fn suspending_disabling_and_unlocking_accounts() {
     let a = Appliance::start(&[]).expect("appliance");
@@ -843,35 +593,6 @@ async fn suspending_disabling_and_unlocking_accounts() {
     ] {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }
-}
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut acc, mut bits, mut out) = (0u64, 0u32, Vec::new());
-    for c in s.bytes() {
-        acc = (acc << 5) | A.iter().position(|&x| x == c).expect("base32") as u64;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// The code an authenticator app would show, `offset` steps from now.
-fn totp_code(key: &str, offset: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64;
-    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, base32_decode(key))
-        .expect("totp")
-        .generate((now + offset * 30) as u64)
-}
-
-fn enrolment_key(page: &Page) -> String {
-    one_time_password(page)
 }
 
 #[tokio::test]
@@ -984,40 +705,6 @@ async fn totp_is_enforced_for_admins_and_codes_work_once() {
     ] {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }
-}
-
-fn all_secrets(page: &Page) -> Vec<String> {
-    page.body
-        .split("<code class=\"secret\">")
-        .skip(1)
-        .map(|rest| rest.split('<').next().expect("code").to_owned())
-        .collect()
-}
-
-/// Signs in (password, then TOTP if enrolled) and enrols TOTP if asked to;
-/// returns the authenticator key when a new one was enrolled.
-async fn enrol_totp(b: &mut Browser<'_>) -> String {
-    let page = b.get("/account/totp").await;
-    let key = enrolment_key(&page);
-    let done = b
-        .post(
-            "/account/totp",
-            &[("csrf", &page.csrf()), ("code", &totp_code(&key, 0))],
-        )
-        .await;
-    assert_eq!(done.location.as_deref(), Some("/"), "{}", done.body);
-    key
-}
-
-async fn sign_out(b: &mut Browser<'_>) {
-    let home = b.get("/").await;
-    b.post("/logout", &[("csrf", &home.csrf())]).await;
-}
-
-async fn second_step(b: &mut Browser<'_>, code: &str) -> Page {
-    let form = b.get("/login/totp").await;
-    b.post("/login/totp", &[("csrf", &form.csrf()), ("code", code)])
-        .await
 }
 
 #[tokio::test]
@@ -1158,7 +845,7 @@ async fn recovery_codes_work_once_and_admins_can_reset_a_second_factor() {
     for action in [
         "recovery_codes.generated",
         "recovery_code.used",
-        "totp.reset",
+        "second_factor.reset",
     ] {
         assert!(audit(&a, action) >= 1, "{action} not in the activity log");
     }

@@ -14,8 +14,8 @@ use custodian_vault::keyring::Keyring;
 
 use crate::app::App;
 use crate::db::Database;
-use crate::identity::sessions::{self, Session, COOKIE};
-use crate::identity::{accounts, recovery, totp};
+use crate::identity::sessions::{self, Enrolment, Session, COOKIE};
+use crate::identity::{accounts, notifications, passkeys, recovery, totp};
 
 /// Where a re-authentication may lead back to (no open redirect).
 const STEP_UP_TARGETS: &[&str] = &[
@@ -23,11 +23,12 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/admin/sessions",
     "/account/totp",
     "/account/recovery-codes",
+    "/account/passkeys",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response
 /// that sends the user where they must go.
-async fn signed_in(
+pub(super) async fn signed_in(
     app: &App,
     headers: &HeaderMap,
     page: Obligation,
@@ -39,9 +40,15 @@ async fn signed_in(
     if session.must_change_password && page != Obligation::PasswordChange {
         return Err(redirect("/account/password"));
     }
-    if session.must_enrol_totp && !session.must_change_password && page != Obligation::TotpEnrolment
-    {
-        return Err(redirect("/account/totp"));
+    if let Some(needed) = session.enrolment {
+        let fulfils = match page {
+            Obligation::PasskeyEnrolment => true,
+            Obligation::TotpEnrolment => needed == Enrolment::SecondFactor,
+            _ => false,
+        };
+        if !session.must_change_password && !fulfils {
+            return Err(redirect(needed.page()));
+        }
     }
     Ok(session)
 }
@@ -54,13 +61,14 @@ fn backends(app: &App) -> Option<(&Arc<Database>, &Arc<Keyring>)> {
 
 /// The page that fulfils an obligation may be used while it is pending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Obligation {
+pub(super) enum Obligation {
     None,
     PasswordChange,
     TotpEnrolment,
+    /// Passkeys satisfy both kinds of enrolment.
+    PasskeyEnrolment,
 }
 
-/// Admin only, with a password entered in the last 15 minutes.
 /// Admin only, with a password entered in the last 15 minutes; `page` is
 /// where re-authentication returns to (one of [`STEP_UP_TARGETS`]).
 async fn admin_fresh(
@@ -91,7 +99,7 @@ async fn admin_fresh(
     Ok(session)
 }
 
-async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
+pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     sessions::csrf_token(keyring, &session.token_hash)
         .await
@@ -99,7 +107,7 @@ async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>
 }
 
 /// Origin and session-bound CSRF checks of a signed-in POST.
-async fn checked_form<B>(
+pub(super) async fn checked_form<B>(
     app: &App,
     session: &Session,
     req: Request<B>,
@@ -203,6 +211,15 @@ where
     result.unwrap_or_else(|r| r)
 }
 
+/// `next` if it is a known step-up target, else the home page.
+pub(super) fn step_up_allowed(next: &str) -> &'static str {
+    STEP_UP_TARGETS
+        .iter()
+        .find(|t| **t == next)
+        .copied()
+        .unwrap_or("/")
+}
+
 fn step_up_target(query: Option<&str>) -> &'static str {
     let next = query
         .into_iter()
@@ -210,11 +227,17 @@ fn step_up_target(query: Option<&str>) -> &'static str {
         .find(|(k, _)| k == "next")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    STEP_UP_TARGETS
-        .iter()
-        .find(|t| **t == next)
-        .copied()
-        .unwrap_or("/")
+    step_up_allowed(&next)
+}
+
+/// Whether the account can confirm with a passkey (step-up page).
+async fn has_passkey(app: &App, session: &Session) -> bool {
+    match (&app.db, &app.identity.webauthn) {
+        (Some(db), Some(_)) => passkeys::factors_of(db, session.user_id)
+            .await
+            .is_ok_and(|f| f.passkey),
+        _ => false,
+    }
 }
 
 pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
@@ -223,7 +246,12 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::reauth(&csrf, None, step_up_target(req.uri().query())),
+            pages::reauth(
+                &csrf,
+                None,
+                step_up_target(req.uri().query()),
+                has_passkey(app, &session).await,
+            ),
         ))
     }
     .await;
@@ -240,11 +268,7 @@ where
         let headers = req.headers().clone();
         let session = signed_in(app, &headers, Obligation::None).await?;
         let form = checked_form(app, &session, req).await?;
-        let next = STEP_UP_TARGETS
-            .iter()
-            .find(|t| **t == field(&form, "next"))
-            .copied()
-            .unwrap_or("/");
+        let next = step_up_allowed(field(&form, "next"));
         let policy = &app.identity.policy;
         if !accounts::password_matches(
             db,
@@ -267,7 +291,12 @@ where
             let csrf = csrf_for(app, &session).await?;
             return Ok(html(
                 StatusCode::UNAUTHORIZED,
-                pages::reauth(&csrf, Some("That is not your password."), next),
+                pages::reauth(
+                    &csrf,
+                    Some("That is not your password."),
+                    next,
+                    has_passkey(app, &session).await,
+                ),
             ));
         }
         let token = sessions::reauthenticated(db, &session.token_hash)
@@ -389,7 +418,7 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
+pub(super) fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
     res.headers_mut().append(
         header::SET_COOKIE,
         sessions::set_cookie(COOKIE, Some(token)),
@@ -398,7 +427,10 @@ fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
 }
 
 /// The second step of signing in, for a session that passed the password.
-async fn pending_session(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+pub(super) async fn pending_session(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Session, Response<Body>> {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     sessions::pending(db, &app.identity.policy, headers)
         .await
@@ -410,11 +442,32 @@ async fn pending_session(app: &App, headers: &HeaderMap) -> Result<Session, Resp
 pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let session = pending_session(app, headers).await?;
-        let csrf = csrf_for(app, &session).await?;
-        Ok(html(StatusCode::OK, pages::totp_login(&csrf, None)))
+        second_step_page(app, &session, None, StatusCode::OK).await
     }
     .await;
     result.unwrap_or_else(|r| r)
+}
+
+async fn second_step_page(
+    app: &App,
+    session: &Session,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Result<Response<Body>, Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let f = passkeys::factors_of(db, session.user_id)
+        .await
+        .map_err(|_| unavailable())?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        status,
+        pages::second_step(
+            &csrf,
+            message,
+            f.passkey && app.identity.webauthn.is_some(),
+            f.totp,
+        ),
+    ))
 }
 
 pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
@@ -435,7 +488,24 @@ where
         let form = checked_form(app, &session, req).await?;
         let code = field(&form, "code");
         let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-        let passed = if recovery::looks_like_recovery_code(code) {
+        let is_recovery = recovery::looks_like_recovery_code(code);
+        // Under the hardware-key policy, an account that has a hardware key
+        // must use it (or, to get back in, a recovery code).
+        if !is_recovery && app.identity.factors.hardware_only(&session.role) {
+            let f = passkeys::factors_of(db, session.user_id)
+                .await
+                .map_err(|_| unavailable())?;
+            if f.hardware {
+                return second_step_page(
+                    app,
+                    &session,
+                    Some("Your role requires your hardware security key (or a recovery code)."),
+                    StatusCode::UNAUTHORIZED,
+                )
+                .await;
+            }
+        }
+        let passed = if is_recovery {
             recovery::redeem(db, keyring, session.user_id, &session.username, code).await
         } else {
             totp::store::check(db, vault, session.user_id, code).await
@@ -449,14 +519,13 @@ where
                     &serde_json::json!({"peer": peer.ip().to_string()}),
                 )
                 .await;
-            let csrf = csrf_for(app, &session).await?;
-            return Ok(html(
+            return second_step_page(
+                app,
+                &session,
+                Some("That code is not right, or was already used. Wait for the next one."),
                 StatusCode::UNAUTHORIZED,
-                pages::totp_login(
-                    &csrf,
-                    Some("That code is not right, or was already used. Wait for the next one."),
-                ),
-            ));
+            )
+            .await;
         }
         let token = sessions::second_factor_passed(db, &session.token_hash)
             .await
@@ -508,7 +577,7 @@ pub async fn totp_enrol_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let session = signed_in(app, headers, Obligation::TotpEnrolment).await?;
         // Replacing an enrolled second factor is a sensitive change.
-        if !session.must_enrol_totp && !session.fresh {
+        if session.enrolment.is_none() && !session.fresh {
             return Err(redirect("/reauth?next=/account/totp"));
         }
         enrol_page(app, &session, None, StatusCode::OK).await
@@ -529,7 +598,7 @@ where
         );
         let headers = req.headers().clone();
         let session = signed_in(app, &headers, Obligation::TotpEnrolment).await?;
-        if !session.must_enrol_totp && !session.fresh {
+        if session.enrolment.is_none() && !session.fresh {
             return Err(redirect("/reauth?next=/account/totp"));
         }
         let form = checked_form(app, &session, req).await?;
@@ -685,6 +754,39 @@ where
                 .await;
         }
         Ok(redirect(scope.path()))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = signed_in(app, headers, Obligation::None).await?;
+        let rows = notifications::list(db, session.user_id)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(StatusCode::OK, pages::notifications(&csrf, &rows)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::None).await?;
+        checked_form(app, &session, req).await?;
+        notifications::mark_all_read(db, session.user_id)
+            .await
+            .map_err(|_| unavailable())?;
+        Ok(redirect("/account/notifications"))
     }
     .await;
     result.unwrap_or_else(|r| r)

@@ -11,6 +11,7 @@ use super::pages;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
 use crate::identity::accounts::{self, SetupOutcome};
+use crate::identity::notifications;
 use crate::identity::sessions::{self, Session, COOKIE, PRE_COOKIE};
 use crate::identity::tokens;
 
@@ -82,20 +83,24 @@ pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
 /// The signed-in session of this request, if any.
 pub async fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
     let db = app.db.as_ref()?;
-    match sessions::current(
-        db,
-        &app.identity.policy,
-        headers,
-        &app.identity.second_factor_roles,
-    )
-    .await
-    {
+    match sessions::current(db, &app.identity.policy, headers, &app.identity.factors).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "session lookup failed");
             None
         }
     }
+}
+
+async fn note_device(
+    db: &crate::db::Database,
+    user_id: i64,
+    peer: &str,
+    user_agent: &str,
+) -> Result<bool, crate::identity::accounts::AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    notifications::note_device(pg, user_id, peer, user_agent).await
 }
 
 pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
@@ -106,13 +111,19 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     if session.must_change_password {
         return redirect("/account/password");
     }
-    if session.must_enrol_totp {
-        return redirect("/account/totp");
+    if let Some(enrolment) = session.enrolment {
+        return redirect(enrolment.page());
     }
+    let unread = match &app.db {
+        Some(db) => notifications::unread(db, session.user_id)
+            .await
+            .unwrap_or(0),
+        None => 0,
+    };
     match sessions::csrf_token(keyring, &session.token_hash).await {
         Some(csrf) => html(
             StatusCode::OK,
-            pages::signed_in(&session.username, &session.role, &csrf),
+            pages::signed_in(&session.username, &session.role, &csrf, unread),
         ),
         None => unavailable(),
     }
@@ -207,7 +218,10 @@ where
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let pending = user.has_totp;
+            let pending = user.has_totp || user.has_passkey;
+            if let Err(e) = note_device(db, user.user_id, &peer.ip().to_string(), ua).await {
+                tracing::warn!(target: "identity", error = %e, "could not check the sign-in device");
+            }
             match sessions::create(
                 db,
                 &id.policy,

@@ -26,7 +26,10 @@ const FIXED: &[(&str, &str)] = &[
     ),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
+    // Not `no-referrer`: under it browsers send `Origin: null` with form
+    // POSTs, which the same-origin check must refuse. `same-origin` sends
+    // nothing to other sites, which is what matters.
+    ("referrer-policy", "same-origin"),
     ("permissions-policy", PERMISSIONS_POLICY),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),

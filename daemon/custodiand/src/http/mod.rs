@@ -4,4 +4,5 @@ pub mod account;
 pub mod auth;
 pub mod headers;
 pub mod pages;
+pub mod passkeys;
 pub mod routes;

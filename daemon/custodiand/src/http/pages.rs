@@ -22,13 +22,26 @@ pub fn escape(text: &str) -> String {
 /// A whole page around `body_html`, which the caller built from escaped
 /// parts.
 pub fn layout(title: &str, body_html: &str) -> String {
+    page(title, body_html, "")
+}
+
+/// A page that loads the passkey script (from this origin, deferred).
+fn layout_with_passkeys(title: &str, body_html: &str) -> String {
+    page(
+        title,
+        body_html,
+        "<script src=\"/static/passkeys.js\" defer></script>\n",
+    )
+}
+
+fn page(title: &str, body_html: &str, head_extra: &str) -> String {
     let mut page = String::with_capacity(1024 + body_html.len());
     let _ = write!(
         page,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"robots\" content=\"noindex, nofollow\">\n\
-<title>{} · Custodian</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n</head>\n<body>\n\
+<title>{} · Custodian</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n{head_extra}</head>\n<body>\n\
 <header class=\"top\"><a class=\"brand\" href=\"/\">Custodian</a></header>\n<main>\n{}\n</main>\n\
 <footer>Custodian evidence appliance</footer>\n</body>\n</html>\n",
         escape(title),
@@ -132,14 +145,25 @@ pub fn setup(csrf: &str, message: Option<&str>, username: &str, min_length: usiz
     )
 }
 
-pub fn signed_in(username: &str, role: &str, csrf: &str) -> String {
+pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String {
+    let notice = if unread > 0 {
+        format!(
+            "<p class=\"notice\" role=\"status\"><a href=\"/account/notifications\">{unread} new security notification{}</a></p>",
+            if unread == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     layout(
         "Home",
         &format!(
-            "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>\
+            "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>{notice}\
 <ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>\
+<li><a href=\"/account/passkeys\">Passkeys and security keys</a></li>\
+<li><a href=\"/account/totp\">Authenticator app</a></li>\
 <li><a href=\"/account/recovery-codes\">Recovery codes</a></li>\
-<li><a href=\"/account/sessions\">Your sessions</a></li>{}</ul>\
+<li><a href=\"/account/sessions\">Your sessions</a></li>\
+<li><a href=\"/account/notifications\">Notifications</a></li>{}</ul>\
 <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <button type=\"submit\">Sign out</button></form></section>",
             escape(username),
@@ -209,20 +233,122 @@ pub fn change_password(
     )
 }
 
-pub fn reauth(csrf: &str, message: Option<&str>, next: &str) -> String {
-    layout(
+pub fn reauth(csrf: &str, message: Option<&str>, next: &str, passkey: bool) -> String {
+    let (wrap, key) = if passkey {
+        (
+            layout_with_passkeys as fn(&str, &str) -> String,
+            passkey_button("reauth", "/reauth/passkey", csrf, next, "Use your passkey"),
+        )
+    } else {
+        (layout as fn(&str, &str) -> String, String::new())
+    };
+    wrap(
         "Confirm it is you",
         &format!(
             "<section class=\"card narrow\"><h1>Confirm it is you</h1>\
-<p>This part of the appliance needs your password again.</p>{}\
+<p>This part of the appliance needs your password{} again.</p>{}{key}\
 <form method=\"post\" action=\"/reauth\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
 <label for=\"password\">Password</label>\
 <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">\
 <button type=\"submit\">Continue</button></form></section>",
+            if passkey { " or your passkey" } else { "" },
             message_html(message),
             escape(csrf),
             escape(next)
+        ),
+    )
+}
+
+/// A passkey button, hidden until the script shows it (so a browser
+/// without JavaScript never sees a button that cannot work).
+fn passkey_button(kind: &str, endpoint: &str, csrf: &str, next: &str, label: &str) -> String {
+    format!(
+        "<p><button type=\"button\" hidden data-passkey=\"{}\" data-endpoint=\"{}\" data-csrf=\"{}\" \
+data-next=\"{}\" data-name-input=\"passkey-name\" data-status=\"passkey-status\">{}</button></p>\
+<p id=\"passkey-status\" class=\"muted\" role=\"status\" aria-live=\"polite\"></p>",
+        escape(kind),
+        escape(endpoint),
+        escape(csrf),
+        escape(next),
+        escape(label)
+    )
+}
+
+/// The passkey list: names, kind, dates, a remove button each, and the
+/// registration button. `required` explains a pending obligation.
+pub fn passkeys(
+    csrf: &str,
+    keys: &[crate::identity::passkeys::Listed],
+    message: Option<&str>,
+    required: Option<crate::identity::sessions::Enrolment>,
+) -> String {
+    use crate::identity::sessions::Enrolment;
+    let intro = match required {
+        Some(Enrolment::HardwareKey) => "<p class=\"notice\" role=\"status\">Your role requires a hardware security key \
+(one that cannot be copied off the device). Register one before you continue.</p>",
+        Some(Enrolment::SecondFactor) => "<p class=\"notice\" role=\"status\">Your account needs a second factor. \
+Register a passkey or security key here, or <a href=\"/account/totp\">set up an authenticator app</a>.</p>",
+        None => "",
+    };
+    let mut table = String::new();
+    if keys.is_empty() {
+        table.push_str("<p class=\"muted\">No passkeys yet.</p>");
+    } else {
+        table.push_str("<table><thead><tr><th>Name</th><th>Kind</th><th>Added</th><th>Last used</th><th></th></tr></thead><tbody>");
+        for k in keys {
+            let _ = write!(
+                table,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
+<form method=\"post\" action=\"/account/passkeys\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<input type=\"hidden\" name=\"remove\" value=\"{}\"><button type=\"submit\" class=\"small\">Remove</button></form></td></tr>",
+                escape(&k.name),
+                if k.hardware { "hardware key" } else { "synced passkey" },
+                escape(&k.created),
+                escape(&k.last_used),
+                escape(csrf),
+                k.id
+            );
+        }
+        table.push_str("</tbody></table>");
+    }
+    layout_with_passkeys(
+        "Passkeys",
+        &format!(
+            "<section class=\"card\"><h1>Passkeys and security keys</h1>{intro}{}{table}\
+<h2>Add one</h2><p>Name it after the device, so you can tell your keys apart later.</p>\
+<label for=\"passkey-name\">Name</label><input id=\"passkey-name\" maxlength=\"60\" autocomplete=\"off\">\
+{}<noscript><p class=\"muted\">Registering a passkey needs JavaScript; everything else works without it.</p></noscript></section>",
+            message_html(message),
+            passkey_button("register", "/account/passkeys", csrf, "", "Register a passkey"),
+        ),
+    )
+}
+
+pub fn notifications(csrf: &str, rows: &[crate::identity::notifications::Listed]) -> String {
+    let mut list = String::new();
+    if rows.is_empty() {
+        list.push_str("<p class=\"muted\">Nothing to report.</p>");
+    } else {
+        list.push_str("<ul class=\"notifications\">");
+        for n in rows {
+            let _ = write!(
+                list,
+                "<li class=\"{}\"><span class=\"muted\">{}</span> {}</li>",
+                if n.unread { "unread" } else { "read" },
+                escape(&n.created),
+                escape(&n.message)
+            );
+        }
+        list.push_str("</ul>");
+    }
+    layout(
+        "Notifications",
+        &format!(
+            "<section class=\"card\"><h1>Security notifications</h1>{list}\
+<form method=\"post\" action=\"/account/notifications\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<button type=\"submit\">Mark all as read</button></form></section>",
+            escape(csrf)
         ),
     )
 }
@@ -267,6 +393,21 @@ pub fn accounts(
             button("unlock", "Unlock");
         }
         button("reset-totp", "Reset second factor");
+        let options: String = crate::identity::accounts::ROLES
+            .iter()
+            .filter(|role| **role != r.role)
+            .map(|role| format!("<option value=\"role-{role}\">{role}</option>"))
+            .collect();
+        let _ = write!(
+            actions,
+            "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
+<select name=\"action\" aria-label=\"New role for {}\">{options}</select>\
+<button type=\"submit\" class=\"small\">Change role</button></form>",
+            escape(csrf),
+            escape(&r.username),
+            escape(&r.username)
+        );
         let _ = write!(
             table,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{actions}</td></tr>",
@@ -307,16 +448,38 @@ their first sign-in.</p>",
     )
 }
 
-pub fn totp_login(csrf: &str, message: Option<&str>) -> String {
-    layout(
+/// The second step of signing in: the passkey button when the account has
+/// one, and the code form (authenticator code, or a recovery code).
+pub fn second_step(csrf: &str, message: Option<&str>, passkey: bool, totp: bool) -> String {
+    let key = if passkey {
+        passkey_button("login", "/login/passkey", csrf, "", "Use your passkey")
+    } else {
+        String::new()
+    };
+    let (label, hint) = if totp {
+        (
+            "Authenticator code or recovery code",
+            "Or enter the six-digit code your authenticator app shows for Custodian.",
+        )
+    } else {
+        (
+            "Recovery code",
+            "Lost your key? Enter one of your recovery codes.",
+        )
+    };
+    let wrap = if passkey {
+        layout_with_passkeys
+    } else {
+        layout
+    };
+    wrap(
         "Second factor",
         &format!(
-            "<section class=\"card narrow\"><h1>Authenticator code</h1>\
-<p>Enter the six-digit code your authenticator app shows for Custodian.</p>{}\
+            "<section class=\"card narrow\"><h1>Second factor</h1>{}{key}<p>{hint}</p>\
 <form method=\"post\" action=\"/login/totp\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<label for=\"code\">Code</label>\
-<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required maxlength=\"7\">\
+<label for=\"code\">{label}</label>\
+<input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" required maxlength=\"24\">\
 <button type=\"submit\">Continue</button></form></section>",
             message_html(message),
             escape(csrf)

@@ -7,12 +7,15 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{account, auth, headers, pages};
+use super::{account, auth, headers, pages, passkeys};
 use crate::app::App;
+use crate::identity::passkeys::Purpose;
 
 pub type Body = Full<Bytes>;
 
 const STYLESHEET: &str = include_str!("../../assets/app.css");
+const PASSKEY_SCRIPT: &str = include_str!("../../assets/passkeys.js");
+const ICON: &str = include_str!("../../assets/icon.svg");
 const ROBOTS: &str = "User-agent: *\nDisallow: /\n";
 /// The only methods the appliance speaks.
 const SERVED_METHODS: &str = "GET, HEAD, POST";
@@ -35,6 +38,16 @@ enum Handler {
     RecoveryCodes,
     OwnSessions,
     AllSessions,
+    PasskeyScript,
+    Icon,
+    Passkeys,
+    PasskeyRegisterBegin,
+    PasskeyRegisterFinish,
+    LoginPasskeyBegin,
+    LoginPasskeyFinish,
+    ReauthPasskeyBegin,
+    ReauthPasskeyFinish,
+    Notifications,
 }
 
 struct Route {
@@ -157,6 +170,76 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/static/passkeys.js",
+        handler: Handler::PasskeyScript,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/static/icon.svg",
+        handler: Handler::Icon,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/account/passkeys",
+        handler: Handler::Passkeys,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/account/passkeys/begin",
+        handler: Handler::PasskeyRegisterBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/account/passkeys/finish",
+        handler: Handler::PasskeyRegisterFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/login/passkey/begin",
+        handler: Handler::LoginPasskeyBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/login/passkey/finish",
+        handler: Handler::LoginPasskeyFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/reauth/passkey/begin",
+        handler: Handler::ReauthPasskeyBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/reauth/passkey/finish",
+        handler: Handler::ReauthPasskeyFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+    },
+    Route {
+        path: "/account/notifications",
+        handler: Handler::Notifications,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -246,6 +329,30 @@ where
         Handler::AllSessions => {
             account::sessions_page(app, req.headers(), account::Scope::All).await
         }
+        Handler::PasskeyScript => text(
+            PASSKEY_SCRIPT,
+            "text/javascript; charset=utf-8",
+            "max-age=3600",
+        ),
+        Handler::Icon => text(ICON, "image/svg+xml", "max-age=86400"),
+        Handler::Passkeys if method == Method::POST => passkeys::remove(app, req).await,
+        Handler::Passkeys => passkeys::page(app, req.headers()).await,
+        Handler::PasskeyRegisterBegin => passkeys::register_begin(app, req).await,
+        Handler::PasskeyRegisterFinish => passkeys::register_finish(app, req).await,
+        Handler::LoginPasskeyBegin => passkeys::assert_begin(app, req, peer, Purpose::Login).await,
+        Handler::LoginPasskeyFinish => {
+            passkeys::assert_finish(app, req, peer, Purpose::Login).await
+        }
+        Handler::ReauthPasskeyBegin => {
+            passkeys::assert_begin(app, req, peer, Purpose::Reauth).await
+        }
+        Handler::ReauthPasskeyFinish => {
+            passkeys::assert_finish(app, req, peer, Purpose::Reauth).await
+        }
+        Handler::Notifications if method == Method::POST => {
+            account::mark_notifications_read(app, req).await
+        }
+        Handler::Notifications => account::notifications_page(app, req.headers()).await,
     }
 }
 
@@ -386,7 +493,8 @@ mod tests {
             decoy: crate::identity::accounts::Decoy(String::new()),
             login_attempts: crate::app::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             public_origin: "https://localhost".into(),
-            second_factor_roles: Vec::new(),
+            factors: Default::default(),
+            webauthn: None,
             vault: None,
         };
         let app = App::new(None, None, 1000, identity);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use custodian_vault::keyring::Keyring;
 use tokio_postgres::GenericClient;
 
+use super::notifications::{notify, notify_admins};
 use super::password::Policy;
 use super::tokens;
 use crate::db::{Database, DbError};
@@ -149,6 +150,7 @@ pub struct Authenticated {
     pub username: String,
     pub must_change_password: bool,
     pub has_totp: bool,
+    pub has_passkey: bool,
 }
 
 /// Why a login failed; never shown to the client, only audited.
@@ -192,7 +194,8 @@ pub async fn login(
         let pg: &tokio_postgres::Client = &c;
         pg.query_opt(
             "SELECT id, password_hash, pepper_version, state, must_change_password, \
-             coalesce(locked_until > now(), false), totp_secret IS NOT NULL FROM app_user WHERE username = $1",
+             coalesce(locked_until > now(), false), totp_secret IS NOT NULL, \
+             EXISTS (SELECT 1 FROM webauthn_credential w WHERE w.user_id = app_user.id) FROM app_user WHERE username = $1",
             &[&username],
         )
         .await?
@@ -226,6 +229,7 @@ pub async fn login(
             username: username.to_owned(),
             must_change_password: r.get(4),
             has_totp: r.get(6),
+            has_passkey: r.get(7),
         }),
     };
     match &outcome {
@@ -295,18 +299,18 @@ async fn record_failure(
 ) -> Result<(), AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
-    let mut locked_now = false;
+    let mut locked_now = None;
     if matches!(why, Refusal::WrongPassword | Refusal::Locked) {
         let row = pg
             .query_one(
                 "UPDATE app_user SET failed_logins = failed_logins + 1, \
                  locked_until = CASE WHEN failed_logins + 1 >= $2 AND coalesce(locked_until <= now(), true) \
                    THEN now() + make_interval(mins => $3::int) ELSE locked_until END \
-                 WHERE username = $1 RETURNING failed_logins, failed_logins = $2",
+                 WHERE username = $1 RETURNING id, failed_logins = $2",
                 &[&username, &policy.lockout_after, &(policy.lockout_minutes as i32)],
             )
             .await?;
-        locked_now = row.get(1);
+        locked_now = row.get::<_, bool>(1).then(|| row.get::<_, i64>(0));
     }
     // The attempted name is recorded only when it is an account: a
     // password typed into the username field must not land in the log.
@@ -324,7 +328,13 @@ async fn record_failure(
     )
     .await
     .map_err(DbError::from)?;
-    if locked_now {
+    if let Some(user_id) = locked_now {
+        let message = format!(
+            "The account {username} was locked for {} minutes after {} failed sign-ins (last from {peer}).",
+            policy.lockout_minutes, policy.lockout_after
+        );
+        notify(pg, user_id, "account.locked", &message).await?;
+        notify_admins(pg, "account.locked", &message).await?;
         custodian_db::audit::record(
             pg,
             "custodiand",
@@ -505,6 +515,9 @@ pub enum StateChange {
     /// second factor and the codes are removed, sessions end, and the
     /// account must enrol again (if its role requires one).
     ResetSecondFactor,
+    /// A new role; the account's sessions end, so no session keeps the
+    /// old privileges.
+    Role(&'static str),
 }
 
 impl StateChange {
@@ -515,7 +528,10 @@ impl StateChange {
             "activate" => Some(Self::Activate),
             "unlock" => Some(Self::Unlock),
             "reset-totp" => Some(Self::ResetSecondFactor),
-            _ => None,
+            other => other
+                .strip_prefix("role-")
+                .and_then(|r| ROLES.iter().find(|known| **known == r))
+                .map(|r| Self::Role(r)),
         }
     }
 
@@ -525,7 +541,22 @@ impl StateChange {
             Self::Disable => "account.disabled",
             Self::Activate => "account.activated",
             Self::Unlock => "account.unlocked",
-            Self::ResetSecondFactor => "totp.reset",
+            Self::ResetSecondFactor => "second_factor.reset",
+            Self::Role(_) => "account.role_changed",
+        }
+    }
+
+    /// What the account's owner is told.
+    fn notice(self, by: &str) -> String {
+        match self {
+            Self::Suspend => format!("Your account was suspended by {by}."),
+            Self::Disable => format!("Your account was disabled by {by}."),
+            Self::Activate => format!("Your account was activated by {by}."),
+            Self::Unlock => format!("Your account was unlocked by {by}."),
+            Self::ResetSecondFactor => format!(
+                "Your second factors (authenticator app, passkeys, recovery codes) were reset by {by}."
+            ),
+            Self::Role(role) => format!("Your role was changed to {role} by {by}."),
         }
     }
 }
@@ -554,31 +585,51 @@ pub async fn change_state(
         StateChange::ResetSecondFactor => {
             "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE username = $1 RETURNING id"
         }
+        StateChange::Role(_) => "UPDATE app_user SET role = $2 WHERE username = $1 RETURNING id",
     };
-    let Some(row) = pg.query_opt(sql, &[&username]).await? else {
+    let row = match change {
+        StateChange::Role(role) => pg.query_opt(sql, &[&username, &role]).await?,
+        _ => pg.query_opt(sql, &[&username]).await?,
+    };
+    let Some(row) = row else {
         return Ok(Err("There is no such account."));
     };
     let id: i64 = row.get(0);
     if change == StateChange::ResetSecondFactor {
         pg.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])
             .await?;
+        pg.execute("DELETE FROM webauthn_credential WHERE user_id = $1", &[&id])
+            .await?;
     }
     let ended = if matches!(
         change,
-        StateChange::Suspend | StateChange::Disable | StateChange::ResetSecondFactor
+        StateChange::Suspend
+            | StateChange::Disable
+            | StateChange::ResetSecondFactor
+            | StateChange::Role(_)
     ) {
         pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
             .await?
     } else {
         0
     };
-    audit(
-        pg,
-        by,
-        change.audit_action(),
-        username,
-        serde_json::json!({"sessions_ended": ended}),
-    )
-    .await?;
+    let details = match change {
+        StateChange::Role(role) => serde_json::json!({"sessions_ended": ended, "role": role}),
+        _ => serde_json::json!({"sessions_ended": ended}),
+    };
+    audit(pg, by, change.audit_action(), username, details).await?;
+    let notice = change.notice(by);
+    notify(pg, id, change.audit_action(), &notice).await?;
+    if matches!(
+        change,
+        StateChange::ResetSecondFactor | StateChange::Role(_)
+    ) {
+        notify_admins(
+            pg,
+            change.audit_action(),
+            &format!("{username}: {}", notice.replacen("Your", "their", 1)),
+        )
+        .await?;
+    }
     Ok(Ok(()))
 }

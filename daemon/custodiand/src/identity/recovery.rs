@@ -76,6 +76,13 @@ pub async fn regenerate(
         serde_json::json!({"count": COUNT}),
     )
     .await?;
+    crate::identity::notifications::notify(
+        &*tx,
+        user_id,
+        "recovery_codes.generated",
+        "New recovery codes were generated for your account; the old ones no longer work.",
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }

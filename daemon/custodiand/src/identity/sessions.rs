@@ -23,8 +23,40 @@ pub struct Session {
     pub must_change_password: bool,
     /// Authenticated (password) within the step-up window.
     pub fresh: bool,
-    /// The account's role requires TOTP and none is enrolled yet.
-    pub must_enrol_totp: bool,
+    /// The account's role requires a second factor it does not have yet.
+    pub enrolment: Option<Enrolment>,
+}
+
+/// Which roles need a second factor, and which a hardware key.
+#[derive(Debug, Clone, Default)]
+pub struct FactorPolicy {
+    pub required: Vec<String>,
+    pub hardware: Vec<String>,
+}
+
+impl FactorPolicy {
+    pub fn hardware_only(&self, role: &str) -> bool {
+        self.hardware.iter().any(|r| r == role)
+    }
+}
+
+/// What an account must enrol before it may do anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    /// Any second factor: TOTP or a passkey.
+    SecondFactor,
+    /// A hardware security key.
+    HardwareKey,
+}
+
+impl Enrolment {
+    /// The page where it is enrolled.
+    pub fn page(self) -> &'static str {
+        match self {
+            Self::SecondFactor => "/account/totp",
+            Self::HardwareKey => "/account/passkeys",
+        }
+    }
 }
 
 /// How recent the last password entry must be for sensitive actions.
@@ -88,9 +120,9 @@ pub async fn current(
     db: &Database,
     policy: &Policy,
     headers: &HeaderMap,
-    second_factor_roles: &[String],
+    factors: &FactorPolicy,
 ) -> Result<Option<Session>, String> {
-    lookup(db, policy, headers, false, second_factor_roles).await
+    lookup(db, policy, headers, false, factors).await
 }
 
 /// A session that passed the password and waits for its second factor.
@@ -99,7 +131,7 @@ pub async fn pending(
     policy: &Policy,
     headers: &HeaderMap,
 ) -> Result<Option<Session>, String> {
-    lookup(db, policy, headers, true, &[]).await
+    lookup(db, policy, headers, true, &FactorPolicy::default()).await
 }
 
 async fn lookup(
@@ -107,7 +139,7 @@ async fn lookup(
     policy: &Policy,
     headers: &HeaderMap,
     pending: bool,
-    second_factor_roles: &[String],
+    factors: &FactorPolicy,
 ) -> Result<Option<Session>, String> {
     let Some(token) = read_cookie(headers, COOKIE) else {
         return Ok(None);
@@ -119,11 +151,15 @@ async fn lookup(
         .query_opt(
             "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute', \
              s.authenticated_at > now() - make_interval(mins => $3), \
-             u.totp_secret IS NULL AND u.role = ANY($5) \
+             CASE WHEN u.role = ANY($6) AND NOT EXISTS \
+                    (SELECT 1 FROM webauthn_credential w WHERE w.user_id = u.id AND w.hardware) THEN 2 \
+                  WHEN u.role = ANY($5) AND u.totp_secret IS NULL AND NOT EXISTS \
+                    (SELECT 1 FROM webauthn_credential w WHERE w.user_id = u.id) THEN 1 \
+                  ELSE 0 END \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > now() AND s.second_factor_pending = $4 \
                AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
-            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES, &pending, &second_factor_roles],
+            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES, &pending, &factors.required, &factors.hardware],
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -142,7 +178,11 @@ async fn lookup(
         role: r.get(2),
         must_change_password: r.get(3),
         fresh: r.get(5),
-        must_enrol_totp: r.get(6),
+        enrolment: match r.get::<_, i32>(6) {
+            2 => Some(Enrolment::HardwareKey),
+            1 => Some(Enrolment::SecondFactor),
+            _ => None,
+        },
         token_hash: hash,
     }))
 }

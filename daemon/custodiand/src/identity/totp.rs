@@ -239,6 +239,13 @@ pub mod store {
             serde_json::json!({}),
         )
         .await?;
+        crate::identity::notifications::notify(
+            pg,
+            user_id,
+            "totp.enrolled",
+            "An authenticator app was set up for your account. If this was not you, tell an administrator now.",
+        )
+        .await?;
         Ok(true)
     }
 

@@ -1,0 +1,247 @@
+// End-to-end sign-in flows in Debian's Chromium (playwright-core), against
+// a running custodiand on https://localhost:PORT whose certificate
+// authority the caller put into $HOME/.pki/nssdb (WebAuthn refuses pages
+// with certificate errors, so the CA must really be trusted).
+//
+//   node e2e.mjs <scenario> <base-url> <setup-token> <screenshot-dir>
+//
+// Scenarios:
+//   full      setup with the token, sign-in, TOTP enrolment, passkey
+//             registration, sign-in with the passkey, step-up with the
+//             passkey, sign-out
+//   hardware  under the hardware-key policy: a synced passkey is refused,
+//             a hardware key is accepted and then signs in
+//
+// Exits non-zero with the failing step's name on any failure, including a
+// Content-Security-Policy violation or a script error on any page.
+
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [scenario, base, setupToken, shots] = process.argv.slice(2);
+if (!scenario || !base || !setupToken || !shots) {
+  console.error('usage: node e2e.mjs <full|hardware> <base-url> <setup-token> <screenshot-dir>');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const PASSWORD = 'violet hamster crossing quietly';
+let current = 'start';
+function step(name) {
+  current = name;
+  console.log(`step: ${name}`);
+}
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '')) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totp(secretBase32, time = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(time / 1000 / 30)));
+  const mac = createHmac('sha1', base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, '0');
+}
+
+// Takes the expected entries out of `problems`; anything else stays.
+function expectProblems(expected) {
+  for (const e of expected) {
+    const i = problems.indexOf(e);
+    if (i < 0) throw new Error(`expected "${e}" among: ${problems.join('; ')}`);
+    problems.splice(i, 1);
+  }
+}
+
+function expect(condition, what) {
+  if (!condition) throw new Error(`expectation failed: ${what}`);
+}
+
+async function expectPath(page, path) {
+  await page.waitForURL((url) => url.pathname === path, { timeout: 15_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${scenario}-${name}.png`, fullPage: true });
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const problems = [];
+let exitCode = 0;
+try {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  // Failed loads are tracked by address (below); the console's own copy
+  // of them names none.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console: ${msg.text()}`);
+    }
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${new URL(res.url()).pathname}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  async function authenticator(synced) {
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: synced ? 'internal' : 'usb',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+        defaultBackupEligibility: synced,
+        defaultBackupState: synced,
+      },
+    });
+    return authenticatorId;
+  }
+
+  async function signIn() {
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+  }
+
+  async function signOut() {
+    await page.goto(`${base}/`);
+    await page.click('text=Sign out');
+    await expectPath(page, '/login');
+  }
+
+  async function registerKey(name) {
+    await page.fill('#passkey-name', name);
+    await page.click('button[data-passkey=register]');
+  }
+
+  step('setup with the one-time token');
+  await page.goto(`${base}/setup`);
+  await shot(page, 'setup');
+  await page.fill('#token', setupToken);
+  await page.fill('#username', 'admin');
+  await page.fill('#password', PASSWORD);
+  await page.fill('#confirm', PASSWORD);
+  await page.click('button[type=submit]');
+  await expectPath(page, '/login');
+
+  if (scenario === 'full') {
+    step('sign in with the password');
+    await signIn();
+    await expectPath(page, '/account/totp');
+
+    step('enrol TOTP');
+    await shot(page, 'totp-enrol');
+    const secret = (await page.textContent('code.secret')).trim();
+    expect(/^[A-Z2-7]{32}$/.test(secret), `a base32 secret, got ${secret}`);
+    await page.fill('#code', totp(secret));
+    await page.click('button[type=submit]');
+    await expectPath(page, '/');
+    expect((await page.textContent('h1')).includes('Welcome, admin'), 'home page after enrolment');
+
+    step('register a passkey');
+    const key = await authenticator(false);
+    await page.goto(`${base}/account/passkeys`);
+    await expectPath(page, '/account/passkeys');
+    await registerKey('Desk key');
+    await page.waitForSelector('td:text("Desk key")', { timeout: 15_000 });
+    expect(await page.isVisible('td:text("hardware key")'), 'the key is listed as a hardware key');
+    await shot(page, 'passkeys');
+    const creds = await cdp.send('WebAuthn.getCredentials', { authenticatorId: key });
+    expect(creds.credentials.length === 1, 'one credential on the authenticator');
+
+    step('sign out');
+    await signOut();
+
+    step('sign in with password and passkey');
+    await signIn();
+    await expectPath(page, '/login/totp');
+    await shot(page, 'second-step');
+    await page.click('button[data-passkey=login]');
+    await expectPath(page, '/');
+    expect((await page.textContent('h1')).includes('Welcome, admin'), 'signed in with the passkey');
+
+    step('step-up with the passkey');
+    await page.goto(`${base}/reauth?next=/admin/users`);
+    await page.click('button[data-passkey=reauth]');
+    await expectPath(page, '/admin/users');
+    expect((await page.textContent('h1')).includes('Accounts'), 'the accounts page after step-up');
+    await shot(page, 'accounts');
+
+    step('sign out');
+    await signOut();
+    await page.goto(`${base}/admin/users`);
+    await expectPath(page, '/login');
+  } else if (scenario === 'hardware') {
+    step('sign in: only registering a hardware key is possible');
+    await signIn();
+    await expectPath(page, '/account/passkeys');
+    expect((await page.textContent('main')).includes('requires a hardware security key'), 'the policy is explained');
+    await page.goto(`${base}/admin/users`);
+    await expectPath(page, '/account/passkeys');
+
+    step('a synced passkey is refused');
+    const synced = await authenticator(true);
+    await registerKey('Phone');
+    await page.waitForSelector('#passkey-status:has-text("hardware security key")', { timeout: 15_000 });
+    await shot(page, 'synced-refused');
+    expectProblems(['HTTP 400 /account/passkeys/finish']);
+    expect(!(await page.isVisible('td:text("Phone")')), 'the synced passkey is not listed');
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: synced });
+
+    step('a hardware key is accepted');
+    await authenticator(false);
+    await registerKey('YubiKey');
+    await page.waitForSelector('td:text("YubiKey")', { timeout: 15_000 });
+    await page.goto(`${base}/`);
+    await expectPath(page, '/');
+
+    step('sign out and in with the hardware key');
+    await signOut();
+    await signIn();
+    await expectPath(page, '/login/totp');
+    await page.click('button[data-passkey=login]');
+    await expectPath(page, '/');
+    await signOut();
+  } else {
+    throw new Error(`unknown scenario ${scenario}`);
+  }
+  if (problems.length > 0) throw new Error(`the browser reported problems:\n${problems.join('\n')}`);
+  console.log(`ok: ${scenario}`);
+} catch (e) {
+  console.error(`FAILED at step "${current}": ${e.message}`);
+  if (problems.length > 0) console.error(problems.join('\n'));
+  exitCode = 1;
+} finally {
+  await browser.close();
+}
+process.exit(exitCode);

@@ -1,0 +1,349 @@
+//! A minimal browser for the sign-in tests (cookies kept, redirects not
+//! followed, Origin sent) and the steps those tests share.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use custodian_harness::{Appliance, Daemon};
+
+pub const PASSWORD: &str = "violet hamster crossing quietly";
+
+/// A minimal browser: keeps cookies, follows nothing, sends Origin.
+pub struct Browser<'a> {
+    pub d: &'a Daemon,
+    pub http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    pub origin: String,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("csrf field")
+            + 19;
+        self.body[start..]
+            .split('"')
+            .next()
+            .expect("value")
+            .to_owned()
+    }
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(d: &'a Daemon) -> Self {
+        Self::with_user_agent(d, "custodian-tests")
+    }
+
+    /// A browser that names itself `user_agent` (another device).
+    pub fn with_user_agent(d: &'a Daemon, user_agent: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
+            .resolve("localhost", d.addr())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        Self {
+            d,
+            http,
+            cookies: BTreeMap::new(),
+            origin: format!("https://localhost:{}", d.port),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn finish(&mut self, res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        for c in &set_cookies {
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            if let Some((k, v)) = kv.split_once('=') {
+                if v.is_empty() {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        Page {
+            status,
+            location,
+            set_cookies,
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("get");
+        self.finish(res).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let res = self
+            .http
+            .post(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .header("origin", &self.origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        self.finish(res).await
+    }
+
+    /// A JSON POST as the passkey script sends it.
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        origin: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Page {
+        let res = self
+            .http
+            .post(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .header("origin", origin)
+            .header("content-type", content_type)
+            .header("x-csrf-token", csrf)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("post");
+        self.finish(res).await
+    }
+
+    pub async fn login(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("username", user), ("password", password)],
+        )
+        .await
+    }
+}
+
+/// These tests are about passwords and sessions: no second factor.
+pub fn password_only(
+    a: &Appliance,
+    database_extra: &str,
+    limits: &str,
+) -> custodian_harness::DaemonConfig {
+    let mut cfg = a.daemon_config(database_extra, limits);
+    cfg.extra_toml = "\n[identity]\nrequire-second-factor = []\n".into();
+    cfg
+}
+
+pub fn setup_token(d: &Daemon) -> String {
+    let log = d.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("one-time setup token"))
+        .unwrap_or_else(|| panic!("no setup token:\n{log}"));
+    line.rsplit(' ').next().expect("token").trim().to_owned()
+}
+
+pub async fn set_up(d: &Daemon) -> String {
+    let mut b = Browser::new(d);
+    let form = b.get("/setup").await;
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", &setup_token(d)),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/login")),
+        "{}",
+        r.body
+    );
+    "admin".into()
+}
+
+pub fn audit(a: &Appliance, action: &str) -> usize {
+    a.pg.psql(
+        "custodian",
+        &format!("SELECT count(*) FROM audit_log WHERE action = '{action}'"),
+    )
+    .expect("q")
+    .parse()
+    .expect("n")
+}
+
+pub fn one_time_password(page: &Page) -> String {
+    let start = page
+        .body
+        .find("<code class=\"secret\">")
+        .expect("one-time password shown")
+        + 21;
+    page.body[start..]
+        .split('<')
+        .next()
+        .expect("value")
+        .to_owned()
+}
+
+/// An administrator's account-state action (suspend, disable, activate,
+/// unlock) on `who`.
+pub async fn state_change(admin: &mut Browser<'_>, action: &str, who: &str) -> Page {
+    let list = admin.get("/admin/users").await;
+    admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", who),
+                ("action", action),
+            ],
+        )
+        .await
+}
+
+/// Admin creates `name`; the new user sets `password`. Returns the user's
+/// signed-in browser.
+pub async fn new_user<'a>(
+    d: &'a Daemon,
+    admin: &mut Browser<'_>,
+    name: &str,
+    password: &str,
+) -> Browser<'a> {
+    let list = admin.get("/admin/users").await;
+    let created = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", name),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    let temporary = one_time_password(&created);
+    let mut user = Browser::new(d);
+    user.login(name, &temporary).await;
+    let form = user.get("/account/password").await;
+    let done = user
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &form.csrf()),
+                ("current", &temporary),
+                ("password", password),
+                ("confirm", password),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    user
+}
+
+pub fn base32_decode(s: &str) -> Vec<u8> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut acc, mut bits, mut out) = (0u64, 0u32, Vec::new());
+    for c in s.bytes() {
+        acc = (acc << 5) | A.iter().position(|&x| x == c).expect("base32") as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The code an authenticator app would show, `offset` steps from now.
+pub fn totp_code(key: &str, offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, base32_decode(key))
+        .expect("totp")
+        .generate((now + offset * 30) as u64)
+}
+
+pub fn enrolment_key(page: &Page) -> String {
+    one_time_password(page)
+}
+
+pub fn all_secrets(page: &Page) -> Vec<String> {
+    page.body
+        .split("<code class=\"secret\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().expect("code").to_owned())
+        .collect()
+}
+
+/// Signs in (password, then TOTP if enrolled) and enrols TOTP if asked to;
+/// returns the authenticator key when a new one was enrolled.
+pub async fn enrol_totp(b: &mut Browser<'_>) -> String {
+    let page = b.get("/account/totp").await;
+    let key = enrolment_key(&page);
+    let done = b
+        .post(
+            "/account/totp",
+            &[("csrf", &page.csrf()), ("code", &totp_code(&key, 0))],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/"), "{}", done.body);
+    key
+}
+
+pub async fn sign_out(b: &mut Browser<'_>) {
+    let home = b.get("/").await;
+    b.post("/logout", &[("csrf", &home.csrf())]).await;
+}
+
+pub async fn second_step(b: &mut Browser<'_>, code: &str) -> Page {
+    let form = b.get("/login/totp").await;
+    b.post("/login/totp", &[("csrf", &form.csrf()), ("code", code)])
+        .await
+}
