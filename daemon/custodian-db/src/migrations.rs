@@ -40,6 +40,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "passkeys_notifications",
         sql: include_str!("../../../migrations/0005_passkeys_notifications.sql"),
     },
+    Migration {
+        version: 6,
+        name: "bulletins",
+        sql: include_str!("../../../migrations/0006_bulletins.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -15,7 +15,9 @@ use crate::identity::notifications;
 use crate::identity::sessions::{self, Session, COOKIE, PRE_COOKIE};
 use crate::identity::tokens;
 
-const FORM_LIMIT: usize = 8 * 1024;
+/// Forms are also bounded by their route's limit (the route table), which
+/// is usually much smaller.
+const FORM_LIMIT: usize = 1024 * 1024;
 const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked for a while.";
 const FORM_EXPIRED: &str =
     "This form expired or did not come from this appliance. Reload the page and try again.";

@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod auth;
+pub mod evidence;
+pub mod evidence_pages;
 pub mod headers;
 pub mod pages;
 pub mod passkeys;

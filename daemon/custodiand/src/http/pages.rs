@@ -158,7 +158,8 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
         "Home",
         &format!(
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>{notice}\
-<ul class=\"links\"><li><a href=\"/account/password\">Change your password</a></li>\
+<ul class=\"links\"><li><a href=\"/bulletins\">Bulletins</a></li>\
+<li><a href=\"/account/password\">Change your password</a></li>\
 <li><a href=\"/account/passkeys\">Passkeys and security keys</a></li>\
 <li><a href=\"/account/totp\">Authenticator app</a></li>\
 <li><a href=\"/account/recovery-codes\">Recovery codes</a></li>\

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{account, auth, headers, pages, passkeys};
+use super::{account, auth, evidence, headers, pages, passkeys};
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
 
@@ -48,6 +48,12 @@ enum Handler {
     ReauthPasskeyBegin,
     ReauthPasskeyFinish,
     Notifications,
+    Bulletins,
+    BulletinNew,
+    BulletinView,
+    BulletinEdit,
+    BulletinWorkflow,
+    BulletinHistory,
 }
 
 struct Route {
@@ -240,6 +246,48 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/bulletins",
+        handler: Handler::Bulletins,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+    },
+    Route {
+        path: "/bulletins/new",
+        handler: Handler::BulletinNew,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/bulletins/view",
+        handler: Handler::BulletinView,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/bulletins/edit",
+        handler: Handler::BulletinEdit,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+    },
+    Route {
+        path: "/bulletins/workflow",
+        handler: Handler::BulletinWorkflow,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/bulletins/history",
+        handler: Handler::BulletinHistory,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -287,6 +335,17 @@ where
     if !route.methods.contains(&method) {
         return method_not_allowed(route.allow);
     }
+    // The route's body limit holds for every handler, however it reads:
+    // a declared length over it is refused now, a longer stream when read.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > route.body_limit as u64) {
+        return error(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let req = req.map(|body| Limited::new(body, route.body_limit));
     match route.handler {
         Handler::Home => auth::home(app, req.headers()).await,
         Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
@@ -353,6 +412,14 @@ where
             account::mark_notifications_read(app, req).await
         }
         Handler::Notifications => account::notifications_page(app, req.headers()).await,
+        Handler::Bulletins if method == Method::POST => evidence::create(app, req).await,
+        Handler::Bulletins => evidence::list(app, &req).await,
+        Handler::BulletinNew => evidence::new_form(app, req.headers()).await,
+        Handler::BulletinView => evidence::show(app, &req).await,
+        Handler::BulletinEdit if method == Method::POST => evidence::edit(app, req).await,
+        Handler::BulletinEdit => evidence::edit_form(app, &req).await,
+        Handler::BulletinWorkflow => evidence::workflow(app, req).await,
+        Handler::BulletinHistory => evidence::history(app, &req).await,
     }
 }
 

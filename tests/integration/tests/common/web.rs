@@ -255,15 +255,22 @@ pub async fn new_user<'a>(
     name: &str,
     password: &str,
 ) -> Browser<'a> {
+    new_user_as(d, admin, name, "analyst", password).await
+}
+
+/// Like [`new_user`], with a role.
+pub async fn new_user_as<'a>(
+    d: &'a Daemon,
+    admin: &mut Browser<'_>,
+    name: &str,
+    role: &str,
+    password: &str,
+) -> Browser<'a> {
     let list = admin.get("/admin/users").await;
     let created = admin
         .post(
             "/admin/users",
-            &[
-                ("csrf", &list.csrf()),
-                ("username", name),
-                ("role", "analyst"),
-            ],
+            &[("csrf", &list.csrf()), ("username", name), ("role", role)],
         )
         .await;
     let temporary = one_time_password(&created);

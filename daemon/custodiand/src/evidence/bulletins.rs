@@ -1,0 +1,489 @@
+//! Bulletins: list (search, status filter, pages), view, create, edit,
+//! workflow steps and revision history. No delete.
+
+use serde_json::json;
+use tokio_postgres::Row;
+
+use super::act_as;
+use crate::db::Database;
+use crate::identity::accounts::{audit, AccountError};
+use crate::identity::notifications::notify;
+use crate::policy::workflow::{self, Item, Status, Step};
+use crate::policy::{
+    may_edit, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins, Permission, Permit,
+    ReadBulletins, ReadHistory,
+};
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// Why a change was refused, in words for the person asking.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("There is no such bulletin, or you may not see it.")]
+    NotFound,
+    #[error("{0}")]
+    Policy(&'static str),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+}
+
+impl From<tokio_postgres::Error> for Refused {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Account(e.into())
+    }
+}
+
+pub struct Listed {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    pub assignee: String,
+    pub updated: String,
+}
+
+pub struct Query<'a> {
+    pub text: &'a str,
+    pub status: Option<Status>,
+    pub page: i64,
+}
+
+/// `%` and `_` in what people type are literal, not patterns.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// One page of the bulletins the actor may see, and how many match.
+pub async fn list(
+    db: &Database,
+    permit: &Permit<ReadBulletins>,
+    q: &Query<'_>,
+) -> Result<(Vec<Listed>, i64), AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let pattern = like_pattern(q.text.trim());
+    let status = q.status.map(Status::as_str);
+    let filter = "($1 = '%%' OR b.title ILIKE $1 OR b.description ILIKE $1) AND ($2::text IS NULL OR b.status = $2)";
+    let total: i64 = tx
+        .query_one(
+            &format!("SELECT count(*) FROM bulletin b WHERE {filter}"),
+            &[&pattern, &status],
+        )
+        .await?
+        .get(0);
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT b.id, b.title, b.status, b.assigned_to, u.username, \
+                 to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
+                 FROM bulletin b LEFT JOIN app_user u ON u.id = b.assigned_to \
+                 WHERE {filter} ORDER BY b.updated_at DESC, b.id DESC LIMIT $3 OFFSET $4"
+            ),
+            &[&pattern, &status, &PAGE_SIZE, &(q.page.max(0) * PAGE_SIZE)],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((
+        rows.iter()
+            .map(|r| Listed {
+                id: r.get(0),
+                title: r.get(1),
+                status: Status::parse(r.get(2)).unwrap_or(Status::Unassigned),
+                assignee: actor.shows_user(r.get(3), r.get(4)),
+                updated: r.get(5),
+            })
+            .collect(),
+        total,
+    ))
+}
+
+pub struct Bulletin {
+    pub id: i64,
+    pub title: String,
+    /// Sanitised when stored.
+    pub description_html: String,
+    pub item: Item,
+    pub assignee: String,
+    pub reviewer_name: String,
+    pub access_groups: Vec<String>,
+    pub revision: i32,
+    pub updated: String,
+}
+
+fn item_of(r: &Row) -> Item {
+    Item {
+        status: Status::parse(r.get("status")).unwrap_or(Status::Unassigned),
+        assigned_to: r.get("assigned_to"),
+        reviewer: r.get("reviewer"),
+    }
+}
+
+pub async fn get(
+    db: &Database,
+    permit: &Permit<ReadBulletins>,
+    id: i64,
+) -> Result<Option<Bulletin>, AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = tx
+        .query_opt(
+            "SELECT b.id, b.title, b.description, b.status, b.assigned_to, b.reviewer, b.access_groups, \
+             b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
+             a.username AS assignee_name, r.username AS reviewer_name \
+             FROM bulletin b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
+             WHERE b.id = $1",
+            &[&id],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(row.map(|r| {
+        let item = item_of(&r);
+        Bulletin {
+            id: r.get("id"),
+            title: r.get("title"),
+            description_html: r.get("description"),
+            assignee: actor.shows_user(item.assigned_to, r.get("assignee_name")),
+            reviewer_name: actor.shows_user(item.reviewer, r.get("reviewer_name")),
+            item,
+            access_groups: r.get("access_groups"),
+            revision: r.get("revision"),
+            updated: r.get("updated"),
+        }
+    }))
+}
+
+/// The stored form of a change, for the revision history.
+fn snapshot(title: &str, description: &str, item: Item, groups: &[String]) -> serde_json::Value {
+    json!({
+        "title": title,
+        "description": description,
+        "status": item.status.as_str(),
+        "assigned_to": item.assigned_to,
+        "reviewer": item.reviewer,
+        "access_groups": groups,
+    })
+}
+
+pub struct Content<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub access_groups: Vec<String>,
+}
+
+fn checked<'a>(
+    actor: &crate::policy::Actor,
+    c: &'a Content<'a>,
+) -> Result<(String, String), Refused> {
+    let title = super::sanitize::line(c.title, 300);
+    if title.is_empty() {
+        return Err(Refused::Policy("A bulletin needs a title."));
+    }
+    if !may_restrict_to(actor, &c.access_groups) {
+        return Err(Refused::Policy(
+            "You can restrict a bulletin only to access groups you belong to.",
+        ));
+    }
+    Ok((title, super::sanitize::rich_text(c.description)))
+}
+
+pub async fn create(
+    db: &Database,
+    permit: &Permit<CreateBulletin>,
+    username: &str,
+    content: &Content<'_>,
+) -> Result<i64, Refused> {
+    let actor = permit.actor();
+    let (title, description) = checked(actor, content)?;
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO bulletin (title, description, access_groups, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&title, &description, &content.access_groups, &actor.user_id],
+        )
+        .await?
+        .get(0);
+    let item = Item {
+        status: Status::Unassigned,
+        assigned_to: None,
+        reviewer: None,
+    };
+    tx.execute(
+        "INSERT INTO bulletin_revision (bulletin_id, revision, editor, summary, snapshot) VALUES ($1, 1, $2, 'created', $3)",
+        &[&id, &actor.user_id, &snapshot(&title, &description, item, &content.access_groups)],
+    )
+    .await?;
+    audit(
+        &*tx,
+        username,
+        "bulletin.created",
+        &format!("bulletin/{id}"),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Locks the bulletin for a change; `NotFound` when the actor may not see it.
+async fn locked(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<Row, Refused> {
+    tx.query_opt(
+        "SELECT title, description, status, assigned_to, reviewer, access_groups, revision FROM bulletin WHERE id = $1 FOR UPDATE",
+        &[&id],
+    )
+    .await?
+    .ok_or(Refused::NotFound)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save(
+    tx: &tokio_postgres::Transaction<'_>,
+    actor: &crate::policy::Actor,
+    id: i64,
+    revision: i32,
+    title: &str,
+    description: &str,
+    item: Item,
+    groups: &[String],
+    summary: &str,
+) -> Result<(), Refused> {
+    tx.execute(
+        "UPDATE bulletin SET title = $2, description = $3, status = $4, assigned_to = $5, reviewer = $6, \
+         access_groups = $7, revision = $8, updated_at = now() WHERE id = $1",
+        &[&id, &title, &description, &item.status.as_str(), &item.assigned_to, &item.reviewer, &groups, &(revision + 1)],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO bulletin_revision (bulletin_id, revision, editor, summary, snapshot) VALUES ($1, $2, $3, $4, $5)",
+        &[&id, &(revision + 1), &actor.user_id, &summary, &snapshot(title, description, item, groups)],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update(
+    db: &Database,
+    permit: &Permit<EditBulletins>,
+    username: &str,
+    id: i64,
+    content: &Content<'_>,
+) -> Result<(), Refused> {
+    let actor = permit.actor();
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    // Existence first: an item the actor cannot see is "not found",
+    // whatever else is wrong with the request.
+    let row = locked(&tx, id).await?;
+    let (title, description) = checked(actor, content)?;
+    let item = item_of(&row);
+    if !may_edit(actor, &item) {
+        return Err(Refused::Policy(
+            "You cannot edit this bulletin now: it is not assigned to you, it is in review, or it is finalized.",
+        ));
+    }
+    save(
+        &tx,
+        actor,
+        id,
+        row.get("revision"),
+        &title,
+        &description,
+        item,
+        &content.access_groups,
+        "edited",
+    )
+    .await?;
+    audit(
+        &*tx,
+        username,
+        "bulletin.updated",
+        &format!("bulletin/{id}"),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies a workflow step; the new assignee or reviewer is notified.
+pub async fn step(
+    db: &Database,
+    permit: &Permit<ChangeWorkflow>,
+    username: &str,
+    id: i64,
+    step: Step,
+) -> Result<Status, Refused> {
+    let actor = permit.actor();
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = locked(&tx, id).await?;
+    let before = item_of(&row);
+    let after = workflow::next(actor, before, step).map_err(Refused::Policy)?;
+    // A named assignee or reviewer must be an active account that can
+    // see the bulletin and is not read-only.
+    for (who, role) in [
+        (after.assigned_to, "assignee"),
+        (after.reviewer, "reviewer"),
+    ] {
+        if let Some(uid) =
+            who.filter(|u| Some(*u) != before.assigned_to && Some(*u) != before.reviewer)
+        {
+            let ok = tx
+                .query_opt(
+                    "SELECT 1 FROM app_user WHERE id = $1 AND state = 'active' AND role <> 'readonly' \
+                     AND (role = 'admin' OR cardinality($2::text[]) = 0 OR $2::text[] && access_groups)",
+                    &[&uid, &row.get::<_, Vec<String>>("access_groups")],
+                )
+                .await?
+                .is_some();
+            if !ok {
+                return Err(Refused::Policy(if role == "assignee" {
+                    "That account cannot be assigned this bulletin."
+                } else {
+                    "That account cannot review this bulletin."
+                }));
+            }
+        }
+    }
+    let (title, description, groups): (String, String, Vec<String>) = (
+        row.get("title"),
+        row.get("description"),
+        row.get("access_groups"),
+    );
+    save(
+        &tx,
+        actor,
+        id,
+        row.get("revision"),
+        &title,
+        &description,
+        after,
+        &groups,
+        step.name(),
+    )
+    .await?;
+    audit(
+        &*tx,
+        username,
+        "bulletin.workflow",
+        &format!("bulletin/{id}"),
+        json!({"step": step.name(), "from": before.status.as_str(), "to": after.status.as_str()}),
+    )
+    .await?;
+    let told = match step {
+        Step::Assign(to) if to != actor.user_id => {
+            Some((to, format!("Bulletin {id} was assigned to you.")))
+        }
+        Step::Submit { reviewer } => {
+            Some((reviewer, format!("Bulletin {id} waits for your review.")))
+        }
+        Step::SendBack | Step::Accept => after.assigned_to.map(|a| {
+            (
+                a,
+                format!(
+                    "Your bulletin {id} came back from review: {}.",
+                    after.status.label()
+                ),
+            )
+        }),
+        _ => None,
+    };
+    if let Some((to, message)) = told {
+        notify(&*tx, to, "bulletin.workflow", &message).await?;
+    }
+    tx.commit().await?;
+    Ok(after.status)
+}
+
+pub struct Revision {
+    pub revision: i32,
+    pub editor: String,
+    pub when: String,
+    pub summary: String,
+    /// Only with `view_full_history`.
+    pub snapshot: Option<String>,
+}
+
+pub async fn history(
+    db: &Database,
+    permit: &Permit<ReadHistory>,
+    id: i64,
+) -> Result<Option<Vec<Revision>>, AccountError> {
+    let actor = permit.actor();
+    let full = actor.has(Permission::ViewFullHistory);
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    if tx
+        .query_opt("SELECT 1 FROM bulletin WHERE id = $1", &[&id])
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(
+            "SELECT h.revision, h.editor, u.username, to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
+             h.summary, CASE WHEN $2 THEN h.snapshot::text END \
+             FROM bulletin_revision h JOIN app_user u ON u.id = h.editor WHERE h.bulletin_id = $1 ORDER BY h.revision DESC",
+            &[&id, &full],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Some(
+        rows.iter()
+            .map(|r| Revision {
+                revision: r.get(0),
+                editor: actor.shows_user(r.get(1), r.get(2)),
+                when: r.get(3),
+                summary: r.get(4),
+                snapshot: r.get(5),
+            })
+            .collect(),
+    ))
+}
+
+/// Accounts that may be named as assignee or reviewer (active, not
+/// read-only), shown as the actor may see them.
+pub async fn candidates(
+    db: &Database,
+    actor: &crate::policy::Actor,
+) -> Result<Vec<(i64, String)>, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let rows = pg
+        .query(
+            "SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' ORDER BY username",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), actor.shows_user(r.get(0), r.get(1))))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn wildcards_are_literal() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern(""), "%%");
+    }
+}

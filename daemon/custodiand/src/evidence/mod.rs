@@ -1,0 +1,25 @@
+//! Evidence records. Every function takes a policy [`Permit`] and runs in
+//! a transaction that names the acting account to PostgreSQL, whose
+//! row-level security applies the one access predicate to every read.
+//!
+//! [`Permit`]: crate::policy::Permit
+
+pub mod bulletins;
+pub mod sanitize;
+pub mod store;
+pub mod uploads;
+
+use tokio_postgres::Transaction;
+
+use crate::identity::accounts::AccountError;
+use crate::policy::Actor;
+
+/// Names the acting account for the rest of the transaction only.
+async fn act_as(tx: &Transaction<'_>, actor: &Actor) -> Result<(), AccountError> {
+    tx.execute(
+        "SELECT set_config('custodian.user_id', $1, true)",
+        &[&actor.user_id.to_string()],
+    )
+    .await?;
+    Ok(())
+}

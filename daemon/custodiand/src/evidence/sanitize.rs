@@ -1,0 +1,77 @@
+//! Rich text on the way in: a strict allow-list (ammonia). Anything else,
+//! scripts, styles, event handlers, images, forms, is removed; links keep
+//! only http(s) and mailto and open nothing in this page's context.
+
+use std::collections::HashSet;
+
+pub fn rich_text(input: &str) -> String {
+    ammonia::Builder::empty()
+        .add_tags([
+            "p",
+            "br",
+            "strong",
+            "em",
+            "b",
+            "i",
+            "u",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "code",
+            "pre",
+            "h3",
+            "h4",
+            "a",
+        ])
+        .add_tag_attributes("a", ["href"])
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(input)
+        .to_string()
+}
+
+/// Plain one-line text (titles): control characters removed, trimmed.
+pub fn line(input: &str, max: usize) -> String {
+    input
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_markup_is_stripped() {
+        for (input, forbidden) in [
+            ("<script>alert(1)</script>ok", "<script"),
+            ("<img src=x onerror=alert(1)>", "onerror"),
+            ("<a href=\"javascript:alert(1)\">x</a>", "javascript:"),
+            ("<p style=\"color:red\">x</p>", "style="),
+            ("<svg><script>alert(1)</script></svg>", "<svg"),
+            ("<iframe src=//evil></iframe>", "<iframe"),
+            ("<form action=//evil><input></form>", "<form"),
+            ("<p onclick=\"x()\">a</p>", "onclick"),
+        ] {
+            let out = rich_text(input);
+            assert!(!out.contains(forbidden), "{input} -> {out}");
+        }
+        assert_eq!(
+            rich_text("<p><strong>Witness</strong> statement</p>"),
+            "<p><strong>Witness</strong> statement</p>"
+        );
+        assert!(rich_text("<a href=\"https://example.org\">src</a>")
+            .contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    #[test]
+    fn lines_lose_control_characters() {
+        assert_eq!(line("  a\u{0}b\nc  ", 10), "abc");
+        assert_eq!(line("abcdef", 3), "abc");
+    }
+}

@@ -1,0 +1,357 @@
+//! The media store: outside any served path, files encrypted at rest with
+//! their own key (ChaCha20-Poly1305 in the STREAM construction, 64 KiB
+//! chunks, so truncation and reordering are detected), named by the
+//! SHA-256 of their content. Uploads are written to `quarantine/` and move
+//! to `objects/` only once accepted; whatever is left in quarantine (an
+//! interrupted upload) or unknown in `objects/` is swept after a while.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
+use chacha20poly1305::aead::KeyInit;
+use chacha20poly1305::ChaCha20Poly1305;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use zeroize::Zeroizing;
+
+use super::uploads::{HEAD_BYTES, TAIL_BYTES};
+
+const MAGIC: &[u8; 16] = b"CUSTODIAN-MEDIA1";
+const NONCE_PREFIX: usize = 7;
+const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("media store: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("media store: {0} failed to decrypt (damaged or not ours)")]
+    Corrupt(String),
+    #[error("media store: no randomness")]
+    Random,
+}
+
+pub struct Store {
+    quarantine: PathBuf,
+    objects: PathBuf,
+}
+
+fn random<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|_| StoreError::Random)?;
+    Ok(b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn private_dir(p: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(p)
+}
+
+impl Store {
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let s = Self {
+            quarantine: root.join("quarantine"),
+            objects: root.join("objects"),
+        };
+        private_dir(&s.quarantine)?;
+        private_dir(&s.objects)?;
+        Ok(s)
+    }
+
+    /// Starts an upload with a fresh key.
+    pub async fn begin(&self) -> Result<Incoming, StoreError> {
+        let path = self
+            .quarantine
+            .join(format!("{}.part", hex(&random::<16>()?)));
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .await?;
+        let key = Zeroizing::new(random::<32>()?);
+        let prefix = random::<NONCE_PREFIX>()?;
+        let cipher = ChaCha20Poly1305::new(key.as_ref().into());
+        let mut incoming = Incoming {
+            path,
+            file,
+            enc: Some(EncryptorBE32::from_aead(cipher, prefix.as_ref().into())),
+            buf: Vec::with_capacity(CHUNK),
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::with_capacity(HEAD_BYTES),
+            tail: Vec::with_capacity(TAIL_BYTES * 2),
+            key,
+            kept: false,
+        };
+        incoming.file.write_all(MAGIC).await?;
+        incoming.file.write_all(&prefix).await?;
+        Ok(incoming)
+    }
+
+    /// Moves an accepted upload into the store; returns its object name.
+    pub async fn keep(&self, mut done: Finished) -> Result<String, StoreError> {
+        let name = format!("{}-{}", done.sha256, hex(&random::<8>()?));
+        tokio::fs::rename(&done.path, self.objects.join(&name)).await?;
+        done.kept = true;
+        Ok(name)
+    }
+
+    /// Removes an object (used when recording it failed).
+    pub async fn forget(&self, object: &str) {
+        if valid_object_name(object) {
+            let _ = tokio::fs::remove_file(self.objects.join(object)).await;
+        }
+    }
+
+    /// The plaintext of `object`, authenticated chunk by chunk.
+    pub async fn read(&self, object: &str, key: &[u8]) -> Result<Vec<u8>, StoreError> {
+        if !valid_object_name(object) || key.len() != 32 {
+            return Err(StoreError::Corrupt(object.into()));
+        }
+        let data = tokio::fs::read(self.objects.join(object)).await?;
+        let corrupt = || StoreError::Corrupt(object.to_owned());
+        let body = data.strip_prefix(MAGIC.as_slice()).ok_or_else(corrupt)?;
+        if body.len() < NONCE_PREFIX {
+            return Err(corrupt());
+        }
+        let (prefix, mut rest) = body.split_at(NONCE_PREFIX);
+        let cipher = ChaCha20Poly1305::new(key.into());
+        let mut dec = DecryptorBE32::from_aead(cipher, prefix.into());
+        let mut out = Vec::with_capacity(rest.len());
+        loop {
+            if rest.len() > CHUNK + TAG {
+                let (chunk, more) = rest.split_at(CHUNK + TAG);
+                out.extend(dec.decrypt_next(chunk).map_err(|_| corrupt())?);
+                rest = more;
+            } else {
+                out.extend(dec.decrypt_last(rest).map_err(|_| corrupt())?);
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Removes quarantined files and unknown objects older than `age`.
+    /// Returns how many were removed.
+    pub fn sweep(&self, age: Duration, known: &dyn Fn(&str) -> bool) -> usize {
+        let old = |p: &Path| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|d| d >= age)
+        };
+        let mut removed = 0;
+        for (dir, is_orphan) in [
+            (&self.quarantine, &(|_: &str| true) as &dyn Fn(&str) -> bool),
+            (&self.objects, &|name: &str| !known(name)),
+        ] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if old(&e.path()) && is_orphan(&name) && std::fs::remove_file(e.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
+    /// Names in `objects/` (for the sweep's lookup).
+    pub fn object_names(&self) -> Vec<String> {
+        std::fs::read_dir(&self.objects)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn valid_object_name(name: &str) -> bool {
+    name.len() == 64 + 1 + 16
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b'-')
+}
+
+/// An upload being received. Dropped without [`Incoming::finish`] (a
+/// refusal, a cut connection), its file is removed at once.
+pub struct Incoming {
+    path: PathBuf,
+    file: tokio::fs::File,
+    enc: Option<EncryptorBE32<ChaCha20Poly1305>>,
+    buf: Vec<u8>,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    key: Zeroizing<[u8; 32]>,
+    kept: bool,
+}
+
+impl Incoming {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The first bytes seen so far (for an early type decision).
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    pub async fn write(&mut self, mut data: &[u8]) -> Result<(), StoreError> {
+        self.size += data.len() as u64;
+        self.hasher.update(data);
+        if self.head.len() < HEAD_BYTES {
+            let n = (HEAD_BYTES - self.head.len()).min(data.len());
+            self.head.extend_from_slice(&data[..n]);
+        }
+        self.tail
+            .extend_from_slice(&data[data.len().saturating_sub(TAIL_BYTES)..]);
+        if self.tail.len() > TAIL_BYTES {
+            self.tail.drain(..self.tail.len() - TAIL_BYTES);
+        }
+        while !data.is_empty() {
+            // A full chunk is encrypted only once more data follows: the
+            // last chunk must be sealed as the last.
+            if self.buf.len() == CHUNK {
+                let enc = self.enc.as_mut().ok_or(StoreError::Random)?;
+                let sealed = enc
+                    .encrypt_next(self.buf.as_slice())
+                    .map_err(|_| StoreError::Corrupt("encryption".into()))?;
+                self.file.write_all(&sealed).await?;
+                self.buf.clear();
+            }
+            let n = (CHUNK - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    pub async fn finish(mut self) -> Result<Finished, StoreError> {
+        let enc = self.enc.take().ok_or(StoreError::Random)?;
+        let sealed = enc
+            .encrypt_last(self.buf.as_slice())
+            .map_err(|_| StoreError::Corrupt("encryption".into()))?;
+        self.file.write_all(&sealed).await?;
+        self.file.sync_all().await?;
+        self.buf.fill(0);
+        self.kept = true;
+        Ok(Finished {
+            path: self.path.clone(),
+            sha256: hex(&self.hasher.clone().finalize()),
+            size: self.size,
+            head: std::mem::take(&mut self.head),
+            tail: std::mem::take(&mut self.tail),
+            key: self.key.clone(),
+            kept: false,
+        })
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        self.buf.fill(0);
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A complete upload in quarantine, not yet accepted. Dropped without
+/// [`Store::keep`], its file is removed.
+pub struct Finished {
+    path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub head: Vec<u8>,
+    pub tail: Vec<u8>,
+    pub key: Zeroizing<[u8; 32]>,
+    kept: bool,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn round_trip_tamper_and_cleanup() {
+        let dir = std::env::temp_dir().join(format!(
+            "custodian-store-{}",
+            hex(&random::<8>().expect("r"))
+        ));
+        let store = Store::open(&dir).expect("open");
+        for size in [1usize, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+            let mut up = store.begin().await.expect("begin");
+            for part in data.chunks(1000) {
+                up.write(part).await.expect("write");
+            }
+            let done = up.finish().await.expect("finish");
+            assert_eq!(done.sha256, hex(&Sha256::digest(&data)));
+            let key = done.key.clone();
+            let name = store.keep(done).await.expect("keep");
+            let on_disk = std::fs::read(dir.join("objects").join(&name)).expect("file");
+            if size >= 16 {
+                assert!(
+                    !on_disk.windows(16).any(|w| w == &data[..16]),
+                    "plaintext on disk"
+                );
+            }
+            assert_eq!(
+                store.read(&name, key.as_ref()).await.expect("read"),
+                data,
+                "size {size}"
+            );
+            // Cut off the last chunk: detected.
+            if size > CHUNK {
+                std::fs::write(
+                    dir.join("objects").join(&name),
+                    &on_disk[..on_disk.len() - 100],
+                )
+                .expect("cut");
+                assert!(store.read(&name, key.as_ref()).await.is_err());
+            }
+            assert!(store.read(&name, &[0u8; 32]).await.is_err(), "wrong key");
+        }
+        // Abandoned uploads leave nothing behind.
+        let mut up = store.begin().await.expect("begin");
+        up.write(b"partial").await.expect("write");
+        drop(up);
+        assert_eq!(
+            std::fs::read_dir(dir.join("quarantine"))
+                .expect("q")
+                .count(),
+            0
+        );
+        // The sweep removes unknown objects only.
+        let names = store.object_names();
+        let keep = names[0].clone();
+        let removed = store.sweep(Duration::ZERO, &|n| n == keep);
+        assert_eq!(removed, names.len() - 1);
+        assert_eq!(store.object_names(), vec![keep]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,367 @@
+//! Bulletin routes. Each handler first turns the session into a policy
+//! [`Actor`] and asks the policy for a permit; without one it answers 403
+//! and records the denial. Which rows exist for the actor is PostgreSQL's
+//! row-level security, so an item the actor may not see is a 404 here,
+//! not a 403 (no oracle for its existence).
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+
+use super::account::{checked_form, csrf_for, signed_in, Obligation};
+use super::auth::{field, unavailable};
+use super::evidence_pages as view;
+use super::routes::{error, html, Body};
+use crate::app::App;
+use crate::db::Database;
+use crate::evidence::bulletins::{self, Content, Query, Refused};
+use crate::identity::sessions::Session;
+use crate::policy::workflow::{Status, Step};
+use crate::policy::{
+    self, may_edit, Action, Actor, ChangeWorkflow, CreateBulletin, EditBulletins, Permit,
+    ReadBulletins, ReadHistory, Role,
+};
+
+type Reply = Result<Response<Body>, Response<Body>>;
+
+fn see_other(to: String) -> Response<Body> {
+    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(&to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+fn query_param(query: Option<&str>, name: &str) -> String {
+    query
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A positive id, or `None` (answered as "not found").
+fn id_of(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|i| *i > 0)
+}
+
+fn not_found() -> Response<Body> {
+    error(StatusCode::NOT_FOUND)
+}
+
+/// The signed-in account as the policy sees it.
+async fn actor(app: &App, headers: &HeaderMap) -> Result<(Session, Actor), Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let session = signed_in(app, headers, Obligation::None).await?;
+    let role = Role::parse(&session.role).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    let c = db.client().await.map_err(|_| unavailable())?;
+    let pg: &tokio_postgres::Client = &c;
+    let row = pg
+        .query_one(
+            "SELECT permissions, access_groups FROM app_user WHERE id = $1",
+            &[&session.user_id],
+        )
+        .await
+        .map_err(|_| unavailable())?;
+    let explicit: Option<Vec<String>> = row.get(0);
+    let actor = Actor::new(session.user_id, role, explicit.as_deref(), row.get(1));
+    Ok((session, actor))
+}
+
+/// A permit for `A`, or a recorded 403.
+async fn permit<A: Action>(
+    db: &Database,
+    session: &Session,
+    actor: Actor,
+) -> Result<Permit<A>, Response<Body>> {
+    match policy::permit::<A>(actor) {
+        Ok(p) => Ok(p),
+        Err(denied) => {
+            let _ = db
+                .record(
+                    &session.username,
+                    "access.denied",
+                    denied.0,
+                    &serde_json::json!({}),
+                )
+                .await;
+            Err(error(StatusCode::FORBIDDEN))
+        }
+    }
+}
+
+fn refused(r: Refused) -> Response<Body> {
+    match r {
+        Refused::NotFound => error(StatusCode::NOT_FOUND),
+        Refused::Policy(_) => error(StatusCode::FORBIDDEN),
+        Refused::Account(_) => unavailable(),
+    }
+}
+
+fn groups_of(text: &str) -> Vec<String> {
+    let mut g: Vec<String> = text
+        .split(',')
+        .map(|s| crate::evidence::sanitize::line(s, 60).to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    g.sort();
+    g.dedup();
+    g
+}
+
+pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let can_create = CreateBulletin::allowed(&actor);
+        let permit = permit::<ReadBulletins>(db, &session, actor).await?;
+        let q = req.uri().query();
+        let text = query_param(q, "q");
+        let status = Status::parse(&query_param(q, "status"));
+        let page = query_param(q, "page")
+            .parse::<i64>()
+            .unwrap_or(0)
+            .clamp(0, 100_000);
+        let (rows, total) = bulletins::list(
+            db,
+            &permit,
+            &Query {
+                text: &text,
+                status,
+                page,
+            },
+        )
+        .await
+        .map_err(|_| unavailable())?;
+        Ok(html(
+            StatusCode::OK,
+            view::list(&view::ListView {
+                rows: &rows,
+                total,
+                text: &text,
+                status,
+                page,
+                can_create,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn new_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, headers).await?;
+        permit::<CreateBulletin>(db, &session, actor).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            view::form(&csrf, None, None, "", "", ""),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn create<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<CreateBulletin>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let content = Content {
+            title: field(&form, "title"),
+            description: field(&form, "description"),
+            access_groups: groups_of(field(&form, "groups")),
+        };
+        match bulletins::create(db, &permit, &session.username, &content).await {
+            Ok(id) => Ok(see_other(format!("/bulletins/view?id={id}"))),
+            Err(Refused::Policy(problem)) => {
+                let csrf = csrf_for(app, &session).await?;
+                Ok(html(
+                    StatusCode::BAD_REQUEST,
+                    view::form(
+                        &csrf,
+                        None,
+                        Some(problem),
+                        content.title,
+                        content.description,
+                        field(&form, "groups"),
+                    ),
+                ))
+            }
+            Err(other) => Err(refused(other)),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// The workflow steps offered to `actor` on `b` (the server checks again
+/// when one is posted).
+fn offered_steps(
+    actor: &Actor,
+    b: &bulletins::Bulletin,
+) -> Vec<(&'static str, &'static str, bool)> {
+    let candidates: [(&'static str, &'static str, bool, Step); 6] = [
+        ("assign", "Assign", true, Step::Assign(0)),
+        ("self-assign", "Assign to me", false, Step::SelfAssign),
+        (
+            "submit",
+            "Submit for review",
+            true,
+            Step::Submit { reviewer: -1 },
+        ),
+        ("accept", "Accept review", false, Step::Accept),
+        ("send-back", "Send back to revisit", false, Step::SendBack),
+        ("finalize", "Finalize", false, Step::Finalize),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, _, _, step)| policy::workflow::next(actor, b.item, *step).is_ok())
+        .map(|(v, l, p, _)| (v, l, p))
+        .collect()
+}
+
+pub async fn show(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let permit = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
+        let b = bulletins::get(db, &permit, id)
+            .await
+            .map_err(|_| unavailable())?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        let people = bulletins::candidates(db, &actor)
+            .await
+            .map_err(|_| unavailable())?;
+        let csrf = csrf_for(app, &session).await?;
+        let steps = if ChangeWorkflow::allowed(&actor) {
+            offered_steps(&actor, &b)
+        } else {
+            Vec::new()
+        };
+        let actions = view::Actions {
+            csrf: &csrf,
+            can_edit: EditBulletins::allowed(&actor) && may_edit(&actor, &b.item),
+            can_history: ReadHistory::allowed(&actor),
+            steps,
+            people: &people,
+        };
+        Ok(html(StatusCode::OK, view::view(&b, &actions, None)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn edit_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let read = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
+        permit::<EditBulletins>(db, &session, actor.clone()).await?;
+        let b = bulletins::get(db, &read, id)
+            .await
+            .map_err(|_| unavailable())?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        if !may_edit(&actor, &b.item) {
+            return Err(error(StatusCode::FORBIDDEN));
+        }
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            view::form(
+                &csrf,
+                Some(&b),
+                None,
+                &b.title,
+                &b.description_html,
+                &b.access_groups.join(", "),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn edit<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<EditBulletins>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let content = Content {
+            title: field(&form, "title"),
+            description: field(&form, "description"),
+            access_groups: groups_of(field(&form, "groups")),
+        };
+        bulletins::update(db, &permit, &session.username, id, &content)
+            .await
+            .map_err(refused)?;
+        Ok(see_other(format!("/bulletins/view?id={id}")))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn workflow<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+        let step = match field(&form, "step") {
+            "assign" => Step::Assign(person),
+            "self-assign" => Step::SelfAssign,
+            "submit" => Step::Submit { reviewer: person },
+            "accept" => Step::Accept,
+            "send-back" => Step::SendBack,
+            "finalize" => Step::Finalize,
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        bulletins::step(db, &permit, &session.username, id, step)
+            .await
+            .map_err(refused)?;
+        Ok(see_other(format!("/bulletins/view?id={id}")))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn history(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let permit = permit::<ReadHistory>(db, &session, actor).await?;
+        let revisions = bulletins::history(db, &permit, id)
+            .await
+            .map_err(|_| unavailable())?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        Ok(html(StatusCode::OK, view::history(id, &revisions)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}

@@ -1,0 +1,262 @@
+//! Pages of the evidence records. Every value is escaped; descriptions are
+//! sanitised HTML (on the way in, and again on the way out).
+
+use std::fmt::Write;
+
+use super::pages::{escape, layout};
+use crate::evidence::bulletins::{Bulletin, Listed, Revision, PAGE_SIZE};
+use crate::evidence::sanitize;
+use crate::policy::workflow::Status;
+
+fn message_html(message: Option<&str>) -> String {
+    message
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default()
+}
+
+pub struct ListView<'a> {
+    pub rows: &'a [Listed],
+    pub total: i64,
+    pub text: &'a str,
+    pub status: Option<Status>,
+    pub page: i64,
+    pub can_create: bool,
+}
+
+fn list_url(text: &str, status: Option<Status>, page: i64) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if !text.is_empty() {
+        q.append_pair("q", text);
+    }
+    if let Some(s) = status {
+        q.append_pair("status", s.as_str());
+    }
+    if page > 0 {
+        q.append_pair("page", &page.to_string());
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        "/bulletins".into()
+    } else {
+        format!("/bulletins?{q}")
+    }
+}
+
+pub fn list(v: &ListView<'_>) -> String {
+    let options: String = std::iter::once(("", "Any status", v.status.is_none()))
+        .chain(
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.label(), v.status == Some(*s))),
+        )
+        .map(|(value, label, selected)| {
+            format!(
+                "<option value=\"{value}\"{}>{label}</option>",
+                if selected { " selected" } else { "" }
+            )
+        })
+        .collect();
+    let mut table = String::from(
+        "<table><thead><tr><th>#</th><th>Title</th><th>Status</th><th>Assigned to</th><th>Updated (UTC)</th></tr></thead><tbody>",
+    );
+    for r in v.rows {
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td><a href=\"/bulletins/view?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.id,
+            r.id,
+            escape(&r.title),
+            r.status.label(),
+            escape(&r.assignee),
+            escape(&r.updated)
+        );
+    }
+    table.push_str("</tbody></table>");
+    if v.rows.is_empty() {
+        table = "<p class=\"muted\">No bulletins match.</p>".into();
+    }
+    let pages = (v.total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let mut nav = format!(
+        "<p class=\"muted\">{} bulletin{}; page {} of {}.</p>",
+        v.total,
+        if v.total == 1 { "" } else { "s" },
+        v.page + 1,
+        pages.max(1)
+    );
+    if v.page > 0 {
+        let _ = write!(
+            nav,
+            "<a href=\"{}\">Previous page</a> ",
+            escape(&list_url(v.text, v.status, v.page - 1))
+        );
+    }
+    if v.page + 1 < pages {
+        let _ = write!(
+            nav,
+            "<a href=\"{}\">Next page</a>",
+            escape(&list_url(v.text, v.status, v.page + 1))
+        );
+    }
+    let create = if v.can_create {
+        "<p><a class=\"button\" href=\"/bulletins/new\">New bulletin</a></p>"
+    } else {
+        ""
+    };
+    layout(
+        "Bulletins",
+        &format!(
+            "<section class=\"card\"><h1>Bulletins</h1>{create}\
+<form method=\"get\" action=\"/bulletins\" class=\"search\">\
+<label for=\"q\">Search titles and descriptions</label><input id=\"q\" name=\"q\" maxlength=\"200\" value=\"{}\">\
+<label for=\"status\">Status</label><select id=\"status\" name=\"status\">{options}</select>\
+<button type=\"submit\">Search</button></form>{table}{nav}</section>",
+            escape(v.text)
+        ),
+    )
+}
+
+pub fn form(
+    csrf: &str,
+    existing: Option<&Bulletin>,
+    message: Option<&str>,
+    title: &str,
+    description: &str,
+    groups: &str,
+) -> String {
+    let (heading, action, id_field) = match existing {
+        Some(b) => (
+            format!("Edit bulletin {}", b.id),
+            "/bulletins/edit",
+            format!("<input type=\"hidden\" name=\"id\" value=\"{}\">", b.id),
+        ),
+        None => ("New bulletin".to_owned(), "/bulletins", String::new()),
+    };
+    layout(
+        &heading,
+        &format!(
+            "<section class=\"card\"><h1>{}</h1>{}\
+<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{id_field}\
+<label for=\"title\">Title</label><input id=\"title\" name=\"title\" required maxlength=\"300\" value=\"{}\">\
+<label for=\"description\">Description</label>\
+<textarea id=\"description\" name=\"description\" rows=\"10\" maxlength=\"100000\">{}</textarea>\
+<p class=\"muted\">Paragraphs, emphasis, lists, quotes, code and links are kept; anything else is removed.</p>\
+<label for=\"groups\">Restrict to access groups (comma-separated; empty: everyone)</label>\
+<input id=\"groups\" name=\"groups\" maxlength=\"500\" value=\"{}\">\
+<button type=\"submit\">Save</button></form></section>",
+            escape(&heading),
+            message_html(message),
+            escape(csrf),
+            escape(title),
+            escape(description),
+            escape(groups)
+        ),
+    )
+}
+
+pub struct Actions<'a> {
+    pub csrf: &'a str,
+    pub can_edit: bool,
+    pub can_history: bool,
+    /// (step value, label, needs a person)
+    pub steps: Vec<(&'static str, &'static str, bool)>,
+    pub people: &'a [(i64, String)],
+}
+
+pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
+    let mut links = String::new();
+    if a.can_edit {
+        let _ = write!(
+            links,
+            "<a class=\"button\" href=\"/bulletins/edit?id={}\">Edit</a> ",
+            b.id
+        );
+    }
+    if a.can_history {
+        let _ = write!(
+            links,
+            "<a href=\"/bulletins/history?id={}\">History</a>",
+            b.id
+        );
+    }
+    let people: String = a
+        .people
+        .iter()
+        .map(|(id, name)| format!("<option value=\"{id}\">{}</option>", escape(name)))
+        .collect();
+    let mut steps = String::new();
+    for (value, label, needs_person) in &a.steps {
+        let person = if *needs_person {
+            format!("<select name=\"user\" aria-label=\"Person for {label}\">{people}</select>")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            steps,
+            "<form method=\"post\" action=\"/bulletins/workflow\" class=\"inline\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
+<input type=\"hidden\" name=\"step\" value=\"{value}\">{person}<button type=\"submit\" class=\"small\">{label}</button></form>",
+            escape(a.csrf),
+            b.id
+        );
+    }
+    let groups = if b.access_groups.is_empty() {
+        "everyone".to_owned()
+    } else {
+        b.access_groups.join(", ")
+    };
+    layout(
+        &b.title,
+        &format!(
+            "<section class=\"card\"><p class=\"muted\"><a href=\"/bulletins\">Bulletins</a> / {}</p>\
+<h1>{}</h1>{}<dl class=\"facts\"><dt>Status</dt><dd>{}</dd><dt>Assigned to</dt><dd>{}</dd>\
+<dt>Reviewer</dt><dd>{}</dd><dt>Visible to</dt><dd>{}</dd><dt>Revision</dt><dd>{} ({})</dd></dl>\
+<div class=\"description\">{}</div><p>{links}</p>{}</section>",
+            b.id,
+            escape(&b.title),
+            message_html(message),
+            b.item.status.label(),
+            escape(&b.assignee),
+            escape(&b.reviewer_name),
+            escape(&groups),
+            b.revision,
+            escape(&b.updated),
+            sanitize::rich_text(&b.description_html),
+            if steps.is_empty() {
+                String::new()
+            } else {
+                format!("<h2>Workflow</h2>{steps}")
+            }
+        ),
+    )
+}
+
+pub fn history(id: i64, revisions: &[Revision]) -> String {
+    let mut table = String::from(
+        "<table><thead><tr><th>Revision</th><th>When</th><th>Who</th><th>Change</th></tr></thead><tbody>",
+    );
+    for r in revisions {
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.revision,
+            escape(&r.when),
+            escape(&r.editor),
+            escape(&r.summary)
+        );
+        if let Some(snapshot) = &r.snapshot {
+            let _ = write!(
+                table,
+                "<tr><td></td><td colspan=\"3\"><pre class=\"snapshot\">{}</pre></td></tr>",
+                escape(snapshot)
+            );
+        }
+    }
+    table.push_str("</tbody></table>");
+    layout(
+        "History",
+        &format!(
+            "<section class=\"card\"><p class=\"muted\"><a href=\"/bulletins/view?id={id}\">Bulletin {id}</a></p>\
+<h1>History of bulletin {id}</h1>{table}</section>"
+        ),
+    )
+}
