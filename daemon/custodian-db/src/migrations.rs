@@ -45,6 +45,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "bulletins",
         sql: include_str!("../../../migrations/0006_bulletins.sql"),
     },
+    Migration {
+        version: 7,
+        name: "media",
+        sql: include_str!("../../../migrations/0007_media.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -18,6 +18,8 @@ pub struct App {
     pub keyring: Option<Arc<Keyring>>,
     pub csp_reports: RateLimiter,
     pub identity: Identity,
+    /// The media store; `None` without `[storage]`.
+    pub media: Option<Arc<crate::evidence::media::Media>>,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -42,12 +44,14 @@ impl App {
         keyring: Option<Arc<Keyring>>,
         csp_reports_per_minute: u32,
         identity: Identity,
+        media: Option<Arc<crate::evidence::media::Media>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
             keyring,
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
             identity,
+            media,
         })
     }
 }

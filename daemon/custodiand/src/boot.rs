@@ -40,6 +40,8 @@ pub enum BootError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Log(#[from] LogError),
+    #[error("media store: {0}")]
+    Storage(String),
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
     #[error("tls.source = \"dev-pem\" reads a private key from disk and is for development and tests only; start with --dev-insecure-pem to accept that, or configure a Vault source")]
@@ -167,13 +169,26 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         };
         let tls_config = tls::server_config(Arc::clone(&slot))?;
         let identity = identity_setup(&config, db.as_ref(), keyring.as_ref()).await?;
+        let media = match (&config.storage, &db) {
+            (Some(settings), Some(db)) => {
+                let media = Arc::new(
+                    crate::evidence::media::Media::open(settings).map_err(BootError::Storage)?,
+                );
+                supervisors.push(tokio::spawn(Arc::clone(&media).sweep_forever(
+                    Arc::clone(db),
+                    std::time::Duration::from_secs(settings.sweep_interval_secs.max(1)),
+                )));
+                Some(media)
+            }
+            _ => None,
+        };
 
         // 7. serve
         let server = Server {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
-            app: App::new(db, keyring, config.limits.csp_reports_per_minute, identity),
+            app: App::new(db, keyring, config.limits.csp_reports_per_minute, identity, media),
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);

@@ -41,6 +41,9 @@ pub struct Config {
     pub database: Option<DatabaseConfig>,
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// Where evidence media are kept; without it uploads are refused.
+    #[serde(default)]
+    pub storage: Option<StorageConfig>,
     #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
@@ -152,6 +155,31 @@ pub enum TlsConfig {
         #[serde(default = "default_poll")]
         poll_secs: u64,
     },
+}
+
+/// The media store (evidence files, encrypted at rest).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StorageConfig {
+    /// A directory the daemon's account owns, outside anything served,
+    /// e.g. `/var/lib/custodian/media`.
+    pub dir: std::path::PathBuf,
+    /// At most `policy/uploads.toml`'s `max-bytes`; defaults to it.
+    #[serde(default)]
+    pub max_upload_bytes: Option<u64>,
+    /// Interrupted uploads and unrecorded files are removed after this.
+    #[serde(default = "default_orphan_minutes")]
+    pub orphan_minutes: u64,
+    #[serde(default = "default_sweep_secs")]
+    pub sweep_interval_secs: u64,
+}
+
+fn default_orphan_minutes() -> u64 {
+    60
+}
+
+fn default_sweep_secs() -> u64 {
+    300
 }
 
 /// Sign-in settings that are the appliance operator's choice.
@@ -417,6 +445,28 @@ impl Config {
                 format!("is {origin:?}"),
                 "give the https origin browsers use, without a trailing slash, e.g. \"https://custodian.example.org\"",
             ));
+        }
+        if let Some(storage) = &self.storage {
+            if !storage.dir.is_absolute() {
+                return Err(invalid(
+                    "storage.dir",
+                    format!("is {:?}", storage.dir),
+                    "give an absolute directory the daemon's account owns, e.g. \"/var/lib/custodian/media\"",
+                ));
+            }
+            let policy_max = crate::evidence::uploads::UploadPolicy::builtin()
+                .map(|p| p.max_bytes)
+                .unwrap_or(0);
+            if storage
+                .max_upload_bytes
+                .is_some_and(|m| m == 0 || m > policy_max)
+            {
+                return Err(invalid(
+                    "storage.max-upload-bytes",
+                    format!("is above policy/uploads.toml's max-bytes ({policy_max}) or zero"),
+                    "leave it out (the policy's limit applies) or give a smaller positive number",
+                ));
+            }
         }
         if self.server.user.is_empty() {
             return Err(invalid(

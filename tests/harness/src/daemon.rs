@@ -44,6 +44,9 @@ pub struct DaemonConfig {
     /// Give the daemon's account its working directory, so that a core
     /// dump could be written there if the daemon allowed one.
     pub writable_cwd: bool,
+    /// Lines for a `[storage]` table; the harness adds `dir`, a private
+    /// directory owned by the daemon's account (see [`Daemon::storage_dir`]).
+    pub storage_toml: Option<String>,
 }
 
 impl Default for DaemonConfig {
@@ -60,6 +63,7 @@ impl Default for DaemonConfig {
             client_ca_pem: None,
             notify_socket: None,
             writable_cwd: false,
+            storage_toml: None,
             env: Vec::new(),
             extra_toml: String::new(),
         }
@@ -122,6 +126,22 @@ impl Daemon {
             .unwrap_or_default();
         if let Some(db) = &cfg.database_toml {
             vault.push_str(&format!("[database]\n{db}\n\n"));
+        }
+        if let Some(extra) = &cfg.storage_toml {
+            let storage = dir.path().join("storage");
+            std::fs::create_dir(&storage).map_err(io("create storage dir"))?;
+            if is_root() {
+                let user = nix::unistd::User::from_name(&cfg.user)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| HarnessError::Setup(format!("no account {}", cfg.user)))?;
+                nix::unistd::chown(&storage, Some(user.uid), Some(user.gid))
+                    .map_err(io("chown storage dir"))?;
+            }
+            vault.push_str(&format!(
+                "[storage]\ndir = \"{}\"\n{extra}\n\n",
+                storage.display()
+            ));
         }
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n\n\
@@ -265,6 +285,11 @@ impl Daemon {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The media store given to the daemon with `storage_toml`.
+    pub fn storage_dir(&self) -> PathBuf {
+        self.dir.path().join("storage")
     }
 
     pub fn log(&self) -> String {

@@ -35,6 +35,36 @@ pub enum StoreError {
 pub struct Store {
     quarantine: PathBuf,
     objects: PathBuf,
+    /// Uploads in progress: never swept, however long they take.
+    active: Active,
+}
+
+type Active = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>>;
+
+/// Marks a quarantined path as in use until dropped.
+struct InUse {
+    path: PathBuf,
+    active: Active,
+}
+
+impl InUse {
+    fn new(path: PathBuf, active: &Active) -> Self {
+        if let Ok(mut set) = active.lock() {
+            set.insert(path.clone());
+        }
+        Self {
+            path,
+            active: std::sync::Arc::clone(active),
+        }
+    }
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.active.lock() {
+            set.remove(&self.path);
+        }
+    }
 }
 
 fn random<const N: usize>() -> Result<[u8; N], StoreError> {
@@ -60,6 +90,7 @@ impl Store {
         let s = Self {
             quarantine: root.join("quarantine"),
             objects: root.join("objects"),
+            active: Active::default(),
         };
         private_dir(&s.quarantine)?;
         private_dir(&s.objects)?;
@@ -81,6 +112,7 @@ impl Store {
         let prefix = random::<NONCE_PREFIX>()?;
         let cipher = ChaCha20Poly1305::new(key.as_ref().into());
         let mut incoming = Incoming {
+            in_use: Some(InUse::new(path.clone(), &self.active)),
             path,
             file,
             enc: Some(EncryptorBE32::from_aead(cipher, prefix.as_ref().into())),
@@ -150,8 +182,17 @@ impl Store {
                 .is_some_and(|d| d >= age)
         };
         let mut removed = 0;
+        let busy = |name: &str| {
+            self.active
+                .lock()
+                .map(|set| set.contains(&self.quarantine.join(name)))
+                .unwrap_or(true)
+        };
         for (dir, is_orphan) in [
-            (&self.quarantine, &(|_: &str| true) as &dyn Fn(&str) -> bool),
+            (
+                &self.quarantine,
+                &(|n: &str| !busy(n)) as &dyn Fn(&str) -> bool,
+            ),
             (&self.objects, &|name: &str| !known(name)),
         ] {
             let Ok(entries) = std::fs::read_dir(dir) else {
@@ -190,6 +231,8 @@ fn valid_object_name(name: &str) -> bool {
 /// An upload being received. Dropped without [`Incoming::finish`] (a
 /// refusal, a cut connection), its file is removed at once.
 pub struct Incoming {
+    /// Handed to [`Finished`], so the file stays protected until kept.
+    in_use: Option<InUse>,
     path: PathBuf,
     file: tokio::fs::File,
     enc: Option<EncryptorBE32<ChaCha20Poly1305>>,
@@ -252,6 +295,7 @@ impl Incoming {
         self.buf.fill(0);
         self.kept = true;
         Ok(Finished {
+            _in_use: self.in_use.take(),
             path: self.path.clone(),
             sha256: hex(&self.hasher.clone().finalize()),
             size: self.size,
@@ -275,6 +319,7 @@ impl Drop for Incoming {
 /// A complete upload in quarantine, not yet accepted. Dropped without
 /// [`Store::keep`], its file is removed.
 pub struct Finished {
+    _in_use: Option<InUse>,
     path: PathBuf,
     pub sha256: String,
     pub size: u64,
@@ -336,6 +381,11 @@ mod tests {
             }
             assert!(store.read(&name, &[0u8; 32]).await.is_err(), "wrong key");
         }
+        // An upload in progress is never swept, however old.
+        let mut slow = store.begin().await.expect("begin");
+        slow.write(b"slow").await.expect("write");
+        assert_eq!(store.sweep(Duration::ZERO, &|_| true), 0);
+        drop(slow);
         // Abandoned uploads leave nothing behind.
         let mut up = store.begin().await.expect("begin");
         up.write(b"partial").await.expect("write");

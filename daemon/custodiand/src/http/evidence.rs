@@ -17,13 +17,13 @@ use crate::evidence::bulletins::{self, Content, Query, Refused};
 use crate::identity::sessions::Session;
 use crate::policy::workflow::{Status, Step};
 use crate::policy::{
-    self, may_edit, Action, Actor, ChangeWorkflow, CreateBulletin, EditBulletins, Permit,
-    ReadBulletins, ReadHistory, Role,
+    self, may_edit, AccessMedia, Action, Actor, ChangeWorkflow, CreateBulletin, EditBulletins,
+    Permit, ReadBulletins, ReadHistory, Role,
 };
 
 type Reply = Result<Response<Body>, Response<Body>>;
 
-fn see_other(to: String) -> Response<Body> {
+pub(super) fn see_other(to: String) -> Response<Body> {
     let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
     *res.status_mut() = StatusCode::SEE_OTHER;
     if let Ok(v) = HeaderValue::from_str(&to) {
@@ -32,7 +32,7 @@ fn see_other(to: String) -> Response<Body> {
     res
 }
 
-fn query_param(query: Option<&str>, name: &str) -> String {
+pub(super) fn query_param(query: Option<&str>, name: &str) -> String {
     query
         .into_iter()
         .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
@@ -51,7 +51,10 @@ fn not_found() -> Response<Body> {
 }
 
 /// The signed-in account as the policy sees it.
-async fn actor(app: &App, headers: &HeaderMap) -> Result<(Session, Actor), Response<Body>> {
+pub(super) async fn actor(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<(Session, Actor), Response<Body>> {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let session = signed_in(app, headers, Obligation::None).await?;
     let role = Role::parse(&session.role).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
@@ -70,7 +73,7 @@ async fn actor(app: &App, headers: &HeaderMap) -> Result<(Session, Actor), Respo
 }
 
 /// A permit for `A`, or a recorded 403.
-async fn permit<A: Action>(
+pub(super) async fn permit<A: Action>(
     db: &Database,
     session: &Session,
     actor: Actor,
@@ -249,12 +252,23 @@ pub async fn show(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         } else {
             Vec::new()
         };
+        let files = match policy::permit::<AccessMedia>(actor.clone()) {
+            Ok(p) => Some(
+                crate::evidence::media::list(db, &p, b.id)
+                    .await
+                    .map_err(|_| unavailable())?,
+            ),
+            Err(_) => None,
+        };
+        let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
         let actions = view::Actions {
             csrf: &csrf,
-            can_edit: EditBulletins::allowed(&actor) && may_edit(&actor, &b.item),
+            can_edit,
             can_history: ReadHistory::allowed(&actor),
+            can_upload: can_edit && files.is_some() && app.media.is_some(),
             steps,
             people: &people,
+            files: files.as_deref(),
         };
         Ok(html(StatusCode::OK, view::view(&b, &actions, None)))
     }

@@ -160,6 +160,46 @@ pub struct Actions<'a> {
     /// (step value, label, needs a person)
     pub steps: Vec<(&'static str, &'static str, bool)>,
     pub people: &'a [(i64, String)],
+    pub can_upload: bool,
+    /// `None` without `can_access_media`.
+    pub files: Option<&'a [crate::evidence::media::Listed]>,
+}
+
+fn files_html(a: &Actions<'_>, bulletin_id: i64) -> String {
+    let Some(files) = a.files else {
+        return String::new();
+    };
+    let mut out = String::from("<h2>Files</h2>");
+    if files.is_empty() {
+        out.push_str("<p class=\"muted\">No files yet.</p>");
+    } else {
+        out.push_str("<table><thead><tr><th>File</th><th>Type</th><th>Size</th><th>SHA-256</th><th>Added</th></tr></thead><tbody>");
+        for f in files {
+            let _ = write!(
+                out,
+                "<tr><td><a href=\"/media?id={}\">{}</a></td><td>{}</td><td>{} bytes</td><td><code class=\"hash\">{}</code></td><td>{} by {}</td></tr>",
+                f.id,
+                escape(&f.name),
+                escape(&f.mime),
+                f.size,
+                escape(&f.sha256),
+                escape(&f.uploaded),
+                escape(&f.uploaded_by)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if a.can_upload {
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"/bulletins/media\" enctype=\"multipart/form-data\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{bulletin_id}\">\
+<label for=\"file\">Add a file (images, PDF, video, audio; the appliance checks what it really is)</label>\
+<input id=\"file\" name=\"file\" type=\"file\" required><button type=\"submit\">Upload</button></form>",
+            escape(a.csrf)
+        );
+    }
+    out
 }
 
 pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
@@ -210,7 +250,7 @@ pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
             "<section class=\"card\"><p class=\"muted\"><a href=\"/bulletins\">Bulletins</a> / {}</p>\
 <h1>{}</h1>{}<dl class=\"facts\"><dt>Status</dt><dd>{}</dd><dt>Assigned to</dt><dd>{}</dd>\
 <dt>Reviewer</dt><dd>{}</dd><dt>Visible to</dt><dd>{}</dd><dt>Revision</dt><dd>{} ({})</dd></dl>\
-<div class=\"description\">{}</div><p>{links}</p>{}</section>",
+<div class=\"description\">{}</div><p>{links}</p>{}{}</section>",
             b.id,
             escape(&b.title),
             message_html(message),
@@ -221,6 +261,7 @@ pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
             b.revision,
             escape(&b.updated),
             sanitize::rich_text(&b.description_html),
+            files_html(a, b.id),
             if steps.is_empty() {
                 String::new()
             } else {

@@ -42,10 +42,13 @@ const FIXED: &[(&str, &str)] = &[
 /// handler chose one, and removes anything naming the server software.
 pub fn apply(headers: &mut HeaderMap) {
     for (name, value) in FIXED {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        let name = HeaderName::from_static(name);
+        // A handler may set a stricter CSP (media downloads: `sandbox`);
+        // no handler sets a looser one (see `http/media.rs`).
+        if name == "content-security-policy" && headers.contains_key(&name) {
+            continue;
+        }
+        headers.insert(name, HeaderValue::from_static(value));
     }
     headers
         .entry(http::header::CACHE_CONTROL)

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod evidence;
 pub mod evidence_pages;
 pub mod headers;
+pub mod media;
 pub mod pages;
 pub mod passkeys;
 pub mod routes;

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{account, auth, evidence, headers, pages, passkeys};
+use super::{account, auth, evidence, headers, media, pages, passkeys};
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
 
@@ -54,6 +54,8 @@ enum Handler {
     BulletinEdit,
     BulletinWorkflow,
     BulletinHistory,
+    MediaUpload,
+    MediaDownload,
 }
 
 struct Route {
@@ -288,6 +290,20 @@ static ROUTES: &[Route] = &[
         body_limit: 0,
     },
     Route {
+        path: "/bulletins/media",
+        handler: Handler::MediaUpload,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: crate::evidence::uploads::ROUTE_LIMIT,
+    },
+    Route {
+        path: "/media",
+        handler: Handler::MediaDownload,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -304,7 +320,7 @@ fn find(path: &str) -> Option<&'static Route> {
 /// response passes through [`headers::apply`].
 pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
 where
-    B: hyper::body::Body<Data = Bytes> + Send,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let method = req.method().clone();
@@ -321,7 +337,7 @@ where
 
 async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
 where
-    B: hyper::body::Body<Data = Bytes> + Send,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let route = find(req.uri().path());
@@ -420,6 +436,8 @@ where
         Handler::BulletinEdit => evidence::edit_form(app, &req).await,
         Handler::BulletinWorkflow => evidence::workflow(app, req).await,
         Handler::BulletinHistory => evidence::history(app, &req).await,
+        Handler::MediaUpload => media::upload(app, req).await,
+        Handler::MediaDownload => media::download(app, &req).await,
     }
 }
 
@@ -564,7 +582,7 @@ mod tests {
             webauthn: None,
             vault: None,
         };
-        let app = App::new(None, None, 1000, identity);
+        let app = App::new(None, None, 1000, identity, None);
         handle(req, peer(), &app).await
     }
 

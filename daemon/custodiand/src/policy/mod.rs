@@ -217,6 +217,17 @@ impl Action for ReadHistory {
     }
 }
 
+/// Evidence files: listing, uploading and downloading them needs
+/// `can_access_media` (which bulletin is the access predicate's answer;
+/// uploading also needs [`may_edit`]).
+pub struct AccessMedia;
+impl Action for AccessMedia {
+    const NAME: &'static str = "media.access";
+    fn allowed(a: &Actor) -> bool {
+        a.has(Permission::CanAccessMedia)
+    }
+}
+
 /// Whether `actor` may change the content of a bulletin in `item`'s state.
 pub fn may_edit(actor: &Actor, item: &workflow::Item) -> bool {
     use workflow::Status;

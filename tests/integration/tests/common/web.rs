@@ -130,6 +130,34 @@ impl<'a> Browser<'a> {
         self.finish(res).await
     }
 
+    /// A POST with a body made by the caller (multipart uploads).
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .http
+            .post(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .header("origin", &self.origin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        self.finish(res).await
+    }
+
+    /// A GET returning the raw bytes and headers (downloads).
+    pub async fn download(&mut self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let res = self
+            .http
+            .get(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("get");
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.bytes().await.expect("body").to_vec())
+    }
+
     /// A JSON POST as the passkey script sends it.
     pub async fn post_json(
         &mut self,

@@ -1,0 +1,225 @@
+//! Evidence files: upload (streamed multipart onto a bulletin) and
+//! download (attachment, nosniff, sandboxing CSP). The upload is checked
+//! in this order, each before the next byte is trusted: same origin; the
+//! CSRF token (a field that must come before the file); the bulletin
+//! (visible to the actor, editable by them, `can_access_media`); then the
+//! file itself, whose type the bytes decide.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body_util::BodyStream;
+
+use super::auth::unavailable;
+use super::pages;
+use super::routes::{error, html, Body};
+use crate::app::App;
+use crate::evidence::bulletins;
+use crate::evidence::media;
+use crate::evidence::uploads::{self, Refusal};
+use crate::identity::sessions;
+use crate::policy::{self, may_edit, AccessMedia, ReadBulletins};
+
+/// A refusal the person can act on, with its status.
+fn refusal(r: &Refusal) -> Response<Body> {
+    let status = match r {
+        Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal::Empty | Refusal::Truncated(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    };
+    html(status, pages::error_with(status, &r.to_string()))
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    html(status, pages::error_with(status, text))
+}
+
+pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (Some(db), Some(vault), Some(keyring)) =
+            (app.db.as_ref(), app.identity.vault.as_ref(), app.keyring.as_ref())
+        else {
+            return Err(unavailable());
+        };
+        let Some(store) = app.media.as_ref() else {
+            return Err(plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This appliance has no media store configured ([storage] dir); ask its administrator.",
+            ));
+        };
+        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
+        if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
+            return Err(error(StatusCode::FORBIDDEN));
+        }
+        let boundary = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok())
+            .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
+        let media_permit = super::evidence::permit::<AccessMedia>(db, &session, actor.clone()).await?;
+        let read_permit = policy::permit::<ReadBulletins>(actor.clone()).map_err(|_| error(StatusCode::FORBIDDEN))?;
+        let stream = BodyStream::new(req.into_body()).filter_map(|frame| async move {
+            match frame {
+                Ok(f) => f.into_data().ok().map(Ok::<Bytes, Box<dyn std::error::Error + Send + Sync>>),
+                Err(e) => Some(Err(e.into())),
+            }
+        });
+        let mut form = multer::Multipart::new(stream, boundary);
+        let (mut csrf_ok, mut bulletin) = (false, None);
+        while let Some(mut field) = form
+            .next_field()
+            .await
+            .map_err(|_| error(StatusCode::BAD_REQUEST))?
+        {
+            match field.name() {
+                Some("csrf") => {
+                    let token = field.text().await.map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                    csrf_ok = sessions::csrf_valid(keyring, &session.token_hash, &token).await;
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                }
+                Some("id") => {
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                    let id = field
+                        .text()
+                        .await
+                        .ok()
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+                    let b = bulletins::get(db, &read_permit, id)
+                        .await
+                        .map_err(|_| unavailable())?
+                        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+                    if !may_edit(&actor, &b.item) {
+                        return Err(plain(
+                            StatusCode::FORBIDDEN,
+                            "You can add files only to a bulletin you may edit now.",
+                        ));
+                    }
+                    bulletin = Some(b.id);
+                }
+                Some("file") => {
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                    let Some(bulletin_id) = bulletin else {
+                        return Err(error(StatusCode::BAD_REQUEST));
+                    };
+                    let name = uploads::safe_name(field.file_name().unwrap_or(""));
+                    let declared = field
+                        .content_type()
+                        .map(|m| m.essence_str().to_owned())
+                        .unwrap_or_default();
+                    let mut incoming = store.store.begin().await.map_err(|_| unavailable())?;
+                    let mut early_done = false;
+                    while let Some(chunk) = field.chunk().await.map_err(|_| error(StatusCode::BAD_REQUEST))? {
+                        incoming.write(&chunk).await.map_err(|_| unavailable())?;
+                        if incoming.size() > store.policy.max_bytes {
+                            // Dropping `incoming` removes what was written.
+                            return Err(refusal(&Refusal::TooLarge(store.policy.max_bytes)));
+                        }
+                        // Refuse a wrong type as soon as its first bytes
+                        // show it, not after the whole file.
+                        if !early_done && incoming.head().len() >= uploads::HEAD_BYTES {
+                            early_done = true;
+                            if let Err(r @ (Refusal::ActiveContent | Refusal::NotAllowed(_))) =
+                                uploads::verdict(&store.policy, incoming.head(), &[], 1, &name, "")
+                            {
+                                return Err(refusal(&r));
+                            }
+                        }
+                    }
+                    let done = incoming.finish().await.map_err(|_| unavailable())?;
+                    let kind = match media::accept(&store.policy, &done, &name, &declared) {
+                        Ok(kind) => kind,
+                        Err(r) => {
+                            let _ = db
+                                .record(
+                                    &session.username,
+                                    "media.refused",
+                                    &format!("bulletin/{bulletin_id}"),
+                                    &serde_json::json!({"reason": r.to_string(), "sha256": done.sha256}),
+                                )
+                                .await;
+                            return Err(refusal(&r));
+                        }
+                    };
+                    let kind = kind.clone();
+                    media::record(
+                        db,
+                        vault,
+                        store,
+                        &media_permit,
+                        &session.username,
+                        bulletin_id,
+                        done,
+                        &kind,
+                        &name,
+                    )
+                    .await
+                    .map_err(|_| unavailable())?;
+                    return Ok(super::evidence::see_other(format!("/bulletins/view?id={bulletin_id}")));
+                }
+                _ => return Err(error(StatusCode::BAD_REQUEST)),
+            }
+        }
+        Err(plain(StatusCode::BAD_REQUEST, "No file was sent. Choose a file and try again."))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// RFC 6266 attachment with an ASCII-only, quote-free name.
+fn disposition(name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        uploads::safe_name(name)
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (Some(db), Some(vault), Some(store)) = (
+            app.db.as_ref(),
+            app.identity.vault.as_ref(),
+            app.media.as_ref(),
+        ) else {
+            return Err(unavailable());
+        };
+        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
+        let permit = super::evidence::permit::<AccessMedia>(db, &session, actor).await?;
+        let id = super::evidence::query_param(req.uri().query(), "id")
+            .parse::<i64>()
+            .map_err(|_| error(StatusCode::NOT_FOUND))?;
+        let file = media::fetch(db, vault, store, &permit, &session.username, id)
+            .await
+            .map_err(|_| unavailable())?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        let mut res = Response::new(http_body_util::Full::new(Bytes::from(file.bytes)));
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(&file.mime)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        );
+        h.insert(header::CONTENT_DISPOSITION, disposition(&file.name));
+        // Even opened directly, the file runs nothing and loads nothing.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
+        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
