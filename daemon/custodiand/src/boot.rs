@@ -7,7 +7,9 @@
 //!    be root-only files); or, in development only, a PEM pair
 //! 4. bind the public and operator sockets (or take systemd's)
 //! 5. drop privileges: own account, no capabilities, no_new_privs,
-//!    not dumpable, no core files
+//!    not dumpable, no core files; then enter the sandbox: Landlock (only
+//!    the media store writable, configuration and credentials no longer
+//!    readable) and a seccomp allow-list
 //! 6. start the async runtime; log in to Vault and fetch the TLS
 //!    certificate (no network code runs as root); connect to PostgreSQL
 //!    with Vault's runtime credentials and check the schema version;
@@ -42,6 +44,8 @@ pub enum BootError {
     Log(#[from] LogError),
     #[error("media store: {0}")]
     Storage(String),
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
     #[error("tls.source = \"dev-pem\" reads a private key from disk and is for development and tests only; start with --dev-insecure-pem to accept that, or configure a Vault source")]
@@ -126,6 +130,23 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         privileged_bind_refused = dropped.privileged_bind_refused,
         "privileges dropped: no capabilities, no_new_privs, not dumpable, no core files"
     );
+    let mut writable: Vec<std::path::PathBuf> =
+        config.storage.iter().map(|s| s.dir.clone()).collect();
+    if let crate::config::OpsListen::Unix(path) = &ops_listen {
+        // To remove the socket at exit.
+        writable.extend(path.parent().map(std::path::Path::to_path_buf));
+    }
+    let sandbox = crate::sandbox::enter(&writable)?;
+    if sandbox.landlock {
+        tracing::info!(
+            writable = ?writable,
+            "sandbox entered: Landlock enforced, seccomp allow-list active; /etc/passwd and personality(2) refused"
+        );
+    } else {
+        tracing::warn!(
+            "sandbox entered without Landlock (this kernel does not enforce it); seccomp allow-list active"
+        );
+    }
 
     // 6. serve
     let runtime = tokio::runtime::Builder::new_multi_thread()

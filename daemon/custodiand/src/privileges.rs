@@ -139,25 +139,14 @@ pub fn drop_to(target: &Target) -> Result<Dropped, PrivilegeError> {
             target_uid: target.uid.as_raw(),
         });
     } else {
-        // Already the right account (a developer's shell): still shed any
-        // file or ambient capabilities the binary may have been given.
-        caps_step(
-            "clear ambient capabilities",
-            caps::clear(None, CapSet::Ambient),
-        )?;
-        caps_step(
-            "clear inheritable capabilities",
-            caps::clear(None, CapSet::Inheritable),
-        )?;
+        // Already the right account (systemd's User=, a developer's
+        // shell): still shed any file or ambient capabilities the binary
+        // may have been given.
+        clear_if_held(CapSet::Ambient, "clear ambient capabilities")?;
+        clear_if_held(CapSet::Inheritable, "clear inheritable capabilities")?;
     }
-    caps_step(
-        "clear effective capabilities",
-        caps::clear(None, CapSet::Effective),
-    )?;
-    caps_step(
-        "clear permitted capabilities",
-        caps::clear(None, CapSet::Permitted),
-    )?;
+    clear_if_held(CapSet::Effective, "clear effective capabilities")?;
+    clear_if_held(CapSet::Permitted, "clear permitted capabilities")?;
     step(
         "PR_SET_NO_NEW_PRIVS",
         nix::sys::prctl::set_no_new_privs().map_err(errno_io),
@@ -168,11 +157,25 @@ pub fn drop_to(target: &Target) -> Result<Dropped, PrivilegeError> {
         "PR_SET_DUMPABLE",
         nix::sys::prctl::set_dumpable(false).map_err(errno_io),
     )?;
-    step(
-        "RLIMIT_CORE",
-        setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(errno_io),
-    )?;
+    // Under systemd (LimitCORE=0) the limit is already 0, and the unit's
+    // system-call filter refuses setrlimit: only lower it when needed.
+    if nix::sys::resource::getrlimit(Resource::RLIMIT_CORE).ok() != Some((0, 0)) {
+        step(
+            "RLIMIT_CORE",
+            setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(errno_io),
+        )?;
+    }
     verify(target)
+}
+
+/// Clears a capability set unless it is already empty: a process that
+/// holds nothing need not (and under systemd's `~@privileged` filter may
+/// not) call capset.
+fn clear_if_held(set: CapSet, name: &'static str) -> Result<(), PrivilegeError> {
+    match caps::read(None, set) {
+        Ok(held) if held.is_empty() => Ok(()),
+        _ => caps_step(name, caps::clear(None, set)),
+    }
 }
 
 fn errno_io(e: Errno) -> std::io::Error {

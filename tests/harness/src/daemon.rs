@@ -47,6 +47,11 @@ pub struct DaemonConfig {
     /// Lines for a `[storage]` table; the harness adds `dir`, a private
     /// directory owned by the daemon's account (see [`Daemon::storage_dir`]).
     pub storage_toml: Option<String>,
+    /// Start the daemon already as its account, with no capabilities and
+    /// no_new_privs (through `setpriv`), as systemd's `User=` with an
+    /// empty `CapabilityBoundingSet=` does; the files it reads at start
+    /// are given to that account.
+    pub start_unprivileged: bool,
 }
 
 impl Default for DaemonConfig {
@@ -64,6 +69,7 @@ impl Default for DaemonConfig {
             notify_socket: None,
             writable_cwd: false,
             storage_toml: None,
+            start_unprivileged: false,
             env: Vec::new(),
             extra_toml: String::new(),
         }
@@ -174,7 +180,25 @@ impl Daemon {
         let log = std::fs::File::create(dir.path().join("daemon.log"))
             .map_err(io("create daemon.log"))?;
         let bin = custodiand_bin()?;
-        let mut cmd = if cfg.socket_activated {
+        let mut cmd = if cfg.start_unprivileged {
+            let user = nix::unistd::User::from_name(&cfg.user)
+                .ok()
+                .flatten()
+                .ok_or_else(|| HarnessError::Setup(format!("no account {}", cfg.user)))?;
+            for f in ["key.pem", "cert.pem", "custodiand.toml"] {
+                nix::unistd::chown(&dir.path().join(f), Some(user.uid), Some(user.gid))
+                    .map_err(io("chown for an unprivileged start"))?;
+            }
+            let mut c = Command::new("setpriv");
+            c.arg(format!("--reuid={}", user.uid))
+                .arg(format!("--regid={}", user.gid))
+                .arg("--clear-groups")
+                .arg("--inh-caps=-all")
+                .arg("--bounding-set=-all")
+                .arg("--no-new-privs")
+                .arg(&bin);
+            c
+        } else if cfg.socket_activated {
             let mut c = Command::new("systemd-socket-activate");
             c.arg("-l").arg(format!("127.0.0.1:{port}")).arg(&bin);
             c
