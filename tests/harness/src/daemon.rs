@@ -52,6 +52,9 @@ pub struct DaemonConfig {
     /// empty `CapabilityBoundingSet=` does; the files it reads at start
     /// are given to that account.
     pub start_unprivileged: bool,
+    /// Another custodiand binary (an installed package's) instead of the
+    /// workspace build.
+    pub binary: Option<PathBuf>,
 }
 
 impl Default for DaemonConfig {
@@ -70,6 +73,7 @@ impl Default for DaemonConfig {
             writable_cwd: false,
             storage_toml: None,
             start_unprivileged: false,
+            binary: None,
             env: Vec::new(),
             extra_toml: String::new(),
         }
@@ -179,7 +183,10 @@ impl Daemon {
         }
         let log = std::fs::File::create(dir.path().join("daemon.log"))
             .map_err(io("create daemon.log"))?;
-        let bin = custodiand_bin()?;
+        let bin = match &cfg.binary {
+            Some(b) => b.clone(),
+            None => custodiand_bin()?,
+        };
         let mut cmd = if cfg.start_unprivileged {
             let user = nix::unistd::User::from_name(&cfg.user)
                 .ok()
