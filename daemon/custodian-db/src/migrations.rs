@@ -50,6 +50,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "media",
         sql: include_str!("../../../migrations/0007_media.sql"),
     },
+    Migration {
+        version: 8,
+        name: "exports",
+        sql: include_str!("../../../migrations/0008_exports.sql"),
+    },
 ];
 
 /// The schema version this build expects.

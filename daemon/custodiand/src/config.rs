@@ -172,6 +172,13 @@ pub struct StorageConfig {
     pub orphan_minutes: u64,
     #[serde(default = "default_sweep_secs")]
     pub sweep_interval_secs: u64,
+    /// How long an approved export may be downloaded (once).
+    #[serde(default = "default_export_ttl")]
+    pub export_ttl_minutes: u64,
+}
+
+fn default_export_ttl() -> u64 {
+    120
 }
 
 fn default_orphan_minutes() -> u64 {

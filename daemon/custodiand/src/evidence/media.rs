@@ -21,8 +21,11 @@ const WRAP_KEY: &str = "custodian-fields";
 
 pub struct Media {
     pub store: Store,
+    /// Exports waiting for approval or download, encrypted the same way.
+    pub exports: Store,
     pub policy: UploadPolicy,
     orphan_age: Duration,
+    pub export_ttl: Duration,
 }
 
 impl Media {
@@ -37,10 +40,13 @@ impl Media {
                 settings.dir.display()
             )
         })?;
+        let exports = Store::open(&settings.dir.join("exports")).map_err(|e| e.to_string())?;
         Ok(Self {
             store,
+            exports,
             policy,
             orphan_age: Duration::from_secs(settings.orphan_minutes * 60),
+            export_ttl: Duration::from_secs(settings.export_ttl_minutes * 60),
         })
     }
 
@@ -52,6 +58,13 @@ impl Media {
     ) {
         loop {
             tokio::time::sleep(every).await;
+            match super::exports::clean_up(&db, &self.exports).await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(target: "exports", removed = n, "expired exports removed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(target: "exports", error = %e, "export clean-up skipped"),
+            }
             let mut known = std::collections::HashSet::new();
             let names = self.store.object_names();
             let checked = async {

@@ -5,6 +5,7 @@
 //! [`Permit`]: crate::policy::Permit
 
 pub mod bulletins;
+pub mod exports;
 pub mod media;
 pub mod sanitize;
 pub mod store;

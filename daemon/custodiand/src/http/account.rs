@@ -24,6 +24,8 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/account/totp",
     "/account/recovery-codes",
     "/account/passkeys",
+    "/exports",
+    "/admin/activity",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response
@@ -71,7 +73,7 @@ pub(super) enum Obligation {
 
 /// Admin only, with a password entered in the last 15 minutes; `page` is
 /// where re-authentication returns to (one of [`STEP_UP_TARGETS`]).
-async fn admin_fresh(
+pub(super) async fn admin_fresh(
     app: &App,
     headers: &HeaderMap,
     page: &'static str,
@@ -93,6 +95,7 @@ async fn admin_fresh(
     if !session.fresh {
         return Err(redirect(match page {
             "/admin/sessions" => "/reauth?next=/admin/sessions",
+            "/admin/activity" => "/reauth?next=/admin/activity",
             _ => "/reauth?next=/admin/users",
         }));
     }

@@ -1,9 +1,11 @@
 //! Everything that shapes what the browser receives.
 
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod evidence;
 pub mod evidence_pages;
+pub mod exports;
 pub mod headers;
 pub mod media;
 pub mod pages;

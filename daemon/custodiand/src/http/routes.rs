@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{account, auth, evidence, headers, media, pages, passkeys};
+use super::{account, activity, auth, evidence, exports, headers, media, pages, passkeys};
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
 
@@ -56,6 +56,10 @@ enum Handler {
     BulletinHistory,
     MediaUpload,
     MediaDownload,
+    Exports,
+    ExportDecide,
+    ExportDownload,
+    Activity,
 }
 
 struct Route {
@@ -69,6 +73,8 @@ struct Route {
 
 const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
 const POST_ONLY: &[Method] = &[Method::POST];
+/// Downloads that happen once: a HEAD must not use them up.
+const GET_ONLY: &[Method] = &[Method::GET];
 const FORM: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
 
 static ROUTES: &[Route] = &[
@@ -304,6 +310,34 @@ static ROUTES: &[Route] = &[
         body_limit: 0,
     },
     Route {
+        path: "/exports",
+        handler: Handler::Exports,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/exports/decide",
+        handler: Handler::ExportDecide,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/exports/download",
+        handler: Handler::ExportDownload,
+        methods: GET_ONLY,
+        allow: "GET",
+        body_limit: 0,
+    },
+    Route {
+        path: "/admin/activity",
+        handler: Handler::Activity,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -438,6 +472,11 @@ where
         Handler::BulletinHistory => evidence::history(app, &req).await,
         Handler::MediaUpload => media::upload(app, req).await,
         Handler::MediaDownload => media::download(app, &req).await,
+        Handler::Exports if method == Method::POST => exports::request(app, req).await,
+        Handler::Exports => exports::page(app, req.headers()).await,
+        Handler::ExportDecide => exports::decide(app, req).await,
+        Handler::ExportDownload => exports::download(app, &req).await,
+        Handler::Activity => activity::page(app, &req).await,
     }
 }
 

@@ -228,6 +228,30 @@ impl Action for AccessMedia {
     }
 }
 
+/// Asking for an export (E4): `can_export`.
+pub struct RequestExport;
+impl Action for RequestExport {
+    const NAME: &'static str = "exports.request";
+    fn allowed(a: &Actor) -> bool {
+        a.has(Permission::CanExport)
+    }
+}
+
+/// Approving or rejecting someone else's export: administrators (the
+/// requester is excluded per request, see [`may_decide_export`]).
+pub struct DecideExports;
+impl Action for DecideExports {
+    const NAME: &'static str = "exports.decide";
+    fn allowed(a: &Actor) -> bool {
+        a.role == Role::Admin
+    }
+}
+
+/// Four eyes: nobody approves their own export.
+pub fn may_decide_export(actor: &Actor, requested_by: i64) -> bool {
+    actor.role == Role::Admin && actor.user_id != requested_by
+}
+
 /// Whether `actor` may change the content of a bulletin in `item`'s state.
 pub fn may_edit(actor: &Actor, item: &workflow::Item) -> bool {
     use workflow::Status;

@@ -1,0 +1,156 @@
+//! The activity monitor: administrators (with a recent password) read the
+//! tamper-evident activity log, filtered by who, what and when, newest
+//! first, a page at a time. Reading it is itself recorded.
+
+use std::fmt::Write;
+
+use http::{Request, Response, StatusCode};
+
+use super::account::admin_fresh;
+use super::auth::unavailable;
+use super::evidence::query_param;
+use super::pages::{escape, layout};
+use super::routes::{html, Body};
+use crate::app::App;
+
+const PAGE: i64 = 50;
+
+struct Filters {
+    actor: String,
+    action: String,
+    target: String,
+    since: String,
+    page: i64,
+}
+
+fn like_prefix(text: &str) -> String {
+    let mut p = String::new();
+    for c in text.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+fn url(f: &Filters, page: i64) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("target", &f.target),
+        ("since", &f.since),
+    ] {
+        if !v.is_empty() {
+            q.append_pair(k, v);
+        }
+    }
+    q.append_pair("page", &page.to_string());
+    format!("/admin/activity?{}", q.finish())
+}
+
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = admin_fresh(app, req.headers(), "/admin/activity").await?;
+        let q = req.uri().query();
+        let f = Filters {
+            actor: query_param(q, "actor").chars().take(100).collect(),
+            action: query_param(q, "action").chars().take(100).collect(),
+            target: query_param(q, "target").chars().take(100).collect(),
+            since: query_param(q, "since").chars().take(10).collect(),
+            page: query_param(q, "page").parse::<i64>().unwrap_or(0).clamp(0, 1_000_000),
+        };
+        // A date the browser's date field sends (YYYY-MM-DD), or none.
+        let since = chrono_free_date(&f.since);
+        let c = db.client().await.map_err(|_| unavailable())?;
+        let pg: &tokio_postgres::Client = &c;
+        let rows = pg
+            .query(
+                "SELECT seq, to_char(to_timestamp(at_us / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), actor, action, target, details::text \
+                 FROM audit_log WHERE actor ILIKE $1 AND action ILIKE $2 AND target ILIKE $3 \
+                 AND ($4::text IS NULL OR at_us >= extract(epoch FROM $4::date) * 1e6) \
+                 ORDER BY seq DESC LIMIT $5 OFFSET $6",
+                &[&like_prefix(&f.actor), &like_prefix(&f.action), &like_prefix(&f.target), &since, &(PAGE + 1), &(f.page * PAGE)],
+            )
+            .await
+            .map_err(|_| unavailable())?;
+        let _ = db
+            .record(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
+            .await;
+        let mut table = String::from("<table><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Details</th></tr></thead><tbody>");
+        for r in rows.iter().take(PAGE as usize) {
+            let details: String = r.get::<_, String>(5).chars().take(300).collect();
+            let _ = write!(
+                table,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                r.get::<_, i64>(0),
+                escape(r.get(1)),
+                escape(r.get(2)),
+                escape(r.get(3)),
+                escape(r.get(4)),
+                escape(&details)
+            );
+        }
+        table.push_str("</tbody></table>");
+        let mut nav = String::new();
+        if f.page > 0 {
+            let _ = write!(nav, "<a href=\"{}\">Newer</a> ", escape(&url(&f, f.page - 1)));
+        }
+        if rows.len() as i64 > PAGE {
+            let _ = write!(nav, "<a href=\"{}\">Older</a>", escape(&url(&f, f.page + 1)));
+        }
+        Ok(html(
+            StatusCode::OK,
+            layout(
+                "Activity",
+                &format!(
+                    "<section class=\"card\"><h1>Activity</h1>\
+<p class=\"muted\">Every entry is hash-chained to the one before and checkpointed with Vault's signature; \
+<code>custodianctl audit verify</code> names any entry changed or removed.</p>\
+<form method=\"get\" action=\"/admin/activity\" class=\"search\">\
+<label for=\"actor\">Who (starts with)</label><input id=\"actor\" name=\"actor\" maxlength=\"100\" value=\"{}\">\
+<label for=\"action\">What (starts with, e.g. login. or export.)</label><input id=\"action\" name=\"action\" maxlength=\"100\" value=\"{}\">\
+<label for=\"target\">On (starts with, e.g. bulletin/12)</label><input id=\"target\" name=\"target\" maxlength=\"100\" value=\"{}\">\
+<label for=\"since\">Since</label><input id=\"since\" name=\"since\" type=\"date\" value=\"{}\">\
+<button type=\"submit\">Filter</button></form>{table}<p>{nav}</p></section>",
+                    escape(&f.actor),
+                    escape(&f.action),
+                    escape(&f.target),
+                    escape(&f.since)
+                ),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// `YYYY-MM-DD` with plausible numbers, else `None`.
+fn chrono_free_date(s: &str) -> Option<String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() == 3
+        && parts[0].len() == 4
+        && parts[1].len() == 2
+        && parts[2].len() == 2
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0));
+    ok.then(|| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_patterns_are_checked() {
+        assert_eq!(chrono_free_date("2026-11-22"), Some("2026-11-22".into()));
+        for bad in ["", "2026-13-01", "26-11-22", "2026-11-22'--", "2026-1-2"] {
+            assert_eq!(chrono_free_date(bad), None, "{bad}");
+        }
+        assert_eq!(like_prefix("login_%"), "login\\_\\%%");
+    }
+}
