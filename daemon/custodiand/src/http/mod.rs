@@ -10,4 +10,5 @@ pub mod headers;
 pub mod media;
 pub mod pages;
 pub mod passkeys;
+pub mod permissions;
 pub mod routes;

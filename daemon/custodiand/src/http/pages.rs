@@ -395,6 +395,11 @@ pub fn accounts(
             button("unlock", "Unlock");
         }
         button("reset-totp", "Reset second factor");
+        let _ = write!(
+            actions,
+            "<a class=\"small\" href=\"/admin/users/permissions?username={}\">Permissions</a> ",
+            escape(&r.username)
+        );
         let options: String = crate::identity::accounts::ROLES
             .iter()
             .filter(|role| **role != r.role)

@@ -7,7 +7,9 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::{account, activity, auth, evidence, exports, headers, media, pages, passkeys};
+use super::{
+    account, activity, auth, evidence, exports, headers, media, pages, passkeys, permissions,
+};
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
 
@@ -60,6 +62,7 @@ enum Handler {
     ExportDecide,
     ExportDownload,
     Activity,
+    Permissions,
 }
 
 struct Route {
@@ -338,6 +341,13 @@ static ROUTES: &[Route] = &[
         body_limit: 0,
     },
     Route {
+        path: "/admin/users/permissions",
+        handler: Handler::Permissions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -477,6 +487,8 @@ where
         Handler::ExportDecide => exports::decide(app, req).await,
         Handler::ExportDownload => exports::download(app, &req).await,
         Handler::Activity => activity::page(app, &req).await,
+        Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
+        Handler::Permissions => permissions::page(app, &req).await,
     }
 }
 

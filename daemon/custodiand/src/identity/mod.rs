@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod notifications;
 pub mod passkeys;
 pub mod password;
+pub mod permissions;
 pub mod recovery;
 pub mod sessions;
 pub mod tokens;
