@@ -55,6 +55,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "exports",
         sql: include_str!("../../../migrations/0008_exports.sql"),
     },
+    Migration {
+        version: 9,
+        name: "settings",
+        sql: include_str!("../../../migrations/0009_settings.sql"),
+    },
 ];
 
 /// The schema version this build expects.

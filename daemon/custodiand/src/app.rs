@@ -32,6 +32,8 @@ pub struct Identity {
     /// Roles that must pass a second factor, and those for which it must
     /// be a hardware key.
     pub factors: crate::identity::sessions::FactorPolicy,
+    /// What the settings page shows of the configuration: never a secret.
+    pub about: Vec<(&'static str, String)>,
     /// Passkeys; `None` when the public origin has no host name.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// For transit (TOTP secrets); `None` without Vault.

@@ -287,6 +287,7 @@ async fn identity_setup(
             required: config.identity.require_second_factor.clone(),
             hardware: config.identity.require_hardware_key.clone(),
         },
+        about: about(config),
         webauthn: match crate::identity::passkeys::relying_party(&config.server.public_origin) {
             Ok(wa) => Some(Arc::new(wa)),
             Err(e) => {
@@ -296,6 +297,52 @@ async fn identity_setup(
         },
         vault: keyring.map(|k| k.client().clone()),
     })
+}
+
+/// The configuration as the settings page shows it: names, addresses and
+/// choices, never a secret (the secret_id, tokens and database passwords
+/// are not in the configuration, and nothing read from Vault is listed).
+fn about(config: &Config) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        ("Version", env!("CARGO_PKG_VERSION").to_owned()),
+        ("Public origin", config.server.public_origin.clone()),
+        ("Runs as", config.server.user.clone()),
+        (
+            "TLS certificate from",
+            match &config.tls {
+                crate::config::TlsConfig::DevPem { .. } => "a PEM file (development only)".into(),
+                crate::config::TlsConfig::VaultPki { mount, .. } => format!("Vault PKI ({mount})"),
+                crate::config::TlsConfig::VaultKv { mount, path, .. } => {
+                    format!("Vault KV ({mount}/{path})")
+                }
+            },
+        ),
+        (
+            "Second factor required for",
+            config.identity.require_second_factor.join(", "),
+        ),
+        (
+            "Hardware key required for",
+            config.identity.require_hardware_key.join(", "),
+        ),
+        (
+            "Schema version",
+            custodian_db::migrations::expected_version().to_string(),
+        ),
+    ];
+    if let Some(vault) = &config.vault {
+        v.push(("Vault", vault.address.clone()));
+    }
+    if let Some(db) = &config.database {
+        v.push((
+            "PostgreSQL",
+            format!("{}:{} / {}", db.host, db.port, db.dbname),
+        ));
+    }
+    if let Some(s) = &config.storage {
+        v.push(("Media store", s.dir.display().to_string()));
+    }
+    v
 }
 
 /// Writes each degradation and recovery into the activity log, where

@@ -197,7 +197,13 @@ async fn four_eyes_step_up_once_only_and_formula_safe() {
     // An approved export that is not fetched in time expires and is gone.
     ask(&mut ana, "json", "second look").await;
     let late = sql(&a, "SELECT max(id) FROM export_request");
+    // The window administrators set in the settings page applies.
+    sql(&a, "INSERT INTO app_setting (key, value, updated_by) SELECT 'export_ttl_minutes', '7', id FROM app_user WHERE username = 'admin'");
     assert_eq!(decide(&mut second, &late, "approve").await.status, 303);
+    assert_eq!(
+        sql(&a, &format!("SELECT round(extract(epoch FROM expires_at - decided_at) / 60) FROM export_request WHERE id = {late}")),
+        "7"
+    );
     sql(
         &a,
         &format!(

@@ -26,6 +26,7 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/account/passkeys",
     "/exports",
     "/admin/activity",
+    "/admin/settings",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response
@@ -96,6 +97,7 @@ pub(super) async fn admin_fresh(
         return Err(redirect(match page {
             "/admin/sessions" => "/reauth?next=/admin/sessions",
             "/admin/activity" => "/reauth?next=/admin/activity",
+            "/admin/settings" => "/reauth?next=/admin/settings",
             _ => "/reauth?next=/admin/users",
         }));
     }

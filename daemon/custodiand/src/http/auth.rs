@@ -131,6 +131,18 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
+/// The administrators' notice for the sign-in page, if any.
+async fn login_notice(app: &App) -> String {
+    match &app.db {
+        Some(db) => crate::identity::settings::get(db, crate::identity::settings::LOGIN_NOTICE)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
 pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let Some(keyring) = app.keyring.as_ref() else {
         return unavailable();
@@ -139,7 +151,13 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         return error(StatusCode::INTERNAL_SERVER_ERROR);
     };
     match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-        Some(csrf) => with_cookie(html(StatusCode::OK, pages::login(&csrf, None, "")), cookie),
+        Some(csrf) => with_cookie(
+            html(
+                StatusCode::OK,
+                pages::login(&csrf, None, "", &login_notice(app).await),
+            ),
+            cookie,
+        ),
         None => unavailable(),
     }
 }
@@ -259,7 +277,12 @@ where
         Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
             Some(csrf) => html(
                 StatusCode::UNAUTHORIZED,
-                pages::login(&csrf, Some(LOGIN_FAILED), &username),
+                pages::login(
+                    &csrf,
+                    Some(LOGIN_FAILED),
+                    &username,
+                    &login_notice(app).await,
+                ),
             ),
             None => unavailable(),
         },

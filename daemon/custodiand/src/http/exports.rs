@@ -196,6 +196,7 @@ where
             "reject" => false,
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
+        let ttl = crate::identity::settings::export_ttl(db, media.export_ttl).await;
         exports::decide(
             db,
             &media.exports,
@@ -203,7 +204,7 @@ where
             &session.username,
             id,
             approve,
-            media.export_ttl,
+            ttl,
         )
         .await
         .map_err(refused)?;

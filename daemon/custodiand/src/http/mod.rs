@@ -12,3 +12,4 @@ pub mod pages;
 pub mod passkeys;
 pub mod permissions;
 pub mod routes;
+pub mod settings;

@@ -99,11 +99,16 @@ fn message_html(message: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-pub fn login(csrf: &str, message: Option<&str>, username: &str) -> String {
+pub fn login(csrf: &str, message: Option<&str>, username: &str, notice: &str) -> String {
+    let notice = if notice.is_empty() {
+        String::new()
+    } else {
+        format!("<p class=\"notice\">{}</p>", escape(notice))
+    };
     layout(
         "Sign in",
         &format!(
-            "<section class=\"card narrow\"><h1>Sign in</h1>{}\
+            "<section class=\"card narrow\"><h1>Sign in</h1>{notice}{}\
 <form method=\"post\" action=\"/login\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <label for=\"username\">Username</label>\
@@ -172,7 +177,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
             escape(username),
             escape(role),
             if role == "admin" {
-                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li>"
+                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li>"
             } else {
                 ""
             },

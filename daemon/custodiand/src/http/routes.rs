@@ -9,6 +9,7 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::{
     account, activity, auth, evidence, exports, headers, media, pages, passkeys, permissions,
+    settings,
 };
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
@@ -63,6 +64,7 @@ enum Handler {
     ExportDownload,
     Activity,
     Permissions,
+    Settings,
 }
 
 struct Route {
@@ -348,6 +350,13 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/admin/settings",
+        handler: Handler::Settings,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -489,6 +498,8 @@ where
         Handler::Activity => activity::page(app, &req).await,
         Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
         Handler::Permissions => permissions::page(app, &req).await,
+        Handler::Settings if method == Method::POST => settings::save(app, req).await,
+        Handler::Settings => settings::page(app, &req).await,
     }
 }
 
@@ -630,6 +641,7 @@ mod tests {
             login_attempts: crate::app::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             public_origin: "https://localhost".into(),
             factors: Default::default(),
+            about: Vec::new(),
             webauthn: None,
             vault: None,
         };

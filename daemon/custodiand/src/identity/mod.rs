@@ -7,5 +7,6 @@ pub mod password;
 pub mod permissions;
 pub mod recovery;
 pub mod sessions;
+pub mod settings;
 pub mod tokens;
 pub mod totp;
