@@ -60,6 +60,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "settings",
         sql: include_str!("../../../migrations/0009_settings.sql"),
     },
+    Migration {
+        version: 10,
+        name: "reference_data",
+        sql: include_str!("../../../migrations/0010_reference_data.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -6,6 +6,7 @@
 
 pub mod bulletins;
 pub mod exports;
+pub mod imports;
 pub mod media;
 pub mod sanitize;
 pub mod store;

@@ -27,6 +27,7 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/exports",
     "/admin/activity",
     "/admin/settings",
+    "/admin/import",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response
@@ -98,6 +99,7 @@ pub(super) async fn admin_fresh(
             "/admin/sessions" => "/reauth?next=/admin/sessions",
             "/admin/activity" => "/reauth?next=/admin/activity",
             "/admin/settings" => "/reauth?next=/admin/settings",
+            "/admin/import" => "/reauth?next=/admin/import",
             _ => "/reauth?next=/admin/users",
         }));
     }

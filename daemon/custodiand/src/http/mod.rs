@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod evidence_pages;
 pub mod exports;
 pub mod headers;
+pub mod imports;
 pub mod media;
 pub mod pages;
 pub mod passkeys;

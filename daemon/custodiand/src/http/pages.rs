@@ -165,6 +165,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>{notice}\
 <ul class=\"links\"><li><a href=\"/bulletins\">Bulletins</a></li>\
 <li><a href=\"/exports\">Exports</a></li>\
+<li><a href=\"/reference?kind=labels\">Labels</a>, <a href=\"/reference?kind=sources\">sources</a>, <a href=\"/reference?kind=locations\">locations</a></li>\
 <li><a href=\"/account/password\">Change your password</a></li>\
 <li><a href=\"/account/passkeys\">Passkeys and security keys</a></li>\
 <li><a href=\"/account/totp\">Authenticator app</a></li>\
@@ -177,7 +178,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
             escape(username),
             escape(role),
             if role == "admin" {
-                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li>"
+                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li><li><a href=\"/admin/import\">Import</a></li>"
             } else {
                 ""
             },

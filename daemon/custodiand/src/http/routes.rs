@@ -8,8 +8,8 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
 use super::{
-    account, activity, auth, evidence, exports, headers, media, pages, passkeys, permissions,
-    settings,
+    account, activity, auth, evidence, exports, headers, imports, media, pages, passkeys,
+    permissions, settings,
 };
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
@@ -65,6 +65,9 @@ enum Handler {
     Activity,
     Permissions,
     Settings,
+    Import,
+    ImportJob,
+    Reference,
 }
 
 struct Route {
@@ -357,6 +360,27 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/admin/import",
+        handler: Handler::Import,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: crate::evidence::imports::MAX_BYTES + 64 * 1024,
+    },
+    Route {
+        path: "/admin/import/job",
+        handler: Handler::ImportJob,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
+        path: "/reference",
+        handler: Handler::Reference,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -500,6 +524,10 @@ where
         Handler::Permissions => permissions::page(app, &req).await,
         Handler::Settings if method == Method::POST => settings::save(app, req).await,
         Handler::Settings => settings::page(app, &req).await,
+        Handler::Import if method == Method::POST => imports::upload(app, req).await,
+        Handler::Import => imports::form(app, req.headers()).await,
+        Handler::ImportJob => imports::job(app, &req).await,
+        Handler::Reference => imports::reference(app, &req).await,
     }
 }
 
