@@ -131,7 +131,7 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, String> {
         },
         Kind::Sources => {
             let url = text(c(1), "url", 2000, false)?;
-            if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+            if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
                 return Err("url must start with https:// or http://".into());
             }
             Record::Source {
