@@ -11,6 +11,8 @@
 //             passkey, sign-out
 //   hardware  under the hardware-key policy: a synced passkey is refused,
 //             a hardware key is accepted and then signs in
+//   evidence  (no second factor configured) a bulletin created, assigned,
+//             given a file; the lists and administration pages shown
 //
 // Exits non-zero with the failing step's name on any failure, including a
 // Content-Security-Policy violation or a script error on any page.
@@ -232,6 +234,45 @@ try {
     await page.click('button[data-passkey=login]');
     await expectPath(page, '/');
     await signOut();
+  } else if (scenario === 'evidence') {
+    // Evidence pages, no JavaScript involved: forms, a file upload, the
+    // workflow and the administrators' pages, each looked at in a shot.
+    step('sign in');
+    await signIn();
+    await expectPath(page, '/');
+    step('create a bulletin');
+    await page.goto(`${base}/bulletins/new`);
+    await page.fill('#title', 'Shelling of the market, 3 May');
+    await page.fill('#description', '<p>Three <strong>witnesses</strong>.</p><script>alert(1)</script>');
+    await page.click('button[type=submit]');
+    await expectPath(page, '/bulletins/view');
+    expect((await page.textContent('.description')).includes('Three witnesses.'), 'description kept, script gone');
+    step('assign it to myself');
+    await page.click('button:text("Assign to me")');
+    await expectPath(page, '/bulletins/view');
+    step('upload a file');
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+    await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: png });
+    await page.click('button:text("Upload")');
+    await expectPath(page, '/bulletins/view');
+    await page.waitForSelector('td a:text("photo.png")');
+    await shot(page, 'bulletin');
+    step('lists and administration pages');
+    for (const [path, name] of [
+      ['/bulletins?q=market', 'bulletins'],
+      ['/bulletins/history?id=1', 'history'],
+      ['/exports', 'exports'],
+      ['/admin/activity', 'activity'],
+      ['/admin/settings', 'settings'],
+      ['/admin/import', 'import'],
+      ['/admin/users', 'accounts'],
+    ]) {
+      await page.goto(`${base}${path}`);
+      await expectPath(page, path.split('?')[0]);
+      await shot(page, name);
+    }
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

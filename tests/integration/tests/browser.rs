@@ -108,3 +108,21 @@ fn hardware_key_policy_refuses_synced_passkeys_in_chromium() {
         1
     );
 }
+
+#[test]
+fn evidence_pages_work_without_script_in_chromium() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let mut cfg = a.daemon_config("", "");
+    cfg.extra_toml = "\n[identity]\nrequire-second-factor = []\n".into();
+    cfg.storage_toml = Some(String::new());
+    let d = daemon(cfg);
+    scenario(&a, &d, "evidence");
+    assert_eq!(count(&a, "SELECT count(*) FROM media"), 1);
+    assert_eq!(
+        count(
+            &a,
+            "SELECT count(*) FROM bulletin WHERE description LIKE '%<script%'"
+        ),
+        0
+    );
+}
