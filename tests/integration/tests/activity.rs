@@ -60,12 +60,7 @@ async fn administrators_filter_the_activity_log_others_cannot() {
     assert!(!r.body.contains("login.succeeded"), "% is literal");
     // Not for analysts; and only with a recent password.
     assert_eq!(ana.get("/admin/activity").await.status, 403);
-    a.pg.psql(
-        "custodian",
-        "UPDATE user_session SET authenticated_at = now() - interval '1 hour' \
-         WHERE user_id = (SELECT id FROM app_user WHERE username = 'admin')",
-    )
-    .expect("age");
+    age_sign_in(&a, "admin");
     assert_eq!(
         admin.get("/admin/activity").await.location.as_deref(),
         Some("/reauth?next=/admin/activity")

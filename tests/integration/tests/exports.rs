@@ -116,7 +116,7 @@ async fn four_eyes_step_up_once_only_and_formula_safe() {
         r.body
     );
     // Approval needs a recent password.
-    sql(&a, "UPDATE user_session SET authenticated_at = now() - interval '1 hour' WHERE user_id = (SELECT id FROM app_user WHERE username = 'second')");
+    age_sign_in(&a, "second");
     let r = decide(&mut second, &id, "approve").await;
     assert_eq!(r.location.as_deref(), Some("/reauth?next=/exports"));
     let form = second.get("/reauth?next=/exports").await;

@@ -141,12 +141,7 @@ async fn rows_are_checked_reported_and_imported_by_administrators_only() {
     // Only administrators, with a recent password.
     assert_eq!(ana.get("/admin/import").await.status, 403);
     assert_eq!(ana.get("/reference?kind=sources").await.status, 200);
-    a.pg.psql(
-        "custodian",
-        "UPDATE user_session SET authenticated_at = now() - interval '1 hour' \
-         WHERE user_id = (SELECT id FROM app_user WHERE username = 'admin')",
-    )
-    .expect("age");
+    age_sign_in(&a, "admin");
     assert_eq!(
         admin.get("/admin/import").await.location.as_deref(),
         Some("/reauth?next=/admin/import")

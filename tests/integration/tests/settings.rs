@@ -74,12 +74,7 @@ async fn settings_are_for_administrators_show_no_secret_and_are_audited() {
     );
     // Not for others; not without a recent password.
     assert_eq!(ana.get("/admin/settings").await.status, 403);
-    a.pg.psql(
-        "custodian",
-        "UPDATE user_session SET authenticated_at = now() - interval '1 hour' \
-         WHERE user_id = (SELECT id FROM app_user WHERE username = 'admin')",
-    )
-    .expect("age");
+    age_sign_in(&a, "admin");
     assert_eq!(
         admin.get("/admin/settings").await.location.as_deref(),
         Some("/reauth?next=/admin/settings")

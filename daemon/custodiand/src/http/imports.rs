@@ -4,9 +4,7 @@
 use std::fmt::Write;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
-use http::{header, HeaderMap, Request, Response, StatusCode};
-use http_body_util::BodyStream;
+use http::{HeaderMap, Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
 use super::account::{admin_fresh, csrf_for, signed_in, Obligation};
@@ -79,22 +77,8 @@ where
         if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
             return Err(error(StatusCode::FORBIDDEN));
         }
-        let boundary = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| multer::parse_boundary(v).ok())
+        let mut form = super::media::multipart_form(req)
             .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
-        let stream = BodyStream::new(req.into_body()).filter_map(|frame| async move {
-            match frame {
-                Ok(f) => f
-                    .into_data()
-                    .ok()
-                    .map(Ok::<Bytes, Box<dyn std::error::Error + Send + Sync>>),
-                Err(e) => Some(Err(e.into())),
-            }
-        });
-        let mut form = multer::Multipart::new(stream, boundary);
         let (mut csrf_ok, mut kind) = (false, None);
         while let Some(mut field) = form
             .next_field()

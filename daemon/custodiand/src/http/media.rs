@@ -20,6 +20,30 @@ use crate::evidence::uploads::{self, Refusal};
 use crate::identity::sessions;
 use crate::policy::{self, may_edit, AccessMedia, ReadBulletins};
 
+/// The streamed multipart form of an upload (media, imports); `None`
+/// when the request is not multipart (answered 415).
+pub(super) fn multipart_form<B>(req: Request<B>) -> Option<multer::Multipart<'static>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    let boundary = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())?;
+    let stream = BodyStream::new(req.into_body()).filter_map(|frame| async move {
+        match frame {
+            Ok(f) => f
+                .into_data()
+                .ok()
+                .map(Ok::<Bytes, Box<dyn std::error::Error + Send + Sync>>),
+            Err(e) => Some(Err(e.into())),
+        }
+    });
+    Some(multer::Multipart::new(stream, boundary))
+}
+
 /// A refusal the person can act on, with its status.
 fn refusal(r: &Refusal) -> Response<Body> {
     let status = match r {
@@ -55,21 +79,9 @@ where
         if !sessions::same_origin(req.headers(), &app.identity.public_origin) {
             return Err(error(StatusCode::FORBIDDEN));
         }
-        let boundary = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| multer::parse_boundary(v).ok())
-            .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
         let media_permit = super::evidence::permit::<AccessMedia>(db, &session, actor.clone()).await?;
         let read_permit = policy::permit::<ReadBulletins>(actor.clone()).map_err(|_| error(StatusCode::FORBIDDEN))?;
-        let stream = BodyStream::new(req.into_body()).filter_map(|frame| async move {
-            match frame {
-                Ok(f) => f.into_data().ok().map(Ok::<Bytes, Box<dyn std::error::Error + Send + Sync>>),
-                Err(e) => Some(Err(e.into())),
-            }
-        });
-        let mut form = multer::Multipart::new(stream, boundary);
+        let mut form = multipart_form(req).ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
         let (mut csrf_ok, mut bulletin) = (false, None);
         while let Some(mut field) = form
             .next_field()

@@ -382,3 +382,16 @@ pub async fn second_step(b: &mut Browser<'_>, code: &str) -> Page {
     b.post("/login/totp", &[("csrf", &form.csrf()), ("code", code)])
         .await
 }
+
+/// Makes `user`'s password entry older than the step-up window, as if
+/// signed in an hour ago.
+pub fn age_sign_in(a: &Appliance, user: &str) {
+    a.pg.psql(
+        "custodian",
+        &format!(
+            "UPDATE user_session SET authenticated_at = now() - interval '1 hour' \
+             WHERE user_id = (SELECT id FROM app_user WHERE username = '{user}')"
+        ),
+    )
+    .expect("age the sign-in");
+}
