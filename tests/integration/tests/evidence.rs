@@ -523,3 +523,100 @@ async fn hostile_text_comes_back_inert() {
     let none = t.ana.get("/bulletins?q=%25%25%25x").await;
     assert!(none.body.contains("0 bulletins"));
 }
+
+#[tokio::test]
+async fn moderators_bulk_update_and_each_item_is_checked_on_its_own() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
+    let mut t = team(&d).await;
+    let first = create(&mut t.mona, "First", "", "").await;
+    let second = create(&mut t.mona, "Second", "", "").await;
+    let hidden = create(&mut t.admin, "Hidden", "", "").await;
+    sql(
+        &a,
+        &format!("UPDATE bulletin SET access_groups = '{{team-z}}' WHERE id = {hidden}"),
+    );
+    sql(
+        &a,
+        &format!("UPDATE bulletin SET status = 'finalized' WHERE id = {second}"),
+    );
+    let ana_id = id_of(&a, "ana");
+    // The list offers the bulk form to moderators only.
+    assert!(t
+        .mona
+        .get("/bulletins")
+        .await
+        .body
+        .contains("action=\"/bulletins/bulk\""));
+    assert!(!t
+        .ana
+        .get("/bulletins")
+        .await
+        .body
+        .contains("/bulletins/bulk"));
+    let csrf = t.mona.get("/bulletins").await.csrf();
+    let r = t
+        .mona
+        .post(
+            "/bulletins/bulk",
+            &[
+                ("csrf", &csrf),
+                ("id", &first),
+                ("id", &second),
+                ("id", &hidden),
+                ("step", "assign"),
+                ("user", &ana_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Done: 1. Refused: 2."), "{}", r.body);
+    assert!(
+        r.body.contains("not possible in the bulletin"),
+        "finalized one refused: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("no such bulletin, or you may not see it"),
+        "hidden one: {}",
+        r.body
+    );
+    assert_eq!(
+        sql(
+            &a,
+            &format!("SELECT status || ' ' || assigned_to FROM bulletin WHERE id = {first}")
+        ),
+        format!("assigned {ana_id}")
+    );
+    assert_eq!(audit(&a, "bulletin.bulk"), 1);
+    assert_eq!(audit(&a, "bulletin.workflow"), 1);
+    // Analysts may not; moderators need a recent password.
+    let csrf = t.ana.get("/bulletins").await.csrf_or_empty();
+    let r = t
+        .ana
+        .post(
+            "/bulletins/bulk",
+            &[
+                ("csrf", &csrf),
+                ("id", &first),
+                ("step", "finalize"),
+                ("user", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    age_sign_in(&a, "mona");
+    let r = t
+        .mona
+        .post(
+            "/bulletins/bulk",
+            &[
+                ("csrf", "x"),
+                ("id", &first),
+                ("step", "finalize"),
+                ("user", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/reauth?next=/bulletins"));
+}

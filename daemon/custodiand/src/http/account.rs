@@ -28,6 +28,7 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/admin/activity",
     "/admin/settings",
     "/admin/import",
+    "/bulletins",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response

@@ -17,8 +17,8 @@ use crate::evidence::bulletins::{self, Content, Query, Refused};
 use crate::identity::sessions::Session;
 use crate::policy::workflow::{Status, Step};
 use crate::policy::{
-    self, may_edit, AccessMedia, Action, Actor, ChangeWorkflow, CreateBulletin, EditBulletins,
-    Permit, ReadBulletins, ReadHistory, Role,
+    self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
+    EditBulletins, Permit, ReadBulletins, ReadHistory, Role,
 };
 
 type Reply = Result<Response<Body>, Response<Body>>;
@@ -118,6 +118,19 @@ pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, req.headers()).await?;
         let can_create = CreateBulletin::allowed(&actor);
+        let bulk = BulkUpdate::allowed(&actor);
+        let people = if bulk {
+            bulletins::candidates(db, &actor)
+                .await
+                .map_err(|_| unavailable())?
+        } else {
+            Vec::new()
+        };
+        let csrf = if bulk {
+            csrf_for(app, &session).await?
+        } else {
+            String::new()
+        };
         let permit = permit::<ReadBulletins>(db, &session, actor).await?;
         let q = req.uri().query();
         let text = query_param(q, "q");
@@ -146,6 +159,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
                 status,
                 page,
                 can_create,
+                bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
             }),
         ))
     }
@@ -375,6 +389,92 @@ pub async fn history(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .map_err(|_| unavailable())?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         Ok(html(StatusCode::OK, view::history(id, &revisions)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// At most this many bulletins in one bulk change.
+const BULK_MAX: usize = 250;
+
+/// A workflow step over many bulletins (administrators and moderators,
+/// with a recent password). Each item is checked on its own: one it may
+/// not see is "not found", one whose state forbids the step is refused;
+/// every item gets its own revision and activity entry, the batch one more.
+pub async fn bulk<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        permit::<BulkUpdate>(db, &session, actor.clone()).await?;
+        if !session.fresh {
+            return Err(super::auth::redirect("/reauth?next=/bulletins"));
+        }
+        let step_permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+        let step = match field(&form, "step") {
+            "assign" => Step::Assign(person),
+            "finalize" => Step::Finalize,
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        let ids: Vec<i64> = form
+            .iter()
+            .filter(|(k, _)| k == "id")
+            .filter_map(|(_, v)| v.parse::<i64>().ok())
+            .collect();
+        if ids.is_empty() || ids.len() > BULK_MAX {
+            return Err(html(
+                StatusCode::BAD_REQUEST,
+                super::pages::error_with(
+                    StatusCode::BAD_REQUEST,
+                    "Select between 1 and 250 bulletins.",
+                ),
+            ));
+        }
+        let mut rows = String::new();
+        let (mut done, mut refused) = (0, 0);
+        for id in &ids {
+            let outcome = match bulletins::step(db, &step_permit, &session.username, *id, step).await {
+                Ok(status) => {
+                    done += 1;
+                    format!("now {}", status.label())
+                }
+                Err(Refused::Account(_)) => return Err(unavailable()),
+                Err(why) => {
+                    refused += 1;
+                    why.to_string()
+                }
+            };
+            rows.push_str(&format!(
+                "<tr><td><a href=\"/bulletins/view?id={id}\">{id}</a></td><td>{}</td></tr>",
+                super::pages::escape(&outcome)
+            ));
+        }
+        let _ = db
+            .record(
+                &session.username,
+                "bulletin.bulk",
+                "bulletins",
+                &serde_json::json!({"step": step.name(), "items": ids, "done": done, "refused": refused}),
+            )
+            .await;
+        Ok(html(
+            StatusCode::OK,
+            super::pages::layout(
+                "Bulk change",
+                &format!(
+                    "<section class=\"card\"><h1>Bulk change: {}</h1><p>Done: {done}. Refused: {refused}.</p>\
+<table><thead><tr><th>Bulletin</th><th>Outcome</th></tr></thead><tbody>{rows}</tbody></table>\
+<p><a href=\"/bulletins\">Back to the bulletins</a></p></section>",
+                    step.name()
+                ),
+            ),
+        ))
     }
     .await;
     result.unwrap_or_else(|r| r)

@@ -21,6 +21,9 @@ pub struct ListView<'a> {
     pub status: Option<Status>,
     pub page: i64,
     pub can_create: bool,
+    /// For administrators and moderators: the CSRF token and the people
+    /// the bulk form may name.
+    pub bulk: Option<(&'a str, &'a [(i64, String)])>,
 }
 
 fn list_url(text: &str, status: Option<Status>, page: i64) -> String {
@@ -60,9 +63,17 @@ pub fn list(v: &ListView<'_>) -> String {
         "<table><thead><tr><th>#</th><th>Title</th><th>Status</th><th>Assigned to</th><th>Updated (UTC)</th></tr></thead><tbody>",
     );
     for r in v.rows {
+        let pick = if v.bulk.is_some() {
+            format!(
+                "<input type=\"checkbox\" name=\"id\" value=\"{}\" aria-label=\"Select bulletin {}\"> ",
+                r.id, r.id
+            )
+        } else {
+            String::new()
+        };
         let _ = write!(
             table,
-            "<tr><td>{}</td><td><a href=\"/bulletins/view?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{pick}{}</td><td><a href=\"/bulletins/view?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.id,
             r.id,
             escape(&r.title),
@@ -74,6 +85,18 @@ pub fn list(v: &ListView<'_>) -> String {
     table.push_str("</tbody></table>");
     if v.rows.is_empty() {
         table = "<p class=\"muted\">No bulletins match.</p>".into();
+    } else if let Some((csrf, people)) = v.bulk {
+        let people: String = people
+            .iter()
+            .map(|(id, name)| format!("<option value=\"{id}\">{}</option>", escape(name)))
+            .collect();
+        table = format!(
+            "<form method=\"post\" action=\"/bulletins/bulk\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{table}\
+<p class=\"bulk\"><label for=\"bulk-step\">With the selected</label><select id=\"bulk-step\" name=\"step\">\
+<option value=\"assign\">assign to</option><option value=\"finalize\">finalize (reviewed ones)</option></select>\
+<select name=\"user\" aria-label=\"Person\">{people}</select><button type=\"submit\" class=\"small\">Apply</button></p></form>",
+            escape(csrf)
+        );
     }
     let pages = (v.total + PAGE_SIZE - 1) / PAGE_SIZE;
     let mut nav = format!(

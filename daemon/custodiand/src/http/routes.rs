@@ -68,6 +68,7 @@ enum Handler {
     Import,
     ImportJob,
     Reference,
+    BulletinBulk,
 }
 
 struct Route {
@@ -381,6 +382,13 @@ static ROUTES: &[Route] = &[
         body_limit: 0,
     },
     Route {
+        path: "/bulletins/bulk",
+        handler: Handler::BulletinBulk,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 16 * 1024,
+    },
+    Route {
         path: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
@@ -528,6 +536,7 @@ where
         Handler::Import => imports::form(app, req.headers()).await,
         Handler::ImportJob => imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
+        Handler::BulletinBulk => evidence::bulk(app, req).await,
     }
 }
 

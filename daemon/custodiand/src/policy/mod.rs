@@ -228,6 +228,16 @@ impl Action for AccessMedia {
     }
 }
 
+/// Bulk workflow changes over many bulletins (C5): administrators and
+/// moderators; each item is still checked on its own.
+pub struct BulkUpdate;
+impl Action for BulkUpdate {
+    const NAME: &'static str = "bulletins.bulk";
+    fn allowed(a: &Actor) -> bool {
+        a.role.manages()
+    }
+}
+
 /// Asking for an export (E4): `can_export`.
 pub struct RequestExport;
 impl Action for RequestExport {

@@ -24,6 +24,15 @@ pub struct Page {
 }
 
 impl Page {
+    /// The page's CSRF token, or "" when it has no form.
+    pub fn csrf_or_empty(&self) -> String {
+        if self.body.contains("name=\"csrf\" value=\"") {
+            self.csrf()
+        } else {
+            String::new()
+        }
+    }
+
     pub fn csrf(&self) -> String {
         let start = self
             .body
