@@ -852,11 +852,7 @@ async fn recovery_codes_work_once_and_admins_can_reset_a_second_factor() {
 }
 
 fn session_handles(page: &Page) -> Vec<String> {
-    page.body
-        .split("name=\"session\" value=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().expect("handle").to_owned())
-        .collect()
+    page.all_after("name=\"session\" value=\"", '"')
 }
 
 #[tokio::test]

@@ -21,12 +21,7 @@ fn notifications_of(a: &Appliance, user: &str) -> String {
 }
 
 fn data_csrf(page: &Page) -> String {
-    let start = page.body.find("data-csrf=\"").expect("data-csrf") + 11;
-    page.body[start..]
-        .split('"')
-        .next()
-        .expect("value")
-        .to_owned()
+    page.first_after("data-csrf=\"", '"')
 }
 
 #[tokio::test]

@@ -34,16 +34,25 @@ impl Page {
     }
 
     pub fn csrf(&self) -> String {
-        let start = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("csrf field")
-            + 19;
-        self.body[start..]
-            .split('"')
+        self.first_after("name=\"csrf\" value=\"", '"')
+    }
+
+    /// Every text that follows `marker`, up to `end`.
+    pub fn all_after(&self, marker: &str, end: char) -> Vec<String> {
+        self.body
+            .split(marker)
+            .skip(1)
+            .map(|rest| rest.split(end).next().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    /// The first text that follows `marker`, up to `end`; the page must
+    /// have one.
+    pub fn first_after(&self, marker: &str, end: char) -> String {
+        self.all_after(marker, end)
+            .into_iter()
             .next()
-            .expect("value")
-            .to_owned()
+            .unwrap_or_else(|| panic!("no {marker:?} on the page:\n{}", self.body))
     }
 }
 
@@ -256,16 +265,7 @@ pub fn audit(a: &Appliance, action: &str) -> usize {
 }
 
 pub fn one_time_password(page: &Page) -> String {
-    let start = page
-        .body
-        .find("<code class=\"secret\">")
-        .expect("one-time password shown")
-        + 21;
-    page.body[start..]
-        .split('<')
-        .next()
-        .expect("value")
-        .to_owned()
+    page.first_after("<code class=\"secret\">", '<')
 }
 
 /// An administrator's account-state action (suspend, disable, activate,
@@ -359,11 +359,7 @@ pub fn enrolment_key(page: &Page) -> String {
 }
 
 pub fn all_secrets(page: &Page) -> Vec<String> {
-    page.body
-        .split("<code class=\"secret\">")
-        .skip(1)
-        .map(|rest| rest.split('<').next().expect("code").to_owned())
-        .collect()
+    page.all_after("<code class=\"secret\">", '<')
 }
 
 /// Signs in (password, then TOTP if enrolled) and enrols TOTP if asked to;
