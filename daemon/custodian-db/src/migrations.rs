@@ -65,6 +65,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "reference_data",
         sql: include_str!("../../../migrations/0010_reference_data.sql"),
     },
+    Migration {
+        version: 11,
+        name: "updater_cursor",
+        sql: include_str!("../../../migrations/0011_updater_cursor.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -20,6 +20,8 @@ pub struct App {
     pub identity: Identity,
     /// The media store; `None` without `[storage]`.
     pub media: Option<Arc<crate::evidence::media::Media>>,
+    /// custodian-updated's socket; `None` without `[updates]`.
+    pub updater: Option<std::path::PathBuf>,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -47,6 +49,7 @@ impl App {
         csp_reports_per_minute: u32,
         identity: Identity,
         media: Option<Arc<crate::evidence::media::Media>>,
+        updater: Option<std::path::PathBuf>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -54,6 +57,7 @@ impl App {
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
             identity,
             media,
+            updater,
         })
     }
 }

@@ -105,8 +105,10 @@ pub fn run(options: &Options) -> Result<(), BootError> {
 
     // 2. logging
     let sink = logging::init(&config.log)?;
+    let release = ops::set_release_from_exe();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
+        release = ?release,
         log = sink,
         "custodiand starting"
     );
@@ -188,6 +190,12 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                 (running.cert_slot, db, Some(running.keyring))
             }
         };
+        if let (Some(updates), Some(db)) = (&config.updates, &db) {
+            supervisors.push(tokio::spawn(crate::updates::follow(
+                updates.clone(),
+                Arc::clone(db),
+            )));
+        }
         let tls_config = tls::server_config(Arc::clone(&slot))?;
         let identity = identity_setup(&config, db.as_ref(), keyring.as_ref()).await?;
         let media = match (&config.storage, &db) {
@@ -209,7 +217,14 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
-            app: App::new(db, keyring, config.limits.csp_reports_per_minute, identity, media),
+            app: App::new(
+                db,
+                keyring,
+                config.limits.csp_reports_per_minute,
+                identity,
+                media,
+                config.updates.as_ref().map(|u| u.socket.clone()),
+            ),
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);

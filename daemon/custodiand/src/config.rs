@@ -44,6 +44,9 @@ pub struct Config {
     /// Where evidence media are kept; without it uploads are refused.
     #[serde(default)]
     pub storage: Option<StorageConfig>,
+    /// custodian-updated's socket; without it the updates page says so.
+    #[serde(default)]
+    pub updates: Option<UpdatesConfig>,
     #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
@@ -155,6 +158,25 @@ pub enum TlsConfig {
         #[serde(default = "default_poll")]
         poll_secs: u64,
     },
+}
+
+/// Where custodian-updated listens, and how often its steps are copied
+/// into the activity log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UpdatesConfig {
+    #[serde(default = "default_updater_socket")]
+    pub socket: std::path::PathBuf,
+    #[serde(default = "default_follow_secs")]
+    pub follow_secs: u64,
+}
+
+fn default_updater_socket() -> std::path::PathBuf {
+    "/run/custodian-updated/updater.sock".into()
+}
+
+fn default_follow_secs() -> u64 {
+    30
 }
 
 /// The media store (evidence files, encrypted at rest).

@@ -19,3 +19,4 @@ pub mod sandbox;
 pub mod secrets;
 pub mod server;
 pub mod tls;
+pub mod updates;

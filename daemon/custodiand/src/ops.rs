@@ -17,6 +17,21 @@ use tokio::sync::watch;
 use crate::listener::OpsSocket;
 use crate::server::Stats;
 
+/// The release directory this binary runs from (`…/releases/<name>/bin/
+/// custodiand`), so that custodian-updated can tell which release answers.
+static RELEASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Read once at start, before the sandbox hides the file system.
+pub fn set_release_from_exe() -> Option<String> {
+    let release = std::env::current_exe().ok().and_then(|exe| {
+        let bin = exe.parent()?;
+        let dir = bin.parent()?;
+        let in_releases = dir.parent()?.file_name()? == "releases" && bin.file_name()? == "bin";
+        in_releases.then(|| dir.file_name()?.to_str().map(str::to_owned))?
+    });
+    RELEASE.get_or_init(|| release).clone()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum State {
@@ -123,6 +138,7 @@ fn respond(health: &Health, path: &str) -> Response<Full<Bytes>> {
                     "status": word,
                     "problems": problems,
                     "version": env!("CARGO_PKG_VERSION"),
+                    "release": RELEASE.get().cloned().flatten(),
                     "open_connections": health.stats.open_connections.load(Ordering::Relaxed),
                     "refused_connections": health.stats.refused_connections.load(Ordering::Relaxed),
                 }),

@@ -28,6 +28,7 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/admin/activity",
     "/admin/settings",
     "/admin/import",
+    "/admin/updates",
     "/bulletins",
 ];
 
@@ -101,6 +102,7 @@ pub(super) async fn admin_fresh(
             "/admin/activity" => "/reauth?next=/admin/activity",
             "/admin/settings" => "/reauth?next=/admin/settings",
             "/admin/import" => "/reauth?next=/admin/import",
+            "/admin/updates" => "/reauth?next=/admin/updates",
             _ => "/reauth?next=/admin/users",
         }));
     }

@@ -14,3 +14,4 @@ pub mod passkeys;
 pub mod permissions;
 pub mod routes;
 pub mod settings;
+pub mod updates;

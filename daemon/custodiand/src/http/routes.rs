@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::{
     account, activity, auth, evidence, exports, headers, imports, media, pages, passkeys,
-    permissions, settings,
+    permissions, settings, updates,
 };
 use crate::app::App;
 use crate::identity::passkeys::Purpose;
@@ -65,6 +65,7 @@ enum Handler {
     Activity,
     Permissions,
     Settings,
+    Updates,
     Import,
     ImportJob,
     Reference,
@@ -361,6 +362,13 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/admin/updates",
+        handler: Handler::Updates,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/admin/import",
         handler: Handler::Import,
         methods: FORM,
@@ -532,6 +540,8 @@ where
         Handler::Permissions => permissions::page(app, &req).await,
         Handler::Settings if method == Method::POST => settings::save(app, req).await,
         Handler::Settings => settings::page(app, &req).await,
+        Handler::Updates if method == Method::POST => updates::act(app, req).await,
+        Handler::Updates => updates::page(app, &req).await,
         Handler::Import if method == Method::POST => imports::upload(app, req).await,
         Handler::Import => imports::form(app, req.headers()).await,
         Handler::ImportJob => imports::job(app, &req).await,
@@ -682,7 +692,7 @@ mod tests {
             webauthn: None,
             vault: None,
         };
-        let app = App::new(None, None, 1000, identity, None);
+        let app = App::new(None, None, 1000, identity, None, None);
         handle(req, peer(), &app).await
     }
 

@@ -1,0 +1,506 @@
+//! The update state machine. Each step is written to the journal before it
+//! starts and announced as an event, so that a crash at any point is
+//! finished or undone on the next start (`recover`), and administrators
+//! see every step in the activity log.
+//!
+//! ```text
+//! idle → (verify metadata, judge by policy) → downloading → staged
+//!      → migrating → switching → restarting → health-check → idle (committed)
+//!                                   └─ any failure ─→ rolling-back → idle
+//!                                                       └─ fails too → failed
+//! ```
+//! Before `switching`, a failure only discards the staged release; after
+//! it, the previous release is switched back, restarted and checked, and
+//! the version is recorded as bad.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::config::Config;
+use crate::install::Layout;
+use crate::journal::{Event, Installed, Journal, Step, Store};
+use crate::release::{self, Custom};
+use crate::service;
+use crate::trust::Trust;
+use crate::version::Version;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Available {
+    pub version: Version,
+    pub recalled: bool,
+    pub installable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub at: i64,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub signed_floor: Option<Version>,
+    pub releases: Vec<Available>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub installed: Option<Version>,
+    pub release_dir: Option<String>,
+    pub floor: Option<Version>,
+    pub step: Step,
+    pub busy: bool,
+    pub updating_to: Option<Version>,
+    pub bad: Vec<Version>,
+    pub last_check: Option<CheckReport>,
+    pub events: Vec<Event>,
+}
+
+/// A verified target, judged installable, waiting to be installed.
+pub struct Plan {
+    repo: tough::Repository,
+    target: String,
+    version: Version,
+    sha256: String,
+    _guard: OwnedMutexGuard<()>,
+}
+
+pub struct Engine {
+    config: Config,
+    store: Store,
+    layout: Layout,
+    trust: Trust,
+    busy: Arc<Mutex<()>>,
+    last_check: std::sync::Mutex<Option<CheckReport>>,
+}
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+impl Engine {
+    pub fn open(config: Config) -> Result<Self, String> {
+        let store = Store::open(&config.paths.state_dir).map_err(|e| e.to_string())?;
+        let trust = Trust::new(&config.repository, &store.tuf_dir()).map_err(|e| e.to_string())?;
+        Ok(Self {
+            layout: Layout::new(&config.paths.install_root),
+            store,
+            trust,
+            config,
+            busy: Arc::new(Mutex::new(())),
+            last_check: std::sync::Mutex::new(None),
+        })
+    }
+
+    fn event(&self, op: u64, step: &str, outcome: &str, version: Option<Version>, detail: &str) {
+        tracing::info!(op, step, outcome, version = ?version.map(|v| v.to_string()), detail, "update step");
+        let e = Event {
+            seq: 0,
+            at: now(),
+            op,
+            step: step.into(),
+            outcome: outcome.into(),
+            version,
+            detail: detail.into(),
+        };
+        if let Err(err) = self.store.append_event(e) {
+            tracing::error!(error = %err, "cannot record an update event");
+        }
+    }
+
+    fn journal(&self, j: &Journal) -> Result<(), String> {
+        self.store.set_journal(j).map_err(|e| e.to_string())
+    }
+
+    /// The version the `current` release says it is.
+    pub fn installed_version(&self) -> Option<Version> {
+        let name = self.layout.current_name()?;
+        self.layout
+            .version_of(&name)
+            .or_else(|| self.store.installed().ok().and_then(|i| i.committed))
+    }
+
+    pub fn status(&self, events_after: u64) -> Result<Status, String> {
+        let j = self.store.journal().map_err(|e| e.to_string())?;
+        let installed = self.store.installed().map_err(|e| e.to_string())?;
+        let mut events = self.store.events().map_err(|e| e.to_string())?;
+        events.retain(|e| e.seq > events_after);
+        events.truncate(500);
+        Ok(Status {
+            installed: self.installed_version(),
+            release_dir: self.layout.current_name(),
+            floor: installed.floor,
+            step: j.step,
+            busy: self.busy.try_lock().is_err(),
+            updating_to: (j.step != Step::Idle).then_some(j.to).flatten(),
+            bad: installed.bad,
+            last_check: self.last_check.lock().map(|c| c.clone()).unwrap_or(None),
+            events,
+        })
+    }
+
+    /// Our releases in the verified targets, for this channel and machine.
+    fn releases(&self, repo: &tough::Repository) -> (Vec<(String, Custom)>, Option<Version>) {
+        let mut apps = Vec::new();
+        let mut floor = None;
+        for (name, target) in repo.all_targets() {
+            let Some(c) = Custom::from_target(&target.custom) else {
+                continue;
+            };
+            if c.kind == release::KIND_FLOOR && name.raw() == release::FLOOR_TARGET {
+                floor = Some(c.version);
+            } else if c.kind == release::KIND_APP
+                && c.channel.as_deref() == Some(self.config.repository.channel.as_str())
+                && c.arch.as_deref() == Some(self.config.repository.arch.as_str())
+                && name.raw() == release::app_target_name(c.version, &self.config.repository.arch)
+            {
+                apps.push((name.raw().to_owned(), c));
+            }
+        }
+        apps.sort_by(|a, b| b.1.version.cmp(&a.1.version));
+        (apps, floor)
+    }
+
+    /// Why `c` may not be installed here, if it may not.
+    fn judge(
+        &self,
+        c: &Custom,
+        apps: &[(String, Custom)],
+        signed_floor: Option<Version>,
+        installed: &Installed,
+    ) -> Option<String> {
+        let current = self.installed_version();
+        let v = c.version;
+        if c.recalled {
+            return Some("recalled by the publisher".into());
+        }
+        if installed.bad.contains(&v) {
+            return Some("failed its health check on this appliance before".into());
+        }
+        if let Some(f) = signed_floor {
+            if v < f {
+                return Some(format!("below the signed minimum version {f}"));
+            }
+        }
+        if Some(v) == current {
+            return Some("installed already".into());
+        }
+        // Stepping down is allowed only away from a recalled release.
+        let current_recalled = current.is_some_and(|cv| {
+            apps.iter()
+                .any(|(_, a)| a.version == cv && a.recalled)
+        });
+        let local_floor = installed.floor.max(current);
+        if let Some(f) = local_floor {
+            if v < f && !current_recalled {
+                return Some(format!(
+                    "older than {f}, the newest version installed here; a downgrade needs the publisher to recall {f}"
+                ));
+            }
+        }
+        if let (Some(min), Some(cur)) = (c.min_from_version, current) {
+            if cur < min {
+                return Some(format!("must be installed over {min} or later (this is {cur})"));
+            }
+        }
+        None
+    }
+
+    /// Verifies the newest metadata and lists what could be installed.
+    pub async fn check(&self) -> CheckReport {
+        let op = self.store.journal().map(|j| j.op).unwrap_or(0);
+        let report = match self.trust.refresh().await {
+            Ok(repo) => {
+                let (apps, signed_floor) = self.releases(&repo);
+                let installed = self.store.installed().unwrap_or_default();
+                let releases = apps
+                    .iter()
+                    .map(|(_, c)| {
+                        let why_not = self.judge(c, &apps, signed_floor, &installed);
+                        Available {
+                            version: c.version,
+                            recalled: c.recalled,
+                            installable: why_not.is_none(),
+                            why_not,
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                let newest = releases.iter().find(|r| r.installable).map(|r| r.version);
+                self.event(
+                    op,
+                    "check",
+                    "ok",
+                    newest,
+                    &match newest {
+                        Some(v) => format!("{v} can be installed"),
+                        None => "nothing newer to install".into(),
+                    },
+                );
+                CheckReport {
+                    at: now(),
+                    ok: true,
+                    error: None,
+                    signed_floor,
+                    releases,
+                }
+            }
+            Err(e) => {
+                self.event(op, "check", "refused", None, &e.to_string());
+                CheckReport {
+                    at: now(),
+                    ok: false,
+                    error: Some(e.to_string()),
+                    signed_floor: None,
+                    releases: Vec::new(),
+                }
+            }
+        };
+        if let Ok(mut last) = self.last_check.lock() {
+            *last = Some(report.clone());
+        }
+        report
+    }
+
+    /// Verifies metadata and judges `version`; the plan holds the
+    /// single-flight lock until it is executed or dropped.
+    pub async fn prepare(&self, version: Version) -> Result<Plan, String> {
+        let guard = Arc::clone(&self.busy)
+            .try_lock_owned()
+            .map_err(|_| "another update is in progress".to_owned())?;
+        let j = self.store.journal().map_err(|e| e.to_string())?;
+        if j.step != Step::Idle {
+            return Err(format!(
+                "the previous update stopped in step {:?}; restart custodian-updated to finish or undo it",
+                j.step
+            ));
+        }
+        let op = j.op + 1;
+        self.journal(&Journal::idle(op))?;
+        self.event(op, "apply", "requested", Some(version), "");
+        let repo = match self.trust.refresh().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.event(op, "verify", "refused", Some(version), &e.to_string());
+                return Err(e.to_string());
+            }
+        };
+        let (apps, signed_floor) = self.releases(&repo);
+        let Some((target, custom)) = apps.iter().find(|(_, c)| c.version == version) else {
+            let why = format!(
+                "{version} is not a signed release for {} on channel {}",
+                self.config.repository.arch, self.config.repository.channel
+            );
+            self.event(op, "verify", "refused", Some(version), &why);
+            return Err(why);
+        };
+        let installed = self.store.installed().map_err(|e| e.to_string())?;
+        if let Some(why) = self.judge(custom, &apps, signed_floor, &installed) {
+            let why = format!("{version} cannot be installed: {why}");
+            self.event(op, "policy", "refused", Some(version), &why);
+            return Err(why);
+        }
+        let sha256 = repo
+            .all_targets()
+            .find(|(n, _)| n.raw() == target)
+            .map(|(_, t)| hex::encode(&t.hashes.sha256))
+            .unwrap_or_default();
+        self.event(op, "verify", "ok", Some(version), &format!("signed target {target}"));
+        Ok(Plan {
+            repo,
+            target: target.clone(),
+            version,
+            sha256,
+            _guard: guard,
+        })
+    }
+
+    /// Downloads, stages, migrates, switches, restarts and checks; rolls
+    /// back on failure after the switch.
+    pub async fn execute(&self, plan: Plan) -> Result<(), String> {
+        let op = self.store.journal().map(|j| j.op).map_err(|e| e.to_string())?;
+        let version = plan.version;
+        let name = version.to_string();
+        let mut j = Journal {
+            step: Step::Downloading,
+            op,
+            from: self.installed_version(),
+            to: Some(version),
+            previous_dir: self.layout.current_name(),
+        };
+        self.journal(&j)?;
+        let archive = self.store.downloads().join(&plan.target);
+        let abandon = |step: &str, why: String| {
+            self.event(op, step, "failed", Some(version), &why);
+            let _ = self.layout.discard(&name);
+            let _ = std::fs::remove_file(&archive);
+            let _ = self.journal(&Journal::idle(op));
+            Err(why)
+        };
+        if let Err(e) = Trust::fetch(&plan.repo, &plan.target, &archive).await {
+            return abandon("download", e.to_string());
+        }
+        self.event(op, "download", "ok", Some(version), &format!("sha256 {} verified", plan.sha256));
+
+        let staged = match self.layout.stage(&archive, version) {
+            Ok(d) => d,
+            Err(e) => return abandon("stage", e.to_string()),
+        };
+        j.step = Step::Staged;
+        self.journal(&j)?;
+        self.event(op, "stage", "ok", Some(version), &staged.display().to_string());
+
+        j.step = Step::Migrating;
+        self.journal(&j)?;
+        let m = &self.config.migrate;
+        let argv = service::expand(&m.command, &staged);
+        if let Err(e) = service::run(&argv, &m.env, Duration::from_secs(m.timeout_secs)).await {
+            return abandon("migrate", e);
+        }
+        self.event(op, "migrate", "ok", Some(version), "migrations from the new release applied");
+
+        j.step = Step::Switching;
+        self.journal(&j)?;
+        if let Err(e) = self.layout.switch_to(&name) {
+            return abandon("switch", e.to_string());
+        }
+        self.event(op, "switch", "ok", Some(version), &format!("current -> releases/{name}"));
+        self.finish(j).await
+    }
+
+    /// Restart, health gate, commit; or roll back.
+    async fn finish(&self, mut j: Journal) -> Result<(), String> {
+        let (op, version) = (j.op, j.to.ok_or("journal without a target version")?);
+        let name = version.to_string();
+        if j.step != Step::HealthCheck {
+            j.step = Step::Restarting;
+            self.journal(&j)?;
+            if let Err(e) = self.restart().await {
+                return self.roll_back(j, e).await;
+            }
+            self.event(op, "restart", "ok", Some(version), "");
+        }
+        j.step = Step::HealthCheck;
+        self.journal(&j)?;
+        if let Err(e) = self.health(&name).await {
+            return self.roll_back(j, e).await;
+        }
+        let mut installed = self.store.installed().map_err(|e| e.to_string())?;
+        installed.committed = Some(version);
+        installed.floor = installed.floor.max(Some(version));
+        self.store.set_installed(&installed).map_err(|e| e.to_string())?;
+        self.journal(&Journal::idle(op))?;
+        let keep: Vec<&str> = [Some(name.as_str()), j.previous_dir.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let removed = self.layout.prune(&keep).unwrap_or_default();
+        if let Ok(entries) = std::fs::read_dir(self.store.downloads()) {
+            for e in entries.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        self.event(
+            op,
+            "commit",
+            "ok",
+            Some(version),
+            &if removed.is_empty() {
+                "healthy; committed".to_owned()
+            } else {
+                format!("healthy; committed; removed old releases {}", removed.join(", "))
+            },
+        );
+        Ok(())
+    }
+
+    async fn restart(&self) -> Result<(), String> {
+        service::run(&self.config.service.restart, &Default::default(), Duration::from_secs(self.config.service.ready_timeout_secs)).await
+    }
+
+    async fn health(&self, release: &str) -> Result<(), String> {
+        service::health_gate(
+            &self.config.service.readiness,
+            release,
+            Duration::from_secs(self.config.service.ready_timeout_secs),
+            Duration::from_secs(self.config.service.soak_secs),
+        )
+        .await
+    }
+
+    async fn roll_back(&self, mut j: Journal, reason: String) -> Result<(), String> {
+        let op = j.op;
+        let version = j.to;
+        self.event(op, "health", "failed", version, &reason);
+        j.step = Step::RollingBack;
+        self.journal(&j)?;
+        if let Some(v) = version {
+            let mut installed = self.store.installed().map_err(|e| e.to_string())?;
+            if !installed.bad.contains(&v) {
+                installed.bad.push(v);
+            }
+            self.store.set_installed(&installed).map_err(|e| e.to_string())?;
+        }
+        let Some(prev) = j.previous_dir.clone() else {
+            j.step = Step::Failed;
+            self.journal(&j)?;
+            self.event(op, "rollback", "failed", version, "no previous release is recorded");
+            return Err(format!("{reason}; no previous release to roll back to"));
+        };
+        let back = async {
+            self.layout.switch_to(&prev).map_err(|e| e.to_string())?;
+            self.restart().await?;
+            self.health(&prev).await
+        }
+        .await;
+        match back {
+            Ok(()) => {
+                if let Some(v) = version {
+                    let _ = self.layout.discard(&v.to_string());
+                }
+                self.journal(&Journal::idle(op))?;
+                self.event(op, "rollback", "ok", version, &format!("releases/{prev} serves again; the version is marked bad"));
+                Err(format!("{reason}; rolled back to releases/{prev}"))
+            }
+            Err(e) => {
+                j.step = Step::Failed;
+                self.journal(&j)?;
+                self.event(op, "rollback", "failed", version, &e);
+                Err(format!("{reason}; the rollback to releases/{prev} failed too: {e}"))
+            }
+        }
+    }
+
+    /// Finishes or undoes what a crash interrupted. Runs before the socket
+    /// is served, holding the single-flight lock.
+    pub async fn recover(&self) -> Result<(), String> {
+        let _guard = self.busy.lock().await;
+        let j = self.store.journal().map_err(|e| e.to_string())?;
+        let version = j.to;
+        let to_name = version.map(|v| v.to_string());
+        let switched = to_name.is_some() && self.layout.current_name() == to_name;
+        match j.step {
+            Step::Idle | Step::Failed => Ok(()),
+            Step::Downloading | Step::Staged | Step::Migrating | Step::Switching if !switched => {
+                if let Some(n) = &to_name {
+                    self.layout.discard(n).map_err(|e| e.to_string())?;
+                }
+                self.journal(&Journal::idle(j.op))?;
+                self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} before the switch; the staged release was discarded and nothing changed", j.step));
+                Ok(())
+            }
+            Step::RollingBack => {
+                self.event(j.op, "recover", "ok", version, "interrupted while rolling back; rolling back again");
+                self.roll_back(j, "interrupted update".into()).await.or(Ok(()))
+            }
+            _ => {
+                self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} after the switch; restarting and checking health again", j.step));
+                let mut j = j;
+                j.step = Step::Restarting;
+                self.finish(j).await.or(Ok(()))
+            }
+        }
+    }
+}

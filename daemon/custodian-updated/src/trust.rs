@@ -1,0 +1,244 @@
+//! TUF through tough: the trusted root (the newer of the packaged one and
+//! the persisted one), a persisted datastore (which is what refuses
+//! replayed metadata across runs), size limits on every download, expiry
+//! always enforced, and target bytes used only after their hash matched.
+
+use std::path::{Path, PathBuf};
+
+use futures_util::TryStreamExt;
+use tokio::io::AsyncWriteExt;
+use tough::{
+    ExpirationEnforcement, FilesystemTransport, Limits, Repository, RepositoryLoader, TargetName,
+    Transport, TransportError, TransportErrorKind, TransportStream,
+};
+
+use crate::config::Repository as RepoConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("the trusted root {path} cannot be read: {source}")]
+    Root {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("update metadata refused: {0}")]
+    Metadata(String),
+    #[error("{0} is not listed in the signed targets")]
+    NotListed(String),
+    #[error("download of {name} refused: {reason}")]
+    Target { name: String, reason: String },
+    #[error("{0}")]
+    Local(String),
+}
+
+/// Limits far above our real metadata (a few KiB) and far below what
+/// could fill the disk: an endless-data attack stops here.
+pub const LIMITS: Limits = Limits {
+    max_root_size: 512 * 1024,
+    max_targets_size: 4 * 1024 * 1024,
+    max_timestamp_size: 64 * 1024,
+    max_snapshot_size: 512 * 1024,
+    max_root_updates: 64,
+};
+
+/// tough's errors nest; the whole chain says what went wrong.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let next = c.to_string();
+        if !s.contains(&next) {
+            s.push_str(": ");
+            s.push_str(&next);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+pub struct Trust {
+    config: RepoConfig,
+    datastore: PathBuf,
+    transport: AnyTransport,
+}
+
+/// The two ways to reach a repository.
+#[derive(Debug, Clone)]
+enum AnyTransport {
+    File(FilesystemTransport),
+    Https(HttpsTransport),
+}
+
+#[tough::async_trait]
+impl Transport for AnyTransport {
+    async fn fetch(&self, url: url::Url) -> Result<TransportStream, TransportError> {
+        match self {
+            Self::File(t) => t.fetch(url).await,
+            Self::Https(t) => t.fetch(url).await,
+        }
+    }
+}
+
+impl Trust {
+    pub fn new(config: &RepoConfig, datastore: &Path) -> Result<Self, TrustError> {
+        let transport = match config.metadata_url.scheme() {
+            "file" => AnyTransport::File(FilesystemTransport),
+            _ => AnyTransport::Https(HttpsTransport::new(config.ca_cert.as_deref())?),
+        };
+        Ok(Self {
+            config: config.clone(),
+            datastore: datastore.to_owned(),
+            transport,
+        })
+    }
+
+    /// The root to start the chain from: the persisted one once it is newer
+    /// than the packaged one (a newer package may ship a newer root).
+    fn root(&self) -> Result<Vec<u8>, TrustError> {
+        let packaged =
+            std::fs::read(&self.config.trusted_root).map_err(|source| TrustError::Root {
+                path: self.config.trusted_root.clone(),
+                source,
+            })?;
+        let persisted = std::fs::read(self.datastore.join("root.json")).ok();
+        let version = |b: &[u8]| {
+            serde_json::from_slice::<serde_json::Value>(b)
+                .ok()
+                .and_then(|v| v["signed"]["version"].as_u64())
+                .unwrap_or(0)
+        };
+        Ok(match persisted {
+            Some(p) if version(&p) > version(&packaged) => p,
+            _ => packaged,
+        })
+    }
+
+    /// Walks the root chain and loads timestamp, snapshot and targets,
+    /// persisting each once verified.
+    pub async fn refresh(&self) -> Result<Repository, TrustError> {
+        let root = self.root()?;
+        RepositoryLoader::new(
+            &root,
+            self.config.metadata_url.clone(),
+            self.config.targets_url.clone(),
+        )
+        .transport(self.transport.clone())
+        .datastore(&self.datastore)
+        .limits(LIMITS)
+        .expiration_enforcement(ExpirationEnforcement::Safe)
+        .load()
+        .await
+        .map_err(|e| TrustError::Metadata(chain(&e)))
+    }
+
+    /// Downloads a target to `dest` (through `dest.partial`), keeping it
+    /// only if its length and SHA-256 match the signed targets.
+    pub async fn fetch(
+        repo: &Repository,
+        name: &str,
+        dest: &Path,
+    ) -> Result<(), TrustError> {
+        let target = TargetName::new(name).map_err(|e| TrustError::Local(chain(&e)))?;
+        let refused = |reason: String| TrustError::Target {
+            name: name.to_owned(),
+            reason,
+        };
+        let stream = repo
+            .read_target(&target)
+            .await
+            .map_err(|e| refused(chain(&e)))?
+            .ok_or_else(|| TrustError::NotListed(name.to_owned()))?;
+        let partial = dest.with_extension("partial");
+        let result = async {
+            let mut file = tokio::fs::File::create(&partial)
+                .await
+                .map_err(|e| refused(format!("cannot write {}: {e}", partial.display())))?;
+            let mut stream = std::pin::pin!(stream);
+            // tough checks the length while streaming and the hash at the
+            // end; an error on any chunk means the file is not used.
+            while let Some(chunk) = stream.try_next().await.map_err(|e| refused(chain(&e)))? {
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| refused(format!("cannot write {}: {e}", partial.display())))?;
+            }
+            file.sync_all()
+                .await
+                .map_err(|e| refused(format!("cannot sync {}: {e}", partial.display())))?;
+            tokio::fs::rename(&partial, dest)
+                .await
+                .map_err(|e| refused(format!("cannot rename to {}: {e}", dest.display())))
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        result
+    }
+}
+
+/// https only, with the configured CA bundle (or the system's), time
+/// limits, and a 404 reported as "not found" (the end of the root chain).
+#[derive(Debug, Clone)]
+pub struct HttpsTransport {
+    client: reqwest::Client,
+}
+
+impl HttpsTransport {
+    pub fn new(ca: Option<&Path>) -> Result<Self, TrustError> {
+        let path = ca.unwrap_or(Path::new("/etc/ssl/certs/ca-certificates.crt"));
+        let pem = std::fs::read(path)
+            .map_err(|e| TrustError::Local(format!("cannot read CA bundle {}: {e}", path.display())))?;
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(true)
+            .tls_built_in_root_certs(false)
+            .connect_timeout(std::time::Duration::from_secs(20))
+            .read_timeout(std::time::Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none());
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| TrustError::Local(format!("CA bundle {}: {e}", path.display())))?;
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| TrustError::Local(format!("https client: {e}")))?;
+        Ok(Self { client })
+    }
+}
+
+#[tough::async_trait]
+impl Transport for HttpsTransport {
+    async fn fetch(&self, url: url::Url) -> Result<TransportStream, TransportError> {
+        if url.scheme() != "https" {
+            return Err(TransportError::new(
+                TransportErrorKind::UnsupportedUrlScheme,
+                url,
+            ));
+        }
+        let u = url.to_string();
+        let res = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| TransportError::new_with_cause(TransportErrorKind::Other, &u, e))?;
+        match res.status().as_u16() {
+            200 => {}
+            404 | 403 => {
+                return Err(TransportError::new(TransportErrorKind::FileNotFound, &u));
+            }
+            s => {
+                return Err(TransportError::new_with_cause(
+                    TransportErrorKind::Other,
+                    &u,
+                    format!("HTTP status {s}"),
+                ))
+            }
+        }
+        let stream = res
+            .bytes_stream()
+            .map_err(move |e| TransportError::new_with_cause(TransportErrorKind::Other, &u, e));
+        Ok(Box::pin(stream))
+    }
+}

@@ -1,0 +1,291 @@
+//! Signed updates end to end: custodian-release publishes a TUF repository
+//! with keys kept outside it; custodian-updated verifies, installs, runs
+//! migrations, restarts custodiand, checks its health and rolls back.
+//!
+//! The first test attacks the metadata and targets (no custodiand needed:
+//! every refusal happens before anything is switched). The second runs the
+//! whole appliance: an update through the web page, a release whose daemon
+//! does not start (rolled back), kill -9 of the updater mid-update (undone
+//! or finished on its next start), and the socket's peer check.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use custodian_harness::{sibling_bin, Appliance};
+
+fn bin(name: &str) -> PathBuf {
+    sibling_bin(name, "UNSET_FOR_UPDATES_TEST").expect(name)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write_exec(path: &Path, body: &str) {
+    std::fs::write(path, body).expect("write script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// A publisher: keys in one directory, the repository in another.
+struct Publisher {
+    dir: tempfile::TempDir,
+}
+
+impl Publisher {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Self { dir };
+        p.ok(&["keygen", "--keys", &p.keys()]);
+        p.repo_cmd(&["init"]);
+        p
+    }
+    fn keys(&self) -> String {
+        self.dir.path().join("keys").display().to_string()
+    }
+    fn repo(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+    fn metadata(&self, file: &str) -> PathBuf {
+        self.repo().join("metadata").join(file)
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(bin("custodian-release"))
+            .args(args)
+            .output()
+            .expect("run custodian-release")
+    }
+    fn ok(&self, args: &[&str]) {
+        let out = self.run(args);
+        assert!(out.status.success(), "custodian-release {args:?}: {}", text(&out));
+    }
+    fn repo_cmd(&self, args: &[&str]) {
+        let repo = self.repo().display().to_string();
+        let keys = self.keys();
+        let mut all = args.to_vec();
+        all.extend(["--keys", &keys, "--repo", &repo]);
+        self.ok(&all);
+    }
+    /// Packs `bin_dir` as `version` and signs it in.
+    fn release(&self, version: &str, bin_dir: &Path) {
+        let out = self.dir.path().join(format!("{version}.tar.gz"));
+        let o = out.display().to_string();
+        self.ok(&["pack", "--bin-dir", &bin_dir.display().to_string(), "--version", version, "--out", &o, "--level", "1"]);
+        self.repo_cmd(&["add", "--file", &o, "--version", version]);
+    }
+    fn target_file(&self, version: &str) -> PathBuf {
+        let suffix = format!(".custodian-{version}-{}.tar.gz", std::env::consts::ARCH);
+        std::fs::read_dir(self.repo().join("targets"))
+            .expect("targets")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(&suffix))
+            .expect("target file")
+    }
+}
+
+/// A machine with `releases/0.1.0` current and an updater configuration.
+struct Machine {
+    dir: tempfile::TempDir,
+}
+
+impl Machine {
+    fn new(publisher: &Publisher, initial_bin: &Path, service: &str, migrate: &str, client: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let rel = dir.path().join("root/releases/0.1.0/bin");
+        std::fs::create_dir_all(&rel).expect("mkdir");
+        for b in ["custodiand", "custodianctl"] {
+            std::fs::copy(initial_bin.join(b), rel.join(b)).expect("copy binary");
+        }
+        std::fs::write(dir.path().join("root/releases/0.1.0/release.json"), r#"{"version":"0.1.0"}"#).expect("release.json");
+        std::os::unix::fs::symlink("releases/0.1.0", dir.path().join("root/current")).expect("current");
+        let repo = publisher.repo();
+        let config = format!(
+            "[repository]\nmetadata-url = \"file://{r}/metadata\"\ntargets-url = \"file://{r}/targets\"\ntrusted-root = \"{r}/metadata/1.root.json\"\n\n\
+             [paths]\nstate-dir = \"{d}/state\"\ninstall-root = \"{d}/root\"\nsocket = \"{d}/updater.sock\"\n\n\
+             [client]\nuser = \"{client}\"\n\n[service]\n{service}\n\n[migrate]\n{migrate}\n",
+            r = repo.display(),
+            d = dir.path().display(),
+        );
+        // The trusted root is a copy, as a package would ship it.
+        let root = dir.path().join("root.json");
+        std::fs::copy(publisher.metadata("1.root.json"), &root).expect("copy root");
+        let config = config.replace(&format!("{}/metadata/1.root.json", repo.display()), &root.display().to_string());
+        std::fs::write(dir.path().join("updater.toml"), config).expect("config");
+        Self { dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn updater(&self, args: &[&str]) -> Output {
+        Command::new(bin("custodian-updated"))
+            .arg("--config")
+            .arg(self.path("updater.toml"))
+            .args(args)
+            .output()
+            .expect("run custodian-updated")
+    }
+    fn current(&self) -> String {
+        std::fs::read_link(self.path("root/current"))
+            .expect("current")
+            .display()
+            .to_string()
+    }
+    fn trusted_root_version(&self) -> u64 {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.path("state/tuf/root.json")).expect("persisted root")).expect("json");
+        v["signed"]["version"].as_u64().expect("version")
+    }
+    fn journal_step(&self) -> String {
+        std::fs::read(self.path("state/journal.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["step"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "idle".into())
+    }
+}
+
+/// Scripts that stand in for custodiand and custodianctl in releases whose
+/// binaries are never run.
+fn tiny_bin_dir(dir: &Path) -> PathBuf {
+    let b = dir.join("tiny-bin");
+    std::fs::create_dir_all(&b).expect("mkdir");
+    write_exec(&b.join("custodiand"), "#!/bin/sh\nexit 0\n");
+    write_exec(&b.join("custodianctl"), "#!/bin/sh\nexit 0\n");
+    b
+}
+
+fn check_refused(m: &Machine, what: &str, expect: &[&str]) {
+    let out = m.updater(&["check"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{what}: accepted:\n{t}");
+    assert!(
+        expect.iter().any(|e| t.to_lowercase().contains(&e.to_lowercase())),
+        "{what}: refused for another reason than {expect:?}:\n{t}"
+    );
+}
+
+fn check_ok(m: &Machine, what: &str) -> serde_json::Value {
+    let out = m.updater(&["check"]);
+    assert!(out.status.success(), "{what}: {}", text(&out));
+    serde_json::from_slice(&out.stdout).expect("report")
+}
+
+#[test]
+fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() {
+    let p = Publisher::new();
+    let work = tempfile::tempdir().expect("tempdir");
+    let tiny = tiny_bin_dir(work.path());
+    p.release("0.2.0", &tiny);
+    let m = Machine::new(&p, &tiny, "restart = [\"true\"]\nreadiness = \"127.0.0.1:9\"\nready-timeout-secs = 1\nsoak-secs = 0", "command = [\"true\"]", "root");
+
+    let report = check_ok(&m, "first check");
+    assert_eq!(report["releases"][0]["version"], "0.2.0", "{report}");
+    assert_eq!(report["releases"][0]["installable"], true, "{report}");
+
+    // Replay: once the client has seen a newer timestamp, the older one
+    // (validly signed, not expired) is refused.
+    let ts = p.metadata("timestamp.json");
+    let old = std::fs::read(&ts).expect("timestamp");
+    p.repo_cmd(&["refresh"]);
+    check_ok(&m, "after refresh");
+    let new = std::fs::read(&ts).expect("timestamp");
+    std::fs::write(&ts, &old).expect("replay");
+    check_refused(&m, "replayed timestamp", &["when we had previously fetched"]);
+    std::fs::write(&ts, &new).expect("restore");
+    check_ok(&m, "restored timestamp");
+
+    // Freeze: an expired timestamp is refused.
+    p.repo_cmd(&["refresh", "--timestamp-expires-in", "-60"]);
+    check_refused(&m, "expired timestamp", &["expired"]);
+    p.repo_cmd(&["refresh"]);
+    check_ok(&m, "fresh timestamp");
+
+    // A timestamp signed by a key the root does not name.
+    let other = Publisher::new();
+    let good = std::fs::read(&ts).expect("timestamp");
+    let mut forged: serde_json::Value = serde_json::from_slice(&std::fs::read(other.metadata("timestamp.json")).expect("other")).expect("json");
+    let ours: serde_json::Value = serde_json::from_slice(&good).expect("json");
+    forged["signed"] = ours["signed"].clone();
+    std::fs::write(&ts, serde_json::to_vec(&forged).expect("json")).expect("forge");
+    check_refused(&m, "timestamp signed by a foreign key", &["signature threshold of 1 not met"]);
+    // A timestamp whose signed part was edited after signing.
+    let mut edited = ours.clone();
+    edited["signed"]["version"] = serde_json::json!(ours["signed"]["version"].as_u64().expect("v") + 100);
+    std::fs::write(&ts, serde_json::to_vec(&edited).expect("json")).expect("edit");
+    check_refused(&m, "edited timestamp", &["signature threshold of 1 not met"]);
+
+    // Endless data: a timestamp far beyond the size limit.
+    std::fs::write(&ts, vec![b' '; 4 * 1024 * 1024]).expect("huge");
+    check_refused(&m, "4 MiB timestamp", &["maximum size 65536"]);
+    std::fs::write(&ts, &good).expect("restore");
+    check_ok(&m, "restored");
+
+    // Root rotation below the old root's threshold (1 of 2) is refused and
+    // the trusted root stays at version 1; a proper one (2 of 3) is taken.
+    p.repo_cmd(&["rotate-root", "--sign-with", "root-1"]);
+    check_refused(&m, "root v2 signed by one key", &["threshold of 2 not met for role root"]);
+    assert_eq!(m.trusted_root_version(), 1);
+    std::fs::remove_file(p.metadata("2.root.json")).expect("rm");
+    p.repo_cmd(&["rotate-root", "--sign-with", "root-2,root-3"]);
+    check_ok(&m, "root v2 signed by two keys");
+    assert_eq!(m.trusted_root_version(), 2, "rotation persisted");
+
+    // A tampered target: refused at download, nothing staged or switched.
+    let target = p.target_file("0.2.0");
+    let original = std::fs::read(&target).expect("target");
+    let mut bad = original.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x55;
+    std::fs::write(&target, &bad).expect("tamper");
+    let out = m.updater(&["apply", "0.2.0"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "tampered target installed:\n{t}");
+    assert!(t.to_lowercase().contains("hash") || t.to_lowercase().contains("digest") || t.contains("sha256"), "{t}");
+    assert_eq!(m.current(), "releases/0.1.0");
+    assert!(!m.path("root/releases/0.2.0").exists(), "nothing staged");
+    assert_eq!(std::fs::read_dir(m.path("state/downloads")).expect("downloads").count(), 0, "no partial download kept");
+    // Endless target: more bytes than signed.
+    let mut longer = original.clone();
+    longer.extend(vec![0u8; 1024 * 1024]);
+    std::fs::write(&target, &longer).expect("lengthen");
+    let out = m.updater(&["apply", "0.2.0"]);
+    assert!(!out.status.success(), "overlong target installed: {}", text(&out));
+    assert_eq!(m.current(), "releases/0.1.0");
+    std::fs::write(&target, &original).expect("restore");
+
+    // Downgrade: an older release, properly signed, is refused.
+    p.release("0.0.9", &tiny);
+    let out = m.updater(&["apply", "0.0.9"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("older than 0.1.0"), "{}", text(&out));
+    // A version that is not signed at all.
+    let out = m.updater(&["apply", "0.7.0"]);
+    assert!(text(&out).contains("not a signed release"), "{}", text(&out));
+    // The signed floor: nothing below it, even if newer than installed.
+    p.repo_cmd(&["floor", "--version", "0.3.0"]);
+    let out = m.updater(&["apply", "0.2.0"]);
+    assert!(text(&out).contains("below the signed minimum version 0.3.0"), "{}", text(&out));
+    let report = check_ok(&m, "with a floor");
+    assert_eq!(report["signed_floor"], "0.3.0");
+    // A recalled release is never installed.
+    p.release("0.4.0", &tiny);
+    p.repo_cmd(&["recall", "--version", "0.4.0"]);
+    let out = m.updater(&["apply", "0.4.0"]);
+    assert!(text(&out).contains("recalled"), "{}", text(&out));
+    assert_eq!(m.current(), "releases/0.1.0");
+
+    // Every refusal was recorded as an event.
+    let events = std::fs::read_to_string(m.path("state/events.jsonl")).expect("events");
+    assert!(events.contains("\"step\":\"download\",\"outcome\":\"failed\""), "{events}");
+    assert!(events.contains("\"step\":\"policy\",\"outcome\":\"refused\""), "{events}");
+    assert!(events.contains("\"step\":\"check\",\"outcome\":\"refused\""), "{events}");
+}
