@@ -38,11 +38,12 @@ pub fn generate(dir: &Path) -> Result<String, ReleaseError> {
                 path: p.clone(),
                 source,
             })?;
-        f.write_all(doc.as_ref()).map_err(|source| ReleaseError::Io {
-            what: "write",
-            path: p.clone(),
-            source,
-        })?;
+        f.write_all(doc.as_ref())
+            .map_err(|source| ReleaseError::Io {
+                what: "write",
+                path: p.clone(),
+                source,
+            })?;
     }
     Ok(format!(
         "six keys written to {}; keep the root keys offline and apart",

@@ -138,7 +138,10 @@ impl From<tough::error::Error> for ReleaseError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("custodian-release: {e}");
@@ -160,14 +163,46 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<String, ReleaseError> {
     match command {
         Command::Keygen { keys } => keys::generate(&keys),
-        Command::Init { repo } => repo::init(&repo.keys, &repo.repo, repo.timestamp_expires_in).await,
-        Command::Pack { bin_dir, version, out, level } => pack::pack(&bin_dir, version, &out, level),
-        Command::Add { repo: r, file, version, channel, arch, min_from_version } => {
-            repo::add(&r.keys, &r.repo, r.timestamp_expires_in, &file, version, &channel, &arch, min_from_version).await
+        Command::Init { repo } => {
+            repo::init(&repo.keys, &repo.repo, repo.timestamp_expires_in).await
         }
-        Command::Recall { repo: r, version } => repo::recall(&r.keys, &r.repo, r.timestamp_expires_in, version).await,
-        Command::Floor { repo: r, version } => repo::floor(&r.keys, &r.repo, r.timestamp_expires_in, version).await,
-        Command::Refresh { repo: r } => repo::refresh(&r.keys, &r.repo, r.timestamp_expires_in).await,
-        Command::RotateRoot { repo: r, sign_with } => repo::rotate_root(&r.keys, &r.repo, &sign_with).await,
+        Command::Pack {
+            bin_dir,
+            version,
+            out,
+            level,
+        } => pack::pack(&bin_dir, version, &out, level),
+        Command::Add {
+            repo: r,
+            file,
+            version,
+            channel,
+            arch,
+            min_from_version,
+        } => {
+            repo::add(
+                &r.keys,
+                &r.repo,
+                r.timestamp_expires_in,
+                &file,
+                version,
+                &channel,
+                &arch,
+                min_from_version,
+            )
+            .await
+        }
+        Command::Recall { repo: r, version } => {
+            repo::recall(&r.keys, &r.repo, r.timestamp_expires_in, version).await
+        }
+        Command::Floor { repo: r, version } => {
+            repo::floor(&r.keys, &r.repo, r.timestamp_expires_in, version).await
+        }
+        Command::Refresh { repo: r } => {
+            repo::refresh(&r.keys, &r.repo, r.timestamp_expires_in).await
+        }
+        Command::RotateRoot { repo: r, sign_with } => {
+            repo::rotate_root(&r.keys, &r.repo, &sign_with).await
+        }
     }
 }

@@ -13,7 +13,12 @@ const BINARIES: &[(&str, bool)] = &[
     ("custodian-updated", false),
 ];
 
-pub fn pack(bin_dir: &Path, version: Version, out: &Path, level: u32) -> Result<String, ReleaseError> {
+pub fn pack(
+    bin_dir: &Path,
+    version: Version,
+    out: &Path,
+    level: u32,
+) -> Result<String, ReleaseError> {
     let io = |what: &'static str, path: &Path| {
         let path = path.to_owned();
         move |source| ReleaseError::Io { what, path, source }
@@ -22,6 +27,8 @@ pub fn pack(bin_dir: &Path, version: Version, out: &Path, level: u32) -> Result<
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::new(level));
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
+    // Sparse entries are refused by the updater (only plain files).
+    tar.sparse(false);
     let manifest = serde_json::to_vec(&ReleaseFile { version })
         .map_err(|e| ReleaseError::Msg(e.to_string()))?;
     let mut h = tar::Header::new_gnu();

@@ -54,7 +54,7 @@ fn latest_root(repo: &Path) -> Result<(u64, PathBuf), ReleaseError> {
             .strip_suffix(".root.json")
             .and_then(|n| n.parse::<u64>().ok())
         {
-            if best.as_ref().is_none_or(|(b, _)| n > *b) {
+            if best.as_ref().map_or(true, |(b, _)| n > *b) {
                 best = Some((n, e.path()));
             }
         }
@@ -84,7 +84,11 @@ pub async fn init(keys_dir: &Path, repo: &Path, ts_secs: i64) -> Result<String, 
             .key_id()
             .map_err(|e| ReleaseError::Tuf(e.to_string()))?;
         keys.insert(id.clone(), public);
-        let role = if name.starts_with("root") { "root" } else { name };
+        let role = if name.starts_with("root") {
+            "root"
+        } else {
+            name
+        };
         ids.entry(role).or_default().push(id);
     }
     let role = |name: &str, threshold: u64| RoleKeys {
@@ -236,7 +240,9 @@ pub async fn add(
     let n = name.clone();
     edit(keys_dir, repo, ts_secs, move |editor, loaded| {
         if existing(loaded, &n).is_some() {
-            return Err(ReleaseError::Msg(format!("{n} is signed already; releases are never replaced")));
+            return Err(ReleaseError::Msg(format!(
+                "{n} is signed already; releases are never replaced"
+            )));
         }
         editor.add_target(TargetName::new(&n)?, t)?;
         Ok(())
@@ -245,11 +251,18 @@ pub async fn add(
     Ok(format!("{name} signed into {}", repo.display()))
 }
 
-pub async fn recall(keys_dir: &Path, repo: &Path, ts_secs: i64, version: Version) -> Result<String, ReleaseError> {
+pub async fn recall(
+    keys_dir: &Path,
+    repo: &Path,
+    ts_secs: i64,
+    version: Version,
+) -> Result<String, ReleaseError> {
     edit(keys_dir, repo, ts_secs, move |editor, loaded| {
         let mut found = false;
         for (name, target) in loaded.all_targets() {
-            let Some(mut c) = Custom::from_target(&target.custom) else { continue };
+            let Some(mut c) = Custom::from_target(&target.custom) else {
+                continue;
+            };
             if c.kind == release::KIND_APP && c.version == version {
                 c.recalled = true;
                 let mut t = target.clone();
@@ -261,14 +274,21 @@ pub async fn recall(keys_dir: &Path, repo: &Path, ts_secs: i64, version: Version
         if found {
             Ok(())
         } else {
-            Err(ReleaseError::Msg(format!("no release {version} in the repository")))
+            Err(ReleaseError::Msg(format!(
+                "no release {version} in the repository"
+            )))
         }
     })
     .await?;
     Ok(format!("{version} recalled"))
 }
 
-pub async fn floor(keys_dir: &Path, repo: &Path, ts_secs: i64, version: Version) -> Result<String, ReleaseError> {
+pub async fn floor(
+    keys_dir: &Path,
+    repo: &Path,
+    ts_secs: i64,
+    version: Version,
+) -> Result<String, ReleaseError> {
     let dir = tempfile::tempdir().map_err(|source| ReleaseError::Io {
         what: "tempdir",
         path: PathBuf::from("/tmp"),
@@ -306,7 +326,11 @@ pub async fn refresh(keys_dir: &Path, repo: &Path, ts_secs: i64) -> Result<Strin
     Ok("targets, snapshot and timestamp re-signed".into())
 }
 
-pub async fn rotate_root(keys_dir: &Path, repo: &Path, sign_with: &[String]) -> Result<String, ReleaseError> {
+pub async fn rotate_root(
+    keys_dir: &Path,
+    repo: &Path,
+    sign_with: &[String],
+) -> Result<String, ReleaseError> {
     let (n, path) = latest_root(repo)?;
     let bytes = std::fs::read(&path).map_err(|source| ReleaseError::Io {
         what: "read",
@@ -321,9 +345,22 @@ pub async fn rotate_root(keys_dir: &Path, repo: &Path, sign_with: &[String]) -> 
     let names: Vec<&str> = sign_with.iter().map(String::as_str).collect();
     let sources = keys::sources(keys_dir, &names);
     if sources.len() != names.len() {
-        return Err(ReleaseError::Msg(format!("not every key of {names:?} is in {}", keys_dir.display())));
+        return Err(ReleaseError::Msg(format!(
+            "not every key of {names:?} is in {}",
+            keys_dir.display()
+        )));
     }
-    let signed = SignedRole::new(root.clone(), &KeyHolder::Root(root), &sources, &SystemRandom::new()).await?;
+    let signed = SignedRole::new(
+        root.clone(),
+        &KeyHolder::Root(root),
+        &sources,
+        &SystemRandom::new(),
+    )
+    .await?;
     signed.write(metadata(repo), true).await?;
-    Ok(format!("root version {} written, signed by {}", n + 1, names.join(", ")))
+    Ok(format!(
+        "root version {} written, signed by {}",
+        n + 1,
+        names.join(", ")
+    ))
 }

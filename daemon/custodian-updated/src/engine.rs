@@ -160,7 +160,7 @@ impl Engine {
                 apps.push((name.raw().to_owned(), c));
             }
         }
-        apps.sort_by(|a, b| b.1.version.cmp(&a.1.version));
+        apps.sort_by_key(|a| std::cmp::Reverse(a.1.version));
         (apps, floor)
     }
 
@@ -189,10 +189,8 @@ impl Engine {
             return Some("installed already".into());
         }
         // Stepping down is allowed only away from a recalled release.
-        let current_recalled = current.is_some_and(|cv| {
-            apps.iter()
-                .any(|(_, a)| a.version == cv && a.recalled)
-        });
+        let current_recalled =
+            current.is_some_and(|cv| apps.iter().any(|(_, a)| a.version == cv && a.recalled));
         let local_floor = installed.floor.max(current);
         if let Some(f) = local_floor {
             if v < f && !current_recalled {
@@ -203,7 +201,9 @@ impl Engine {
         }
         if let (Some(min), Some(cur)) = (c.min_from_version, current) {
             if cur < min {
-                return Some(format!("must be installed over {min} or later (this is {cur})"));
+                return Some(format!(
+                    "must be installed over {min} or later (this is {cur})"
+                ));
             }
         }
         None
@@ -307,7 +307,13 @@ impl Engine {
             .find(|(n, _)| n.raw() == target)
             .map(|(_, t)| hex::encode(&t.hashes.sha256))
             .unwrap_or_default();
-        self.event(op, "verify", "ok", Some(version), &format!("signed target {target}"));
+        self.event(
+            op,
+            "verify",
+            "ok",
+            Some(version),
+            &format!("signed target {target}"),
+        );
         Ok(Plan {
             repo,
             target: target.clone(),
@@ -320,7 +326,11 @@ impl Engine {
     /// Downloads, stages, migrates, switches, restarts and checks; rolls
     /// back on failure after the switch.
     pub async fn execute(&self, plan: Plan) -> Result<(), String> {
-        let op = self.store.journal().map(|j| j.op).map_err(|e| e.to_string())?;
+        let op = self
+            .store
+            .journal()
+            .map(|j| j.op)
+            .map_err(|e| e.to_string())?;
         let version = plan.version;
         let name = version.to_string();
         let mut j = Journal {
@@ -342,7 +352,13 @@ impl Engine {
         if let Err(e) = Trust::fetch(&plan.repo, &plan.target, &archive).await {
             return abandon("download", e.to_string());
         }
-        self.event(op, "download", "ok", Some(version), &format!("sha256 {} verified", plan.sha256));
+        self.event(
+            op,
+            "download",
+            "ok",
+            Some(version),
+            &format!("sha256 {} verified", plan.sha256),
+        );
 
         let staged = match self.layout.stage(&archive, version) {
             Ok(d) => d,
@@ -350,7 +366,13 @@ impl Engine {
         };
         j.step = Step::Staged;
         self.journal(&j)?;
-        self.event(op, "stage", "ok", Some(version), &staged.display().to_string());
+        self.event(
+            op,
+            "stage",
+            "ok",
+            Some(version),
+            &staged.display().to_string(),
+        );
 
         j.step = Step::Migrating;
         self.journal(&j)?;
@@ -359,14 +381,26 @@ impl Engine {
         if let Err(e) = service::run(&argv, &m.env, Duration::from_secs(m.timeout_secs)).await {
             return abandon("migrate", e);
         }
-        self.event(op, "migrate", "ok", Some(version), "migrations from the new release applied");
+        self.event(
+            op,
+            "migrate",
+            "ok",
+            Some(version),
+            "migrations from the new release applied",
+        );
 
         j.step = Step::Switching;
         self.journal(&j)?;
         if let Err(e) = self.layout.switch_to(&name) {
             return abandon("switch", e.to_string());
         }
-        self.event(op, "switch", "ok", Some(version), &format!("current -> releases/{name}"));
+        self.event(
+            op,
+            "switch",
+            "ok",
+            Some(version),
+            &format!("current -> releases/{name}"),
+        );
         self.finish(j).await
     }
 
@@ -390,7 +424,9 @@ impl Engine {
         let mut installed = self.store.installed().map_err(|e| e.to_string())?;
         installed.committed = Some(version);
         installed.floor = installed.floor.max(Some(version));
-        self.store.set_installed(&installed).map_err(|e| e.to_string())?;
+        self.store
+            .set_installed(&installed)
+            .map_err(|e| e.to_string())?;
         self.journal(&Journal::idle(op))?;
         let keep: Vec<&str> = [Some(name.as_str()), j.previous_dir.as_deref()]
             .into_iter()
@@ -410,14 +446,22 @@ impl Engine {
             &if removed.is_empty() {
                 "healthy; committed".to_owned()
             } else {
-                format!("healthy; committed; removed old releases {}", removed.join(", "))
+                format!(
+                    "healthy; committed; removed old releases {}",
+                    removed.join(", ")
+                )
             },
         );
         Ok(())
     }
 
     async fn restart(&self) -> Result<(), String> {
-        service::run(&self.config.service.restart, &Default::default(), Duration::from_secs(self.config.service.ready_timeout_secs)).await
+        service::run(
+            &self.config.service.restart,
+            &Default::default(),
+            Duration::from_secs(self.config.service.ready_timeout_secs),
+        )
+        .await
     }
 
     async fn health(&self, release: &str) -> Result<(), String> {
@@ -441,12 +485,20 @@ impl Engine {
             if !installed.bad.contains(&v) {
                 installed.bad.push(v);
             }
-            self.store.set_installed(&installed).map_err(|e| e.to_string())?;
+            self.store
+                .set_installed(&installed)
+                .map_err(|e| e.to_string())?;
         }
         let Some(prev) = j.previous_dir.clone() else {
             j.step = Step::Failed;
             self.journal(&j)?;
-            self.event(op, "rollback", "failed", version, "no previous release is recorded");
+            self.event(
+                op,
+                "rollback",
+                "failed",
+                version,
+                "no previous release is recorded",
+            );
             return Err(format!("{reason}; no previous release to roll back to"));
         };
         let back = async {
@@ -461,14 +513,22 @@ impl Engine {
                     let _ = self.layout.discard(&v.to_string());
                 }
                 self.journal(&Journal::idle(op))?;
-                self.event(op, "rollback", "ok", version, &format!("releases/{prev} serves again; the version is marked bad"));
+                self.event(
+                    op,
+                    "rollback",
+                    "ok",
+                    version,
+                    &format!("releases/{prev} serves again; the version is marked bad"),
+                );
                 Err(format!("{reason}; rolled back to releases/{prev}"))
             }
             Err(e) => {
                 j.step = Step::Failed;
                 self.journal(&j)?;
                 self.event(op, "rollback", "failed", version, &e);
-                Err(format!("{reason}; the rollback to releases/{prev} failed too: {e}"))
+                Err(format!(
+                    "{reason}; the rollback to releases/{prev} failed too: {e}"
+                ))
             }
         }
     }
@@ -492,8 +552,16 @@ impl Engine {
                 Ok(())
             }
             Step::RollingBack => {
-                self.event(j.op, "recover", "ok", version, "interrupted while rolling back; rolling back again");
-                self.roll_back(j, "interrupted update".into()).await.or(Ok(()))
+                self.event(
+                    j.op,
+                    "recover",
+                    "ok",
+                    version,
+                    "interrupted while rolling back; rolling back again",
+                );
+                self.roll_back(j, "interrupted update".into())
+                    .await
+                    .or(Ok(()))
             }
             _ => {
                 self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} after the switch; restarting and checking health again", j.step));

@@ -142,7 +142,9 @@ impl Layout {
     /// Points `current` at `releases/<name>` in one rename.
     pub fn switch_to(&self, name: &str) -> Result<(), InstallError> {
         if !self.release_dir(name).is_dir() {
-            return Err(InstallError::Refused(format!("releases/{name} does not exist")));
+            return Err(InstallError::Refused(format!(
+                "releases/{name} does not exist"
+            )));
         }
         let tmp = self.root.join("current.new");
         let _ = std::fs::remove_file(&tmp);
@@ -234,9 +236,12 @@ fn unpack(archive: &Path, into: &Path) -> Result<(), InstallError> {
         .map_err(|e| InstallError::Refused(format!("not a tar.gz: {e}")))?;
     for (n, entry) in entries.enumerate() {
         if n >= MAX_ENTRIES {
-            return Err(InstallError::Refused(format!("more than {MAX_ENTRIES} entries")));
+            return Err(InstallError::Refused(format!(
+                "more than {MAX_ENTRIES} entries"
+            )));
         }
-        let mut entry = entry.map_err(|e| InstallError::Refused(format!("damaged archive: {e}")))?;
+        let mut entry =
+            entry.map_err(|e| InstallError::Refused(format!("damaged archive: {e}")))?;
         let raw = entry
             .path()
             .map_err(|e| InstallError::Refused(format!("bad entry name: {e}")))?
@@ -288,7 +293,10 @@ fn unpack(archive: &Path, into: &Path) -> Result<(), InstallError> {
         let mut limited = (&mut entry).take(size);
         let copied = std::io::copy(&mut limited, &mut out).map_err(io("write", &dest))?;
         if copied != size {
-            return Err(InstallError::Refused(format!("entry {} is truncated", raw.display())));
+            return Err(InstallError::Refused(format!(
+                "entry {} is truncated",
+                raw.display()
+            )));
         }
         out.flush().map_err(io("write", &dest))?;
         out.sync_all().map_err(io("sync", &dest))?;
@@ -301,6 +309,9 @@ fn unpack(archive: &Path, into: &Path) -> Result<(), InstallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Name, type, content and mode of one archive entry.
+    type Entry = (String, tar::EntryType, Vec<u8>, u32);
 
     fn archive(entries: &[(&str, tar::EntryType, &[u8], u32)]) -> tempfile::NamedTempFile {
         let f = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
@@ -315,7 +326,8 @@ mod tests {
             h.set_size(data.len() as u64);
             h.set_mode(*mode);
             if *kind == tar::EntryType::Symlink || *kind == tar::EntryType::Link {
-                h.set_link_name("/etc/shadow").unwrap_or_else(|e| panic!("{e}"));
+                h.set_link_name("/etc/shadow")
+                    .unwrap_or_else(|e| panic!("{e}"));
             }
             // set_path refuses "..", so write the name field directly.
             let bytes = name.as_bytes();
@@ -329,11 +341,26 @@ mod tests {
         f
     }
 
-    fn good(version: &str) -> Vec<(String, tar::EntryType, Vec<u8>, u32)> {
+    fn good(version: &str) -> Vec<Entry> {
         vec![
-            ("release.json".into(), tar::EntryType::Regular, format!("{{\"version\":\"{version}\"}}").into_bytes(), 0o644),
-            ("bin/custodiand".into(), tar::EntryType::Regular, b"#!/bin/sh\n".to_vec(), 0o4755),
-            ("bin/custodianctl".into(), tar::EntryType::Regular, b"#!/bin/sh\n".to_vec(), 0o755),
+            (
+                "release.json".into(),
+                tar::EntryType::Regular,
+                format!("{{\"version\":\"{version}\"}}").into_bytes(),
+                0o644,
+            ),
+            (
+                "bin/custodiand".into(),
+                tar::EntryType::Regular,
+                b"#!/bin/sh\n".to_vec(),
+                0o4755,
+            ),
+            (
+                "bin/custodianctl".into(),
+                tar::EntryType::Regular,
+                b"#!/bin/sh\n".to_vec(),
+                0o755,
+            ),
         ]
     }
 
@@ -351,7 +378,9 @@ mod tests {
         let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let layout = Layout::new(root.path());
         let a = build(&good("1.0.0"));
-        let dir = layout.stage(a.path(), Version(1, 0, 0)).unwrap_or_else(|e| panic!("{e}"));
+        let dir = layout
+            .stage(a.path(), Version(1, 0, 0))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mode = std::fs::metadata(dir.join("bin/custodiand"))
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0);
@@ -359,23 +388,101 @@ mod tests {
         layout.switch_to("1.0.0").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(layout.current_name().as_deref(), Some("1.0.0"));
         assert_eq!(layout.version_of("1.0.0"), Some(Version(1, 0, 0)));
-        assert!(layout.stage(a.path(), Version(1, 0, 0)).is_err(), "the running release is not re-staged");
+        assert!(
+            layout.stage(a.path(), Version(1, 0, 0)).is_err(),
+            "the running release is not re-staged"
+        );
     }
 
     #[test]
     fn hostile_archives_are_refused_and_leave_nothing() {
         let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let layout = Layout::new(root.path());
-        let cases: Vec<(&str, Vec<(String, tar::EntryType, Vec<u8>, u32)>)> = vec![
-            ("dot-dot", [good("1.0.0"), vec![("../escape".into(), tar::EntryType::Regular, b"x".to_vec(), 0o644)]].concat()),
-            ("absolute", [good("1.0.0"), vec![("/etc/evil".into(), tar::EntryType::Regular, b"x".to_vec(), 0o644)]].concat()),
-            ("symlink", [good("1.0.0"), vec![("bin/link".into(), tar::EntryType::Symlink, Vec::new(), 0o777)]].concat()),
-            ("hardlink", [good("1.0.0"), vec![("bin/hard".into(), tar::EntryType::Link, Vec::new(), 0o644)]].concat()),
-            ("device", [good("1.0.0"), vec![("dev".into(), tar::EntryType::Char, Vec::new(), 0o644)]].concat()),
-            ("fifo", [good("1.0.0"), vec![("fifo".into(), tar::EntryType::Fifo, Vec::new(), 0o644)]].concat()),
-            ("twice", [good("1.0.0"), vec![("bin/custodiand".into(), tar::EntryType::Regular, b"y".to_vec(), 0o755)]].concat()),
+        let cases: Vec<(&str, Vec<Entry>)> = vec![
+            (
+                "dot-dot",
+                [
+                    good("1.0.0"),
+                    vec![(
+                        "../escape".into(),
+                        tar::EntryType::Regular,
+                        b"x".to_vec(),
+                        0o644,
+                    )],
+                ]
+                .concat(),
+            ),
+            (
+                "absolute",
+                [
+                    good("1.0.0"),
+                    vec![(
+                        "/etc/evil".into(),
+                        tar::EntryType::Regular,
+                        b"x".to_vec(),
+                        0o644,
+                    )],
+                ]
+                .concat(),
+            ),
+            (
+                "symlink",
+                [
+                    good("1.0.0"),
+                    vec![(
+                        "bin/link".into(),
+                        tar::EntryType::Symlink,
+                        Vec::new(),
+                        0o777,
+                    )],
+                ]
+                .concat(),
+            ),
+            (
+                "hardlink",
+                [
+                    good("1.0.0"),
+                    vec![("bin/hard".into(), tar::EntryType::Link, Vec::new(), 0o644)],
+                ]
+                .concat(),
+            ),
+            (
+                "device",
+                [
+                    good("1.0.0"),
+                    vec![("dev".into(), tar::EntryType::Char, Vec::new(), 0o644)],
+                ]
+                .concat(),
+            ),
+            (
+                "fifo",
+                [
+                    good("1.0.0"),
+                    vec![("fifo".into(), tar::EntryType::Fifo, Vec::new(), 0o644)],
+                ]
+                .concat(),
+            ),
+            (
+                "twice",
+                [
+                    good("1.0.0"),
+                    vec![(
+                        "bin/custodiand".into(),
+                        tar::EntryType::Regular,
+                        b"y".to_vec(),
+                        0o755,
+                    )],
+                ]
+                .concat(),
+            ),
             ("other version", good("9.9.9")),
-            ("no custodiand", good("1.0.0").into_iter().filter(|e| e.0 != "bin/custodiand").collect()),
+            (
+                "no custodiand",
+                good("1.0.0")
+                    .into_iter()
+                    .filter(|e| e.0 != "bin/custodiand")
+                    .collect(),
+            ),
         ];
         for (what, entries) in cases {
             let a = build(&entries);
@@ -386,7 +493,12 @@ mod tests {
                 .unwrap_or_default();
             assert!(left.is_empty(), "{what}: left {left:?}");
         }
-        assert!(!root.path().parent().unwrap_or(root.path()).join("escape").exists());
+        assert!(!root
+            .path()
+            .parent()
+            .unwrap_or(root.path())
+            .join("escape")
+            .exists());
         let garbage = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(garbage.path(), b"not gzip").unwrap_or_else(|e| panic!("{e}"));
         assert!(layout.stage(garbage.path(), Version(1, 0, 0)).is_err());
@@ -398,10 +510,14 @@ mod tests {
         let layout = Layout::new(root.path());
         for v in ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"] {
             let a = build(&good(v));
-            layout.stage(a.path(), Version::parse(v).unwrap_or(Version(0, 0, 0))).unwrap_or_else(|e| panic!("{e}"));
+            layout
+                .stage(a.path(), Version::parse(v).unwrap_or(Version(0, 0, 0)))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         layout.switch_to("1.4.0").unwrap_or_else(|e| panic!("{e}"));
-        let removed = layout.prune(&["1.4.0", "1.1.0"]).unwrap_or_else(|e| panic!("{e}"));
+        let removed = layout
+            .prune(&["1.4.0", "1.1.0"])
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(removed.len(), 2, "{removed:?}");
         for kept in ["1.4.0", "1.1.0", "1.3.0"] {
             assert!(layout.release_dir(kept).is_dir(), "{kept} removed");

@@ -154,12 +154,14 @@ impl Store {
     fn read<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>, JournalError> {
         let path = self.dir.join(name);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| JournalError::Damaged {
-                    path,
-                    message: e.to_string(),
-                }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| JournalError::Damaged {
+                        path,
+                        message: e.to_string(),
+                    })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io(&path)(e)),
         }
@@ -253,20 +255,40 @@ mod tests {
             version: None,
             detail: String::new(),
         };
-        store.append_event(ev("a")).unwrap_or_else(|e| panic!("{e}"));
-        store.append_event(ev("b")).unwrap_or_else(|e| panic!("{e}"));
+        store
+            .append_event(ev("a"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .append_event(ev("b"))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(dir.path().join("events.jsonl"))
             .unwrap_or_else(|e| panic!("{e}"));
-        f.write_all(b"{\"seq\":3,\"at\"").unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(b"{\"seq\":3,\"at\"")
+            .unwrap_or_else(|e| panic!("{e}"));
         let again = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let j2 = again.journal().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((j2.step, j2.op, j2.to), (Step::Migrating, 7, Some(Version(1, 2, 3))));
-        let seqs: Vec<u64> = again.events().unwrap_or_default().iter().map(|e| e.seq).collect();
+        assert_eq!(
+            (j2.step, j2.op, j2.to),
+            (Step::Migrating, 7, Some(Version(1, 2, 3)))
+        );
+        let seqs: Vec<u64> = again
+            .events()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, vec![1, 2]);
-        again.append_event(ev("c")).unwrap_or_else(|e| panic!("{e}"));
-        let steps: Vec<String> = again.events().unwrap_or_default().into_iter().map(|e| e.step).collect();
+        again
+            .append_event(ev("c"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let steps: Vec<String> = again
+            .events()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.step)
+            .collect();
         assert_eq!(steps, vec!["a", "b", "c"]);
         assert!(!dir.path().join("journal.tmp").exists());
     }

@@ -73,7 +73,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Some(Command::Ask { socket, op, version }) = &cli.command {
+    if let Some(Command::Ask {
+        socket,
+        op,
+        version,
+    }) = &cli.command
+    {
         let mut req = serde_json::json!({"op": op});
         if let Some(v) = version {
             req["version"] = serde_json::Value::String(v.clone());
@@ -107,7 +112,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             engine.recover().await?;
             eprintln!("verifying {version} against the signed metadata…");
             let plan = engine.prepare(version).await?;
-            eprintln!("installing {version} (download, stage, migrate, switch, restart, health check)…");
+            eprintln!(
+                "installing {version} (download, stage, migrate, switch, restart, health check)…"
+            );
             engine.execute(plan).await?;
             eprintln!("{version} installed and healthy");
             Ok(())

@@ -52,7 +52,8 @@ pub struct Readiness {
 impl Readiness {
     /// Ready (or degraded but serving) and running `release`.
     pub fn serves(&self, release: &str) -> bool {
-        matches!(self.status.as_str(), "ready" | "degraded") && self.release.as_deref() == Some(release)
+        matches!(self.status.as_str(), "ready" | "degraded")
+            && self.release.as_deref() == Some(release)
     }
 }
 
@@ -66,13 +67,21 @@ pub async fn readiness(endpoint: &str) -> Result<Readiness, String> {
                 .await
                 .map_err(|e| format!("{endpoint}: {e}"))?;
             s.write_all(request).await.map_err(|e| e.to_string())?;
-            (&mut s).take(64 * 1024).read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
+            (&mut s)
+                .take(64 * 1024)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|e| e.to_string())?;
         } else {
             let mut s = tokio::net::TcpStream::connect(endpoint)
                 .await
                 .map_err(|e| format!("{endpoint}: {e}"))?;
             s.write_all(request).await.map_err(|e| e.to_string())?;
-            (&mut s).take(64 * 1024).read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
+            (&mut s)
+                .take(64 * 1024)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok::<_, String>(buf)
     };
@@ -126,7 +135,11 @@ pub async fn health_gate(
                     r.status, r.release
                 ))
             }
-            Err(e) => return Err(format!("release {release} stopped answering during the soak: {e}")),
+            Err(e) => {
+                return Err(format!(
+                    "release {release} stopped answering during the soak: {e}"
+                ))
+            }
         }
     }
     Ok(())

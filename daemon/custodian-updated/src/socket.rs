@@ -67,24 +67,37 @@ pub async fn serve(listener: UnixListener, engine: Arc<Engine>, peer: Arc<Peer>)
 }
 
 async fn one(mut stream: UnixStream, engine: Arc<Engine>, peer: Arc<Peer>) {
-    let cred = stream.peer_cred();
-    let allowed = cred.as_ref().is_ok_and(|c| c.uid() == peer.uid);
-    if !allowed {
-        let who = cred.map(|c| (c.uid(), c.pid())).ok();
-        tracing::warn!(?who, "update socket: peer refused (not custodiand's account)");
-        let _ = reply(&mut stream, &serde_json::json!({"ok": false, "error": "not allowed"})).await;
-        return;
-    }
+    // The request is read (bounded) even from a refused peer, so that the
+    // refusal reaches it instead of a connection reset.
     let mut line = String::new();
     let read = tokio::time::timeout(
         Duration::from_secs(5),
         BufReader::new((&mut stream).take(MAX_REQUEST)).read_line(&mut line),
     )
     .await;
+    let cred = stream.peer_cred();
+    let allowed = cred.as_ref().is_ok_and(|c| c.uid() == peer.uid);
+    if !allowed {
+        let who = cred.map(|c| (c.uid(), c.pid())).ok();
+        tracing::warn!(
+            ?who,
+            "update socket: peer refused (not custodiand's account)"
+        );
+        let _ = reply(
+            &mut stream,
+            &serde_json::json!({"ok": false, "error": "not allowed"}),
+        )
+        .await;
+        return;
+    }
     let request = match read {
         Ok(Ok(_)) => serde_json::from_str::<Request>(line.trim()),
         _ => {
-            let _ = reply(&mut stream, &serde_json::json!({"ok": false, "error": "no request"})).await;
+            let _ = reply(
+                &mut stream,
+                &serde_json::json!({"ok": false, "error": "no request"}),
+            )
+            .await;
             return;
         }
     };
@@ -127,9 +140,12 @@ pub async fn ask(path: &Path, request: &serde_json::Value) -> Result<serde_json:
     line.push(b'\n');
     s.write_all(&line).await.map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(120), (&mut s).take(8 * 1024 * 1024).read_to_end(&mut buf))
-        .await
-        .map_err(|_| "custodian-updated did not answer".to_owned())?
-        .map_err(|e| e.to_string())?;
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        (&mut s).take(8 * 1024 * 1024).read_to_end(&mut buf),
+    )
+    .await
+    .map_err(|_| "custodian-updated did not answer".to_owned())?
+    .map_err(|e| e.to_string())?;
     serde_json::from_slice(&buf).map_err(|e| format!("malformed answer: {e}"))
 }

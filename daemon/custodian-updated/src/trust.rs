@@ -133,11 +133,7 @@ impl Trust {
 
     /// Downloads a target to `dest` (through `dest.partial`), keeping it
     /// only if its length and SHA-256 match the signed targets.
-    pub async fn fetch(
-        repo: &Repository,
-        name: &str,
-        dest: &Path,
-    ) -> Result<(), TrustError> {
+    pub async fn fetch(repo: &Repository, name: &str, dest: &Path) -> Result<(), TrustError> {
         let target = TargetName::new(name).map_err(|e| TrustError::Local(chain(&e)))?;
         let refused = |reason: String| TrustError::Target {
             name: name.to_owned(),
@@ -186,8 +182,9 @@ pub struct HttpsTransport {
 impl HttpsTransport {
     pub fn new(ca: Option<&Path>) -> Result<Self, TrustError> {
         let path = ca.unwrap_or(Path::new("/etc/ssl/certs/ca-certificates.crt"));
-        let pem = std::fs::read(path)
-            .map_err(|e| TrustError::Local(format!("cannot read CA bundle {}: {e}", path.display())))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            TrustError::Local(format!("cannot read CA bundle {}: {e}", path.display()))
+        })?;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .https_only(true)

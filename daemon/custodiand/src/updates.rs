@@ -74,7 +74,12 @@ pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, Stri
             .filter(|c| c.is_ascii_lowercase() || *c == '-')
             .take(32)
             .collect();
-        let version = e["version"].as_str().unwrap_or("").chars().take(32).collect::<String>();
+        let version = e["version"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(32)
+            .collect::<String>();
         let details = serde_json::json!({
             "updater_seq": seq,
             "op": e["op"],
@@ -84,10 +89,7 @@ pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, Stri
         });
         let tx = client.transaction().await.map_err(|e| e.to_string())?;
         let moved = tx
-            .execute(
-                "UPDATE updater_cursor SET seq = $1 WHERE seq < $1",
-                &[&seq],
-            )
+            .execute("UPDATE updater_cursor SET seq = $1 WHERE seq < $1", &[&seq])
             .await
             .map_err(|e| e.to_string())?;
         if moved == 1 {

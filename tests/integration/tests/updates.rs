@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use custodian_harness::{sibling_bin, Appliance};
+use common::web::*;
+use custodian_harness::{daemon::TEST_USER, sibling_bin, Appliance};
 
 fn bin(name: &str) -> PathBuf {
     sibling_bin(name, "UNSET_FOR_UPDATES_TEST").expect(name)
@@ -64,7 +65,11 @@ impl Publisher {
     }
     fn ok(&self, args: &[&str]) {
         let out = self.run(args);
-        assert!(out.status.success(), "custodian-release {args:?}: {}", text(&out));
+        assert!(
+            out.status.success(),
+            "custodian-release {args:?}: {}",
+            text(&out)
+        );
     }
     fn repo_cmd(&self, args: &[&str]) {
         let repo = self.repo().display().to_string();
@@ -77,7 +82,17 @@ impl Publisher {
     fn release(&self, version: &str, bin_dir: &Path) {
         let out = self.dir.path().join(format!("{version}.tar.gz"));
         let o = out.display().to_string();
-        self.ok(&["pack", "--bin-dir", &bin_dir.display().to_string(), "--version", version, "--out", &o, "--level", "1"]);
+        self.ok(&[
+            "pack",
+            "--bin-dir",
+            &bin_dir.display().to_string(),
+            "--version",
+            version,
+            "--out",
+            &o,
+            "--level",
+            "1",
+        ]);
         self.repo_cmd(&["add", "--file", &o, "--version", version]);
     }
     fn target_file(&self, version: &str) -> PathBuf {
@@ -97,16 +112,40 @@ struct Machine {
 }
 
 impl Machine {
-    fn new(publisher: &Publisher, initial_bin: &Path, service: &str, migrate: &str, client: &str) -> Self {
+    fn new(
+        publisher: &Publisher,
+        initial_bin: &Path,
+        service: &str,
+        migrate: &str,
+        client: &str,
+    ) -> Self {
+        let m = Self::tree(initial_bin);
+        m.configure(publisher, service, migrate, client);
+        m
+    }
+
+    /// `releases/0.1.0` (the given binaries) as `current`.
+    fn tree(initial_bin: &Path) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
         let rel = dir.path().join("root/releases/0.1.0/bin");
         std::fs::create_dir_all(&rel).expect("mkdir");
         for b in ["custodiand", "custodianctl"] {
             std::fs::copy(initial_bin.join(b), rel.join(b)).expect("copy binary");
         }
-        std::fs::write(dir.path().join("root/releases/0.1.0/release.json"), r#"{"version":"0.1.0"}"#).expect("release.json");
-        std::os::unix::fs::symlink("releases/0.1.0", dir.path().join("root/current")).expect("current");
+        std::fs::write(
+            dir.path().join("root/releases/0.1.0/release.json"),
+            r#"{"version":"0.1.0"}"#,
+        )
+        .expect("release.json");
+        std::os::unix::fs::symlink("releases/0.1.0", dir.path().join("root/current"))
+            .expect("current");
+        Self { dir }
+    }
+
+    fn configure(&self, publisher: &Publisher, service: &str, migrate: &str, client: &str) {
+        let dir = &self.dir;
         let repo = publisher.repo();
         let config = format!(
             "[repository]\nmetadata-url = \"file://{r}/metadata\"\ntargets-url = \"file://{r}/targets\"\ntrusted-root = \"{r}/metadata/1.root.json\"\n\n\
@@ -118,9 +157,11 @@ impl Machine {
         // The trusted root is a copy, as a package would ship it.
         let root = dir.path().join("root.json");
         std::fs::copy(publisher.metadata("1.root.json"), &root).expect("copy root");
-        let config = config.replace(&format!("{}/metadata/1.root.json", repo.display()), &root.display().to_string());
+        let config = config.replace(
+            &format!("{}/metadata/1.root.json", repo.display()),
+            &root.display().to_string(),
+        );
         std::fs::write(dir.path().join("updater.toml"), config).expect("config");
-        Self { dir }
     }
     fn path(&self, p: &str) -> PathBuf {
         self.dir.path().join(p)
@@ -140,8 +181,10 @@ impl Machine {
             .to_string()
     }
     fn trusted_root_version(&self) -> u64 {
-        let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(self.path("state/tuf/root.json")).expect("persisted root")).expect("json");
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.path("state/tuf/root.json")).expect("persisted root"),
+        )
+        .expect("json");
         v["signed"]["version"].as_u64().expect("version")
     }
     fn journal_step(&self) -> String {
@@ -168,7 +211,9 @@ fn check_refused(m: &Machine, what: &str, expect: &[&str]) {
     let t = text(&out);
     assert!(!out.status.success(), "{what}: accepted:\n{t}");
     assert!(
-        expect.iter().any(|e| t.to_lowercase().contains(&e.to_lowercase())),
+        expect
+            .iter()
+            .any(|e| t.to_lowercase().contains(&e.to_lowercase())),
         "{what}: refused for another reason than {expect:?}:\n{t}"
     );
 }
@@ -185,7 +230,13 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     let work = tempfile::tempdir().expect("tempdir");
     let tiny = tiny_bin_dir(work.path());
     p.release("0.2.0", &tiny);
-    let m = Machine::new(&p, &tiny, "restart = [\"true\"]\nreadiness = \"127.0.0.1:9\"\nready-timeout-secs = 1\nsoak-secs = 0", "command = [\"true\"]", "root");
+    let m = Machine::new(
+        &p,
+        &tiny,
+        "restart = [\"true\"]\nreadiness = \"127.0.0.1:9\"\nready-timeout-secs = 1\nsoak-secs = 0",
+        "command = [\"true\"]",
+        "root",
+    );
 
     let report = check_ok(&m, "first check");
     assert_eq!(report["releases"][0]["version"], "0.2.0", "{report}");
@@ -199,7 +250,11 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     check_ok(&m, "after refresh");
     let new = std::fs::read(&ts).expect("timestamp");
     std::fs::write(&ts, &old).expect("replay");
-    check_refused(&m, "replayed timestamp", &["when we had previously fetched"]);
+    check_refused(
+        &m,
+        "replayed timestamp",
+        &["when we had previously fetched"],
+    );
     std::fs::write(&ts, &new).expect("restore");
     check_ok(&m, "restored timestamp");
 
@@ -212,16 +267,27 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     // A timestamp signed by a key the root does not name.
     let other = Publisher::new();
     let good = std::fs::read(&ts).expect("timestamp");
-    let mut forged: serde_json::Value = serde_json::from_slice(&std::fs::read(other.metadata("timestamp.json")).expect("other")).expect("json");
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(other.metadata("timestamp.json")).expect("other"))
+            .expect("json");
     let ours: serde_json::Value = serde_json::from_slice(&good).expect("json");
     forged["signed"] = ours["signed"].clone();
     std::fs::write(&ts, serde_json::to_vec(&forged).expect("json")).expect("forge");
-    check_refused(&m, "timestamp signed by a foreign key", &["signature threshold of 1 not met"]);
+    check_refused(
+        &m,
+        "timestamp signed by a foreign key",
+        &["signature threshold of 1 not met"],
+    );
     // A timestamp whose signed part was edited after signing.
     let mut edited = ours.clone();
-    edited["signed"]["version"] = serde_json::json!(ours["signed"]["version"].as_u64().expect("v") + 100);
+    edited["signed"]["version"] =
+        serde_json::json!(ours["signed"]["version"].as_u64().expect("v") + 100);
     std::fs::write(&ts, serde_json::to_vec(&edited).expect("json")).expect("edit");
-    check_refused(&m, "edited timestamp", &["signature threshold of 1 not met"]);
+    check_refused(
+        &m,
+        "edited timestamp",
+        &["signature threshold of 1 not met"],
+    );
 
     // Endless data: a timestamp far beyond the size limit.
     std::fs::write(&ts, vec![b' '; 4 * 1024 * 1024]).expect("huge");
@@ -232,7 +298,11 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     // Root rotation below the old root's threshold (1 of 2) is refused and
     // the trusted root stays at version 1; a proper one (2 of 3) is taken.
     p.repo_cmd(&["rotate-root", "--sign-with", "root-1"]);
-    check_refused(&m, "root v2 signed by one key", &["threshold of 2 not met for role root"]);
+    check_refused(
+        &m,
+        "root v2 signed by one key",
+        &["threshold of 2 not met for role root"],
+    );
     assert_eq!(m.trusted_root_version(), 1);
     std::fs::remove_file(p.metadata("2.root.json")).expect("rm");
     p.repo_cmd(&["rotate-root", "--sign-with", "root-2,root-3"]);
@@ -249,16 +319,31 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     let out = m.updater(&["apply", "0.2.0"]);
     let t = text(&out);
     assert!(!out.status.success(), "tampered target installed:\n{t}");
-    assert!(t.to_lowercase().contains("hash") || t.to_lowercase().contains("digest") || t.contains("sha256"), "{t}");
+    assert!(
+        t.to_lowercase().contains("hash")
+            || t.to_lowercase().contains("digest")
+            || t.contains("sha256"),
+        "{t}"
+    );
     assert_eq!(m.current(), "releases/0.1.0");
     assert!(!m.path("root/releases/0.2.0").exists(), "nothing staged");
-    assert_eq!(std::fs::read_dir(m.path("state/downloads")).expect("downloads").count(), 0, "no partial download kept");
+    assert_eq!(
+        std::fs::read_dir(m.path("state/downloads"))
+            .expect("downloads")
+            .count(),
+        0,
+        "no partial download kept"
+    );
     // Endless target: more bytes than signed.
     let mut longer = original.clone();
     longer.extend(vec![0u8; 1024 * 1024]);
     std::fs::write(&target, &longer).expect("lengthen");
     let out = m.updater(&["apply", "0.2.0"]);
-    assert!(!out.status.success(), "overlong target installed: {}", text(&out));
+    assert!(
+        !out.status.success(),
+        "overlong target installed: {}",
+        text(&out)
+    );
     assert_eq!(m.current(), "releases/0.1.0");
     std::fs::write(&target, &original).expect("restore");
 
@@ -269,11 +354,19 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     assert!(text(&out).contains("older than 0.1.0"), "{}", text(&out));
     // A version that is not signed at all.
     let out = m.updater(&["apply", "0.7.0"]);
-    assert!(text(&out).contains("not a signed release"), "{}", text(&out));
+    assert!(
+        text(&out).contains("not a signed release"),
+        "{}",
+        text(&out)
+    );
     // The signed floor: nothing below it, even if newer than installed.
     p.repo_cmd(&["floor", "--version", "0.3.0"]);
     let out = m.updater(&["apply", "0.2.0"]);
-    assert!(text(&out).contains("below the signed minimum version 0.3.0"), "{}", text(&out));
+    assert!(
+        text(&out).contains("below the signed minimum version 0.3.0"),
+        "{}",
+        text(&out)
+    );
     let report = check_ok(&m, "with a floor");
     assert_eq!(report["signed_floor"], "0.3.0");
     // A recalled release is never installed.
@@ -285,7 +378,394 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
 
     // Every refusal was recorded as an event.
     let events = std::fs::read_to_string(m.path("state/events.jsonl")).expect("events");
-    assert!(events.contains("\"step\":\"download\",\"outcome\":\"failed\""), "{events}");
-    assert!(events.contains("\"step\":\"policy\",\"outcome\":\"refused\""), "{events}");
-    assert!(events.contains("\"step\":\"check\",\"outcome\":\"refused\""), "{events}");
+    assert!(
+        events.contains("\"step\":\"download\",\"outcome\":\"failed\""),
+        "{events}"
+    );
+    assert!(
+        events.contains("\"step\":\"policy\",\"outcome\":\"refused\""),
+        "{events}"
+    );
+    assert!(
+        events.contains("\"step\":\"check\",\"outcome\":\"refused\""),
+        "{events}"
+    );
+}
+
+/// The updater daemon, killed (as with kill -9) when dropped.
+struct UpdaterProcess {
+    child: std::process::Child,
+}
+
+impl UpdaterProcess {
+    fn start(m: &Machine) -> Self {
+        let _ = std::fs::remove_file(m.path("updater.sock"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(m.path("updater.log"))
+            .expect("log");
+        let child = Command::new(bin("custodian-updated"))
+            .arg("--config")
+            .arg(m.path("updater.toml"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start custodian-updated");
+        let p = Self { child };
+        wait_for(
+            "the updater's socket",
+            Duration::from_secs(120),
+            || m.path("updater.sock").exists(),
+            || std::fs::read_to_string(m.path("updater.log")).unwrap_or_default(),
+        );
+        p
+    }
+}
+
+impl Drop for UpdaterProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Kills whatever custodiand the restart script started last.
+struct Restarted(PathBuf);
+
+impl Drop for Restarted {
+    fn drop(&mut self) {
+        if let Some(pid) = std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut ok: impl FnMut() -> bool,
+    context: impl Fn() -> String,
+) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out waiting for {what}:\n{}",
+            context()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn id_of(flag: &str, user: &str) -> String {
+    let out = Command::new("id").args([flag, user]).output().expect("id");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// `custodian-updated ask` as `user` (through setpriv), as custodiand would.
+fn ask_as(user: &str, m: &Machine, args: &[&str]) -> Output {
+    let mut cmd = if user == "root" {
+        Command::new(bin("custodian-updated"))
+    } else {
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--reuid={}", id_of("-u", user)))
+            .arg(format!("--regid={}", id_of("-g", user)))
+            .arg("--clear-groups")
+            .arg(bin("custodian-updated"));
+        c
+    };
+    cmd.arg("ask")
+        .arg("--socket")
+        .arg(m.path("updater.sock"))
+        .args(args)
+        .output()
+        .expect("ask")
+}
+
+fn release_served(d: &custodian_harness::Daemon) -> String {
+    d.ops_get("/readyz")
+        .ok()
+        .and_then(|r| r.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()))
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["release"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A bin directory whose files are the workspace's binaries (packing
+/// follows the links), optionally with custodiand replaced by `custodiand`.
+fn real_bin_dir(dir: &Path, name: &str, custodiand: Option<&str>) -> PathBuf {
+    let b = dir.join(name);
+    std::fs::create_dir_all(&b).expect("mkdir");
+    for n in ["custodiand", "custodianctl"] {
+        std::os::unix::fs::symlink(bin(n), b.join(n)).expect("link");
+    }
+    if let Some(script) = custodiand {
+        std::fs::remove_file(b.join("custodiand")).expect("rm");
+        write_exec(&b.join("custodiand"), script);
+    }
+    b
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let p = Publisher::new();
+    let work = tempfile::tempdir().expect("tempdir");
+    let built = bin("custodiand").parent().expect("bin dir").to_owned();
+    let m = Machine::tree(&built);
+
+    let mut cfg = password_only(&a, "", "login-attempts-per-5-minutes = 1000");
+    cfg.ops_unix = true;
+    cfg.binary = Some(m.path("root/current/bin/custodiand"));
+    cfg.extra_toml.push_str(&format!(
+        "\n[updates]\nsocket = \"{}\"\nfollow-secs = 1\n",
+        m.path("updater.sock").display()
+    ));
+    let d = common::daemon(cfg);
+    assert_eq!(
+        release_served(&d),
+        "0.1.0",
+        "readyz names the release directory"
+    );
+    let pidfile = d.dir().join("custodiand.pid");
+    std::fs::write(&pidfile, d.pid().to_string()).expect("pidfile");
+    let _restarted = Restarted(pidfile.clone());
+    let restart = m.path("restart-custodiand");
+    write_exec(
+        &restart,
+        &format!(
+            "#!/bin/sh\n# Stands in for `systemctl restart custodiand.service`.\n\
+             dir={dir}\nold=$(cat \"$dir/custodiand.pid\" 2>/dev/null)\n\
+             if [ -n \"$old\" ]; then\n  kill -TERM \"$old\" 2>/dev/null\n  i=0\n\
+               while [ -d \"/proc/$old\" ] && ! grep -q '^State:.*Z' \"/proc/$old/status\" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+               kill -KILL \"$old\" 2>/dev/null\nfi\n\
+             cd \"$dir\"\nsetsid {root}/current/bin/custodiand --config \"$dir/custodiand.toml\" </dev/null >>\"$dir/daemon.log\" 2>&1 &\n\
+             echo $! > \"$dir/custodiand.pid\"\n",
+            dir = d.dir().display(),
+            root = m.path("root").display(),
+        ),
+    );
+    let ops = d.dir().join("ops.sock");
+    let service = format!(
+        "restart = [\"{}\"]\nreadiness = \"unix:{}\"\nready-timeout-secs = 15\nsoak-secs = 2",
+        restart.display(),
+        ops.display()
+    );
+    // Migrations come from the new release; the pause makes the step
+    // long enough to be interrupted.
+    let migrate = format!(
+        "command = [\"/bin/sh\", \"-c\", \"sleep 2; exec \\\"$0\\\" \\\"$@\\\"\", \"{{release}}/bin/custodianctl\", \"migrate\", \"--role-id\", \"{}\", \"--secret-id-file\", \"{}\", \"--db-host\", \"127.0.0.1\", \"--db-port\", \"{}\"]\nenv = {{ VAULT_ADDR = \"{}\" }}",
+        a.db.migrator_role_id,
+        a.db.migrator_secret_id_file.display(),
+        a.pg.port,
+        a.bao.url(),
+    );
+    m.configure(&p, &service, &migrate, TEST_USER);
+    p.release("0.2.0", &real_bin_dir(work.path(), "good", None));
+    let mut updater = UpdaterProcess::start(&m);
+
+    // Only custodiand's account may use the socket: others cannot open it
+    // (mode 0660, custodiand's group), and root, who can, is refused by
+    // the peer-credential check.
+    let out = ask_as("nobody", &m, &["status"]);
+    assert!(
+        !out.status.success() && text(&out).contains("Permission denied"),
+        "{}",
+        text(&out)
+    );
+    let out = ask_as("root", &m, &["status"]);
+    assert!(
+        !out.status.success() && text(&out).contains("not allowed"),
+        "{}",
+        text(&out)
+    );
+    let out = ask_as(TEST_USER, &m, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // A request may name only a version; anything else is refused.
+    let out = ask_as(TEST_USER, &m, &["apply", "https://evil.example/x.tar.gz"]);
+    assert!(
+        !out.status.success() && text(&out).contains("bad request"),
+        "{}",
+        text(&out)
+    );
+
+    // An administrator (after step-up) checks and installs through the page.
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+    let page = admin.get("/admin/updates").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("<dd id=\"installed\">0.1.0</dd>"),
+        "{}",
+        page.body
+    );
+    let r = admin
+        .post(
+            "/admin/updates",
+            &[("csrf", &page.csrf()), ("action", "check")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = admin.get("/admin/updates").await;
+    assert!(page.body.contains("Install 0.2.0"), "{}", page.body);
+    let r = admin
+        .post(
+            "/admin/updates",
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "apply"),
+                ("version", "0.2.0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let log = || std::fs::read_to_string(m.path("updater.log")).unwrap_or_default() + &d.log();
+    wait_for(
+        "0.2.0 to serve and be committed",
+        Duration::from_secs(120),
+        || release_served(&d) == "0.2.0" && m.journal_step() == "idle",
+        log,
+    );
+    assert_eq!(m.current(), "releases/0.2.0");
+    let page = admin.get("/admin/updates").await;
+    assert!(
+        page.body.contains("<dd id=\"installed\">0.2.0</dd>"),
+        "{}",
+        page.body
+    );
+    wait_for(
+        "the steps in the activity log",
+        Duration::from_secs(20),
+        || audit(&a, "update.commit") == 1,
+        log,
+    );
+    for action in [
+        "update.apply.requested",
+        "update.check.requested",
+        "update.verify",
+        "update.download",
+        "update.stage",
+        "update.migrate",
+        "update.switch",
+        "update.restart",
+        "update.commit",
+    ] {
+        assert!(audit(&a, action) >= 1, "{action} not in the activity log");
+    }
+    // A stale page cannot install a version that is not signed.
+    let r = admin
+        .post(
+            "/admin/updates",
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "apply"),
+                ("version", "9.9.9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("not a signed release"), "{}", r.body);
+
+    // A release whose daemon never becomes ready is rolled back, marked
+    // bad, and refused from then on; the previous release serves.
+    p.release(
+        "0.3.0",
+        &real_bin_dir(work.path(), "broken", Some("#!/bin/sh\nexit 1\n")),
+    );
+    let out = ask_as(TEST_USER, &m, &["apply", "0.3.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    wait_for(
+        "the rollback",
+        Duration::from_secs(120),
+        || {
+            std::fs::read_to_string(m.path("state/events.jsonl"))
+                .unwrap_or_default()
+                .contains("\"step\":\"rollback\",\"outcome\":\"ok\"")
+                && m.journal_step() == "idle"
+        },
+        log,
+    );
+    assert_eq!(release_served(&d), "0.2.0");
+    assert_eq!(m.current(), "releases/0.2.0");
+    assert!(
+        !m.path("root/releases/0.3.0").exists(),
+        "the bad release is removed"
+    );
+    let out = ask_as(TEST_USER, &m, &["apply", "0.3.0"]);
+    assert!(
+        text(&out).contains("failed its health check"),
+        "{}",
+        text(&out)
+    );
+
+    // kill -9 before the switch: the next start discards the staged
+    // release; nothing changed.
+    p.release("0.4.0", &real_bin_dir(work.path(), "next", None));
+    let out = ask_as(TEST_USER, &m, &["apply", "0.4.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    wait_for(
+        "the migration step",
+        Duration::from_secs(60),
+        || m.journal_step() == "migrating",
+        log,
+    );
+    drop(updater);
+    assert_eq!(m.current(), "releases/0.2.0");
+    assert_eq!(release_served(&d), "0.2.0");
+    updater = UpdaterProcess::start(&m);
+    assert_eq!(m.journal_step(), "idle");
+    assert!(!m.path("root/releases/0.4.0").exists());
+    assert_eq!(release_served(&d), "0.2.0");
+
+    // kill -9 during the health check, after the switch: the next start
+    // restarts, checks again and commits.
+    let out = ask_as(TEST_USER, &m, &["apply", "0.4.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    wait_for(
+        "the health check",
+        Duration::from_secs(120),
+        || m.journal_step() == "health-check",
+        log,
+    );
+    drop(updater);
+    assert_eq!(m.current(), "releases/0.4.0");
+    let _updater = UpdaterProcess::start(&m);
+    assert_eq!(m.journal_step(), "idle", "{}", log());
+    assert_eq!(release_served(&d), "0.4.0");
+    let installed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(m.path("state/installed.json")).expect("installed"))
+            .expect("json");
+    assert_eq!(installed["committed"], "0.4.0");
+    assert_eq!(installed["floor"], "0.4.0");
+    assert_eq!(installed["bad"], serde_json::json!(["0.3.0"]));
+    // Downgrading to 0.2.0 is refused now.
+    let out = ask_as(TEST_USER, &m, &["apply", "0.2.0"]);
+    assert!(text(&out).contains("older than 0.4.0"), "{}", text(&out));
+
+    wait_for(
+        "recoveries and the rollback in the activity log",
+        Duration::from_secs(20),
+        || {
+            audit(&a, "update.recover") >= 2
+                && audit(&a, "update.rollback") >= 1
+                && audit(&a, "update.commit") >= 2
+        },
+        log,
+    );
+    let page = admin.get("/admin/updates").await;
+    assert!(
+        page.body.contains("<dd id=\"installed\">0.4.0</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("0.3.0"), "the bad version is shown");
 }

@@ -27,13 +27,11 @@ fn s(v: &serde_json::Value) -> String {
 }
 
 fn when(v: &serde_json::Value) -> String {
-    v.as_i64()
-        .and_then(|t| jiff_like(t))
-        .unwrap_or_else(|| "—".into())
+    v.as_i64().map_or_else(|| "—".into(), utc_time)
 }
 
 /// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC`.
-fn jiff_like(t: i64) -> Option<String> {
+fn utc_time(t: i64) -> String {
     let days = t.div_euclid(86400);
     let secs = t.rem_euclid(86400);
     // Civil-from-days (Howard Hinnant's algorithm).
@@ -46,15 +44,19 @@ fn jiff_like(t: i64) -> Option<String> {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    Some(format!(
+    format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
         secs / 3600,
         secs / 60 % 60,
         secs % 60
-    ))
+    )
 }
 
-fn page_html(csrf: &str, status: Result<&serde_json::Value, &str>, message: Option<&str>) -> String {
+fn page_html(
+    csrf: &str,
+    status: Result<&serde_json::Value, &str>,
+    message: Option<&str>,
+) -> String {
     let mut body = String::from("<section class=\"card\"><h1>Updates</h1>");
     if let Some(m) = message {
         let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", escape(m));
@@ -103,10 +105,17 @@ fn page_html(csrf: &str, status: Result<&serde_json::Value, &str>, message: Opti
     body.push_str(&check_form);
     let check = &st["last_check"];
     if check.is_object() {
-        let _ = write!(body, "<h2>Last check</h2><p>{}: ", escape(&when(&check["at"])));
+        let _ = write!(
+            body,
+            "<h2>Last check</h2><p>{}: ",
+            escape(&when(&check["at"]))
+        );
         if check["ok"].as_bool() == Some(true) {
             body.push_str("the signed metadata verified.</p>");
-            let _ = write!(body, "<table><thead><tr><th>Version</th><th>Status</th><th></th></tr></thead><tbody>");
+            let _ = write!(
+                body,
+                "<table><thead><tr><th>Version</th><th>Status</th><th></th></tr></thead><tbody>"
+            );
             for r in check["releases"].as_array().into_iter().flatten() {
                 let v = s(&r["version"]);
                 let action = if r["installable"].as_bool() == Some(true) && !busy {
@@ -155,7 +164,9 @@ fn page_html(csrf: &str, status: Result<&serde_json::Value, &str>, message: Opti
             escape(&s(&e["detail"]))
         );
     }
-    body.push_str("</tbody></table><p class=\"muted\">Every step is also in the activity log.</p></section>");
+    body.push_str(
+        "</tbody></table><p class=\"muted\">Every step is also in the activity log.</p></section>",
+    );
     layout("Updates", &format!("{refresh}{body}"))
 }
 
@@ -168,7 +179,10 @@ async fn status(app: &App) -> Result<serde_json::Value, String> {
     if answer["ok"].as_bool() == Some(true) {
         Ok(answer["status"].clone())
     } else {
-        Err(format!("custodian-updated refused: {}", s(&answer["error"])))
+        Err(format!(
+            "custodian-updated refused: {}",
+            s(&answer["error"])
+        ))
     }
 }
 
@@ -209,10 +223,17 @@ where
                     let st = status(app).await;
                     return Ok(html(
                         StatusCode::BAD_REQUEST,
-                        page_html(&csrf, st.as_ref().map_err(String::as_str), Some("Choose a version from the list.")),
+                        page_html(
+                            &csrf,
+                            st.as_ref().map_err(String::as_str),
+                            Some("Choose a version from the list."),
+                        ),
                     ));
                 }
-                (serde_json::json!({"op": "apply", "version": v}), v.to_owned())
+                (
+                    serde_json::json!({"op": "apply", "version": v}),
+                    v.to_owned(),
+                )
             }
             _ => return Ok(see_other(PAGE.into())),
         };
