@@ -57,33 +57,32 @@ impl Readiness {
     }
 }
 
+/// Writes `request` and reads the answer (at most 64 KiB).
+async fn exchange<S>(mut s: S, request: &[u8]) -> Result<Vec<u8>, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    s.write_all(request).await.map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    (&mut s)
+        .take(64 * 1024)
+        .read_to_end(&mut buf)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
 /// One `GET /readyz` on custodiand's operator endpoint.
 pub async fn readiness(endpoint: &str) -> Result<Readiness, String> {
     let request = b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n";
     let fut = async {
-        let mut buf = Vec::new();
         if let Some(path) = endpoint.strip_prefix("unix:") {
-            let mut s = tokio::net::UnixStream::connect(path)
-                .await
-                .map_err(|e| format!("{endpoint}: {e}"))?;
-            s.write_all(request).await.map_err(|e| e.to_string())?;
-            (&mut s)
-                .take(64 * 1024)
-                .read_to_end(&mut buf)
-                .await
-                .map_err(|e| e.to_string())?;
+            let s = tokio::net::UnixStream::connect(path).await;
+            exchange(s.map_err(|e| format!("{endpoint}: {e}"))?, request).await
         } else {
-            let mut s = tokio::net::TcpStream::connect(endpoint)
-                .await
-                .map_err(|e| format!("{endpoint}: {e}"))?;
-            s.write_all(request).await.map_err(|e| e.to_string())?;
-            (&mut s)
-                .take(64 * 1024)
-                .read_to_end(&mut buf)
-                .await
-                .map_err(|e| e.to_string())?;
+            let s = tokio::net::TcpStream::connect(endpoint).await;
+            exchange(s.map_err(|e| format!("{endpoint}: {e}"))?, request).await
         }
-        Ok::<_, String>(buf)
     };
     let buf = tokio::time::timeout(Duration::from_secs(5), fut)
         .await

@@ -168,6 +168,19 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
             ("root", "root", 0o644),
         ),
         ("/etc/apparmor.d/custodiand", ("root", "root", 0o644)),
+        (
+            "/etc/custodian/custodian-updated.toml",
+            ("root", "root", 0o640),
+        ),
+        (
+            "/usr/lib/custodian/releases/pkg/bin/custodian-updated",
+            ("root", "root", 0o755),
+        ),
+        (
+            "/lib/systemd/system/custodian-updated.service",
+            ("root", "root", 0o644),
+        ),
+        ("/etc/apparmor.d/custodian-updated", ("root", "root", 0o644)),
     ] {
         let (u, g, m) = owner_mode(path);
         assert_eq!((u.as_str(), g.as_str(), m), expected, "{path}");
@@ -179,6 +192,20 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
     // Enabled (links in place for systemd), not started.
     assert!(Path::new("/etc/systemd/system/sockets.target.wants/custodiand.socket").exists());
     assert!(Path::new("/etc/systemd/system/timers.target.wants/custodian-prune.timer").exists());
+    assert!(
+        Path::new("/etc/systemd/system/multi-user.target.wants/custodian-updated.service").exists()
+    );
+    // The updater's shipped configuration parses; without the publisher's
+    // root it says which file is missing.
+    let check = Command::new("/usr/lib/custodian/current/bin/custodian-updated")
+        .arg("check")
+        .output()
+        .expect("custodian-updated check");
+    let why = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        !check.status.success() && why.contains("/etc/custodian/tuf-root.json"),
+        "{why}"
+    );
     let help = run(Command::new("/usr/bin/custodianctl").arg("--help"));
     assert!(String::from_utf8_lossy(&help.stdout).contains("migrate"));
     // The shipped configuration is checked and names what is missing.
@@ -236,6 +263,9 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
         "/lib/systemd/system/custodiand.service",
         "/etc/systemd/system/sockets.target.wants/custodiand.socket",
         "/etc/apparmor.d/custodiand",
+        "/etc/apparmor.d/custodian-updated",
+        "/lib/systemd/system/custodian-updated.service",
+        "/var/lib/custodian-updated",
     ] {
         assert!(
             std::fs::symlink_metadata(gone).is_err(),

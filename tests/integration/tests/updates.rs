@@ -196,6 +196,61 @@ impl Machine {
     }
 }
 
+/// The repository served over HTTPS (Python's server, the test CA).
+struct HttpsRepo {
+    child: std::process::Child,
+    port: u16,
+    ca: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl HttpsRepo {
+    fn serve(repo: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pki = custodian_harness::TestPki::new().expect("pki");
+        let (cert, key) = pki.write_to(dir.path()).expect("pki files");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &pki.ca_pem).expect("ca");
+        let port = custodian_harness::free_port().expect("port");
+        let server = "import http.server, ssl, sys, functools\n\
+port, d, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]\n\
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)\n\
+s = http.server.ThreadingHTTPServer(('127.0.0.1', port), h)\n\
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+c.load_cert_chain(cert, key)\n\
+s.socket = c.wrap_socket(s.socket, server_side=True)\n\
+s.serve_forever()\n";
+        let child = Command::new("python3")
+            .args(["-c", server, &port.to_string()])
+            .arg(repo)
+            .arg(&cert)
+            .arg(&key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 https server");
+        wait_for(
+            "the https repository",
+            Duration::from_secs(20),
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            String::new,
+        );
+        Self {
+            child,
+            port,
+            ca,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for HttpsRepo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Scripts that stand in for custodiand and custodianctl in releases whose
 /// binaries are never run.
 fn tiny_bin_dir(dir: &Path) -> PathBuf {
@@ -241,6 +296,54 @@ fn tuf_refuses_tampering_wrong_keys_replay_freeze_endless_data_and_downgrades() 
     let report = check_ok(&m, "first check");
     assert_eq!(report["releases"][0]["version"], "0.2.0", "{report}");
     assert_eq!(report["releases"][0]["installable"], true, "{report}");
+
+    // The same repository over HTTPS (the configured CA only); plain http
+    // is refused by the configuration check.
+    let https = HttpsRepo::serve(&p.repo());
+    let over_https = Machine::new(
+        &p,
+        &tiny,
+        "restart = [\"true\"]\nreadiness = \"127.0.0.1:9\"",
+        "command = [\"true\"]",
+        "root",
+    );
+    let cfg_path = over_https.path("updater.toml");
+    let file_url = format!("file://{}", p.repo().display());
+    let cfg = std::fs::read_to_string(&cfg_path).expect("config");
+    let https_cfg = cfg
+        .replace(&file_url, &format!("https://localhost:{}", https.port))
+        .replace(
+            "[repository]\n",
+            &format!("[repository]\nca-cert = \"{}\"\n", https.ca.display()),
+        );
+    std::fs::write(&cfg_path, &https_cfg).expect("config");
+    let report = check_ok(&over_https, "over https");
+    assert_eq!(report["releases"][0]["version"], "0.2.0", "{report}");
+    std::fs::write(&cfg_path, cfg.replace(&file_url, "http://localhost:1")).expect("config");
+    let out = over_https.updater(&["check"]);
+    assert!(
+        !out.status.success() && text(&out).contains("must be https:// or file://"),
+        "{}",
+        text(&out)
+    );
+
+    // Mix and match: a snapshot other than the one the timestamp names.
+    let snapshots: Vec<PathBuf> = std::fs::read_dir(p.repo().join("metadata"))
+        .expect("metadata")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|x| x.to_string_lossy().ends_with(".snapshot.json"))
+        .collect();
+    let newest = snapshots
+        .iter()
+        .max_by_key(|x| std::fs::metadata(x).and_then(|m| m.modified()).ok())
+        .expect("snapshot")
+        .clone();
+    let oldest = p.metadata("1.snapshot.json");
+    let kept = std::fs::read(&newest).expect("snapshot");
+    std::fs::copy(&oldest, &newest).expect("swap");
+    check_refused(&m, "mixed snapshot", &["hash mismatch"]);
+    std::fs::write(&newest, &kept).expect("restore");
 
     // Replay: once the client has seen a newer timestamp, the older one
     // (validly signed, not expired) is refused.
