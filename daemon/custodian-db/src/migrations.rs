@@ -70,6 +70,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "updater_cursor",
         sql: include_str!("../../../migrations/0011_updater_cursor.sql"),
     },
+    Migration {
+        version: 12,
+        name: "actors_incidents",
+        sql: include_str!("../../../migrations/0012_actors_incidents.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -50,10 +50,21 @@ fn id_of(a: &Appliance, name: &str) -> String {
 
 /// Creates a bulletin through the form; returns its id.
 async fn create(b: &mut Browser<'_>, title: &str, description: &str, groups: &str) -> String {
-    let form = b.get("/bulletins/new").await;
+    create_in(b, "/bulletins", title, description, groups).await
+}
+
+/// Creates a record of the kind at `kind` (e.g. "/actors"); returns its id.
+async fn create_in(
+    b: &mut Browser<'_>,
+    kind: &str,
+    title: &str,
+    description: &str,
+    groups: &str,
+) -> String {
+    let form = b.get(&format!("{kind}/new")).await;
     let r = b
         .post(
-            "/bulletins",
+            kind,
             &[
                 ("csrf", &form.csrf()),
                 ("title", title),
@@ -90,8 +101,20 @@ async fn edit(b: &mut Browser<'_>, csrf: &str, id: &str, title: &str) -> u16 {
 
 /// An edit that keeps the bulletin restricted to `groups`.
 async fn edit_in(b: &mut Browser<'_>, csrf: &str, id: &str, title: &str, groups: &str) -> u16 {
+    edit_at(b, "/bulletins", csrf, id, title, groups).await
+}
+
+/// An edit of a record of the kind at `kind`.
+async fn edit_at(
+    b: &mut Browser<'_>,
+    kind: &str,
+    csrf: &str,
+    id: &str,
+    title: &str,
+    groups: &str,
+) -> u16 {
     b.post(
-        "/bulletins/edit",
+        &format!("{kind}/edit"),
         &[
             ("csrf", csrf),
             ("id", id),
@@ -113,145 +136,148 @@ async fn authorization_matrix_every_route_every_role() {
         &a,
         "UPDATE app_user SET access_groups = '{team-x}' WHERE username IN ('admin', 'ana')",
     );
-    let open = create(&mut t.admin, "Open bulletin", "<p>for everyone</p>", "").await;
-    let closed = create(
-        &mut t.admin,
-        "Closed bulletin",
-        "<p>team x only</p>",
-        "team-x",
-    )
-    .await;
-
-    // GET routes: expected status per role (admin, moderator, analyst in
-    // team-x, analyst outside it, read-only).
-    let gets: Vec<(String, [u16; 5])> = vec![
-        ("/bulletins".into(), [200, 200, 200, 200, 200]),
-        ("/bulletins/new".into(), [200, 200, 200, 200, 403]),
-        (
-            format!("/bulletins/view?id={open}"),
-            [200, 200, 200, 200, 200],
-        ),
-        (
-            format!("/bulletins/edit?id={open}"),
-            [200, 200, 403, 403, 403],
-        ),
-        (
-            format!("/bulletins/history?id={open}"),
-            [200, 200, 200, 200, 200],
-        ),
-        (
-            format!("/bulletins/view?id={closed}"),
-            [200, 404, 200, 404, 404],
-        ),
-        (
-            format!("/bulletins/edit?id={closed}"),
-            [200, 404, 403, 404, 403],
-        ),
-        (
-            format!("/bulletins/history?id={closed}"),
-            [200, 404, 200, 404, 404],
-        ),
-        (
-            "/bulletins/view?id=999999".into(),
-            [404, 404, 404, 404, 404],
-        ),
-        ("/bulletins/view?id=x'--".into(), [404, 404, 404, 404, 404]),
-    ];
-    let mut failures = Vec::new();
-    for (path, expected) in &gets {
-        let browsers: [&mut Browser<'_>; 5] = [
+    // The same matrix for each kind of record.
+    for kind in ["/bulletins", "/actors", "/incidents"] {
+        let open = create_in(
             &mut t.admin,
-            &mut t.mona,
-            &mut t.ana,
-            &mut t.ben,
-            &mut t.rita,
-        ];
-        for (i, b) in browsers.into_iter().enumerate() {
-            let got = b.get(path).await.status;
-            if got != expected[i] {
-                failures.push(format!(
-                    "GET {path} as #{i}: {got}, expected {}",
-                    expected[i]
-                ));
-            }
-        }
-    }
-    // Anonymous: every route sends to the sign-in page.
-    let mut anonymous = Browser::new(&d);
-    for (path, _) in &gets {
-        let r = anonymous.get(path).await;
-        if r.location.as_deref() != Some("/login") {
-            failures.push(format!("anonymous GET {path}: {}", r.status));
-        }
-    }
-    // POST routes.
-    let posts: [(&str, [u16; 5]); 3] = [
-        ("create", [303, 303, 303, 303, 403]),
-        ("edit-open", [303, 303, 403, 403, 403]),
-        ("edit-closed", [303, 404, 403, 404, 403]),
-    ];
-    for (what, expected) in posts {
-        let browsers: [&mut Browser<'_>; 5] = [
-            &mut t.admin,
-            &mut t.mona,
-            &mut t.ana,
-            &mut t.ben,
-            &mut t.rita,
-        ];
-        for (i, b) in browsers.into_iter().enumerate() {
-            let csrf = b.get("/").await.csrf();
-            let got = match what {
-                "create" => {
-                    b.post(
-                        "/bulletins",
-                        &[
-                            ("csrf", &csrf),
-                            ("title", "t"),
-                            ("description", ""),
-                            ("groups", ""),
-                        ],
-                    )
-                    .await
-                    .status
-                }
-                "edit-open" => edit(b, &csrf, &open, "Open bulletin").await,
-                _ => edit_in(b, &csrf, &closed, "Closed bulletin", "team-x").await,
-            };
-            if got != expected[i] {
-                failures.push(format!(
-                    "POST {what} as #{i}: {got}, expected {}",
-                    expected[i]
-                ));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-
-    // Lists and counts share the predicate: outsiders never see the
-    // closed bulletin, not even through search or its count.
-    for b in [&mut t.mona, &mut t.ben, &mut t.rita] {
-        let page = b.get("/bulletins?q=closed").await;
-        assert!(!page.body.contains("Closed bulletin"), "{}", page.body);
-        assert!(page.body.contains("0 bulletins"), "{}", page.body);
-    }
-    let page = t.ana.get("/bulletins?q=closed").await;
-    assert!(page.body.contains("Closed bulletin") && page.body.contains("1 bulletin;"));
-    // Restricting to a group one is not in is refused.
-    let csrf = csrf_of(&mut t.ben).await;
-    let r = t
-        .ben
-        .post(
-            "/bulletins",
-            &[
-                ("csrf", &csrf),
-                ("title", "mine"),
-                ("description", ""),
-                ("groups", "team-x"),
-            ],
+            kind,
+            "Open bulletin",
+            "<p>for everyone</p>",
+            "",
         )
         .await;
-    assert_eq!(r.status, 400);
-    assert!(r.body.contains("only to access groups you belong to"));
+        let closed = create_in(
+            &mut t.admin,
+            kind,
+            "Closed bulletin",
+            "<p>team x only</p>",
+            "team-x",
+        )
+        .await;
+
+        // GET routes: expected status per role (admin, moderator, analyst in
+        // team-x, analyst outside it, read-only).
+        let gets: Vec<(String, [u16; 5])> = vec![
+            (kind.into(), [200, 200, 200, 200, 200]),
+            (format!("{kind}/new"), [200, 200, 200, 200, 403]),
+            (format!("{kind}/view?id={open}"), [200, 200, 200, 200, 200]),
+            (format!("{kind}/edit?id={open}"), [200, 200, 403, 403, 403]),
+            (
+                format!("{kind}/history?id={open}"),
+                [200, 200, 200, 200, 200],
+            ),
+            (
+                format!("{kind}/view?id={closed}"),
+                [200, 404, 200, 404, 404],
+            ),
+            (
+                format!("{kind}/edit?id={closed}"),
+                [200, 404, 403, 404, 403],
+            ),
+            (
+                format!("{kind}/history?id={closed}"),
+                [200, 404, 200, 404, 404],
+            ),
+            (format!("{kind}/view?id=999999"), [404, 404, 404, 404, 404]),
+            (format!("{kind}/view?id=x'--"), [404, 404, 404, 404, 404]),
+        ];
+        let mut failures = Vec::new();
+        for (path, expected) in &gets {
+            let browsers: [&mut Browser<'_>; 5] = [
+                &mut t.admin,
+                &mut t.mona,
+                &mut t.ana,
+                &mut t.ben,
+                &mut t.rita,
+            ];
+            for (i, b) in browsers.into_iter().enumerate() {
+                let got = b.get(path).await.status;
+                if got != expected[i] {
+                    failures.push(format!(
+                        "GET {path} as #{i}: {got}, expected {}",
+                        expected[i]
+                    ));
+                }
+            }
+        }
+        // Anonymous: every route sends to the sign-in page.
+        let mut anonymous = Browser::new(&d);
+        for (path, _) in &gets {
+            let r = anonymous.get(path).await;
+            if r.location.as_deref() != Some("/login") {
+                failures.push(format!("anonymous GET {path}: {}", r.status));
+            }
+        }
+        // POST routes.
+        let posts: [(&str, [u16; 5]); 3] = [
+            ("create", [303, 303, 303, 303, 403]),
+            ("edit-open", [303, 303, 403, 403, 403]),
+            ("edit-closed", [303, 404, 403, 404, 403]),
+        ];
+        for (what, expected) in posts {
+            let browsers: [&mut Browser<'_>; 5] = [
+                &mut t.admin,
+                &mut t.mona,
+                &mut t.ana,
+                &mut t.ben,
+                &mut t.rita,
+            ];
+            for (i, b) in browsers.into_iter().enumerate() {
+                let csrf = b.get("/").await.csrf();
+                let got = match what {
+                    "create" => {
+                        b.post(
+                            kind,
+                            &[
+                                ("csrf", &csrf),
+                                ("title", "t"),
+                                ("description", ""),
+                                ("groups", ""),
+                            ],
+                        )
+                        .await
+                        .status
+                    }
+                    "edit-open" => edit_at(b, kind, &csrf, &open, "Open bulletin", "").await,
+                    _ => edit_at(b, kind, &csrf, &closed, "Closed bulletin", "team-x").await,
+                };
+                if got != expected[i] {
+                    failures.push(format!(
+                        "POST {kind} {what} as #{i}: {got}, expected {}",
+                        expected[i]
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let noun = kind.trim_start_matches('/').trim_end_matches('s');
+
+        // Lists and counts share the predicate: outsiders never see the
+        // closed bulletin, not even through search or its count.
+        for b in [&mut t.mona, &mut t.ben, &mut t.rita] {
+            let page = b.get(&format!("{kind}?q=closed")).await;
+            assert!(!page.body.contains("Closed bulletin"), "{}", page.body);
+            assert!(page.body.contains(&format!("0 {noun}s")), "{}", page.body);
+        }
+        let page = t.ana.get(&format!("{kind}?q=closed")).await;
+        assert!(page.body.contains("Closed bulletin") && page.body.contains(&format!("1 {noun};")));
+        // Restricting to a group one is not in is refused.
+        let csrf = t.ben.get(&format!("{kind}/new")).await.csrf();
+        let r = t
+            .ben
+            .post(
+                kind,
+                &[
+                    ("csrf", &csrf),
+                    ("title", "mine"),
+                    ("description", ""),
+                    ("groups", "team-x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("only to access groups you belong to"));
+    }
     // Denials are in the activity log.
     assert!(audit(&a, "access.denied") >= 1);
 }
@@ -572,7 +598,7 @@ async fn moderators_bulk_update_and_each_item_is_checked_on_its_own() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Done: 1. Refused: 2."), "{}", r.body);
     assert!(
-        r.body.contains("not possible in the bulletin"),
+        r.body.contains("not possible in the record"),
         "finalized one refused: {}",
         r.body
     );

@@ -14,7 +14,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::act_as;
-use super::bulletins::Query;
+use super::items::Query;
 use super::store::Store;
 use crate::db::{Database, DbError};
 use crate::identity::accounts::{audit, AccountError};

@@ -4,9 +4,10 @@
 //!
 //! [`Permit`]: crate::policy::Permit
 
-pub mod bulletins;
 pub mod exports;
 pub mod imports;
+pub mod items;
+pub mod kind;
 pub mod media;
 pub mod sanitize;
 pub mod store;

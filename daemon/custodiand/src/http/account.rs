@@ -30,6 +30,8 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/admin/import",
     "/admin/updates",
     "/bulletins",
+    "/actors",
+    "/incidents",
 ];
 
 /// A signed-in session whose password is its own; otherwise the response

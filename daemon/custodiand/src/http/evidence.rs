@@ -1,4 +1,5 @@
-//! Bulletin routes. Each handler first turns the session into a policy
+//! Routes of the evidence records (bulletins, actors, incidents: the
+//! `Kind` comes from the route). Each handler first turns the session into a policy
 //! [`Actor`] and asks the policy for a permit; without one it answers 403
 //! and records the denial. Which rows exist for the actor is PostgreSQL's
 //! row-level security, so an item the actor may not see is a 404 here,
@@ -13,7 +14,7 @@ use super::evidence_pages as view;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::db::Database;
-use crate::evidence::bulletins::{self, Content, Query, Refused};
+use crate::evidence::items::{self, Content, Kind, Query, Refused};
 use crate::identity::sessions::Session;
 use crate::policy::workflow::{Status, Step};
 use crate::policy::{
@@ -96,7 +97,7 @@ pub(super) async fn permit<A: Action>(
 
 fn refused(r: Refused) -> Response<Body> {
     match r {
-        Refused::NotFound => error(StatusCode::NOT_FOUND),
+        Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
         Refused::Policy(_) => error(StatusCode::FORBIDDEN),
         Refused::Account(_) => unavailable(),
     }
@@ -113,14 +114,14 @@ fn groups_of(text: &str) -> Vec<String> {
     g
 }
 
-pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, req.headers()).await?;
         let can_create = CreateBulletin::allowed(&actor);
         let bulk = BulkUpdate::allowed(&actor);
         let people = if bulk {
-            bulletins::candidates(db, &actor)
+            items::candidates(db, &actor)
                 .await
                 .map_err(|_| unavailable())?
         } else {
@@ -139,8 +140,9 @@ pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .parse::<i64>()
             .unwrap_or(0)
             .clamp(0, 100_000);
-        let (rows, total) = bulletins::list(
+        let (rows, total) = items::list(
             db,
+            kind,
             &permit,
             &Query {
                 text: &text,
@@ -153,6 +155,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             view::list(&view::ListView {
+                kind,
                 rows: &rows,
                 total,
                 text: &text,
@@ -167,22 +170,38 @@ pub async fn list(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn new_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+/// The form's values from a posted form: this kind's fields only.
+fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, String> {
+    Ok(Content {
+        title: field(form, "title"),
+        description: field(form, "description"),
+        details: kind.details(|k| field(form, k))?,
+        access_groups: groups_of(field(form, "groups")),
+    })
+}
+
+pub async fn new_form(app: &App, headers: &HeaderMap, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, headers).await?;
         permit::<CreateBulletin>(db, &session, actor).await?;
         let csrf = csrf_for(app, &session).await?;
+        let values = view::FormValues {
+            title: "",
+            description: "",
+            details: &serde_json::Value::Null,
+            groups: "",
+        };
         Ok(html(
             StatusCode::OK,
-            view::form(&csrf, None, None, "", "", ""),
+            view::form(kind, &csrf, None, None, &values),
         ))
     }
     .await;
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn create<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -193,25 +212,24 @@ where
         let (session, actor) = actor(app, &headers).await?;
         let permit = permit::<CreateBulletin>(db, &session, actor).await?;
         let form = checked_form(app, &session, req).await?;
-        let content = Content {
-            title: field(&form, "title"),
-            description: field(&form, "description"),
-            access_groups: groups_of(field(&form, "groups")),
+        let outcome = match content_of(kind, &form) {
+            Ok(content) => items::create(db, kind, &permit, &session.username, &content).await,
+            Err(problem) => Err(Refused::Policy(problem)),
         };
-        match bulletins::create(db, &permit, &session.username, &content).await {
-            Ok(id) => Ok(see_other(format!("/bulletins/view?id={id}"))),
+        match outcome {
+            Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Policy(problem)) => {
                 let csrf = csrf_for(app, &session).await?;
+                let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
+                let values = view::FormValues {
+                    title: field(&form, "title"),
+                    description: field(&form, "description"),
+                    details: &typed,
+                    groups: field(&form, "groups"),
+                };
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    view::form(
-                        &csrf,
-                        None,
-                        Some(problem),
-                        content.title,
-                        content.description,
-                        field(&form, "groups"),
-                    ),
+                    view::form(kind, &csrf, None, Some(&problem), &values),
                 ))
             }
             Err(other) => Err(refused(other)),
@@ -223,10 +241,7 @@ where
 
 /// The workflow steps offered to `actor` on `b` (the server checks again
 /// when one is posted).
-fn offered_steps(
-    actor: &Actor,
-    b: &bulletins::Bulletin,
-) -> Vec<(&'static str, &'static str, bool)> {
+fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'static str, bool)> {
     let candidates: [(&'static str, &'static str, bool, Step); 6] = [
         ("assign", "Assign", true, Step::Assign(0)),
         ("self-assign", "Assign to me", false, Step::SelfAssign),
@@ -247,17 +262,17 @@ fn offered_steps(
         .collect()
 }
 
-pub async fn show(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, req.headers()).await?;
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
         let permit = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
-        let b = bulletins::get(db, &permit, id)
+        let b = items::get(db, kind, &permit, id)
             .await
             .map_err(|_| unavailable())?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let people = bulletins::candidates(db, &actor)
+        let people = items::candidates(db, &actor)
             .await
             .map_err(|_| unavailable())?;
         let csrf = csrf_for(app, &session).await?;
@@ -267,12 +282,12 @@ pub async fn show(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             Vec::new()
         };
         let files = match policy::permit::<AccessMedia>(actor.clone()) {
-            Ok(p) => Some(
+            Ok(p) if kind == Kind::Bulletin => Some(
                 crate::evidence::media::list(db, &p, b.id)
                     .await
                     .map_err(|_| unavailable())?,
             ),
-            Err(_) => None,
+            _ => None,
         };
         let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
         let actions = view::Actions {
@@ -290,14 +305,14 @@ pub async fn show(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn edit_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, req.headers()).await?;
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
         let read = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
         permit::<EditBulletins>(db, &session, actor.clone()).await?;
-        let b = bulletins::get(db, &read, id)
+        let b = items::get(db, kind, &read, id)
             .await
             .map_err(|_| unavailable())?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
@@ -305,23 +320,23 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             return Err(error(StatusCode::FORBIDDEN));
         }
         let csrf = csrf_for(app, &session).await?;
+        let groups = b.access_groups.join(", ");
+        let values = view::FormValues {
+            title: &b.title,
+            description: &b.description_html,
+            details: &b.details,
+            groups: &groups,
+        };
         Ok(html(
             StatusCode::OK,
-            view::form(
-                &csrf,
-                Some(&b),
-                None,
-                &b.title,
-                &b.description_html,
-                &b.access_groups.join(", "),
-            ),
+            view::form(kind, &csrf, Some(&b), None, &values),
         ))
     }
     .await;
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn edit<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -333,21 +348,17 @@ where
         let permit = permit::<EditBulletins>(db, &session, actor).await?;
         let form = checked_form(app, &session, req).await?;
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
-        let content = Content {
-            title: field(&form, "title"),
-            description: field(&form, "description"),
-            access_groups: groups_of(field(&form, "groups")),
-        };
-        bulletins::update(db, &permit, &session.username, id, &content)
+        let content = content_of(kind, &form).map_err(|_| error(StatusCode::BAD_REQUEST))?;
+        items::update(db, kind, &permit, &session.username, id, &content)
             .await
             .map_err(refused)?;
-        Ok(see_other(format!("/bulletins/view?id={id}")))
+        Ok(see_other(format!("{}/view?id={id}", kind.path())))
     }
     .await;
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn workflow<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -369,39 +380,39 @@ where
             "finalize" => Step::Finalize,
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        bulletins::step(db, &permit, &session.username, id, step)
+        items::step(db, kind, &permit, &session.username, id, step)
             .await
             .map_err(refused)?;
-        Ok(see_other(format!("/bulletins/view?id={id}")))
+        Ok(see_other(format!("{}/view?id={id}", kind.path())))
     }
     .await;
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn history(app: &App, req: &Request<impl Sized>) -> Response<Body> {
+pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let (session, actor) = actor(app, req.headers()).await?;
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
         let permit = permit::<ReadHistory>(db, &session, actor).await?;
-        let revisions = bulletins::history(db, &permit, id)
+        let revisions = items::history(db, kind, &permit, id)
             .await
             .map_err(|_| unavailable())?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, view::history(id, &revisions)))
+        Ok(html(StatusCode::OK, view::history(kind, id, &revisions)))
     }
     .await;
     result.unwrap_or_else(|r| r)
 }
 
-/// At most this many bulletins in one bulk change.
+/// At most this many records in one bulk change.
 const BULK_MAX: usize = 250;
 
 /// A workflow step over many bulletins (administrators and moderators,
 /// with a recent password). Each item is checked on its own: one it may
 /// not see is "not found", one whose state forbids the step is refused;
 /// every item gets its own revision and activity entry, the batch one more.
-pub async fn bulk<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -412,7 +423,11 @@ where
         let (session, actor) = actor(app, &headers).await?;
         permit::<BulkUpdate>(db, &session, actor.clone()).await?;
         if !session.fresh {
-            return Err(super::auth::redirect("/reauth?next=/bulletins"));
+            return Err(super::auth::redirect(match kind {
+                Kind::Bulletin => "/reauth?next=/bulletins",
+                Kind::Actor => "/reauth?next=/actors",
+                Kind::Incident => "/reauth?next=/incidents",
+            }));
         }
         let step_permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
         let form = checked_form(app, &session, req).await?;
@@ -432,14 +447,14 @@ where
                 StatusCode::BAD_REQUEST,
                 super::pages::error_with(
                     StatusCode::BAD_REQUEST,
-                    "Select between 1 and 250 bulletins.",
+                    "Select between 1 and 250 records.",
                 ),
             ));
         }
         let mut rows = String::new();
         let (mut done, mut refused) = (0, 0);
         for id in &ids {
-            let outcome = match bulletins::step(db, &step_permit, &session.username, *id, step).await {
+            let outcome = match items::step(db, kind, &step_permit, &session.username, *id, step).await {
                 Ok(status) => {
                     done += 1;
                     format!("now {}", status.label())
@@ -451,15 +466,16 @@ where
                 }
             };
             rows.push_str(&format!(
-                "<tr><td><a href=\"/bulletins/view?id={id}\">{id}</a></td><td>{}</td></tr>",
+                "<tr><td><a href=\"{}/view?id={id}\">{id}</a></td><td>{}</td></tr>",
+                kind.path(),
                 super::pages::escape(&outcome)
             ));
         }
         let _ = db
             .record(
                 &session.username,
-                "bulletin.bulk",
-                "bulletins",
+                &format!("{}.bulk", kind.noun()),
+                kind.path().trim_start_matches('/'),
                 &serde_json::json!({"step": step.name(), "items": ids, "done": done, "refused": refused}),
             )
             .await;
@@ -469,9 +485,12 @@ where
                 "Bulk change",
                 &format!(
                     "<section class=\"card\"><h1>Bulk change: {}</h1><p>Done: {done}. Refused: {refused}.</p>\
-<table><thead><tr><th>Bulletin</th><th>Outcome</th></tr></thead><tbody>{rows}</tbody></table>\
-<p><a href=\"/bulletins\">Back to the bulletins</a></p></section>",
-                    step.name()
+<table><thead><tr><th>{}</th><th>Outcome</th></tr></thead><tbody>{rows}</tbody></table>\
+<p><a href=\"{}\">Back to the {}</a></p></section>",
+                    step.name(),
+                    kind.title(),
+                    kind.path(),
+                    kind.plural().to_lowercase()
                 ),
             ),
         ))

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::pages::{escape, layout};
-use crate::evidence::bulletins::{Bulletin, Listed, Revision, PAGE_SIZE};
+use crate::evidence::items::{Kind, Listed, Record, Revision, PAGE_SIZE};
 use crate::evidence::sanitize;
 use crate::policy::workflow::Status;
 
@@ -15,6 +15,7 @@ fn message_html(message: Option<&str>) -> String {
 }
 
 pub struct ListView<'a> {
+    pub kind: Kind,
     pub rows: &'a [Listed],
     pub total: i64,
     pub text: &'a str,
@@ -26,7 +27,7 @@ pub struct ListView<'a> {
     pub bulk: Option<(&'a str, &'a [(i64, String)])>,
 }
 
-fn list_url(text: &str, status: Option<Status>, page: i64) -> String {
+fn list_url(kind: Kind, text: &str, status: Option<Status>, page: i64) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     if !text.is_empty() {
         q.append_pair("q", text);
@@ -39,13 +40,14 @@ fn list_url(text: &str, status: Option<Status>, page: i64) -> String {
     }
     let q = q.finish();
     if q.is_empty() {
-        "/bulletins".into()
+        kind.path().into()
     } else {
-        format!("/bulletins?{q}")
+        format!("{}?{q}", kind.path())
     }
 }
 
 pub fn list(v: &ListView<'_>) -> String {
+    let (path, noun, plural) = (v.kind.path(), v.kind.noun(), v.kind.plural());
     let options: String = std::iter::once(("", "Any status", v.status.is_none()))
         .chain(
             Status::ALL
@@ -60,12 +62,13 @@ pub fn list(v: &ListView<'_>) -> String {
         })
         .collect();
     let mut table = String::from(
-        "<table><thead><tr><th>#</th><th>Title</th><th>Status</th><th>Assigned to</th><th>Updated (UTC)</th></tr></thead><tbody>",
-    );
+        "<table><thead><tr><th>#</th><th>{}</th><th>Status</th><th>Assigned to</th><th>Updated (UTC)</th></tr></thead><tbody>",
+    )
+    .replace("{}", v.kind.title_label());
     for r in v.rows {
         let pick = if v.bulk.is_some() {
             format!(
-                "<input type=\"checkbox\" name=\"id\" value=\"{}\" aria-label=\"Select bulletin {}\"> ",
+                "<input type=\"checkbox\" name=\"id\" value=\"{}\" aria-label=\"Select {noun} {}\"> ",
                 r.id, r.id
             )
         } else {
@@ -73,7 +76,7 @@ pub fn list(v: &ListView<'_>) -> String {
         };
         let _ = write!(
             table,
-            "<tr><td>{pick}{}</td><td><a href=\"/bulletins/view?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{pick}{}</td><td><a href=\"{path}/view?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.id,
             r.id,
             escape(&r.title),
@@ -84,14 +87,14 @@ pub fn list(v: &ListView<'_>) -> String {
     }
     table.push_str("</tbody></table>");
     if v.rows.is_empty() {
-        table = "<p class=\"muted\">No bulletins match.</p>".into();
+        table = format!("<p class=\"muted\">No {} match.</p>", plural.to_lowercase());
     } else if let Some((csrf, people)) = v.bulk {
         let people: String = people
             .iter()
             .map(|(id, name)| format!("<option value=\"{id}\">{}</option>", escape(name)))
             .collect();
         table = format!(
-            "<form method=\"post\" action=\"/bulletins/bulk\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{table}\
+            "<form method=\"post\" action=\"{path}/bulk\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{table}\
 <p class=\"bulk\"><label for=\"bulk-step\">With the selected</label><select id=\"bulk-step\" name=\"step\">\
 <option value=\"assign\">assign to</option><option value=\"finalize\">finalize (reviewed ones)</option></select>\
 <select name=\"user\" aria-label=\"Person\">{people}</select><button type=\"submit\" class=\"small\">Apply</button></p></form>",
@@ -100,7 +103,7 @@ pub fn list(v: &ListView<'_>) -> String {
     }
     let pages = (v.total + PAGE_SIZE - 1) / PAGE_SIZE;
     let mut nav = format!(
-        "<p class=\"muted\">{} bulletin{}; page {} of {}.</p>",
+        "<p class=\"muted\">{} {noun}{}; page {} of {}.</p>",
         v.total,
         if v.total == 1 { "" } else { "s" },
         v.page + 1,
@@ -110,56 +113,105 @@ pub fn list(v: &ListView<'_>) -> String {
         let _ = write!(
             nav,
             "<a href=\"{}\">Previous page</a> ",
-            escape(&list_url(v.text, v.status, v.page - 1))
+            escape(&list_url(v.kind, v.text, v.status, v.page - 1))
         );
     }
     if v.page + 1 < pages {
         let _ = write!(
             nav,
             "<a href=\"{}\">Next page</a>",
-            escape(&list_url(v.text, v.status, v.page + 1))
+            escape(&list_url(v.kind, v.text, v.status, v.page + 1))
         );
     }
     let create = if v.can_create {
-        "<p><a class=\"button\" href=\"/bulletins/new\">New bulletin</a></p>"
+        format!("<p><a class=\"button\" href=\"{path}/new\">New {noun}</a></p>")
     } else {
-        ""
+        String::new()
     };
     layout(
-        "Bulletins",
+        plural,
         &format!(
-            "<section class=\"card\"><h1>Bulletins</h1>{create}\
-<form method=\"get\" action=\"/bulletins\" class=\"search\">\
-<label for=\"q\">Search titles and descriptions</label><input id=\"q\" name=\"q\" maxlength=\"200\" value=\"{}\">\
+            "<section class=\"card\"><h1>{plural}</h1>{create}\
+<form method=\"get\" action=\"{path}\" class=\"search\">\
+<label for=\"q\">Search {} and descriptions</label><input id=\"q\" name=\"q\" maxlength=\"200\" value=\"{}\">\
 <label for=\"status\">Status</label><select id=\"status\" name=\"status\">{options}</select>\
 <button type=\"submit\">Search</button></form>{table}{nav}</section>",
+            if v.kind == Kind::Actor { "names" } else { "titles" },
             escape(v.text)
         ),
     )
 }
 
+/// What a form shows: the values as typed (or stored).
+pub struct FormValues<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub details: &'a serde_json::Value,
+    pub groups: &'a str,
+}
+
+/// The kind's own fields: a list of choices or a line of text each.
+fn detail_fields(kind: Kind, details: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for f in kind.fields() {
+        let current = Kind::detail(details, f.key);
+        match f.choices {
+            Some(choices) => {
+                let options: String = choices
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "<option value=\"{c}\"{}>{}</option>",
+                            if *c == current { " selected" } else { "" },
+                            if c.is_empty() { "—" } else { c }
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    "<label for=\"{k}\">{}</label><select id=\"{k}\" name=\"{k}\">{options}</select>",
+                    escape(f.label),
+                    k = f.key
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "<label for=\"{k}\">{}</label><input id=\"{k}\" name=\"{k}\" maxlength=\"{}\" value=\"{}\">",
+                    escape(f.label),
+                    f.max,
+                    escape(&current),
+                    k = f.key
+                );
+            }
+        }
+    }
+    out
+}
+
 pub fn form(
+    kind: Kind,
     csrf: &str,
-    existing: Option<&Bulletin>,
+    existing: Option<&Record>,
     message: Option<&str>,
-    title: &str,
-    description: &str,
-    groups: &str,
+    v: &FormValues<'_>,
 ) -> String {
+    let (path, noun) = (kind.path(), kind.noun());
     let (heading, action, id_field) = match existing {
         Some(b) => (
-            format!("Edit bulletin {}", b.id),
-            "/bulletins/edit",
+            format!("Edit {noun} {}", b.id),
+            format!("{path}/edit"),
             format!("<input type=\"hidden\" name=\"id\" value=\"{}\">", b.id),
         ),
-        None => ("New bulletin".to_owned(), "/bulletins", String::new()),
+        None => (format!("New {noun}"), path.to_owned(), String::new()),
     };
+    let (title, description, groups) = (v.title, v.description, v.groups);
     layout(
         &heading,
         &format!(
             "<section class=\"card\"><h1>{}</h1>{}\
 <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{id_field}\
-<label for=\"title\">Title</label><input id=\"title\" name=\"title\" required maxlength=\"300\" value=\"{}\">\
+<label for=\"title\">{}</label><input id=\"title\" name=\"title\" required maxlength=\"300\" value=\"{}\">{}\
 <label for=\"description\">Description</label>\
 <textarea id=\"description\" name=\"description\" rows=\"10\" maxlength=\"100000\">{}</textarea>\
 <p class=\"muted\">Paragraphs, emphasis, lists, quotes, code and links are kept; anything else is removed.</p>\
@@ -169,7 +221,9 @@ pub fn form(
             escape(&heading),
             message_html(message),
             escape(csrf),
+            kind.title_label(),
             escape(title),
+            detail_fields(kind, v.details),
             escape(description),
             escape(groups)
         ),
@@ -189,6 +243,7 @@ pub struct Actions<'a> {
 }
 
 fn files_html(a: &Actions<'_>, bulletin_id: i64) -> String {
+    // Files belong to bulletins only (actors and incidents link to them).
     let Some(files) = a.files else {
         return String::new();
     };
@@ -225,21 +280,30 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> String {
     out
 }
 
-pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
+pub fn view(b: &Record, a: &Actions<'_>, message: Option<&str>) -> String {
+    let path = b.kind.path();
     let mut links = String::new();
     if a.can_edit {
         let _ = write!(
             links,
-            "<a class=\"button\" href=\"/bulletins/edit?id={}\">Edit</a> ",
+            "<a class=\"button\" href=\"{path}/edit?id={}\">Edit</a> ",
             b.id
         );
     }
     if a.can_history {
-        let _ = write!(
-            links,
-            "<a href=\"/bulletins/history?id={}\">History</a>",
-            b.id
-        );
+        let _ = write!(links, "<a href=\"{path}/history?id={}\">History</a>", b.id);
+    }
+    let mut facts = String::new();
+    for f in b.kind.fields() {
+        let value = Kind::detail(&b.details, f.key);
+        if !value.is_empty() {
+            let _ = write!(
+                facts,
+                "<dt>{}</dt><dd>{}</dd>",
+                escape(f.label),
+                escape(&value)
+            );
+        }
     }
     let people: String = a
         .people
@@ -255,7 +319,7 @@ pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
         };
         let _ = write!(
             steps,
-            "<form method=\"post\" action=\"/bulletins/workflow\" class=\"inline\">\
+            "<form method=\"post\" action=\"{path}/workflow\" class=\"inline\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
 <input type=\"hidden\" name=\"step\" value=\"{value}\">{person}<button type=\"submit\" class=\"small\">{label}</button></form>",
             escape(a.csrf),
@@ -270,10 +334,11 @@ pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
     layout(
         &b.title,
         &format!(
-            "<section class=\"card\"><p class=\"muted\"><a href=\"/bulletins\">Bulletins</a> / {}</p>\
-<h1>{}</h1>{}<dl class=\"facts\"><dt>Status</dt><dd>{}</dd><dt>Assigned to</dt><dd>{}</dd>\
+            "<section class=\"card\"><p class=\"muted\"><a href=\"{path}\">{}</a> / {}</p>\
+<h1>{}</h1>{}<dl class=\"facts\">{facts}<dt>Status</dt><dd>{}</dd><dt>Assigned to</dt><dd>{}</dd>\
 <dt>Reviewer</dt><dd>{}</dd><dt>Visible to</dt><dd>{}</dd><dt>Revision</dt><dd>{} ({})</dd></dl>\
 <div class=\"description\">{}</div><p>{links}</p>{}{}</section>",
+            b.kind.plural(),
             b.id,
             escape(&b.title),
             message_html(message),
@@ -294,7 +359,8 @@ pub fn view(b: &Bulletin, a: &Actions<'_>, message: Option<&str>) -> String {
     )
 }
 
-pub fn history(id: i64, revisions: &[Revision]) -> String {
+pub fn history(kind: Kind, id: i64, revisions: &[Revision]) -> String {
+    let (path, title, noun) = (kind.path(), kind.title(), kind.noun());
     let mut table = String::from(
         "<table><thead><tr><th>Revision</th><th>When</th><th>Who</th><th>Change</th></tr></thead><tbody>",
     );
@@ -319,8 +385,8 @@ pub fn history(id: i64, revisions: &[Revision]) -> String {
     layout(
         "History",
         &format!(
-            "<section class=\"card\"><p class=\"muted\"><a href=\"/bulletins/view?id={id}\">Bulletin {id}</a></p>\
-<h1>History of bulletin {id}</h1>{table}</section>"
+            "<section class=\"card\"><p class=\"muted\"><a href=\"{path}/view?id={id}\">{title} {id}</a></p>\
+<h1>History of {noun} {id}</h1>{table}</section>"
         ),
     )
 }

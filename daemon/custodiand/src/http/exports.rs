@@ -13,8 +13,8 @@ use super::evidence::{actor, permit, query_param, see_other};
 use super::pages::{self, escape, layout};
 use super::routes::{error, html, Body};
 use crate::app::App;
-use crate::evidence::bulletins::Query;
 use crate::evidence::exports::{self, Format, Refused};
+use crate::evidence::items::Query;
 use crate::policy::workflow::Status;
 use crate::policy::{Action, DecideExports, RequestExport};
 

@@ -14,7 +14,7 @@ use super::auth::unavailable;
 use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
-use crate::evidence::bulletins;
+use crate::evidence::items::{self, Kind};
 use crate::evidence::media;
 use crate::evidence::uploads::{self, Refusal};
 use crate::identity::sessions;
@@ -106,7 +106,7 @@ where
                         .ok()
                         .and_then(|t| t.trim().parse::<i64>().ok())
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-                    let b = bulletins::get(db, &read_permit, id)
+                    let b = items::get(db, Kind::Bulletin, &read_permit, id)
                         .await
                         .map_err(|_| unavailable())?
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;

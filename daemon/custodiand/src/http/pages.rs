@@ -163,7 +163,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
         "Home",
         &format!(
             "<section class=\"card\"><h1>Welcome, {}</h1><p class=\"muted\">Signed in as {} ({}).</p>{notice}\
-<ul class=\"links\"><li><a href=\"/bulletins\">Bulletins</a></li>\
+<ul class=\"links\"><li><a href=\"/bulletins\">Bulletins</a>, <a href=\"/actors\">actors</a>, <a href=\"/incidents\">incidents</a></li>\
 <li><a href=\"/exports\">Exports</a></li>\
 <li><a href=\"/reference?kind=labels\">Labels</a>, <a href=\"/reference?kind=sources\">sources</a>, <a href=\"/reference?kind=locations\">locations</a></li>\
 <li><a href=\"/account/password\">Change your password</a></li>\

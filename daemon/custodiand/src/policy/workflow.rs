@@ -106,7 +106,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
     match (step, item.status) {
         (Step::Assign(to), Unassigned | Assigned | Revisit) => {
             if !actor.role.manages() {
-                return Err("Only administrators and moderators assign bulletins.");
+                return Err("Only administrators and moderators assign records.");
             }
             Ok(Item {
                 status: if item.status == Revisit {
@@ -120,7 +120,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::SelfAssign, Unassigned) => {
             if !(actor.role.manages() || actor.has(Permission::CanSelfAssign)) {
-                return Err("Your account may not assign bulletins to itself.");
+                return Err("Your account may not assign records to itself.");
             }
             Ok(Item {
                 status: Assigned,
@@ -130,7 +130,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Submit { reviewer }, Assigned | Revisit) => {
             if item.assigned_to != Some(me) {
-                return Err("Only the assignee submits a bulletin for review.");
+                return Err("Only the assignee submits a record for review.");
             }
             if reviewer == me {
                 return Err("Choose a reviewer other than yourself.");
@@ -143,7 +143,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Accept | Step::SendBack, PeerReview) => {
             if item.reviewer != Some(me) {
-                return Err("Only the named reviewer reviews this bulletin.");
+                return Err("Only the named reviewer reviews this record.");
             }
             Ok(Item {
                 status: if step == Step::Accept {
@@ -156,14 +156,14 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Finalize, Reviewed) => {
             if !actor.role.manages() {
-                return Err("Only administrators and moderators finalize bulletins.");
+                return Err("Only administrators and moderators finalize records.");
             }
             Ok(Item {
                 status: Finalized,
                 ..item
             })
         }
-        _ => Err("That step is not possible in the bulletin's current state."),
+        _ => Err("That step is not possible in the record's current state."),
     }
 }
 

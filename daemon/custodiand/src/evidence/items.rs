@@ -1,10 +1,13 @@
-//! Bulletins: list (search, status filter, pages), view, create, edit,
-//! workflow steps and revision history. No delete.
+//! Evidence records of every [`Kind`] (bulletins, actors, incidents):
+//! list (search, status filter, pages), view, create, edit, workflow steps
+//! and revision history. No delete. The policy's bulletin actions
+//! (`ReadBulletins`, …) govern all three kinds alike.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio_postgres::Row;
 
 use super::act_as;
+pub use super::kind::Kind;
 use crate::db::Database;
 use crate::identity::accounts::{audit, AccountError};
 use crate::identity::notifications::notify;
@@ -19,10 +22,10 @@ pub const PAGE_SIZE: i64 = 25;
 /// Why a change was refused, in words for the person asking.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
-    #[error("There is no such bulletin, or you may not see it.")]
-    NotFound,
+    #[error("There is no such {}, or you may not see it.", .0.noun())]
+    NotFound(Kind),
     #[error("{0}")]
-    Policy(&'static str),
+    Policy(String),
     #[error(transparent)]
     Account(#[from] AccountError),
 }
@@ -60,9 +63,10 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-/// One page of the bulletins the actor may see, and how many match.
+/// One page of the records of `kind` the actor may see, and how many match.
 pub async fn list(
     db: &Database,
+    kind: Kind,
     permit: &Permit<ReadBulletins>,
     q: &Query<'_>,
 ) -> Result<(Vec<Listed>, i64), AccountError> {
@@ -75,7 +79,7 @@ pub async fn list(
     let filter = "($1 = '%%' OR b.title ILIKE $1 OR b.description ILIKE $1) AND ($2::text IS NULL OR b.status = $2)";
     let total: i64 = tx
         .query_one(
-            &format!("SELECT count(*) FROM bulletin b WHERE {filter}"),
+            &format!("SELECT count(*) FROM {} b WHERE {filter}", kind.table()),
             &[&pattern, &status],
         )
         .await?
@@ -85,8 +89,9 @@ pub async fn list(
             &format!(
                 "SELECT b.id, b.title, b.status, b.assigned_to, u.username, \
                  to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
-                 FROM bulletin b LEFT JOIN app_user u ON u.id = b.assigned_to \
-                 WHERE {filter} ORDER BY b.updated_at DESC, b.id DESC LIMIT $3 OFFSET $4"
+                 FROM {} b LEFT JOIN app_user u ON u.id = b.assigned_to \
+                 WHERE {filter} ORDER BY b.updated_at DESC, b.id DESC LIMIT $3 OFFSET $4",
+                kind.table()
             ),
             &[&pattern, &status, &PAGE_SIZE, &(q.page.max(0) * PAGE_SIZE)],
         )
@@ -106,9 +111,12 @@ pub async fn list(
     ))
 }
 
-pub struct Bulletin {
+pub struct Record {
+    pub kind: Kind,
     pub id: i64,
     pub title: String,
+    /// The kind's own fields (checked when stored).
+    pub details: Value,
     /// Sanitised when stored.
     pub description_html: String,
     pub item: Item,
@@ -129,29 +137,35 @@ fn item_of(r: &Row) -> Item {
 
 pub async fn get(
     db: &Database,
+    kind: Kind,
     permit: &Permit<ReadBulletins>,
     id: i64,
-) -> Result<Option<Bulletin>, AccountError> {
+) -> Result<Option<Record>, AccountError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let row = tx
         .query_opt(
-            "SELECT b.id, b.title, b.description, b.status, b.assigned_to, b.reviewer, b.access_groups, \
-             b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
-             a.username AS assignee_name, r.username AS reviewer_name \
-             FROM bulletin b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
-             WHERE b.id = $1",
+            &format!(
+                "SELECT b.id, b.title, b.description, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
+                 b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
+                 a.username AS assignee_name, r.username AS reviewer_name \
+                 FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
+                 WHERE b.id = $1",
+                kind.table()
+            ),
             &[&id],
         )
         .await?;
     tx.commit().await?;
     Ok(row.map(|r| {
         let item = item_of(&r);
-        Bulletin {
+        Record {
+            kind,
             id: r.get("id"),
             title: r.get("title"),
+            details: r.get("details"),
             description_html: r.get("description"),
             assignee: actor.shows_user(item.assigned_to, r.get("assignee_name")),
             reviewer_name: actor.shows_user(item.reviewer, r.get("reviewer_name")),
@@ -164,10 +178,17 @@ pub async fn get(
 }
 
 /// The stored form of a change, for the revision history.
-fn snapshot(title: &str, description: &str, item: Item, groups: &[String]) -> serde_json::Value {
+fn snapshot(
+    title: &str,
+    description: &str,
+    details: &Value,
+    item: Item,
+    groups: &[String],
+) -> Value {
     json!({
         "title": title,
         "description": description,
+        "details": details,
         "status": item.status.as_str(),
         "assigned_to": item.assigned_to,
         "reviewer": item.reviewer,
@@ -178,40 +199,53 @@ fn snapshot(title: &str, description: &str, item: Item, groups: &[String]) -> se
 pub struct Content<'a> {
     pub title: &'a str,
     pub description: &'a str,
+    /// From [`Kind::details`], which checked it.
+    pub details: Value,
     pub access_groups: Vec<String>,
 }
 
 fn checked<'a>(
+    kind: Kind,
     actor: &crate::policy::Actor,
     c: &'a Content<'a>,
 ) -> Result<(String, String), Refused> {
     let title = super::sanitize::line(c.title, 300);
     if title.is_empty() {
-        return Err(Refused::Policy("A bulletin needs a title."));
+        return Err(Refused::Policy(format!(
+            "{} needs a {}.",
+            kind.title(),
+            kind.title_label().to_lowercase()
+        )));
     }
     if !may_restrict_to(actor, &c.access_groups) {
-        return Err(Refused::Policy(
-            "You can restrict a bulletin only to access groups you belong to.",
-        ));
+        return Err(Refused::Policy(format!(
+            "You can restrict {} {} only to access groups you belong to.",
+            if kind == Kind::Incident { "an" } else { "a" },
+            kind.noun()
+        )));
     }
     Ok((title, super::sanitize::rich_text(c.description)))
 }
 
 pub async fn create(
     db: &Database,
+    kind: Kind,
     permit: &Permit<CreateBulletin>,
     username: &str,
     content: &Content<'_>,
 ) -> Result<i64, Refused> {
     let actor = permit.actor();
-    let (title, description) = checked(actor, content)?;
+    let (title, description) = checked(kind, actor, content)?;
     let mut c = db.client().await.map_err(AccountError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let id: i64 = tx
         .query_one(
-            "INSERT INTO bulletin (title, description, access_groups, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
-            &[&title, &description, &content.access_groups, &actor.user_id],
+            &format!(
+                "INSERT INTO {} (title, description, details, access_groups, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                kind.table()
+            ),
+            &[&title, &description, &content.details, &content.access_groups, &actor.user_id],
         )
         .await?
         .get(0);
@@ -221,15 +255,19 @@ pub async fn create(
         reviewer: None,
     };
     tx.execute(
-        "INSERT INTO bulletin_revision (bulletin_id, revision, editor, summary, snapshot) VALUES ($1, 1, $2, 'created', $3)",
-        &[&id, &actor.user_id, &snapshot(&title, &description, item, &content.access_groups)],
+        &format!(
+            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, 1, $2, 'created', $3)",
+            kind.revisions(),
+            kind.item_column()
+        ),
+        &[&id, &actor.user_id, &snapshot(&title, &description, &content.details, item, &content.access_groups)],
     )
     .await?;
     audit(
         &*tx,
         username,
-        "bulletin.created",
-        &format!("bulletin/{id}"),
+        &format!("{}.created", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
         json!({}),
     )
     .await?;
@@ -237,37 +275,60 @@ pub async fn create(
     Ok(id)
 }
 
-/// Locks the bulletin for a change; `NotFound` when the actor may not see it.
-async fn locked(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<Row, Refused> {
+/// Locks the record for a change; `NotFound` when the actor may not see it.
+async fn locked(tx: &tokio_postgres::Transaction<'_>, kind: Kind, id: i64) -> Result<Row, Refused> {
     tx.query_opt(
-        "SELECT title, description, status, assigned_to, reviewer, access_groups, revision FROM bulletin WHERE id = $1 FOR UPDATE",
+        &format!(
+            "SELECT title, description, details, status, assigned_to, reviewer, access_groups, revision FROM {} WHERE id = $1 FOR UPDATE",
+            kind.table()
+        ),
         &[&id],
     )
     .await?
-    .ok_or(Refused::NotFound)
+    .ok_or(Refused::NotFound(kind))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a change writes: the record's fields after it.
+struct Change<'a> {
+    title: &'a str,
+    description: &'a str,
+    details: &'a Value,
+    item: Item,
+    groups: &'a [String],
+    summary: &'a str,
+}
+
 async fn save(
     tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
     actor: &crate::policy::Actor,
     id: i64,
     revision: i32,
-    title: &str,
-    description: &str,
-    item: Item,
-    groups: &[String],
-    summary: &str,
+    c: &Change<'_>,
 ) -> Result<(), Refused> {
+    let item = c.item;
     tx.execute(
-        "UPDATE bulletin SET title = $2, description = $3, status = $4, assigned_to = $5, reviewer = $6, \
-         access_groups = $7, revision = $8, updated_at = now() WHERE id = $1",
-        &[&id, &title, &description, &item.status.as_str(), &item.assigned_to, &item.reviewer, &groups, &(revision + 1)],
+        &format!(
+            "UPDATE {} SET title = $2, description = $3, details = $4, status = $5, assigned_to = $6, reviewer = $7, \
+             access_groups = $8, revision = $9, updated_at = now() WHERE id = $1",
+            kind.table()
+        ),
+        &[&id, &c.title, &c.description, c.details, &item.status.as_str(), &item.assigned_to, &item.reviewer, &c.groups, &(revision + 1)],
     )
     .await?;
     tx.execute(
-        "INSERT INTO bulletin_revision (bulletin_id, revision, editor, summary, snapshot) VALUES ($1, $2, $3, $4, $5)",
-        &[&id, &(revision + 1), &actor.user_id, &summary, &snapshot(title, description, item, groups)],
+        &format!(
+            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, $2, $3, $4, $5)",
+            kind.revisions(),
+            kind.item_column()
+        ),
+        &[
+            &id,
+            &(revision + 1),
+            &actor.user_id,
+            &c.summary,
+            &snapshot(c.title, c.description, c.details, item, c.groups),
+        ],
     )
     .await?;
     Ok(())
@@ -275,6 +336,7 @@ async fn save(
 
 pub async fn update(
     db: &Database,
+    kind: Kind,
     permit: &Permit<EditBulletins>,
     username: &str,
     id: i64,
@@ -286,31 +348,29 @@ pub async fn update(
     act_as(&tx, actor).await?;
     // Existence first: an item the actor cannot see is "not found",
     // whatever else is wrong with the request.
-    let row = locked(&tx, id).await?;
-    let (title, description) = checked(actor, content)?;
+    let row = locked(&tx, kind, id).await?;
+    let (title, description) = checked(kind, actor, content)?;
     let item = item_of(&row);
     if !may_edit(actor, &item) {
-        return Err(Refused::Policy(
-            "You cannot edit this bulletin now: it is not assigned to you, it is in review, or it is finalized.",
-        ));
+        return Err(Refused::Policy(format!(
+            "You cannot edit this {} now: it is not assigned to you, it is in review, or it is finalized.",
+            kind.noun()
+        )));
     }
-    save(
-        &tx,
-        actor,
-        id,
-        row.get("revision"),
-        &title,
-        &description,
+    let change = Change {
+        title: &title,
+        description: &description,
+        details: &content.details,
         item,
-        &content.access_groups,
-        "edited",
-    )
-    .await?;
+        groups: &content.access_groups,
+        summary: "edited",
+    };
+    save(&tx, kind, actor, id, row.get("revision"), &change).await?;
     audit(
         &*tx,
         username,
-        "bulletin.updated",
-        &format!("bulletin/{id}"),
+        &format!("{}.updated", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
         json!({}),
     )
     .await?;
@@ -321,6 +381,7 @@ pub async fn update(
 /// Applies a workflow step; the new assignee or reviewer is notified.
 pub async fn step(
     db: &Database,
+    kind: Kind,
     permit: &Permit<ChangeWorkflow>,
     username: &str,
     id: i64,
@@ -330,9 +391,9 @@ pub async fn step(
     let mut c = db.client().await.map_err(AccountError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
-    let row = locked(&tx, id).await?;
+    let row = locked(&tx, kind, id).await?;
     let before = item_of(&row);
-    let after = workflow::next(actor, before, step).map_err(Refused::Policy)?;
+    let after = workflow::next(actor, before, step).map_err(|e| Refused::Policy(e.to_owned()))?;
     // A named assignee or reviewer must be an active account that can
     // see the bulletin and is not read-only.
     for (who, role) in [
@@ -352,50 +413,51 @@ pub async fn step(
                 .is_some();
             if !ok {
                 return Err(Refused::Policy(if role == "assignee" {
-                    "That account cannot be assigned this bulletin."
+                    format!("That account cannot be assigned this {}.", kind.noun())
                 } else {
-                    "That account cannot review this bulletin."
+                    format!("That account cannot review this {}.", kind.noun())
                 }));
             }
         }
     }
-    let (title, description, groups): (String, String, Vec<String>) = (
+    let (title, description, details, groups): (String, String, Value, Vec<String>) = (
         row.get("title"),
         row.get("description"),
+        row.get("details"),
         row.get("access_groups"),
     );
-    save(
-        &tx,
-        actor,
-        id,
-        row.get("revision"),
-        &title,
-        &description,
-        after,
-        &groups,
-        step.name(),
-    )
-    .await?;
+    let change = Change {
+        title: &title,
+        description: &description,
+        details: &details,
+        item: after,
+        groups: &groups,
+        summary: step.name(),
+    };
+    save(&tx, kind, actor, id, row.get("revision"), &change).await?;
+    let event = format!("{}.workflow", kind.noun());
     audit(
         &*tx,
         username,
-        "bulletin.workflow",
-        &format!("bulletin/{id}"),
+        &event,
+        &format!("{}/{id}", kind.noun()),
         json!({"step": step.name(), "from": before.status.as_str(), "to": after.status.as_str()}),
     )
     .await?;
+    let (title_word, noun) = (kind.title(), kind.noun());
     let told = match step {
         Step::Assign(to) if to != actor.user_id => {
-            Some((to, format!("Bulletin {id} was assigned to you.")))
+            Some((to, format!("{title_word} {id} was assigned to you.")))
         }
-        Step::Submit { reviewer } => {
-            Some((reviewer, format!("Bulletin {id} waits for your review.")))
-        }
+        Step::Submit { reviewer } => Some((
+            reviewer,
+            format!("{title_word} {id} waits for your review."),
+        )),
         Step::SendBack | Step::Accept => after.assigned_to.map(|a| {
             (
                 a,
                 format!(
-                    "Your bulletin {id} came back from review: {}.",
+                    "Your {noun} {id} came back from review: {}.",
                     after.status.label()
                 ),
             )
@@ -403,7 +465,7 @@ pub async fn step(
         _ => None,
     };
     if let Some((to, message)) = told {
-        notify(&*tx, to, "bulletin.workflow", &message).await?;
+        notify(&*tx, to, &event, &message).await?;
     }
     tx.commit().await?;
     Ok(after.status)
@@ -420,6 +482,7 @@ pub struct Revision {
 
 pub async fn history(
     db: &Database,
+    kind: Kind,
     permit: &Permit<ReadHistory>,
     id: i64,
 ) -> Result<Option<Vec<Revision>>, AccountError> {
@@ -429,7 +492,10 @@ pub async fn history(
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     if tx
-        .query_opt("SELECT 1 FROM bulletin WHERE id = $1", &[&id])
+        .query_opt(
+            &format!("SELECT 1 FROM {} WHERE id = $1", kind.table()),
+            &[&id],
+        )
         .await?
         .is_none()
     {
@@ -437,9 +503,13 @@ pub async fn history(
     }
     let rows = tx
         .query(
-            "SELECT h.revision, h.editor, u.username, to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
-             h.summary, CASE WHEN $2 THEN h.snapshot::text END \
-             FROM bulletin_revision h JOIN app_user u ON u.id = h.editor WHERE h.bulletin_id = $1 ORDER BY h.revision DESC",
+            &format!(
+                "SELECT h.revision, h.editor, u.username, to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
+                 h.summary, CASE WHEN $2 THEN h.snapshot::text END \
+                 FROM {} h JOIN app_user u ON u.id = h.editor WHERE h.{} = $1 ORDER BY h.revision DESC",
+                kind.revisions(),
+                kind.item_column()
+            ),
             &[&id, &full],
         )
         .await?;
