@@ -75,6 +75,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "actors_incidents",
         sql: include_str!("../../../migrations/0012_actors_incidents.sql"),
     },
+    Migration {
+        version: 13,
+        name: "relations_events",
+        sql: include_str!("../../../migrations/0013_relations_events.sql"),
+    },
 ];
 
 /// The schema version this build expects.

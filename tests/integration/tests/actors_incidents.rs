@@ -328,3 +328,343 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
         )
         .is_err());
 }
+
+/// A form's fields.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
+async fn link(b: &mut Browser<'_>, path: &str, id: &str, fields: &[(&str, &str)]) -> Page {
+    let csrf = b.get("/account/password").await.csrf();
+    let mut all = vec![("csrf", csrf.as_str()), ("id", id)];
+    all.extend_from_slice(fields);
+    b.post(&format!("{path}/links"), &all).await
+}
+
+/// One number from a query run as the runtime role with `actor` named,
+/// as custodiand runs it.
+fn count_as(a: &Appliance, actor: &str, q: &str) -> String {
+    let out = sql(
+        a,
+        &format!(
+            "BEGIN; SET LOCAL ROLE custodian_runtime; \
+             SELECT set_config('custodian.user_id', (SELECT id::text FROM app_user WHERE username = '{actor}'), true); \
+             SELECT 'n=' || ({q}); COMMIT;"
+        ),
+    );
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("n="))
+        .unwrap_or_else(|| panic!("{q}: {out}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn relations_references_and_events_follow_the_records_visibility() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+    let mut ana = new_user_as(&d, &mut admin, "ana", "analyst", PW).await;
+    let mut rita = new_user_as(&d, &mut admin, "rita", "readonly", PW).await;
+    let new = |r: Page| id_from(&r);
+    let bulletin = new(create(
+        &mut admin,
+        "/bulletins",
+        &[("title", "Video of the market")],
+    )
+    .await);
+    let actor = new(create(
+        &mut admin,
+        "/actors",
+        &[("title", "Unit 7"), ("type", "entity")],
+    )
+    .await);
+    let incident = new(create(&mut admin, "/incidents", &[("title", "Market shelling")]).await);
+    let sealed = new(create(
+        &mut admin,
+        "/bulletins",
+        &[
+            ("title", "Sealed witness statement"),
+            ("groups", "witness-protection"),
+        ],
+    )
+    .await);
+
+    // Typed relations between kinds, with certainty and a note.
+    for (to_kind, to_id, rel) in [
+        ("bulletin", &bulletin, "appears_in"),
+        ("incident", &incident, "perpetrator"),
+        ("bulletin", &sealed, "witness"),
+    ] {
+        let r = link(
+            &mut admin,
+            "/actors",
+            &actor,
+            &[
+                ("what", "relation"),
+                ("to_kind", to_kind),
+                ("to_id", to_id),
+                ("relation_type", rel),
+                ("certainty", "probable"),
+                ("comment", "<i>seen</i>"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{rel}: {}", r.body);
+    }
+    let refusals: [(Fields<'_>, u16, &str); 4] = [
+        (
+            &[
+                ("what", "relation"),
+                ("to_kind", "actor"),
+                ("to_id", &actor),
+                ("relation_type", "related"),
+                ("certainty", "probable"),
+            ],
+            400,
+            "cannot be related to itself",
+        ),
+        (
+            &[
+                ("what", "relation"),
+                ("to_kind", "bulletin"),
+                ("to_id", &bulletin),
+                ("relation_type", "lover"),
+                ("certainty", "probable"),
+            ],
+            400,
+            "from the lists",
+        ),
+        (
+            &[
+                ("what", "relation"),
+                ("to_kind", "bulletin"),
+                ("to_id", &bulletin),
+                ("relation_type", "appears_in"),
+                ("certainty", "probable"),
+            ],
+            400,
+            "recorded already",
+        ),
+        (
+            &[
+                ("what", "relation"),
+                ("to_kind", "incident"),
+                ("to_id", "987654"),
+                ("relation_type", "related"),
+                ("certainty", "probable"),
+            ],
+            404,
+            "",
+        ),
+    ];
+    for (fields, status, words) in refusals {
+        let r = link(&mut admin, "/actors", &actor, fields).await;
+        assert_eq!(r.status, status, "{fields:?}: {}", r.body);
+        assert!(r.body.contains(words), "{fields:?}: {}", r.body);
+    }
+    let view = admin.get(&format!("/actors/view?id={actor}")).await.body;
+    assert!(view.contains(&format!("This actor is appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;")), "{view}");
+    let back = admin
+        .get(&format!("/incidents/view?id={incident}"))
+        .await
+        .body;
+    assert!(back.contains(&format!("<a href=\"/actors/view?id={actor}\">Actor {actor}: Unit 7</a> is perpetrator in this incident")), "{back}");
+
+    // A relation shows only when both ends are visible: ana is outside the
+    // sealed bulletin's group.
+    let seen = ana.get(&format!("/actors/view?id={actor}")).await.body;
+    assert!(
+        seen.contains(&format!("/incidents/view?id={incident}")),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains(&format!("/bulletins/view?id={sealed}")) && !seen.contains("Sealed witness"),
+        "{seen}"
+    );
+    assert_eq!(count_as(&a, "admin", "SELECT count(*) FROM relation"), "3");
+    assert_eq!(count_as(&a, "ana", "SELECT count(*) FROM relation"), "2");
+    // Nor can she relate anything to it, or change a record not hers.
+    assert_eq!(
+        link(
+            &mut ana,
+            "/actors",
+            &actor,
+            &[
+                ("what", "relation"),
+                ("to_kind", "bulletin"),
+                ("to_id", &sealed),
+                ("relation_type", "related"),
+                ("certainty", "unverified")
+            ]
+        )
+        .await
+        .status,
+        403,
+        "not assigned"
+    );
+    assert_eq!(
+        link(
+            &mut rita,
+            "/actors",
+            &actor,
+            &[("what", "label"), ("ref_id", "1")]
+        )
+        .await
+        .status,
+        403,
+        "read-only"
+    );
+
+    // Labels, sources, locations and events.
+    let admin_id = user_id(&a, "admin");
+    sql(
+        &a,
+        &format!("INSERT INTO label (title, created_by) VALUES ('Chemical', {admin_id})"),
+    );
+    sql(
+        &a,
+        &format!("INSERT INTO location (title, created_by) VALUES ('Old Market', {admin_id})"),
+    );
+    let label = sql(&a, "SELECT id FROM label WHERE title = 'Chemical'");
+    let place = sql(&a, "SELECT id FROM location WHERE title = 'Old Market'");
+    let shelling = sql(&a, "SELECT id FROM event_type WHERE title = 'Shelling'");
+    assert_eq!(
+        link(
+            &mut admin,
+            "/incidents",
+            &incident,
+            &[("what", "label"), ("ref_id", &label)]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        link(
+            &mut admin,
+            "/incidents",
+            &incident,
+            &[("what", "location"), ("ref_id", &place)]
+        )
+        .await
+        .status,
+        303
+    );
+    let again = link(
+        &mut admin,
+        "/incidents",
+        &incident,
+        &[("what", "label"), ("ref_id", &label)],
+    )
+    .await;
+    assert!(
+        again.status == 400 && again.body.contains("attached already"),
+        "{}",
+        again.body
+    );
+    let missing = link(
+        &mut admin,
+        "/incidents",
+        &incident,
+        &[("what", "source"), ("ref_id", "424242")],
+    )
+    .await;
+    assert!(
+        missing.status == 400 && missing.body.contains("no such source"),
+        "{}",
+        missing.body
+    );
+    let (shelling, place) = (shelling.as_str(), place.as_str());
+    let event = |from: &'static str, to: &'static str| {
+        vec![
+            ("what", "event"),
+            ("event_type", shelling),
+            ("location", place),
+            ("from", from),
+            ("to", to),
+            ("comment", "morning"),
+        ]
+    };
+    assert_eq!(
+        link(
+            &mut admin,
+            "/incidents",
+            &incident,
+            &event("2024-02-29", "2024-03-01")
+        )
+        .await
+        .status,
+        303
+    );
+    for (from, to, words) in [
+        ("2023-02-29", "", "does not exist"),
+        ("2024-03-02", "2024-03-01", "ends before it starts"),
+        ("29/02/2024", "", "YYYY-MM-DD"),
+    ] {
+        let r = link(&mut admin, "/incidents", &incident, &event(from, to)).await;
+        assert!(
+            r.status == 400 && r.body.contains(words),
+            "{from}..{to}: {}",
+            r.body
+        );
+    }
+    let view = admin
+        .get(&format!("/incidents/view?id={incident}"))
+        .await
+        .body;
+    assert!(
+        view.contains("<dt>label</dt><dd>Chemical</dd>")
+            && view.contains("<dt>location</dt><dd>Old Market</dd>"),
+        "{view}"
+    );
+    assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning</td>"), "{view}");
+    for action in ["actor.related", "incident.attached", "incident.event_added"] {
+        assert!(audit(&a, action) >= 1, "{action} missing");
+    }
+
+    // Links of a record follow its visibility too; a finalized record
+    // takes no more.
+    assert_eq!(
+        count_as(&a, "ana", "SELECT count(*) FROM record_event"),
+        "1"
+    );
+    let sealed_label = link(
+        &mut admin,
+        "/bulletins",
+        &sealed,
+        &[("what", "label"), ("ref_id", &label)],
+    )
+    .await;
+    assert_eq!(sealed_label.status, 303);
+    assert_eq!(
+        count_as(&a, "admin", "SELECT count(*) FROM record_reference"),
+        "3"
+    );
+    assert_eq!(
+        count_as(&a, "ana", "SELECT count(*) FROM record_reference"),
+        "2"
+    );
+    sql(
+        &a,
+        &format!("UPDATE incident SET status = 'finalized' WHERE id = {incident}"),
+    );
+    assert_eq!(
+        link(
+            &mut admin,
+            "/incidents",
+            &incident,
+            &event("2024-01-01", "")
+        )
+        .await
+        .status,
+        403
+    );
+    assert!(
+        a.pg.psql(
+            "custodian",
+            "SET ROLE custodian_runtime; DELETE FROM relation"
+        )
+        .is_err(),
+        "links are never deleted"
+    );
+}

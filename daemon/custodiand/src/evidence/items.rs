@@ -24,8 +24,12 @@ pub const PAGE_SIZE: i64 = 25;
 pub enum Refused {
     #[error("There is no such {}, or you may not see it.", .0.noun())]
     NotFound(Kind),
+    /// Not allowed (403).
     #[error("{0}")]
     Policy(String),
+    /// Allowed, but the request itself is wrong (400).
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Account(#[from] AccountError),
 }
@@ -127,7 +131,7 @@ pub struct Record {
     pub updated: String,
 }
 
-fn item_of(r: &Row) -> Item {
+pub(super) fn item_of(r: &Row) -> Item {
     Item {
         status: Status::parse(r.get("status")).unwrap_or(Status::Unassigned),
         assigned_to: r.get("assigned_to"),
@@ -276,7 +280,11 @@ pub async fn create(
 }
 
 /// Locks the record for a change; `NotFound` when the actor may not see it.
-async fn locked(tx: &tokio_postgres::Transaction<'_>, kind: Kind, id: i64) -> Result<Row, Refused> {
+pub(super) async fn locked(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    id: i64,
+) -> Result<Row, Refused> {
     tx.query_opt(
         &format!(
             "SELECT title, description, details, status, assigned_to, reviewer, access_groups, revision FROM {} WHERE id = $1 FOR UPDATE",

@@ -8,6 +8,7 @@ pub mod exports;
 pub mod imports;
 pub mod items;
 pub mod kind;
+pub mod links;
 pub mod media;
 pub mod sanitize;
 pub mod store;

@@ -99,6 +99,7 @@ fn refused(r: Refused) -> Response<Body> {
     match r {
         Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
         Refused::Policy(_) => error(StatusCode::FORBIDDEN),
+        Refused::Invalid(_) => error(StatusCode::BAD_REQUEST),
         Refused::Account(_) => unavailable(),
     }
 }
@@ -290,7 +291,21 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             _ => None,
         };
         let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
+        let links = crate::evidence::links::of(db, &permit, kind, id)
+            .await
+            .map_err(|_| unavailable())?;
+        let choices = if can_edit {
+            Some(
+                crate::evidence::links::choices(db)
+                    .await
+                    .map_err(|_| unavailable())?,
+            )
+        } else {
+            None
+        };
         let actions = view::Actions {
+            links: &links,
+            choices: choices.as_ref(),
             csrf: &csrf,
             can_edit,
             can_history: ReadHistory::allowed(&actor),
@@ -384,6 +399,58 @@ where
             .await
             .map_err(refused)?;
         Ok(see_other(format!("{}/view?id={id}", kind.path())))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// Adds a relation, a label/source/location or an event to a record.
+pub async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use crate::evidence::links::{self, NewLink};
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<EditBulletins>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
+        let link = match field(&form, "what") {
+            "relation" => NewLink::Relation {
+                to: Kind::ALL
+                    .into_iter()
+                    .find(|k| k.noun() == field(&form, "to_kind"))
+                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+                to_id: number("to_id").filter(|n| *n > 0).ok_or_else(not_found)?,
+                relation_type: field(&form, "relation_type"),
+                certainty: field(&form, "certainty"),
+                comment: field(&form, "comment"),
+            },
+            what @ ("label" | "source" | "location") => NewLink::Reference {
+                what,
+                ref_id: number("ref_id").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+            },
+            "event" => NewLink::Event {
+                event_type: number("event_type").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+                location: number("location"),
+                from: field(&form, "from"),
+                to: field(&form, "to"),
+                comment: field(&form, "comment"),
+            },
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        match links::add(db, &permit, &session.username, kind, id, &link).await {
+            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            Err(Refused::Invalid(problem)) => Ok(html(
+                StatusCode::BAD_REQUEST,
+                super::pages::error_with(StatusCode::BAD_REQUEST, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
     }
     .await;
     result.unwrap_or_else(|r| r)

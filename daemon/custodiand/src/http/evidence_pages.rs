@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::pages::{escape, layout};
 use crate::evidence::items::{Kind, Listed, Record, Revision, PAGE_SIZE};
+use crate::evidence::links;
 use crate::evidence::sanitize;
 use crate::policy::workflow::Status;
 
@@ -240,6 +241,145 @@ pub struct Actions<'a> {
     pub can_upload: bool,
     /// `None` without `can_access_media`.
     pub files: Option<&'a [crate::evidence::media::Listed]>,
+    pub links: &'a links::Links,
+    /// The forms' choices, when the record may be edited now.
+    pub choices: Option<&'a links::Choices>,
+}
+
+fn options(list: &[(i64, String)]) -> String {
+    list.iter()
+        .map(|(id, t)| format!("<option value=\"{id}\">{}</option>", escape(t)))
+        .collect()
+}
+
+/// Relations, references and events, with the forms that add them.
+fn links_html(b: &Record, a: &Actions<'_>) -> String {
+    let l = a.links;
+    let mut out = String::from("<h2>Related records</h2>");
+    if l.relations.is_empty() {
+        out.push_str("<p class=\"muted\">None yet.</p>");
+    } else {
+        out.push_str("<ul class=\"relations\">");
+        for r in &l.relations {
+            let other = format!(
+                "<a href=\"{}/view?id={}\">{} {}: {}</a>",
+                r.other.path(),
+                r.other_id,
+                r.other.title(),
+                r.other_id,
+                escape(&r.other_title)
+            );
+            let sentence = if r.outgoing {
+                format!("This {} is {} {other}", b.kind.noun(), r.words)
+            } else {
+                format!("{other} is {} this {}", r.words, b.kind.noun())
+            };
+            let comment = if r.comment.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", escape(&r.comment))
+            };
+            let _ = write!(
+                out,
+                "<li>{sentence} ({}){comment} <span class=\"muted\">{} by {}</span></li>",
+                escape(&r.certainty),
+                escape(&r.when),
+                escape(&r.by)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("<h2>Labels, sources and locations</h2>");
+    if l.references.is_empty() {
+        out.push_str("<p class=\"muted\">None yet.</p>");
+    } else {
+        out.push_str("<dl class=\"facts\">");
+        for (what, title) in &l.references {
+            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(what), escape(title));
+        }
+        out.push_str("</dl>");
+    }
+    out.push_str("<h2>Events</h2>");
+    if l.events.is_empty() {
+        out.push_str("<p class=\"muted\">None yet.</p>");
+    } else {
+        out.push_str("<table><thead><tr><th>Event</th><th>Where</th><th>From</th><th>To</th><th>Note</th></tr></thead><tbody>");
+        for e in &l.events {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&e.event_type),
+                escape(&e.location),
+                escape(&e.from),
+                escape(&e.to),
+                escape(&e.comment)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    let Some(c) = a.choices else {
+        return out;
+    };
+    let action = format!("{}/links", b.kind.path());
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">",
+        escape(a.csrf),
+        b.id
+    );
+    let kinds: String = Kind::ALL
+        .iter()
+        .map(|k| format!("<option value=\"{}\">{}</option>", k.noun(), k.title()))
+        .collect();
+    let types: String = links::RELATION_TYPES
+        .iter()
+        .map(|(v, w)| format!("<option value=\"{v}\">{w}</option>"))
+        .collect();
+    let certainty: String = links::CERTAINTY
+        .iter()
+        .map(|v| format!("<option value=\"{v}\">{v}</option>"))
+        .collect();
+    let _ = write!(
+        out,
+        "<details><summary>Add a relation</summary><form method=\"post\" action=\"{action}\">{hidden}\
+<input type=\"hidden\" name=\"what\" value=\"relation\">\
+<label for=\"rel-type\">This {} is</label><select id=\"rel-type\" name=\"relation_type\">{types}</select>\
+<label for=\"rel-kind\">Record</label><select id=\"rel-kind\" name=\"to_kind\">{kinds}</select>\
+<label for=\"rel-id\">Its number</label><input id=\"rel-id\" name=\"to_id\" inputmode=\"numeric\" maxlength=\"18\" required>\
+<label for=\"rel-certainty\">Certainty</label><select id=\"rel-certainty\" name=\"certainty\">{certainty}</select>\
+<label for=\"rel-comment\">Note</label><input id=\"rel-comment\" name=\"comment\" maxlength=\"1000\">\
+<button type=\"submit\">Add relation</button></form></details>",
+        b.kind.noun()
+    );
+    for (what, list) in [
+        ("label", &c.labels),
+        ("source", &c.sources),
+        ("location", &c.locations),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"{action}\" class=\"inline\">{hidden}\
+<input type=\"hidden\" name=\"what\" value=\"{what}\"><select name=\"ref_id\" aria-label=\"{what}\">{}</select>\
+<button type=\"submit\" class=\"small\">Attach {what}</button></form>",
+            options(list)
+        );
+    }
+    let _ = write!(
+        out,
+        "<details><summary>Add an event</summary><form method=\"post\" action=\"{action}\">{hidden}\
+<input type=\"hidden\" name=\"what\" value=\"event\">\
+<label for=\"ev-type\">Event type</label><select id=\"ev-type\" name=\"event_type\">{}</select>\
+<label for=\"ev-location\">Location</label><select id=\"ev-location\" name=\"location\"><option value=\"\">—</option>{}</select>\
+<label for=\"ev-from\">From (YYYY-MM-DD)</label><input id=\"ev-from\" name=\"from\" maxlength=\"10\">\
+<label for=\"ev-to\">To (YYYY-MM-DD)</label><input id=\"ev-to\" name=\"to\" maxlength=\"10\">\
+<label for=\"ev-comment\">Note</label><input id=\"ev-comment\" name=\"comment\" maxlength=\"1000\">\
+<button type=\"submit\">Add event</button></form></details>",
+        options(&c.event_types),
+        options(&c.locations)
+    );
+    out
 }
 
 fn files_html(a: &Actions<'_>, bulletin_id: i64) -> String {
@@ -337,7 +477,7 @@ pub fn view(b: &Record, a: &Actions<'_>, message: Option<&str>) -> String {
             "<section class=\"card\"><p class=\"muted\"><a href=\"{path}\">{}</a> / {}</p>\
 <h1>{}</h1>{}<dl class=\"facts\">{facts}<dt>Status</dt><dd>{}</dd><dt>Assigned to</dt><dd>{}</dd>\
 <dt>Reviewer</dt><dd>{}</dd><dt>Visible to</dt><dd>{}</dd><dt>Revision</dt><dd>{} ({})</dd></dl>\
-<div class=\"description\">{}</div><p>{links}</p>{}{}</section>",
+<div class=\"description\">{}</div><p>{links}</p>{}{}{}</section>",
             b.kind.plural(),
             b.id,
             escape(&b.title),
@@ -350,6 +490,7 @@ pub fn view(b: &Record, a: &Actions<'_>, message: Option<&str>) -> String {
             escape(&b.updated),
             sanitize::rich_text(&b.description_html),
             files_html(a, b.id),
+            links_html(b, a),
             if steps.is_empty() {
                 String::new()
             } else {

@@ -71,6 +71,7 @@ enum Handler {
     ImportJob,
     Reference,
     ItemBulk(Kind),
+    ItemLinks(Kind),
 }
 
 struct Route {
@@ -405,6 +406,27 @@ static ROUTES: &[Route] = &[
         body_limit: 16 * 1024,
     },
     Route {
+        path: "/bulletins/links",
+        handler: Handler::ItemLinks(Kind::Bulletin),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/actors/links",
+        handler: Handler::ItemLinks(Kind::Actor),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
+        path: "/incidents/links",
+        handler: Handler::ItemLinks(Kind::Incident),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/bulletins/media",
         handler: Handler::MediaUpload,
         methods: POST_ONLY,
@@ -646,6 +668,7 @@ where
         Handler::ImportJob => imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
+        Handler::ItemLinks(k) => evidence::links(app, req, k).await,
     }
 }
 
