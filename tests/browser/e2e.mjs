@@ -259,9 +259,33 @@ try {
     await expectPath(page, '/bulletins/view');
     await page.waitForSelector('td a:text("photo.png")');
     await shot(page, 'bulletin');
+    step('an actor related to the bulletin, with an event');
+    await page.goto(`${base}/actors/new`);
+    await page.fill('#title', 'Unit 7');
+    await page.selectOption('#type', 'entity');
+    await page.fill('#nationality', 'unknown');
+    await page.click('button[type=submit]');
+    await expectPath(page, '/actors/view');
+    await page.click('summary:text("Add a relation")');
+    await page.selectOption('#rel-type', 'appears_in');
+    await page.selectOption('#rel-kind', 'bulletin');
+    await page.fill('#rel-id', '1');
+    await page.click('button:text("Add relation")');
+    await expectPath(page, '/actors/view');
+    await page.waitForSelector('ul.relations a[href="/bulletins/view?id=1"]');
+    await page.click('summary:text("Add an event")');
+    await page.selectOption('#ev-type', { label: 'Shelling' });
+    await page.fill('#ev-from', '2024-05-03');
+    await page.click('button:text("Add event")');
+    await expectPath(page, '/actors/view');
+    await page.waitForSelector('td:text("Shelling")');
+    await shot(page, 'actor');
     step('lists and administration pages');
     for (const [path, name] of [
       ['/bulletins?q=market', 'bulletins'],
+      ['/actors', 'actors'],
+      ['/incidents', 'incidents'],
+      ['/bulletins/view?id=1', 'bulletin-related'],
       ['/bulletins/history?id=1', 'history'],
       ['/exports', 'exports'],
       ['/admin/activity', 'activity'],

@@ -463,12 +463,12 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         assert!(r.body.contains(words), "{fields:?}: {}", r.body);
     }
     let view = admin.get(&format!("/actors/view?id={actor}")).await.body;
-    assert!(view.contains(&format!("This actor is appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;")), "{view}");
+    assert!(view.contains(&format!("This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;")), "{view}");
     let back = admin
         .get(&format!("/incidents/view?id={incident}"))
         .await
         .body;
-    assert!(back.contains(&format!("<a href=\"/actors/view?id={actor}\">Actor {actor}: Unit 7</a> is perpetrator in this incident")), "{back}");
+    assert!(back.contains(&format!("<a href=\"/actors/view?id={actor}\">Actor {actor}: Unit 7</a> is a perpetrator in this incident")), "{back}");
 
     // A relation shows only when both ends are visible: ana is outside the
     // sealed bulletin's group.
@@ -618,6 +618,19 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         "{view}"
     );
     assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning</td>"), "{view}");
+    // Each link is also a revision of the record it was added to.
+    let history = admin
+        .get(&format!("/incidents/history?id={incident}"))
+        .await
+        .body;
+    for summary in ["label ", "location ", "event of type "] {
+        assert!(history.contains(summary), "{summary}: {history}");
+    }
+    assert!(admin
+        .get(&format!("/actors/history?id={actor}"))
+        .await
+        .body
+        .contains(&format!("relation added: perpetrator incident {incident}")));
     for action in ["actor.related", "incident.attached", "incident.event_added"] {
         assert!(audit(&a, action) >= 1, "{action} missing");
     }

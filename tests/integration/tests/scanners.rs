@@ -43,6 +43,20 @@ async fn sqlmap_and_wapiti_find_nothing() {
             ],
         )
         .await;
+    let csrf = admin.get("/actors/new").await.csrf();
+    admin
+        .post(
+            "/actors",
+            &[
+                ("csrf", &csrf),
+                ("title", "Scan actor"),
+                ("type", "person"),
+                ("nationality", "x"),
+                ("description", ""),
+                ("groups", ""),
+            ],
+        )
+        .await;
     let cookie = format!(
         "__Host-session={}",
         admin.cookies.get("__Host-session").expect("session")
@@ -54,6 +68,8 @@ async fn sqlmap_and_wapiti_find_nothing() {
         format!("{base}/bulletins?q=scan&status=unassigned&page=0"),
         format!("{base}/bulletins/view?id=1"),
         format!("{base}/bulletins/history?id=1"),
+        format!("{base}/actors?q=scan&status=unassigned&page=0"),
+        format!("{base}/actors/view?id=1"),
         format!("{base}/admin/activity?actor=admin&action=login.&target=x&since=2026-01-01&page=0"),
         format!("{base}/admin/users/permissions?username=admin"),
     ] {

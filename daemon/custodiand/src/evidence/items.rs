@@ -342,6 +342,33 @@ async fn save(
     Ok(())
 }
 
+/// A revision that changes no field but records `summary` (a link added),
+/// so that the record's history tells every change made to it.
+pub(super) async fn note(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    actor: &crate::policy::Actor,
+    id: i64,
+    row: &Row,
+    summary: &str,
+) -> Result<(), Refused> {
+    let (title, description, details, groups): (String, String, Value, Vec<String>) = (
+        row.get("title"),
+        row.get("description"),
+        row.get("details"),
+        row.get("access_groups"),
+    );
+    let change = Change {
+        title: &title,
+        description: &description,
+        details: &details,
+        item: item_of(row),
+        groups: &groups,
+        summary,
+    };
+    save(tx, kind, actor, id, row.get("revision"), &change).await
+}
+
 pub async fn update(
     db: &Database,
     kind: Kind,

@@ -7,23 +7,23 @@
 use serde_json::json;
 
 use super::act_as;
-use super::items::{item_of, locked, Kind, Refused};
+use super::items::{item_of, locked, note, Kind, Refused};
 use crate::db::Database;
 use crate::identity::accounts::{audit, AccountError};
 use crate::policy::{may_edit, Actor, EditBulletins, Permit, ReadBulletins};
 
-/// (stored value, words shown).
+/// (stored value, the words between the two records).
 pub const RELATION_TYPES: &[(&str, &str)] = &[
-    ("related", "related to"),
-    ("duplicate", "duplicate of"),
-    ("same_event", "same event as"),
+    ("related", "is related to"),
+    ("duplicate", "is a duplicate of"),
+    ("same_event", "is the same event as"),
     ("appears_in", "appears in"),
-    ("victim", "victim in"),
-    ("witness", "witness of"),
-    ("perpetrator", "perpetrator in"),
-    ("member_of", "member of"),
-    ("family", "family of"),
-    ("part_of", "part of"),
+    ("victim", "is a victim in"),
+    ("witness", "is a witness of"),
+    ("perpetrator", "is a perpetrator in"),
+    ("member_of", "is a member of"),
+    ("family", "is family of"),
+    ("part_of", "is part of"),
 ];
 pub const CERTAINTY: &[&str] = &["unverified", "probable", "confirmed"];
 
@@ -105,7 +105,7 @@ pub async fn of(
             words: RELATION_TYPES
                 .iter()
                 .find(|(v, _)| *v == stored)
-                .map_or("related to", |(_, w)| *w),
+                .map_or("is related to", |(_, w)| *w),
             certainty: r.get(5),
             comment: r.get(6),
             by: actor.shows_user(r.get(7), r.get(8)),
@@ -248,7 +248,7 @@ pub async fn add(
             kind.noun()
         )));
     }
-    let (action, details) = match link {
+    let (action, details, summary) = match link {
         NewLink::Relation {
             to,
             to_id,
@@ -294,6 +294,7 @@ pub async fn add(
             (
                 "related",
                 json!({"to": format!("{}/{to_id}", to.noun()), "type": relation_type, "certainty": certainty}),
+                format!("relation added: {relation_type} {} {to_id}", to.noun()),
             )
         }
         NewLink::Reference { what, ref_id } => {
@@ -327,7 +328,11 @@ pub async fn add(
                     "That {what} is attached already."
                 )));
             }
-            ("attached", json!({"what": what, "id": ref_id}))
+            (
+                "attached",
+                json!({"what": what, "id": ref_id}),
+                format!("{what} {ref_id} attached"),
+            )
         }
         NewLink::Event {
             event_type,
@@ -360,9 +365,11 @@ pub async fn add(
             (
                 "event_added",
                 json!({"event_type": event_type, "location": location}),
+                format!("event of type {event_type} added"),
             )
         }
     };
+    note(&tx, kind, actor, id, &row, &summary).await?;
     audit(
         &*tx,
         username,

@@ -270,9 +270,9 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
                 escape(&r.other_title)
             );
             let sentence = if r.outgoing {
-                format!("This {} is {} {other}", b.kind.noun(), r.words)
+                format!("This {} {} {other}", b.kind.noun(), r.words)
             } else {
-                format!("{other} is {} this {}", r.words, b.kind.noun())
+                format!("{other} {} this {}", r.words, b.kind.noun())
             };
             let comment = if r.comment.is_empty() {
                 String::new()
@@ -342,7 +342,7 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
         out,
         "<details><summary>Add a relation</summary><form method=\"post\" action=\"{action}\">{hidden}\
 <input type=\"hidden\" name=\"what\" value=\"relation\">\
-<label for=\"rel-type\">This {} is</label><select id=\"rel-type\" name=\"relation_type\">{types}</select>\
+<label for=\"rel-type\">This {}</label><select id=\"rel-type\" name=\"relation_type\">{types}</select>\
 <label for=\"rel-kind\">Record</label><select id=\"rel-kind\" name=\"to_kind\">{kinds}</select>\
 <label for=\"rel-id\">Its number</label><input id=\"rel-id\" name=\"to_id\" inputmode=\"numeric\" maxlength=\"18\" required>\
 <label for=\"rel-certainty\">Certainty</label><select id=\"rel-certainty\" name=\"certainty\">{certainty}</select>\
