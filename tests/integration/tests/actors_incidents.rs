@@ -139,7 +139,7 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
         &[
             ("title", "Shelling of the market"),
             ("potential_violations", "attack on civilians"),
-            ("claimed_violations", ""),
+            ("claimed_violations", "\"><svg onload=alert(4)>"),
             ("description", "<p>Three witnesses</p>"),
         ],
     )
@@ -150,6 +150,12 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
     assert!(
         page.body
             .contains("<dt>Potential violations</dt><dd>attack on civilians</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("&quot;&gt;&lt;svg onload=alert(4)&gt;")
+            && !page.body.contains("<svg onload"),
         "{}",
         page.body
     );
@@ -514,6 +520,19 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         403,
         "read-only"
     );
+    let mut anonymous = Browser::new(&d);
+    let r = anonymous
+        .post(
+            "/actors/links",
+            &[("id", &actor), ("what", "label"), ("ref_id", "1")],
+        )
+        .await;
+    assert!(
+        r.status == 403 || r.location.as_deref() == Some("/login"),
+        "anonymous: {} {:?}",
+        r.status,
+        r.location
+    );
 
     // Labels, sources, locations and events.
     let admin_id = user_id(&a, "admin");
@@ -582,7 +601,7 @@ async fn relations_references_and_events_follow_the_records_visibility() {
             ("location", place),
             ("from", from),
             ("to", to),
-            ("comment", "morning"),
+            ("comment", "morning<script>alert(5)</script>"),
         ]
     };
     assert_eq!(
@@ -617,7 +636,7 @@ async fn relations_references_and_events_follow_the_records_visibility() {
             && view.contains("<dt>location</dt><dd>Old Market</dd>"),
         "{view}"
     );
-    assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning</td>"), "{view}");
+    assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning&lt;script&gt;alert(5)&lt;/script&gt;</td>"), "{view}");
     // Each link is also a revision of the record it was added to.
     let history = admin
         .get(&format!("/incidents/history?id={incident}"))

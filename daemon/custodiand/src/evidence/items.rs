@@ -342,14 +342,15 @@ async fn save(
     Ok(())
 }
 
-/// A revision that changes no field but records `summary` (a link added),
-/// so that the record's history tells every change made to it.
+/// A revision that keeps the locked `row`'s content and records `summary`
+/// with the workflow state `item`: a workflow step, or a link added (the
+/// state unchanged), so that the history tells every change to a record.
 pub(super) async fn note(
     tx: &tokio_postgres::Transaction<'_>,
     kind: Kind,
     actor: &crate::policy::Actor,
-    id: i64,
-    row: &Row,
+    (id, row): (i64, &Row),
+    item: Item,
     summary: &str,
 ) -> Result<(), Refused> {
     let (title, description, details, groups): (String, String, Value, Vec<String>) = (
@@ -362,7 +363,7 @@ pub(super) async fn note(
         title: &title,
         description: &description,
         details: &details,
-        item: item_of(row),
+        item,
         groups: &groups,
         summary,
     };
@@ -455,21 +456,7 @@ pub async fn step(
             }
         }
     }
-    let (title, description, details, groups): (String, String, Value, Vec<String>) = (
-        row.get("title"),
-        row.get("description"),
-        row.get("details"),
-        row.get("access_groups"),
-    );
-    let change = Change {
-        title: &title,
-        description: &description,
-        details: &details,
-        item: after,
-        groups: &groups,
-        summary: step.name(),
-    };
-    save(&tx, kind, actor, id, row.get("revision"), &change).await?;
+    note(&tx, kind, actor, (id, &row), after, step.name()).await?;
     let event = format!("{}.workflow", kind.noun());
     audit(
         &*tx,

@@ -369,7 +369,7 @@ pub async fn add(
             )
         }
     };
-    note(&tx, kind, actor, id, &row, &summary).await?;
+    note(&tx, kind, actor, (id, &row), item_of(&row), &summary).await?;
     audit(
         &*tx,
         username,
