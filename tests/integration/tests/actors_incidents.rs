@@ -547,28 +547,16 @@ async fn relations_references_and_events_follow_the_records_visibility() {
     let label = sql(&a, "SELECT id FROM label WHERE title = 'Chemical'");
     let place = sql(&a, "SELECT id FROM location WHERE title = 'Old Market'");
     let shelling = sql(&a, "SELECT id FROM event_type WHERE title = 'Shelling'");
-    assert_eq!(
-        link(
+    for (what, ref_id) in [("label", &label), ("location", &place)] {
+        let r = link(
             &mut admin,
             "/incidents",
             &incident,
-            &[("what", "label"), ("ref_id", &label)]
+            &[("what", what), ("ref_id", ref_id)],
         )
-        .await
-        .status,
-        303
-    );
-    assert_eq!(
-        link(
-            &mut admin,
-            "/incidents",
-            &incident,
-            &[("what", "location"), ("ref_id", &place)]
-        )
-        .await
-        .status,
-        303
-    );
+        .await;
+        assert_eq!(r.status, 303, "{what}: {}", r.body);
+    }
     let again = link(
         &mut admin,
         "/incidents",
