@@ -77,6 +77,9 @@ pub struct Engine {
     last_check: std::sync::Mutex<Option<CheckReport>>,
 }
 
+/// Checks closer together than this get the last report (no refresh).
+const MIN_CHECK_INTERVAL_SECS: i64 = 10;
+
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
@@ -211,6 +214,22 @@ impl Engine {
 
     /// Verifies the newest metadata and lists what could be installed.
     pub async fn check(&self) -> CheckReport {
+        let last = self.last_check.lock().map(|c| c.clone()).unwrap_or(None);
+        // One metadata refresh at a time: two loaders writing the same
+        // datastore could interleave. While an update runs, or within a
+        // few seconds of the last check, the last report stands.
+        let Ok(_guard) = self.busy.try_lock() else {
+            return last.unwrap_or_else(|| CheckReport {
+                at: now(),
+                ok: false,
+                error: Some("an update is in progress; check again when it has finished".into()),
+                signed_floor: None,
+                releases: Vec::new(),
+            });
+        };
+        if let Some(r) = last.filter(|r| now() - r.at < MIN_CHECK_INTERVAL_SECS) {
+            return r;
+        }
         let op = self.store.journal().map(|j| j.op).unwrap_or(0);
         let report = match self.trust.refresh().await {
             Ok(repo) => {

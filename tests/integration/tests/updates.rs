@@ -720,6 +720,13 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     assert_eq!(r.status, 303, "{}", r.body);
     let page = admin.get("/admin/updates").await;
     assert!(page.body.contains("Install 0.2.0"), "{}", page.body);
+    // Checks in quick succession get the same report: no second refresh.
+    let at = |o: Output| -> i64 {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["check"]["at"].as_i64().expect("at")
+    };
+    let first = at(ask_as(TEST_USER, &m, &["check"]));
+    assert_eq!(at(ask_as(TEST_USER, &m, &["check"])), first);
     let r = admin
         .post(
             "/admin/updates",
