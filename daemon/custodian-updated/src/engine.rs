@@ -75,6 +75,9 @@ pub struct Engine {
     trust: Trust,
     busy: Arc<Mutex<()>>,
     last_check: std::sync::Mutex<Option<CheckReport>>,
+    /// The version of a release directory without `release.json` (the
+    /// package's), found by running its custodiand once, not per status.
+    version_of_dir: std::sync::Mutex<Option<(String, Option<Version>)>>,
 }
 
 /// Checks closer together than this get the last report (no refresh).
@@ -95,6 +98,7 @@ impl Engine {
             config,
             busy: Arc::new(Mutex::new(())),
             last_check: std::sync::Mutex::new(None),
+            version_of_dir: std::sync::Mutex::new(None),
         })
     }
 
@@ -121,9 +125,19 @@ impl Engine {
     /// The version the `current` release says it is.
     pub fn installed_version(&self) -> Option<Version> {
         let name = self.layout.current_name()?;
-        self.layout
-            .version_of(&name)
-            .or_else(|| self.store.installed().ok().and_then(|i| i.committed))
+        let mut cache = self
+            .version_of_dir
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let found = match cache.as_ref() {
+            Some((dir, v)) if *dir == name => *v,
+            _ => {
+                let v = self.layout.version_of(&name);
+                *cache = Some((name, v));
+                v
+            }
+        };
+        found.or_else(|| self.store.installed().ok().and_then(|i| i.committed))
     }
 
     pub fn status(&self, events_after: u64) -> Result<Status, String> {

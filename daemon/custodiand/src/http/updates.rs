@@ -26,30 +26,14 @@ fn s(v: &serde_json::Value) -> String {
     }
 }
 
+/// Seconds since the epoch (as the updater reports them) in UTC.
 fn when(v: &serde_json::Value) -> String {
-    v.as_i64().map_or_else(|| "—".into(), utc_time)
-}
-
-/// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC`.
-fn utc_time(t: i64) -> String {
-    let days = t.div_euclid(86400);
-    let secs = t.rem_euclid(86400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    v.as_i64()
+        .and_then(|t| jiff::Timestamp::from_second(t).ok())
+        .map_or_else(
+            || "—".into(),
+            |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
 }
 
 fn page_html(
