@@ -18,8 +18,8 @@ pub enum DbError {
         found: String,
         expected: String,
     },
-    #[error("the database schema is at version {db}, newer than this program knows ({known}); upgrade custodian before running it")]
-    NewerSchema { db: i32, known: i32 },
+    #[error("the database schema is at version {db}, newer than this program knows ({known}), and migration {breaking} changed what older programs rely on; upgrade custodian before running it")]
+    NewerSchema { db: i32, known: i32, breaking: i32 },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
         version: i32,

@@ -2,6 +2,12 @@
 //! applied in order, each in its own transaction, under an advisory lock.
 //! A table records what was applied with its SHA-256, so an edited
 //! migration is detected instead of silently diverging.
+//!
+//! A migration whose first line is [`ADDITIVE_MARK`] only adds (tables,
+//! columns with defaults, indexes, grants): programs built before it still
+//! run on the schema it leaves. That is what lets a failed update roll
+//! back to the previous release after the new one migrated; any other
+//! migration is a line older programs cannot cross.
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
@@ -12,6 +18,15 @@ pub struct Migration {
     pub version: i32,
     pub name: &'static str,
     pub sql: &'static str,
+}
+
+/// The first line of a migration that older programs survive.
+pub const ADDITIVE_MARK: &str = "-- custodian: additive";
+
+impl Migration {
+    pub fn additive(&self) -> bool {
+        self.sql.starts_with(ADDITIVE_MARK)
+    }
 }
 
 pub static MIGRATIONS: &[Migration] = &[
@@ -80,6 +95,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "relations_events",
         sql: include_str!("../../../migrations/0013_relations_events.sql"),
     },
+    Migration {
+        version: 14,
+        name: "link_withdrawal",
+        sql: include_str!("../../../migrations/0014_link_withdrawal.sql"),
+    },
 ];
 
 /// The schema version this build expects.
@@ -98,9 +118,13 @@ CREATE TABLE IF NOT EXISTS custodian_schema (
     sha256     text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 );
--- The runtime role may learn the version, not the history.
+ALTER TABLE custodian_schema ADD COLUMN IF NOT EXISTS additive boolean NOT NULL DEFAULT false;
+-- The runtime role may learn the version, not the history. A program that
+-- expects version E runs on this database when compatible_from <= E <= version.
 CREATE OR REPLACE VIEW custodian_schema_version AS
-    SELECT coalesce(max(version), 0) AS version FROM custodian_schema;
+    SELECT coalesce(max(version), 0) AS version,
+           coalesce(max(version) FILTER (WHERE NOT additive), 0) AS compatible_from
+    FROM custodian_schema;
 GRANT SELECT ON custodian_schema_version TO custodian_runtime;
 ";
 
@@ -118,6 +142,15 @@ pub async fn current_version(client: &Client) -> Result<i32, DbError> {
     }
     Ok(client
         .query_one("SELECT version FROM custodian_schema_version", &[])
+        .await?
+        .get(0))
+}
+
+/// The oldest schema version a program may expect and still run on this
+/// database: the newest migration that was not additive.
+pub async fn compatible_from(client: &Client) -> Result<i32, DbError> {
+    Ok(client
+        .query_one("SELECT compatible_from FROM custodian_schema_version", &[])
         .await?
         .get(0))
 }
@@ -171,8 +204,9 @@ pub async fn migrate(client: &mut Client, progress: &dyn Fn(&str)) -> Result<Vec
                         source,
                     })?;
                 tx.execute(
-                    "INSERT INTO custodian_schema (version, name, sha256) VALUES ($1, $2, $3)",
-                    &[&m.version, &m.name, &sum],
+                    "INSERT INTO custodian_schema (version, name, sha256, additive) \
+                     VALUES ($1, $2, $3, $4)",
+                    &[&m.version, &m.name, &sum, &m.additive()],
                 )
                 .await?;
                 applied.push(m.version);
@@ -182,10 +216,18 @@ pub async fn migrate(client: &mut Client, progress: &dyn Fn(&str)) -> Result<Vec
     }
     let db = current_version(client).await?;
     if db > expected_version() {
-        return Err(DbError::NewerSchema {
-            db,
-            known: expected_version(),
-        });
+        let from = compatible_from(client).await?;
+        if from > expected_version() {
+            return Err(DbError::NewerSchema {
+                db,
+                known: expected_version(),
+                breaking: from,
+            });
+        }
+        progress(&format!(
+            "the schema is at version {db}, newer than this build ({}); the newer migrations only add, so nothing was changed",
+            expected_version()
+        ));
     }
     Ok(applied)
 }

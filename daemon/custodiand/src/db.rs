@@ -29,8 +29,8 @@ pub enum DbError {
     Connect { target: String, reason: String },
     #[error("the database schema is at version {db}; this custodiand needs version {expected}: run `custodianctl migrate`")]
     SchemaOlder { db: i32, expected: i32 },
-    #[error("the database schema is at version {db}, newer than this custodiand ({expected}): install the custodiand that matches it")]
-    SchemaNewer { db: i32, expected: i32 },
+    #[error("the database schema is at version {db}, newer than this custodiand ({expected}), and migration {breaking} changed what older releases rely on: install the custodiand that matches it")]
+    SchemaNewer { db: i32, expected: i32, breaking: i32 },
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("database: {0}")]
@@ -72,22 +72,38 @@ impl Database {
         health: Arc<Health>,
     ) -> Result<Arc<Self>, DbError> {
         let generation = new_generation(&session, &settings, 1).await?;
-        let db = {
+        let expected = migrations::expected_version();
+        let (db, compatible_from) = {
             let client = generation
                 .pool
                 .get()
                 .await
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            migrations::current_version(&client).await?
+            let db = migrations::current_version(&client).await?;
+            // Only a newer schema needs the second question; an older
+            // bookkeeping view does not have the column.
+            let from = if db > expected {
+                migrations::compatible_from(&client).await?
+            } else {
+                0
+            };
+            (db, from)
         };
-        let expected = migrations::expected_version();
         if db < expected {
             revoke_quietly(&session, &generation.lease_id).await;
             return Err(DbError::SchemaOlder { db, expected });
         }
-        if db > expected {
+        if compatible_from > expected {
             revoke_quietly(&session, &generation.lease_id).await;
-            return Err(DbError::SchemaNewer { db, expected });
+            return Err(DbError::SchemaNewer {
+                db,
+                expected,
+                breaking: compatible_from,
+            });
+        }
+        if db > expected {
+            // What a rollback after an update's additive migrations looks like.
+            tracing::warn!(target: "database", schema = db, expected, "the schema is newer than this custodiand; the newer migrations only add, so it runs");
         }
         tracing::info!(target: "database", user = %generation.username, schema = db, "connected to PostgreSQL");
         Ok(Arc::new(Self {

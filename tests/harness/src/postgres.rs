@@ -185,6 +185,17 @@ impl Postgres {
         cmd
     }
 
+    /// A shell command line running psql as the superuser on `db`, for
+    /// test scripts that stand in for a release's own tools.
+    pub fn superuser_shell_command(&self, db: &str) -> String {
+        format!(
+            "PGPASSWORD='{}' {} -h 127.0.0.1 -p {} -U postgres -d {db} -v ON_ERROR_STOP=1 -X -q",
+            self.superuser_password,
+            self.bin.join("psql").display(),
+            self.port
+        )
+    }
+
     /// Runs SQL as the superuser through psql and returns its unaligned
     /// output.
     pub fn psql(&self, db: &str, sql: &str) -> Result<String> {

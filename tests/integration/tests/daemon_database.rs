@@ -114,6 +114,27 @@ async fn database_credentials_rotate_under_load_with_no_failed_request() {
 #[test]
 fn a_schema_that_does_not_match_is_refused_with_the_fix() {
     let s = stack(&[]);
+    // A newer release's migration that only adds (what a rollback after an
+    // update leaves behind): this build still runs, and its migrate
+    // changes nothing.
+    s.pg.psql(
+        "custodian",
+        "CREATE TABLE future_notes (id bigint); \
+         INSERT INTO custodian_schema (version, name, sha256, additive) \
+         VALUES (98, 'future_notes', 'x', true)",
+    )
+    .expect("newer, additive");
+    let d = daemon(config(&s, "", ""));
+    let ready = d.ops_get("/readyz").expect("readyz");
+    assert!(ready.contains("\"ready\""), "{ready}");
+    drop(d);
+    let out = s.db.ctl_owner(&s.bao, &["migrate"]).expect("migrate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.contains("only add, so nothing was changed"),
+        "{err}"
+    );
+    // One that changes what older programs rely on: refused, naming it.
     s.pg.psql(
         "custodian",
         "INSERT INTO custodian_schema (version, name, sha256) VALUES (99, 'future', 'x')",
@@ -122,7 +143,16 @@ fn a_schema_that_does_not_match_is_refused_with_the_fix() {
     let out = Daemon::run_to_exit(config(&s, "", ""), |t| t, &[]).expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && err.contains("version 99") && err.contains("newer"),
+        !out.status.success()
+            && err.contains("version 99")
+            && err.contains("newer")
+            && err.contains("migration 99 changed"),
+        "{err}"
+    );
+    let out = s.db.ctl_owner(&s.bao, &["migrate"]).expect("migrate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("upgrade custodian"),
         "{err}"
     );
     s.pg.psql("custodian", "DELETE FROM custodian_schema")

@@ -603,16 +603,20 @@ fn release_served(d: &custodian_harness::Daemon) -> String {
 }
 
 /// A bin directory whose files are the workspace's binaries (packing
-/// follows the links), optionally with custodiand replaced by `custodiand`.
-fn real_bin_dir(dir: &Path, name: &str, custodiand: Option<&str>) -> PathBuf {
+/// follows the links), optionally with either replaced by a script.
+fn real_bin_dir(
+    dir: &Path,
+    name: &str,
+    custodiand: Option<&str>,
+    custodianctl: Option<&str>,
+) -> PathBuf {
     let b = dir.join(name);
     std::fs::create_dir_all(&b).expect("mkdir");
-    for n in ["custodiand", "custodianctl"] {
-        std::os::unix::fs::symlink(bin(n), b.join(n)).expect("link");
-    }
-    if let Some(script) = custodiand {
-        std::fs::remove_file(b.join("custodiand")).expect("rm");
-        write_exec(&b.join("custodiand"), script);
+    for (n, script) in [("custodiand", custodiand), ("custodianctl", custodianctl)] {
+        match script {
+            Some(body) => write_exec(&b.join(n), body),
+            None => std::os::unix::fs::symlink(bin(n), b.join(n)).expect("link"),
+        }
     }
     b
 }
@@ -672,7 +676,7 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
         a.bao.url(),
     );
     m.configure(&p, &service, &migrate, TEST_USER);
-    p.release("0.2.0", &real_bin_dir(work.path(), "good", None));
+    p.release("0.2.0", &real_bin_dir(work.path(), "good", None, None));
     let mut updater = UpdaterProcess::start(&m);
 
     // Only custodiand's account may use the socket: others cannot open it
@@ -786,10 +790,29 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     assert!(r.body.contains("not a signed release"), "{}", r.body);
 
     // A release whose daemon never becomes ready is rolled back, marked
-    // bad, and refused from then on; the previous release serves.
+    // bad, and refused from then on; the previous release serves. This one
+    // also brings a migration that only adds a table: 0.2.0, which does
+    // not know it, must run on it after the rollback.
+    let known = custodian_db::migrations::expected_version();
+    let migrate_next = format!(
+        "#!/bin/sh\nset -e\n{real} \"$@\"\n{psql} -c \"{sql}\"\n",
+        real = bin("custodianctl").display(),
+        psql = a.pg.superuser_shell_command("custodian"),
+        sql = format_args!(
+            "CREATE TABLE future_notes (id bigint); \
+             INSERT INTO custodian_schema (version, name, sha256, additive) \
+             VALUES ({}, 'future_notes', 'test', true)",
+            known + 1
+        ),
+    );
     p.release(
         "0.3.0",
-        &real_bin_dir(work.path(), "broken", Some("#!/bin/sh\nexit 1\n")),
+        &real_bin_dir(
+            work.path(),
+            "broken",
+            Some("#!/bin/sh\nexit 1\n"),
+            Some(&migrate_next),
+        ),
     );
     let out = ask_as(TEST_USER, &m, &["apply", "0.3.0"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -806,6 +829,12 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     );
     assert_eq!(release_served(&d), "0.2.0");
     assert_eq!(m.current(), "releases/0.2.0");
+    assert_eq!(
+        a.pg.psql("custodian", "SELECT version FROM custodian_schema_version")
+            .expect("schema"),
+        (known + 1).to_string(),
+        "0.2.0 serves on the schema 0.3.0 left"
+    );
     assert!(
         !m.path("root/releases/0.3.0").exists(),
         "the bad release is removed"
@@ -819,7 +848,7 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
 
     // kill -9 before the switch: the next start discards the staged
     // release; nothing changed.
-    p.release("0.4.0", &real_bin_dir(work.path(), "next", None));
+    p.release("0.4.0", &real_bin_dir(work.path(), "next", None, None));
     let out = ask_as(TEST_USER, &m, &["apply", "0.4.0"]);
     assert!(out.status.success(), "{}", text(&out));
     wait_for(
