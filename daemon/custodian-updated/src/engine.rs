@@ -466,11 +466,7 @@ impl Engine {
             .flatten()
             .collect();
         let removed = self.layout.prune(&keep).unwrap_or_default();
-        if let Ok(entries) = std::fs::read_dir(self.store.downloads()) {
-            for e in entries.flatten() {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
+        self.clear_downloads();
         self.event(
             op,
             "commit",
@@ -486,6 +482,16 @@ impl Engine {
             },
         );
         Ok(())
+    }
+
+    /// Archives are worth nothing once installed or abandoned (a verified
+    /// download is fetched again if needed), and a torn one must not stay.
+    fn clear_downloads(&self) {
+        if let Ok(entries) = std::fs::read_dir(self.store.downloads()) {
+            for e in entries.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     async fn restart(&self) -> Result<(), String> {
@@ -545,6 +551,7 @@ impl Engine {
                 if let Some(v) = version {
                     let _ = self.layout.discard(&v.to_string());
                 }
+                self.clear_downloads();
                 self.journal(&Journal::idle(op))?;
                 self.event(
                     op,
@@ -580,6 +587,7 @@ impl Engine {
                 if let Some(n) = &to_name {
                     self.layout.discard(n).map_err(|e| e.to_string())?;
                 }
+                self.clear_downloads();
                 self.journal(&Journal::idle(j.op))?;
                 self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} before the switch; the staged release was discarded and nothing changed", j.step));
                 Ok(())

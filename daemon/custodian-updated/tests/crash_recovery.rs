@@ -1,0 +1,290 @@
+//! A crash (kill -9) at any step of an update leaves a working appliance.
+//! Each case puts the journal and the install tree where a crash at that
+//! point leaves them (the journal is written before each step, so these
+//! are all the states there are), starts the updater's recovery, and
+//! checks that a healthy release serves, the journal is idle, and nothing
+//! half-made remains. A stand-in custodiand answers `/readyz` with the
+//! release `current` points to, as the real one does.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use custodian_updated::config::Config;
+use custodian_updated::engine::Engine;
+use custodian_updated::install::Layout;
+use custodian_updated::journal::{Installed, Journal, Step, Store};
+use custodian_updated::version::Version;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const OLD: Version = Version(0, 1, 0);
+const NEW: Version = Version(0, 2, 0);
+
+/// What a crash left besides the journal.
+#[derive(Clone, Copy, Debug)]
+enum Left {
+    /// A download cut short.
+    TornDownload,
+    /// The archive, and an unpacking cut short.
+    TornUnpack,
+    /// The new release staged, `current` still on the old one.
+    Staged,
+    /// `current` renamed to the new release.
+    Switched,
+}
+
+struct Case {
+    step: Step,
+    left: Left,
+    new_is_healthy: bool,
+    /// Whether the new release ends up serving (else the old one does).
+    new_serves: bool,
+}
+
+/// A fake custodiand: ready for whatever release `current` names, unless
+/// that release is broken.
+async fn serve_readiness(root: PathBuf, broken: Arc<Mutex<BTreeSet<String>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let (root, broken) = (root.clone(), Arc::clone(&broken));
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let release = Layout::new(&root).current_name().unwrap_or_default();
+                let bad = broken.lock().expect("lock").contains(&release);
+                let status = if bad { "starting" } else { "ready" };
+                let body = format!("{{\"status\":\"{status}\",\"release\":\"{release}\"}}");
+                let answer = format!(
+                    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{body}"
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+fn release_dir(root: &Path, name: &str) {
+    let d = root.join("releases").join(name);
+    write(&d.join("bin/custodiand"), b"#!/bin/sh\n");
+    write(
+        &d.join("release.json"),
+        format!("{{\"version\":\"{name}\"}}").as_bytes(),
+    );
+}
+
+fn config(dir: &Path, readiness: &str) -> Config {
+    let text = format!(
+        r#"[repository]
+metadata-url = "file:///nonexistent/metadata/"
+targets-url = "file:///nonexistent/targets/"
+trusted-root = "/nonexistent/root.json"
+[paths]
+state-dir = "{d}/state"
+install-root = "{d}/root"
+socket = "{d}/updater.sock"
+[client]
+user = "root"
+[service]
+restart = ["true"]
+readiness = "{readiness}"
+ready-timeout-secs = 2
+soak-secs = 1
+[migrate]
+command = ["true"]
+"#,
+        d = dir.display()
+    );
+    let path = dir.join("updater.toml");
+    std::fs::write(&path, text).expect("config");
+    Config::load(&path).expect("config loads")
+}
+
+/// Builds the tree a crash in `case` leaves, recovers, and checks.
+async fn crash_and_recover(case: &Case) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    release_dir(&root, "0.1.0");
+    let layout = Layout::new(&root);
+    layout.switch_to("0.1.0").expect("current");
+
+    let store = Store::open(&dir.path().join("state")).expect("store");
+    store
+        .set_installed(&Installed {
+            committed: Some(OLD),
+            floor: Some(OLD),
+            bad: Vec::new(),
+        })
+        .expect("installed");
+    let archive = store.downloads().join("custodian-0.2.0-x86_64.tar.gz");
+    match case.left {
+        Left::TornDownload => write(&archive.with_extension("gz.partial"), b"\x1f\x8b half"),
+        Left::TornUnpack => {
+            write(&archive, b"\x1f\x8b whole");
+            write(&root.join("releases/0.2.0.partial/bin/custodiand"), b"half");
+        }
+        Left::Staged => {
+            write(&archive, b"\x1f\x8b whole");
+            release_dir(&root, "0.2.0");
+        }
+        Left::Switched => {
+            write(&archive, b"\x1f\x8b whole");
+            release_dir(&root, "0.2.0");
+            layout.switch_to("0.2.0").expect("switch");
+        }
+    }
+    store
+        .set_journal(&Journal {
+            step: case.step,
+            op: 1,
+            from: Some(OLD),
+            to: Some(NEW),
+            previous_dir: Some("0.1.0".into()),
+        })
+        .expect("journal");
+
+    let broken = Arc::new(Mutex::new(BTreeSet::new()));
+    if !case.new_is_healthy {
+        broken.lock().expect("lock").insert("0.2.0".to_owned());
+    }
+    let readiness = serve_readiness(root.clone(), Arc::clone(&broken)).await;
+    let engine = Engine::open(config(dir.path(), &readiness)).expect("engine");
+    engine.recover().await.expect("recover");
+
+    let what = format!("{case:?}", case = (case.step, case.left, case.new_is_healthy));
+    let store = Store::open(&dir.path().join("state")).expect("store");
+    assert_eq!(store.journal().expect("journal").step, Step::Idle, "{what}");
+    let serving = layout.current_name().expect("current");
+    let expected = if case.new_serves { "0.2.0" } else { "0.1.0" };
+    assert_eq!(serving, expected, "{what}");
+    assert!(
+        !broken.lock().expect("lock").contains(&serving),
+        "{what}: a broken release serves"
+    );
+    let installed = store.installed().expect("installed");
+    let committed = if case.new_serves { NEW } else { OLD };
+    assert_eq!(installed.committed, Some(committed), "{what}");
+    assert_eq!(installed.floor, Some(committed), "{what}");
+    let marked_bad = !case.new_is_healthy && matches!(case.left, Left::Switched);
+    assert_eq!(installed.bad.contains(&NEW), marked_bad, "{what}");
+
+    let mut releases: Vec<String> = std::fs::read_dir(root.join("releases"))
+        .expect("releases")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    releases.sort();
+    let want: Vec<&str> = if case.new_serves {
+        vec!["0.1.0", "0.2.0"]
+    } else {
+        vec!["0.1.0"]
+    };
+    assert_eq!(releases, want, "{what}: nothing half-made or abandoned stays");
+    let downloads = std::fs::read_dir(store.downloads())
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(downloads, 0, "{what}: no archive stays behind");
+
+    let steps: Vec<(String, String)> = store
+        .events()
+        .expect("events")
+        .into_iter()
+        .map(|e| (e.step, e.outcome))
+        .collect();
+    assert!(
+        steps.iter().any(|(s, o)| s == "recover" && o == "ok"),
+        "{what}: {steps:?}"
+    );
+    if marked_bad {
+        assert!(
+            steps.iter().any(|(s, o)| s == "rollback" && o == "ok"),
+            "{what}: {steps:?}"
+        );
+    }
+    if case.new_serves {
+        assert!(
+            steps.iter().any(|(s, o)| s == "commit" && o == "ok"),
+            "{what}: {steps:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_crash_at_any_step_leaves_a_healthy_release_serving() {
+    use Left::*;
+    let case = |step, left, new_is_healthy, new_serves| Case {
+        step,
+        left,
+        new_is_healthy,
+        new_serves,
+    };
+    let cases = [
+        // Before the switch: whatever was made is thrown away.
+        case(Step::Downloading, TornDownload, true, false),
+        case(Step::Downloading, TornUnpack, true, false),
+        case(Step::Staged, Staged, true, false),
+        case(Step::Migrating, Staged, true, false),
+        case(Step::Switching, Staged, true, false),
+        // The rename happened, the journal had not moved on yet.
+        case(Step::Switching, Switched, true, true),
+        case(Step::Switching, Switched, false, false),
+        // After the switch: restart, check again, commit or roll back.
+        case(Step::Restarting, Switched, true, true),
+        case(Step::Restarting, Switched, false, false),
+        case(Step::HealthCheck, Switched, true, true),
+        case(Step::HealthCheck, Switched, false, false),
+        // Mid-rollback, before `current` was switched back.
+        case(Step::RollingBack, Switched, false, false),
+    ];
+    for c in &cases {
+        crash_and_recover(c).await;
+    }
+}
+
+/// Mid-rollback after `current` was already switched back: finished, the
+/// version stays bad, the old release serves.
+#[tokio::test]
+async fn a_crash_after_switching_back_finishes_the_rollback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    release_dir(&root, "0.1.0");
+    release_dir(&root, "0.2.0");
+    let layout = Layout::new(&root);
+    layout.switch_to("0.1.0").expect("current");
+    let store = Store::open(&dir.path().join("state")).expect("store");
+    store
+        .set_installed(&Installed {
+            committed: Some(OLD),
+            floor: Some(OLD),
+            bad: vec![NEW],
+        })
+        .expect("installed");
+    store
+        .set_journal(&Journal {
+            step: Step::RollingBack,
+            op: 3,
+            from: Some(OLD),
+            to: Some(NEW),
+            previous_dir: Some("0.1.0".into()),
+        })
+        .expect("journal");
+    let broken = Arc::new(Mutex::new(BTreeSet::from(["0.2.0".to_owned()])));
+    let readiness = serve_readiness(root.clone(), broken).await;
+    let engine = Engine::open(config(dir.path(), &readiness)).expect("engine");
+    engine.recover().await.expect("recover");
+    assert_eq!(store.journal().expect("journal").step, Step::Idle);
+    assert_eq!(layout.current_name().as_deref(), Some("0.1.0"));
+    assert!(!root.join("releases/0.2.0").exists());
+    assert_eq!(store.installed().expect("installed").bad, vec![NEW]);
+}
