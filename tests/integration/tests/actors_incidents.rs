@@ -620,8 +620,8 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         .await
         .body;
     assert!(
-        view.contains("<dt>label</dt><dd>Chemical</dd>")
-            && view.contains("<dt>location</dt><dd>Old Market</dd>"),
+        view.contains("<dt>label</dt><dd>Chemical <details class=\"withdraw\">")
+            && view.contains("<dt>location</dt><dd>Old Market <details class=\"withdraw\">"),
         "{view}"
     );
     assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning&lt;script&gt;alert(5)&lt;/script&gt;</td>"), "{view}");
@@ -686,5 +686,108 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         )
         .is_err(),
         "links are never deleted"
+    );
+
+    // A wrong link is withdrawn with a reason instead: it stays on the
+    // page, struck through, and the corrected one can be added.
+    let rel = sql(
+        &a,
+        &format!("SELECT id FROM relation WHERE from_id = {actor} AND relation_type = 'appears_in'"),
+    );
+    let withdraw = |link: String, reason: &'static str| {
+        vec![
+            ("what".to_owned(), "withdraw".to_owned()),
+            ("link".to_owned(), link),
+            ("reason".to_owned(), reason.to_owned()),
+        ]
+    };
+    let fields = |v: &[(String, String)]| -> Vec<(&str, &str)> {
+        v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+    };
+    let this = withdraw(format!("relation:{rel}"), "Wrong video: <b>mixed up</b>");
+    let no_reason = withdraw(format!("relation:{rel}"), "  ");
+    let r = link(&mut admin, "/actors", &actor, &fields(&no_reason)).await;
+    assert!(r.status == 400 && r.body.contains("Say why"), "{}", r.body);
+    assert_eq!(
+        link(&mut rita, "/actors", &actor, &fields(&this)).await.status,
+        403,
+        "read-only"
+    );
+    assert_eq!(
+        link(&mut ana, "/actors", &actor, &fields(&this)).await.status,
+        403,
+        "not assigned"
+    );
+    let event_id = sql(&a, "SELECT id FROM record_event LIMIT 1");
+    let elsewhere = withdraw(format!("event:{event_id}"), "not here");
+    let r = link(&mut admin, "/actors", &actor, &fields(&elsewhere)).await;
+    assert!(
+        r.status == 400 && r.body.contains("not on this actor"),
+        "another record's link: {}",
+        r.body
+    );
+    let r = link(&mut admin, "/actors", &actor, &fields(&this)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = link(&mut admin, "/actors", &actor, &fields(&this)).await;
+    assert!(
+        r.status == 400 && r.body.contains("withdrawn already"),
+        "{}",
+        r.body
+    );
+    let view = admin.get(&format!("/actors/view?id={actor}")).await.body;
+    assert!(view.contains(&format!("<del>This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;</del>")), "{view}");
+    assert!(
+        view.contains("by you: Wrong video: &lt;b&gt;mixed up&lt;/b&gt;</span>"),
+        "{view}"
+    );
+    let corrected = link(
+        &mut admin,
+        "/actors",
+        &actor,
+        &[
+            ("what", "relation"),
+            ("to_kind", "bulletin"),
+            ("to_id", &bulletin),
+            ("relation_type", "appears_in"),
+            ("certainty", "confirmed"),
+        ],
+    )
+    .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    assert_eq!(
+        count_as(
+            &a,
+            "admin",
+            "SELECT count(*) FROM relation WHERE withdrawn_at IS NULL"
+        ),
+        "3"
+    );
+    assert!(admin
+        .get(&format!("/actors/history?id={actor}"))
+        .await
+        .body
+        .contains(&format!("relation {rel} withdrawn: Wrong video")));
+    assert!(audit(&a, "actor.link_withdrawn") >= 1);
+    // The runtime role may set the withdrawal columns only, and only once.
+    assert!(
+        a.pg.psql(
+            "custodian",
+            "SET ROLE custodian_runtime; UPDATE relation SET relation_type = 'related'"
+        )
+        .is_err(),
+        "no other column"
+    );
+    sql(
+        &a,
+        &format!(
+            "BEGIN; SET LOCAL ROLE custodian_runtime; \
+             SELECT set_config('custodian.user_id', '{}', true); \
+             UPDATE relation SET withdrawn_reason = 'rewritten' WHERE id = {rel}; COMMIT;",
+            user_id(&a, "admin")
+        ),
+    );
+    assert_eq!(
+        sql(&a, &format!("SELECT withdrawn_reason FROM relation WHERE id = {rel}")),
+        "Wrong video: <b>mixed up</b>"
     );
 }

@@ -1,8 +1,9 @@
 //! What ties evidence together: typed relations between records of any
 //! kind, labels/sources/locations attached to a record, and events (what
 //! happened, where, when). They are added under the record's edit rules
-//! and never deleted; PostgreSQL shows a link only when every record it
-//! touches is visible to the acting account.
+//! and never deleted: a wrong one is withdrawn, with a reason, and stays
+//! on the page as withdrawn. PostgreSQL shows a link only when every
+//! record it touches is visible to the acting account.
 
 use serde_json::json;
 
@@ -31,7 +32,30 @@ fn kind_of(word: &str) -> Option<Kind> {
     Kind::ALL.into_iter().find(|k| k.noun() == word)
 }
 
+/// Who withdrew a link, when and why.
+pub struct Withdrawal {
+    pub by: String,
+    pub when: String,
+    pub reason: String,
+}
+
+/// The columns `withdrawal` reads, for a link table aliased `x` joined
+/// with `LEFT JOIN app_user w ON w.id = x.withdrawn_by`.
+const WITHDRAWAL_COLUMNS: &str =
+    "x.withdrawn_by, w.username, to_char(x.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.withdrawn_reason";
+
+fn withdrawal(actor: &Actor, r: &tokio_postgres::Row, at: usize) -> Option<Withdrawal> {
+    let by: Option<i64> = r.get(at);
+    let name: Option<String> = r.get(at + 1);
+    by.map(|by| Withdrawal {
+        by: actor.shows_user(Some(by), name.as_deref()),
+        when: r.get(at + 2),
+        reason: r.get(at + 3),
+    })
+}
+
 pub struct Relation {
+    pub id: i64,
     /// The record at the other end.
     pub other: Kind,
     pub other_id: i64,
@@ -43,21 +67,31 @@ pub struct Relation {
     pub comment: String,
     pub by: String,
     pub when: String,
+    pub withdrawn: Option<Withdrawal>,
+}
+
+pub struct Reference {
+    pub id: i64,
+    /// "label" | "source" | "location"
+    pub what: String,
+    pub title: String,
+    pub withdrawn: Option<Withdrawal>,
 }
 
 pub struct Event {
+    pub id: i64,
     pub event_type: String,
     pub location: String,
     pub from: String,
     pub to: String,
     pub comment: String,
+    pub withdrawn: Option<Withdrawal>,
 }
 
 /// Everything linked to one record, as the actor may see it.
 pub struct Links {
     pub relations: Vec<Relation>,
-    /// ("label" | "source" | "location", title)
-    pub references: Vec<(String, String)>,
+    pub references: Vec<Reference>,
     pub events: Vec<Event>,
 }
 
@@ -73,10 +107,13 @@ pub async fn of(
     act_as(&tx, actor).await?;
     let rows = tx
         .query(
-            "SELECT r.from_kind, r.from_id, r.to_kind, r.to_id, r.relation_type, r.certainty, r.comment, \
-             r.created_by, u.username, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') \
-             FROM relation r JOIN app_user u ON u.id = r.created_by \
-             WHERE (r.from_kind = $1 AND r.from_id = $2) OR (r.to_kind = $1 AND r.to_id = $2) ORDER BY r.id",
+            &format!(
+                "SELECT x.from_kind, x.from_id, x.to_kind, x.to_id, x.relation_type, x.certainty, x.comment, \
+                 x.created_by, u.username, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.id, \
+                 {WITHDRAWAL_COLUMNS} \
+                 FROM relation x JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE (x.from_kind = $1 AND x.from_id = $2) OR (x.to_kind = $1 AND x.to_id = $2) ORDER BY x.id"
+            ),
             &[&kind.noun(), &id],
         )
         .await?;
@@ -98,6 +135,7 @@ pub async fn of(
             .unwrap_or_default();
         let stored: String = r.get(4);
         relations.push(Relation {
+            id: r.get(10),
             other,
             other_id,
             other_title: title,
@@ -110,25 +148,38 @@ pub async fn of(
             comment: r.get(6),
             by: actor.shows_user(r.get(7), r.get(8)),
             when: r.get(9),
+            withdrawn: withdrawal(actor, &r, 11),
         });
     }
     let references = tx
         .query(
-            "SELECT CASE WHEN r.label_id IS NOT NULL THEN 'label' WHEN r.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
-             coalesce(l.title, s.title, o.title) \
-             FROM record_reference r LEFT JOIN label l ON l.id = r.label_id LEFT JOIN source s ON s.id = r.source_id \
-             LEFT JOIN location o ON o.id = r.location_id WHERE r.kind = $1 AND r.record_id = $2 ORDER BY 1, 2",
+            &format!(
+                "SELECT CASE WHEN x.label_id IS NOT NULL THEN 'label' WHEN x.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
+                 coalesce(l.title, s.title, o.title), x.id, {WITHDRAWAL_COLUMNS} \
+                 FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
+                 LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 2, x.id"
+            ),
             &[&kind.noun(), &id],
         )
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| Reference {
+            what: r.get(0),
+            title: r.get(1),
+            id: r.get(2),
+            withdrawn: withdrawal(actor, r, 3),
+        })
         .collect();
     let events = tx
         .query(
-            "SELECT t.title, coalesce(o.title, ''), coalesce(e.from_date::text, ''), coalesce(e.to_date::text, ''), e.comment \
-             FROM record_event e JOIN event_type t ON t.id = e.event_type_id LEFT JOIN location o ON o.id = e.location_id \
-             WHERE e.kind = $1 AND e.record_id = $2 ORDER BY e.from_date NULLS LAST, e.id",
+            &format!(
+                "SELECT t.title, coalesce(o.title, ''), coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
+                 x.id, {WITHDRAWAL_COLUMNS} \
+                 FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
+                 LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id"
+            ),
             &[&kind.noun(), &id],
         )
         .await?
@@ -139,6 +190,8 @@ pub async fn of(
             from: r.get(2),
             to: r.get(3),
             comment: r.get(4),
+            id: r.get(5),
+            withdrawn: withdrawal(actor, r, 6),
         })
         .collect();
     tx.commit().await?;
@@ -186,8 +239,48 @@ pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
     })
 }
 
-/// A link to add to a record.
-pub enum NewLink<'a> {
+/// The three kinds of link, as forms and the activity log name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkTable {
+    Relation,
+    Reference,
+    Event,
+}
+
+impl LinkTable {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Relation => "relation",
+            Self::Reference => "reference",
+            Self::Event => "event",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Relation, Self::Reference, Self::Event]
+            .into_iter()
+            .find(|t| t.word() == word)
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Relation => "relation",
+            Self::Reference => "record_reference",
+            Self::Event => "record_event",
+        }
+    }
+
+    /// SQL that holds when the link (`$3` kind, `$4` id) is on the record.
+    fn on_record(self) -> &'static str {
+        match self {
+            Self::Relation => "((from_kind = $3 AND from_id = $4) OR (to_kind = $3 AND to_id = $4))",
+            Self::Reference | Self::Event => "kind = $3 AND record_id = $4",
+        }
+    }
+}
+
+/// A change to a record's links: one added, or a wrong one withdrawn.
+pub enum LinkChange<'a> {
     Relation {
         to: Kind,
         to_id: i64,
@@ -203,6 +296,11 @@ pub enum NewLink<'a> {
         from: &'a str,
         to: &'a str,
         comment: &'a str,
+    },
+    Withdraw {
+        table: LinkTable,
+        link_id: i64,
+        reason: &'a str,
     },
 }
 
@@ -227,15 +325,16 @@ fn date(text: &str) -> Result<Option<String>, Refused> {
     }
 }
 
-/// Adds a link to the record `kind`/`id`, which the actor must be allowed
-/// to edit now; the other end of a relation must be visible to them.
-pub async fn add(
+/// Changes the links of the record `kind`/`id`, which the actor must be
+/// allowed to edit now; the other end of a relation must be visible to
+/// them.
+pub async fn change(
     db: &Database,
     permit: &Permit<EditBulletins>,
     username: &str,
     kind: Kind,
     id: i64,
-    link: &NewLink<'_>,
+    link: &LinkChange<'_>,
 ) -> Result<(), Refused> {
     let actor: &Actor = permit.actor();
     let mut c = db.client().await.map_err(AccountError::from)?;
@@ -249,7 +348,7 @@ pub async fn add(
         )));
     }
     let (action, details, summary) = match link {
-        NewLink::Relation {
+        LinkChange::Relation {
             to,
             to_id,
             relation_type,
@@ -297,7 +396,7 @@ pub async fn add(
                 format!("relation added: {relation_type} {} {to_id}", to.noun()),
             )
         }
-        NewLink::Reference { what, ref_id } => {
+        LinkChange::Reference { what, ref_id } => {
             let column = match *what {
                 "label" => "label_id",
                 "source" => "source_id",
@@ -334,7 +433,7 @@ pub async fn add(
                 format!("{what} {ref_id} attached"),
             )
         }
-        NewLink::Event {
+        LinkChange::Event {
             event_type,
             location,
             from,
@@ -366,6 +465,41 @@ pub async fn add(
                 "event_added",
                 json!({"event_type": event_type, "location": location}),
                 format!("event of type {event_type} added"),
+            )
+        }
+        LinkChange::Withdraw {
+            table,
+            link_id,
+            reason,
+        } => {
+            let reason = super::sanitize::line(reason, 1000);
+            if reason.is_empty() {
+                return Err(Refused::Invalid(
+                    "Say why the link is wrong; the reason stays with it.".into(),
+                ));
+            }
+            let changed = tx
+                .execute(
+                    &format!(
+                        "UPDATE {} SET withdrawn_at = now(), withdrawn_by = $1, withdrawn_reason = $2 \
+                         WHERE id = $5 AND withdrawn_at IS NULL AND {}",
+                        table.table(),
+                        table.on_record()
+                    ),
+                    &[&actor.user_id, &reason, &kind.noun(), &id, link_id],
+                )
+                .await?;
+            if changed == 0 {
+                return Err(Refused::Invalid(format!(
+                    "That {} is not on this {}, or it was withdrawn already.",
+                    table.word(),
+                    kind.noun()
+                )));
+            }
+            (
+                "link_withdrawn",
+                json!({"link": table.word(), "id": link_id, "reason": reason}),
+                format!("{} {link_id} withdrawn: {reason}", table.word()),
             )
         }
     };

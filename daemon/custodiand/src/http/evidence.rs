@@ -404,13 +404,14 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-/// Adds a relation, a label/source/location or an event to a record.
+/// Adds a relation, a label/source/location or an event to a record, or
+/// withdraws a wrong one.
 pub async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    use crate::evidence::links::{self, NewLink};
+    use crate::evidence::links::{self, LinkChange, LinkTable};
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let headers = req.headers().clone();
@@ -420,7 +421,7 @@ where
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
         let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
         let link = match field(&form, "what") {
-            "relation" => NewLink::Relation {
+            "relation" => LinkChange::Relation {
                 to: Kind::ALL
                     .into_iter()
                     .find(|k| k.noun() == field(&form, "to_kind"))
@@ -430,20 +431,31 @@ where
                 certainty: field(&form, "certainty"),
                 comment: field(&form, "comment"),
             },
-            what @ ("label" | "source" | "location") => NewLink::Reference {
+            what @ ("label" | "source" | "location") => LinkChange::Reference {
                 what,
                 ref_id: number("ref_id").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
             },
-            "event" => NewLink::Event {
+            "event" => LinkChange::Event {
                 event_type: number("event_type").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
                 location: number("location"),
                 from: field(&form, "from"),
                 to: field(&form, "to"),
                 comment: field(&form, "comment"),
             },
+            "withdraw" => {
+                let (table, link_id) = field(&form, "link")
+                    .split_once(':')
+                    .and_then(|(t, n)| Some((LinkTable::parse(t)?, n.parse::<i64>().ok()?)))
+                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
+                LinkChange::Withdraw {
+                    table,
+                    link_id,
+                    reason: field(&form, "reason"),
+                }
+            }
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        match links::add(db, &permit, &session.username, kind, id, &link).await {
+        match links::change(db, &permit, &session.username, kind, id, &link).await {
             Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Invalid(problem)) => Ok(html(
                 StatusCode::BAD_REQUEST,

@@ -252,9 +252,46 @@ fn options(list: &[(i64, String)]) -> String {
         .collect()
 }
 
+/// "withdrawn on … by …: reason", or for a current link that may be
+/// changed now, the form that withdraws it.
+fn withdrawal_html(w: Option<&links::Withdrawal>, form: Option<(&str, &str)>, link: &str) -> String {
+    match (w, form) {
+        (Some(w), _) => format!(
+            " <span class=\"withdrawn\">withdrawn {} by {}: {}</span>",
+            escape(&w.when),
+            escape(&w.by),
+            escape(&w.reason)
+        ),
+        (None, Some((action, hidden))) => format!(
+            " <details class=\"withdraw\"><summary>Withdraw</summary><form method=\"post\" action=\"{action}\">{hidden}\
+<input type=\"hidden\" name=\"what\" value=\"withdraw\"><input type=\"hidden\" name=\"link\" value=\"{link}\">\
+<label>Why is it wrong? <input name=\"reason\" maxlength=\"1000\" required></label>\
+<button type=\"submit\" class=\"small\">Withdraw</button></form></details>"
+        ),
+        (None, None) => String::new(),
+    }
+}
+
+/// `text`, struck through when the link was withdrawn.
+fn struck(text: String, withdrawn: bool) -> String {
+    if withdrawn {
+        format!("<del>{text}</del>")
+    } else {
+        text
+    }
+}
+
 /// Relations, references and events, with the forms that add them.
 fn links_html(b: &Record, a: &Actions<'_>) -> String {
     let l = a.links;
+    let action = format!("{}/links", b.kind.path());
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">",
+        escape(a.csrf),
+        b.id
+    );
+    // Links are withdrawn under the same rule as they are added.
+    let form = a.choices.map(|_| (action.as_str(), hidden.as_str()));
     let mut out = String::from("<h2>Related records</h2>");
     if l.relations.is_empty() {
         out.push_str("<p class=\"muted\">None yet.</p>");
@@ -281,10 +318,14 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
             };
             let _ = write!(
                 out,
-                "<li>{sentence} ({}){comment} <span class=\"muted\">{} by {}</span></li>",
-                escape(&r.certainty),
+                "<li>{} <span class=\"muted\">{} by {}</span>{}</li>",
+                struck(
+                    format!("{sentence} ({}){comment}", escape(&r.certainty)),
+                    r.withdrawn.is_some()
+                ),
                 escape(&r.when),
-                escape(&r.by)
+                escape(&r.by),
+                withdrawal_html(r.withdrawn.as_ref(), form, &format!("relation:{}", r.id))
             );
         }
         out.push_str("</ul>");
@@ -294,8 +335,14 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
         out.push_str("<p class=\"muted\">None yet.</p>");
     } else {
         out.push_str("<dl class=\"facts\">");
-        for (what, title) in &l.references {
-            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(what), escape(title));
+        for r in &l.references {
+            let _ = write!(
+                out,
+                "<dt>{}</dt><dd>{}{}</dd>",
+                escape(&r.what),
+                struck(escape(&r.title), r.withdrawn.is_some()),
+                withdrawal_html(r.withdrawn.as_ref(), form, &format!("reference:{}", r.id))
+            );
         }
         out.push_str("</dl>");
     }
@@ -303,16 +350,18 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
     if l.events.is_empty() {
         out.push_str("<p class=\"muted\">None yet.</p>");
     } else {
-        out.push_str("<table><thead><tr><th>Event</th><th>Where</th><th>From</th><th>To</th><th>Note</th></tr></thead><tbody>");
+        out.push_str("<table><thead><tr><th>Event</th><th>Where</th><th>From</th><th>To</th><th>Note</th><th></th></tr></thead><tbody>");
         for e in &l.events {
+            let gone = e.withdrawn.is_some();
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&e.event_type),
-                escape(&e.location),
-                escape(&e.from),
-                escape(&e.to),
-                escape(&e.comment)
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                struck(escape(&e.event_type), gone),
+                struck(escape(&e.location), gone),
+                struck(escape(&e.from), gone),
+                struck(escape(&e.to), gone),
+                struck(escape(&e.comment), gone),
+                withdrawal_html(e.withdrawn.as_ref(), form, &format!("event:{}", e.id))
             );
         }
         out.push_str("</tbody></table>");
@@ -320,12 +369,6 @@ fn links_html(b: &Record, a: &Actions<'_>) -> String {
     let Some(c) = a.choices else {
         return out;
     };
-    let action = format!("{}/links", b.kind.path());
-    let hidden = format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">",
-        escape(a.csrf),
-        b.id
-    );
     let kinds: String = Kind::ALL
         .iter()
         .map(|k| format!("<option value=\"{}\">{}</option>", k.noun(), k.title()))
