@@ -5,6 +5,8 @@
 //! checks that a healthy release serves, the journal is idle, and nothing
 //! half-made remains. A stand-in custodiand answers `/readyz` with the
 //! release `current` points to, as the real one does.
+// Helpers outside `#[test]` functions fail the test loudly too.
+#![allow(clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -61,9 +63,8 @@ async fn serve_readiness(root: PathBuf, broken: Arc<Mutex<BTreeSet<String>>>) ->
                 let bad = broken.lock().expect("lock").contains(&release);
                 let status = if bad { "starting" } else { "ready" };
                 let body = format!("{{\"status\":\"{status}\",\"release\":\"{release}\"}}");
-                let answer = format!(
-                    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{body}"
-                );
+                let answer =
+                    format!("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{body}");
                 let _ = s.write_all(answer.as_bytes()).await;
             });
         }
@@ -163,7 +164,10 @@ async fn crash_and_recover(case: &Case) {
     let engine = Engine::open(config(dir.path(), &readiness)).expect("engine");
     engine.recover().await.expect("recover");
 
-    let what = format!("{case:?}", case = (case.step, case.left, case.new_is_healthy));
+    let what = format!(
+        "{case:?}",
+        case = (case.step, case.left, case.new_is_healthy)
+    );
     let store = Store::open(&dir.path().join("state")).expect("store");
     assert_eq!(store.journal().expect("journal").step, Step::Idle, "{what}");
     let serving = layout.current_name().expect("current");
@@ -190,7 +194,10 @@ async fn crash_and_recover(case: &Case) {
     } else {
         vec!["0.1.0"]
     };
-    assert_eq!(releases, want, "{what}: nothing half-made or abandoned stays");
+    assert_eq!(
+        releases, want,
+        "{what}: nothing half-made or abandoned stays"
+    );
     let downloads = std::fs::read_dir(store.downloads())
         .map(|d| d.count())
         .unwrap_or(0);

@@ -30,7 +30,11 @@ pub enum DbError {
     #[error("the database schema is at version {db}; this custodiand needs version {expected}: run `custodianctl migrate`")]
     SchemaOlder { db: i32, expected: i32 },
     #[error("the database schema is at version {db}, newer than this custodiand ({expected}), and migration {breaking} changed what older releases rely on: install the custodiand that matches it")]
-    SchemaNewer { db: i32, expected: i32, breaking: i32 },
+    SchemaNewer {
+        db: i32,
+        expected: i32,
+        breaking: i32,
+    },
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("database: {0}")]

@@ -338,6 +338,10 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
 /// A form's fields.
 type Fields<'a> = &'a [(&'a str, &'a str)];
 
+fn fields(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
 async fn link(b: &mut Browser<'_>, path: &str, id: &str, fields: &[(&str, &str)]) -> Page {
     let csrf = b.get("/account/password").await.csrf();
     let mut all = vec![("csrf", csrf.as_str()), ("id", id)];
@@ -692,7 +696,9 @@ async fn relations_references_and_events_follow_the_records_visibility() {
     // page, struck through, and the corrected one can be added.
     let rel = sql(
         &a,
-        &format!("SELECT id FROM relation WHERE from_id = {actor} AND relation_type = 'appears_in'"),
+        &format!(
+            "SELECT id FROM relation WHERE from_id = {actor} AND relation_type = 'appears_in'"
+        ),
     );
     let withdraw = |link: String, reason: &'static str| {
         vec![
@@ -701,20 +707,21 @@ async fn relations_references_and_events_follow_the_records_visibility() {
             ("reason".to_owned(), reason.to_owned()),
         ]
     };
-    let fields = |v: &[(String, String)]| -> Vec<(&str, &str)> {
-        v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
-    };
     let this = withdraw(format!("relation:{rel}"), "Wrong video: <b>mixed up</b>");
     let no_reason = withdraw(format!("relation:{rel}"), "  ");
     let r = link(&mut admin, "/actors", &actor, &fields(&no_reason)).await;
     assert!(r.status == 400 && r.body.contains("Say why"), "{}", r.body);
     assert_eq!(
-        link(&mut rita, "/actors", &actor, &fields(&this)).await.status,
+        link(&mut rita, "/actors", &actor, &fields(&this))
+            .await
+            .status,
         403,
         "read-only"
     );
     assert_eq!(
-        link(&mut ana, "/actors", &actor, &fields(&this)).await.status,
+        link(&mut ana, "/actors", &actor, &fields(&this))
+            .await
+            .status,
         403,
         "not assigned"
     );
@@ -787,7 +794,10 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         ),
     );
     assert_eq!(
-        sql(&a, &format!("SELECT withdrawn_reason FROM relation WHERE id = {rel}")),
+        sql(
+            &a,
+            &format!("SELECT withdrawn_reason FROM relation WHERE id = {rel}")
+        ),
         "Wrong video: <b>mixed up</b>"
     );
 }

@@ -273,7 +273,9 @@ impl LinkTable {
     /// SQL that holds when the link (`$3` kind, `$4` id) is on the record.
     fn on_record(self) -> &'static str {
         match self {
-            Self::Relation => "((from_kind = $3 AND from_id = $4) OR (to_kind = $3 AND to_id = $4))",
+            Self::Relation => {
+                "((from_kind = $3 AND from_id = $4) OR (to_kind = $3 AND to_id = $4))"
+            }
             Self::Reference | Self::Event => "kind = $3 AND record_id = $4",
         }
     }

@@ -254,7 +254,11 @@ fn options(list: &[(i64, String)]) -> String {
 
 /// "withdrawn on … by …: reason", or for a current link that may be
 /// changed now, the form that withdraws it.
-fn withdrawal_html(w: Option<&links::Withdrawal>, form: Option<(&str, &str)>, link: &str) -> String {
+fn withdrawal_html(
+    w: Option<&links::Withdrawal>,
+    form: Option<(&str, &str)>,
+    link: &str,
+) -> String {
     match (w, form) {
         (Some(w), _) => format!(
             " <span class=\"withdrawn\">withdrawn {} by {}: {}</span>",
