@@ -280,6 +280,14 @@ try {
     await expectPath(page, '/actors/view');
     await page.waitForSelector('td:text("Shelling")');
     await shot(page, 'actor');
+    step('a wrong event withdrawn with a reason');
+    await page.click('table summary:text("Withdraw")');
+    await page.fill('table input[name=reason]', 'Wrong day: it was the 4th');
+    await page.click('table button:text("Withdraw")');
+    await expectPath(page, '/actors/view');
+    await page.waitForSelector('span.withdrawn:has-text("Wrong day: it was the 4th")');
+    await page.waitForSelector('td del:text("Shelling")');
+    await shot(page, 'actor-withdrawn');
     step('lists and administration pages');
     for (const [path, name] of [
       ['/bulletins?q=market', 'bulletins'],

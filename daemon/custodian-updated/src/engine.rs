@@ -59,12 +59,22 @@ pub struct Status {
     pub events: Vec<Event>,
 }
 
+/// Who asks for an install. Only an operator at the console may accept a
+/// release whose migrations rule out a rollback, or go on after an update
+/// that failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Socket,
+    Console { irreversible: bool },
+}
+
 /// A verified target, judged installable, waiting to be installed.
 pub struct Plan {
     repo: tough::Repository,
     target: String,
     version: Version,
     sha256: String,
+    origin: Origin,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -299,16 +309,21 @@ impl Engine {
 
     /// Verifies metadata and judges `version`; the plan holds the
     /// single-flight lock until it is executed or dropped.
-    pub async fn prepare(&self, version: Version) -> Result<Plan, String> {
+    pub async fn prepare(&self, version: Version, origin: Origin) -> Result<Plan, String> {
         let guard = Arc::clone(&self.busy)
             .try_lock_owned()
             .map_err(|_| "another update is in progress".to_owned())?;
         let j = self.store.journal().map_err(|e| e.to_string())?;
-        if j.step != Step::Idle {
-            return Err(format!(
-                "the previous update stopped in step {:?}; restart custodian-updated to finish or undo it",
-                j.step
-            ));
+        match (j.step, origin) {
+            (Step::Idle, _) | (Step::Failed, Origin::Console { .. }) => {}
+            (Step::Failed, Origin::Socket) => {
+                return Err("the last update failed and was not rolled back; an operator must look at the events, then install at the console (custodian-updated apply VERSION)".into())
+            }
+            (step, _) => {
+                return Err(format!(
+                    "the previous update stopped in step {step:?}; restart custodian-updated to finish or undo it"
+                ))
+            }
         }
         let op = j.op + 1;
         self.journal(&Journal::idle(op))?;
@@ -352,6 +367,7 @@ impl Engine {
             target: target.clone(),
             version,
             sha256,
+            origin,
             _guard: guard,
         })
     }
@@ -365,23 +381,17 @@ impl Engine {
             .map(|j| j.op)
             .map_err(|e| e.to_string())?;
         let version = plan.version;
-        let name = version.to_string();
         let mut j = Journal {
             step: Step::Downloading,
             op,
             from: self.installed_version(),
             to: Some(version),
             previous_dir: self.layout.current_name(),
+            irreversible: false,
         };
         self.journal(&j)?;
         let archive = self.store.downloads().join(&plan.target);
-        let abandon = |step: &str, why: String| {
-            self.event(op, step, "failed", Some(version), &why);
-            let _ = self.layout.discard(&name);
-            let _ = std::fs::remove_file(&archive);
-            let _ = self.journal(&Journal::idle(op));
-            Err(why)
-        };
+        let abandon = |step: &str, why: String| self.abandon(op, version, step, why);
         if let Err(e) = Trust::fetch(&plan.repo, &plan.target, &archive).await {
             return abandon("download", e.to_string());
         }
@@ -407,12 +417,64 @@ impl Engine {
             &staged.display().to_string(),
         );
 
+        if let Some(prev) = j.previous_dir.clone() {
+            match self.rollback_possible(&staged, &prev).await {
+                Ok(true) => {}
+                Ok(false) if plan.origin == (Origin::Console { irreversible: true }) => {
+                    j.irreversible = true;
+                    self.event(
+                        op,
+                        "schema",
+                        "ok",
+                        Some(version),
+                        &format!("accepted at the console: releases/{prev} cannot run on the new schema, so a failure will not be rolled back"),
+                    );
+                }
+                Ok(false) => {
+                    return abandon(
+                        "schema",
+                        format!(
+                            "{version} changes the database so that the running release (releases/{prev}) cannot run on it, so a failed update could not be rolled back. Back up the database, then install it at the console: custodian-updated apply --irreversible {version}"
+                        ),
+                    )
+                }
+                Err(e) => return abandon("schema", e),
+            }
+        }
+
+        self.migrate_and_switch(j).await
+    }
+
+    /// Before the switch nothing changed for custodiand: the staged release
+    /// and the download go, the journal is idle again.
+    fn abandon(&self, op: u64, version: Version, step: &str, why: String) -> Result<(), String> {
+        self.event(op, step, "failed", Some(version), &why);
+        let _ = self.layout.discard(&version.to_string());
+        self.clear_downloads();
+        let _ = self.journal(&Journal::idle(op));
+        Err(why)
+    }
+
+    /// Runs the staged release's migrations, switches to it and finishes.
+    async fn migrate_and_switch(&self, mut j: Journal) -> Result<(), String> {
+        let (op, version) = (j.op, j.to.ok_or("journal without a target version")?);
+        let name = version.to_string();
+        let staged = self.layout.release_dir(&name);
         j.step = Step::Migrating;
         self.journal(&j)?;
         let m = &self.config.migrate;
         let argv = service::expand(&m.command, &staged);
         if let Err(e) = service::run(&argv, &m.env, Duration::from_secs(m.timeout_secs)).await {
-            return abandon("migrate", e);
+            if j.irreversible {
+                // Some migrations may have run: the running release may no
+                // longer start, and only going forward can fix that.
+                j.step = Step::Failed;
+                self.journal(&j)?;
+                let why = format!("{e}; the schema may be past what the running release can use: restore the database backup, or fix the cause and run custodian-updated apply --irreversible {version} again");
+                self.event(op, "migrate", "failed", Some(version), &why);
+                return Err(why);
+            }
+            return self.abandon(op, version, "migrate", e);
         }
         self.event(
             op,
@@ -425,7 +487,7 @@ impl Engine {
         j.step = Step::Switching;
         self.journal(&j)?;
         if let Err(e) = self.layout.switch_to(&name) {
-            return abandon("switch", e.to_string());
+            return self.abandon(op, version, "switch", e.to_string());
         }
         self.event(
             op,
@@ -484,6 +546,18 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the release in `prev` can run on the schema the staged
+    /// release's migrations leave.
+    async fn rollback_possible(
+        &self,
+        staged: &std::path::Path,
+        prev: &str,
+    ) -> Result<bool, String> {
+        let new = service::schema_of(staged).await?;
+        let old = service::schema_of(&self.layout.release_dir(prev)).await?;
+        Ok(new.compatible_from <= old.version)
+    }
+
     /// Archives are worth nothing once installed or abandoned (a verified
     /// download is fetched again if needed), and a torn one must not stay.
     fn clear_downloads(&self) {
@@ -527,6 +601,13 @@ impl Engine {
             self.store
                 .set_installed(&installed)
                 .map_err(|e| e.to_string())?;
+        }
+        if j.irreversible {
+            j.step = Step::Failed;
+            self.journal(&j)?;
+            let why = "the previous release cannot run on the migrated schema (accepted at the console); restore the database backup and switch back, or install a fixed release";
+            self.event(op, "rollback", "failed", version, why);
+            return Err(format!("{reason}; {why}"));
         }
         let Some(prev) = j.previous_dir.clone() else {
             j.step = Step::Failed;
@@ -583,6 +664,10 @@ impl Engine {
         let switched = to_name.is_some() && self.layout.current_name() == to_name;
         match j.step {
             Step::Idle | Step::Failed => Ok(()),
+            Step::Migrating | Step::Switching if !switched && j.irreversible => {
+                self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} of an update accepted as irreversible; the old release may not run on the schema, so migrating again and going forward", j.step));
+                self.migrate_and_switch(j).await.or(Ok(()))
+            }
             Step::Downloading | Step::Staged | Step::Migrating | Step::Switching if !switched => {
                 if let Some(n) = &to_name {
                     self.layout.discard(n).map_err(|e| e.to_string())?;

@@ -42,6 +42,10 @@ pub struct Journal {
     /// The release directory `current` pointed to before the switch.
     #[serde(default)]
     pub previous_dir: Option<String>,
+    /// The new release's migrations leave a schema the previous release
+    /// cannot run on: a failure after them cannot be rolled back.
+    #[serde(default)]
+    pub irreversible: bool,
 }
 
 impl Journal {
@@ -52,6 +56,7 @@ impl Journal {
             from: None,
             to: None,
             previous_dir: None,
+            irreversible: false,
         }
     }
 }

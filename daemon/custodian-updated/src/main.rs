@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use custodian_updated::config::Config;
-use custodian_updated::engine::Engine;
+use custodian_updated::engine::{Engine, Origin};
 use custodian_updated::socket::{self, Peer};
 use custodian_updated::version::Version;
 
@@ -31,7 +31,14 @@ enum Command {
     /// Verify the repository's newest metadata and list installable releases.
     Check,
     /// Install one signed release now, showing each step.
-    Apply { version: Version },
+    Apply {
+        version: Version,
+        /// Install even if its migrations leave a schema the running
+        /// release cannot use: a failure is then not rolled back. Back up
+        /// the database first.
+        #[arg(long)]
+        irreversible: bool,
+    },
     /// Ask a running daemon over its socket (as custodiand's account):
     /// `status`, `check`, or `apply VERSION`.
     Ask {
@@ -108,10 +115,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Err(report.error.unwrap_or_default())
             }
         }
-        Some(Command::Apply { version }) => {
+        Some(Command::Apply {
+            version,
+            irreversible,
+        }) => {
             engine.recover().await?;
             eprintln!("verifying {version} against the signed metadata…");
-            let plan = engine.prepare(version).await?;
+            let plan = engine
+                .prepare(version, Origin::Console { irreversible })
+                .await?;
             eprintln!(
                 "installing {version} (download, stage, migrate, switch, restart, health check)…"
             );

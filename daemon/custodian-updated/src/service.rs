@@ -15,6 +15,15 @@ pub async fn run(
     env: &BTreeMap<String, String>,
     limit: Duration,
 ) -> Result<(), String> {
+    output(argv, env, limit).await.map(|_| ())
+}
+
+/// As `run`, returning what the command printed on standard output.
+pub async fn output(
+    argv: &[String],
+    env: &BTreeMap<String, String>,
+    limit: Duration,
+) -> Result<Vec<u8>, String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
@@ -26,7 +35,7 @@ pub async fn run(
         .map_err(|_| format!("{program} did not finish within {} s", limit.as_secs()))?
         .map_err(|e| format!("cannot run {program}: {e}"))?;
     if out.status.success() {
-        return Ok(());
+        return Ok(out.stdout);
     }
     let text = String::from_utf8_lossy(&out.stderr);
     let tail: Vec<&str> = text.lines().rev().take(5).collect();
@@ -35,6 +44,29 @@ pub async fn run(
         out.status,
         tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
     ))
+}
+
+/// The schema a release's migrations leave (`custodianctl schema`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Schema {
+    pub version: i32,
+    /// The oldest schema a program may expect and still run after them.
+    pub compatible_from: i32,
+}
+
+/// Asks the release in `dir` which schema it expects and leaves.
+pub async fn schema_of(dir: &Path) -> Result<Schema, String> {
+    let argv = [
+        dir.join("bin/custodianctl").display().to_string(),
+        "schema".to_owned(),
+    ];
+    let out = output(&argv, &BTreeMap::new(), Duration::from_secs(30)).await?;
+    serde_json::from_slice(&out).map_err(|e| {
+        format!(
+            "{}/bin/custodianctl schema printed no schema: {e}",
+            dir.display()
+        )
+    })
 }
 
 /// `{release}` in each argument becomes the release directory.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Origin};
 use crate::version::Version;
 
 const MAX_REQUEST: u64 = 1024;
@@ -108,7 +108,7 @@ async fn one(mut stream: UnixStream, engine: Arc<Engine>, peer: Arc<Peer>) {
             Err(e) => serde_json::json!({"ok": false, "error": e}),
         },
         Ok(Request::Check) => serde_json::json!({"ok": true, "check": engine.check().await}),
-        Ok(Request::Apply { version }) => match engine.prepare(version).await {
+        Ok(Request::Apply { version }) => match engine.prepare(version, Origin::Socket).await {
             Ok(plan) => {
                 let e = Arc::clone(&engine);
                 tokio::spawn(async move {

@@ -33,11 +33,15 @@ enum Left {
     Staged,
     /// `current` renamed to the new release.
     Switched,
+    /// A rollback had already renamed `current` back to the old release.
+    SwitchedBack,
 }
 
 struct Case {
     step: Step,
     left: Left,
+    /// An operator accepted migrations the old release cannot run on.
+    irreversible: bool,
     new_is_healthy: bool,
     /// Whether the new release ends up serving (else the old one does).
     new_serves: bool,
@@ -145,6 +149,10 @@ async fn crash_and_recover(case: &Case) {
             release_dir(&root, "0.2.0");
             layout.switch_to("0.2.0").expect("switch");
         }
+        Left::SwitchedBack => {
+            write(&archive, b"\x1f\x8b whole");
+            release_dir(&root, "0.2.0");
+        }
     }
     store
         .set_journal(&Journal {
@@ -153,6 +161,7 @@ async fn crash_and_recover(case: &Case) {
             from: Some(OLD),
             to: Some(NEW),
             previous_dir: Some("0.1.0".into()),
+            irreversible: case.irreversible,
         })
         .expect("journal");
 
@@ -166,7 +175,7 @@ async fn crash_and_recover(case: &Case) {
 
     let what = format!(
         "{case:?}",
-        case = (case.step, case.left, case.new_is_healthy)
+        case = (case.step, case.left, case.irreversible, case.new_is_healthy)
     );
     let store = Store::open(&dir.path().join("state")).expect("store");
     assert_eq!(store.journal().expect("journal").step, Step::Idle, "{what}");
@@ -181,7 +190,8 @@ async fn crash_and_recover(case: &Case) {
     let committed = if case.new_serves { NEW } else { OLD };
     assert_eq!(installed.committed, Some(committed), "{what}");
     assert_eq!(installed.floor, Some(committed), "{what}");
-    let marked_bad = !case.new_is_healthy && matches!(case.left, Left::Switched);
+    let marked_bad =
+        !case.new_is_healthy && matches!(case.left, Left::Switched | Left::SwitchedBack);
     assert_eq!(installed.bad.contains(&NEW), marked_bad, "{what}");
 
     let mut releases: Vec<String> = std::fs::read_dir(root.join("releases"))
@@ -233,8 +243,17 @@ async fn a_crash_at_any_step_leaves_a_healthy_release_serving() {
     let case = |step, left, new_is_healthy, new_serves| Case {
         step,
         left,
+        irreversible: false,
         new_is_healthy,
         new_serves,
+    };
+    // Migrations the old release cannot run on may have run: only forward.
+    let forward = |step| Case {
+        step,
+        left: Staged,
+        irreversible: true,
+        new_is_healthy: true,
+        new_serves: true,
     };
     let cases = [
         // Before the switch: whatever was made is thrown away.
@@ -251,47 +270,76 @@ async fn a_crash_at_any_step_leaves_a_healthy_release_serving() {
         case(Step::Restarting, Switched, false, false),
         case(Step::HealthCheck, Switched, true, true),
         case(Step::HealthCheck, Switched, false, false),
-        // Mid-rollback, before `current` was switched back.
+        // Mid-rollback, before and after `current` was switched back.
         case(Step::RollingBack, Switched, false, false),
+        case(Step::RollingBack, SwitchedBack, false, false),
+        forward(Step::Migrating),
+        forward(Step::Switching),
     ];
     for c in &cases {
         crash_and_recover(c).await;
     }
 }
 
-/// Mid-rollback after `current` was already switched back: finished, the
-/// version stays bad, the old release serves.
+/// An irreversible update that fails after its migrations is not switched
+/// back to a release that cannot run on the schema: it stops in `failed`,
+/// and from then on only an operator at the console may install.
 #[tokio::test]
-async fn a_crash_after_switching_back_finishes_the_rollback() {
+async fn a_failed_irreversible_update_is_left_for_an_operator() {
+    use custodian_updated::engine::Origin;
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("root");
     release_dir(&root, "0.1.0");
     release_dir(&root, "0.2.0");
     let layout = Layout::new(&root);
-    layout.switch_to("0.1.0").expect("current");
+    layout.switch_to("0.2.0").expect("current");
     let store = Store::open(&dir.path().join("state")).expect("store");
     store
-        .set_installed(&Installed {
-            committed: Some(OLD),
-            floor: Some(OLD),
-            bad: vec![NEW],
-        })
-        .expect("installed");
-    store
         .set_journal(&Journal {
-            step: Step::RollingBack,
-            op: 3,
+            step: Step::HealthCheck,
+            op: 4,
             from: Some(OLD),
             to: Some(NEW),
             previous_dir: Some("0.1.0".into()),
+            irreversible: true,
         })
         .expect("journal");
     let broken = Arc::new(Mutex::new(BTreeSet::from(["0.2.0".to_owned()])));
     let readiness = serve_readiness(root.clone(), broken).await;
     let engine = Engine::open(config(dir.path(), &readiness)).expect("engine");
     engine.recover().await.expect("recover");
-    assert_eq!(store.journal().expect("journal").step, Step::Idle);
-    assert_eq!(layout.current_name().as_deref(), Some("0.1.0"));
-    assert!(!root.join("releases/0.2.0").exists());
+    assert_eq!(store.journal().expect("journal").step, Step::Failed);
+    assert_eq!(layout.current_name().as_deref(), Some("0.2.0"));
+    assert!(root.join("releases/0.1.0").is_dir());
     assert_eq!(store.installed().expect("installed").bad, vec![NEW]);
+    let last = store.events().expect("events").pop().expect("an event");
+    assert_eq!(
+        (last.step.as_str(), last.outcome.as_str()),
+        ("rollback", "failed")
+    );
+    assert!(
+        last.detail.contains("restore the database backup"),
+        "{}",
+        last.detail
+    );
+
+    let refused = engine
+        .prepare(Version(0, 3, 0), Origin::Socket)
+        .await
+        .err()
+        .expect("refused through the socket");
+    assert!(refused.contains("an operator must look"), "{refused}");
+    // The console gets past that gate (here to a repository that does not
+    // exist).
+    let console = engine
+        .prepare(
+            Version(0, 3, 0),
+            Origin::Console {
+                irreversible: false,
+            },
+        )
+        .await
+        .err()
+        .expect("no repository here");
+    assert!(!console.contains("an operator must look"), "{console}");
 }

@@ -31,6 +31,11 @@ enum Command {
     /// Apply pending database migrations, with short-lived owner
     /// credentials from Vault (the migrator's AppRole).
     Migrate(OwnerArgs),
+    /// Print, as JSON, the schema version this build's migrations reach and
+    /// `compatible_from`: the oldest schema version a program may expect and
+    /// still run after them. The updater compares releases with it to know
+    /// whether a failed update can be rolled back. Needs no database.
+    Schema,
     /// The activity log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -368,6 +373,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             eprintln!("database provisioned; the migrator's role_id is:");
             println!("{role_id}");
+            Ok(())
+        }
+        Command::Schema => {
+            let m = custodian_db::migrations::MIGRATIONS;
+            let compatible_from = m
+                .iter()
+                .filter(|m| !m.additive())
+                .map(|m| m.version)
+                .max()
+                .unwrap_or(0);
+            println!(
+                "{}",
+                serde_json::json!({
+                    "version": custodian_db::migrations::expected_version(),
+                    "compatible_from": compatible_from,
+                })
+            );
             Ok(())
         }
         Command::Migrate(a) => {

@@ -795,7 +795,7 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     // not know it, must run on it after the rollback.
     let known = custodian_db::migrations::expected_version();
     let migrate_next = format!(
-        "#!/bin/sh\nset -e\n{real} \"$@\"\n{psql} -c \"{sql}\"\n",
+        "#!/bin/sh\nset -e\n{real} \"$@\"\nif [ \"$1\" = migrate ]; then {psql} -c \"{sql}\"; fi\n",
         real = bin("custodianctl").display(),
         psql = a.pg.superuser_shell_command("custodian"),
         sql = format_args!(
@@ -877,7 +877,7 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     );
     drop(updater);
     assert_eq!(m.current(), "releases/0.4.0");
-    let _updater = UpdaterProcess::start(&m);
+    let updater = UpdaterProcess::start(&m);
     assert_eq!(m.journal_step(), "idle", "{}", log());
     assert_eq!(release_served(&d), "0.4.0");
     let installed: serde_json::Value =
@@ -907,4 +907,44 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
         page.body
     );
     assert!(page.body.contains("0.3.0"), "the bad version is shown");
+
+    // A release whose migrations the running release could not run on:
+    // refused through the socket before anything is migrated (a failure
+    // could not be rolled back); an operator at the console may accept it.
+    let marker = work.path().join("migrated-0.5.0");
+    let breaking = format!(
+        "#!/bin/sh\ncase \"$1\" in\n  schema) echo '{{\"version\": 999, \"compatible_from\": 999}}' ;;\n  migrate) touch {marker} ;;\n  *) exec {real} \"$@\" ;;\nesac\n",
+        marker = marker.display(),
+        real = bin("custodianctl").display(),
+    );
+    p.release(
+        "0.5.0",
+        &real_bin_dir(work.path(), "breaking", None, Some(&breaking)),
+    );
+    let out = ask_as(TEST_USER, &m, &["apply", "0.5.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let events = || std::fs::read_to_string(m.path("state/events.jsonl")).unwrap_or_default();
+    wait_for(
+        "the schema refusal",
+        Duration::from_secs(60),
+        || {
+            events().contains("\"step\":\"schema\",\"outcome\":\"failed\"")
+                && m.journal_step() == "idle"
+        },
+        log,
+    );
+    assert!(
+        events().contains("custodian-updated apply --irreversible 0.5.0"),
+        "the refusal names the way: {}",
+        events()
+    );
+    assert!(!marker.exists(), "nothing was migrated");
+    assert_eq!(m.current(), "releases/0.4.0");
+    assert!(!m.path("root/releases/0.5.0").exists());
+    drop(updater);
+    let out = m.updater(&["apply", "--irreversible", "0.5.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(marker.exists(), "migrated after the operator accepted");
+    assert_eq!(m.current(), "releases/0.5.0");
+    assert_eq!(release_served(&d), "0.5.0");
 }
