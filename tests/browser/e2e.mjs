@@ -298,6 +298,7 @@ try {
       ['/exports', 'exports'],
       ['/admin/activity', 'activity'],
       ['/admin/settings', 'settings'],
+      ['/admin/event-types', 'event-types'],
       ['/admin/import', 'import'],
       ['/admin/users', 'accounts'],
     ]) {

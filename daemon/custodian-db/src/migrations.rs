@@ -100,6 +100,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "link_withdrawal",
         sql: include_str!("../../../migrations/0014_link_withdrawal.sql"),
     },
+    Migration {
+        version: 15,
+        name: "event_type_admin",
+        sql: include_str!("../../../migrations/0015_event_type_admin.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -801,3 +801,130 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         "Wrong video: <b>mixed up</b>"
     );
 }
+
+/// Adds or retires an event type through the administrators' page.
+async fn event_types(b: &mut Browser<'_>, fields: &[(&str, &str)]) -> Page {
+    let page = b.get("/admin/event-types").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.csrf();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    b.post("/admin/event-types", &all).await
+}
+
+#[tokio::test]
+async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+    let mut ana = new_user_as(&d, &mut admin, "ana", "analyst", PW).await;
+
+    let added = event_types(
+        &mut admin,
+        &[
+            ("action", "add"),
+            ("title", "Enforced disappearance<script>"),
+            ("description", "Held with no record"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/admin/event-types"),
+        "{}",
+        added.body
+    );
+    for (title, words) in [
+        ("ENFORCED disappearance<script>", "already"),
+        ("   ", "title of at most 200"),
+    ] {
+        let r = event_types(&mut admin, &[("action", "add"), ("title", title)]).await;
+        assert!(
+            r.status == 400 && r.body.contains(words),
+            "{title}: {}",
+            r.body
+        );
+    }
+    let page = admin.get("/admin/event-types").await.body;
+    assert!(
+        page.contains(
+            "<td>Enforced disappearance&lt;script&gt;</td><td>Held with no record</td><td>0</td>"
+        ),
+        "{page}"
+    );
+    let id = sql(
+        &a,
+        "SELECT id FROM event_type WHERE title = 'Enforced disappearance<script>'",
+    );
+
+    // In use on a record, then retired: the event keeps it, new events
+    // cannot have it, and it is no longer offered.
+    let incident = id_from(&create(&mut admin, "/incidents", &[("title", "Night raid")]).await);
+    let event = [
+        ("what", "event"),
+        ("event_type", id.as_str()),
+        ("from", "2024-04-01"),
+    ];
+    assert_eq!(
+        link(&mut admin, "/incidents", &incident, &event)
+            .await
+            .status,
+        303
+    );
+    assert!(admin
+        .get("/admin/event-types")
+        .await
+        .body
+        .contains("<td>Held with no record</td><td>1</td>"));
+    let r = event_types(&mut admin, &[("action", "retire"), ("id", &id)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let again = event_types(&mut admin, &[("action", "retire"), ("id", &id)]).await;
+    assert!(
+        again.status == 400 && again.body.contains("retired already"),
+        "{}",
+        again.body
+    );
+    let view = admin
+        .get(&format!("/incidents/view?id={incident}"))
+        .await
+        .body;
+    assert!(
+        view.contains("<td>Enforced disappearance&lt;script&gt;</td>"),
+        "the event keeps its type: {view}"
+    );
+    assert!(
+        !view.contains(&format!("<option value=\"{id}\">")),
+        "a retired type is not offered: {view}"
+    );
+    let r = link(&mut admin, "/incidents", &incident, &event).await;
+    assert!(
+        r.status == 400 && r.body.contains("Choose an event type"),
+        "{}",
+        r.body
+    );
+    assert!(audit(&a, "event_type.added") >= 1 && audit(&a, "event_type.retired") >= 1);
+
+    // Administrators only, with a recent password; never deleted or renamed
+    // by the runtime role.
+    assert_eq!(ana.get("/admin/event-types").await.status, 403);
+    age_sign_in(&a, "admin");
+    assert_eq!(
+        admin.get("/admin/event-types").await.location.as_deref(),
+        Some("/reauth?next=/admin/event-types")
+    );
+    for statement in [
+        "DELETE FROM event_type",
+        "UPDATE event_type SET title = 'x'",
+    ] {
+        assert!(
+            a.pg.psql(
+                "custodian",
+                &format!("SET ROLE custodian_runtime; {statement}")
+            )
+            .is_err(),
+            "{statement}"
+        );
+    }
+}

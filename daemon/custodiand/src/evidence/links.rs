@@ -214,10 +214,17 @@ pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut lists = Vec::new();
-    for table in ["label", "source", "location", "event_type"] {
+    for (table, offered) in [
+        ("label", "true"),
+        ("source", "true"),
+        ("location", "true"),
+        ("event_type", "retired_at IS NULL"),
+    ] {
         let rows = pg
             .query(
-                &format!("SELECT id, title FROM {table} ORDER BY lower(title) LIMIT 2000"),
+                &format!(
+                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT 2000"
+                ),
                 &[],
             )
             .await?;
@@ -448,7 +455,7 @@ pub async fn change(
                 .execute(
                     "INSERT INTO record_event (kind, record_id, event_type_id, location_id, from_date, to_date, comment, created_by) \
                      SELECT $1, $2, t.id, $4, CAST($5::text AS date), CAST($6::text AS date), $7, $8 FROM event_type t \
-                     WHERE t.id = $3 AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM location WHERE id = $4))",
+                     WHERE t.id = $3 AND t.retired_at IS NULL AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM location WHERE id = $4))",
                     &[&kind.noun(), &id, event_type, location, &from, &to, &comment, &actor.user_id],
                 )
                 .await

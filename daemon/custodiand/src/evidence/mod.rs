@@ -4,6 +4,7 @@
 //!
 //! [`Permit`]: crate::policy::Permit
 
+pub mod event_types;
 pub mod exports;
 pub mod imports;
 pub mod items;

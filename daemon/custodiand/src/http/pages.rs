@@ -178,7 +178,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
             escape(username),
             escape(role),
             if role == "admin" {
-                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li><li><a href=\"/admin/updates\">Updates</a></li><li><a href=\"/admin/import\">Import</a></li>"
+                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li><li><a href=\"/admin/event-types\">Event types</a></li><li><a href=\"/admin/updates\">Updates</a></li><li><a href=\"/admin/import\">Import</a></li>"
             } else {
                 ""
             },

@@ -8,8 +8,8 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
 use super::{
-    account, activity, auth, evidence, exports, headers, imports, media, pages, passkeys,
-    permissions, settings, updates,
+    account, activity, auth, event_types, evidence, exports, headers, imports, media, pages,
+    passkeys, permissions, settings, updates,
 };
 use crate::app::App;
 use crate::evidence::items::Kind;
@@ -66,6 +66,7 @@ enum Handler {
     Activity,
     Permissions,
     Settings,
+    EventTypes,
     Updates,
     Import,
     ImportJob,
@@ -483,6 +484,13 @@ static ROUTES: &[Route] = &[
         body_limit: 8 * 1024,
     },
     Route {
+        path: "/admin/event-types",
+        handler: Handler::EventTypes,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    Route {
         path: "/admin/updates",
         handler: Handler::Updates,
         methods: FORM,
@@ -661,6 +669,7 @@ where
         Handler::Permissions => permissions::page(app, &req).await,
         Handler::Settings if method == Method::POST => settings::save(app, req).await,
         Handler::Settings => settings::page(app, &req).await,
+        Handler::EventTypes => event_types::handle(app, req).await,
         Handler::Updates if method == Method::POST => updates::act(app, req).await,
         Handler::Updates => updates::page(app, &req).await,
         Handler::Import if method == Method::POST => imports::upload(app, req).await,

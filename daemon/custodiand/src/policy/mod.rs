@@ -257,6 +257,16 @@ impl Action for DecideExports {
     }
 }
 
+/// Adding and retiring event types (reference data every record uses):
+/// administrators.
+pub struct ManageEventTypes;
+impl Action for ManageEventTypes {
+    const NAME: &'static str = "event_types.manage";
+    fn allowed(a: &Actor) -> bool {
+        a.role == Role::Admin
+    }
+}
+
 /// Four eyes: nobody approves their own export.
 pub fn may_decide_export(actor: &Actor, requested_by: i64) -> bool {
     actor.role == Role::Admin && actor.user_id != requested_by
