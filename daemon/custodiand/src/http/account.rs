@@ -100,15 +100,13 @@ pub(super) async fn admin_fresh(
         return Err(error(StatusCode::FORBIDDEN));
     }
     if !session.fresh {
-        return Err(redirect(match page {
-            "/admin/sessions" => "/reauth?next=/admin/sessions",
-            "/admin/activity" => "/reauth?next=/admin/activity",
-            "/admin/settings" => "/reauth?next=/admin/settings",
-            "/admin/event-types" => "/reauth?next=/admin/event-types",
-            "/admin/import" => "/reauth?next=/admin/import",
-            "/admin/updates" => "/reauth?next=/admin/updates",
-            _ => "/reauth?next=/admin/users",
-        }));
+        // Back to the page only if it is one of the fixed targets.
+        let back = STEP_UP_TARGETS
+            .iter()
+            .find(|t| **t == page)
+            .copied()
+            .unwrap_or("/admin/users");
+        return Err(super::evidence::see_other(format!("/reauth?next={back}")));
     }
     Ok(session)
 }
