@@ -112,6 +112,17 @@ pub fn expected_version() -> i32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
+/// What `compatible_from` will be once this build has migrated a database:
+/// its newest migration that is not additive.
+pub fn compatible_from_after_migrating() -> i32 {
+    MIGRATIONS
+        .iter()
+        .filter(|m| !m.additive())
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }

@@ -376,18 +376,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Schema => {
-            let m = custodian_db::migrations::MIGRATIONS;
-            let compatible_from = m
-                .iter()
-                .filter(|m| !m.additive())
-                .map(|m| m.version)
-                .max()
-                .unwrap_or(0);
+            use custodian_db::migrations::{compatible_from_after_migrating, expected_version};
             println!(
                 "{}",
                 serde_json::json!({
-                    "version": custodian_db::migrations::expected_version(),
-                    "compatible_from": compatible_from,
+                    "version": expected_version(),
+                    "compatible_from": compatible_from_after_migrating(),
                 })
             );
             Ok(())
