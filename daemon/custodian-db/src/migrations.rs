@@ -105,6 +105,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "event_type_admin",
         sql: include_str!("../../../migrations/0015_event_type_admin.sql"),
     },
+    Migration {
+        version: 16,
+        name: "second_factor_lockout",
+        sql: include_str!("../../../migrations/0016_second_factor_lockout.sql"),
+    },
 ];
 
 /// The schema version this build expects.

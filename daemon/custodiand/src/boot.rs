@@ -153,6 +153,10 @@ pub fn run(options: &Options) -> Result<(), BootError> {
     // 6. serve
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // tokio's default of 512 blocking threads lets a flood of blocking
+        // work (file reads, hashing beyond its own slots) grow the daemon
+        // far past its MemoryMax; queued work waits instead.
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .thread_name("custodiand")
         .build()
         .map_err(BootError::Runtime)?;
@@ -251,6 +255,10 @@ pub fn run(options: &Options) -> Result<(), BootError> {
     })
 }
 
+/// Threads for blocking work (see the runtime above). Password hashing
+/// takes at most one per CPU of these (`identity::hashing`).
+const MAX_BLOCKING_THREADS: usize = 32;
+
 /// Sign-in's fixed parts, and the one-time setup token when no
 /// administrator exists yet. The token is the one secret custodiand ever
 /// logs: it is useless after an hour or one use, and it is how the first
@@ -276,6 +284,17 @@ async fn identity_setup(
         .map_err(|e| BootError::Identity(e.to_string()))?
         .map_err(BootError::Identity)?;
     if let Some(db) = db {
+        let c = db
+            .client()
+            .await
+            .map_err(|e| BootError::Identity(e.to_string()))?;
+        let pg: &tokio_postgres::Client = &c;
+        let forgotten = crate::identity::notifications::forget_unkeyed_devices(pg)
+            .await
+            .map_err(|e| BootError::Identity(e.to_string()))?;
+        if forgotten > 0 {
+            tracing::info!(target: "identity", forgotten, "removed device fingerprints that were not keyed");
+        }
         if !accounts::has_admin(db)
             .await
             .map_err(|e| BootError::Identity(e.to_string()))?

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::auth::{field, parse_form, redirect, session_of, unavailable};
+use super::guesses;
 use super::pages;
 use super::routes::{error, html, Body};
 use std::sync::Arc;
@@ -173,10 +174,26 @@ where
         let form = checked_form(app, &session, req).await?;
         let policy = &app.identity.policy;
         let (current, new) = (field(&form, "current"), field(&form, "password"));
-        let problem = if !accounts::password_matches(db, keyring, policy, session.user_id, current)
-            .await
-            .map_err(|_| unavailable())?
-        {
+        // The current password is a step-up guess: charged before hashing.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
+        let matches =
+            match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
+                Ok(m) => m,
+                Err(e) => {
+                    guesses::refund(app, &session).await;
+                    return Err(guesses::failure(&e));
+                }
+            };
+        if matches {
+            guesses::right(app, &session).await?;
+        } else {
+            if guesses::wrong(app, &session, "current-password", &peer.ip().to_string()).await? {
+                return Ok(guesses::locked_page(app));
+            }
+        }
+        let problem = if !matches {
             Some("The current password is not right.".to_owned())
         } else if new != field(&form, "confirm") {
             Some("The two new passwords differ.".to_owned())
@@ -199,7 +216,7 @@ where
         }
         accounts::set_password(db, keyring, policy, session.user_id, &session.username, new)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(|e| guesses::failure(&e))?;
         // Every session of the account ends; this browser gets a new one.
         sessions::revoke_all(db, session.user_id)
             .await
@@ -270,7 +287,7 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn reauth<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -282,7 +299,12 @@ where
         let form = checked_form(app, &session, req).await?;
         let next = step_up_allowed(field(&form, "next"));
         let policy = &app.identity.policy;
-        if !accounts::password_matches(
+        // Charged before hashing: a flood of guesses costs a few hashes
+        // and is then answered 429 without any.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
+        let matches = match accounts::password_matches(
             db,
             keyring,
             policy,
@@ -290,8 +312,17 @@ where
             field(&form, "password"),
         )
         .await
-        .map_err(|_| unavailable())?
         {
+            Ok(m) => m,
+            Err(e) => {
+                guesses::refund(app, &session).await;
+                return Err(guesses::failure(&e));
+            }
+        };
+        if !matches {
+            if guesses::wrong(app, &session, "step-up", &peer.ip().to_string()).await? {
+                return Ok(guesses::locked_page(app));
+            }
             let _ = db
                 .record(
                     &session.username,
@@ -501,6 +532,7 @@ where
         let code = field(&form, "code");
         let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
         let is_recovery = recovery::looks_like_recovery_code(code);
+        let peer_text = peer.ip().to_string();
         // Under the hardware-key policy, an account that has a hardware key
         // must use it (or, to get back in, a recovery code).
         if !is_recovery && app.identity.factors.hardware_only(&session.role) {
@@ -517,20 +549,37 @@ where
                 .await;
             }
         }
+        // Every code is charged to the account before it is checked, from
+        // whatever address it comes: the budget is the account's.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
         let passed = if is_recovery {
             recovery::redeem(db, keyring, session.user_id, &session.username, code).await
         } else {
             totp::store::check(db, vault, session.user_id, code).await
         };
-        if !passed.map_err(|_| unavailable())? {
+        let passed = match passed {
+            Ok(p) => p,
+            Err(e) => {
+                guesses::refund(app, &session).await;
+                return Err(guesses::failure(&e));
+            }
+        };
+        if !passed {
             let _ = db
                 .record(
                     &session.username,
                     "login.second_factor_failed",
                     &session.username,
-                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                    &serde_json::json!({"peer": peer_text, "method": if is_recovery { "recovery code" } else { "totp" }}),
                 )
                 .await;
+            let step = if is_recovery { "recovery-code" } else { "authenticator-code" };
+            if guesses::wrong(app, &session, step, &peer_text).await? {
+                // The pending session ended with the lock.
+                return Ok(guesses::locked_page(app));
+            }
             return second_step_page(
                 app,
                 &session,

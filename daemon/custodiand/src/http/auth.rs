@@ -96,13 +96,14 @@ pub async fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
 
 async fn note_device(
     db: &crate::db::Database,
+    keyring: &custodian_vault::keyring::Keyring,
     user_id: i64,
     peer: &str,
     user_agent: &str,
 ) -> Result<bool, crate::identity::accounts::AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
-    notifications::note_device(pg, user_id, peer, user_agent).await
+    notifications::note_device(pg, keyring, user_id, peer, user_agent).await
 }
 
 pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
@@ -238,8 +239,9 @@ where
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let pending = user.has_totp || user.has_passkey;
-            if let Err(e) = note_device(db, user.user_id, &peer.ip().to_string(), ua).await {
+            let pending = user.second_factor_pending();
+            if let Err(e) = note_device(db, keyring, user.user_id, &peer.ip().to_string(), ua).await
+            {
                 tracing::warn!(target: "identity", error = %e, "could not check the sign-in device");
             }
             match sessions::create(
@@ -286,6 +288,10 @@ where
             ),
             None => unavailable(),
         },
+        Err(e @ accounts::AccountError::Busy(_)) => {
+            tracing::warn!(target: "identity", error = %e, "login turned away: hashing pool full");
+            super::guesses::busy()
+        }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "login could not be checked");
             unavailable()
@@ -337,6 +343,13 @@ where
         Ok(p) => p,
         Err(r) => return r,
     };
+    // Once an administrator exists, setup is over: answered without any
+    // password check or hashing.
+    match accounts::has_admin(db).await {
+        Ok(true) => return redirect("/login"),
+        Ok(false) => {}
+        Err(e) => return super::guesses::failure(&e),
+    }
     let policy = &app.identity.policy;
     let username = field(&form, "username").trim().to_lowercase();
     let password = field(&form, "password");
@@ -379,7 +392,7 @@ where
         }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "setup failed");
-            unavailable()
+            super::guesses::failure(&e)
         }
     }
 }

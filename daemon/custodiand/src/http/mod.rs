@@ -7,6 +7,7 @@ pub mod event_types;
 pub mod evidence;
 pub mod evidence_pages;
 pub mod exports;
+mod guesses;
 pub mod headers;
 pub mod imports;
 pub mod media;

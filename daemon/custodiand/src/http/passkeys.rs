@@ -12,6 +12,7 @@ use super::account::{
     Obligation,
 };
 use super::auth::{field, redirect, unavailable};
+use super::guesses;
 use super::pages;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
@@ -315,6 +316,16 @@ where
             Purpose::Login => ("login.second_factor_failed", "login.second_factor_passed"),
             Purpose::Reauth => ("reauth.failed", "reauth.succeeded"),
         };
+        // An answer is a guess like a code: charged to the account first.
+        let locked = || {
+            json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &guesses::locked_message(app.identity.policy.lockout_minutes),
+            )
+        };
+        if !guesses::charge(app, &session).await? {
+            return Err(locked());
+        }
         let outcome = passkeys::finish_authentication(
             db,
             wa,
@@ -325,7 +336,9 @@ where
         )
         .await;
         if let Err(why) = outcome {
-            if !matches!(why, Refused::Account(_)) {
+            if matches!(why, Refused::Account(_)) {
+                guesses::refund(app, &session).await;
+            } else {
                 let _ = db
                     .record(
                         &session.username,
@@ -334,6 +347,13 @@ where
                         &json!({"method": "passkey", "peer": peer.ip().to_string()}),
                     )
                     .await;
+                let step = match purpose {
+                    Purpose::Login => "passkey",
+                    Purpose::Reauth => "passkey step-up",
+                };
+                if guesses::wrong(app, &session, step, &peer.ip().to_string()).await? {
+                    return Err(locked());
+                }
             }
             return Err(refused(why));
         }

@@ -601,7 +601,7 @@ where
             account::change_password(app, req, peer).await
         }
         Handler::Password => account::password_form(app, req.headers()).await,
-        Handler::Reauth if method == Method::POST => account::reauth(app, req).await,
+        Handler::Reauth if method == Method::POST => account::reauth(app, req, peer).await,
         Handler::Reauth => account::reauth_form(app, &req).await,
         Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
         Handler::Accounts => account::accounts_page(app, req.headers()).await,

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use custodian_vault::keyring::Keyring;
 use tokio_postgres::GenericClient;
 
+use super::hashing::{self, HashError};
+use super::lockout;
 use super::notifications::{notify, notify_admins};
 use super::password::Policy;
 use super::tokens;
@@ -19,6 +21,18 @@ pub enum AccountError {
     Db(#[from] DbError),
     #[error("{0}")]
     Internal(String),
+    /// Every password hashing slot is taken: answer 503 with Retry-After.
+    #[error(transparent)]
+    Busy(HashError),
+}
+
+impl From<HashError> for AccountError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy(_) => Self::Busy(e),
+            HashError::Task(t) => Self::Internal(t.to_string()),
+        }
+    }
 }
 
 impl From<tokio_postgres::Error> for AccountError {
@@ -67,10 +81,23 @@ async fn hash_blocking(
     pepper: zeroize::Zeroizing<Vec<u8>>,
 ) -> Result<String, AccountError> {
     let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
-    tokio::task::spawn_blocking(move || policy.hash(&password, &pepper))
-        .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?
+    hashing::run(move || policy.hash(&password, &pepper))
+        .await?
         .map_err(AccountError::Internal)
+}
+
+/// Whether `token` is a setup token that may still be used (checked before
+/// any hashing, so a wrong token costs no argon2id).
+async fn setup_token_usable(db: &Database, token: &str) -> Result<bool, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    Ok(pg
+        .query_opt(
+            "SELECT 1 FROM setup_token WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            &[&tokens::stored_form(token)],
+        )
+        .await?
+        .is_some())
 }
 
 pub enum SetupOutcome {
@@ -91,6 +118,12 @@ pub async fn complete_setup(
     username: &str,
     password: &str,
 ) -> Result<SetupOutcome, AccountError> {
+    if has_admin(db).await? {
+        return Ok(SetupOutcome::Done);
+    }
+    if !setup_token_usable(db, token).await? {
+        return Ok(SetupOutcome::BadToken);
+    }
     let (pepper_version, pepper) = keyring
         .newest(PEPPER)
         .await
@@ -151,6 +184,13 @@ pub struct Authenticated {
     pub must_change_password: bool,
     pub has_totp: bool,
     pub has_passkey: bool,
+}
+
+impl Authenticated {
+    /// The password was right, and a second step must follow.
+    pub fn second_factor_pending(&self) -> bool {
+        self.has_totp || self.has_passkey
+    }
 }
 
 /// Why a login failed; never shown to the client, only audited.
@@ -215,9 +255,7 @@ pub async fn login(
             zeroize::Zeroizing::new(password.to_owned()),
             stored.clone(),
         );
-        tokio::task::spawn_blocking(move || policy.verify(&password, &stored, &pepper))
-            .await
-            .map_err(|e| AccountError::Internal(e.to_string()))?
+        hashing::run(move || policy.verify(&password, &stored, &pepper)).await?
     };
     let outcome = match &row {
         None => Err(Refusal::UnknownUser),
@@ -250,11 +288,12 @@ pub async fn login(
         Ok(user) => {
             let c = db.client().await?;
             let pg: &tokio_postgres::Client = &c;
-            pg.execute(
-                "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                &[&user.user_id],
-            )
-            .await?;
+            // With a second factor to come, the password alone proves
+            // nothing yet: the counters start over (and other sessions end)
+            // only once the whole sign-in succeeded (`lockout::passed`).
+            if !user.second_factor_pending() {
+                lockout::passed(pg, user.user_id).await?;
+            }
             // Rehash with the newest pepper and the policy's parameters.
             let newest = keyring.newest(PEPPER).await;
             if let Some((v, pepper)) = newest {
@@ -281,7 +320,7 @@ pub async fn login(
                 &user.username,
                 "login.succeeded",
                 &user.username,
-                &serde_json::json!({"peer": peer}),
+                &serde_json::json!({"peer": peer, "second_factor_pending": user.second_factor_pending()}),
             )
             .await
             .map_err(DbError::from)?;
@@ -300,17 +339,18 @@ async fn record_failure(
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut locked_now = None;
-    if matches!(why, Refusal::WrongPassword | Refusal::Locked) {
+    if matches!(why, Refusal::WrongPassword) {
         let row = pg
-            .query_one(
-                "UPDATE app_user SET failed_logins = failed_logins + 1, \
-                 locked_until = CASE WHEN failed_logins + 1 >= $2 AND coalesce(locked_until <= now(), true) \
-                   THEN now() + make_interval(mins => $3::int) ELSE locked_until END \
-                 WHERE username = $1 RETURNING id, failed_logins = $2",
-                &[&username, &policy.lockout_after, &(policy.lockout_minutes as i32)],
+            .query_opt(
+                &lockout::password_failure_sql(),
+                &[
+                    &username,
+                    &(policy.lockout_minutes as i32),
+                    &policy.lockout_after,
+                ],
             )
             .await?;
-        locked_now = row.get::<_, bool>(1).then(|| row.get::<_, i64>(0));
+        locked_now = row.and_then(|r| r.get::<_, bool>(1).then(|| r.get::<_, i64>(0)));
     }
     // The attempted name is recorded only when it is an account: a
     // password typed into the username field must not land in the log.
@@ -389,9 +429,7 @@ pub async fn password_matches(
         return Ok(false);
     };
     let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
-    tokio::task::spawn_blocking(move || policy.verify(&password, &stored, &pepper))
-        .await
-        .map_err(|e| AccountError::Internal(e.to_string()))
+    Ok(hashing::run(move || policy.verify(&password, &stored, &pepper)).await?)
 }
 
 /// Sets a new password chosen by the user; clears the forced-change flag.
@@ -581,7 +619,7 @@ pub async fn change_state(
         StateChange::Suspend => "UPDATE app_user SET state = 'suspended' WHERE username = $1 RETURNING id",
         StateChange::Disable => "UPDATE app_user SET state = 'disabled' WHERE username = $1 RETURNING id",
         StateChange::Activate => "UPDATE app_user SET state = 'active' WHERE username = $1 RETURNING id",
-        StateChange::Unlock => "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
+        StateChange::Unlock => "UPDATE app_user SET failed_logins = 0, locked_until = NULL, second_factor_failures = 0 WHERE username = $1 RETURNING id",
         StateChange::ResetSecondFactor => {
             "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE username = $1 RETURNING id"
         }

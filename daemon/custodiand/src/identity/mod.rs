@@ -1,6 +1,8 @@
 //! Who is asking: accounts, passwords, sessions and the first-run setup.
 
 pub mod accounts;
+pub mod hashing;
+pub mod lockout;
 pub mod notifications;
 pub mod passkeys;
 pub mod password;

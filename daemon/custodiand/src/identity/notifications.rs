@@ -3,7 +3,9 @@
 //! transaction or connection as the event they report, read on the
 //! account's notifications page.
 
-use sha2::{Digest, Sha256};
+use custodian_vault::keyring::Keyring;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use tokio_postgres::GenericClient;
 
 use super::accounts::AccountError;
@@ -39,40 +41,75 @@ pub async fn notify_admins(
     Ok(())
 }
 
-/// The stored form of a device: a hash of the address and the browser, so
-/// the table is no second record of where people were.
-fn fingerprint(peer: &str, user_agent: &str) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(b"custodian-device");
+/// The keyring field device fingerprints are keyed with (domain-separated
+/// from CSRF tokens by the message prefix).
+const FINGERPRINT_KEY: &str = "token-hmac";
+
+/// The stored form of a device: an HMAC of the address and the browser
+/// under a key from Vault, so the table is no second record of where
+/// people were (a plain hash of an address and a browser name is quickly
+/// found by trying them all).
+fn fingerprint(key: &[u8], peer: &str, user_agent: &str) -> Option<Vec<u8>> {
+    let mut h = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    h.update(b"custodian-device|");
     for part in [peer, user_agent] {
-        h.update((part.len() as u64).to_be_bytes());
+        h.update(&(part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().to_vec()
+    Some(h.finalize().into_bytes().to_vec())
+}
+
+/// Fingerprints made by releases before they were keyed are removed (at
+/// start): they are exactly the record the keyed form avoids.
+pub async fn forget_unkeyed_devices(pg: &impl GenericClient) -> Result<u64, AccountError> {
+    Ok(pg
+        .execute("DELETE FROM known_device WHERE NOT keyed", &[])
+        .await?)
 }
 
 /// Remembers the device of a successful sign-in and notifies the account
 /// when it is new (but not on its very first sign-in, which is always new).
+/// A device is also known under the keyring's previous version, so a
+/// rotation does not make every device look new.
 pub async fn note_device(
     pg: &impl GenericClient,
+    keyring: &Keyring,
     user_id: i64,
     peer: &str,
     user_agent: &str,
 ) -> Result<bool, AccountError> {
+    let (version, key) = keyring
+        .newest(FINGERPRINT_KEY)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no fingerprint key".into()))?;
+    let current = fingerprint(&key, peer, user_agent)
+        .ok_or_else(|| AccountError::Internal("fingerprint key".into()))?;
+    let mut candidates = vec![current.clone()];
+    if version > 1 {
+        if let Ok(Some(previous)) = keyring.key_at(FINGERPRINT_KEY, version - 1).await {
+            candidates.extend(fingerprint(&previous, peer, user_agent));
+        }
+    }
     let had_any = pg
         .query_opt(
-            "SELECT 1 FROM known_device WHERE user_id = $1 LIMIT 1",
+            "SELECT 1 FROM known_device WHERE user_id = $1 AND keyed LIMIT 1",
             &[&user_id],
         )
         .await?
         .is_some();
-    let added = pg
-        .execute(
-            "INSERT INTO known_device (user_id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&user_id, &fingerprint(peer, user_agent)],
+    let seen = pg
+        .query_opt(
+            "SELECT 1 FROM known_device WHERE user_id = $1 AND keyed AND fingerprint = ANY($2)",
+            &[&user_id, &candidates],
         )
-        .await?;
-    let new_device = added == 1 && had_any;
+        .await?
+        .is_some();
+    pg.execute(
+        "INSERT INTO known_device (user_id, fingerprint, keyed) VALUES ($1, $2, true) ON CONFLICT DO NOTHING",
+        &[&user_id, &current],
+    )
+    .await?;
+    let new_device = !seen && had_any;
     if new_device {
         let browser: String = user_agent.chars().take(80).collect();
         notify(
@@ -147,10 +184,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprints_separate_address_and_browser() {
-        assert_ne!(fingerprint("10.0.0.1", "a"), fingerprint("10.0.0.2", "a"));
-        assert_ne!(fingerprint("10.0.0.1", "a"), fingerprint("10.0.0.1", "b"));
-        assert_ne!(fingerprint("1", "0|x"), fingerprint("1|0", "x"));
-        assert_eq!(fingerprint("10.0.0.1", "a"), fingerprint("10.0.0.1", "a"));
+    fn fingerprints_separate_address_and_browser_and_need_the_key() {
+        let f = |key: &[u8], peer: &str, ua: &str| fingerprint(key, peer, ua).expect("hmac");
+        let k = b"key-one-32-bytes-long-padding---";
+        assert_ne!(f(k, "10.0.0.1", "a"), f(k, "10.0.0.2", "a"));
+        assert_ne!(f(k, "10.0.0.1", "a"), f(k, "10.0.0.1", "b"));
+        assert_ne!(f(k, "1", "0|x"), f(k, "1|0", "x"));
+        assert_eq!(f(k, "10.0.0.1", "a"), f(k, "10.0.0.1", "a"));
+        assert_ne!(
+            f(k, "10.0.0.1", "a"),
+            f(b"key-two-32-bytes-long-padding---", "10.0.0.1", "a"),
+            "without the key the stored value cannot be recomputed"
+        );
     }
 }

@@ -87,7 +87,10 @@ pub fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
 
 /// Starts a session for `user_id`, ending any other session of the account
 /// (single-session default). With `second_factor_pending` the session
-/// grants nothing until [`second_factor_passed`]. Returns the token.
+/// grants nothing until [`second_factor_passed`], and only another session
+/// waiting for its second factor ends: a password alone must not sign the
+/// account's owner out (the others end when the second factor passes).
+/// Returns the token.
 pub async fn create(
     db: &Database,
     policy: &Policy,
@@ -99,9 +102,12 @@ pub async fn create(
     let token = tokens::new_token()?;
     let mut c = db.client().await.map_err(|e| e.to_string())?;
     let tx = c.transaction().await.map_err(|e| e.to_string())?;
-    tx.execute("DELETE FROM user_session WHERE user_id = $1", &[&user_id])
-        .await
-        .map_err(|e| e.to_string())?;
+    tx.execute(
+        "DELETE FROM user_session WHERE user_id = $1 AND (second_factor_pending OR NOT $2)",
+        &[&user_id, &second_factor_pending],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let ua: String = user_agent.chars().take(200).collect();
     tx.execute(
         "INSERT INTO user_session (token_hash, user_id, expires_at, peer, user_agent, second_factor_pending) \
@@ -188,7 +194,8 @@ async fn lookup(
 }
 
 /// The second factor was right: the session becomes complete, with a new
-/// token. Returns the token.
+/// token; the account's other sessions end and its failure counters start
+/// over (the whole sign-in succeeded). Returns the token.
 pub async fn second_factor_passed(db: &Database, token_hash: &[u8]) -> Result<String, String> {
     fresh_token(db, token_hash, true).await
 }
@@ -208,21 +215,35 @@ async fn fresh_token(
     completing_second_factor: bool,
 ) -> Result<String, String> {
     let token = tokens::new_token()?;
-    let c = db.client().await.map_err(|e| e.to_string())?;
-    let pg: &tokio_postgres::Client = &c;
-    let n = pg
-        .execute(
+    let fresh = tokens::stored_form(&token);
+    let mut c = db.client().await.map_err(|e| e.to_string())?;
+    let tx = c.transaction().await.map_err(|e| e.to_string())?;
+    let row = tx
+        .query_opt(
             "UPDATE user_session SET token_hash = $2, second_factor_pending = false, authenticated_at = now(), \
-             last_seen = now() WHERE token_hash = $1 AND second_factor_pending = $3",
-            &[&token_hash, &tokens::stored_form(&token), &completing_second_factor],
+             last_seen = now() WHERE token_hash = $1 AND second_factor_pending = $3 RETURNING user_id",
+            &[&token_hash, &fresh, &completing_second_factor],
         )
         .await
         .map_err(|e| e.to_string())?;
-    if n == 1 {
-        Ok(token)
-    } else {
-        Err("the session ended meanwhile".into())
+    let Some(row) = row else {
+        return Err("the session ended meanwhile".into());
+    };
+    let user_id: i64 = row.get(0);
+    if completing_second_factor {
+        tx.execute(
+            "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2",
+            &[&user_id, &fresh],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     }
+    // Sign-in or step-up, the guess was right: the counters start over.
+    super::lockout::passed(&*tx, user_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(token)
 }
 
 /// Ends every session of `user_id` (password change, deactivation).
