@@ -105,6 +105,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "event_type_admin",
         sql: include_str!("../../../migrations/0015_event_type_admin.sql"),
     },
+    Migration {
+        version: 17,
+        name: "record_rules",
+        sql: include_str!("../../../migrations/0017_record_rules.sql"),
+    },
 ];
 
 /// The schema version this build expects.
