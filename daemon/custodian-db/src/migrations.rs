@@ -110,6 +110,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "second_factor_lockout",
         sql: include_str!("../../../migrations/0016_second_factor_lockout.sql"),
     },
+    Migration {
+        version: 17,
+        name: "record_rules",
+        sql: include_str!("../../../migrations/0017_record_rules.sql"),
+    },
 ];
 
 /// The schema version this build expects.

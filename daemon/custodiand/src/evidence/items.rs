@@ -10,11 +10,11 @@ use super::act_as;
 pub use super::kind::Kind;
 use crate::db::Database;
 use crate::identity::accounts::{audit, AccountError};
-use crate::identity::notifications::notify;
+use crate::identity::notifications::{notify, notify_admins};
 use crate::policy::workflow::{self, Item, Status, Step};
 use crate::policy::{
-    may_edit, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins, Permission, Permit,
-    ReadBulletins, ReadHistory,
+    may_edit, may_regroup, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins,
+    Permission, Permit, ReadBulletins, ReadHistory, Regroup,
 };
 
 pub const PAGE_SIZE: i64 = 25;
@@ -208,11 +208,7 @@ pub struct Content<'a> {
     pub access_groups: Vec<String>,
 }
 
-fn checked<'a>(
-    kind: Kind,
-    actor: &crate::policy::Actor,
-    c: &'a Content<'a>,
-) -> Result<(String, String), Refused> {
+fn checked<'a>(kind: Kind, c: &'a Content<'a>) -> Result<(String, String), Refused> {
     let title = super::sanitize::line(c.title, 300);
     if title.is_empty() {
         return Err(Refused::Policy(format!(
@@ -221,14 +217,16 @@ fn checked<'a>(
             kind.title_label().to_lowercase()
         )));
     }
-    if !may_restrict_to(actor, &c.access_groups) {
-        return Err(Refused::Policy(format!(
-            "You can restrict {} {} only to access groups you belong to.",
-            if kind == Kind::Incident { "an" } else { "a" },
-            kind.noun()
-        )));
-    }
     Ok((title, super::sanitize::rich_text(c.description)))
+}
+
+/// A group list as people read it.
+fn groups_text(groups: &[String]) -> String {
+    if groups.is_empty() {
+        "everyone".to_owned()
+    } else {
+        groups.join(", ")
+    }
 }
 
 pub async fn create(
@@ -239,7 +237,14 @@ pub async fn create(
     content: &Content<'_>,
 ) -> Result<i64, Refused> {
     let actor = permit.actor();
-    let (title, description) = checked(kind, actor, content)?;
+    let (title, description) = checked(kind, content)?;
+    if !may_restrict_to(actor, &content.access_groups) {
+        return Err(Refused::Policy(format!(
+            "You can restrict {} {} only to access groups you belong to.",
+            if kind == Kind::Incident { "an" } else { "a" },
+            kind.noun()
+        )));
+    }
     let mut c = db.client().await.map_err(AccountError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
@@ -385,7 +390,7 @@ pub async fn update(
     // Existence first: an item the actor cannot see is "not found",
     // whatever else is wrong with the request.
     let row = locked(&tx, kind, id).await?;
-    let (title, description) = checked(kind, actor, content)?;
+    let (title, description) = checked(kind, content)?;
     let item = item_of(&row);
     if !may_edit(actor, &item) {
         return Err(Refused::Policy(format!(
@@ -393,14 +398,32 @@ pub async fn update(
             kind.noun()
         )));
     }
+    // Who may see the record is its own decision (the policy's
+    // `ChangeAccessGroups`): the same groups in another order are no
+    // change and keep the stored order; anything else must pass.
+    let before: Vec<String> = row.get("access_groups");
+    let regroup = may_regroup(actor, &before, &content.access_groups)
+        .map_err(|e| Refused::Policy(e.to_owned()))?;
+    let (groups, summary) = match regroup {
+        Regroup::Unchanged => (before.clone(), "edited".to_owned()),
+        Regroup::Changed => (
+            content.access_groups.clone(),
+            format!(
+                "edited; access groups: {} -> {}",
+                groups_text(&before),
+                groups_text(&content.access_groups)
+            ),
+        ),
+    };
     let change = Change {
         title: &title,
         description: &description,
         details: &content.details,
         item,
-        groups: &content.access_groups,
-        summary: "edited",
+        groups: &groups,
+        summary: &summary,
     };
+    // PostgreSQL's UPDATE policy keeps the same rule (migration 0017).
     save(&tx, kind, actor, id, row.get("revision"), &change).await?;
     audit(
         &*tx,
@@ -410,6 +433,28 @@ pub async fn update(
         json!({}),
     )
     .await?;
+    if regroup == Regroup::Changed {
+        let event = format!("{}.access_changed", kind.noun());
+        audit(
+            &*tx,
+            username,
+            &event,
+            &format!("{}/{id}", kind.noun()),
+            json!({"before": before, "after": groups}),
+        )
+        .await?;
+        notify_admins(
+            &*tx,
+            &event,
+            &format!(
+                "Who may see {} {id} changed: {} -> {}. Its history tells who.",
+                kind.noun(),
+                groups_text(&before),
+                groups_text(&groups)
+            ),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -429,33 +474,22 @@ pub async fn step(
     act_as(&tx, actor).await?;
     let row = locked(&tx, kind, id).await?;
     let before = item_of(&row);
-    let after = workflow::next(actor, before, step).map_err(|e| Refused::Policy(e.to_owned()))?;
     // A named assignee or reviewer must be an active account that can
-    // see the bulletin and is not read-only.
-    for (who, role) in [
-        (after.assigned_to, "assignee"),
-        (after.reviewer, "reviewer"),
-    ] {
-        if let Some(uid) =
-            who.filter(|u| Some(*u) != before.assigned_to && Some(*u) != before.reviewer)
-        {
-            let ok = tx
-                .query_opt(
-                    "SELECT 1 FROM app_user WHERE id = $1 AND state = 'active' AND role <> 'readonly' \
-                     AND (role = 'admin' OR cardinality($2::text[]) = 0 OR $2::text[] && access_groups)",
-                    &[&uid, &row.get::<_, Vec<String>>("access_groups")],
-                )
-                .await?
-                .is_some();
-            if !ok {
-                return Err(Refused::Policy(if role == "assignee" {
-                    format!("That account cannot be assigned this {}.", kind.noun())
-                } else {
-                    format!("That account cannot review this {}.", kind.noun())
-                }));
-            }
-        }
-    }
+    // see the record and is not read-only: asked every time it is named.
+    let named = step.named();
+    let eligible = match named {
+        Some(uid) => tx
+            .query_opt(
+                "SELECT 1 FROM app_user WHERE id = $1 AND state = 'active' AND role <> 'readonly' \
+                 AND (role = 'admin' OR cardinality($2::text[]) = 0 OR $2::text[] && access_groups)",
+                &[&uid, &row.get::<_, Vec<String>>("access_groups")],
+            )
+            .await?
+            .is_some(),
+        None => true,
+    };
+    let after = workflow::next_checked(actor, before, step, |uid| Some(uid) != named || eligible)
+        .map_err(|e| Refused::Policy(e.to_owned()))?;
     note(&tx, kind, actor, (id, &row), after, step.name()).await?;
     let event = format!("{}.workflow", kind.noun());
     audit(

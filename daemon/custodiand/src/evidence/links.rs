@@ -11,7 +11,9 @@ use super::act_as;
 use super::items::{item_of, locked, note, Kind, Refused};
 use crate::db::Database;
 use crate::identity::accounts::{audit, AccountError};
-use crate::policy::{may_edit, Actor, EditBulletins, Permit, ReadBulletins};
+use crate::policy::{
+    may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
+};
 
 /// (stored value, the words between the two records).
 pub const RELATION_TYPES: &[(&str, &str)] = &[
@@ -334,9 +336,34 @@ fn date(text: &str) -> Result<Option<String>, Refused> {
     }
 }
 
+fn no_locations() -> Refused {
+    Refused::Policy(
+        "Your account may not edit locations (permission can_edit_locations); ask an administrator to grant it."
+            .into(),
+    )
+}
+
+/// The other end of a relation, locked, or why it may not change: a
+/// finalized record gains and loses no relations, from either end.
+async fn other_end(
+    tx: &tokio_postgres::Transaction<'_>,
+    other: Kind,
+    other_id: i64,
+) -> Result<tokio_postgres::Row, Refused> {
+    let row = locked(tx, other, other_id).await?;
+    if !may_link_to(&item_of(&row)) {
+        return Err(Refused::Policy(format!(
+            "{} {other_id} is finalized: its relations cannot change any more.",
+            other.title()
+        )));
+    }
+    Ok(row)
+}
+
 /// Changes the links of the record `kind`/`id`, which the actor must be
 /// allowed to edit now; the other end of a relation must be visible to
-/// them.
+/// them and not finalized, and the change is in both records' histories.
+/// Locations need `can_edit_locations` as well.
 pub async fn change(
     db: &Database,
     permit: &Permit<EditBulletins>,
@@ -376,16 +403,7 @@ pub async fn change(
                     "A record cannot be related to itself.".into(),
                 ));
             }
-            let visible = tx
-                .query_opt(
-                    &format!("SELECT 1 FROM {} WHERE id = $1", to.table()),
-                    &[to_id],
-                )
-                .await?
-                .is_some();
-            if !visible {
-                return Err(Refused::NotFound(*to));
-            }
+            let other_row = other_end(&tx, *to, *to_id).await?;
             let comment = super::sanitize::line(comment, 1000);
             let added = tx
                 .execute(
@@ -399,6 +417,16 @@ pub async fn change(
                     "That relation is recorded already.".into(),
                 ));
             }
+            let back = format!("relation added: {} {id} {relation_type} this", kind.noun());
+            note(
+                &tx,
+                *to,
+                actor,
+                (*to_id, &other_row),
+                item_of(&other_row),
+                &back,
+            )
+            .await?;
             (
                 "related",
                 json!({"to": format!("{}/{to_id}", to.noun()), "type": relation_type, "certainty": certainty}),
@@ -406,6 +434,9 @@ pub async fn change(
             )
         }
         LinkChange::Reference { what, ref_id } => {
+            if *what == "location" && !EditLocations::allowed(actor) {
+                return Err(no_locations());
+            }
             let column = match *what {
                 "label" => "label_id",
                 "source" => "source_id",
@@ -449,6 +480,9 @@ pub async fn change(
             to,
             comment,
         } => {
+            if location.is_some() && !EditLocations::allowed(actor) {
+                return Err(no_locations());
+            }
             let (from, to) = (date(from)?, date(to)?);
             let comment = super::sanitize::line(comment, 1000);
             let added = tx
@@ -487,6 +521,34 @@ pub async fn change(
                     "Say why the link is wrong; the reason stays with it.".into(),
                 ));
             }
+            // What the link touches besides this record: the other end of
+            // a relation (which must not be finalized), or a location.
+            let touches = tx
+                .query_opt(
+                    &format!(
+                        "SELECT {} FROM {} WHERE id = $1 AND withdrawn_at IS NULL AND {}",
+                        match table {
+                            LinkTable::Relation => "CASE WHEN from_kind = $2 AND from_id = $3 THEN to_kind ELSE from_kind END, \
+                                CASE WHEN from_kind = $2 AND from_id = $3 THEN to_id ELSE from_id END, false",
+                            _ => "'', 0::bigint, location_id IS NOT NULL",
+                        },
+                        table.table(),
+                        table.on_record().replace("$3", "$2").replace("$4", "$3")
+                    ),
+                    &[link_id, &kind.noun(), &id],
+                )
+                .await?;
+            let mut other = None;
+            if let Some(t) = &touches {
+                let (other_kind, other_id, location): (String, i64, bool) =
+                    (t.get(0), t.get(1), t.get(2));
+                if location && !EditLocations::allowed(actor) {
+                    return Err(no_locations());
+                }
+                if let Some(k) = kind_of(&other_kind) {
+                    other = Some((k, other_id, other_end(&tx, k, other_id).await?));
+                }
+            }
             let changed = tx
                 .execute(
                     &format!(
@@ -504,6 +566,22 @@ pub async fn change(
                     table.word(),
                     kind.noun()
                 )));
+            }
+            if let Some((k, other_id, other_row)) = &other {
+                let back = format!(
+                    "{} {link_id} withdrawn from {} {id}: {reason}",
+                    table.word(),
+                    kind.noun()
+                );
+                note(
+                    &tx,
+                    *k,
+                    actor,
+                    (*other_id, other_row),
+                    item_of(other_row),
+                    &back,
+                )
+                .await?;
             }
             (
                 "link_withdrawn",

@@ -1,6 +1,10 @@
 //! Rich text on the way in: a strict allow-list (ammonia). Anything else,
 //! scripts, styles, event handlers, images, forms, is removed; links keep
-//! only http(s) and mailto and open nothing in this page's context.
+//! only absolute http(s) and mailto addresses and open nothing in this
+//! page's context. Relative addresses (`/exports/download?id=3`,
+//! `//host/x`, `?q=`) are removed: a description must not be a link to
+//! one of the appliance's own GET actions (a download that is audited
+//! in the name of whoever clicks it).
 
 use std::collections::HashSet;
 
@@ -26,6 +30,7 @@ pub fn rich_text(input: &str) -> String {
         ])
         .add_tag_attributes("a", ["href"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(input)
         .to_string()
@@ -67,6 +72,26 @@ mod tests {
         );
         assert!(rich_text("<a href=\"https://example.org\">src</a>")
             .contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    #[test]
+    fn relative_links_lose_their_address() {
+        for input in [
+            "<a href=\"/exports/download?id=3\">x</a>",
+            "<a href=\"media/download?id=1\">x</a>",
+            "<a href=\"//evil.example/x\">x</a>",
+            "<a href=\"?q=1\">x</a>",
+            "<a href=\"#top\">x</a>",
+            "<a href=\"../logout\">x</a>",
+            "<a href=\" /bulletins\">x</a>",
+        ] {
+            let out = rich_text(input);
+            assert!(!out.contains("href"), "{input} -> {out}");
+            assert!(out.contains(">x</a>"), "the text stays: {out}");
+        }
+        assert!(rich_text("<a href=\"https://example.org/a\">x</a>")
+            .contains("href=\"https://example.org/a\""));
+        assert!(rich_text("<a href=\"mailto:a@example.org\">x</a>").contains("href="));
     }
 
     #[test]

@@ -364,10 +364,15 @@ where
         let form = checked_form(app, &session, req).await?;
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
         let content = content_of(kind, &form).map_err(|_| error(StatusCode::BAD_REQUEST))?;
-        items::update(db, kind, &permit, &session.username, id, &content)
-            .await
-            .map_err(refused)?;
-        Ok(see_other(format!("{}/view?id={id}", kind.path())))
+        match items::update(db, kind, &permit, &session.username, id, &content).await {
+            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            // Say what was refused and what to do (nothing was saved).
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -395,10 +400,14 @@ where
             "finalize" => Step::Finalize,
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        items::step(db, kind, &permit, &session.username, id, step)
-            .await
-            .map_err(refused)?;
-        Ok(see_other(format!("{}/view?id={id}", kind.path())))
+        match items::step(db, kind, &permit, &session.username, id, step).await {
+            Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -460,6 +469,10 @@ where
             Err(Refused::Invalid(problem)) => Ok(html(
                 StatusCode::BAD_REQUEST,
                 super::pages::error_with(StatusCode::BAD_REQUEST, &problem),
+            )),
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
             )),
             Err(other) => Err(refused(other)),
         }

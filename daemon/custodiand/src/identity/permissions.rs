@@ -11,14 +11,15 @@ use crate::db::Database;
 use crate::policy::Permission;
 
 /// Every flag, in the order pages show them.
-pub const FLAGS: [(&str, Permission); 8] = [
+/// (`can_import_web` is gone until web import exists: a flag that gates
+/// nothing only misleads whoever grants it.)
+pub const FLAGS: [(&str, Permission); 7] = [
     ("view_usernames", Permission::ViewUsernames),
     ("view_simple_history", Permission::ViewSimpleHistory),
     ("view_full_history", Permission::ViewFullHistory),
     ("can_self_assign", Permission::CanSelfAssign),
     ("can_edit_locations", Permission::CanEditLocations),
     ("can_export", Permission::CanExport),
-    ("can_import_web", Permission::CanImportWeb),
     ("can_access_media", Permission::CanAccessMedia),
 ];
 

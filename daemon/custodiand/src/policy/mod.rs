@@ -60,7 +60,6 @@ pub enum Permission {
     CanSelfAssign,
     CanEditLocations,
     CanExport,
-    CanImportWeb,
     CanAccessMedia,
 }
 
@@ -228,6 +227,17 @@ impl Action for AccessMedia {
     }
 }
 
+/// Attaching a location to a record, or withdrawing one (a location
+/// reference, or an event's place): `can_edit_locations`, on top of the
+/// record's edit rule ([`may_edit`]).
+pub struct EditLocations;
+impl Action for EditLocations {
+    const NAME: &'static str = "records.locations";
+    fn allowed(a: &Actor) -> bool {
+        a.has(Permission::CanEditLocations)
+    }
+}
+
 /// Bulk workflow changes over many bulletins (C5): administrators and
 /// moderators; each item is still checked on its own.
 pub struct BulkUpdate;
@@ -285,10 +295,93 @@ pub fn may_edit(actor: &Actor, item: &workflow::Item) -> bool {
         && matches!(item.status, Status::Assigned | Status::Revisit)
 }
 
-/// Access groups `actor` may put on an item: their own (administrators:
+/// Whether a link may be added to or withdrawn from `item` as the other
+/// end of a relation: not once it is finalized (its history is closed).
+/// The record the link is changed from follows [`may_edit`].
+pub fn may_link_to(item: &workflow::Item) -> bool {
+    item.status != workflow::Status::Finalized
+}
+
+/// Access groups `actor` may put on a new item: their own (administrators:
 /// any), so nobody hides an item from themselves.
 pub fn may_restrict_to(actor: &Actor, groups: &[String]) -> bool {
     actor.role == Role::Admin || groups.iter().all(|g| actor.groups.contains(g))
+}
+
+/// Changing who may see an existing record (its access groups). An action
+/// of its own, apart from editing the content, so that saving a form never
+/// changes visibility by the way; which change is [`may_regroup`].
+pub struct ChangeAccessGroups;
+impl Action for ChangeAccessGroups {
+    const NAME: &'static str = "records.access_groups";
+    fn allowed(a: &Actor) -> bool {
+        a.role != Role::ReadOnly
+    }
+}
+
+/// What a proposed access group list does to a record's visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regroup {
+    /// The same groups (in any order): not a change, whoever asks.
+    Unchanged,
+    /// Visibility changes: a revision, an activity entry and a notice to
+    /// the administrators.
+    Changed,
+}
+
+/// Whether `actor` may change a record's access groups from `before` to
+/// `after`. A record with no groups is visible to everyone; with groups,
+/// to their members (and administrators). Widening (emptying the list, or
+/// adding a group to a restricted record) is for administrators, and for
+/// moderators with groups they belong to; nobody but an administrator
+/// removes a group they are not in (administrators may widen anyway, so a
+/// rule against them would only cost two steps); restricting an open
+/// record is to one's own groups; and nobody hides a record from
+/// themselves. The same rule is the UPDATE policy in PostgreSQL
+/// (`custodian_may_regroup`, migration 0017).
+pub fn may_regroup(
+    actor: &Actor,
+    before: &[String],
+    after: &[String],
+) -> Result<Regroup, &'static str> {
+    let (old, new): (BTreeSet<&String>, BTreeSet<&String>) =
+        (before.iter().collect(), after.iter().collect());
+    if old == new {
+        return Ok(Regroup::Unchanged);
+    }
+    if !ChangeAccessGroups::allowed(actor) {
+        return Err("Read-only accounts cannot change who may see a record.");
+    }
+    if actor.role == Role::Admin {
+        return Ok(Regroup::Changed);
+    }
+    let mine = |g: &&String| actor.groups.contains(g);
+    if old.difference(&new).any(|g| !mine(g)) {
+        return Err("You cannot remove an access group you are not in; ask an administrator.");
+    }
+    if old.is_empty() {
+        if !new.iter().all(mine) {
+            return Err("You can restrict a record only to access groups you belong to.");
+        }
+    } else if new.is_empty() {
+        return Err("Only administrators can make a restricted record visible to everyone.");
+    } else {
+        let mut added = new.difference(&old).peekable();
+        if added.peek().is_some() {
+            if actor.role != Role::Moderator {
+                return Err("Only administrators and moderators can give more access groups access to a record; ask one of them.");
+            }
+            if !added.all(mine) {
+                return Err("Moderators can give access only to access groups they belong to.");
+            }
+        }
+    }
+    if !new.is_empty() && !new.iter().any(mine) {
+        return Err(
+            "Keep one of your own access groups on the record, or you could no longer see it.",
+        );
+    }
+    Ok(Regroup::Changed)
 }
 
 #[cfg(test)]
@@ -306,7 +399,7 @@ mod tests {
             assert!(f.roles.contains_key(role.key()), "{role:?}");
         }
         assert_eq!(f.roles.len(), 4, "no unknown roles");
-        assert_eq!(defaults(Role::Admin).len(), 8);
+        assert_eq!(defaults(Role::Admin).len(), 7);
         assert!(!defaults(Role::Analyst).contains(&Permission::ViewUsernames));
     }
 
@@ -367,6 +460,80 @@ mod tests {
         assert!(!may_edit(&a, &theirs));
         assert!(may_edit(&actor(Role::Moderator), &theirs));
         assert!(!may_edit(&actor(Role::Admin), &mine(Status::Finalized)));
+    }
+
+    #[test]
+    fn widening_access_is_for_administrators_and_moderators_in_the_group() {
+        let g = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let both = |role| Actor::new(7, role, None, g(&["team-a", "team-b"]));
+        let (analyst, moderator, admin) = (
+            actor(Role::Analyst),
+            actor(Role::Moderator),
+            actor(Role::Admin),
+        );
+        // Emptying the groups of a restricted record: administrators only.
+        assert!(may_regroup(&analyst, &g(&["team-a"]), &[]).is_err());
+        assert!(may_regroup(&moderator, &g(&["team-a"]), &[]).is_err());
+        assert_eq!(
+            may_regroup(&admin, &g(&["team-a"]), &[]),
+            Ok(Regroup::Changed)
+        );
+        // The same list in another order is no change, even for read-only.
+        assert_eq!(
+            may_regroup(
+                &actor(Role::ReadOnly),
+                &g(&["team-b", "team-a"]),
+                &g(&["team-a", "team-b"])
+            ),
+            Ok(Regroup::Unchanged)
+        );
+        // A one-group member keeps the other group without being in it.
+        assert_eq!(
+            may_regroup(
+                &analyst,
+                &g(&["team-a", "team-z"]),
+                &g(&["team-z", "team-a"])
+            ),
+            Ok(Regroup::Unchanged)
+        );
+        // Nobody removes a group they are not in; one's own, yes.
+        assert!(may_regroup(&moderator, &g(&["team-a", "team-z"]), &g(&["team-a"])).is_err());
+        assert_eq!(
+            may_regroup(&analyst, &g(&["team-a", "team-z"]), &g(&["team-z"])),
+            Err("Keep one of your own access groups on the record, or you could no longer see it.")
+        );
+        assert_eq!(
+            may_regroup(
+                &both(Role::Analyst),
+                &g(&["team-a", "team-b"]),
+                &g(&["team-a"])
+            ),
+            Ok(Regroup::Changed)
+        );
+        // Adding a group to a restricted record widens it: moderators in
+        // that group, not analysts.
+        assert!(may_regroup(
+            &both(Role::Analyst),
+            &g(&["team-a"]),
+            &g(&["team-a", "team-b"])
+        )
+        .is_err());
+        assert_eq!(
+            may_regroup(
+                &both(Role::Moderator),
+                &g(&["team-a"]),
+                &g(&["team-a", "team-b"])
+            ),
+            Ok(Regroup::Changed)
+        );
+        assert!(may_regroup(&moderator, &g(&["team-a"]), &g(&["team-a", "team-q"])).is_err());
+        // Restricting an open record: to one's own groups.
+        assert_eq!(
+            may_regroup(&analyst, &[], &g(&["team-a"])),
+            Ok(Regroup::Changed)
+        );
+        assert!(may_regroup(&analyst, &[], &g(&["team-q"])).is_err());
+        assert!(may_regroup(&actor(Role::ReadOnly), &[], &g(&["team-a"])).is_err());
     }
 
     #[test]

@@ -96,7 +96,42 @@ impl Step {
     }
 }
 
-/// The item after `step` by `actor`, or why not.
+impl Step {
+    /// The account this step names (the new assignee or reviewer), which
+    /// must be eligible every time it is named: being the record's
+    /// assignee or reviewer already proves nothing, since accounts are
+    /// disabled, made read-only or moved out of groups meanwhile.
+    pub fn named(self) -> Option<i64> {
+        match self {
+            Self::Assign(to) => Some(to),
+            Self::Submit { reviewer } => Some(reviewer),
+            _ => None,
+        }
+    }
+}
+
+/// [`next`], and the account the step names must be `eligible` (active,
+/// not read-only, able to see the record: the caller asks PostgreSQL).
+pub fn next_checked(
+    actor: &Actor,
+    item: Item,
+    step: Step,
+    eligible: impl Fn(i64) -> bool,
+) -> Result<Item, &'static str> {
+    let after = next(actor, item, step)?;
+    match step {
+        Step::Assign(to) if !eligible(to) => Err(
+            "That account cannot be assigned this record: it is disabled, read-only, or outside the record's access groups.",
+        ),
+        Step::Submit { reviewer } if !eligible(reviewer) => Err(
+            "That account cannot review this record: it is disabled, read-only, or outside the record's access groups.",
+        ),
+        _ => Ok(after),
+    }
+}
+
+/// The item after `step` by `actor`, or why not. Who is named is
+/// [`next_checked`]'s question.
 pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str> {
     use Status::*;
     let me = actor.user_id;
@@ -211,6 +246,47 @@ mod tests {
                 "{step:?} after finalize"
             );
         }
+    }
+
+    /// The named account is checked even when it already is the record's
+    /// assignee or reviewer (reassigning to the same person, assigning the
+    /// former reviewer, resubmitting to the same reviewer).
+    #[test]
+    fn named_accounts_are_checked_every_time() {
+        let moderator = who(1, Role::Moderator);
+        let analyst = who(2, Role::Analyst);
+        let revisit = Item {
+            status: Status::Revisit,
+            assigned_to: Some(2),
+            reviewer: Some(3),
+        };
+        let nobody = |_: i64| false;
+        let everyone = |_: i64| true;
+        for (actor, step) in [
+            (&moderator, Step::Assign(2)),
+            (&moderator, Step::Assign(3)),
+            (&analyst, Step::Submit { reviewer: 3 }),
+        ] {
+            assert!(
+                next(actor, revisit, step).is_ok(),
+                "{step:?} is a valid step"
+            );
+            assert!(
+                next_checked(actor, revisit, step, everyone).is_ok(),
+                "{step:?}"
+            );
+            assert!(
+                next_checked(actor, revisit, step, nobody).is_err(),
+                "{step:?} names an ineligible account"
+            );
+        }
+        // Steps that name nobody ask nothing about anybody.
+        let review = Item {
+            status: Status::PeerReview,
+            ..revisit
+        };
+        assert!(next_checked(&who(3, Role::Analyst), review, Step::Accept, nobody).is_ok());
+        assert_eq!(Step::SelfAssign.named(), None);
     }
 
     /// Every step from every state by every role: exactly the listed
