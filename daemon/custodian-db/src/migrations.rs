@@ -105,6 +105,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "event_type_admin",
         sql: include_str!("../../../migrations/0015_event_type_admin.sql"),
     },
+    Migration {
+        version: 19,
+        name: "checkpoint_definer",
+        sql: include_str!("../../../migrations/0019_checkpoint_definer.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -85,8 +85,10 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
     // (release build of every binary they carry, cargo-deb, cargo-generate-rpm,
     // lintian, rpmlint). Removing the built updater first shows that the
     // script builds it rather than packaging whatever an old tree left.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from("/var/cache/custodian/target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from("/var/cache/custodian/target"),
+        PathBuf::from,
+    );
     let built_updater = target.join("release/custodian-updated");
     let _ = std::fs::remove_file(&built_updater);
     let packaged = run(Command::new(workspace().join("scripts/package"))
@@ -107,7 +109,8 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
         "rpmlint: {}",
         String::from_utf8_lossy(&packaged.stdout)
     );
-    let fresh_updater = std::fs::read(&built_updater).expect("scripts/package built custodian-updated");
+    let fresh_updater =
+        std::fs::read(&built_updater).expect("scripts/package built custodian-updated");
     let listing =
         String::from_utf8_lossy(&run(Command::new("rpm").args(["-qlvp"]).arg(&rpm)).stdout)
             .into_owned();
