@@ -81,6 +81,9 @@ pub async fn head(client: &impl GenericClient) -> Result<Option<(i64, Vec<u8>)>,
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
+/// Stores a checkpoint signed through Vault. The runtime role may not
+/// insert checkpoints itself: the owner's definer function takes the row
+/// only if `(seq, hash)` is in the chain (migration 0019).
 pub async fn store_checkpoint(
     client: &impl GenericClient,
     seq: i64,
@@ -89,12 +92,27 @@ pub async fn store_checkpoint(
 ) -> Result<(), DbError> {
     client
         .execute(
-            "INSERT INTO audit_checkpoint (seq, hash, signature, signed_at_us) \
-             VALUES ($1, $2, $3, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) ON CONFLICT (seq) DO NOTHING",
+            "SELECT audit_checkpoint_store($1, $2, $3)",
             &[&seq, &hash, &signature],
         )
         .await?;
     Ok(())
+}
+
+/// The stored signature of the checkpoint at `(seq, hash)`, if any; it
+/// must still be checked against Vault before it is trusted.
+pub async fn checkpoint_signature(
+    client: &impl GenericClient,
+    seq: i64,
+    hash: &[u8],
+) -> Result<Option<String>, DbError> {
+    let row = client
+        .query_opt(
+            "SELECT signature FROM audit_checkpoint WHERE seq = $1 AND hash = $2",
+            &[&seq, &hash],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 pub async fn load(client: &impl GenericClient) -> Result<(Vec<Entry>, Vec<Checkpoint>), DbError> {

@@ -115,6 +115,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "record_rules",
         sql: include_str!("../../../migrations/0017_record_rules.sql"),
     },
+    Migration {
+        version: 19,
+        name: "checkpoint_definer",
+        sql: include_str!("../../../migrations/0019_checkpoint_definer.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -45,6 +45,10 @@ pub struct Repository {
     pub channel: String,
     #[serde(default = "default_arch")]
     pub arch: String,
+    /// How long one release download may take in all (the reads have
+    /// their own shorter timeouts).
+    #[serde(default = "default_download_deadline")]
+    pub download_deadline_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +101,9 @@ fn default_channel() -> String {
 }
 fn default_arch() -> String {
     std::env::consts::ARCH.into()
+}
+fn default_download_deadline() -> u64 {
+    1800
 }
 fn default_ready_timeout() -> u64 {
     120

@@ -65,7 +65,32 @@ pub struct Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     Socket,
-    Console { irreversible: bool },
+    Console {
+        irreversible: bool,
+        /// Install even a version that failed its health check here before
+        /// (a failure may have had a passing cause, such as a Vault outage).
+        retry_bad: bool,
+    },
+}
+
+impl Origin {
+    fn retries_bad(self) -> bool {
+        matches!(
+            self,
+            Self::Console {
+                retry_bad: true,
+                ..
+            }
+        )
+    }
+}
+
+/// Why a version marked bad may not be installed, unless an operator at
+/// the console asked to retry it.
+pub fn bad_version(installed: &Installed, v: Version, retry_bad: bool) -> Option<String> {
+    (installed.bad.contains(&v) && !retry_bad).then(|| {
+        format!("failed its health check on this appliance before; once its cause is fixed an operator may retry it at the console: custodian-updated apply --retry-bad {v}")
+    })
 }
 
 /// A verified target, judged installable, waiting to be installed.
@@ -198,14 +223,15 @@ impl Engine {
         apps: &[(String, Custom)],
         signed_floor: Option<Version>,
         installed: &Installed,
+        retry_bad: bool,
     ) -> Option<String> {
         let current = self.installed_version();
         let v = c.version;
         if c.recalled {
             return Some("recalled by the publisher".into());
         }
-        if installed.bad.contains(&v) {
-            return Some("failed its health check on this appliance before".into());
+        if let Some(why) = bad_version(installed, v, retry_bad) {
+            return Some(why);
         }
         if let Some(f) = signed_floor {
             if v < f {
@@ -262,7 +288,7 @@ impl Engine {
                 let releases = apps
                     .iter()
                     .map(|(_, c)| {
-                        let why_not = self.judge(c, &apps, signed_floor, &installed);
+                        let why_not = self.judge(c, &apps, signed_floor, &installed, false);
                         Available {
                             version: c.version,
                             recalled: c.recalled,
@@ -345,10 +371,27 @@ impl Engine {
             return Err(why);
         };
         let installed = self.store.installed().map_err(|e| e.to_string())?;
-        if let Some(why) = self.judge(custom, &apps, signed_floor, &installed) {
+        if let Some(why) = self.judge(
+            custom,
+            &apps,
+            signed_floor,
+            &installed,
+            origin.retries_bad(),
+        ) {
             let why = format!("{version} cannot be installed: {why}");
             self.event(op, "policy", "refused", Some(version), &why);
             return Err(why);
+        }
+        if installed.bad.contains(&version) {
+            // Only reachable from the console with --retry-bad: recorded
+            // like every other step, so the activity log shows who chose it.
+            self.event(
+                op,
+                "policy",
+                "ok",
+                Some(version),
+                "retrying a version marked bad after a failed health check, as asked at the console (--retry-bad)",
+            );
         }
         let sha256 = repo
             .all_targets()
@@ -392,7 +435,8 @@ impl Engine {
         self.journal(&j)?;
         let archive = self.store.downloads().join(&plan.target);
         let abandon = |step: &str, why: String| self.abandon(op, version, step, why);
-        if let Err(e) = Trust::fetch(&plan.repo, &plan.target, &archive).await {
+        let deadline = Duration::from_secs(self.config.repository.download_deadline_secs);
+        if let Err(e) = Trust::fetch(&plan.repo, &plan.target, &archive, deadline).await {
             return abandon("download", e.to_string());
         }
         self.event(
@@ -420,7 +464,7 @@ impl Engine {
         if let Some(prev) = j.previous_dir.clone() {
             match self.rollback_possible(&staged, &prev).await {
                 Ok(true) => {}
-                Ok(false) if plan.origin == (Origin::Console { irreversible: true }) => {
+                Ok(false) if matches!(plan.origin, Origin::Console { irreversible: true, .. }) => {
                     j.irreversible = true;
                     self.event(
                         op,
@@ -519,6 +563,8 @@ impl Engine {
         let mut installed = self.store.installed().map_err(|e| e.to_string())?;
         installed.committed = Some(version);
         installed.floor = installed.floor.max(Some(version));
+        // Healthy now (a retry at the console): no longer bad.
+        installed.bad.retain(|b| *b != version);
         self.store
             .set_installed(&installed)
             .map_err(|e| e.to_string())?;
@@ -696,5 +742,25 @@ impl Engine {
                 self.finish(j).await.or(Ok(()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_explicit_console_request_retries_a_bad_version() {
+        assert!(!Origin::Socket.retries_bad());
+        assert!(!Origin::Console {
+            irreversible: true,
+            retry_bad: false
+        }
+        .retries_bad());
+        assert!(Origin::Console {
+            irreversible: false,
+            retry_bad: true
+        }
+        .retries_bad());
     }
 }

@@ -83,6 +83,8 @@ impl Layout {
         }
         let out = std::process::Command::new(dir.join("bin/custodiand"))
             .arg("--version")
+            .env_clear()
+            .env("PATH", crate::service::CHILD_PATH)
             .stdin(std::process::Stdio::null())
             .output()
             .ok()?;
@@ -108,7 +110,7 @@ impl Layout {
         }
         let partial = releases.join(format!("{name}.partial"));
         remove_tree(&partial)?;
-        let result = unpack(archive, &partial).and_then(|()| {
+        let result = unpack(archive, &partial, MAX_UNPACKED).and_then(|()| {
             let found = std::fs::read(partial.join(RELEASE_FILE))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<ReleaseFile>(&b).ok())
@@ -223,7 +225,8 @@ fn safe_relative(path: &Path) -> Result<PathBuf, InstallError> {
     Ok(out)
 }
 
-fn unpack(archive: &Path, into: &Path) -> Result<(), InstallError> {
+/// Unpacks at most `max_unpacked` bytes of file content.
+fn unpack(archive: &Path, into: &Path, max_unpacked: u64) -> Result<(), InstallError> {
     std::fs::DirBuilder::new()
         .mode(0o755)
         .create(into)
@@ -264,10 +267,15 @@ fn unpack(archive: &Path, into: &Path) -> Result<(), InstallError> {
                 kind
             )));
         }
-        let size = entry.header().size().unwrap_or(u64::MAX);
+        // The size tar reads the entry by: a PAX `size` record overrides
+        // the ustar header field, so bounding by the header's field would
+        // both miscount the total and cut (or fail) the file.
+        let size = entry.size();
         total = total.saturating_add(size);
-        if total > MAX_UNPACKED {
-            return Err(InstallError::Refused("unpacks to more than 1 GiB".into()));
+        if total > max_unpacked {
+            return Err(InstallError::Refused(format!(
+                "unpacks to more than {max_unpacked} bytes"
+            )));
         }
         let mode = entry.header().mode().unwrap_or(0);
         let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
@@ -502,6 +510,65 @@ mod tests {
         let garbage = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(garbage.path(), b"not gzip").unwrap_or_else(|e| panic!("{e}"));
         assert!(layout.stage(garbage.path(), Version(1, 0, 0)).is_err());
+    }
+
+    /// A file whose PAX `size` record (2000) differs from its ustar size
+    /// field (10), as tar reads it.
+    fn pax_sized(version: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+        let gz = flate2::write::GzEncoder::new(
+            f.reopen().unwrap_or_else(|e| panic!("{e}")),
+            flate2::Compression::fast(),
+        );
+        let mut b = tar::Builder::new(gz);
+        for (name, kind, data, mode) in good(version) {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(mode);
+            h.set_path(&name).unwrap_or_else(|e| panic!("{e}"));
+            h.set_cksum();
+            b.append(&h, data.as_slice())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let record = b"13 size=2000\n";
+        let mut x = tar::Header::new_ustar();
+        x.set_entry_type(tar::EntryType::XHeader);
+        x.set_size(record.len() as u64);
+        x.set_path("PaxHeader/big")
+            .unwrap_or_else(|e| panic!("{e}"));
+        x.set_cksum();
+        b.append(&x, &record[..]).unwrap_or_else(|e| panic!("{e}"));
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_size(10);
+        h.set_mode(0o644);
+        h.set_path("share/big").unwrap_or_else(|e| panic!("{e}"));
+        h.set_cksum();
+        b.append(&h, &[b'x'; 2000][..])
+            .unwrap_or_else(|e| panic!("{e}"));
+        b.into_inner()
+            .and_then(|gz| gz.finish())
+            .unwrap_or_else(|e| panic!("{e}"));
+        f
+    }
+
+    #[test]
+    fn a_pax_size_is_the_size_bounded_and_unpacked() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = pax_sized("1.0.0");
+        // The whole file arrives (not the 10 bytes the ustar field says).
+        let into = root.path().join("whole");
+        unpack(a.path(), &into, MAX_UNPACKED).unwrap_or_else(|e| panic!("{e}"));
+        let len = std::fs::metadata(into.join("share/big")).map_or(0, |m| m.len());
+        assert_eq!(len, 2000);
+        // And the bound counts the 2000 bytes.
+        let into = root.path().join("bounded");
+        let r = unpack(a.path(), &into, 1500);
+        assert!(
+            matches!(&r, Err(InstallError::Refused(m)) if m.contains("more than 1500")),
+            "{r:?}"
+        );
     }
 
     #[test]

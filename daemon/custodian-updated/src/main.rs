@@ -38,6 +38,11 @@ enum Command {
         /// the database first.
         #[arg(long)]
         irreversible: bool,
+        /// Install even if this version failed its health check here before
+        /// (for example during a Vault outage). Recorded in the activity
+        /// log; custodiand can never ask for this.
+        #[arg(long)]
+        retry_bad: bool,
     },
     /// Ask a running daemon over its socket (as custodiand's account):
     /// `status`, `check`, or `apply VERSION`.
@@ -118,11 +123,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Apply {
             version,
             irreversible,
+            retry_bad,
         }) => {
             engine.recover().await?;
             eprintln!("verifying {version} against the signed metadata…");
             let plan = engine
-                .prepare(version, Origin::Console { irreversible })
+                .prepare(
+                    version,
+                    Origin::Console {
+                        irreversible,
+                        retry_bad,
+                    },
+                )
                 .await?;
             eprintln!(
                 "installing {version} (download, stage, migrate, switch, restart, health check)…"

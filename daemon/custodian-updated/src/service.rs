@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Runs `argv` with `env` added, for at most `limit`. Returns the last
+/// The only search path a child gets. The updater runs as root: nothing of
+/// its own environment (a VAULT_TOKEN or LD_PRELOAD an operator's shell
+/// had, systemd's credentials directory) is handed on to a child.
+pub const CHILD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Runs `argv` with only `PATH` and `env` set, for at most `limit`. Returns the last
 /// lines of its output on failure (for the event log and the operator).
 pub async fn run(
     argv: &[String],
@@ -27,6 +32,8 @@ pub async fn output(
     let (program, args) = argv.split_first().ok_or("empty command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
+        .env_clear()
+        .env("PATH", CHILD_PATH)
         .envs(env)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
@@ -174,4 +181,38 @@ pub async fn health_gate(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_child_gets_only_path_and_what_it_is_given() {
+        let argv = ["/usr/bin/env".to_owned()];
+        let env = BTreeMap::from([("VAULT_ADDR".to_owned(), "https://v:8200".to_owned())]);
+        let out = output(&argv, &env, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut seen: Vec<String> = String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            vec![
+                format!("PATH={CHILD_PATH}"),
+                "VAULT_ADDR=https://v:8200".to_owned()
+            ]
+        );
+        // A restart (systemctl) and the probes are given nothing.
+        let out = output(&argv, &BTreeMap::new(), Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&out).trim(),
+            format!("PATH={CHILD_PATH}")
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! always enforced, and target bytes used only after their hash matched.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use tokio::io::AsyncWriteExt;
@@ -117,7 +118,7 @@ impl Trust {
     /// persisting each once verified.
     pub async fn refresh(&self) -> Result<Repository, TrustError> {
         let root = self.root()?;
-        RepositoryLoader::new(
+        let load = RepositoryLoader::new(
             &root,
             self.config.metadata_url.clone(),
             self.config.targets_url.clone(),
@@ -126,14 +127,29 @@ impl Trust {
         .datastore(&self.datastore)
         .limits(LIMITS)
         .expiration_enforcement(ExpirationEnforcement::Safe)
-        .load()
-        .await
-        .map_err(|e| TrustError::Metadata(chain(&e)))
+        .load();
+        // Per-read timeouts alone let a server that trickles a byte a
+        // minute hold the update (and the single-flight lock) for ever.
+        tokio::time::timeout(METADATA_DEADLINE, load)
+            .await
+            .map_err(|_| {
+                TrustError::Metadata(format!(
+                    "the repository did not deliver its metadata within {} s",
+                    METADATA_DEADLINE.as_secs()
+                ))
+            })?
+            .map_err(|e| TrustError::Metadata(chain(&e)))
     }
 
     /// Downloads a target to `dest` (through `dest.partial`), keeping it
     /// only if its length and SHA-256 match the signed targets.
-    pub async fn fetch(repo: &Repository, name: &str, dest: &Path) -> Result<(), TrustError> {
+    /// The whole download must end within `deadline`.
+    pub async fn fetch(
+        repo: &Repository,
+        name: &str,
+        dest: &Path,
+        deadline: Duration,
+    ) -> Result<(), TrustError> {
         let target = TargetName::new(name).map_err(|e| TrustError::Local(chain(&e)))?;
         let refused = |reason: String| TrustError::Target {
             name: name.to_owned(),
@@ -144,32 +160,53 @@ impl Trust {
             .await
             .map_err(|e| refused(chain(&e)))?
             .ok_or_else(|| TrustError::NotListed(name.to_owned()))?;
-        let partial = dest.with_extension("partial");
-        let result = async {
-            let mut file = tokio::fs::File::create(&partial)
-                .await
-                .map_err(|e| refused(format!("cannot write {}: {e}", partial.display())))?;
-            let mut stream = std::pin::pin!(stream);
-            // tough checks the length while streaming and the hash at the
-            // end; an error on any chunk means the file is not used.
-            while let Some(chunk) = stream.try_next().await.map_err(|e| refused(chain(&e)))? {
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| refused(format!("cannot write {}: {e}", partial.display())))?;
-            }
-            file.sync_all()
-                .await
-                .map_err(|e| refused(format!("cannot sync {}: {e}", partial.display())))?;
-            tokio::fs::rename(&partial, dest)
-                .await
-                .map_err(|e| refused(format!("cannot rename to {}: {e}", dest.display())))
-        }
-        .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-        }
-        result
+        save_within(stream, dest, deadline).await.map_err(refused)
     }
+}
+
+/// How long walking the root chain and loading timestamp, snapshot and
+/// targets may take in all (a few KiB at our limits).
+pub const METADATA_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Writes `stream` to `dest` through `dest.partial`, all within `deadline`;
+/// on any failure (the deadline included) the partial file goes.
+pub async fn save_within<S, B, E>(stream: S, dest: &Path, deadline: Duration) -> Result<(), String>
+where
+    S: futures_util::Stream<Item = Result<B, E>>,
+    B: AsRef<[u8]>,
+    E: std::error::Error,
+{
+    let partial = dest.with_extension("partial");
+    let copy = async {
+        let mut file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+        let mut stream = std::pin::pin!(stream);
+        // tough checks the length while streaming and the hash at the
+        // end; an error on any chunk means the file is not used.
+        while let Some(chunk) = stream.try_next().await.map_err(|e| chain(&e))? {
+            file.write_all(chunk.as_ref())
+                .await
+                .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+        }
+        file.sync_all()
+            .await
+            .map_err(|e| format!("cannot sync {}: {e}", partial.display()))?;
+        tokio::fs::rename(&partial, dest)
+            .await
+            .map_err(|e| format!("cannot rename to {}: {e}", dest.display()))
+    };
+    let result = match tokio::time::timeout(deadline, copy).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "not complete within {} s (repository.download-deadline-secs); try again when the connection is faster, or raise the deadline",
+            deadline.as_secs()
+        )),
+    };
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&partial).await;
+    }
+    result
 }
 
 /// https only, with the configured CA bundle (or the system's), time
@@ -237,5 +274,38 @@ impl Transport for HttpsTransport {
             .bytes_stream()
             .map_err(move |e| TransportError::new_with_cause(TransportErrorKind::Other, &u, e));
         Ok(Box::pin(stream))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that sends one chunk and then trickles nothing: every read
+    /// would wait, and without an overall deadline the download never ends.
+    #[tokio::test]
+    async fn a_trickling_download_ends_at_its_deadline_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dest = dir.path().join("custodian-9.9.9-x86_64.tar.gz");
+        let first = futures_util::stream::iter([Ok::<_, std::io::Error>(vec![0u8; 16])]);
+        let stream = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+        let start = std::time::Instant::now();
+        let r = save_within(stream, &dest, Duration::from_millis(300)).await;
+        assert!(
+            r.as_ref()
+                .is_err_and(|e| e.contains("download-deadline-secs")),
+            "{r:?}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{left:?}");
+        // A stream that ends in time is saved whole.
+        let whole = futures_util::stream::iter([Ok::<_, std::io::Error>(b"abc".to_vec())]);
+        save_within(whole, &dest, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&dest).unwrap_or_default(), b"abc");
     }
 }

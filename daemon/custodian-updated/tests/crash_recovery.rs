@@ -336,10 +336,64 @@ async fn a_failed_irreversible_update_is_left_for_an_operator() {
             Version(0, 3, 0),
             Origin::Console {
                 irreversible: false,
+                retry_bad: false,
             },
         )
         .await
         .err()
         .expect("no repository here");
     assert!(!console.contains("an operator must look"), "{console}");
+}
+
+/// A version marked bad (say its health check ran into a short Vault
+/// outage) that an operator retried at the console with --retry-bad and
+/// that passes this time is no longer bad.
+#[tokio::test]
+async fn a_bad_version_that_passes_on_a_retry_is_no_longer_bad() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    release_dir(&root, "0.1.0");
+    release_dir(&root, "0.2.0");
+    let layout = Layout::new(&root);
+    layout.switch_to("0.2.0").expect("current");
+    let store = Store::open(&dir.path().join("state")).expect("store");
+    store
+        .set_installed(&Installed {
+            committed: Some(OLD),
+            floor: Some(OLD),
+            bad: vec![NEW],
+        })
+        .expect("installed");
+    store
+        .set_journal(&Journal {
+            step: Step::HealthCheck,
+            op: 7,
+            from: Some(OLD),
+            to: Some(NEW),
+            previous_dir: Some("0.1.0".into()),
+            irreversible: false,
+        })
+        .expect("journal");
+    let readiness = serve_readiness(root.clone(), Arc::new(Mutex::new(BTreeSet::new()))).await;
+    let engine = Engine::open(config(dir.path(), &readiness)).expect("engine");
+    engine.recover().await.expect("recover");
+    let installed = store.installed().expect("installed");
+    assert_eq!(installed.committed, Some(NEW));
+    assert!(installed.bad.is_empty(), "{:?}", installed.bad);
+}
+
+/// Through the socket a bad version stays refused; the console may retry
+/// it only when asked with --retry-bad, and the refusal names that.
+#[test]
+fn only_the_console_retries_a_bad_version_and_only_when_asked() {
+    use custodian_updated::engine::bad_version;
+    let installed = Installed {
+        committed: Some(OLD),
+        floor: Some(OLD),
+        bad: vec![NEW],
+    };
+    let why = bad_version(&installed, NEW, false).expect("refused");
+    assert!(why.contains("apply --retry-bad 0.2.0"), "{why}");
+    assert_eq!(bad_version(&installed, NEW, true), None);
+    assert_eq!(bad_version(&installed, Version(0, 3, 0), false), None);
 }

@@ -161,20 +161,34 @@ pub async fn prune_audit(owner: &Owner, keep_days: u32) -> Result<Option<(i64, u
         .map_err(|e| e.to_string())?;
     let Some(row) = boundary else { return Ok(None) };
     let (seq, hash): (i64, Vec<u8>) = (row.get(0), row.get(1));
-    let signed = db
-        .query_opt(
-            "SELECT 1 FROM audit_checkpoint WHERE seq = $1 AND hash = $2",
-            &[&seq, &hash],
+    let message = audit::checkpoint_message(seq, &hash);
+    let stored = audit::checkpoint_signature(db, seq, &hash)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(signature) = &stored {
+        // A row in the table proves nothing by itself: whoever could write
+        // it could have made up the signature too.
+        let valid = transit::verify(
+            owner.session.client(),
+            "transit",
+            "custodian-audit",
+            &message,
+            signature,
         )
         .await
-        .map_err(|e| e.to_string())?
-        .is_some();
-    if !signed {
+        .map_err(|e| e.to_string())?;
+        if !valid {
+            return Err(format!(
+                "the checkpoint at row {seq} does not carry a valid Vault signature (forged or damaged); nothing was deleted. \
+                 Find out who wrote it (custodianctl audit verify), then delete that audit_checkpoint row as the owner and prune again"
+            ));
+        }
+    } else {
         let signature = transit::sign(
             owner.session.client(),
             "transit",
             "custodian-audit",
-            &audit::checkpoint_message(seq, &hash),
+            &message,
         )
         .await
         .map_err(|e| e.to_string())?;

@@ -134,6 +134,7 @@ fn the_runtime_user_has_data_rights_only() {
         "UPDATE audit_head SET seq = 0",
         "UPDATE audit_checkpoint SET signature = 'x'",
         "DELETE FROM audit_checkpoint",
+        "INSERT INTO audit_checkpoint VALUES (1, '\\x00', 'vault:v1:AAAA', 0)",
         "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1",
     ] {
         let r = run(sql);
@@ -143,6 +144,14 @@ fn the_runtime_user_has_data_rights_only() {
             "{sql}: {r:?}"
         );
     }
+    // Checkpoints go through the owner's function, which takes only a row
+    // of the chain with its real hash.
+    let r = run("SELECT audit_checkpoint_store(1, '\\x00', 'vault:v1:AAAA')");
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.contains("no activity-log row 1")),
+        "{r:?}"
+    );
     // The chain fields are the trigger's, whatever the client sends.
     run("INSERT INTO audit_log (seq, at_us, actor, action, prev_hash, hash) VALUES (999, 1, 'x', 'forged', '\\x00', '\\x00')")
         .expect("insert with forged chain fields");
@@ -210,9 +219,9 @@ fn audit_verify_names_edited_deleted_and_cut_rows() {
         &user,
         &pass,
         "custodian",
-        &format!("INSERT INTO audit_checkpoint VALUES ({seq}, '\\x{hash}', '{sig}', 0)"),
+        &format!("SELECT audit_checkpoint_store({seq}, '\\x{hash}', '{sig}')"),
     )
-    .expect("checkpoint");
+    .expect("checkpoint through the owner's function");
     let (ok, text) = verify();
     assert!(ok && text.contains("1 signed checkpoints"), "{text}");
 
@@ -269,9 +278,50 @@ fn pruning_keeps_the_remaining_log_verifiable() {
         )
         .expect("insert");
     }
-    let out =
+    let prune = || {
         s.db.ctl_owner(&s.bao, &["audit", "prune", "--keep-days", "0"])
-            .expect("prune");
+            .expect("prune")
+    };
+    // A checkpoint row with the right (seq, hash) whose signature Vault did
+    // not make for it (here: Vault's signature of another message), written
+    // by someone with the owner's rights: prune refuses and deletes nothing.
+    let hash =
+        s.pg.psql(
+            "custodian",
+            "SELECT encode(hash, 'hex') FROM audit_log WHERE seq = 6",
+        )
+        .expect("hash");
+    let other = s
+        .bao
+        .must(
+            "POST",
+            "/v1/transit/sign/custodian-audit",
+            Some(&json!({"input": b64(b"custodian-audit-checkpoint:1:00")})),
+        )
+        .expect("sign")["data"]["signature"]
+        .as_str()
+        .expect("signature")
+        .to_owned();
+    s.pg.psql(
+        "custodian",
+        &format!("INSERT INTO audit_checkpoint VALUES (6, '\\x{hash}', '{other}', 0)"),
+    )
+    .expect("forged checkpoint as the owner");
+    let out = prune();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("does not carry a valid Vault signature"),
+        "{err}"
+    );
+    assert_eq!(
+        s.pg.psql("custodian", "SELECT count(*) FROM audit_log")
+            .expect("count"),
+        "6",
+        "nothing was deleted"
+    );
+    s.pg.psql("custodian", "DELETE FROM audit_checkpoint WHERE seq = 6")
+        .expect("remove the forged checkpoint");
+    let out = prune();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && err.contains("deleted 6 entries through row 6"),

@@ -81,29 +81,19 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
     );
     let out_dir = tempfile::tempdir().expect("dir");
     let out = out_dir.path();
-    // Test packages use the dev build that scripts/test made already.
-    run(Command::new("cargo")
-        .current_dir(workspace())
-        .args([
-            "deb",
-            "-p",
-            "custodiand",
-            "--no-build",
-            "--profile",
-            "dev",
-            "-o",
-        ])
-        .arg(out));
-    run(Command::new("cargo")
-        .current_dir(workspace())
-        .args([
-            "generate-rpm",
-            "-p",
-            "daemon/custodiand",
-            "--profile",
-            "dev",
-            "-o",
-        ])
+    // The packages are built exactly as they are shipped: scripts/package
+    // (release build of every binary they carry, cargo-deb, cargo-generate-rpm,
+    // lintian, rpmlint). Removing the built updater first shows that the
+    // script builds it rather than packaging whatever an old tree left.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from("/var/cache/custodian/target"),
+        PathBuf::from,
+    );
+    let built_updater = target.join("release/custodian-updated");
+    let _ = std::fs::remove_file(&built_updater);
+    let packaged = run(Command::new(workspace().join("scripts/package"))
+        .env("CARGO_TARGET_DIR", &target)
+        .arg("--out")
         .arg(out));
     let find = |ext: &str| {
         std::fs::read_dir(out)
@@ -114,15 +104,13 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
             .unwrap_or_else(|| panic!("no .{ext} built"))
     };
     let (deb, rpm) = (find("deb"), find("rpm"));
-
-    run(Command::new("lintian")
-        .args(["--tag-display-limit", "0", "--fail-on", "error,warning"])
-        .arg(&deb));
-    let lint = run(Command::new("rpmlint")
-        .arg("-c")
-        .arg(workspace().join("packaging/rpmlint.toml"))
-        .arg(&rpm));
-    assert!(String::from_utf8_lossy(&lint.stdout).contains("0 errors, 0 warnings"));
+    assert!(
+        String::from_utf8_lossy(&packaged.stdout).contains("0 errors, 0 warnings"),
+        "rpmlint: {}",
+        String::from_utf8_lossy(&packaged.stdout)
+    );
+    let fresh_updater =
+        std::fs::read(&built_updater).expect("scripts/package built custodian-updated");
     let listing =
         String::from_utf8_lossy(&run(Command::new("rpm").args(["-qlvp"]).arg(&rpm)).stdout)
             .into_owned();
@@ -197,6 +185,11 @@ fn deb_and_rpm_are_lint_clean_install_serve_and_purge_cleanly() {
     );
     // The updater's shipped configuration parses; without the publisher's
     // root it says which file is missing.
+    assert!(
+        std::fs::read("/usr/lib/custodian/releases/pkg/bin/custodian-updated")
+            .is_ok_and(|b| b == fresh_updater),
+        "the package ships the custodian-updated this build made"
+    );
     let check = Command::new("/usr/lib/custodian/current/bin/custodian-updated")
         .arg("check")
         .output()
