@@ -44,6 +44,9 @@ CREATE FUNCTION pg_temp.p(a text[], h bigint) RETURNS text
 CREATE FUNCTION pg_temp.z(a text[], h bigint) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN a[1 + floor(cardinality(a) * power((h % 1000003)::float8 / 1000003, 2.5))::int];
+CREATE FUNCTION pg_temp.zi(a bigint[], h bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN a[1 + floor(cardinality(a) * power((h % 1000003)::float8 / 1000003, 2.5))::int];
 
 CREATE TEMP TABLE dg_vocab ON COMMIT DROP AS SELECT
     ARRAY['Shelling', 'Airstrike', 'Arrest', 'Raid', 'Explosion', 'Detention', 'Sniper fire', 'Checkpoint arrest',
@@ -353,9 +356,9 @@ ON CONFLICT (from_kind, from_id, to_kind, to_id, relation_type) WHERE withdrawn_
 -- References: a label (half), a source (40 %), a location (40 %).
 INSERT INTO record_reference (kind, record_id, label_id, source_id, location_id, created_by, created_at)
 SELECT n.kind, m.id,
-       CASE WHEN r = 1 THEN pg_temp.z(labels::text[], pg_temp.h(n.i, 70))::bigint END,
-       CASE WHEN r = 2 THEN pg_temp.z(sources::text[], pg_temp.h(n.i, 71))::bigint END,
-       CASE WHEN r = 3 THEN pg_temp.z(locations::text[], pg_temp.h(n.i, 72))::bigint END,
+       CASE WHEN r = 1 THEN pg_temp.zi(labels, pg_temp.h(n.i, 70)) END,
+       CASE WHEN r = 2 THEN pg_temp.zi(sources, pg_temp.h(n.i, 71)) END,
+       CASE WHEN r = 3 THEN pg_temp.zi(locations, pg_temp.h(n.i, 72)) END,
        n.creator, n.created + interval '2 hours'
 FROM dg_new n JOIN dg_map m ON m.kind = n.kind AND m.i = n.i, dg_ref, generate_series(1, 3) r
 WHERE pg_temp.h(n.i, 73 + r) % 10 < CASE r WHEN 1 THEN 5 ELSE 4 END;
@@ -363,8 +366,8 @@ WHERE pg_temp.h(n.i, 73 + r) % 10 < CASE r WHEN 1 THEN 5 ELSE 4 END;
 -- Events: bulletins one in half and a second in 15 %, incidents 1-3,
 -- actors one in 20 %; dates 2011-2026, a place, a type.
 INSERT INTO record_event (kind, record_id, event_type_id, location_id, from_date, to_date, created_by, created_at)
-SELECT n.kind, m.id, pg_temp.z(event_types::text[], pg_temp.h(n.i, 80 + e))::bigint,
-       CASE WHEN pg_temp.h(n.i, 84 + e) % 10 < 8 THEN pg_temp.z(locations::text[], pg_temp.h(n.i, 72 + e))::bigint END,
+SELECT n.kind, m.id, pg_temp.zi(event_types, pg_temp.h(n.i, 80 + e)),
+       CASE WHEN pg_temp.h(n.i, 84 + e) % 10 < 8 THEN pg_temp.zi(locations, pg_temp.h(n.i, 72 + e)) END,
        d.from_date, CASE WHEN pg_temp.h(n.i, 88 + e) % 3 = 0 THEN d.from_date + (pg_temp.h(n.i, 89 + e) % 30)::int END,
        n.creator, n.created + interval '3 hours'
 FROM dg_new n JOIN dg_map m ON m.kind = n.kind AND m.i = n.i, dg_ref, generate_series(1, 3) e,
