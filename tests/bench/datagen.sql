@@ -1,0 +1,400 @@
+-- Benchmark data for Custodian (issue 14): bulletins, actors, incidents
+-- with English and Arabic text, revisions, relations, references, events,
+-- 30 % restricted to access groups, workflow spread over generated
+-- accounts. Driven by tests/bench/datagen; run as the database owner:
+--   psql -v records=N [-v role=custodian_owner] -f tests/bench/datagen.sql
+--
+-- Deterministic: record number i of a kind always gets the same content
+-- (every choice is a hash of i), and everything a record owns (revisions,
+-- links from it, references, events) is made with it. Generated rows are
+-- the ones created by `datagen-*` accounts; a run counts how many of each
+-- kind exist and makes only numbers k+1..N, in one transaction, so running
+-- twice changes nothing and growing from N to M adds only the difference.
+-- Links from record i point only at records with smaller numbers that
+-- exist whenever i does, so a grown database equals one made at M at once.
+--
+-- Nothing is written to the activity log: it is hash-chained evidence of
+-- what people did, and these rows were done by nobody.
+\set ON_ERROR_STOP on
+\if :{?role}
+\else
+\set role ''
+\endif
+
+BEGIN;
+SELECT format('SET LOCAL ROLE %I', :'role') WHERE :'role' <> '' \gexec
+SET LOCAL synchronous_commit = off;
+-- JIT compiles these wide expressions for about a second per statement.
+SET LOCAL jit = off;
+-- Before any temporary table is touched: the work tables are large.
+SET LOCAL temp_buffers = '512MB';
+SET LOCAL work_mem = '256MB';
+SELECT pg_advisory_xact_lock(hashtext('custodian-datagen')) \gset
+
+CREATE TEMP TABLE dg_param ON COMMIT DROP AS
+    SELECT :records::bigint AS n, (:records::bigint) / 4 AS na, (:records::bigint) / 20 AS ni,
+           clock_timestamp() AS started;
+
+-- Hash of (i, salt) as a non-negative bigint; pickers over arrays, the
+-- second skewed towards the front (common words first, rare at the end).
+CREATE FUNCTION pg_temp.h(i bigint, s bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN hashint8extended(i, s) & 9223372036854775807;
+CREATE FUNCTION pg_temp.p(a text[], h bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN a[1 + (h % cardinality(a))::int];
+CREATE FUNCTION pg_temp.z(a text[], h bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN a[1 + floor(cardinality(a) * power((h % 1000003)::float8 / 1000003, 2.5))::int];
+CREATE FUNCTION pg_temp.zi(a bigint[], h bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN a[1 + floor(cardinality(a) * power((h % 1000003)::float8 / 1000003, 2.5))::int];
+
+CREATE TEMP TABLE dg_vocab ON COMMIT DROP AS SELECT
+    ARRAY['Shelling', 'Airstrike', 'Arrest', 'Raid', 'Explosion', 'Detention', 'Sniper fire', 'Checkpoint arrest',
+          'Displacement', 'House demolition', 'Abduction', 'Looting', 'Forced disappearance', 'Torture allegation',
+          'Mass grave discovery', 'Chemical attack allegation'] AS ev,
+    ARRAY['checkpoint', 'market', 'school', 'hospital', 'mosque', 'bakery', 'main road', 'bus station', 'water station',
+          'camp', 'bridge', 'police station', 'university', 'power plant', 'orphanage', 'granary'] AS obj,
+    ARRAY['near', 'at', 'outside', 'behind', 'in front of'] AS prep,
+    ARRAY['Report:', 'Video:', 'Witness account:', 'Photo set:', 'Testimony:', 'News item:', 'Statement:'] AS lead,
+    ARRAY['Aleppo', 'Idlib', 'Homs', 'Hama', 'Daraa', 'Raqqa', 'Deir ez-Zor', 'Douma', 'Latakia', 'Qamishli',
+          'Mosul', 'Fallujah', 'Taiz', 'Hodeidah', 'Sanaa', 'Aden', 'Benghazi', 'Misrata', 'Sirte', 'Gaza',
+          'Khan Younis', 'Tripoli', 'Kobani', 'Manbij'] AS city,
+    ARRAY['حلب', 'إدلب', 'حمص', 'حماة', 'درعا', 'الرقة', 'دير الزور', 'دوما', 'اللاذقية', 'القامشلي',
+          'الموصل', 'الفلوجة', 'تعز', 'الحديدة', 'صنعاء', 'عدن', 'بنغازي', 'مصراتة', 'سرت', 'غزة',
+          'خان يونس', 'طرابلس', 'كوباني', 'منبج'] AS city_ar,
+    ARRAY[36.20, 35.93, 34.73, 35.13, 32.62, 35.95, 35.33, 33.57, 35.52, 37.05, 36.34, 33.35, 13.58, 14.80,
+          15.37, 12.79, 32.12, 32.38, 31.20, 31.50, 31.34, 32.89, 36.89, 36.53]::float8[] AS lat,
+    ARRAY[37.16, 36.63, 36.72, 36.75, 36.10, 39.01, 40.14, 36.40, 35.79, 41.23, 43.13, 43.78, 44.02, 42.95,
+          44.19, 45.03, 20.09, 15.09, 16.59, 34.47, 34.31, 13.19, 38.36, 37.95]::float8[] AS lon,
+    ARRAY['SY', 'SY', 'SY', 'SY', 'SY', 'SY', 'SY', 'SY', 'SY', 'SY', 'IQ', 'IQ', 'YE', 'YE', 'YE', 'YE',
+          'LY', 'LY', 'LY', 'PS', 'PS', 'LY', 'SY', 'SY'] AS cc,
+    ARRAY['Civilians in the area said the attack began in the early morning and lasted for several hours.',
+          'Local activists uploaded footage showing damage to several buildings and vehicles.',
+          'The family of the victims said they had received no warning before the attack.',
+          'Medical staff reported that the hospital was overwhelmed with wounded civilians.',
+          'Residents fled towards the camp on the outskirts of the city.',
+          'A witness said armed men in uniform took the men away in a white van.',
+          'The footage could not be independently verified at the time of writing.',
+          'Neighbours said the street had been quiet for weeks before the incident.',
+          'Relatives have not heard from the detained men since the day of the arrest.',
+          'Rescue teams worked through the night to remove people from the rubble.'] AS filler,
+    -- Each rare word is in about 1 of 20,000 records: a rare-word search.
+    ARRAY['quinoline', 'zeppelin', 'marzipan', 'obsidian', 'xylophone', 'quagmire', 'juxtapose', 'kumquat',
+          'fjord', 'sphinx', 'vortex', 'zircon', 'labyrinth', 'metronome', 'nebula', 'pangolin',
+          'quartzite', 'rhubarb', 'saxophone', 'walrus'] AS rare,
+    ARRAY['قصف', 'غارة جوية', 'اعتقال', 'مداهمة', 'انفجار', 'احتجاز', 'إطلاق نار', 'اعتقال على حاجز',
+          'تهجير', 'هدم منزل', 'اختطاف', 'نهب', 'إخفاء قسري', 'ادعاء تعذيب', 'اكتشاف مقبرة جماعية',
+          'ادعاء هجوم كيميائي'] AS ev_ar,
+    ARRAY['الحاجز', 'السوق', 'المدرسة', 'المستشفى', 'المسجد', 'الفرن', 'الطريق الرئيسي', 'محطة الحافلات',
+          'محطة المياه', 'المخيم', 'الجسر', 'مركز الشرطة', 'الجامعة', 'محطة الكهرباء', 'دار الأيتام', 'الصومعة'] AS obj_ar,
+    ARRAY['قرب', 'في', 'خارج', 'خلف', 'أمام'] AS prep_ar,
+    ARRAY['قال مدنيون في المنطقة إن الهجوم بدأ في الصباح الباكر واستمر عدة ساعات.',
+          'نشر ناشطون محليون صوراً تظهر أضراراً في عدة مبانٍ وسيارات.',
+          'قالت عائلة الضحايا إنها لم تتلق أي تحذير قبل الهجوم.',
+          'أفاد الطاقم الطبي بأن المستشفى امتلأ بالجرحى من المدنيين.',
+          'فرّ السكان نحو المخيم في أطراف المدينة.',
+          'قال شاهد إن مسلحين بزي رسمي اقتادوا الرجال في سيارة بيضاء.',
+          'أكد الأطفال والأهالي أن إصابة عدد من الأشخاص كانت خطيرة.',
+          'لم يسمع الأقارب أي خبر عن المعتقلين منذ يوم الاعتقال.',
+          'عملت فرق الإسعاف طوال الليل لإخراج الناس من تحت الأنقاض.'] AS filler_ar,
+    ARRAY['Ahmad', 'Mohammed', 'Omar', 'Khaled', 'Yusuf', 'Hassan', 'Ali', 'Ibrahim', 'Fatima', 'Aisha',
+          'Maryam', 'Layla', 'Noor', 'Huda', 'Rania', 'Samir', 'Tariq', 'Zainab', 'Salma', 'Bilal'] AS first,
+    ARRAY['أحمد', 'محمد', 'عمر', 'خالد', 'يوسف', 'حسن', 'علي', 'إبراهيم', 'فاطمة', 'عائشة',
+          'مريم', 'ليلى', 'نور', 'هدى', 'رانيا', 'سمير', 'طارق', 'زينب', 'سلمى', 'بلال'] AS first_ar,
+    ARRAY['Al-Hassan', 'Haddad', 'Khalil', 'Mansour', 'Al-Masri', 'Nasser', 'Saleh', 'Darwish', 'Qasim',
+          'Al-Homsi', 'Shami', 'Aziz', 'Barakat', 'Hamdan', 'Issa', 'Jaber'] AS last,
+    ARRAY['الحسن', 'حداد', 'خليل', 'منصور', 'المصري', 'ناصر', 'صالح', 'درويش', 'قاسم',
+          'الحمصي', 'الشامي', 'عزيز', 'بركات', 'حمدان', 'عيسى', 'جابر'] AS last_ar,
+    ARRAY['Brigade', 'Battalion', 'Front', 'Council', 'Committee', 'Militia', 'Security branch', 'Company'] AS org,
+    ARRAY['Syrian', 'Iraqi', 'Yemeni', 'Libyan', 'Palestinian', 'Lebanese', 'Jordanian', 'Turkish'] AS nat,
+    ARRAY['Civilian harm', 'Detention', 'Children', 'Women', 'Medical facilities', 'Schools', 'Journalists',
+          'Humanitarian workers', 'Property', 'Displacement', 'Chemical weapons', 'Cluster munitions',
+          'Barrel bombs', 'Sieges', 'Enforced disappearance', 'Torture', 'Sexual violence', 'Cultural heritage',
+          'Water infrastructure', 'Food insecurity', 'Verified', 'Needs translation', 'Graphic content',
+          'Priority', 'Geolocated', 'Duplicate suspected', 'Open source', 'Witness interview',
+          'Satellite imagery', 'Hospital records'] AS label,
+    ARRAY['Local Coordination Committee', 'Civil Defence', 'Media Office', 'Medical Council', 'Human Rights Observer',
+          'Witness network'] AS src;
+
+-- Accounts: 40 analysts (1-8 in group a, 9-16 in b, 17-24 in c, 25-40 in
+-- none), 8 moderators (all groups), one administrator. The password hash
+-- is no PHC string, so no password verifies: they cannot sign in.
+INSERT INTO app_user (username, role, password_hash, pepper_version, access_groups)
+SELECT u.username, u.role, '!datagen: generated account, no password signs in', 0, u.groups
+FROM (
+    SELECT format('datagen-analyst-%s', lpad(n::text, 2, '0')) AS username, 'analyst' AS role,
+           CASE WHEN n <= 24 THEN ARRAY['datagen-' || chr(96 + (n + 7) / 8)] ELSE '{}'::text[] END AS groups
+    FROM generate_series(1, 40) n
+    UNION ALL
+    SELECT format('datagen-moderator-%s', n), 'moderator', ARRAY['datagen-a', 'datagen-b', 'datagen-c']
+    FROM generate_series(1, 8) n
+    UNION ALL SELECT 'datagen-admin', 'admin', '{}'
+) u
+ON CONFLICT (username) DO NOTHING;
+
+CREATE TEMP TABLE dg_account ON COMMIT DROP AS
+    SELECT id, role, substring(username FROM '(\d+)$')::int AS n FROM app_user WHERE username LIKE 'datagen-%';
+CREATE TEMP TABLE dg_analyst ON COMMIT DROP AS SELECT array_agg(id ORDER BY n) AS a FROM dg_account WHERE role = 'analyst';
+CREATE TEMP TABLE dg_moderator ON COMMIT DROP AS SELECT array_agg(id ORDER BY n) AS m FROM dg_account WHERE role = 'moderator';
+
+-- Reference data: fixed sets, found again by title.
+INSERT INTO label (title, created_by)
+SELECT t, (SELECT id FROM dg_account WHERE role = 'admin') FROM dg_vocab, unnest(label) t
+ON CONFLICT (lower(title)) DO NOTHING;
+INSERT INTO source (title, url, created_by)
+SELECT s || ' ' || c, 'https://example.org/sources/' || k || '-' || ci,
+       (SELECT id FROM dg_account WHERE role = 'admin')
+FROM dg_vocab, unnest(src) WITH ORDINALITY s(s, k), unnest(city) WITH ORDINALITY c(c, ci)
+ON CONFLICT (lower(title)) DO NOTHING;
+INSERT INTO location (title, latitude, longitude, country_code, created_by)
+SELECT c || ', district ' || d, lat[ci] + d * 0.004, lon[ci] - d * 0.003, cc[ci],
+       (SELECT id FROM dg_account WHERE role = 'admin')
+FROM dg_vocab, unnest(city) WITH ORDINALITY c(c, ci), generate_series(1, 12) d
+ON CONFLICT (lower(title)) DO NOTHING;
+CREATE TEMP TABLE dg_ref ON COMMIT DROP AS SELECT
+    (SELECT array_agg(l.id ORDER BY k) FROM dg_vocab, unnest(label) WITH ORDINALITY t(t, k) JOIN label l ON lower(l.title) = lower(t)) AS labels,
+    (SELECT array_agg(id ORDER BY id) FROM source WHERE url LIKE 'https://example.org/sources/%') AS sources,
+    (SELECT array_agg(id ORDER BY id) FROM location WHERE created_by IN (SELECT id FROM dg_account)) AS locations,
+    (SELECT array_agg(id ORDER BY id) FROM event_type WHERE lower(title) IN
+        ('arrest', 'attack', 'detention', 'disappearance', 'displacement', 'killing', 'property destruction',
+         'shelling', 'torture', 'other')) AS event_types;
+
+-- What exists: record number i of a kind is its i-th generated row by id.
+CREATE TEMP TABLE dg_before ON COMMIT DROP AS SELECT
+    (SELECT count(*) FROM bulletin WHERE created_by IN (SELECT id FROM dg_account)) AS b,
+    (SELECT count(*) FROM actor WHERE created_by IN (SELECT id FROM dg_account)) AS a,
+    (SELECT count(*) FROM incident WHERE created_by IN (SELECT id FROM dg_account)) AS i,
+    (SELECT count(*) FROM bulletin_revision r JOIN bulletin b ON b.id = r.bulletin_id WHERE b.created_by IN (SELECT id FROM dg_account))
+      + (SELECT count(*) FROM actor_revision r JOIN actor b ON b.id = r.actor_id WHERE b.created_by IN (SELECT id FROM dg_account))
+      + (SELECT count(*) FROM incident_revision r JOIN incident b ON b.id = r.incident_id WHERE b.created_by IN (SELECT id FROM dg_account)) AS rev,
+    (SELECT count(*) FROM relation WHERE created_by IN (SELECT id FROM dg_account)) AS rel,
+    (SELECT count(*) FROM record_reference WHERE created_by IN (SELECT id FROM dg_account)) AS ref,
+    (SELECT count(*) FROM record_event WHERE created_by IN (SELECT id FROM dg_account)) AS ev;
+
+SELECT CASE WHEN b > n OR a > na OR i > ni THEN
+    format('datagen: the database already holds more generated records (%s bulletins, %s actors, %s incidents) than asked for; nothing is removed, only missing ones are added', b, a, i)
+    END AS note
+FROM dg_before, dg_param \gset
+\if :{?note}
+\echo :note
+\endif
+
+CREATE TEMP TABLE dg_new (kind text, i bigint, arabic boolean, variant int, groups text[], status text,
+    assignee bigint, reviewer bigint, creator bigint, revs int, created timestamptz, updated timestamptz,
+    title text, description text, details jsonb) ON COMMIT DROP;
+
+-- kind salt: bulletin 1, actor 2, incident 3.
+INSERT INTO dg_new
+SELECT kind, i, arabic, variant, groups, status,
+       CASE WHEN status <> 'unassigned' THEN member END,
+       CASE WHEN status IN ('peer_review', 'revisit', 'reviewed', 'finalized') THEN dg_moderator.m[1 + (pg_temp.h(i, s + 8) % 8)::int] END,
+       creator, CASE WHEN status = 'unassigned' THEN 1 + (pg_temp.h(i, s + 10) % 10 = 0)::int ELSE 2 + (pg_temp.h(i, s + 10) % 10 < 3)::int END,
+       created, least(created + make_interval(hours => (pg_temp.h(i, s + 11) % 2000)::int), timestamptz '2026-11-30'),
+       NULL, NULL, NULL
+FROM (
+    SELECT k.kind, k.s, g.i,
+           pg_temp.h(g.i, k.s + 2) % 100 < CASE k.kind WHEN 'actor' THEN 40 ELSE 25 END AS arabic,
+           (pg_temp.h(g.i, k.s + 3) % 20)::int AS variant,
+           CASE WHEN pg_temp.h(g.i, k.s + 4) % 100 < 30 THEN
+               CASE WHEN pg_temp.h(g.i, k.s + 5) % 10 = 0
+                    THEN ARRAY['datagen-' || chr(97 + (pg_temp.h(g.i, k.s + 5) % 3)::int), 'datagen-' || chr(97 + ((pg_temp.h(g.i, k.s + 5) + 1) % 3)::int)]
+                    ELSE ARRAY['datagen-' || chr(97 + (pg_temp.h(g.i, k.s + 5) % 3)::int)] END
+               ELSE '{}'::text[] END AS groups,
+           CASE WHEN pg_temp.h(g.i, k.s + 4) % 100 < 30 THEN (pg_temp.h(g.i, k.s + 5) % 3)::int END AS grp,
+           (ARRAY['unassigned', 'assigned', 'peer_review', 'revisit', 'reviewed', 'finalized'])[
+               CASE WHEN pg_temp.h(g.i, k.s + 6) % 100 < 20 THEN 1 WHEN pg_temp.h(g.i, k.s + 6) % 100 < 50 THEN 2
+                    WHEN pg_temp.h(g.i, k.s + 6) % 100 < 65 THEN 3 WHEN pg_temp.h(g.i, k.s + 6) % 100 < 70 THEN 4
+                    WHEN pg_temp.h(g.i, k.s + 6) % 100 < 85 THEN 5 ELSE 6 END] AS status,
+           k.base + make_interval(secs => g.i * k.step + pg_temp.h(g.i, k.s + 12) % 60) AS created
+    FROM (VALUES ('bulletin', 100, timestamptz '2018-01-01', 80),
+                 ('actor', 200, timestamptz '2018-01-01', 320),
+                 ('incident', 300, timestamptz '2018-01-01', 1600)) k(kind, s, base, step),
+         dg_before, dg_param,
+         LATERAL generate_series(CASE k.kind WHEN 'bulletin' THEN dg_before.b WHEN 'actor' THEN dg_before.a ELSE dg_before.i END + 1,
+                                 CASE k.kind WHEN 'bulletin' THEN n WHEN 'actor' THEN na ELSE ni END) g(i)
+) f, dg_analyst, dg_moderator,
+LATERAL (SELECT CASE WHEN grp IS NULL THEN dg_analyst.a[1 + (pg_temp.h(i, s + 7) % 40)::int]
+                     ELSE dg_analyst.a[1 + grp * 8 + (pg_temp.h(i, s + 7) % 8)::int] END AS member,
+                CASE WHEN grp IS NULL THEN dg_analyst.a[1 + (pg_temp.h(i, s + 9) % 40)::int]
+                     ELSE dg_analyst.a[1 + grp * 8 + (pg_temp.h(i, s + 9) % 8)::int] END AS creator) m;
+
+-- Text. English: a lead, an event, a place; a rare word in 1 of 1,000
+-- records. Arabic rows get Arabic text, and some of them the spellings a
+-- search must fold: diacritics, bare alef, final ha for ta marbuta, ya
+-- for alef maqsura, tatweel.
+UPDATE dg_new SET
+    title = CASE kind
+        WHEN 'bulletin' THEN CASE WHEN arabic
+            THEN pg_temp.z(ev_ar, pg_temp.h(i, 21)) || ' ' || pg_temp.p(prep_ar, pg_temp.h(i, 22)) || ' ' || pg_temp.z(obj_ar, pg_temp.h(i, 23)) || ' في ' || pg_temp.z(city_ar, pg_temp.h(i, 24))
+            ELSE pg_temp.p(lead, pg_temp.h(i, 20)) || ' ' || pg_temp.z(ev, pg_temp.h(i, 21)) || ' ' || pg_temp.p(prep, pg_temp.h(i, 22)) || ' the ' || pg_temp.z(obj, pg_temp.h(i, 23)) || ' in ' || pg_temp.z(city, pg_temp.h(i, 24)) END
+        WHEN 'actor' THEN CASE WHEN pg_temp.h(i, 25) % 100 < 15
+            THEN CASE WHEN arabic THEN pg_temp.p(ARRAY['لواء', 'كتيبة', 'جبهة', 'مجلس', 'لجنة', 'ميليشيا', 'فرع الأمن', 'شركة'], pg_temp.h(i, 26)) || ' ' || pg_temp.z(city_ar, pg_temp.h(i, 24)) || ' ' || (1 + pg_temp.h(i, 27) % 99)
+                 ELSE pg_temp.p(org, pg_temp.h(i, 26)) || ' ' || (1 + pg_temp.h(i, 27) % 99) || ' of ' || pg_temp.z(city, pg_temp.h(i, 24)) END
+            ELSE CASE WHEN arabic THEN pg_temp.z(first_ar, pg_temp.h(i, 28)) || ' ' || pg_temp.z(first_ar, pg_temp.h(i, 29)) || ' ' || pg_temp.z(last_ar, pg_temp.h(i, 30))
+                 ELSE pg_temp.z(first, pg_temp.h(i, 28)) || ' ' || pg_temp.z(first, pg_temp.h(i, 29)) || ' ' || pg_temp.z(last, pg_temp.h(i, 30)) END END
+        ELSE CASE WHEN arabic
+            THEN pg_temp.z(ev_ar, pg_temp.h(i, 21)) || ' في ' || pg_temp.z(city_ar, pg_temp.h(i, 24)) || '، ' || to_char(created, 'YYYY/MM')
+            ELSE pg_temp.z(ev, pg_temp.h(i, 21)) || ' in ' || pg_temp.z(city, pg_temp.h(i, 24)) || ', ' || to_char(created, 'FMMonth YYYY') END
+        END,
+    description = CASE WHEN arabic THEN
+            '<p>' || 'أفادت مصادر محلية بوقوع ' || pg_temp.z(ev_ar, pg_temp.h(i, 21)) || ' ' || pg_temp.p(prep_ar, pg_temp.h(i, 22)) || ' '
+            || pg_temp.z(obj_ar, pg_temp.h(i, 23)) || ' في ' || pg_temp.z(city_ar, pg_temp.h(i, 24)) || '. '
+            || pg_temp.p(filler_ar, pg_temp.h(i, 31)) || ' ' || pg_temp.p(filler_ar, pg_temp.h(i, 32)) || '</p>'
+            || CASE WHEN pg_temp.h(i, 33) % 2 = 0 THEN '<p>' || pg_temp.p(filler_ar, pg_temp.h(i, 34)) || '</p>' ELSE '' END
+        ELSE
+            '<p>According to ' || pg_temp.z(src, pg_temp.h(i, 35)) || ' sources, ' || lower(pg_temp.z(ev, pg_temp.h(i, 21))) || ' took place '
+            || pg_temp.p(prep, pg_temp.h(i, 22)) || ' the ' || pg_temp.z(obj, pg_temp.h(i, 23)) || ' in ' || pg_temp.z(city, pg_temp.h(i, 24))
+            || ' on ' || to_char(created - interval '3 days', 'FMDD FMMonth YYYY') || '. '
+            || pg_temp.p(filler, pg_temp.h(i, 31)) || ' ' || pg_temp.p(filler, pg_temp.h(i, 32)) || '</p>'
+            || CASE WHEN pg_temp.h(i, 33) % 2 = 0 THEN '<p>' || (1 + pg_temp.h(i, 36) % 40) || ' people were '
+                    || pg_temp.p(ARRAY['injured', 'detained', 'displaced', 'killed', 'reported missing'], pg_temp.h(i, 37)) || '. '
+                    || pg_temp.p(filler, pg_temp.h(i, 34)) || '</p>' ELSE '' END
+            || CASE WHEN pg_temp.h(i, 38) % 1000 = 0 THEN '<p>The word ' || pg_temp.p(rare, pg_temp.h(i, 39)) || ' was painted on the wall.</p>' ELSE '' END
+        END,
+    details = CASE kind
+        WHEN 'bulletin' THEN '{}'::jsonb
+        WHEN 'actor' THEN CASE WHEN pg_temp.h(i, 25) % 100 < 15 THEN '{"type": "entity"}'::jsonb
+            ELSE jsonb_build_object('type', 'person', 'sex', pg_temp.p(ARRAY['female', 'male', 'male', ''], pg_temp.h(i, 40)),
+                                    'nationality', pg_temp.z(nat, pg_temp.h(i, 41))) END
+        ELSE jsonb_build_object('potential_violations', pg_temp.p(ARRAY['Unlawful killing', 'Arbitrary detention', 'Attack on civilians', 'Torture', 'Enforced disappearance'], pg_temp.h(i, 42)),
+                                'claimed_violations', pg_temp.p(ARRAY['', 'Indiscriminate attack', 'Attack on medical facility', 'Forced displacement'], pg_temp.h(i, 43)))
+        END
+FROM dg_vocab;
+
+UPDATE dg_new SET title = CASE variant
+        WHEN 0 THEN replace(replace(replace(title, 'قصف', 'قَصْف'), 'المستشفى', 'المُسْتَشْفَى'), 'أحمد', 'أَحْمَد')
+        WHEN 1 THEN translate(title, 'أإآ', 'ااا')
+        WHEN 2 THEN regexp_replace(replace(title, 'ى', 'ي'), 'ة(\s|$)', 'ه\1', 'g')
+        WHEN 3 THEN replace(replace(title, 'قصف', 'قـصـف'), 'محمد', 'محـمـد')
+        ELSE title END,
+    description = CASE variant
+        WHEN 0 THEN replace(replace(description, 'المدرسة', 'المَدْرَسَة'), 'الاعتقال', 'الاِعْتِقَال')
+        WHEN 1 THEN translate(description, 'أإآ', 'ااا')
+        WHEN 2 THEN regexp_replace(replace(description, 'ى', 'ي'), 'ة(\s|$)', 'ه\1', 'g')
+        ELSE description END
+WHERE arabic AND variant < 4;
+
+-- The records, in number order so that ids follow numbers.
+INSERT INTO bulletin (title, description, status, assigned_to, reviewer, access_groups, created_by, created_at, updated_at, revision, details)
+SELECT title, description, status, assignee, reviewer, groups, creator, created, updated, revs, details
+FROM dg_new WHERE kind = 'bulletin' ORDER BY i;
+INSERT INTO actor (title, description, details, status, assigned_to, reviewer, access_groups, created_by, created_at, updated_at, revision)
+SELECT title, description, details, status, assignee, reviewer, groups, creator, created, updated, revs
+FROM dg_new WHERE kind = 'actor' ORDER BY i;
+INSERT INTO incident (title, description, details, status, assigned_to, reviewer, access_groups, created_by, created_at, updated_at, revision)
+SELECT title, description, details, status, assignee, reviewer, groups, creator, created, updated, revs
+FROM dg_new WHERE kind = 'incident' ORDER BY i;
+
+CREATE TEMP TABLE dg_map ON COMMIT DROP AS
+    SELECT 'bulletin' AS kind, row_number() OVER (ORDER BY id) AS i, id FROM bulletin WHERE created_by IN (SELECT id FROM dg_account)
+    UNION ALL SELECT 'actor', row_number() OVER (ORDER BY id), id FROM actor WHERE created_by IN (SELECT id FROM dg_account)
+    UNION ALL SELECT 'incident', row_number() OVER (ORDER BY id), id FROM incident WHERE created_by IN (SELECT id FROM dg_account);
+CREATE UNIQUE INDEX ON dg_map (kind, i);
+ANALYZE dg_map;
+ANALYZE dg_new;
+
+-- Revisions: 1 'created' (unassigned), then 'assigned', then the status.
+CREATE TEMP TABLE dg_rev ON COMMIT DROP AS
+SELECT n.kind, m.id, r.r AS revision,
+       CASE WHEN r.r = 1 THEN n.creator WHEN r.r < n.revs OR n.reviewer IS NULL THEN coalesce(n.assignee, n.creator) ELSE n.reviewer END AS editor,
+       CASE WHEN r.r = 1 THEN n.created WHEN r.r = n.revs THEN n.updated ELSE n.created + (n.updated - n.created) / 2 END AS changed_at,
+       CASE WHEN r.r = 1 THEN 'created' WHEN r.r = 2 AND n.revs = 3 THEN 'assigned' ELSE 'status: ' || n.status END AS summary,
+       jsonb_build_object('title', n.title, 'description', n.description, 'details', n.details,
+           'status', CASE WHEN r.r = n.revs THEN n.status WHEN r.r = 1 THEN 'unassigned' ELSE 'assigned' END,
+           'assigned_to', CASE WHEN r.r > 1 THEN n.assignee END,
+           'reviewer', CASE WHEN r.r = n.revs THEN n.reviewer END,
+           'access_groups', to_jsonb(n.groups)) AS snapshot
+FROM dg_new n JOIN dg_map m ON m.kind = n.kind AND m.i = n.i, generate_series(1, n.revs) r(r);
+INSERT INTO bulletin_revision (bulletin_id, revision, editor, changed_at, summary, snapshot)
+SELECT id, revision, editor, changed_at, summary, snapshot FROM dg_rev WHERE kind = 'bulletin' ORDER BY id, revision;
+INSERT INTO actor_revision (actor_id, revision, editor, changed_at, summary, snapshot)
+SELECT id, revision, editor, changed_at, summary, snapshot FROM dg_rev WHERE kind = 'actor' ORDER BY id, revision;
+INSERT INTO incident_revision (incident_id, revision, editor, changed_at, summary, snapshot)
+SELECT id, revision, editor, changed_at, summary, snapshot FROM dg_rev WHERE kind = 'incident' ORDER BY id, revision;
+
+-- Relations, from each new record to records with smaller numbers:
+-- bulletins two slots (the second in a quarter of them), actors and
+-- incidents one. Targets: a bulletin i links to bulletins < i, actors
+-- <= i/4, incidents <= i/20; an actor k to actors < k or incidents <= k/5;
+-- an incident j to incidents < j. All exist whenever the source does.
+INSERT INTO relation (from_kind, from_id, to_kind, to_id, relation_type, certainty, created_by, created_at)
+SELECT n.kind, fm.id, t.to_kind, tm.id, t.rtype,
+       pg_temp.p(ARRAY['unverified', 'probable', 'confirmed'], pg_temp.h(n.i, 60 + slot)), n.creator, n.created + interval '1 hour'
+FROM dg_new n
+JOIN dg_map fm ON fm.kind = n.kind AND fm.i = n.i
+CROSS JOIN generate_series(1, 2) slot
+CROSS JOIN LATERAL (SELECT pg_temp.h(n.i, 50 + slot) AS hh) x
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN n.kind = 'bulletin' AND (hh % 10 < 4 OR n.i < 20) THEN 'bulletin'
+        WHEN n.kind = 'bulletin' AND hh % 10 < 8 THEN 'actor'
+        WHEN n.kind = 'bulletin' THEN 'incident'
+        WHEN n.kind = 'actor' AND (hh % 2 = 0 OR n.i < 5) THEN 'actor'
+        WHEN n.kind = 'actor' THEN 'incident'
+        ELSE 'incident' END AS to_kind
+) k
+CROSS JOIN LATERAL (
+    SELECT k.to_kind,
+        CASE k.to_kind
+            WHEN 'bulletin' THEN pg_temp.p(ARRAY['related', 'duplicate', 'same_event', 'related'], hh / 16)
+            WHEN 'actor' THEN CASE WHEN n.kind = 'actor' THEN pg_temp.p(ARRAY['member_of', 'family', 'related'], hh / 16)
+                                   ELSE pg_temp.p(ARRAY['appears_in', 'victim', 'witness', 'perpetrator'], hh / 16) END
+            ELSE pg_temp.p(ARRAY['part_of', 'related', 'same_event', 'victim', 'perpetrator'], hh / 16) END AS rtype,
+        1 + (hh / 1024) % CASE
+            WHEN k.to_kind = n.kind THEN n.i - 1
+            WHEN n.kind = 'bulletin' AND k.to_kind = 'actor' THEN n.i / 4
+            WHEN n.kind = 'bulletin' THEN n.i / 20
+            ELSE n.i / 5 END AS target
+) t
+JOIN dg_map tm ON tm.kind = t.to_kind AND tm.i = t.target
+WHERE n.i > 1
+  AND (slot = 1 OR (n.kind = 'bulletin' AND pg_temp.h(n.i, 59) % 4 = 0))
+  AND (n.kind <> 'incident' OR pg_temp.h(n.i, 58) % 10 < 3)
+  AND (n.kind <> 'bulletin' OR t.to_kind <> 'incident' OR n.i >= 20)
+ON CONFLICT (from_kind, from_id, to_kind, to_id, relation_type) WHERE withdrawn_at IS NULL DO NOTHING;
+
+-- References: a label (half), a source (40 %), a location (40 %).
+INSERT INTO record_reference (kind, record_id, label_id, source_id, location_id, created_by, created_at)
+SELECT n.kind, m.id,
+       CASE WHEN r = 1 THEN pg_temp.zi(labels, pg_temp.h(n.i, 70)) END,
+       CASE WHEN r = 2 THEN pg_temp.zi(sources, pg_temp.h(n.i, 71)) END,
+       CASE WHEN r = 3 THEN pg_temp.zi(locations, pg_temp.h(n.i, 72)) END,
+       n.creator, n.created + interval '2 hours'
+FROM dg_new n JOIN dg_map m ON m.kind = n.kind AND m.i = n.i, dg_ref, generate_series(1, 3) r
+WHERE pg_temp.h(n.i, 73 + r) % 10 < CASE r WHEN 1 THEN 5 ELSE 4 END;
+
+-- Events: bulletins one in half and a second in 15 %, incidents 1-3,
+-- actors one in 20 %; dates 2011-2026, a place, a type.
+INSERT INTO record_event (kind, record_id, event_type_id, location_id, from_date, to_date, created_by, created_at)
+SELECT n.kind, m.id, pg_temp.zi(event_types, pg_temp.h(n.i, 80 + e)),
+       CASE WHEN pg_temp.h(n.i, 84 + e) % 10 < 8 THEN pg_temp.zi(locations, pg_temp.h(n.i, 72 + e)) END,
+       d.from_date, CASE WHEN pg_temp.h(n.i, 88 + e) % 3 = 0 THEN d.from_date + (pg_temp.h(n.i, 89 + e) % 30)::int END,
+       n.creator, n.created + interval '3 hours'
+FROM dg_new n JOIN dg_map m ON m.kind = n.kind AND m.i = n.i, dg_ref, generate_series(1, 3) e,
+     LATERAL (SELECT date '2011-03-15' + (pg_temp.h(n.i, 90 + e) % 5700)::int AS from_date) d
+WHERE CASE n.kind
+        WHEN 'bulletin' THEN (e = 1 AND pg_temp.h(n.i, 95) % 100 < 50) OR (e = 2 AND pg_temp.h(n.i, 95) % 100 < 15)
+        WHEN 'incident' THEN e <= 1 + pg_temp.h(n.i, 96) % 3
+        ELSE e = 1 AND pg_temp.h(n.i, 97) % 100 < 20 END;
+
+-- What was made.
+SELECT t.name AS "table", t.total AS "generated rows", t.total - t.before AS "added now"
+FROM dg_before b, LATERAL (VALUES
+    ('bulletin', (SELECT count(*) FROM dg_map WHERE kind = 'bulletin'), b.b),
+    ('actor', (SELECT count(*) FROM dg_map WHERE kind = 'actor'), b.a),
+    ('incident', (SELECT count(*) FROM dg_map WHERE kind = 'incident'), b.i),
+    ('*_revision', b.rev + (SELECT count(*) FROM dg_rev), b.rev),
+    ('relation', (SELECT count(*) FROM relation WHERE created_by IN (SELECT id FROM dg_account)), b.rel),
+    ('record_reference', (SELECT count(*) FROM record_reference WHERE created_by IN (SELECT id FROM dg_account)), b.ref),
+    ('record_event', (SELECT count(*) FROM record_event WHERE created_by IN (SELECT id FROM dg_account)), b.ev),
+    ('app_user (datagen-*)', (SELECT count(*) FROM dg_account), NULL),
+    ('label/source/location', (SELECT cardinality(labels) + cardinality(sources) + cardinality(locations) FROM dg_ref), NULL)
+) t(name, total, before);
+SELECT format('datagen: restricted %s %% of generated records; Arabic text in %s; took %s s',
+              round(100.0 * count(*) FILTER (WHERE cardinality(access_groups) > 0) / greatest(count(*), 1), 1),
+              count(*) FILTER (WHERE title ~ '[ء-ي]'),
+              round(extract(epoch FROM clock_timestamp() - (SELECT started FROM dg_param))::numeric, 1)) AS summary
+FROM (SELECT access_groups, title FROM bulletin WHERE created_by IN (SELECT id FROM dg_account)
+      UNION ALL SELECT access_groups, title FROM actor WHERE created_by IN (SELECT id FROM dg_account)
+      UNION ALL SELECT access_groups, title FROM incident WHERE created_by IN (SELECT id FROM dg_account)) r;
+COMMIT;
