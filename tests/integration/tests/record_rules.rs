@@ -412,6 +412,14 @@ async fn access_groups_links_locations_and_named_people_follow_the_rules() {
             .status,
         303
     );
+    // Her page offers no location; a moderator's does.
+    let form = ana.get(&format!("/incidents/view?id={inc}")).await.body;
+    assert!(
+        !form.contains("Old Market") && form.contains("Attach label"),
+        "{form}"
+    );
+    let form = mona.get(&format!("/incidents/view?id={inc}")).await.body;
+    assert!(form.contains("Attach location"), "{form}");
     let location = [("what", "location"), ("ref_id", place.as_str())];
     let event_at = [
         ("what", "event"),

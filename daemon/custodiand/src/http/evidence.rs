@@ -295,11 +295,15 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             .await
             .map_err(|_| unavailable())?;
         let choices = if can_edit {
-            Some(
-                crate::evidence::links::choices(db)
-                    .await
-                    .map_err(|_| unavailable())?,
-            )
+            let mut c = crate::evidence::links::choices(db)
+                .await
+                .map_err(|_| unavailable())?;
+            // Offer no location to whoever may not attach one (the
+            // server refuses it anyway).
+            if !policy::EditLocations::allowed(&actor) {
+                c.locations.clear();
+            }
+            Some(c)
         } else {
             None
         };
