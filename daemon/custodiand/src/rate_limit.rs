@@ -174,13 +174,17 @@ mod tests {
 
     fn in_one_slash_64(i: u32) -> IpAddr {
         let base = u128::from("2001:db8:aa:bb::".parse::<Ipv6Addr>().expect("v6"));
-        IpAddr::V6(Ipv6Addr::from(base | u128::from(i) << 16 | u128::from(i & 0xffff)))
+        IpAddr::V6(Ipv6Addr::from(
+            base | u128::from(i) << 16 | u128::from(i & 0xffff),
+        ))
     }
 
     #[test]
     fn seventy_thousand_addresses_in_one_slash_64_share_one_budget() {
         let r = RateLimiter::new(30, Duration::from_secs(300));
-        let allowed = (0..70_000u32).filter(|i| r.allow(in_one_slash_64(*i))).count();
+        let allowed = (0..70_000u32)
+            .filter(|i| r.allow(in_one_slash_64(*i)))
+            .count();
         assert_eq!(allowed, 30, "one /64 is one client");
         assert_eq!(r.tracked(), 1);
         // Throttled, and it stays throttled from any address of the /64.
