@@ -1,16 +1,15 @@
 //! What request handlers share: the database (when configured) and the
 //! per-address rate limits of anonymous endpoints.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use custodian_vault::keyring::Keyring;
 
 use crate::db::Database;
 use crate::identity::accounts::Decoy;
 use crate::identity::password::Policy;
+pub use crate::rate_limit::RateLimiter;
 
 pub struct App {
     pub db: Option<Arc<Database>>,
@@ -59,61 +58,5 @@ impl App {
             media,
             updater,
         })
-    }
-}
-
-/// A fixed-window counter per peer address. Bounded: when it tracks too
-/// many addresses it starts over, which only ever errs towards allowing.
-pub struct RateLimiter {
-    limit: u32,
-    window: Duration,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-const MAX_TRACKED: usize = 65_536;
-
-impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self {
-            limit,
-            window,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// True if `ip` may make one more request now.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() >= MAX_TRACKED {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-            if seen.len() >= MAX_TRACKED {
-                seen.clear();
-            }
-        }
-        let entry = seen.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.limit {
-            return false;
-        }
-        entry.1 += 1;
-        true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_each_address_separately() {
-        let r = RateLimiter::new(2, Duration::from_secs(60));
-        let a: IpAddr = [192, 0, 2, 1].into();
-        let b: IpAddr = [192, 0, 2, 2].into();
-        assert!(r.allow(a) && r.allow(a));
-        assert!(!r.allow(a));
-        assert!(r.allow(b));
     }
 }

@@ -15,6 +15,7 @@ pub mod logging;
 pub mod ops;
 pub mod policy;
 pub mod privileges;
+pub mod rate_limit;
 pub mod sandbox;
 pub mod secrets;
 pub mod server;

@@ -34,6 +34,8 @@ pub enum SecretsError {
     SecretId { path: PathBuf, reason: String },
     #[error("{path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}`", path = path.display())]
     Exposed { path: PathBuf, mode: u32 },
+    #[error("{path} is owned by uid {uid}, not root: another account could replace the secret_id; run `chown root:root {path} && chmod 600 {path}`", path = path.display())]
+    NotRootOwned { path: PathBuf, uid: u32 },
     #[error("Vault: {0}")]
     Vault(#[from] VaultError),
     #[error("the TLS certificate from Vault is unusable: {0}")]
@@ -62,6 +64,14 @@ fn read_secret_file(path: &Path, check_mode: bool) -> Result<SecretString, Secre
         reason,
     };
     let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+    // Owned by root (or, run unprivileged, by the process itself): no
+    // other account may write the credential the daemon logs in with.
+    if check_mode && meta.uid() != 0 && meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(SecretsError::NotRootOwned {
+            path: path.to_owned(),
+            uid: meta.uid(),
+        });
+    }
     if check_mode && meta.mode() & 0o077 != 0 {
         return Err(SecretsError::Exposed {
             path: path.to_owned(),
@@ -410,5 +420,35 @@ async fn renew_certificates(r: CertRenewer, db: Option<Arc<Database>>) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod owner_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_secret_id_file_not_owned_by_root_is_refused_with_the_fix() {
+        let dir = std::env::temp_dir().join(format!("custodian-sid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("secret-id");
+        std::fs::write(&path, "s3cret\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(
+            nix::unistd::geteuid().is_root(),
+            "tests run as root (CI does)"
+        );
+        assert!(read_secret_file(&path, true).is_ok(), "root-owned, 0600");
+        std::os::unix::fs::chown(&path, Some(4242), Some(4242)).expect("chown");
+        let e = read_secret_file(&path, true).expect_err("another owner");
+        assert!(
+            e.to_string().contains("chown root:root") && e.to_string().contains("4242"),
+            "{e}"
+        );
+        std::os::unix::fs::chown(&path, Some(0), Some(0)).expect("chown back");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).expect("chmod");
+        assert!(read_secret_file(&path, true).is_err(), "group-writable");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -20,29 +20,33 @@ use crate::activity::{Activity, ActivityIo};
 use crate::app::App;
 use crate::config::LimitsConfig;
 use crate::http::routes;
+use crate::rate_limit::AddressKey;
 
-/// Counts open connections per peer address.
+/// Counts open connections per client: an IPv4 address or an IPv6 /64
+/// (the same [`AddressKey`] as the request limits), so that one IPv6
+/// customer cannot open the cap once per address of its prefix.
 #[derive(Default)]
 struct PerIp {
-    open: Mutex<HashMap<IpAddr, usize>>,
+    open: Mutex<HashMap<AddressKey, usize>>,
 }
 
 struct PerIpGuard {
     table: Arc<PerIp>,
-    ip: IpAddr,
+    key: AddressKey,
 }
 
 impl PerIp {
     fn try_claim(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<PerIpGuard> {
+        let key = AddressKey::of(ip);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(ip).or_insert(0);
+        let n = open.entry(key).or_insert(0);
         if *n >= max {
             return None;
         }
         *n += 1;
         Some(PerIpGuard {
             table: Arc::clone(self),
-            ip,
+            key,
         })
     }
 }
@@ -50,10 +54,10 @@ impl PerIp {
 impl Drop for PerIpGuard {
     fn drop(&mut self) {
         let mut open = self.table.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.ip) {
+        if let Some(n) = open.get_mut(&self.key) {
             *n -= 1;
             if *n == 0 {
-                open.remove(&self.ip);
+                open.remove(&self.key);
             }
         }
     }
@@ -175,7 +179,10 @@ impl Connection {
                 let _busy = in_flight.request_started();
                 let res = tokio::time::timeout(request_timeout, routes::handle(req, peer, &app))
                     .await
-                    .unwrap_or_else(|_| routes::error(http::StatusCode::SERVICE_UNAVAILABLE));
+                    .unwrap_or_else(|_| {
+                        tracing::warn!(target: "unavailable", %peer, timeout_secs = request_timeout.as_secs(), "answered 503: the request did not finish within the request timeout");
+                        routes::error(http::StatusCode::SERVICE_UNAVAILABLE)
+                    });
                 Ok::<_, Infallible>(res)
             }
         });
@@ -241,5 +248,27 @@ impl OpenGuard {
 impl Drop for OpenGuard {
     fn drop(&mut self) {
         self.0.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn the_connection_cap_counts_a_slash_64_and_a_mapped_ipv4_as_one_client() {
+        let table = Arc::new(PerIp::default());
+        let v6 = |s: &str| IpAddr::V6(s.parse::<Ipv6Addr>().expect("v6"));
+        let first = table.try_claim(v6("2001:db8:5:6::1"), 2).expect("first");
+        let second = table.try_claim(v6("2001:db8:5:6::2"), 2).expect("second");
+        assert!(table.try_claim(v6("2001:db8:5:6:ffff::9"), 2).is_none());
+        assert!(table.try_claim(v6("2001:db8:5:7::1"), 2).is_some());
+        drop(first);
+        assert!(table.try_claim(v6("2001:db8:5:6::3"), 2).is_some());
+        drop(second);
+        let v4 = Ipv4Addr::new(192, 0, 2, 1);
+        let _a = table.try_claim(v4.into(), 1).expect("v4");
+        assert!(table.try_claim(v4.to_ipv6_mapped().into(), 1).is_none());
     }
 }

@@ -20,6 +20,9 @@ use crate::evidence::uploads::{self, Refusal};
 use crate::identity::sessions;
 use crate::policy::{self, may_edit, AccessMedia, ReadBulletins};
 
+/// Largest non-file multipart field, in bytes.
+pub(super) const TEXT_FIELD_LIMIT: u64 = 4 * 1024;
+
 /// The streamed multipart form of an upload (media, imports); `None`
 /// when the request is not multipart (answered 415).
 pub(super) fn multipart_form<B>(req: Request<B>) -> Option<multer::Multipart<'static>>
@@ -41,7 +44,19 @@ where
             Err(e) => Some(Err(e.into())),
         }
     });
-    Some(multer::Multipart::new(stream, boundary))
+    // Every field but the file is a token or a short choice: a few KiB
+    // each, refused while it streams (before the CSRF check has run)
+    // instead of read up to the route's limit.
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .per_field(TEXT_FIELD_LIMIT)
+            .for_field("file", u64::MAX),
+    );
+    Some(multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        constraints,
+    ))
 }
 
 /// A refusal the person can act on, with its status.
@@ -234,4 +249,45 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     }
     .await;
     result.unwrap_or_else(|r| r)
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::*;
+
+    /// A body that sends the start of a 10 MiB text field and then never
+    /// more: a form that waited for the whole field would hang.
+    #[tokio::test]
+    async fn a_huge_text_field_is_refused_without_reading_it_all() {
+        let mut start = b"--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n".to_vec();
+        start.extend(std::iter::repeat(b'x').take(64 * 1024));
+        let rx = stalled_after(start);
+        let req = Request::builder()
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+            .body(rx)
+            .expect("request");
+        let mut form = multipart_form(req).expect("multipart");
+        let field = form.next_field().await.expect("field").expect("some");
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), field.text()).await;
+        let err = read
+            .expect("refused at once, not after the whole field")
+            .expect_err("too large");
+        assert!(
+            matches!(err, multer::Error::FieldSizeExceeded { .. }),
+            "{err}"
+        );
+    }
+
+    type Chunks = http_body_util::StreamBody<
+        futures_util::stream::BoxStream<'static, Result<hyper::body::Frame<Bytes>, std::io::Error>>,
+    >;
+
+    fn stalled_after(first: Vec<u8>) -> Chunks {
+        let stream =
+            futures_util::stream::once(
+                async move { Ok(hyper::body::Frame::data(Bytes::from(first))) },
+            )
+            .chain(futures_util::stream::pending());
+        http_body_util::StreamBody::new(stream.boxed())
+    }
 }

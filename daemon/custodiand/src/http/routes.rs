@@ -717,9 +717,8 @@ where
 }
 
 /// Browsers report CSP violations here; an attempted injection shows up in
-/// the log and, with a database, in the activity log (rate-limited per
-/// address so that it cannot be flooded). Only a few short, known fields
-/// are kept.
+/// the journal (rate-limited per address so that it cannot be flooded),
+/// never in the activity log. Only a few short, known fields are kept.
 async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return error(StatusCode::BAD_REQUEST);
@@ -740,17 +739,9 @@ async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> 
         field("blocked-uri"),
         field("document-uri"),
     );
+    // The journal only: an anonymous sender must not be able to add rows
+    // to the permanent, hash-chained activity log, nor choose their text.
     tracing::warn!(target: "csp", %peer, %directive, %blocked, %document, "content security policy violation reported");
-    if let Some(db) = &app.db {
-        let details = serde_json::json!({"directive": directive, "blocked": blocked, "peer": peer.ip().to_string()});
-        if let Err(e) = db
-            .record("anonymous", "csp.violation", &document, &details)
-            .await
-        {
-            tracing::warn!(target: "csp", error = %e, "could not record the report");
-            return error(StatusCode::SERVICE_UNAVAILABLE);
-        }
-    }
     empty(StatusCode::NO_CONTENT)
 }
 
