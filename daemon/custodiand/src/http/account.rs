@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
-use super::auth::{field, parse_form, redirect, session_of, unavailable};
+use super::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
 use super::guesses;
 use super::pages;
 use super::routes::{error, html, Body};
@@ -220,7 +220,7 @@ where
         // Every session of the account ends; this browser gets a new one.
         sessions::revoke_all(db, session.user_id)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let peer = peer.ip().to_string();
         let ua = headers
             .get(header::USER_AGENT)
@@ -228,7 +228,7 @@ where
             .unwrap_or("");
         let token = sessions::create(db, policy, session.user_id, &peer, ua, false)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let mut res = redirect("/");
         res.headers_mut().append(
             header::SET_COOKIE,
@@ -344,7 +344,7 @@ where
         }
         let token = sessions::reauthenticated(db, &session.token_hash)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let _ = db
             .record(
                 &session.username,
@@ -370,7 +370,7 @@ pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
         let session = admin_fresh(app, headers, "/admin/users").await?;
         let rows = accounts::list_accounts(db)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
@@ -402,13 +402,13 @@ where
                 field(&form, "role"),
             )
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
         let rows = accounts::list_accounts(db)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(match outcome {
             Ok(temporary) => html(
@@ -439,7 +439,7 @@ where
             Some(change) => {
                 accounts::change_state(db, &session.username, field(&form, "username"), change)
                     .await
-                    .map_err(|_| unavailable())?
+                    .map_err(unavailable_because)?
             }
             None => Err("Unknown action."),
         };
@@ -448,7 +448,7 @@ where
             Err(problem) => {
                 let rows = accounts::list_accounts(db)
                     .await
-                    .map_err(|_| unavailable())?;
+                    .map_err(unavailable_because)?;
                 let csrf = csrf_for(app, &session).await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
@@ -500,7 +500,7 @@ async fn second_step_page(
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let f = passkeys::factors_of(db, session.user_id)
         .await
-        .map_err(|_| unavailable())?;
+        .map_err(unavailable_because)?;
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
@@ -538,7 +538,7 @@ where
         if !is_recovery && app.identity.factors.hardware_only(&session.role) {
             let f = passkeys::factors_of(db, session.user_id)
                 .await
-                .map_err(|_| unavailable())?;
+                .map_err(unavailable_because)?;
             if f.hardware {
                 return second_step_page(
                     app,
@@ -590,7 +590,7 @@ where
         }
         let token = sessions::second_factor_passed(db, &session.token_hash)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let _ = db
             .record(
                 &session.username,
@@ -624,7 +624,7 @@ async fn enrol_page(
     );
     let secret = totp::store::start_enrolment(db, vault, session.user_id)
         .await
-        .map_err(|_| unavailable())?;
+        .map_err(unavailable_because)?;
     let url = totp::otpauth_url(&session.username, &secret);
     let qr = totp::qr_svg(&url).unwrap_or_default();
     let csrf = csrf_for(app, session).await?;
@@ -671,7 +671,7 @@ where
             field(&form, "code"),
         )
         .await
-        .map_err(|_| unavailable())?
+        .map_err(unavailable_because)?
         {
             return Ok(redirect("/"));
         }
@@ -701,7 +701,7 @@ pub async fn recovery_codes_page(app: &App, headers: &HeaderMap) -> Response<Bod
         let session = fresh_or_reauth(app, headers).await?;
         let left = recovery::remaining(db, session.user_id)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
@@ -724,7 +724,7 @@ where
         checked_form(app, &session, req).await?;
         let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
@@ -769,7 +769,7 @@ pub async fn sessions_page(app: &App, headers: &HeaderMap, scope: Scope) -> Resp
         let owner = matches!(scope, Scope::Own).then_some(session.user_id);
         let rows = sessions::list(db, owner, &session.token_hash)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         let title = match scope {
             Scope::Own => "Your sessions",
@@ -803,7 +803,7 @@ where
         let owner = matches!(scope, Scope::Own).then_some(session.user_id);
         if let Some(account) = sessions::end(db, field(&form, "session"), owner)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
         {
             let _ = db
                 .record(
@@ -826,7 +826,7 @@ pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body
         let session = signed_in(app, headers, Obligation::None).await?;
         let rows = notifications::list(db, session.user_id)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(StatusCode::OK, pages::notifications(&csrf, &rows)))
     }
@@ -846,7 +846,7 @@ where
         checked_form(app, &session, req).await?;
         notifications::mark_all_read(db, session.user_id)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         Ok(redirect("/account/notifications"))
     }
     .await;

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use http::{Request, Response, StatusCode};
 
 use super::account::admin_fresh;
-use super::auth::unavailable;
+use super::auth::{unavailable, unavailable_because};
 use super::evidence::query_param;
 use super::pages::{escape, layout};
 use super::routes::{html, Body};
@@ -57,15 +57,15 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let session = admin_fresh(app, req.headers(), "/admin/activity").await?;
         let q = req.uri().query();
         let f = Filters {
-            actor: query_param(q, "actor").chars().take(100).collect(),
-            action: query_param(q, "action").chars().take(100).collect(),
-            target: query_param(q, "target").chars().take(100).collect(),
-            since: query_param(q, "since").chars().take(10).collect(),
+            actor: super::input::text(q, "actor", 100)?,
+            action: super::input::text(q, "action", 100)?,
+            target: super::input::text(q, "target", 100)?,
+            since: super::input::date(q, "since")?.unwrap_or_default(),
             page: query_param(q, "page").parse::<i64>().unwrap_or(0).clamp(0, 1_000_000),
         };
-        // A date the browser's date field sends (YYYY-MM-DD), or none.
-        let since = chrono_free_date(&f.since);
-        let c = db.client().await.map_err(|_| unavailable())?;
+        // A checked calendar date (YYYY-MM-DD), or none.
+        let since = (!f.since.is_empty()).then(|| f.since.clone());
+        let c = db.client().await.map_err(unavailable_because)?;
         let pg: &tokio_postgres::Client = &c;
         let rows = pg
             .query(
@@ -76,7 +76,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
                 &[&like_prefix(&f.actor), &like_prefix(&f.action), &like_prefix(&f.target), &since, &(PAGE + 1), &(f.page * PAGE)],
             )
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let _ = db
             .record(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
             .await;
@@ -128,29 +128,12 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     result.unwrap_or_else(|r| r)
 }
 
-/// `YYYY-MM-DD` with plausible numbers, else `None`.
-fn chrono_free_date(s: &str) -> Option<String> {
-    let parts: Vec<&str> = s.split('-').collect();
-    let ok = parts.len() == 3
-        && parts[0].len() == 4
-        && parts[1].len() == 2
-        && parts[2].len() == 2
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0));
-    ok.then(|| s.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_patterns_are_checked() {
-        assert_eq!(chrono_free_date("2026-11-22"), Some("2026-11-22".into()));
-        for bad in ["", "2026-13-01", "26-11-22", "2026-11-22'--", "2026-1-2"] {
-            assert_eq!(chrono_free_date(bad), None, "{bad}");
-        }
+    fn patterns_are_literal_prefixes() {
         assert_eq!(like_prefix("login_%"), "login\\_\\%%");
     }
 }

@@ -30,7 +30,20 @@ pub(crate) fn redirect(to: &'static str) -> Response<Body> {
     res
 }
 
+/// A 503 for a backend this request needs that is not there (database,
+/// Vault or keyring not ready yet). Logged with where it was answered, so
+/// no 503 goes unexplained in the journal.
+#[track_caller]
 pub(crate) fn unavailable() -> Response<Body> {
+    let at = std::panic::Location::caller();
+    tracing::warn!(target: "http", at = %at, "503: a backend this request needs is not available");
+    error(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+/// A 503 caused by `cause` (a database, pool or Vault error): the cause is
+/// logged here, once; the page shows none of it.
+pub(crate) fn unavailable_because(cause: impl std::fmt::Display) -> Response<Body> {
+    tracing::warn!(target: "http", error = %cause, "503: request failed");
     error(StatusCode::SERVICE_UNAVAILABLE)
 }
 
@@ -73,7 +86,9 @@ where
         return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
     let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
-    Ok(form_urlencoded::parse(&body).into_owned().collect())
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    super::input::check_form(&form)?;
+    Ok(form)
 }
 
 pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {

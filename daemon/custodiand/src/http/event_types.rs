@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 use super::account::{admin_fresh, checked_form, csrf_for};
-use super::auth::{field, unavailable};
+use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::{actor, permit, see_other};
 use super::pages::{escape, layout};
 use super::routes::{error, html, Body};
@@ -91,14 +91,14 @@ where
                 }
                 _ => return Err(error(StatusCode::BAD_REQUEST)),
             };
-            match outcome.map_err(|_| unavailable())? {
+            match outcome.map_err(unavailable_because)? {
                 Ok(()) => return Ok(see_other(PAGE.into())),
                 Err(message) => problem = Some(message),
             }
         }
         let types = event_types::list(db, &permit)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         let status = if problem.is_some() {
             StatusCode::BAD_REQUEST

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for, signed_in, Obligation};
-use super::auth::{field, unavailable};
+use super::auth::{field, unavailable, unavailable_because};
 use super::evidence_pages as view;
 use super::routes::{error, html, Body};
 use crate::app::App;
@@ -59,7 +59,7 @@ pub(super) async fn actor(
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let session = signed_in(app, headers, Obligation::None).await?;
     let role = Role::parse(&session.role).ok_or_else(|| error(StatusCode::FORBIDDEN))?;
-    let c = db.client().await.map_err(|_| unavailable())?;
+    let c = db.client().await.map_err(unavailable_because)?;
     let pg: &tokio_postgres::Client = &c;
     let row = pg
         .query_one(
@@ -67,7 +67,7 @@ pub(super) async fn actor(
             &[&session.user_id],
         )
         .await
-        .map_err(|_| unavailable())?;
+        .map_err(unavailable_because)?;
     let explicit: Option<Vec<String>> = row.get(0);
     let actor = Actor::new(session.user_id, role, explicit.as_deref(), row.get(1));
     Ok((session, actor))
@@ -124,7 +124,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         let people = if bulk {
             items::candidates(db, &actor)
                 .await
-                .map_err(|_| unavailable())?
+                .map_err(unavailable_because)?
         } else {
             Vec::new()
         };
@@ -135,7 +135,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         };
         let permit = permit::<ReadBulletins>(db, &session, actor).await?;
         let q = req.uri().query();
-        let text = query_param(q, "q");
+        let text = super::input::text(q, "q", 200)?;
         let status = Status::parse(&query_param(q, "status"));
         let page = query_param(q, "page")
             .parse::<i64>()
@@ -152,7 +152,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             },
         )
         .await
-        .map_err(|_| unavailable())?;
+        .map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
             view::list(&view::ListView {
@@ -271,11 +271,11 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         let permit = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
         let b = items::get(db, kind, &permit, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let people = items::candidates(db, &actor)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         let steps = if ChangeWorkflow::allowed(&actor) {
             offered_steps(&actor, &b)
@@ -286,18 +286,18 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             Ok(p) if kind == Kind::Bulletin => Some(
                 crate::evidence::media::list(db, &p, b.id)
                     .await
-                    .map_err(|_| unavailable())?,
+                    .map_err(unavailable_because)?,
             ),
             _ => None,
         };
         let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
         let links = crate::evidence::links::of(db, &permit, kind, id)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_because)?;
         let choices = if can_edit {
             let mut c = crate::evidence::links::choices(db)
                 .await
-                .map_err(|_| unavailable())?;
+                .map_err(unavailable_because)?;
             // Offer no location to whoever may not attach one (the
             // server refuses it anyway).
             if !policy::EditLocations::allowed(&actor) {
@@ -333,7 +333,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         permit::<EditBulletins>(db, &session, actor.clone()).await?;
         let b = items::get(db, kind, &read, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         if !may_edit(&actor, &b.item) {
             return Err(error(StatusCode::FORBIDDEN));
@@ -493,7 +493,7 @@ pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respon
         let permit = permit::<ReadHistory>(db, &session, actor).await?;
         let revisions = items::history(db, kind, &permit, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         Ok(html(StatusCode::OK, view::history(kind, id, &revisions)))
     }

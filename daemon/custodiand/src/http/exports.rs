@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for};
-use super::auth::{field, redirect, unavailable};
+use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::evidence::{actor, permit, query_param, see_other};
 use super::pages::{self, escape, layout};
 use super::routes::{error, html, Body};
@@ -119,7 +119,9 @@ pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
             permit::<RequestExport>(db, &session, actor).await?;
             return Err(error(StatusCode::FORBIDDEN));
         }
-        let rows = exports::list(db, &actor).await.map_err(|_| unavailable())?;
+        let rows = exports::list(db, &actor)
+            .await
+            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,

@@ -8,7 +8,7 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
 use super::account::{admin_fresh, csrf_for, signed_in, Obligation};
-use super::auth::unavailable;
+use super::auth::{unavailable, unavailable_because};
 use super::evidence::{query_param, see_other};
 use super::pages::{self, escape, layout};
 use super::routes::{error, html, Body};
@@ -132,7 +132,7 @@ where
                         parsed,
                     )
                     .await
-                    .map_err(|_| unavailable())?;
+                    .map_err(unavailable_because)?;
                     return Ok(see_other(format!("/admin/import/job?id={id}")));
                 }
                 _ => return Err(error(StatusCode::FORBIDDEN)),
@@ -153,7 +153,7 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
         let j = imports::job(db, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let percent = if j.total > 0 { j.processed * 100 / j.total } else { 100 };
         let mut rejected = String::new();
@@ -202,7 +202,7 @@ pub async fn reference(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         signed_in(app, req.headers(), Obligation::None).await?;
         let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let rows = imports::list(db, kind).await.map_err(|_| unavailable())?;
+        let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
         let mut table = String::from("<table><thead><tr>");
         for c in kind.columns() {
             let _ = write!(table, "<th>{c}</th>");

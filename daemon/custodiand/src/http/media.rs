@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::BodyStream;
 
-use super::auth::unavailable;
+use super::auth::{unavailable, unavailable_because};
 use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
@@ -123,7 +123,7 @@ where
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
                     let b = items::get(db, Kind::Bulletin, &read_permit, id)
                         .await
-                        .map_err(|_| unavailable())?
+                        .map_err(unavailable_because)?
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
                     if !may_edit(&actor, &b.item) {
                         return Err(plain(
@@ -145,10 +145,10 @@ where
                         .content_type()
                         .map(|m| m.essence_str().to_owned())
                         .unwrap_or_default();
-                    let mut incoming = store.store.begin().await.map_err(|_| unavailable())?;
+                    let mut incoming = store.store.begin().await.map_err(unavailable_because)?;
                     let mut early_done = false;
                     while let Some(chunk) = field.chunk().await.map_err(|_| error(StatusCode::BAD_REQUEST))? {
-                        incoming.write(&chunk).await.map_err(|_| unavailable())?;
+                        incoming.write(&chunk).await.map_err(unavailable_because)?;
                         if incoming.size() > store.policy.max_bytes {
                             // Dropping `incoming` removes what was written.
                             return Err(refusal(&Refusal::TooLarge(store.policy.max_bytes)));
@@ -164,7 +164,7 @@ where
                             }
                         }
                     }
-                    let done = incoming.finish().await.map_err(|_| unavailable())?;
+                    let done = incoming.finish().await.map_err(unavailable_because)?;
                     let kind = match media::accept(&store.policy, &done, &name, &declared) {
                         Ok(kind) => kind,
                         Err(r) => {
@@ -192,7 +192,7 @@ where
                         &name,
                     )
                     .await
-                    .map_err(|_| unavailable())?;
+                    .map_err(unavailable_because)?;
                     return Ok(super::evidence::see_other(format!("/bulletins/view?id={bulletin_id}")));
                 }
                 _ => return Err(error(StatusCode::BAD_REQUEST)),
@@ -229,7 +229,7 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
         let file = media::fetch(db, vault, store, &permit, &session.username, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let mut res = Response::new(http_body_util::Full::new(Bytes::from(file.bytes)));
         let h = res.headers_mut();

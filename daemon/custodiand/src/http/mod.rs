@@ -10,6 +10,7 @@ pub mod exports;
 mod guesses;
 pub mod headers;
 pub mod imports;
+mod input;
 pub mod media;
 pub mod pages;
 pub mod passkeys;

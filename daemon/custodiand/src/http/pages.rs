@@ -87,7 +87,7 @@ pub fn error(status: http::StatusCode) -> String {
         413 => "The request is larger than this address accepts.",
         415 => "This address does not accept that content type.",
         429 => "Please wait a moment and try again.",
-        503 => "The appliance is busy or starting. Please try again shortly.",
+        503 => "The appliance could not complete this request now: a service it needs is unavailable or overloaded. Please try again shortly.",
         _ => "The appliance could not complete the request.",
     };
     error_with(status, text)

@@ -11,7 +11,7 @@ use super::account::{
     checked_form, csrf_for, pending_session, signed_in, step_up_allowed, with_session_cookie,
     Obligation,
 };
-use super::auth::{field, redirect, unavailable};
+use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
 use super::pages;
 use super::routes::{error, html, read_body, Body};
@@ -112,7 +112,7 @@ async fn list_page(
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let keys = passkeys::list(db, session.user_id)
         .await
-        .map_err(|_| unavailable())?;
+        .map_err(unavailable_because)?;
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
@@ -142,7 +142,7 @@ where
         let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
         match passkeys::remove(db, session.user_id, &session.username, id)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
         {
             Some(name) => {
                 let _ = passkeys::tell_admins_if_admin(
@@ -242,7 +242,7 @@ async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Bo
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     Ok(passkeys::factors_of(db, session.user_id)
         .await
-        .map_err(|_| unavailable())?
+        .map_err(unavailable_because)?
         .hardware)
 }
 
@@ -371,7 +371,7 @@ where
                 step_up_allowed(body.get("next").and_then(Value::as_str).unwrap_or("")),
             ),
         };
-        let token = token.map_err(|_| unavailable())?;
+        let token = token.map_err(unavailable_because)?;
         let _ = db
             .record(
                 &session.username,

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 use super::account::{admin_fresh, checked_form, csrf_for};
-use super::auth::{field, unavailable};
-use super::evidence::{query_param, see_other};
+use super::auth::{field, unavailable, unavailable_because};
+use super::evidence::see_other;
 use super::pages::{escape, layout};
 use super::routes::{error, html, Body};
 use crate::app::App;
@@ -67,10 +67,10 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let session = admin_fresh(app, req.headers(), "/admin/users").await?;
-        let who = query_param(req.uri().query(), "username");
+        let who = super::input::text(req.uri().query(), "username", 63)?;
         let current = permissions::current(db, &who)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let csrf = csrf_for(app, &session).await?;
         Ok(html(StatusCode::OK, form(&current, &csrf, None)))
@@ -106,13 +106,13 @@ where
         groups.dedup();
         match permissions::set(db, &session.username, &who, flags, groups)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
         {
             Ok(()) => Ok(see_other("/admin/users".into())),
             Err(problem) => {
                 let current = permissions::current(db, &who)
                     .await
-                    .map_err(|_| unavailable())?
+                    .map_err(unavailable_because)?
                     .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
                 let csrf = csrf_for(app, &session).await?;
                 Ok(html(

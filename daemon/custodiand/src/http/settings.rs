@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 use super::account::{admin_fresh, checked_form, csrf_for};
-use super::auth::{field, unavailable};
+use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
 use super::pages::{escape, layout};
 use super::routes::{html, Body};
@@ -50,11 +50,11 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let session = admin_fresh(app, req.headers(), "/admin/settings").await?;
         let notice = settings::get(db, LOGIN_NOTICE)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .unwrap_or_default();
         let ttl = settings::get(db, EXPORT_TTL)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
             .unwrap_or_default();
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
@@ -79,7 +79,7 @@ where
         let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
         match settings::save(db, session.user_id, &session.username, notice, ttl)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable_because)?
         {
             Ok(()) => Ok(see_other("/admin/settings".into())),
             Err(problem) => {

@@ -1,0 +1,133 @@
+//! Checks on what a request's query string and form fields carry, before any
+//! of it reaches SQL or date arithmetic. A value PostgreSQL cannot store (a
+//! NUL byte) or a date that does not exist used to surface as a database
+//! error and a 503; it is the sender's mistake, so it is a 400 that names the
+//! field and says what to change.
+
+use http::{Response, StatusCode};
+
+use super::pages;
+use super::routes::{html, Body};
+
+/// A 400 page naming the field and the fix.
+pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {
+    let text = format!("The field \u{201c}{field}\u{201d} {problem}");
+    let mut res = html(
+        StatusCode::BAD_REQUEST,
+        pages::error_with(StatusCode::BAD_REQUEST, &text),
+    );
+    super::headers::apply(res.headers_mut());
+    res
+}
+
+/// Why a value is refused, if it is.
+fn problem(value: &str, max_chars: usize) -> Option<String> {
+    if value.contains('\0') {
+        return Some("contains a NUL character; remove it and try again.".into());
+    }
+    // Tab, newline and carriage return are ordinary in multi-line text; the
+    // other C0/C1 controls have no business in a form.
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Some("contains a control character; remove it and try again.".into());
+    }
+    let n = value.chars().count();
+    (n > max_chars).then(|| {
+        format!(
+            "is {n} characters long; at most {max_chars} are accepted. Shorten it and try again."
+        )
+    })
+}
+
+/// The query parameter `name` (empty when absent), refused when it carries
+/// a control character or is longer than `max_chars`.
+pub(crate) fn text(
+    query: Option<&str>,
+    name: &str,
+    max_chars: usize,
+) -> Result<String, Response<Body>> {
+    let value = super::evidence::query_param(query, name);
+    match problem(&value, max_chars) {
+        Some(p) => Err(bad_field(name, &p)),
+        None => Ok(value),
+    }
+}
+
+/// A calendar date `YYYY-MM-DD` (as a browser's date field sends it) from
+/// the query, or `None` when empty. 2026-02-31 does not exist and is refused.
+pub(crate) fn date(query: Option<&str>, name: &str) -> Result<Option<String>, Response<Body>> {
+    let value = text(query, name, 10)?;
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    match (shaped, value.parse::<jiff::civil::Date>()) {
+        (true, Ok(_)) => Ok(Some(value)),
+        _ => Err(bad_field(
+            name,
+            "is not a date that exists; write it as YYYY-MM-DD (for example 2026-02-28).",
+        )),
+    }
+}
+
+/// Every form field, refused as a whole when one carries a NUL or another
+/// control character (nothing is stored from such a form).
+pub(crate) fn check_form(form: &[(String, String)]) -> Result<(), Response<Body>> {
+    for (name, value) in form {
+        if let Some(p) = problem(value, usize::MAX) {
+            // The name is the sender's too: show only a safe, short form of it.
+            let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+            return Err(bad_field(&shown, &p));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_long_values_and_impossible_dates_are_refused() {
+        assert_eq!(text(Some("q=abc"), "q", 10).ok(), Some("abc".into()));
+        assert_eq!(text(None, "q", 10).ok(), Some(String::new()));
+        for bad in ["q=a%00b", "q=%07", "q=%C2%85", "q=abcdefghijk"] {
+            let r = text(Some(bad), "q", 10).expect_err(bad);
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        assert_eq!(
+            date(Some("since=2026-02-28"), "since").ok(),
+            Some(Some("2026-02-28".into()))
+        );
+        assert_eq!(date(Some("since="), "since").ok(), Some(None));
+        for bad in [
+            "since=2026-02-31",
+            "since=2026-13-01",
+            "since=26-11-22",
+            "since=2026-1-02",
+            "since=2024-02-30",
+        ] {
+            assert!(date(Some(bad), "since").is_err(), "{bad}");
+        }
+        assert!(
+            date(Some("since=2024-02-29"), "since").is_ok(),
+            "a leap day exists"
+        );
+        let form = vec![("title".to_string(), "line\r\nnext\tcol".to_string())];
+        assert!(check_form(&form).is_ok());
+        let form = vec![("title".to_string(), "a\0b".to_string())];
+        assert_eq!(
+            check_form(&form).expect_err("NUL").status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+}
