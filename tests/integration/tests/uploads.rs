@@ -169,7 +169,8 @@ async fn accepted_files_are_encrypted_hashed_and_served_as_sandboxed_attachments
         ),
         format!("{sha} image/png {}", photo.len())
     );
-    // At rest: one object named by the hash, nothing readable in it.
+    // At rest: one object, named at random (not by the hash: the disk
+    // alone must not confirm that a known file is held), nothing readable.
     let objects = d.storage_dir().join("objects");
     let names: Vec<String> = std::fs::read_dir(&objects)
         .expect("objects")
@@ -177,7 +178,7 @@ async fn accepted_files_are_encrypted_hashed_and_served_as_sandboxed_attachments
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 1);
-    assert!(names[0].starts_with(&sha));
+    assert!(!names[0].contains(&sha), "object named by its hash");
     let stored = std::fs::read(objects.join(&names[0])).expect("object");
     assert!(
         !stored.windows(4).any(|w| w == b"IHDR"),

@@ -1,14 +1,18 @@
 //! The media store: outside any served path, files encrypted at rest with
 //! their own key (ChaCha20-Poly1305 in the STREAM construction, 64 KiB
-//! chunks, so truncation and reordering are detected), named by the
-//! SHA-256 of their content. Uploads are written to `quarantine/` and move
+//! chunks, so truncation and reordering are detected), named at random:
+//! a name derived from the content would let anyone holding the disk
+//! confirm that a known file is kept, without any key (the SHA-256 is in
+//! the database only). Objects can be read chunk by chunk, any chunk on
+//! its own, so downloads stream and ranges decrypt only what they need.
+//! Uploads are written to `quarantine/` and move
 //! to `objects/` only once accepted; whatever is left in quarantine (an
 //! interrupted upload) or unknown in `objects/` is swept after a while.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
+use chacha20poly1305::aead::stream::{EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
 use chacha20poly1305::aead::KeyInit;
 use chacha20poly1305::ChaCha20Poly1305;
 use sha2::{Digest, Sha256};
@@ -19,8 +23,10 @@ use super::uploads::{HEAD_BYTES, TAIL_BYTES};
 
 const MAGIC: &[u8; 16] = b"CUSTODIAN-MEDIA1";
 const NONCE_PREFIX: usize = 7;
-const CHUNK: usize = 64 * 1024;
+/// Plaintext bytes in every chunk but the last.
+pub const CHUNK: usize = 64 * 1024;
 const TAG: usize = 16;
+const HEADER: u64 = (MAGIC.len() + NONCE_PREFIX) as u64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -130,8 +136,11 @@ impl Store {
     }
 
     /// Moves an accepted upload into the store; returns its object name.
+    /// The name is random in the shape older releases gave (hash-sized,
+    /// dash, 16 digits), so the database's check and old objects, named
+    /// by their plaintext SHA-256, stay valid and readable.
     pub async fn keep(&self, mut done: Finished) -> Result<String, StoreError> {
-        let name = format!("{}-{}", done.sha256, hex(&random::<8>()?));
+        let name = format!("{}-{}", hex(&random::<32>()?), hex(&random::<8>()?));
         tokio::fs::rename(&done.path, self.objects.join(&name)).await?;
         done.kept = true;
         Ok(name)
@@ -144,31 +153,48 @@ impl Store {
         }
     }
 
-    /// The plaintext of `object`, authenticated chunk by chunk.
+    /// The whole plaintext of `object` (small files, tests); downloads use
+    /// [`Store::open_object`] and stream.
     pub async fn read(&self, object: &str, key: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut reader = self.open_object(object, key)?;
+        let mut out = Vec::with_capacity(usize::try_from(reader.len()).unwrap_or(0));
+        for i in 0..reader.chunks() {
+            out.extend(reader.chunk(i)?);
+        }
+        Ok(out)
+    }
+
+    /// Opens `object` for reading chunk by chunk. Blocking file I/O: call
+    /// it off the async workers.
+    pub fn open_object(&self, object: &str, key: &[u8]) -> Result<Reader, StoreError> {
+        use std::io::Read;
         if !valid_object_name(object) || key.len() != 32 {
             return Err(StoreError::Corrupt(object.into()));
         }
-        let data = tokio::fs::read(self.objects.join(object)).await?;
         let corrupt = || StoreError::Corrupt(object.to_owned());
-        let body = data.strip_prefix(MAGIC.as_slice()).ok_or_else(corrupt)?;
-        if body.len() < NONCE_PREFIX {
+        let mut file = std::fs::File::open(self.objects.join(object))?;
+        let file_len = file.metadata()?.len();
+        let mut header = [0u8; HEADER as usize];
+        file.read_exact(&mut header).map_err(|_| corrupt())?;
+        let (magic, prefix) = header.split_at(MAGIC.len());
+        if magic != MAGIC.as_slice() {
             return Err(corrupt());
         }
-        let (prefix, mut rest) = body.split_at(NONCE_PREFIX);
-        let cipher = ChaCha20Poly1305::new(key.into());
-        let mut dec = DecryptorBE32::from_aead(cipher, prefix.into());
-        let mut out = Vec::with_capacity(rest.len());
-        loop {
-            if rest.len() > CHUNK + TAG {
-                let (chunk, more) = rest.split_at(CHUNK + TAG);
-                out.extend(dec.decrypt_next(chunk).map_err(|_| corrupt())?);
-                rest = more;
-            } else {
-                out.extend(dec.decrypt_last(rest).map_err(|_| corrupt())?);
-                return Ok(out);
-            }
+        let body = file_len - HEADER;
+        let sealed = (CHUNK + TAG) as u64;
+        let chunks = body.div_ceil(sealed).max(1);
+        // The last chunk holds at least its tag; anything else was cut.
+        if body < (chunks - 1) * sealed + TAG as u64 || chunks > u64::from(u32::MAX) {
+            return Err(corrupt());
         }
+        let cipher = ChaCha20Poly1305::new(key.into());
+        Ok(Reader {
+            object: object.to_owned(),
+            file,
+            stream: StreamBE32::from_aead(cipher, prefix.into()),
+            chunks,
+            plain_len: body - chunks * TAG as u64,
+        })
     }
 
     /// Removes quarantined files and unknown objects older than `age`.
@@ -226,6 +252,55 @@ fn valid_object_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b'-')
+}
+
+/// An object opened for reading. Each chunk is authenticated with its
+/// position and whether it is the last, so a chunk read on its own is as
+/// trustworthy as a whole read: moved, cut or swapped chunks fail.
+pub struct Reader {
+    object: String,
+    file: std::fs::File,
+    stream: StreamBE32<ChaCha20Poly1305>,
+    chunks: u64,
+    plain_len: u64,
+}
+
+impl Reader {
+    /// Plaintext length.
+    pub fn len(&self) -> u64 {
+        self.plain_len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plain_len == 0
+    }
+
+    pub fn chunks(&self) -> u64 {
+        self.chunks
+    }
+
+    /// The plaintext of chunk `index` (blocking file I/O).
+    pub fn chunk(&mut self, index: u64) -> Result<Vec<u8>, StoreError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let corrupt = || StoreError::Corrupt(self.object.clone());
+        let position = u32::try_from(index).map_err(|_| corrupt())?;
+        if index >= self.chunks {
+            return Err(corrupt());
+        }
+        let last = index + 1 == self.chunks;
+        let start = HEADER + index * (CHUNK + TAG) as u64;
+        let len = if last {
+            self.plain_len - index * CHUNK as u64 + TAG as u64
+        } else {
+            (CHUNK + TAG) as u64
+        };
+        let mut sealed = vec![0u8; usize::try_from(len).map_err(|_| corrupt())?];
+        self.file.seek(SeekFrom::Start(start))?;
+        self.file.read_exact(&mut sealed).map_err(|_| corrupt())?;
+        self.stream
+            .decrypt(position, last, sealed.as_slice())
+            .map_err(|_| corrupt())
+    }
 }
 
 /// An upload being received. Dropped without [`Incoming::finish`] (a
