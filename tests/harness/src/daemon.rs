@@ -172,8 +172,14 @@ impl Daemon {
         Ok((dir, port, ops, path, pki))
     }
 
+    /// Starts custodiand; when one of its ports was taken meanwhile (by
+    /// another test process), again on fresh ports.
     pub fn start(cfg: DaemonConfig) -> Result<Self> {
-        let (dir, port, ops, config, pki) = Self::prepare(&cfg)?;
+        crate::retry_on_port_clash("custodiand", |_| Self::start_once(&cfg))
+    }
+
+    fn start_once(cfg: &DaemonConfig) -> Result<Self> {
+        let (dir, port, ops, config, pki) = Self::prepare(cfg)?;
         if cfg.writable_cwd && is_root() {
             let user = nix::unistd::User::from_name(&cfg.user)
                 .ok()
@@ -232,6 +238,7 @@ impl Daemon {
         let mut child = Guarded {
             child,
             name: "custodiand",
+            log: Some(dir.path().join("daemon.log")),
         };
         if cfg.socket_activated {
             // systemd-socket-activate starts the daemon on the first
@@ -239,9 +246,10 @@ impl Daemon {
             let start = Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
                 if start.elapsed() > Duration::from_secs(10) {
-                    return Err(HarnessError::Setup(
-                        "systemd-socket-activate did not listen".into(),
-                    ));
+                    return Err(HarnessError::Setup(format!(
+                        "systemd-socket-activate did not listen; its output:\n{}",
+                        child.log_tail()
+                    )));
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }

@@ -48,9 +48,97 @@ pub(crate) fn io<E: Into<std::io::Error>>(
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
+///
+/// Ports come from below the kernel's ephemeral range (32768 and up on
+/// Linux), so that the client side of a connection opened meanwhile cannot
+/// take a port between its pick and the server's bind, and one process
+/// never hands out the same port twice. Another process may still bind it
+/// first: every server the harness starts therefore retries with fresh
+/// ports when its bind fails (see [`retry_on_port_clash`]).
 pub fn free_port() -> Result<u16> {
+    if let Some(p) = FORCED_PORTS.with(|f| f.borrow_mut().pop_front()) {
+        return Ok(p);
+    }
+    let mut given = GIVEN_PORTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for _ in 0..256 {
+        let r = random_hex(2);
+        let n = u16::from_str_radix(&r, 16).unwrap_or(0);
+        let port = PORT_RANGE.0 + n % (PORT_RANGE.1 - PORT_RANGE.0);
+        if given.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.insert(port);
+            return Ok(port);
+        }
+    }
+    // A crowded range: let the kernel choose.
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(io("bind 127.0.0.1:0"))?;
-    Ok(l.local_addr().map_err(io("local_addr"))?.port())
+    let port = l.local_addr().map_err(io("local_addr"))?.port();
+    given.insert(port);
+    Ok(port)
+}
+
+/// Where [`free_port`] picks from: above the registered services most
+/// machines run, below Linux's ephemeral range.
+const PORT_RANGE: (u16, u16) = (20000, 32000);
+
+static GIVEN_PORTS: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+thread_local! {
+    static FORCED_PORTS: std::cell::RefCell<std::collections::VecDeque<u16>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// Makes the next [`free_port`] calls of this thread return `ports` (in
+/// order), so that a test can make a server's first pick collide with a
+/// port it holds. Per thread, because tests of one binary run in parallel.
+pub fn force_next_ports(ports: &[u16]) {
+    FORCED_PORTS.with(|f| f.borrow_mut().extend(ports.iter().copied()));
+}
+
+/// How often a server is started with fresh ports before its bind failure
+/// is reported.
+pub const START_ATTEMPTS: usize = 5;
+
+/// True when a server's message says that its address was taken (Go,
+/// PostgreSQL, nginx and Rust's std all say "address already in use" in
+/// some capitalisation).
+pub fn is_addr_in_use(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("address already in use")
+}
+
+/// Runs `start` (which picks its ports with [`free_port`]) until it
+/// succeeds or fails for a reason other than a taken port, at most
+/// [`START_ATTEMPTS`] times. `start` gets the attempt number (from 1).
+pub fn retry_on_port_clash<T>(what: &str, mut start: impl FnMut(usize) -> Result<T>) -> Result<T> {
+    let mut attempt = 1;
+    loop {
+        match start(attempt) {
+            Err(e) if attempt < START_ATTEMPTS && is_addr_in_use(&e.to_string()) => {
+                eprintln!("harness: {what}: a port was taken (attempt {attempt}), retrying with fresh ports");
+                attempt += 1;
+            }
+            Err(e) if attempt > 1 => {
+                return Err(HarnessError::Setup(format!(
+                    "{what} failed after {attempt} attempts: {e}"
+                )))
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The last `max` bytes of a server's log (whole characters), for errors.
+pub fn log_tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// True when the tests run as root (CI does); privileged tests need it.

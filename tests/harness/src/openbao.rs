@@ -1,31 +1,47 @@
-//! A real OpenBao dev server (`bao server -dev`) on a free loopback port.
+//! A real OpenBao server on free loopback ports, started from a
+//! configuration file the harness writes (not `-dev`): the listener and the
+//! cluster listener get ports the harness picked, and a start whose bind
+//! fails is retried with fresh ones.
 //!
-//! The dev server keeps everything in memory: a restart loses its state, so
-//! outages are simulated with [`OpenBao::pause`] (SIGSTOP) instead.
+//! Test servers keep everything in memory (storage "inmem"): a restart
+//! loses their state, so outages are simulated with [`OpenBao::pause`]
+//! (SIGSTOP) instead. [`OpenBao::start_persistent`] keeps its data in a
+//! directory (storage "file") for the local development appliance.
+//!
+//! The harness initialises and unseals the server itself, over a unix
+//! socket listener in its private directory (plain HTTP even when the TCP
+//! listener speaks TLS).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::process::{http_get, wait_until, Guarded};
-use crate::{free_port, io, random_hex, HarnessError, Result};
+use crate::process::{wait_until, Guarded};
+use crate::{free_port, io, is_addr_in_use, retry_on_port_clash, HarnessError, Result};
 
-/// The version the project pins (see .ci/install-deps).
+/// The version the project pins (see scripts/install-deps).
 pub const PINNED_VERSION: &str = "2.7.2";
 
 pub struct OpenBao {
     child: Guarded,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    dir: PathBuf,
     pub addr: SocketAddr,
+    /// The listener OpenBao's cluster port is bound to (picked by the
+    /// harness, never OpenBao's "listen port + 1").
+    pub cluster_addr: SocketAddr,
     pub root_token: String,
     /// With [`OpenBao::start_tls`]: the CA of the server's certificate.
     pub ca_cert: Option<std::path::PathBuf>,
+    /// How many starts it took (more than 1 after a port clash).
+    pub attempts: usize,
 }
 
 fn bao_bin() -> Result<PathBuf> {
@@ -43,66 +59,150 @@ fn bao_bin() -> Result<PathBuf> {
         })
 }
 
+/// Where the unseal key and root token of a server come from.
+enum Keys<'a> {
+    /// A throw-away server: initialised at every start, kept in memory.
+    Memory,
+    /// A persistent server: initialised once, the keys kept in this file
+    /// (development only: whoever reads it holds the whole Vault).
+    File(&'a Path),
+}
+
 impl OpenBao {
-    /// A dev server speaking plain HTTP on loopback.
+    /// A server speaking plain HTTP on loopback, storage in memory.
     pub fn start() -> Result<Self> {
         Self::start_with(false)
     }
 
-    /// A dev server speaking HTTPS with a CA of its own (`-dev-tls`); only
-    /// `custodianctl` and custodiand (with the CA pinned) talk to it, since
-    /// [`OpenBao::api`] speaks plain HTTP.
+    /// A server speaking HTTPS with a CA of its own (written to
+    /// `vault-ca.pem` in its directory, see [`OpenBao::ca_cert`]).
     pub fn start_tls() -> Result<Self> {
         Self::start_with(true)
     }
 
     fn start_with(tls: bool) -> Result<Self> {
-        let bin = bao_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("custodian-bao-")
             .tempdir()
             .map_err(io("tempdir"))?;
-        let port = free_port()?;
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let root_token = format!("root-{}", random_hex(12));
-        let log =
-            std::fs::File::create(dir.path().join("bao.log")).map_err(io("create bao.log"))?;
+        let path = dir.path().to_path_buf();
+        let mut bao = retry_on_port_clash("bao server", |n| {
+            Self::launch(&path, tls, None, &Keys::Memory, n)
+        })?;
+        bao._dir = Some(dir);
+        Ok(bao)
+    }
+
+    /// A plain-HTTP server whose data (storage "file"), configuration and
+    /// unseal material live in `dir`, which survives it: the next start on
+    /// the same directory unseals the same Vault. For local development
+    /// only; the unseal key and root token sit in `dir/init.json` (0600).
+    pub fn start_persistent(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir.join("data")).map_err(io("create OpenBao data directory"))?;
+        let keys = dir.join("init.json");
+        retry_on_port_clash("bao server", |n| {
+            Self::launch(dir, false, Some(&dir.join("data")), &Keys::File(&keys), n)
+        })
+    }
+
+    fn launch(
+        dir: &Path,
+        tls: bool,
+        file_storage: Option<&Path>,
+        keys: &Keys<'_>,
+        attempt: usize,
+    ) -> Result<Self> {
+        let bin = bao_bin()?;
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+        let cluster_addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+        let sock = dir.join("bao.sock");
+        let _ = std::fs::remove_file(&sock);
+        let ca_cert = tls.then(|| dir.join("vault-ca.pem"));
+        let tls_lines = if tls {
+            let pki = crate::TestPki::new()?;
+            let tls_dir = dir.join("tls");
+            let _ = std::fs::remove_dir_all(&tls_dir);
+            std::fs::create_dir(&tls_dir).map_err(io("create tls directory"))?;
+            let (cert, key) = pki.write_to(&tls_dir)?;
+            std::fs::write(dir.join("vault-ca.pem"), &pki.ca_pem)
+                .map_err(io("write vault-ca.pem"))?;
+            format!(
+                "tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"",
+                cert.display(),
+                key.display()
+            )
+        } else {
+            "tls_disable = true".to_owned()
+        };
+        let storage = match file_storage {
+            Some(p) => format!("storage \"file\" {{\n  path = \"{}\"\n}}", p.display()),
+            None => "storage \"inmem\" {}".to_owned(),
+        };
+        let scheme = if tls { "https" } else { "http" };
+        let config = format!(
+            "# Written by the Custodian test harness.\n{storage}\n\n\
+             listener \"tcp\" {{\n  address = \"{addr}\"\n  cluster_address = \"{cluster_addr}\"\n  {tls_lines}\n}}\n\n\
+             listener \"unix\" {{\n  address = \"{}\"\n}}\n\n\
+             api_addr = \"{scheme}://{addr}\"\ncluster_addr = \"https://{cluster_addr}\"\n\
+             disable_mlock = true\nui = false\n",
+            sock.display()
+        );
+        let config_path = dir.join("bao.hcl");
+        std::fs::write(&config_path, config).map_err(io("write bao.hcl"))?;
+        let log_path = dir.join("bao.log");
+        let log = std::fs::File::create(&log_path).map_err(io("create bao.log"))?;
         let log2 = log.try_clone().map_err(io("dup bao.log"))?;
-        let mut cmd = Command::new(bin);
-        cmd.args(["server", "-dev", "-dev-no-store-token"]);
-        let ca_cert = tls.then(|| dir.path().join("vault-ca.pem"));
-        if tls {
-            cmd.arg("-dev-tls")
-                .arg(format!("-dev-tls-cert-dir={}", dir.path().display()));
-        }
-        let child = cmd
-            .arg(format!("-dev-root-token-id={root_token}"))
-            .arg(format!("-dev-listen-address={addr}"))
-            .env("HOME", dir.path())
+        let child = Command::new(bin)
+            .arg("server")
+            .arg(format!("-config={}", config_path.display()))
+            .env("HOME", dir)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)
             .spawn()
-            .map_err(io("start bao server -dev"))?;
+            .map_err(io("start bao server"))?;
         let mut child = Guarded {
             child,
-            name: "bao server -dev",
+            name: "bao server",
+            log: Some(log_path.clone()),
         };
-        wait_until(&mut child, Duration::from_secs(30), || match &ca_cert {
-            // HTTPS: listening and the CA written is as far as a plain probe goes.
-            Some(ca) => ca.exists() && std::net::TcpStream::connect(addr).is_ok(),
-            None => matches!(http_get(addr, "/v1/sys/health", &[]), Ok((200, _))),
+        wait_until(&mut child, Duration::from_secs(30), || {
+            matches!(
+                unix_api(&sock, None, "GET", "/v1/sys/seal-status", None),
+                Ok((200, _))
+            )
         })?;
-        if tls {
-            std::thread::sleep(Duration::from_millis(500));
+        let root_token = init_and_unseal(&sock, keys)?;
+        wait_until(&mut child, Duration::from_secs(30), || {
+            matches!(
+                unix_api(&sock, None, "GET", "/v1/sys/health", None),
+                Ok((200, _))
+            )
+        })?;
+        // A taken cluster port does not stop the server; it only logs it.
+        // Such a server would half work, so it counts as a failed start.
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if is_addr_in_use(&text) {
+            return Err(HarnessError::Setup(format!(
+                "bao server could not bind a port; its output:\n{}",
+                crate::log_tail(&text, 4000)
+            )));
         }
         Ok(Self {
             child,
-            _dir: dir,
+            _dir: None,
+            dir: dir.to_path_buf(),
             addr,
+            cluster_addr,
             root_token,
             ca_cert,
+            attempts: attempt,
         })
+    }
+
+    /// The server's own output so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("bao.log")).unwrap_or_default()
     }
 
     pub fn url(&self) -> String {
@@ -164,45 +264,14 @@ impl OpenBao {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value)> {
-        let mut s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2))
-            .map_err(io("connect to bao"))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))
-            .map_err(io("timeout"))?;
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            self.addr,
-            payload.len()
-        );
-        if let Some(t) = token {
-            req.push_str(&format!("X-Vault-Token: {t}\r\n"));
+        // The harness speaks plain HTTP: to a TLS server, through its
+        // unix socket.
+        if self.ca_cert.is_some() {
+            return unix_api(&self.dir.join("bao.sock"), token, method, path, body);
         }
-        req.push_str("\r\n");
-        req.push_str(&payload);
-        s.write_all(req.as_bytes()).map_err(io("write to bao"))?;
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).map_err(io("read from bao"))?;
-        let text = String::from_utf8_lossy(&raw);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        };
-        let json = if body.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&body).unwrap_or(Value::String(body))
-        };
-        Ok((status, json))
+        let s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2))
+            .map_err(io("connect to bao"))?;
+        request(s, &self.addr.to_string(), token, method, path, body)
     }
 
     /// Like [`OpenBao::api`] but fails unless the status is 2xx.
@@ -214,6 +283,149 @@ impl OpenBao {
             )));
         }
         Ok(json)
+    }
+}
+
+/// Initialises the server when it is new and unseals it; returns the root
+/// token.
+fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
+    let (_, status) = unix_api(sock, None, "GET", "/v1/sys/init", None)?;
+    let init = if status["initialized"] == true {
+        match keys {
+            Keys::File(p) => {
+                let text = std::fs::read_to_string(p).map_err(io(format!(
+                    "read {} (the unseal key of this OpenBao; without it the data cannot be opened: start over with --fresh)",
+                    p.display()
+                )))?;
+                serde_json::from_str::<Value>(&text)
+                    .map_err(|e| HarnessError::Setup(format!("{}: {e}", p.display())))?
+            }
+            Keys::Memory => {
+                return Err(HarnessError::Setup(
+                    "an in-memory OpenBao was already initialised".into(),
+                ))
+            }
+        }
+    } else {
+        let (code, init) = unix_api(
+            sock,
+            None,
+            "PUT",
+            "/v1/sys/init",
+            Some(&json!({"secret_shares": 1, "secret_threshold": 1})),
+        )?;
+        if code != 200 {
+            return Err(HarnessError::Setup(format!(
+                "bao init: HTTP {code}: {init}"
+            )));
+        }
+        if let Keys::File(p) = keys {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(p)
+                .map_err(io(format!("create {}", p.display())))?;
+            f.write_all(init.to_string().as_bytes())
+                .map_err(io(format!("write {}", p.display())))?;
+        }
+        init
+    };
+    let key = init["keys_base64"][0]
+        .as_str()
+        .ok_or_else(|| HarnessError::Setup("bao init returned no unseal key".into()))?;
+    let (code, unsealed) = unix_api(
+        sock,
+        None,
+        "PUT",
+        "/v1/sys/unseal",
+        Some(&json!({"key": key})),
+    )?;
+    if code != 200 || unsealed["sealed"] != false {
+        return Err(HarnessError::Setup(format!(
+            "bao unseal: HTTP {code}: {unsealed}"
+        )));
+    }
+    init["root_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| HarnessError::Setup("bao init returned no root token".into()))
+}
+
+fn unix_api(
+    sock: &Path,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value)> {
+    let s = UnixStream::connect(sock).map_err(io("connect to bao.sock"))?;
+    request(s, "localhost", token, method, path, body)
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns the status and
+/// the JSON body (`Null` when empty).
+fn request<S: Read + Write + SetTimeout>(
+    mut s: S,
+    host: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value)> {
+    s.read_timeout(Duration::from_secs(30))
+        .map_err(io("timeout"))?;
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        payload.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("X-Vault-Token: {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&payload);
+    s.write_all(req.as_bytes()).map_err(io("write to bao"))?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(io("read from bao"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    let json = if body.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&body).unwrap_or(Value::String(body))
+    };
+    Ok((status, json))
+}
+
+/// The read timeout of either kind of stream.
+trait SetTimeout {
+    fn read_timeout(&self, d: Duration) -> std::io::Result<()>;
+}
+
+impl SetTimeout for TcpStream {
+    fn read_timeout(&self, d: Duration) -> std::io::Result<()> {
+        self.set_read_timeout(Some(d))
+    }
+}
+
+impl SetTimeout for UnixStream {
+    fn read_timeout(&self, d: Duration) -> std::io::Result<()> {
+        self.set_read_timeout(Some(d))
     }
 }
 

@@ -91,7 +91,14 @@ impl Postgres {
                 "--locale=C",
             ],
         )?;
-        me.start_server()?;
+        // Another process may bind the picked port first: start again on a
+        // fresh one (the cluster itself stays).
+        crate::retry_on_port_clash("PostgreSQL", |attempt| {
+            if attempt > 1 {
+                me.port = free_port()?;
+            }
+            me.start_server()
+        })?;
         Ok(me)
     }
 
@@ -142,7 +149,14 @@ impl Postgres {
                 "60",
                 "start",
             ],
-        )?;
+        )
+        // pg_ctl only says "see the log": the log says why.
+        .map_err(|e| {
+            HarnessError::Setup(format!(
+                "{e}\nPostgreSQL's log:\n{}",
+                crate::log_tail(&self.log(), 4000)
+            ))
+        })?;
         self.running = true;
         Ok(())
     }

@@ -11,6 +11,8 @@ use crate::{HarnessError, Result};
 pub struct Guarded {
     pub child: Child,
     pub name: &'static str,
+    /// The file its stdout/stderr go to, quoted in errors.
+    pub log: Option<std::path::PathBuf>,
 }
 
 impl Guarded {
@@ -21,6 +23,15 @@ impl Guarded {
     /// `Some(status)` once the process has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// The end of its log, or "" without one.
+    pub fn log_tail(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|t| crate::log_tail(&t, 4000).to_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -74,14 +85,16 @@ pub fn wait_until(
         }
         if let Some(status) = child.exited() {
             return Err(HarnessError::Setup(format!(
-                "{} exited early: {status}",
-                child.name
+                "{} exited early: {status}; its output:\n{}",
+                child.name,
+                child.log_tail()
             )));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(HarnessError::Setup(format!(
-        "{} not ready after {limit:?}",
-        child.name
+        "{} not ready after {limit:?}; its output:\n{}",
+        child.name,
+        child.log_tail()
     )))
 }
