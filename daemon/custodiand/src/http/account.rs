@@ -402,7 +402,10 @@ where
                 field(&form, "role"),
             )
             .await
-            .map_err(|_| unavailable())?
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not create an account");
+                unavailable()
+            })?
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
@@ -436,11 +439,17 @@ where
         let session = admin_fresh(app, &headers, "/admin/users").await?;
         let form = checked_form(app, &session, req).await?;
         let outcome = match accounts::StateChange::parse(field(&form, "action")) {
-            Some(change) => {
-                accounts::change_state(db, &session.username, field(&form, "username"), change)
-                    .await
-                    .map_err(|_| unavailable())?
-            }
+            Some(change) => accounts::change_state(
+                db,
+                &session.username,
+                field(&form, "username"),
+                change,
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not change an account");
+                unavailable()
+            })?,
             None => Err("Unknown action."),
         };
         match outcome {

@@ -380,6 +380,12 @@ pub fn accounts(
         if r.must_change_password {
             notes.push("must change password");
         }
+        for kind in &r.pending {
+            notes.push(match kind.as_str() {
+                "grant-admin" => "administrator: waiting for a second administrator",
+                _ => "second-factor reset: waiting for a second administrator",
+            });
+        }
         let mut actions = String::new();
         let mut button = |action: &str, label: &str| {
             let _ = write!(
@@ -401,6 +407,17 @@ pub fn accounts(
             button("unlock", "Unlock");
         }
         button("reset-totp", "Reset second factor");
+        // A different administrator confirms (after step-up, like every
+        // action on this page) what another one asked for.
+        for kind in &r.pending {
+            match kind.as_str() {
+                "grant-admin" => button("confirm-admin", "Confirm administrator"),
+                "reset-second-factor" => {
+                    button("confirm-reset-totp", "Confirm second-factor reset")
+                }
+                _ => {}
+            }
+        }
         let _ = write!(
             actions,
             "<a class=\"small\" href=\"/admin/users/permissions?username={}\">Permissions</a> ",
