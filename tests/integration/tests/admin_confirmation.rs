@@ -176,4 +176,104 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
     );
     assert_eq!(audit(&a, "second_factor.reset"), before + 1);
     assert!(!carol.get("/").await.body.contains("Signed in"));
+
+    // Password reset by an administrator: a reason, a one-time password
+    // shown once, the old password and every session gone, the owner told.
+    // (The role changes above ended his session: he signs in again.)
+    let mut dave = Browser::new(&d);
+    dave.login("dave", PW).await;
+    assert!(dave.get("/").await.body.contains("Signed in"));
+    let list = admin.get("/admin/users").await;
+    let no_reason = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "dave"),
+                ("action", "reset-password"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, 400);
+    assert!(
+        no_reason.body.contains("Give a reason"),
+        "{}",
+        no_reason.body
+    );
+    let reset = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "dave"),
+                ("action", "reset-password"),
+                ("reason", "forgot it, called the help desk"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let temporary = one_time_password(&reset);
+    assert!(
+        !dave.get("/").await.body.contains("Signed in"),
+        "session kept"
+    );
+    let mut dave = Browser::new(&d);
+    assert_ne!(
+        dave.login("dave", PW).await.location.as_deref(),
+        Some("/"),
+        "the old password still works"
+    );
+    dave.login("dave", &temporary).await;
+    assert_eq!(
+        dave.get("/").await.location.as_deref(),
+        Some("/account/password"),
+        "must change the one-time password"
+    );
+    assert!(notifications_of(&a, "dave").contains("Your password was reset by admin"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT count(*) FROM audit_log WHERE action = 'password.reset' AND target = 'dave' \
+             AND details->>'reason' = 'forgot it, called the help desk'"
+        ),
+        "1"
+    );
+    assert_eq!(
+        state_change(&mut admin, "reset-password", "admin")
+            .await
+            .status,
+        400,
+        "one's own password is changed on the account page"
+    );
+
+    // Forced change for one account, then for all (but one's own).
+    let mut bob = Browser::new(&d);
+    bob.login("bob", PW).await;
+    assert!(bob.get("/").await.body.contains("Signed in"));
+    let forced = state_change(&mut admin, "force-password-change", "bob").await;
+    assert_eq!(forced.location.as_deref(), Some("/admin/users"));
+    assert!(!bob.get("/").await.body.contains("Signed in"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT must_change_password FROM app_user WHERE username = 'bob'"
+        ),
+        "t"
+    );
+    let all = state_change(&mut admin, "force-password-change", "*").await;
+    assert_eq!(all.location.as_deref(), Some("/admin/users"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT string_agg(username, ',' ORDER BY username) FROM app_user WHERE NOT must_change_password"
+        ),
+        "admin"
+    );
+    assert!(
+        admin.get("/").await.body.contains("Signed in"),
+        "own session ended"
+    );
+    assert_eq!(audit(&a, "password.reset_forced"), 2);
+    assert!(notifications_of(&a, "carol").contains("asked you to choose a new password"));
 }

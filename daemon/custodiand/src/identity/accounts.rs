@@ -840,3 +840,133 @@ pub async fn change_state(
     tx.commit().await?;
     Ok(Ok(()))
 }
+
+/// An administrator resets another account's forgotten password: a
+/// one-time password (returned, shown once) that must be changed at the
+/// next sign-in; the account's sessions end and its lockout clears; the
+/// reason is kept in the activity log and the owner is told.
+pub async fn reset_password(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    by: &str,
+    username: &str,
+    reason: &str,
+) -> Result<Result<String, &'static str>, AccountError> {
+    if by == username {
+        return Ok(Err(
+            "Change your own password on your account page, not here.",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Ok(Err(
+            "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
+        ));
+    }
+    let temporary: String = tokens::new_token()
+        .map_err(AccountError::Internal)?
+        .chars()
+        .take(22)
+        .collect();
+    let (version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    let hash = hash_blocking(policy, &temporary, pepper).await?;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
+             failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
+            &[&username, &hash, &(version as i64)],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(Err("There is no such account."));
+    };
+    let id: i64 = row.get(0);
+    let ended = tx
+        .execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
+        .await?;
+    audit(
+        &*tx,
+        by,
+        "password.reset",
+        username,
+        serde_json::json!({"reason": reason, "sessions_ended": ended}),
+    )
+    .await?;
+    notify(
+        &*tx,
+        id,
+        "password.reset",
+        &format!("Your password was reset by {by}; you were signed out everywhere. Sign in with the one-time password they give you and choose a new one. If you did not ask for this, tell another administrator."),
+    )
+    .await?;
+    notify_admins(
+        &*tx,
+        "password.reset",
+        &format!("{by} reset the password of {username}."),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(temporary))
+}
+
+/// Forces a password change at the next sign-in and ends the sessions of
+/// one account, or (`*`) of every account but the administrator's own,
+/// after an incident. Returns how many accounts were concerned.
+pub async fn force_password_change(
+    db: &Database,
+    by: &str,
+    username: &str,
+) -> Result<Result<u64, &'static str>, AccountError> {
+    if by == username {
+        return Ok(Err(
+            "Change your own password on your account page, not here.",
+        ));
+    }
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let ids: Vec<i64> = tx
+        .query(
+            "UPDATE app_user SET must_change_password = true \
+             WHERE ($1 = '*' AND username <> $2) OR ($1 <> '*' AND username = $1) RETURNING id",
+            &[&username, &by],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if ids.is_empty() {
+        return Ok(Err("There is no such account."));
+    }
+    let ended = tx
+        .execute("DELETE FROM user_session WHERE user_id = ANY($1)", &[&ids])
+        .await?;
+    audit(
+        &*tx,
+        by,
+        "password.reset_forced",
+        if username == "*" {
+            "all accounts"
+        } else {
+            username
+        },
+        serde_json::json!({"accounts": ids.len(), "sessions_ended": ended}),
+    )
+    .await?;
+    for id in &ids {
+        notify(
+            &*tx,
+            *id,
+            "password.reset_forced",
+            &format!("{by} asked you to choose a new password: you were signed out everywhere, and you must change it at your next sign-in."),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(ids.len() as u64))
+}
