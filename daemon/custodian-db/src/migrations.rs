@@ -116,6 +116,11 @@ pub static MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0017_record_rules.sql"),
     },
     Migration {
+        version: 18,
+        name: "admin_confirmation",
+        sql: include_str!("../../../migrations/0018_admin_confirmation.sql"),
+    },
+    Migration {
         version: 19,
         name: "checkpoint_definer",
         sql: include_str!("../../../migrations/0019_checkpoint_definer.sql"),

@@ -402,7 +402,10 @@ where
                 field(&form, "role"),
             )
             .await
-            .map_err(unavailable_because)?
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not create an account");
+                unavailable()
+            })?
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
@@ -435,13 +438,59 @@ where
         let headers = req.headers().clone();
         let session = admin_fresh(app, &headers, "/admin/users").await?;
         let form = checked_form(app, &session, req).await?;
-        let outcome = match accounts::StateChange::parse(field(&form, "action")) {
-            Some(change) => {
-                accounts::change_state(db, &session.username, field(&form, "username"), change)
+        let who = field(&form, "username");
+        let outcome = match field(&form, "action") {
+            "reset-password" => {
+                let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+                let reset = accounts::reset_password(
+                    db,
+                    keyring,
+                    &app.identity.policy,
+                    &session.username,
+                    who,
+                    field(&form, "reason"),
+                )
+                .await
+                .map_err(|e| {
+                    tracing::warn!(target: "identity", error = %e, "could not reset a password");
+                    unavailable()
+                })?;
+                let rows = accounts::list_accounts(db)
                     .await
-                    .map_err(unavailable_because)?
+                    .map_err(unavailable_because)?;
+                let csrf = csrf_for(app, &session).await?;
+                return Ok(match reset {
+                    Ok(temporary) => html(
+                        StatusCode::OK,
+                        pages::accounts(&rows, &csrf, None, Some((who, &temporary))),
+                    ),
+                    Err(problem) => html(
+                        StatusCode::BAD_REQUEST,
+                        pages::accounts(&rows, &csrf, Some(problem), None),
+                    ),
+                });
             }
+            "force-password-change" => accounts::force_password_change(db, &session.username, who)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(target: "identity", error = %e, "could not force a password change");
+                    unavailable()
+                })?
+                .map(|_| ()),
+            action => match accounts::StateChange::parse(action) {
+            Some(change) => accounts::change_state(
+                db,
+                &session.username,
+                who,
+                change,
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not change an account");
+                unavailable()
+            })?,
             None => Err("Unknown action."),
+            },
         };
         match outcome {
             Ok(()) => Ok(redirect("/admin/users")),

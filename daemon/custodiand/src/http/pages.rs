@@ -380,6 +380,12 @@ pub fn accounts(
         if r.must_change_password {
             notes.push("must change password");
         }
+        for kind in &r.pending {
+            notes.push(match kind.as_str() {
+                "grant-admin" => "administrator: waiting for a second administrator",
+                _ => "second-factor reset: waiting for a second administrator",
+            });
+        }
         let mut actions = String::new();
         let mut button = |action: &str, label: &str| {
             let _ = write!(
@@ -401,6 +407,29 @@ pub fn accounts(
             button("unlock", "Unlock");
         }
         button("reset-totp", "Reset second factor");
+        button("force-password-change", "Force password change");
+        // A different administrator confirms (after step-up, like every
+        // action on this page) what another one asked for.
+        for kind in &r.pending {
+            match kind.as_str() {
+                "grant-admin" => button("confirm-admin", "Confirm administrator"),
+                "reset-second-factor" => {
+                    button("confirm-reset-totp", "Confirm second-factor reset")
+                }
+                _ => {}
+            }
+        }
+        let _ = write!(
+            actions,
+            "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
+<input type=\"hidden\" name=\"action\" value=\"reset-password\">\
+<input name=\"reason\" required maxlength=\"500\" placeholder=\"Reason\" aria-label=\"Reason for resetting the password of {}\">\
+<button type=\"submit\" class=\"small\">Reset password</button></form>",
+            escape(csrf),
+            escape(&r.username),
+            escape(&r.username)
+        );
         let _ = write!(
             actions,
             "<a class=\"small\" href=\"/admin/users/permissions?username={}\">Permissions</a> ",
@@ -434,9 +463,9 @@ pub fn accounts(
     let created_html = created
         .map(|(user, password)| {
             format!(
-                "<p class=\"notice\" role=\"status\">Account <strong>{}</strong> created. Its one-time password is \
+                "<p class=\"notice\" role=\"status\">The one-time password of <strong>{}</strong> is \
 <code class=\"secret\">{}</code>. Give it to the person directly; it is shown only now, and they must change it at \
-their first sign-in.</p>",
+their next sign-in.</p>",
                 escape(user),
                 escape(password)
             )
@@ -450,13 +479,17 @@ their first sign-in.</p>",
         "Accounts",
         &format!(
             "<section class=\"card\"><h1>Accounts</h1>{created_html}{}{table}\
+<form method=\"post\" action=\"/admin/users/state\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<input type=\"hidden\" name=\"username\" value=\"*\"><input type=\"hidden\" name=\"action\" value=\"force-password-change\">\
+<button type=\"submit\">Force every other account to change its password (ends their sessions)</button></form>\
 <h2>Add an account</h2><form method=\"post\" action=\"/admin/users\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <label for=\"username\">Username</label><input id=\"username\" name=\"username\" required maxlength=\"63\">\
 <label for=\"role\">Role</label><select id=\"role\" name=\"role\">{roles}</select>\
 <button type=\"submit\">Add account</button></form></section>",
             message_html(message),
-            escape(csrf)
+            escape(csrf),
+            csrf = escape(csrf)
         ),
     )
 }

@@ -490,27 +490,131 @@ pub async fn create_account(
         .await
         .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
     let hash = hash_blocking(policy, &temporary, pepper).await?;
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    let inserted = pg
-        .execute(
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    // An administrator made by one administrator alone would be her own
+    // second pair of eyes: the account starts read-only and the grant
+    // waits for a different administrator (`confirm_pending`).
+    let stored_role = if role == "admin" { "readonly" } else { role };
+    let inserted = tx
+        .query_opt(
             "INSERT INTO app_user (username, role, password_hash, pepper_version, must_change_password) \
-             VALUES ($1, $2, $3, $4, true) ON CONFLICT (username) DO NOTHING",
-            &[&username, &role, &hash, &(version as i64)],
+             VALUES ($1, $2, $3, $4, true) ON CONFLICT (username) DO NOTHING RETURNING id",
+            &[&username, &stored_role, &hash, &(version as i64)],
         )
         .await?;
-    if inserted == 0 {
+    let Some(inserted) = inserted else {
         return Ok(Err("That username is taken."));
-    }
+    };
     audit(
-        pg,
+        &*tx,
         by,
         "account.created",
         username,
-        serde_json::json!({"role": role, "by": by}),
+        serde_json::json!({"role": stored_role, "by": by}),
     )
     .await?;
+    if role == "admin" {
+        request_confirmation(&*tx, by, username, inserted.get(0), Pending::GrantAdmin).await?;
+    }
+    tx.commit().await?;
     Ok(Ok(temporary))
+}
+
+/// A change that takes effect only once a different administrator
+/// confirms it (four eyes on the four-eyes principle itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    GrantAdmin,
+    ResetSecondFactor,
+}
+
+impl Pending {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::GrantAdmin => "grant-admin",
+            Self::ResetSecondFactor => "reset-second-factor",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::GrantAdmin => "administrator rights",
+            Self::ResetSecondFactor => "a reset of their second factors",
+        }
+    }
+}
+
+/// Records that `by` asked for `what` on `username` and tells every
+/// administrator at once, so that a sock-puppet administrator cannot be
+/// made in silence.
+async fn request_confirmation(
+    pg: &impl GenericClient,
+    by: &str,
+    username: &str,
+    target_id: i64,
+    what: Pending,
+) -> Result<(), AccountError> {
+    pg.execute(
+        "INSERT INTO admin_confirmation (target_id, kind, requested_by) \
+         SELECT $1::bigint, $2::text, id FROM app_user WHERE username = $3 \
+         ON CONFLICT (target_id, kind) DO UPDATE SET requested_by = EXCLUDED.requested_by, requested_at = now()",
+        &[&target_id, &what.key(), &by],
+    )
+    .await?;
+    audit(
+        pg,
+        by,
+        "account.confirmation_requested",
+        username,
+        serde_json::json!({"change": what.key()}),
+    )
+    .await?;
+    notify_admins(
+        pg,
+        "account.confirmation_requested",
+        &format!(
+            "{by} asked for {} for the account {username}. Nothing changes until a different administrator confirms it on the accounts page; if you did not expect this, suspend both accounts.",
+            what.describe()
+        ),
+    )
+    .await
+}
+
+/// Applies a waiting change once a different, confirmed administrator
+/// agrees: not the one who asked, not the account itself.
+async fn confirm_pending(
+    pg: &impl GenericClient,
+    by: &str,
+    username: &str,
+    what: Pending,
+) -> Result<Result<i64, &'static str>, AccountError> {
+    let row = pg
+        .query_opt(
+            "DELETE FROM admin_confirmation p USING app_user t, app_user c \
+             WHERE p.target_id = t.id AND t.username = $1 AND p.kind = $2 \
+               AND c.username = $3 AND c.role = 'admin' AND c.state = 'active' \
+               AND c.id <> p.requested_by AND c.id <> t.id \
+             RETURNING t.id",
+            &[&username, &what.key(), &by],
+        )
+        .await?;
+    if let Some(row) = row {
+        return Ok(Ok(row.get(0)));
+    }
+    let waiting = pg
+        .query_opt(
+            "SELECT 1 FROM admin_confirmation p JOIN app_user t ON t.id = p.target_id \
+             WHERE t.username = $1 AND p.kind = $2",
+            &[&username, &what.key()],
+        )
+        .await?
+        .is_some();
+    Ok(Err(if waiting {
+        "A different administrator than the one who asked must confirm this."
+    } else {
+        "Nothing waits for confirmation on that account."
+    }))
 }
 
 pub struct AccountRow {
@@ -519,6 +623,8 @@ pub struct AccountRow {
     pub state: String,
     pub locked: bool,
     pub must_change_password: bool,
+    /// Changes waiting for a second administrator (`Pending::key`).
+    pub pending: Vec<String>,
 }
 
 pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountError> {
@@ -526,7 +632,9 @@ pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountErro
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
         .query(
-            "SELECT username, role, state, coalesce(locked_until > now(), false), must_change_password FROM app_user ORDER BY username",
+            "SELECT username, role, state, coalesce(locked_until > now(), false), must_change_password, \
+             ARRAY(SELECT kind FROM admin_confirmation p WHERE p.target_id = app_user.id ORDER BY kind) \
+             FROM app_user ORDER BY username",
             &[],
         )
         .await?;
@@ -538,6 +646,7 @@ pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountErro
             state: r.get(2),
             locked: r.get(3),
             must_change_password: r.get(4),
+            pending: r.get(5),
         })
         .collect())
 }
@@ -554,8 +663,10 @@ pub enum StateChange {
     /// account must enrol again (if its role requires one).
     ResetSecondFactor,
     /// A new role; the account's sessions end, so no session keeps the
-    /// old privileges.
+    /// old privileges. Administrator waits for confirmation.
     Role(&'static str),
+    /// A different administrator confirms a waiting change.
+    Confirm(Pending),
 }
 
 impl StateChange {
@@ -566,6 +677,8 @@ impl StateChange {
             "activate" => Some(Self::Activate),
             "unlock" => Some(Self::Unlock),
             "reset-totp" => Some(Self::ResetSecondFactor),
+            "confirm-admin" => Some(Self::Confirm(Pending::GrantAdmin)),
+            "confirm-reset-totp" => Some(Self::Confirm(Pending::ResetSecondFactor)),
             other => other
                 .strip_prefix("role-")
                 .and_then(|r| ROLES.iter().find(|known| **known == r))
@@ -580,7 +693,8 @@ impl StateChange {
             Self::Activate => "account.activated",
             Self::Unlock => "account.unlocked",
             Self::ResetSecondFactor => "second_factor.reset",
-            Self::Role(_) => "account.role_changed",
+            Self::Role(_) | Self::Confirm(Pending::GrantAdmin) => "account.role_changed",
+            Self::Confirm(Pending::ResetSecondFactor) => "second_factor.reset",
         }
     }
 
@@ -595,6 +709,12 @@ impl StateChange {
                 "Your second factors (authenticator app, passkeys, recovery codes) were reset by {by}."
             ),
             Self::Role(role) => format!("Your role was changed to {role} by {by}."),
+            Self::Confirm(Pending::GrantAdmin) => {
+                format!("Your role was changed to admin (confirmed by {by}).")
+            }
+            Self::Confirm(Pending::ResetSecondFactor) => format!(
+                "Your second factors (authenticator app, passkeys, recovery codes) were reset (confirmed by {by})."
+            ),
         }
     }
 }
@@ -613,8 +733,55 @@ pub async fn change_state(
             "You cannot change your own account's state; ask another administrator.",
         ));
     }
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let pg = &*tx;
+    let target = pg
+        .query_opt(
+            "SELECT id, role FROM app_user WHERE username = $1",
+            &[&username],
+        )
+        .await?;
+    let Some(target) = target else {
+        return Ok(Err("There is no such account."));
+    };
+    let (target_id, target_role): (i64, String) = (target.get(0), target.get(1));
+    // Administrator rights, and the second factor of an administrator,
+    // change only with a second administrator's confirmation.
+    let waits = match change {
+        StateChange::Role("admin") if target_role != "admin" => Some(Pending::GrantAdmin),
+        StateChange::ResetSecondFactor if target_role == "admin" => {
+            Some(Pending::ResetSecondFactor)
+        }
+        _ => None,
+    };
+    if let Some(what) = waits {
+        request_confirmation(pg, by, username, target_id, what).await?;
+        tx.commit().await?;
+        return Ok(Ok(()));
+    }
+    let change = match change {
+        StateChange::Confirm(what) => match confirm_pending(pg, by, username, what).await? {
+            Ok(_) => {
+                tracing::info!(target: "identity", account = %username, by = %by, change = what.key(), "confirmed by a second administrator");
+                match what {
+                    Pending::GrantAdmin => StateChange::Role("admin"),
+                    Pending::ResetSecondFactor => StateChange::ResetSecondFactor,
+                }
+            }
+            Err(problem) => return Ok(Err(problem)),
+        },
+        StateChange::Role(_) => {
+            // Any other role decided now replaces a waiting grant.
+            pg.execute(
+                "DELETE FROM admin_confirmation WHERE target_id = $1 AND kind = 'grant-admin'",
+                &[&target_id],
+            )
+            .await?;
+            change
+        }
+        other => other,
+    };
     let sql = match change {
         StateChange::Suspend => "UPDATE app_user SET state = 'suspended' WHERE username = $1 RETURNING id",
         StateChange::Disable => "UPDATE app_user SET state = 'disabled' WHERE username = $1 RETURNING id",
@@ -624,6 +791,7 @@ pub async fn change_state(
             "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE username = $1 RETURNING id"
         }
         StateChange::Role(_) => "UPDATE app_user SET role = $2 WHERE username = $1 RETURNING id",
+        StateChange::Confirm(_) => unreachable!("resolved above"),
     };
     let row = match change {
         StateChange::Role(role) => pg.query_opt(sql, &[&username, &role]).await?,
@@ -669,5 +837,136 @@ pub async fn change_state(
         )
         .await?;
     }
+    tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// An administrator resets another account's forgotten password: a
+/// one-time password (returned, shown once) that must be changed at the
+/// next sign-in; the account's sessions end and its lockout clears; the
+/// reason is kept in the activity log and the owner is told.
+pub async fn reset_password(
+    db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
+    by: &str,
+    username: &str,
+    reason: &str,
+) -> Result<Result<String, &'static str>, AccountError> {
+    if by == username {
+        return Ok(Err(
+            "Change your own password on your account page, not here.",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Ok(Err(
+            "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
+        ));
+    }
+    let temporary: String = tokens::new_token()
+        .map_err(AccountError::Internal)?
+        .chars()
+        .take(22)
+        .collect();
+    let (version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    let hash = hash_blocking(policy, &temporary, pepper).await?;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
+             failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
+            &[&username, &hash, &(version as i64)],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(Err("There is no such account."));
+    };
+    let id: i64 = row.get(0);
+    let ended = tx
+        .execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
+        .await?;
+    audit(
+        &*tx,
+        by,
+        "password.reset",
+        username,
+        serde_json::json!({"reason": reason, "sessions_ended": ended}),
+    )
+    .await?;
+    notify(
+        &*tx,
+        id,
+        "password.reset",
+        &format!("Your password was reset by {by}; you were signed out everywhere. Sign in with the one-time password they give you and choose a new one. If you did not ask for this, tell another administrator."),
+    )
+    .await?;
+    notify_admins(
+        &*tx,
+        "password.reset",
+        &format!("{by} reset the password of {username}."),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(temporary))
+}
+
+/// Forces a password change at the next sign-in and ends the sessions of
+/// one account, or (`*`) of every account but the administrator's own,
+/// after an incident. Returns how many accounts were concerned.
+pub async fn force_password_change(
+    db: &Database,
+    by: &str,
+    username: &str,
+) -> Result<Result<u64, &'static str>, AccountError> {
+    if by == username {
+        return Ok(Err(
+            "Change your own password on your account page, not here.",
+        ));
+    }
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let ids: Vec<i64> = tx
+        .query(
+            "UPDATE app_user SET must_change_password = true \
+             WHERE ($1 = '*' AND username <> $2) OR ($1 <> '*' AND username = $1) RETURNING id",
+            &[&username, &by],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if ids.is_empty() {
+        return Ok(Err("There is no such account."));
+    }
+    let ended = tx
+        .execute("DELETE FROM user_session WHERE user_id = ANY($1)", &[&ids])
+        .await?;
+    audit(
+        &*tx,
+        by,
+        "password.reset_forced",
+        if username == "*" {
+            "all accounts"
+        } else {
+            username
+        },
+        serde_json::json!({"accounts": ids.len(), "sessions_ended": ended}),
+    )
+    .await?;
+    for id in &ids {
+        notify(
+            &*tx,
+            *id,
+            "password.reset_forced",
+            &format!("{by} asked you to choose a new password: you were signed out everywhere, and you must change it at your next sign-in."),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(ids.len() as u64))
 }

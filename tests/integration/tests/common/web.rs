@@ -400,3 +400,19 @@ pub fn age_sign_in(a: &Appliance, user: &str) {
     )
     .expect("age the sign-in");
 }
+
+/// The console path for the one-administrator case: the database owner
+/// (never the web interface) confirms a waiting administrator.
+#[allow(dead_code)]
+pub fn confirm_admin_at_console(a: &Appliance, who: &str) {
+    a.pg.psql(
+        "custodian",
+        &format!(
+            "BEGIN; UPDATE app_user SET role = 'admin' WHERE username = '{who}' \
+             AND id IN (SELECT target_id FROM admin_confirmation WHERE kind = 'grant-admin'); \
+             DELETE FROM admin_confirmation WHERE kind = 'grant-admin' \
+             AND target_id = (SELECT id FROM app_user WHERE username = '{who}'); COMMIT"
+        ),
+    )
+    .expect("confirm at the console");
+}

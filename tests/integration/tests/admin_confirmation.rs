@@ -1,0 +1,279 @@
+//! Four eyes on administrators themselves: an administrator made (or
+//! raised) by one administrator has no administrator rights until a
+//! different administrator confirms it; every administrator is told at
+//! once; resetting an administrator's second factor waits the same way.
+
+mod common;
+
+use common::daemon;
+use common::web::*;
+use custodian_harness::Appliance;
+
+const PW: &str = "granite orchard whispers twice";
+
+fn sql(a: &Appliance, q: &str) -> String {
+    a.pg.psql("custodian", q).expect("sql")
+}
+
+fn notifications_of(a: &Appliance, user: &str) -> String {
+    sql(
+        a,
+        &format!(
+            "SELECT coalesce(string_agg(n.message, ' | ' ORDER BY n.id), '') FROM notification n \
+             JOIN app_user u ON u.id = n.user_id WHERE u.username = '{user}'"
+        ),
+    )
+}
+
+fn role_of(a: &Appliance, user: &str) -> String {
+    sql(
+        a,
+        &format!("SELECT role FROM app_user WHERE username = '{user}'"),
+    )
+}
+
+async fn decide(b: &mut Browser<'_>, id: &str, decision: &str) -> Page {
+    let csrf = b.get("/").await.csrf();
+    b.post(
+        "/exports/decide",
+        &[("csrf", &csrf), ("id", id), ("decision", decision)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_second_administrator_needs_a_third_to_confirm_her() {
+    let a = Appliance::start(&[]).expect("appliance");
+    let mut cfg = password_only(&a, "", "login-attempts-per-5-minutes = 1000");
+    cfg.storage_toml = Some("export-ttl-minutes = 60".into());
+    let d = daemon(cfg);
+    set_up(&d).await;
+    let mut admin = Browser::new(&d);
+    admin.login("admin", PASSWORD).await;
+
+    // Carol, the second administrator, waits; admin cannot confirm her.
+    let mut carol = new_user_as(&d, &mut admin, "carol", "admin", PW).await;
+    assert_eq!(role_of(&a, "carol"), "readonly", "no rights yet");
+    assert_eq!(carol.get("/admin/users").await.status, 403);
+    let own = state_change(&mut admin, "confirm-admin", "carol").await;
+    assert_eq!(own.status, 400);
+    assert!(
+        own.body.contains("A different administrator"),
+        "{}",
+        own.body
+    );
+    assert!(
+        admin
+            .get("/admin/users")
+            .await
+            .body
+            .contains("Confirm administrator"),
+        "the accounts page offers the confirmation"
+    );
+    assert_eq!(role_of(&a, "carol"), "readonly");
+    // With one administrator, only the console confirms (policy/roles.md).
+    confirm_admin_at_console(&a, "carol");
+    assert_eq!(role_of(&a, "carol"), "admin");
+
+    // Admin now makes a sock puppet, Bob, to approve her own export.
+    let mut bob = new_user_as(&d, &mut admin, "bob", "admin", PW).await;
+    for who in ["admin", "carol"] {
+        assert!(
+            notifications_of(&a, who)
+                .contains("admin asked for administrator rights for the account bob"),
+            "{who} was not told: {}",
+            notifications_of(&a, who)
+        );
+    }
+    let csrf = admin.get("/").await.csrf();
+    let asked = admin
+        .post(
+            "/exports",
+            &[
+                ("csrf", &csrf),
+                ("format", "json"),
+                ("q", ""),
+                ("status", ""),
+                ("reason", "backup for the board"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let export = sql(&a, "SELECT id FROM export_request");
+    assert_eq!(decide(&mut bob, &export, "approve").await.status, 403);
+    assert_eq!(
+        sql(&a, "SELECT status FROM export_request"),
+        "requested",
+        "an unconfirmed administrator approved"
+    );
+    // Nor can he confirm himself: the accounts page is not his.
+    assert_eq!(bob.get("/admin/users").await.status, 403);
+
+    // Carol confirms Bob (her own sign-in is recent: step-up holds).
+    let confirmed = state_change(&mut carol, "confirm-admin", "bob").await;
+    assert_eq!(
+        confirmed.location.as_deref(),
+        Some("/admin/users"),
+        "{}",
+        confirmed.body
+    );
+    assert_eq!(role_of(&a, "bob"), "admin");
+    assert_eq!(sql(&a, "SELECT count(*) FROM admin_confirmation"), "0");
+    // The role change ended Bob's sessions; signed in again, he may decide.
+    assert!(!bob.get("/").await.body.contains("Signed in"));
+    let mut bob = Browser::new(&d);
+    bob.login("bob", PW).await;
+    assert_eq!(
+        decide(&mut bob, &export, "approve")
+            .await
+            .location
+            .as_deref(),
+        Some("/exports")
+    );
+    assert_eq!(sql(&a, "SELECT status FROM export_request"), "approved");
+
+    // Raising an existing account waits the same way.
+    new_user_as(&d, &mut admin, "dave", "analyst", PW).await;
+    let raised = state_change(&mut admin, "role-admin", "dave").await;
+    assert_eq!(raised.location.as_deref(), Some("/admin/users"));
+    assert_eq!(role_of(&a, "dave"), "analyst");
+    assert!(notifications_of(&a, "bob")
+        .contains("admin asked for administrator rights for the account dave"));
+    // Another role decided meanwhile drops the waiting grant.
+    state_change(&mut admin, "role-moderator", "dave").await;
+    assert_eq!(role_of(&a, "dave"), "moderator");
+    assert_eq!(
+        state_change(&mut carol, "confirm-admin", "dave")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(role_of(&a, "dave"), "moderator");
+
+    // Resetting an administrator's second factor waits for a second one.
+    let before = audit(&a, "second_factor.reset");
+    let asked = state_change(&mut admin, "reset-totp", "carol").await;
+    assert_eq!(asked.location.as_deref(), Some("/admin/users"));
+    assert_eq!(audit(&a, "second_factor.reset"), before, "applied at once");
+    assert!(
+        carol.get("/").await.body.contains("Signed in"),
+        "sessions ended"
+    );
+    assert!(notifications_of(&a, "bob")
+        .contains("admin asked for a reset of their second factors for the account carol"));
+    assert_eq!(
+        state_change(&mut admin, "confirm-reset-totp", "carol")
+            .await
+            .status,
+        400
+    );
+    let done = state_change(&mut bob, "confirm-reset-totp", "carol").await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/admin/users"),
+        "{}",
+        done.body
+    );
+    assert_eq!(audit(&a, "second_factor.reset"), before + 1);
+    assert!(!carol.get("/").await.body.contains("Signed in"));
+
+    // Password reset by an administrator: a reason, a one-time password
+    // shown once, the old password and every session gone, the owner told.
+    // (The role changes above ended his session: he signs in again.)
+    let mut dave = Browser::new(&d);
+    dave.login("dave", PW).await;
+    assert!(dave.get("/").await.body.contains("Signed in"));
+    let list = admin.get("/admin/users").await;
+    let no_reason = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "dave"),
+                ("action", "reset-password"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, 400);
+    assert!(
+        no_reason.body.contains("Give a reason"),
+        "{}",
+        no_reason.body
+    );
+    let reset = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "dave"),
+                ("action", "reset-password"),
+                ("reason", "forgot it, called the help desk"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let temporary = one_time_password(&reset);
+    assert!(
+        !dave.get("/").await.body.contains("Signed in"),
+        "session kept"
+    );
+    let mut dave = Browser::new(&d);
+    assert_ne!(
+        dave.login("dave", PW).await.location.as_deref(),
+        Some("/"),
+        "the old password still works"
+    );
+    dave.login("dave", &temporary).await;
+    assert_eq!(
+        dave.get("/").await.location.as_deref(),
+        Some("/account/password"),
+        "must change the one-time password"
+    );
+    assert!(notifications_of(&a, "dave").contains("Your password was reset by admin"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT count(*) FROM audit_log WHERE action = 'password.reset' AND target = 'dave' \
+             AND details->>'reason' = 'forgot it, called the help desk'"
+        ),
+        "1"
+    );
+    assert_eq!(
+        state_change(&mut admin, "reset-password", "admin")
+            .await
+            .status,
+        400,
+        "one's own password is changed on the account page"
+    );
+
+    // Forced change for one account, then for all (but one's own).
+    let mut bob = Browser::new(&d);
+    bob.login("bob", PW).await;
+    assert!(bob.get("/").await.body.contains("Signed in"));
+    let forced = state_change(&mut admin, "force-password-change", "bob").await;
+    assert_eq!(forced.location.as_deref(), Some("/admin/users"));
+    assert!(!bob.get("/").await.body.contains("Signed in"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT must_change_password FROM app_user WHERE username = 'bob'"
+        ),
+        "t"
+    );
+    let all = state_change(&mut admin, "force-password-change", "*").await;
+    assert_eq!(all.location.as_deref(), Some("/admin/users"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT string_agg(username, ',' ORDER BY username) FROM app_user WHERE NOT must_change_password"
+        ),
+        "admin"
+    );
+    assert!(
+        admin.get("/").await.body.contains("Signed in"),
+        "own session ended"
+    );
+    assert_eq!(audit(&a, "password.reset_forced"), 2);
+    assert!(notifications_of(&a, "carol").contains("asked you to choose a new password"));
+}
