@@ -28,6 +28,14 @@ fn png(padding: usize) -> Vec<u8> {
     v
 }
 
+fn jpeg(padding: usize) -> Vec<u8> {
+    let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0, 0x10];
+    v.extend_from_slice(b"JFIF\0");
+    v.extend((0..padding).map(|i| (i % 251) as u8));
+    v.extend_from_slice(&[0xff, 0xd9]);
+    v
+}
+
 /// A multipart body: csrf and id first, then the file.
 fn multipart(csrf: &str, id: &str, name: &str, declared: &str, bytes: &[u8]) -> Vec<u8> {
     let mut b = Vec::new();
@@ -194,7 +202,7 @@ async fn accepted_files_are_encrypted_hashed_and_served_as_sandboxed_attachments
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(
         headers["content-disposition"],
-        "attachment; filename=\"Photo 1.PNG\""
+        "attachment; filename=\"Photo 1.PNG\"; filename*=UTF-8''Photo%201.PNG"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert!(headers["content-security-policy"]
@@ -242,6 +250,116 @@ async fn accepted_files_are_encrypted_hashed_and_served_as_sandboxed_attachments
     assert_eq!(files_in(&objects), 1);
     assert_eq!(audit(&a, "media.uploaded"), 1);
     assert!(audit(&a, "media.downloaded") >= 3);
+
+    names_are_kept_and_head_is_not_a_download(&a, &mut s).await;
+}
+
+/// File names in any script are kept as written (in NFC) and sent back
+/// in `filename*`; only invisible direction controls are removed. HEAD
+/// answers from the database: no object read, no download recorded.
+async fn names_are_kept_and_head_is_not_a_download(a: &Appliance, s: &mut Stage<'_>) {
+    sql(
+        a,
+        &format!(
+            "UPDATE bulletin SET access_groups = '{{}}' WHERE id = {}",
+            s.bulletin
+        ),
+    );
+    let photo = jpeg(3000);
+    let long = format!("{}.jpg", "ش".repeat(150));
+    for name in [
+        "شاهد.jpg",
+        "صورة (1).jpg",
+        "photo\u{202e}gpj.jpg",
+        long.as_str(),
+    ] {
+        let r = upload(&mut s.ana, &s.bulletin, name, "image/jpeg", &photo).await;
+        assert_eq!(r.status, 303, "{name:?}: {}", r.body);
+    }
+    let stored = sql(
+        a,
+        "SELECT string_agg(original_name, '|' ORDER BY id) FROM media WHERE mime = 'image/jpeg'",
+    );
+    let names: Vec<&str> = stored.split('|').collect();
+    assert_eq!(&names[..3], ["شاهد.jpg", "صورة (1).jpg", "photogpj.jpg"]);
+    // 150 letters (300 bytes): accepted, cut to 255 bytes on a
+    // character boundary, the extension kept.
+    assert!(
+        names[3].len() <= 255 && names[3].len() >= 254,
+        "{}",
+        names[3].len()
+    );
+    assert!(names[3].ends_with(".jpg"));
+    let page = s
+        .ana
+        .get(&format!("/bulletins/view?id={}", s.bulletin))
+        .await;
+    assert!(page.body.contains("شاهد.jpg"), "{}", page.body);
+    assert!(page.body.contains("صورة (1).jpg"), "{}", page.body);
+    assert!(!page.body.contains('\u{202e}'));
+    let ids = sql(
+        a,
+        "SELECT string_agg(id::text, ' ' ORDER BY id) FROM media WHERE mime = 'image/jpeg'",
+    );
+    let ids: Vec<&str> = ids.split(' ').collect();
+    let (_, headers, body) = s.ana.download(&format!("/media?id={}", ids[0])).await;
+    assert_eq!(body, photo);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"file.jpg\"; filename*=UTF-8''%D8%B4%D8%A7%D9%87%D8%AF.jpg"
+    );
+    let (_, headers, _) = s.ana.download(&format!("/media?id={}", ids[1])).await;
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"(1).jpg\"; filename*=UTF-8''%D8%B5%D9%88%D8%B1%D8%A9%20%281%29.jpg"
+    );
+
+    // HEAD: the GET's headers and length, no download recorded, and the
+    // object is not even read (it is moved away first).
+    let object = sql(
+        a,
+        &format!("SELECT object_name FROM media WHERE id = {}", ids[0]),
+    );
+    let path = s.ana.d.storage_dir().join("objects").join(&object);
+    // Out of objects/, where the orphan sweep looks.
+    let aside = s.ana.d.storage_dir().join("object-set-aside");
+    std::fs::rename(&path, &aside).expect("move object");
+    let downloads = audit(a, "media.downloaded");
+    let head = |b: &Browser<'_>, id: &str| {
+        b.http
+            .head(b.d.url(&format!("/media?id={id}")))
+            .header("cookie", b.cookie_header())
+            .send()
+    };
+    let res = head(&s.ana, ids[0]).await.expect("head");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-length"],
+        photo.len().to_string().as_str()
+    );
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"file.jpg\"; filename*=UTF-8''%D8%B4%D8%A7%D9%87%D8%AF.jpg"
+    );
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .starts_with("sandbox;"));
+    // The same permission as a download.
+    assert_eq!(head(&s.rita, ids[0]).await.expect("head").status(), 403);
+    assert_eq!(head(&s.ana, "999999").await.expect("head").status(), 404);
+    assert_eq!(
+        audit(a, "media.downloaded"),
+        downloads,
+        "HEAD recorded a download"
+    );
+    std::fs::rename(&aside, &path).expect("restore object");
+    assert_eq!(
+        s.ana.download(&format!("/media?id={}", ids[0])).await.0,
+        200
+    );
+    assert_eq!(audit(a, "media.downloaded"), downloads + 1);
 }
 
 #[tokio::test]

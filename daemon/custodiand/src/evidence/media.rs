@@ -275,6 +275,38 @@ pub async fn fetch(
     Ok(Some(Download { name, mime, bytes }))
 }
 
+pub struct Described {
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+/// What `fetch` would serve for `id`, under the same visibility, from the
+/// database alone: for HEAD, which neither reads nor decrypts the object
+/// and is not a download (nothing is recorded).
+pub async fn describe(
+    db: &Database,
+    permit: &Permit<AccessMedia>,
+    id: i64,
+) -> Result<Option<Described>, AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = tx
+        .query_opt(
+            "SELECT original_name, mime, size_bytes FROM media WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(row.map(|r| Described {
+        name: r.get(0),
+        mime: r.get(1),
+        size: u64::try_from(r.get::<_, i64>(2)).unwrap_or(0),
+    }))
+}
+
 /// Applies the verdict to a finished upload.
 pub fn accept<'p>(
     policy: &'p UploadPolicy,

@@ -168,21 +168,108 @@ pub fn verdict<'p>(
     Ok(allowed)
 }
 
-/// A file name fit to show and to put in Content-Disposition: no path, no
-/// quotes or control characters, bounded.
+/// Longest stored file name, in bytes of UTF-8 (what common file
+/// systems allow for one name).
+pub const NAME_MAX_BYTES: usize = 255;
+
+/// Longest tail after the last dot that is kept as the extension when a
+/// long name is cut; a longer one is just part of the name.
+const EXTENSION_MAX_BYTES: usize = 16;
+
+/// Characters that change how text around them is displayed without being
+/// seen: bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and marks (U+200E, U+200F, U+061C). `evil\u{202e}gpj.exe`
+/// would show as `evilexe.jpg`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// The name a person gave a file, kept as they wrote it (any script, in
+/// NFC so that the same name is always the same string) but fit to show
+/// and to send back: only its last path component, without control
+/// characters or bidirectional controls, without leading dots (no hidden
+/// files) and at most [`NAME_MAX_BYTES`] bytes, cut on a character
+/// boundary before the extension so that the type check still sees it.
 pub fn safe_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
-        .take(100)
+        .nfc()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
+    let cleaned = cleaned
+        .trim()
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace());
+    let bounded = bounded(cleaned, NAME_MAX_BYTES);
+    if bounded.is_empty() {
         "file".into()
     } else {
-        cleaned
+        bounded
     }
+}
+
+/// `name` cut to at most `max` bytes on a character boundary, keeping a
+/// short extension whole.
+fn bounded(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() < EXTENSION_MAX_BYTES => {
+            (stem, &name[stem.len()..])
+        }
+        _ => (name, ""),
+    };
+    let room = max - ext.len();
+    let mut cut = room.min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{ext}", stem[..cut].trim_end())
+}
+
+/// An ASCII stand-in for `name` for clients that do not read `filename*`:
+/// letters, digits and `.-_ ()` kept, every other run replaced by `_`,
+/// never a quote or backslash.
+fn ascii_fallback(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let (stem, ext) = match out.rsplit_once('.') {
+        Some((stem, ext)) => (stem.to_owned(), format!(".{ext}")),
+        None => (out.clone(), String::new()),
+    };
+    let stem = stem.trim_matches(|c: char| c == '_' || c == ' ' || c == '.');
+    if stem.is_empty() {
+        format!("file{ext}")
+    } else {
+        format!("{stem}{ext}")
+    }
+}
+
+/// The Content-Disposition value for a download of `name`: an attachment
+/// with the name as written, percent-encoded UTF-8 in `filename*`
+/// (RFC 6266, RFC 5987), beside an ASCII `filename` for old clients.
+pub fn content_disposition(name: &str) -> String {
+    let name = safe_name(name);
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        // RFC 5987 attr-char: sent as is; every other byte as %XX.
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{encoded}",
+        ascii_fallback(&name)
+    )
 }
 
 #[cfg(test)]
@@ -196,6 +283,14 @@ mod tests {
         v.extend_from_slice(b"IHDR");
         v.extend_from_slice(&[0; 17]);
         v.extend_from_slice(&[0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+        v
+    }
+
+    fn jpeg() -> Vec<u8> {
+        let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0, 0x10];
+        v.extend_from_slice(b"JFIF\0");
+        v.extend_from_slice(&[0; 64]);
+        v.extend_from_slice(&[0xff, 0xd9]);
         v
     }
 
@@ -270,9 +365,78 @@ mod tests {
     #[test]
     fn names_are_made_safe() {
         assert_eq!(safe_name("../../etc/passwd"), "passwd");
-        assert_eq!(safe_name("C:\\x\\a\"b;.png"), "ab.png");
+        assert_eq!(safe_name("C:\\x\\a\"b;.png"), "a\"b;.png");
         assert_eq!(safe_name(".htaccess"), "htaccess");
+        assert_eq!(safe_name("  . .hidden.png"), "hidden.png");
         assert_eq!(safe_name("\u{202e}gnp.exe"), "gnp.exe");
+        assert_eq!(safe_name("evil\u{202e}gpj.exe"), "evilgpj.exe");
+        for c in [
+            '\u{202a}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
+        ] {
+            assert_eq!(
+                safe_name(&format!("a{c}b.png")),
+                "ab.png",
+                "{:04x}",
+                c as u32
+            );
+        }
+        assert_eq!(safe_name("a\u{0}b\r\n\u{7f}\u{85}c.png"), "abc.png");
         assert_eq!(safe_name(""), "file");
+        assert_eq!(safe_name("..."), "file");
+    }
+
+    #[test]
+    fn names_in_any_script_are_kept() {
+        assert_eq!(safe_name("شاهد.jpg"), "شاهد.jpg");
+        assert_eq!(safe_name("صورة (1).jpg"), "صورة (1).jpg");
+        assert_eq!(safe_name("证据 – 東京.pdf"), "证据 – 東京.pdf");
+        // NFC: a decomposed é becomes the one composed character.
+        assert_eq!(safe_name("cafe\u{301}.png"), "caf\u{e9}.png");
+        // The name and the type from the bytes still agree.
+        assert!(check(&jpeg(), &safe_name("شاهد.jpg"), "image/jpeg").is_ok());
+        assert!(matches!(
+            check(&png(), &safe_name("شاهد.jpg"), "image/png"),
+            Err(Refusal::ExtensionMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn long_names_are_cut_in_bytes_keeping_the_extension() {
+        // 150 Arabic letters are 300 bytes: more than 100 characters is
+        // fine, more than 255 bytes is cut on a character boundary.
+        let long = format!("{}.jpg", "ش".repeat(150));
+        let cut = safe_name(&long);
+        assert!(cut.len() <= NAME_MAX_BYTES, "{}", cut.len());
+        assert!(cut.len() >= NAME_MAX_BYTES - 1, "{}", cut.len());
+        assert!(cut.ends_with(".jpg") && cut.starts_with("ششش"));
+        assert_eq!(safe_name(&cut), cut, "idempotent");
+        let ascii = format!("{}.png", "a".repeat(120));
+        assert_eq!(safe_name(&ascii), ascii, "120 characters are accepted");
+        // A name that is all extension-like tail is cut plainly.
+        let no_ext = "é".repeat(200);
+        assert!(safe_name(&no_ext).len() <= NAME_MAX_BYTES);
+    }
+
+    #[test]
+    fn disposition_sends_the_name_encoded_beside_an_ascii_fallback() {
+        assert_eq!(
+            content_disposition("Photo 1.PNG"),
+            "attachment; filename=\"Photo 1.PNG\"; filename*=UTF-8''Photo%201.PNG"
+        );
+        assert_eq!(
+            content_disposition("شاهد.jpg"),
+            "attachment; filename=\"file.jpg\"; filename*=UTF-8''%D8%B4%D8%A7%D9%87%D8%AF.jpg"
+        );
+        assert_eq!(
+            content_disposition("صورة (1).jpg"),
+            "attachment; filename=\"(1).jpg\"; filename*=UTF-8''%D8%B5%D9%88%D8%B1%D8%A9%20%281%29.jpg"
+        );
+        // Quotes, backslashes, semicolons and percent signs never reach
+        // the header unencoded.
+        assert_eq!(
+            content_disposition("a\";b%c.png"),
+            "attachment; filename=\"a_b_c.png\"; filename*=UTF-8''a%22%3Bb%25c.png"
+        );
+        assert!(http::HeaderValue::from_str(&content_disposition("\u{202e}شاهد\u{7}.jpg")).is_ok());
     }
 }

@@ -204,13 +204,26 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-/// RFC 6266 attachment with an ASCII-only, quote-free name.
+/// The name as its owner wrote it in `filename*`, an ASCII stand-in in
+/// `filename` (RFC 6266, RFC 5987).
 fn disposition(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        uploads::safe_name(name)
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&uploads::content_disposition(name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// The headers every answer for a stored file carries.
+fn file_headers(h: &mut http::HeaderMap, name: &str, mime: &str) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CONTENT_DISPOSITION, disposition(name));
+    // Even opened directly, the file runs nothing and loads nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
@@ -227,24 +240,27 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let id = super::evidence::query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
+        if req.method() == http::Method::HEAD {
+            // A HEAD (link checkers, download managers probing the size)
+            // is not a download: answered from the row, the object is
+            // neither read nor decrypted and nothing is recorded. The
+            // length is the stored size; `routes::without_body` keeps it.
+            let file = media::describe(db, &permit, id)
+                .await
+                .map_err(unavailable_because)?
+                .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+            let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+            let h = res.headers_mut();
+            file_headers(h, &file.name, &file.mime);
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+            return Ok(res);
+        }
         let file = media::fetch(db, vault, store, &permit, &session.username, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let mut res = Response::new(http_body_util::Full::new(Bytes::from(file.bytes)));
-        let h = res.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(&file.mime)
-                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-        );
-        h.insert(header::CONTENT_DISPOSITION, disposition(&file.name));
-        // Even opened directly, the file runs nothing and loads nothing.
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        file_headers(res.headers_mut(), &file.name, &file.mime);
         Ok(res)
     }
     .await;

@@ -682,10 +682,15 @@ where
 }
 
 /// HEAD gets the GET answer's headers, its length included, and no body:
-/// HTTP/2 treats any DATA frame after a HEAD as a protocol error.
+/// HTTP/2 treats any DATA frame after a HEAD as a protocol error. A
+/// handler that answers HEAD itself (media: no decryption) sets the
+/// length the GET would have; it is kept.
 fn without_body(res: Response<Body>) -> Response<Body> {
     use hyper::body::Body as _;
     let (mut parts, body) = res.into_parts();
+    if parts.headers.contains_key(header::CONTENT_LENGTH) {
+        return Response::from_parts(parts, Full::new(Bytes::new()));
+    }
     if let Some(len) = body.size_hint().exact() {
         parts
             .headers
