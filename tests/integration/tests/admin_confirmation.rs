@@ -247,6 +247,22 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
         "one's own password is changed on the account page"
     );
 
+    // Notices naming an administrator are masked without view_usernames.
+    new_user_as(&d, &mut admin, "erin", "analyst", PW).await;
+    state_change(&mut admin, "role-readonly", "erin").await;
+    let mut erin = Browser::new(&d);
+    erin.login("erin", PW).await;
+    let page = erin.get("/account/notifications").await;
+    let admin_id = sql(&a, "SELECT id FROM app_user WHERE username = 'admin'");
+    assert!(
+        page.body.contains(&format!(
+            "Your role was changed to readonly by user-{admin_id}."
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("by admin"), "{}", page.body);
+
     // Forced change for one account, then for all (but one's own).
     let mut bob = Browser::new(&d);
     bob.login("bob", PW).await;

@@ -872,10 +872,21 @@ where
 pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = signed_in(app, headers, Obligation::None).await?;
-        let rows = notifications::list(db, session.user_id)
+        let (session, actor) = super::evidence::actor(app, headers).await?;
+        let mut rows = notifications::list(db, session.user_id)
             .await
             .map_err(unavailable_because)?;
+        // Notices name administrators; who may not see usernames sees
+        // them as elsewhere, `user-<id>`.
+        if !actor.has(crate::policy::Permission::ViewUsernames) {
+            let mut names = notifications::administrators(db)
+                .await
+                .map_err(unavailable_because)?;
+            names.retain(|(id, _)| *id != session.user_id);
+            for row in &mut rows {
+                row.message = notifications::mask_names(&row.message, &names);
+            }
+        }
         let csrf = csrf_for(app, &session).await?;
         Ok(html(StatusCode::OK, pages::notifications(&csrf, &rows)))
     }

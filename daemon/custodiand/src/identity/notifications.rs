@@ -156,6 +156,55 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, AccountErr
         .collect())
 }
 
+/// Administrators' names as `(id, username)`, for masking notifications
+/// shown to an account without `view_usernames`.
+pub async fn administrators(db: &Database) -> Result<Vec<(i64, String)>, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    Ok(pg
+        .query(
+            "SELECT id, username FROM app_user WHERE role = 'admin'",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
+/// Replaces every whole-word occurrence of a name in `names` by
+/// `user-<id>` (the form the rest of the interface shows without
+/// `view_usernames`); a word is a run of username characters, so a name
+/// inside a longer word is left alone.
+pub fn mask_names(message: &str, names: &[(i64, String)]) -> String {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        // A sentence's full stop is not part of the name.
+        let trimmed = word.trim_end_matches('.');
+        let tail = &word[trimmed.len()..];
+        match names.iter().find(|(_, n)| n == trimmed) {
+            Some((id, _)) => {
+                out.push_str(&format!("user-{id}"));
+                out.push_str(tail);
+            }
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if is_name_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 pub async fn unread(db: &Database, user_id: i64) -> Result<i64, AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
@@ -181,6 +230,19 @@ pub async fn mark_all_read(db: &Database, user_id: i64) -> Result<(), AccountErr
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn administrators_names_are_masked_as_whole_words() {
+        let names = vec![(3, "admin".to_owned()), (9, "bob".to_owned())];
+        assert_eq!(
+            super::mask_names(
+                "admin asked for administrator rights for the account bob.",
+                &names
+            ),
+            "user-3 asked for administrator rights for the account user-9."
+        );
+        assert_eq!(super::mask_names("bobby: admins", &names), "bobby: admins");
+    }
+
     use super::*;
 
     #[test]
