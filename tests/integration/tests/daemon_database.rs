@@ -36,11 +36,7 @@ async fn db_load(d: &Daemon, stop: tokio::sync::watch::Receiver<bool>) -> (Vec<u
         tasks.push(tokio::spawn(async move {
             let (mut codes, mut errors) = (Vec::new(), Vec::new());
             while !*stop.borrow() {
-                match c
-                    .get(&url)
-                    .send()
-                    .await
-                {
+                match c.get(&url).send().await {
                     Ok(r) => codes.push(r.status().as_u16()),
                     Err(e) => errors.push(format!("{e:?}")),
                 }
@@ -174,10 +170,7 @@ async fn a_postgres_restart_gives_503_while_down_and_recovers_without_restart() 
     let mut s = stack(&[]);
     let d = daemon(config(&s, "acquire-timeout-ms = 1000\n", ""));
     let c = client(&d);
-    let post = || {
-        c.get(d.url(DB_PAGE))
-            .send()
-    };
+    let post = || c.get(d.url(DB_PAGE)).send();
     assert_eq!(post().await.expect("post").status(), DB_OK);
     s.pg.stop().expect("stop postgres");
     let mut during = Vec::new();
@@ -280,10 +273,7 @@ async fn two_minutes_without_vault_are_served_through_and_recovered_from() {
     let d = daemon(cfg);
     let first = common::served_cert(&d).await;
     let c = client(&d);
-    let post = || {
-        c.get(d.url(DB_PAGE))
-            .send()
-    };
+    let post = || c.get(d.url(DB_PAGE)).send();
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     s.bao.pause().expect("pause Vault");
@@ -427,11 +417,7 @@ async fn static_role_rotation_under_load_fails_nothing() {
     )
     .expect("end sessions");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let r = client(&d)
-        .get(d.url(DB_PAGE))
-        .send()
-        .await
-        .expect("post");
+    let r = client(&d).get(d.url(DB_PAGE)).send().await.expect("post");
     assert_eq!(r.status(), DB_OK, "{}", d.log());
     assert!(
         d.log().contains("PostgreSQL refused the old password"),
