@@ -86,6 +86,35 @@ async fn hash_blocking(
         .map_err(AccountError::Internal)
 }
 
+/// `password` hashed under the keyring's newest pepper: the pepper's
+/// version (stored beside the hash) and the hash.
+async fn hash_with_newest_pepper(
+    keyring: &Keyring,
+    policy: &Policy,
+    password: &str,
+) -> Result<(u64, String), AccountError> {
+    let (version, pepper) = keyring
+        .newest(PEPPER)
+        .await
+        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+    Ok((version, hash_blocking(policy, password, pepper).await?))
+}
+
+/// A one-time password (128 random bits in base64url: far above any
+/// strength requirement) and its hash under the newest pepper.
+async fn one_time_password(
+    keyring: &Keyring,
+    policy: &Policy,
+) -> Result<(String, u64, String), AccountError> {
+    let temporary: String = tokens::new_token()
+        .map_err(AccountError::Internal)?
+        .chars()
+        .take(22)
+        .collect();
+    let (version, hash) = hash_with_newest_pepper(keyring, policy, &temporary).await?;
+    Ok((temporary, version, hash))
+}
+
 /// Whether `token` is a setup token that may still be used (checked before
 /// any hashing, so a wrong token costs no argon2id).
 async fn setup_token_usable(db: &Database, token: &str) -> Result<bool, AccountError> {
@@ -124,11 +153,7 @@ pub async fn complete_setup(
     if !setup_token_usable(db, token).await? {
         return Ok(SetupOutcome::BadToken);
     }
-    let (pepper_version, pepper) = keyring
-        .newest(PEPPER)
-        .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
-    let hash = hash_blocking(policy, password, pepper).await?;
+    let (pepper_version, hash) = hash_with_newest_pepper(keyring, policy, password).await?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     tx.execute("LOCK TABLE setup_token IN EXCLUSIVE MODE", &[])
@@ -441,11 +466,7 @@ pub async fn set_password(
     username: &str,
     password: &str,
 ) -> Result<(), AccountError> {
-    let (version, pepper) = keyring
-        .newest(PEPPER)
-        .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
-    let hash = hash_blocking(policy, password, pepper).await?;
+    let (version, hash) = hash_with_newest_pepper(keyring, policy, password).await?;
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute(
@@ -479,17 +500,7 @@ pub async fn create_account(
     if !ROLES.contains(&role) {
         return Ok(Err("Choose one of the roles offered."));
     }
-    // 128 random bits in base64url: far above any strength requirement.
-    let temporary: String = tokens::new_token()
-        .map_err(AccountError::Internal)?
-        .chars()
-        .take(22)
-        .collect();
-    let (version, pepper) = keyring
-        .newest(PEPPER)
-        .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
-    let hash = hash_blocking(policy, &temporary, pepper).await?;
+    let (temporary, version, hash) = one_time_password(keyring, policy).await?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     // An administrator made by one administrator alone would be her own
@@ -864,16 +875,7 @@ pub async fn reset_password(
             "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
         ));
     }
-    let temporary: String = tokens::new_token()
-        .map_err(AccountError::Internal)?
-        .chars()
-        .take(22)
-        .collect();
-    let (version, pepper) = keyring
-        .newest(PEPPER)
-        .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
-    let hash = hash_blocking(policy, &temporary, pepper).await?;
+    let (temporary, version, hash) = one_time_password(keyring, policy).await?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     let row = tx
