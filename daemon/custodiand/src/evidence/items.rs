@@ -488,7 +488,9 @@ pub async fn step(
             .is_some(),
         None => true,
     };
-    let after = workflow::next_checked(actor, before, step, |uid| Some(uid) != named || eligible)
+    // `next_checked` asks only about the account the step names, which is
+    // the one just looked up.
+    let after = workflow::next_checked(actor, before, step, |_| eligible)
         .map_err(|e| Refused::Policy(e.to_owned()))?;
     note(&tx, kind, actor, (id, &row), after, step.name()).await?;
     let event = format!("{}.workflow", kind.noun());
