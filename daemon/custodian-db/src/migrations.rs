@@ -125,6 +125,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "checkpoint_definer",
         sql: include_str!("../../../migrations/0019_checkpoint_definer.sql"),
     },
+    Migration {
+        version: 20,
+        name: "rule_functions_qualified",
+        sql: include_str!("../../../migrations/0020_rule_functions_qualified.sql"),
+    },
 ];
 
 /// The schema version this build expects.

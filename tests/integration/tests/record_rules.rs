@@ -122,6 +122,62 @@ fn revisions(a: &Appliance, table: &str, id: &str) -> String {
     )
 }
 
+/// Runs `q` as the runtime role acting for `actor`, in a transaction that
+/// first lets the runtime role create temporary tables (the bootstrap
+/// does not: `the_runtime_user_has_data_rights_only`) and is rolled back;
+/// the last line of output, or psql's error.
+fn as_runtime_with_temp_tables(a: &Appliance, actor: &str, q: &str) -> Result<String, String> {
+    let out = a.pg.psql("custodian", &format!(
+        "BEGIN; GRANT TEMPORARY ON DATABASE custodian TO custodian_runtime; \
+         SET LOCAL ROLE custodian_runtime; \
+         SELECT set_config('custodian.user_id', (SELECT id::text FROM app_user WHERE username = '{actor}'), true); \
+         {q}; ROLLBACK;"
+    ))
+    .map_err(|e| e.to_string())?;
+    Ok(out.lines().last().unwrap_or_default().to_owned())
+}
+
+/// A temporary table named like one of ours changes no rule: PostgreSQL
+/// searches pg_temp first for unqualified table names, so without the
+/// schema in the rule functions (migration 0020) a runtime role with
+/// TEMPORARY could invent its own `app_user` row (and read a restricted
+/// record) or its own copy of the record (and pass a widening off as
+/// "unchanged").
+fn shadowing_changes_no_rule(a: &Appliance, table: &str, team: &str) {
+    let ben = user_id(a, "ben");
+    let read = as_runtime_with_temp_tables(
+        a,
+        "ben",
+        &format!(
+            "CREATE TEMP TABLE app_user (id bigint, state text, role text, access_groups text[]); \
+             INSERT INTO pg_temp.app_user VALUES ({ben}, 'active', 'admin', '{{}}'); \
+             GRANT SELECT ON pg_temp.app_user TO PUBLIC; \
+             SELECT count(*) FROM app_user; \
+             SELECT count(*) FROM public.{table} WHERE id = {team}"
+        ),
+    );
+    assert_eq!(
+        read.as_deref(),
+        Ok("0"),
+        "{table}: a shadowed app_user read"
+    );
+    let widened = as_runtime_with_temp_tables(
+        a,
+        "ana",
+        &format!(
+            "CREATE TEMP TABLE {table} (id bigint, access_groups text[], status text); \
+             INSERT INTO pg_temp.{table} VALUES ({team}, '{{}}', 'assigned'); \
+             UPDATE public.{table} SET access_groups = '{{}}' WHERE id = {team}"
+        ),
+    );
+    assert!(
+        widened
+            .as_ref()
+            .is_err_and(|e| e.contains("row-level security")),
+        "{table}: a widening through a shadowed {table}: {widened:?}"
+    );
+}
+
 #[tokio::test]
 async fn access_groups_links_locations_and_named_people_follow_the_rules() {
     let a = Appliance::start(&[]).expect("appliance");
@@ -200,6 +256,7 @@ async fn access_groups_links_locations_and_named_people_follow_the_rules() {
         )
         .expect("an unchanged list is no change");
         assert_eq!(groups_of(&a, table, &team), "team-a");
+        shadowing_changes_no_rule(&a, table, &team);
 
         // A member of one of two groups edits and keeps both (in any order).
         let two = create(&mut admin, path, "Two teams", "team-a, team-z").await;
