@@ -130,6 +130,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "rule_functions_qualified",
         sql: include_str!("../../../migrations/0020_rule_functions_qualified.sql"),
     },
+    Migration {
+        version: 21,
+        name: "admin_password_reset",
+        sql: include_str!("../../../migrations/0021_admin_password_reset.sql"),
+    },
 ];
 
 /// The schema version this build expects.

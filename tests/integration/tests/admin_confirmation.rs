@@ -10,6 +10,7 @@ use common::web::*;
 use custodian_harness::Appliance;
 
 const PW: &str = "granite orchard whispers twice";
+const PW2: &str = "copper valley listens slowly";
 
 fn sql(a: &Appliance, q: &str) -> String {
     a.pg.psql("custodian", q).expect("sql")
@@ -109,20 +110,26 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
     // Nor can he confirm himself: the accounts page is not his.
     assert_eq!(bob.get("/admin/users").await.status, 403);
 
-    // Carol confirms Bob (her own sign-in is recent: step-up holds).
+    // Carol confirms Bob (her own sign-in is recent: step-up holds). Admin
+    // made Bob and so knew his first password: confirming hands him new
+    // credentials through Carol, and what admin knew opens nothing.
     let confirmed = state_change(&mut carol, "confirm-admin", "bob").await;
-    assert_eq!(
-        confirmed.location.as_deref(),
-        Some("/admin/users"),
-        "{}",
-        confirmed.body
-    );
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let from_carol = one_time_password(&confirmed);
     assert_eq!(role_of(&a, "bob"), "admin");
     assert_eq!(sql(&a, "SELECT count(*) FROM admin_confirmation"), "0");
-    // The role change ended Bob's sessions; signed in again, he may decide.
+    assert!(
+        notifications_of(&a, "bob").contains("Sign in with the one-time password carol gives you")
+    );
+    // The role change ended Bob's sessions, and the old password is gone.
     assert!(!bob.get("/").await.body.contains("Signed in"));
-    let mut bob = Browser::new(&d);
-    bob.login("bob", PW).await;
+    let mut old = Browser::new(&d);
+    assert_ne!(
+        old.login("bob", PW).await.location.as_deref(),
+        Some("/"),
+        "the password admin knew still opens bob's account"
+    );
+    let mut bob = sign_in_with_one_time_password(&d, "bob", &from_carol, PW2).await;
     assert_eq!(
         decide(&mut bob, &export, "approve")
             .await
@@ -176,6 +183,100 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
     );
     assert_eq!(audit(&a, "second_factor.reset"), before + 1);
     assert!(!carol.get("/").await.body.contains("Signed in"));
+
+    // An administrator's password waits the same way, and the one-time
+    // password goes to the one who confirms, never to the one who asked.
+    let mut carol = Browser::new(&d);
+    carol.login("carol", PW).await;
+    let list = admin.get("/admin/users").await;
+    let asked = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "carol"),
+                ("action", "reset-password"),
+                ("reason", "lost her laptop"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        asked.location.as_deref(),
+        Some("/admin/users"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        carol.get("/").await.body.contains("Signed in"),
+        "applied at once"
+    );
+    let page = admin.get("/admin/users").await;
+    assert!(page
+        .body
+        .contains("password reset: waiting for a second administrator"));
+    assert!(
+        !page.body.contains("class=\"secret\""),
+        "a password was shown to the asker"
+    );
+    assert!(notifications_of(&a, "bob")
+        .contains("admin asked for a reset of their password for the account carol"));
+    assert_eq!(
+        state_change(&mut admin, "confirm-reset-password", "carol")
+            .await
+            .status,
+        400
+    );
+    let done = state_change(&mut bob, "confirm-reset-password", "carol").await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let from_bob = one_time_password(&done);
+    assert!(
+        !carol.get("/").await.body.contains("Signed in"),
+        "session kept"
+    );
+    let mut old = Browser::new(&d);
+    assert_ne!(old.login("carol", PW).await.location.as_deref(), Some("/"));
+    let mut carol = sign_in_with_one_time_password(&d, "carol", &from_bob, PW2).await;
+    assert!(carol.get("/").await.body.contains("Signed in"));
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.confirmation_requested' \
+             AND target = 'carol' AND details->'details'->>'reason' = 'lost her laptop'"
+        ),
+        "1"
+    );
+
+    // Reset first, raise after: admin resets frank's password (he is an
+    // analyst, so she sees it), then asks for administrator rights for
+    // him. The confirmation replaces what she knows.
+    new_user_as(&d, &mut admin, "frank", "analyst", PW).await;
+    let list = admin.get("/admin/users").await;
+    let reset = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "frank"),
+                ("action", "reset-password"),
+                ("reason", "asked by phone"),
+            ],
+        )
+        .await;
+    let known_to_admin = one_time_password(&reset);
+    state_change(&mut admin, "role-admin", "frank").await;
+    let confirmed = state_change(&mut carol, "confirm-admin", "frank").await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_eq!(role_of(&a, "frank"), "admin");
+    let mut old = Browser::new(&d);
+    assert_ne!(
+        old.login("frank", &known_to_admin)
+            .await
+            .location
+            .as_deref(),
+        Some("/"),
+        "the password admin reset still opens the new administrator's account"
+    );
+    sign_in_with_one_time_password(&d, "frank", &one_time_password(&confirmed), PW2).await;
 
     // Password reset by an administrator: a reason, a one-time password
     // shown once, the old password and every session gone, the owner told.
@@ -265,7 +366,7 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
 
     // Forced change for one account, then for all (but one's own).
     let mut bob = Browser::new(&d);
-    bob.login("bob", PW).await;
+    bob.login("bob", PW2).await;
     assert!(bob.get("/").await.body.contains("Signed in"));
     let forced = state_change(&mut admin, "force-password-change", "bob").await;
     assert_eq!(forced.location.as_deref(), Some("/admin/users"));

@@ -434,77 +434,64 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
         let session = admin_fresh(app, &headers, "/admin/users").await?;
         let form = checked_form(app, &session, req).await?;
         let who = field(&form, "username");
+        let policy = &app.identity.policy;
+        // Ok(Some(password)): a one-time password to show once; Ok(None):
+        // done, or waiting for a second administrator.
         let outcome = match field(&form, "action") {
-            "reset-password" => {
-                let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-                let reset = accounts::reset_password(
-                    db,
-                    keyring,
-                    &app.identity.policy,
-                    &session.username,
-                    who,
-                    field(&form, "reason"),
-                )
-                .await
-                .map_err(|e| {
-                    tracing::warn!(target: "identity", error = %e, "could not reset a password");
-                    unavailable()
-                })?;
-                let rows = accounts::list_accounts(db)
-                    .await
-                    .map_err(unavailable_because)?;
-                let csrf = csrf_for(app, &session).await?;
-                return Ok(match reset {
-                    Ok(temporary) => html(
-                        StatusCode::OK,
-                        pages::accounts(&rows, &csrf, None, Some((who, &temporary))),
-                    ),
-                    Err(problem) => html(
-                        StatusCode::BAD_REQUEST,
-                        pages::accounts(&rows, &csrf, Some(problem), None),
-                    ),
-                });
-            }
+            "reset-password" => accounts::reset_password(
+                db,
+                keyring,
+                policy,
+                &session.username,
+                who,
+                field(&form, "reason"),
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not reset a password");
+                unavailable()
+            })?,
             "force-password-change" => accounts::force_password_change(db, &session.username, who)
                 .await
                 .map_err(|e| {
                     tracing::warn!(target: "identity", error = %e, "could not force a password change");
                     unavailable()
                 })?
-                .map(|_| ()),
+                .map(|_| None),
             action => match accounts::StateChange::parse(action) {
-            Some(change) => accounts::change_state(
-                db,
-                &session.username,
-                who,
-                change,
-            )
-            .await
-            .map_err(|e| {
-                tracing::warn!(target: "identity", error = %e, "could not change an account");
-                unavailable()
-            })?,
-            None => Err("Unknown action."),
+                Some(change) => {
+                    accounts::change_state(db, keyring, policy, &session.username, who, change)
+                        .await
+                        .map_err(|e| {
+                            tracing::warn!(target: "identity", error = %e, "could not change an account");
+                            unavailable()
+                        })?
+                }
+                None => Err("Unknown action."),
             },
         };
-        match outcome {
-            Ok(()) => Ok(redirect("/admin/users")),
-            Err(problem) => {
-                let rows = accounts::list_accounts(db)
-                    .await
-                    .map_err(unavailable_because)?;
-                let csrf = csrf_for(app, &session).await?;
-                Ok(html(
-                    StatusCode::BAD_REQUEST,
-                    pages::accounts(&rows, &csrf, Some(problem), None),
-                ))
-            }
+        if let Ok(None) = outcome {
+            return Ok(redirect("/admin/users"));
         }
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(match outcome {
+            Ok(temporary) => html(
+                StatusCode::OK,
+                pages::accounts(&rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
+            ),
+            Err(problem) => html(
+                StatusCode::BAD_REQUEST,
+                pages::accounts(&rows, &csrf, Some(problem), None),
+            ),
+        })
     }
     .await;
     result.unwrap_or_else(|r| r)

@@ -383,6 +383,7 @@ pub fn accounts(
         for kind in &r.pending {
             notes.push(match kind.as_str() {
                 "grant-admin" => "administrator: waiting for a second administrator",
+                "reset-password" => "password reset: waiting for a second administrator",
                 _ => "second-factor reset: waiting for a second administrator",
             });
         }
@@ -416,6 +417,7 @@ pub fn accounts(
                 "reset-second-factor" => {
                     button("confirm-reset-totp", "Confirm second-factor reset")
                 }
+                "reset-password" => button("confirm-reset-password", "Confirm password reset"),
                 _ => {}
             }
         }

@@ -526,7 +526,15 @@ pub async fn create_account(
     )
     .await?;
     if role == "admin" {
-        request_confirmation(&*tx, by, username, inserted.get(0), Pending::GrantAdmin).await?;
+        request_confirmation(
+            &*tx,
+            by,
+            username,
+            inserted.get(0),
+            Pending::GrantAdmin,
+            serde_json::json!({}),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Ok(temporary))
@@ -538,6 +546,9 @@ pub async fn create_account(
 pub enum Pending {
     GrantAdmin,
     ResetSecondFactor,
+    /// An administrator's password: the one-time password goes to the
+    /// administrator who confirms, never to the one who asked.
+    ResetPassword,
 }
 
 impl Pending {
@@ -545,6 +556,7 @@ impl Pending {
         match self {
             Self::GrantAdmin => "grant-admin",
             Self::ResetSecondFactor => "reset-second-factor",
+            Self::ResetPassword => "reset-password",
         }
     }
 
@@ -552,7 +564,14 @@ impl Pending {
         match self {
             Self::GrantAdmin => "administrator rights",
             Self::ResetSecondFactor => "a reset of their second factors",
+            Self::ResetPassword => "a reset of their password",
         }
+    }
+
+    /// Whether confirming it hands the account a new one-time password,
+    /// shown to the confirming administrator.
+    pub fn issues_password(self) -> bool {
+        matches!(self, Self::GrantAdmin | Self::ResetPassword)
     }
 }
 
@@ -565,6 +584,7 @@ async fn request_confirmation(
     username: &str,
     target_id: i64,
     what: Pending,
+    details: serde_json::Value,
 ) -> Result<(), AccountError> {
     pg.execute(
         "INSERT INTO admin_confirmation (target_id, kind, requested_by) \
@@ -578,7 +598,7 @@ async fn request_confirmation(
         by,
         "account.confirmation_requested",
         username,
-        serde_json::json!({"change": what.key()}),
+        serde_json::json!({"change": what.key(), "details": details}),
     )
     .await?;
     notify_admins(
@@ -690,6 +710,7 @@ impl StateChange {
             "reset-totp" => Some(Self::ResetSecondFactor),
             "confirm-admin" => Some(Self::Confirm(Pending::GrantAdmin)),
             "confirm-reset-totp" => Some(Self::Confirm(Pending::ResetSecondFactor)),
+            "confirm-reset-password" => Some(Self::Confirm(Pending::ResetPassword)),
             other => other
                 .strip_prefix("role-")
                 .and_then(|r| ROLES.iter().find(|known| **known == r))
@@ -706,6 +727,7 @@ impl StateChange {
             Self::ResetSecondFactor => "second_factor.reset",
             Self::Role(_) | Self::Confirm(Pending::GrantAdmin) => "account.role_changed",
             Self::Confirm(Pending::ResetSecondFactor) => "second_factor.reset",
+            Self::Confirm(Pending::ResetPassword) => "password.reset",
         }
     }
 
@@ -723,6 +745,9 @@ impl StateChange {
             Self::Confirm(Pending::GrantAdmin) => {
                 format!("Your role was changed to admin (confirmed by {by}).")
             }
+            Self::Confirm(Pending::ResetPassword) => format!(
+                "Your password was reset (confirmed by {by}); you were signed out everywhere. Sign in with the one-time password {by} gives you and choose a new one. If you did not ask for this, tell another administrator."
+            ),
             Self::Confirm(Pending::ResetSecondFactor) => format!(
                 "Your second factors (authenticator app, passkeys, recovery codes) were reset (confirmed by {by})."
             ),
@@ -732,24 +757,37 @@ impl StateChange {
 
 /// Applies `change` to `username` on behalf of `by`. Suspending or
 /// disabling ends the account's sessions at once. Returns `Err` with a
-/// message for the administrator when it does not apply.
+/// message for the administrator when it does not apply, and the
+/// one-time password to show once when a confirmation issued one.
 pub async fn change_state(
     db: &Database,
+    keyring: &Keyring,
+    policy: &Policy,
     by: &str,
     username: &str,
     change: StateChange,
-) -> Result<Result<(), &'static str>, AccountError> {
+) -> Result<Result<Option<String>, &'static str>, AccountError> {
     if by == username && change != StateChange::Unlock {
         return Ok(Err(
             "You cannot change your own account's state; ask another administrator.",
         ));
     }
+    // Hashed before the transaction so that no row stays locked through
+    // argon2id.
+    let fresh = match change {
+        StateChange::Confirm(what) if what.issues_password() => {
+            Some(one_time_password(keyring, policy).await?)
+        }
+        _ => None,
+    };
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     let pg = &*tx;
+    // Locked, so that a role decided at the same moment by another
+    // administrator cannot slip between this check and the change.
     let target = pg
         .query_opt(
-            "SELECT id, role FROM app_user WHERE username = $1",
+            "SELECT id, role FROM app_user WHERE username = $1 FOR UPDATE",
             &[&username],
         )
         .await?;
@@ -767,9 +805,9 @@ pub async fn change_state(
         _ => None,
     };
     if let Some(what) = waits {
-        request_confirmation(pg, by, username, target_id, what).await?;
+        request_confirmation(pg, by, username, target_id, what, serde_json::json!({})).await?;
         tx.commit().await?;
-        return Ok(Ok(()));
+        return Ok(Ok(None));
     }
     let change = match change {
         StateChange::Confirm(what) => match confirm_pending(pg, by, username, what).await? {
@@ -778,6 +816,7 @@ pub async fn change_state(
                 match what {
                     Pending::GrantAdmin => StateChange::Role("admin"),
                     Pending::ResetSecondFactor => StateChange::ResetSecondFactor,
+                    Pending::ResetPassword => change,
                 }
             }
             Err(problem) => return Ok(Err(problem)),
@@ -793,30 +832,51 @@ pub async fn change_state(
         }
         other => other,
     };
-    let sql = match change {
-        StateChange::Suspend => "UPDATE app_user SET state = 'suspended' WHERE username = $1 RETURNING id",
-        StateChange::Disable => "UPDATE app_user SET state = 'disabled' WHERE username = $1 RETURNING id",
-        StateChange::Activate => "UPDATE app_user SET state = 'active' WHERE username = $1 RETURNING id",
-        StateChange::Unlock => "UPDATE app_user SET failed_logins = 0, locked_until = NULL, second_factor_failures = 0 WHERE username = $1 RETURNING id",
-        StateChange::ResetSecondFactor => {
-            "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE username = $1 RETURNING id"
+    let id = target_id;
+    match change {
+        StateChange::Suspend => {
+            pg.execute("UPDATE app_user SET state = 'suspended' WHERE id = $1", &[&id])
+                .await?
         }
-        StateChange::Role(_) => "UPDATE app_user SET role = $2 WHERE username = $1 RETURNING id",
+        StateChange::Disable => {
+            pg.execute("UPDATE app_user SET state = 'disabled' WHERE id = $1", &[&id])
+                .await?
+        }
+        StateChange::Activate => {
+            pg.execute("UPDATE app_user SET state = 'active' WHERE id = $1", &[&id])
+                .await?
+        }
+        StateChange::Unlock => {
+            pg.execute(
+                "UPDATE app_user SET failed_logins = 0, locked_until = NULL, second_factor_failures = 0 WHERE id = $1",
+                &[&id],
+            )
+            .await?
+        }
+        StateChange::Role(role) => {
+            pg.execute("UPDATE app_user SET role = $2 WHERE id = $1", &[&id, &role])
+                .await?
+        }
+        // Below, with the new credentials or the second factors.
+        StateChange::ResetSecondFactor | StateChange::Confirm(Pending::ResetPassword) => 0,
         StateChange::Confirm(_) => unreachable!("resolved above"),
     };
-    let row = match change {
-        StateChange::Role(role) => pg.query_opt(sql, &[&username, &role]).await?,
-        _ => pg.query_opt(sql, &[&username]).await?,
-    };
-    let Some(row) = row else {
-        return Ok(Err("There is no such account."));
-    };
-    let id: i64 = row.get(0);
-    if change == StateChange::ResetSecondFactor {
-        pg.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])
-            .await?;
-        pg.execute("DELETE FROM webauthn_credential WHERE user_id = $1", &[&id])
-            .await?;
+    // Whoever held the account's credentials before the confirmation (the
+    // administrator who created it, or who reset it while it was not an
+    // administrator) holds nothing afterwards: the confirming
+    // administrator hands over a new one-time password, and a new
+    // administrator enrols her own second factor.
+    let new_admin = change == StateChange::Role("admin") && fresh.is_some();
+    if let Some((_, version, hash)) = &fresh {
+        pg.execute(
+            "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
+             failed_logins = 0, locked_until = NULL, second_factor_failures = 0 WHERE id = $1",
+            &[&id, hash, &(*version as i64)],
+        )
+        .await?;
+    }
+    if change == StateChange::ResetSecondFactor || new_admin {
+        clear_second_factors(pg, id).await?;
     }
     let ended = if matches!(
         change,
@@ -824,6 +884,7 @@ pub async fn change_state(
             | StateChange::Disable
             | StateChange::ResetSecondFactor
             | StateChange::Role(_)
+            | StateChange::Confirm(Pending::ResetPassword)
     ) {
         pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
             .await?
@@ -831,15 +892,24 @@ pub async fn change_state(
         0
     };
     let details = match change {
-        StateChange::Role(role) => serde_json::json!({"sessions_ended": ended, "role": role}),
+        StateChange::Role(role) => {
+            serde_json::json!({"sessions_ended": ended, "role": role, "new_credentials": new_admin})
+        }
         _ => serde_json::json!({"sessions_ended": ended}),
     };
     audit(pg, by, change.audit_action(), username, details).await?;
-    let notice = change.notice(by);
+    let mut notice = change.notice(by);
+    if new_admin {
+        notice = format!(
+            "Your role was changed to admin (confirmed by {by}). Sign in with the one-time password {by} gives you, choose a new password and enrol your second factor again."
+        );
+    }
     notify(pg, id, change.audit_action(), &notice).await?;
     if matches!(
         change,
-        StateChange::ResetSecondFactor | StateChange::Role(_)
+        StateChange::ResetSecondFactor
+            | StateChange::Role(_)
+            | StateChange::Confirm(Pending::ResetPassword)
     ) {
         notify_admins(
             pg,
@@ -849,13 +919,29 @@ pub async fn change_state(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(Ok(fresh.map(|(temporary, _, _)| temporary)))
+}
+
+/// Removes the authenticator app, the recovery codes and the passkeys.
+async fn clear_second_factors(pg: &impl GenericClient, id: i64) -> Result<(), AccountError> {
+    pg.execute(
+        "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE id = $1",
+        &[&id],
+    )
+    .await?;
+    pg.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])
+        .await?;
+    pg.execute("DELETE FROM webauthn_credential WHERE user_id = $1", &[&id])
+        .await?;
+    Ok(())
 }
 
 /// An administrator resets another account's forgotten password: a
 /// one-time password (returned, shown once) that must be changed at the
 /// next sign-in; the account's sessions end and its lockout clears; the
-/// reason is kept in the activity log and the owner is told.
+/// reason is kept in the activity log and the owner is told. An
+/// administrator's password waits for a different administrator
+/// (`Pending::ResetPassword`): `Ok(None)`.
 pub async fn reset_password(
     db: &Database,
     keyring: &Keyring,
@@ -863,7 +949,7 @@ pub async fn reset_password(
     by: &str,
     username: &str,
     reason: &str,
-) -> Result<Result<String, &'static str>, AccountError> {
+) -> Result<Result<Option<String>, &'static str>, AccountError> {
     if by == username {
         return Ok(Err(
             "Change your own password on your account page, not here.",
@@ -875,20 +961,43 @@ pub async fn reset_password(
             "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
         ));
     }
+    // Hashed before the transaction so that no row stays locked through
+    // argon2id (wasted when the account turns out to be an administrator's).
     let (temporary, version, hash) = one_time_password(keyring, policy).await?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
-    let row = tx
+    let target = tx
         .query_opt(
-            "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
-             failed_logins = 0, locked_until = NULL WHERE username = $1 RETURNING id",
-            &[&username, &hash, &(version as i64)],
+            "SELECT id, role FROM app_user WHERE username = $1 FOR UPDATE",
+            &[&username],
         )
         .await?;
-    let Some(row) = row else {
+    let Some(target) = target else {
         return Ok(Err("There is no such account."));
     };
-    let id: i64 = row.get(0);
+    let (id, role): (i64, String) = (target.get(0), target.get(1));
+    // The one who resets learns the password: for an administrator that
+    // would make one administrator the holder of another's account, so a
+    // different administrator confirms, and the password goes to her.
+    if role == "admin" {
+        request_confirmation(
+            &*tx,
+            by,
+            username,
+            id,
+            Pending::ResetPassword,
+            serde_json::json!({"reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Ok(None));
+    }
+    tx.execute(
+        "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
+         failed_logins = 0, locked_until = NULL, second_factor_failures = 0 WHERE id = $1",
+        &[&id, &hash, &(version as i64)],
+    )
+    .await?;
     let ended = tx
         .execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
         .await?;
@@ -914,7 +1023,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(temporary))
+    Ok(Ok(Some(temporary)))
 }
 
 /// Forces a password change at the next sign-in and ends the sessions of

@@ -311,15 +311,26 @@ pub async fn new_user_as<'a>(
         )
         .await;
     let temporary = one_time_password(&created);
+    sign_in_with_one_time_password(d, name, &temporary, password).await
+}
+
+/// `name` signs in with a one-time password an administrator gave her and
+/// chooses `password`. Returns her signed-in browser.
+pub async fn sign_in_with_one_time_password<'a>(
+    d: &'a Daemon,
+    name: &str,
+    temporary: &str,
+    password: &str,
+) -> Browser<'a> {
     let mut user = Browser::new(d);
-    user.login(name, &temporary).await;
+    user.login(name, temporary).await;
     let form = user.get("/account/password").await;
     let done = user
         .post(
             "/account/password",
             &[
                 ("csrf", &form.csrf()),
-                ("current", &temporary),
+                ("current", temporary),
                 ("password", password),
                 ("confirm", password),
             ],
