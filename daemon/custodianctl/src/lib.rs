@@ -1,6 +1,7 @@
 //! custodianctl: the administrator's command line.
 #![forbid(unsafe_code)]
 
+mod console_accounts;
 mod owner;
 
 use std::io::Write;
@@ -39,6 +40,41 @@ enum Command {
     /// The activity log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Administrator accounts, at the console (root and the database
+    /// owner's credentials), for when the web interface cannot help.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Give an administrator account back to its owner when its password
+    /// and second factors are lost (for example the only administrator's).
+    /// Removes them, ends its sessions and prints a one-time recovery
+    /// token, valid for an hour and only for that account: open
+    /// https://APPLIANCE/recover, give the username and the token, and
+    /// choose a new password; a second factor is enrolled at the next
+    /// sign-in. Recorded in the activity log; every administrator is told.
+    RecoverAdmin(AccountArgs),
+    /// Confirm administrator rights that wait for a second administrator
+    /// when there is none to confirm them on the accounts page (the
+    /// one-administrator case). As on that page, the account's credentials
+    /// are replaced: a recovery token is printed for the person at the
+    /// console to hand over, so the administrator who asked holds nothing
+    /// of the new account. Recorded; every administrator is told.
+    ConfirmAdmin(AccountArgs),
+}
+
+#[derive(Debug, Args)]
+struct AccountArgs {
+    #[command(flatten)]
+    owner: OwnerArgs,
+    /// The account's username.
+    #[arg(long)]
+    username: String,
+    /// Why (kept in the activity log and told to every administrator).
+    #[arg(long)]
+    reason: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -426,6 +462,29 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Some((through, deleted)) => eprintln!("deleted {deleted} entries through row {through}; a signed checkpoint anchors the rest"),
                 None => eprintln!("nothing older than {} days", p.keep_days),
             }
+            Ok(())
+        }
+        Command::Account(command) => {
+            let (a, recover) = match command {
+                AccountCommand::RecoverAdmin(a) => (a, true),
+                AccountCommand::ConfirmAdmin(a) => (a, false),
+            };
+            console_accounts::require_root()?;
+            let mut owner = connect_owner(&a.owner).await?;
+            let username = a.username.trim().to_lowercase();
+            let result = if recover {
+                console_accounts::recover_admin(&mut owner.client, &username, &a.reason).await
+            } else {
+                console_accounts::confirm_admin(&mut owner.client, &username, &a.reason).await
+            };
+            owner.session_end().await;
+            let token = result?;
+            eprintln!(
+                "{username}: password and second factors removed, sessions ended, every administrator told.\n\
+                 Give this recovery token to the account's owner, in person. It is valid for one hour, for {username} only:\n\
+                 open https://<appliance>/recover, enter the username and the token, and choose a new password."
+            );
+            println!("{}", token.as_str());
             Ok(())
         }
         Command::Audit(AuditCommand::Verify(a)) => {

@@ -165,25 +165,7 @@ pub async fn prune_audit(owner: &Owner, keep_days: u32) -> Result<Option<(i64, u
     let stored = audit::checkpoint_signature(db, seq, &hash)
         .await
         .map_err(|e| e.to_string())?;
-    if let Some(signature) = &stored {
-        // A row in the table proves nothing by itself: whoever could write
-        // it could have made up the signature too.
-        let valid = transit::verify(
-            owner.session.client(),
-            "transit",
-            "custodian-audit",
-            &message,
-            signature,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        if !valid {
-            return Err(format!(
-                "the checkpoint at row {seq} does not carry a valid Vault signature (forged or damaged); nothing was deleted. \
-                 Find out who wrote it (custodianctl audit verify), then delete that audit_checkpoint row as the owner and prune again"
-            ));
-        }
-    } else {
+    if stored.is_none() {
         let signature = transit::sign(
             owner.session.client(),
             "transit",
@@ -195,6 +177,31 @@ pub async fn prune_audit(owner: &Owner, keep_days: u32) -> Result<Option<(i64, u
         audit::store_checkpoint(db, seq, &hash, &signature)
             .await
             .map_err(|e| e.to_string())?;
+    }
+    // Whatever row stands now is checked, ours included: the store keeps
+    // a row written meanwhile (ON CONFLICT DO NOTHING), and a row in the
+    // table proves nothing by itself: whoever could write it could have
+    // made up the signature too.
+    let signature = audit::checkpoint_signature(db, seq, &hash)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!("no checkpoint at row {seq} after storing one; nothing was deleted")
+        })?;
+    let valid = transit::verify(
+        owner.session.client(),
+        "transit",
+        "custodian-audit",
+        &message,
+        &signature,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if !valid {
+        return Err(format!(
+            "the checkpoint at row {seq} does not carry a valid Vault signature (forged or damaged); nothing was deleted. \
+             Find out who wrote it (custodianctl audit verify), then delete that audit_checkpoint row as the owner and prune again"
+        ));
     }
     let deleted = db
         .execute("DELETE FROM audit_log WHERE seq <= $1", &[&seq])

@@ -72,9 +72,21 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
         "the accounts page offers the confirmation"
     );
     assert_eq!(role_of(&a, "carol"), "readonly");
-    // With one administrator, only the console confirms (policy/roles.md).
-    confirm_admin_at_console(&a, "carol");
+    // With one administrator, only the console confirms (policy/roles.md),
+    // and the account's credentials are replaced there too.
+    drop(carol);
+    let mut carol = confirm_admin_at_console(&a, &d, "carol", PW).await;
     assert_eq!(role_of(&a, "carol"), "admin");
+    assert_eq!(
+        sql(
+            &a,
+            "SELECT actor || ' ' || (details->>'confirmed_at') FROM audit_log \
+             WHERE action = 'account.role_changed' AND target = 'carol'"
+        ),
+        "console console"
+    );
+    assert!(notifications_of(&a, "admin")
+        .contains("At the appliance's console, administrator rights for carol"));
 
     // Admin now makes a sock puppet, Bob, to approve her own export.
     let mut bob = new_user_as(&d, &mut admin, "bob", "admin", PW).await;
@@ -393,4 +405,117 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
     );
     assert_eq!(audit(&a, "password.reset_forced"), 2);
     assert!(notifications_of(&a, "carol").contains("asked you to choose a new password"));
+
+    recovery_at_the_console(&a, &d).await;
+}
+
+/// The only way back when an administrator lost password and second
+/// factor: root at the console with the owner's credentials issues a
+/// recovery token for that account; it works once, for it only.
+async fn recovery_at_the_console(a: &Appliance, d: &custodian_harness::Daemon) {
+    // Not for anyone but root.
+    let ctl = custodian_harness::vault::custodianctl_bin().expect("custodianctl");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&ctl)
+        .args([
+            "account",
+            "recover-admin",
+            "--username",
+            "admin",
+            "--reason",
+            "x",
+        ])
+        .args([
+            "--address",
+            "http://127.0.0.1:1",
+            "--role-id",
+            "r",
+            "--secret-id-file",
+            "/nonexistent",
+        ])
+        .output()
+        .expect("setpriv");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must run as root"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Only for administrators.
+    let err = console_account(a, "recover-admin", "dave").expect_err("dave is no administrator");
+    assert!(err.contains("not an administrator"), "{err}");
+
+    let mut admin = Browser::new(d);
+    admin.login("admin", PASSWORD).await;
+    assert!(admin.get("/").await.body.contains("Signed in"));
+    let token = console_account(a, "recover-admin", "admin").expect("recover-admin");
+    assert_eq!(token.len(), 43, "{token}");
+    assert!(
+        !admin.get("/").await.body.contains("Signed in"),
+        "session kept"
+    );
+    let mut old = Browser::new(d);
+    assert_ne!(
+        old.login("admin", PASSWORD).await.location.as_deref(),
+        Some("/"),
+        "the old password still works"
+    );
+    for who in ["carol", "bob"] {
+        assert!(
+            notifications_of(a, who)
+                .contains("a recovery of the administrator account admin was issued"),
+            "{who} was not told"
+        );
+    }
+    assert_eq!(
+        sql(
+            a,
+            "SELECT actor || ' ' || (details->>'reason') FROM audit_log WHERE action = 'account.recovery_issued'"
+        ),
+        "console asked at the console"
+    );
+    // The token: not for another account, not a wrong one, once only.
+    const NEW: &str = "harbour lights over quiet water";
+    for (who, tok) in [
+        ("carol", token.as_str()),
+        ("admin", "A".repeat(43).as_str()),
+    ] {
+        let r = recover_with_token(d, who, tok, NEW).await;
+        assert_eq!(r.status, 403, "{who}: {}", r.body);
+        assert!(
+            r.body.contains("That recovery token is wrong"),
+            "{}",
+            r.body
+        );
+    }
+    let r = recover_with_token(d, "admin", &token, NEW).await;
+    assert_eq!(r.location.as_deref(), Some("/login"), "{}", r.body);
+    assert_eq!(
+        recover_with_token(d, "admin", &token, PW).await.status,
+        403,
+        "used twice"
+    );
+    let mut admin = Browser::new(d);
+    admin.login("admin", NEW).await;
+    assert!(admin.get("/").await.body.contains("Signed in"));
+    assert!(notifications_of(a, "carol").contains("The administrator account admin was recovered"));
+    // An hour, not more.
+    let late = console_account(a, "recover-admin", "admin").expect("recover-admin");
+    sql(
+        a,
+        "UPDATE setup_token SET expires_at = now() - interval '1 second' WHERE used_at IS NULL",
+    );
+    assert_eq!(
+        recover_with_token(d, "admin", &late, NEW).await.status,
+        403,
+        "expired"
+    );
+    let again = console_account(a, "recover-admin", "admin").expect("recover-admin");
+    let r = recover_with_token(d, "admin", &again, NEW).await;
+    assert_eq!(r.location.as_deref(), Some("/login"), "{}", r.body);
+    // A setup token it is not: /setup stays closed.
+    assert_eq!(
+        Browser::new(d).get("/setup").await.location.as_deref(),
+        Some("/login")
+    );
 }

@@ -66,9 +66,9 @@ async fn four_eyes_step_up_once_only_and_formula_safe() {
     admin.login("admin", PASSWORD).await;
     let mut ana = new_user_as(&d, &mut admin, "ana", "analyst", PW).await;
     let mut rita = new_user_as(&d, &mut admin, "rita", "readonly", PW).await;
-    let mut second = new_user_as(&d, &mut admin, "second", "admin", PW).await;
+    new_user_as(&d, &mut admin, "second", "admin", PW).await;
     // The only other administrator cannot confirm her: the console does.
-    confirm_admin_at_console(&a, "second");
+    let mut second = confirm_admin_at_console(&a, &d, "second", PW).await;
     sql(&a, "UPDATE app_user SET permissions = '{view_simple_history,can_export}' WHERE username = 'ana'");
     create(
         &mut admin,

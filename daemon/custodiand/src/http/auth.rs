@@ -11,6 +11,7 @@ use super::pages;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
 use crate::identity::accounts::{self, SetupOutcome};
+use crate::identity::console_recovery;
 use crate::identity::notifications;
 use crate::identity::sessions::{self, Session, COOKIE, PRE_COOKIE};
 use crate::identity::tokens;
@@ -376,7 +377,15 @@ where
         policy.check(password, &[&username, "custodian"])
     };
     if let Some(p) = problem {
-        return setup_again(app, &nonce, &p, &username, StatusCode::BAD_REQUEST).await;
+        return token_page_again(
+            app,
+            &nonce,
+            pages::setup,
+            &p,
+            &username,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     match accounts::complete_setup(
         db,
@@ -403,7 +412,15 @@ where
                 )
                 .await;
             let msg = "That setup token is wrong, expired or already used. Restart custodiand for a new one.";
-            setup_again(app, &nonce, msg, &username, StatusCode::FORBIDDEN).await
+            token_page_again(
+                app,
+                &nonce,
+                pages::setup,
+                msg,
+                &username,
+                StatusCode::FORBIDDEN,
+            )
+            .await
         }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "setup failed");
@@ -412,11 +429,14 @@ where
     }
 }
 
-/// The setup form again, with what the user typed (except passwords) and
-/// what was wrong.
-async fn setup_again(
+type TokenPage = fn(&str, Option<&str>, &str, usize) -> String;
+
+/// The setup or recovery form again, with what the user typed (except
+/// passwords and the token) and what was wrong.
+async fn token_page_again(
     app: &App,
     nonce: &str,
+    page: TokenPage,
     message: &str,
     username: &str,
     status: StatusCode,
@@ -427,7 +447,7 @@ async fn setup_again(
     match sessions::csrf_token(keyring, nonce.as_bytes()).await {
         Some(csrf) => html(
             status,
-            pages::setup(
+            page(
                 &csrf,
                 Some(message),
                 username,
@@ -435,6 +455,90 @@ async fn setup_again(
             ),
         ),
         None => unavailable(),
+    }
+}
+
+/// The form for a recovery token issued at the console. Anonymous by
+/// design: whoever holds the token proves it by the token.
+pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    let Some((nonce, cookie)) = pre_binding(headers) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => with_cookie(
+            html(
+                StatusCode::OK,
+                pages::recover(&csrf, None, "", app.identity.policy.min_length),
+            ),
+            cookie,
+        ),
+        None => unavailable(),
+    }
+}
+
+/// Sets a new password on the administrator account a console recovery
+/// token names. The token is checked (a hash look-up) before any hashing.
+pub async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let policy = &app.identity.policy;
+    let username = field(&form, "username").trim().to_lowercase();
+    let password = field(&form, "password");
+    let again = |msg: String, status| {
+        let (nonce, username) = (nonce.clone(), username.clone());
+        async move { token_page_again(app, &nonce, pages::recover, &msg, &username, status).await }
+    };
+    if password != field(&form, "confirm") {
+        return again("The two passwords differ.".into(), StatusCode::BAD_REQUEST).await;
+    }
+    if let Some(p) = policy.check(password, &[&username, "custodian"]) {
+        return again(p, StatusCode::BAD_REQUEST).await;
+    }
+    match console_recovery::recover(
+        db,
+        keyring,
+        policy,
+        field(&form, "token").trim(),
+        &username,
+        password,
+    )
+    .await
+    {
+        Ok(console_recovery::Outcome::Recovered) => {
+            tracing::info!(target: "identity", account = %username, "administrator account recovered with a console token");
+            redirect("/login")
+        }
+        Ok(console_recovery::Outcome::BadToken) => {
+            let _ = db
+                .record(
+                    "anonymous",
+                    "recovery.refused",
+                    "",
+                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                )
+                .await;
+            again(
+                "That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.".into(),
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "recovery failed");
+            super::guesses::failure(&e)
+        }
     }
 }
 

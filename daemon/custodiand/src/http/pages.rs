@@ -125,27 +125,91 @@ pub fn login(csrf: &str, message: Option<&str>, username: &str, notice: &str) ->
 }
 
 pub fn setup(csrf: &str, message: Option<&str>, username: &str, min_length: usize) -> String {
+    token_and_password(
+        &TokenForm {
+            title: "First administrator",
+            heading: "Set up this appliance",
+            intro: "Create the first administrator. You need the one-time setup token that custodiand wrote to its log \
+(<code>journalctl -u custodiand</code>) when it started; it is valid for one hour.",
+            action: "/setup",
+            token_label: "Setup token",
+            username_label: "Administrator's username",
+            button: "Create administrator",
+        },
+        csrf,
+        message,
+        username,
+        min_length,
+    )
+}
+
+/// The page for a recovery token issued at the console.
+pub fn recover(csrf: &str, message: Option<&str>, username: &str, min_length: usize) -> String {
+    token_and_password(
+        &TokenForm {
+            title: "Recover an administrator account",
+            heading: "Recover an administrator account",
+            intro: "Choose a new password for an administrator account with the recovery token that \
+<code>custodianctl account recover-admin</code> (or <code>confirm-admin</code>) printed at the appliance's console; \
+it is valid for one hour and only for the account it names. The account's old password and second factors are gone: \
+after signing in you enrol a second factor again. Every administrator is told.",
+            action: "/recover",
+            token_label: "Recovery token",
+            username_label: "Username of the account",
+            button: "Set the new password",
+        },
+        csrf,
+        message,
+        username,
+        min_length,
+    )
+}
+
+/// The words of a page that takes a one-time token, a username and a new
+/// password (setup and console recovery).
+struct TokenForm {
+    title: &'static str,
+    heading: &'static str,
+    /// Trusted HTML.
+    intro: &'static str,
+    action: &'static str,
+    token_label: &'static str,
+    username_label: &'static str,
+    button: &'static str,
+}
+
+fn token_and_password(
+    f: &TokenForm,
+    csrf: &str,
+    message: Option<&str>,
+    username: &str,
+    min_length: usize,
+) -> String {
     layout(
-        "First administrator",
+        f.title,
         &format!(
-            "<section class=\"card narrow\"><h1>Set up this appliance</h1>\
-<p>Create the first administrator. You need the one-time setup token that custodiand wrote to its log \
-(<code>journalctl -u custodiand</code>) when it started; it is valid for one hour.</p>{}\
-<form method=\"post\" action=\"/setup\">\
+            "<section class=\"card narrow\"><h1>{}</h1><p>{}</p>{}\
+<form method=\"post\" action=\"{}\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<label for=\"token\">Setup token</label>\
+<label for=\"token\">{}</label>\
 <input id=\"token\" name=\"token\" autocomplete=\"off\" required maxlength=\"64\">\
-<label for=\"username\">Administrator's username</label>\
+<label for=\"username\">{}</label>\
 <input id=\"username\" name=\"username\" autocomplete=\"username\" required maxlength=\"63\" value=\"{}\">\
 <label for=\"password\">Password (at least {} characters)</label>\
 <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
 <label for=\"confirm\">Password again</label>\
 <input id=\"confirm\" name=\"confirm\" type=\"password\" autocomplete=\"new-password\" required maxlength=\"1024\">\
-<button type=\"submit\">Create administrator</button></form></section>",
+<button type=\"submit\">{}</button></form></section>",
+            f.heading,
+            f.intro,
             message_html(message),
+            f.action,
             escape(csrf),
+            f.token_label,
+            f.username_label,
             escape(username),
-            min_length
+            min_length,
+            f.button
         ),
     )
 }

@@ -32,6 +32,7 @@ enum Handler {
     CspReport,
     Login,
     Setup,
+    Recover,
     Logout,
     Password,
     Reauth,
@@ -129,6 +130,14 @@ static ROUTES: &[Route] = &[
     Route {
         path: "/setup",
         handler: Handler::Setup,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+    },
+    // Anonymous by design: the console's recovery token is the proof.
+    Route {
+        path: "/recover",
+        handler: Handler::Recover,
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
@@ -596,6 +605,8 @@ where
         Handler::Login => auth::login_form(app, req.headers()).await,
         Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
         Handler::Setup => auth::setup_form(app, req.headers()).await,
+        Handler::Recover if method == Method::POST => auth::recover(app, req, peer).await,
+        Handler::Recover => auth::recover_form(app, req.headers()).await,
         Handler::Logout => auth::logout(app, req).await,
         Handler::Password if method == Method::POST => {
             account::change_password(app, req, peer).await

@@ -64,9 +64,12 @@ pub async fn issue_setup_token(db: &Database) -> Result<String, AccountError> {
     let token = tokens::new_token().map_err(AccountError::Internal)?;
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
-    pg.execute("DELETE FROM setup_token WHERE used_at IS NULL", &[])
-        .await
-        .ok();
+    pg.execute(
+        "DELETE FROM setup_token WHERE used_at IS NULL AND recovers IS NULL",
+        &[],
+    )
+    .await
+    .ok();
     pg.execute(
         "INSERT INTO setup_token (token_hash, expires_at) VALUES ($1, now() + interval '1 hour')",
         &[&tokens::stored_form(&token)],
@@ -88,7 +91,7 @@ async fn hash_blocking(
 
 /// `password` hashed under the keyring's newest pepper: the pepper's
 /// version (stored beside the hash) and the hash.
-async fn hash_with_newest_pepper(
+pub(super) async fn hash_with_newest_pepper(
     keyring: &Keyring,
     policy: &Policy,
     password: &str,
@@ -122,7 +125,7 @@ async fn setup_token_usable(db: &Database, token: &str) -> Result<bool, AccountE
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
         .query_opt(
-            "SELECT 1 FROM setup_token WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            "SELECT 1 FROM setup_token WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND recovers IS NULL",
             &[&tokens::stored_form(token)],
         )
         .await?
@@ -167,7 +170,7 @@ pub async fn complete_setup(
     }
     let used = tx
         .execute(
-            "UPDATE setup_token SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            "UPDATE setup_token SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND recovers IS NULL",
             &[&tokens::stored_form(token)],
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Who is asking: accounts, passwords, sessions and the first-run setup.
 
 pub mod accounts;
+pub mod console_recovery;
 pub mod hashing;
 pub mod lockout;
 pub mod notifications;

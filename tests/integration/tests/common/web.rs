@@ -412,18 +412,60 @@ pub fn age_sign_in(a: &Appliance, user: &str) {
     .expect("age the sign-in");
 }
 
-/// The console path for the one-administrator case: the database owner
-/// (never the web interface) confirms a waiting administrator.
-#[allow(dead_code)]
-pub fn confirm_admin_at_console(a: &Appliance, who: &str) {
-    a.pg.psql(
-        "custodian",
-        &format!(
-            "BEGIN; UPDATE app_user SET role = 'admin' WHERE username = '{who}' \
-             AND id IN (SELECT target_id FROM admin_confirmation WHERE kind = 'grant-admin'); \
-             DELETE FROM admin_confirmation WHERE kind = 'grant-admin' \
-             AND target_id = (SELECT id FROM app_user WHERE username = '{who}'); COMMIT"
-        ),
+/// The one-administrator case (policy/roles.md): the console confirms the
+/// waiting grant with `custodianctl account confirm-admin`, which replaces
+/// the account's credentials with a recovery token; `who` chooses
+/// `password` with it at /recover. Returns her signed-in browser.
+pub async fn confirm_admin_at_console<'a>(
+    a: &Appliance,
+    d: &'a Daemon,
+    who: &str,
+    password: &str,
+) -> Browser<'a> {
+    let token = console_account(a, "confirm-admin", who).expect("confirm-admin");
+    let done = recover_with_token(d, who, &token, password).await;
+    assert_eq!(done.location.as_deref(), Some("/login"), "{}", done.body);
+    let mut b = Browser::new(d);
+    b.login(who, password).await;
+    b
+}
+
+/// `custodianctl account COMMAND --username WHO` as root with the owner's
+/// credentials: the printed token, or custodianctl's error output.
+pub fn console_account(a: &Appliance, command: &str, who: &str) -> Result<String, String> {
+    let out =
+        a.db.ctl_owner(
+            &a.bao,
+            &[
+                "account",
+                command,
+                "--username",
+                who,
+                "--reason",
+                "asked at the console",
+            ],
+        )
+        .expect("run custodianctl");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Chooses `password` for `who` at /recover with a console token.
+pub async fn recover_with_token(d: &Daemon, who: &str, token: &str, password: &str) -> Page {
+    let mut b = Browser::new(d);
+    let form = b.get("/recover").await;
+    b.post(
+        "/recover",
+        &[
+            ("csrf", &form.csrf()),
+            ("token", token),
+            ("username", who),
+            ("password", password),
+            ("confirm", password),
+        ],
     )
-    .expect("confirm at the console");
+    .await
 }
