@@ -16,6 +16,8 @@ pub struct App {
     /// Versioned keys from Vault (token signing, password pepper).
     pub keyring: Option<Arc<Keyring>>,
     pub csp_reports: RateLimiter,
+    /// CSP reports, written to the journal once a minute.
+    pub csp_tally: Arc<crate::csp_tally::CspTally>,
     pub identity: Identity,
     /// The media store; `None` without `[storage]`.
     pub media: Option<Arc<crate::evidence::media::Media>>,
@@ -54,6 +56,7 @@ impl App {
             db,
             keyring,
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
+            csp_tally: Arc::default(),
             identity,
             media,
             updater,

@@ -217,18 +217,21 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         };
 
         // 7. serve
+        let app = App::new(
+            db,
+            keyring,
+            config.limits.csp_reports_per_minute,
+            identity,
+            media,
+            config.updates.as_ref().map(|u| u.socket.clone()),
+        );
+        let csp_tally = Arc::clone(&app.csp_tally);
+        supervisors.push(tokio::spawn(Arc::clone(&csp_tally).write_every_minute()));
         let server = Server {
             listener: public,
             tls: tls_config,
             limits: config.limits.clone(),
-            app: App::new(
-                db,
-                keyring,
-                config.limits.csp_reports_per_minute,
-                identity,
-                media,
-                config.updates.as_ref().map(|u| u.socket.clone()),
-            ),
+            app,
         };
         let serving = tokio::spawn(server.run(stop_rx, stats));
         health.set(State::Ready);
@@ -250,6 +253,8 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         for task in supervisors {
             task.abort();
         }
+        // What the last minute counted is not lost at a stop.
+        csp_tally.write_to_journal();
         tracing::info!("stopped");
         Ok(())
     })

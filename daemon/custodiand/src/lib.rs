@@ -6,6 +6,7 @@ pub mod app;
 pub mod boot;
 pub mod cli;
 pub mod config;
+pub mod csp_tally;
 pub mod db;
 pub mod evidence;
 pub mod http;

@@ -11,7 +11,12 @@ use custodian_harness::Appliance;
 #[tokio::test]
 async fn administrators_filter_the_activity_log_others_cannot() {
     let a = Appliance::start(&[]).expect("appliance");
-    let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
+    // A short grace period: the test stops the daemon at the end.
+    let d = daemon(password_only(
+        &a,
+        "",
+        "login-attempts-per-5-minutes = 1000\nshutdown-grace-secs = 2",
+    ));
     set_up(&d).await;
     let mut admin = Browser::new(&d);
     admin.login("admin", PASSWORD).await;
@@ -133,4 +138,30 @@ async fn administrators_filter_the_activity_log_others_cannot() {
         Some("/reauth?next=/admin/activity")
     );
     assert!(audit(&a, "activity.viewed") >= 4);
+
+    // In the journal, counted per minute (written at the latest when the
+    // daemon stops): one line for the twenty, not a line per report.
+    drop((admin, ana, stranger, http));
+    d.signal(nix::sys::signal::Signal::SIGTERM)
+        .expect("SIGTERM");
+    assert!(
+        d.wait_log(
+            "custodiand::boot: stopped",
+            std::time::Duration::from_secs(30)
+        ),
+        "{}",
+        d.log()
+    );
+    let log = d.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("content security policy"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].contains(&format!("reports={accepted}"))
+            && lines[0].contains("https://evil.example"),
+        "{}",
+        lines[0]
+    );
 }

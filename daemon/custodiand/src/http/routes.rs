@@ -755,9 +755,11 @@ async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> 
         field("blocked-uri"),
         field("document-uri"),
     );
-    // The journal only: an anonymous sender must not be able to add rows
-    // to the permanent, hash-chained activity log, nor choose their text.
-    tracing::warn!(target: "csp", %peer, %directive, %blocked, %document, "content security policy violation reported");
+    // The journal only, counted per minute: an anonymous sender must not
+    // be able to add rows to the permanent, hash-chained activity log, nor
+    // choose their text, nor fill the journal.
+    app.csp_tally
+        .count(&directive, &blocked, &peer.ip().to_string(), &document);
     empty(StatusCode::NO_CONTENT)
 }
 
