@@ -40,7 +40,16 @@ pub struct Summary {
 
 #[derive(Default)]
 pub struct CspTally {
-    minute: Mutex<(Vec<Line>, HashMap<(String, String), usize>, u64)>,
+    minute: Mutex<Minute>,
+}
+
+/// The lines in order of first report, where each kind's line is, and the
+/// count beyond [`KINDS`].
+#[derive(Default)]
+struct Minute {
+    lines: Vec<Line>,
+    index: HashMap<(String, String), usize>,
+    other: u64,
 }
 
 /// `https://host/path?q` → `https://host`, `data:…` → `data:`; keywords
@@ -63,7 +72,11 @@ impl CspTally {
     pub fn count(&self, directive: &str, blocked_uri: &str, peer: &str, document: &str) {
         let blocked = blocked_origin(blocked_uri);
         let mut m = self.minute.lock().unwrap_or_else(|p| p.into_inner());
-        let (lines, index, other) = &mut *m;
+        let Minute {
+            lines,
+            index,
+            other,
+        } = &mut *m;
         if let Some(&i) = index.get(&(directive.to_owned(), blocked.clone())) {
             lines[i].count += 1;
         } else if lines.len() < KINDS {
@@ -85,8 +98,7 @@ impl CspTally {
     /// What was counted since the last call, and a fresh minute.
     pub fn take(&self) -> Summary {
         let mut m = self.minute.lock().unwrap_or_else(|p| p.into_inner());
-        let (lines, index, other) = std::mem::take(&mut *m);
-        drop(index);
+        let Minute { lines, other, .. } = std::mem::take(&mut *m);
         Summary { lines, other }
     }
 
