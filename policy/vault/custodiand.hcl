@@ -49,6 +49,26 @@ path "transit/encrypt/custodian-fields" {
 path "transit/decrypt/custodian-fields" {
   capabilities = ["update"]
 }
+# Keys wrapped for one purpose each, bound to their record by the
+# derivation context (custodian_vault::wrapping).
+path "transit/encrypt/custodian-totp" {
+  capabilities = ["update"]
+}
+path "transit/decrypt/custodian-totp" {
+  capabilities = ["update"]
+}
+path "transit/encrypt/custodian-media" {
+  capabilities = ["update"]
+}
+path "transit/decrypt/custodian-media" {
+  capabilities = ["update"]
+}
+path "transit/encrypt/custodian-exports" {
+  capabilities = ["update"]
+}
+path "transit/decrypt/custodian-exports" {
+  capabilities = ["update"]
+}
 path "transit/datakey/wrapped/custodian-files" {
   capabilities = ["update"]
 }

@@ -17,6 +17,7 @@ pub mod kv;
 pub mod pki;
 pub mod provision;
 pub mod transit;
+pub mod wrapping;
 
 pub use approle::{SecretIdSource, Session};
 pub use client::{Client, ClientConfig, VaultError};

@@ -26,10 +26,17 @@ pub const POLICY_NAME: &str = "custodiand";
 pub const MIGRATOR_POLICY_NAME: &str = "custodian-migrator";
 pub const POLICY: &str = include_str!("../../../policy/vault/custodiand.hcl");
 pub const MIGRATOR_POLICY: &str = include_str!("../../../policy/vault/custodian-migrator.hcl");
-pub const TRANSIT_KEYS: &[(&str, &str)] = &[
-    ("custodian-fields", "aes256-gcm96"),
-    ("custodian-files", "aes256-gcm96"),
-    ("custodian-audit", "ed25519"),
+/// Transit keys: name, type, and whether it is derived (each ciphertext
+/// bound to a context, see `wrapping`).
+pub const TRANSIT_KEYS: &[(&str, &str, bool)] = &[
+    // Field encryption; also what every wrapped key used before purposes
+    // had their own keys, kept so that those stay readable.
+    ("custodian-fields", "aes256-gcm96", false),
+    ("custodian-files", "aes256-gcm96", false),
+    ("custodian-audit", "ed25519", false),
+    ("custodian-totp", "aes256-gcm96", true),
+    ("custodian-media", "aes256-gcm96", true),
+    ("custodian-exports", "aes256-gcm96", true),
 ];
 
 #[derive(Debug, Clone)]
@@ -179,14 +186,14 @@ pub async fn provision(
         .post(&format!("{KV_MOUNT}/config"), &json!({"max_versions": 10}))
         .await?;
 
-    for (key, kind) in TRANSIT_KEYS {
+    for (key, kind, derived) in TRANSIT_KEYS {
         match admin.get(&format!("{TRANSIT_MOUNT}/keys/{key}")).await {
             Ok(_) => {}
             Err(VaultError::NotFound { .. }) => {
                 admin
                     .post(
                         &format!("{TRANSIT_MOUNT}/keys/{key}"),
-                        &json!({"type": kind, "exportable": false}),
+                        &json!({"type": kind, "exportable": false, "derived": derived}),
                     )
                     .await?;
                 note(format!("created transit key {key} ({kind})"));

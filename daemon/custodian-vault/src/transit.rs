@@ -55,9 +55,52 @@ pub async fn encrypt(
     key: &str,
     plaintext: &[u8],
 ) -> Result<String, VaultError> {
+    encrypt_in(client, mount, key, None, plaintext).await
+}
+
+/// Encrypts under a derived key (created with `derived: true`): the same
+/// `context` is needed to decrypt, so a ciphertext is bound to it.
+pub async fn encrypt_in_context(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    context: &[u8],
+    plaintext: &[u8],
+) -> Result<String, VaultError> {
+    encrypt_in(client, mount, key, Some(context), plaintext).await
+}
+
+/// Decrypts what [`encrypt_in_context`] returned, given the same context.
+pub async fn decrypt_in_context(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    context: &[u8],
+    ciphertext: &str,
+) -> Result<secrecy::SecretBox<[u8]>, VaultError> {
+    decrypt_in(client, mount, key, Some(context), ciphertext).await
+}
+
+fn with_context(mut body: serde_json::Value, context: Option<&[u8]>) -> serde_json::Value {
+    if let (Some(c), Some(map)) = (context, body.as_object_mut()) {
+        map.insert("context".into(), b64(c).into());
+    }
+    body
+}
+
+async fn encrypt_in(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    context: Option<&[u8]>,
+    plaintext: &[u8],
+) -> Result<String, VaultError> {
     let path = format!("{mount}/encrypt/{key}");
     let v = client
-        .post(&path, &json!({"plaintext": b64(plaintext)}))
+        .post(
+            &path,
+            &with_context(json!({"plaintext": b64(plaintext)}), context),
+        )
         .await?
         .ok_or(VaultError::Missing {
             path: path.clone(),
@@ -73,10 +116,23 @@ pub async fn decrypt(
     key: &str,
     ciphertext: &str,
 ) -> Result<secrecy::SecretBox<[u8]>, VaultError> {
+    decrypt_in(client, mount, key, None, ciphertext).await
+}
+
+async fn decrypt_in(
+    client: &Client,
+    mount: &str,
+    key: &str,
+    context: Option<&[u8]>,
+    ciphertext: &str,
+) -> Result<secrecy::SecretBox<[u8]>, VaultError> {
     use base64::Engine as _;
     let path = format!("{mount}/decrypt/{key}");
     let v = client
-        .post(&path, &json!({"ciphertext": ciphertext}))
+        .post(
+            &path,
+            &with_context(json!({"ciphertext": ciphertext}), context),
+        )
         .await?
         .ok_or(VaultError::Missing {
             path: path.clone(),

@@ -133,25 +133,27 @@ mod tests {
 
 /// Enrolment and login checks against PostgreSQL and Vault transit.
 pub mod store {
-    use custodian_vault::{transit, Client};
+    use custodian_vault::wrapping::{self, Purpose};
+    use custodian_vault::Client;
     use secrecy::ExposeSecret;
 
     use super::{matching_step, new_secret, now, to_b64};
     use crate::db::Database;
     use crate::identity::accounts::{audit, AccountError};
 
-    const KEY: &str = "custodian-fields";
-
     fn vault_err(e: custodian_vault::VaultError) -> AccountError {
         AccountError::Db(crate::db::DbError::Vault(e))
     }
 
+    /// The secret of `user_id`: wrapped for TOTP and that account only, so
+    /// a value copied to another account's row does not unwrap.
     async fn decrypt(
         vault: &Client,
+        user_id: i64,
         ciphertext: &str,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, AccountError> {
         use base64::Engine as _;
-        let b64 = transit::decrypt(vault, "transit", KEY, ciphertext)
+        let b64 = wrapping::unwrap(vault, Purpose::Totp, &user_id.to_string(), ciphertext)
             .await
             .map_err(vault_err)?;
         let text = std::str::from_utf8(b64.expose_secret())
@@ -170,9 +172,14 @@ pub mod store {
         user_id: i64,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, AccountError> {
         let secret = new_secret().map_err(AccountError::Internal)?;
-        let ciphertext = transit::encrypt(vault, "transit", KEY, to_b64(&secret).as_bytes())
-            .await
-            .map_err(vault_err)?;
+        let ciphertext = wrapping::wrap(
+            vault,
+            Purpose::Totp,
+            &user_id.to_string(),
+            to_b64(&secret).as_bytes(),
+        )
+        .await
+        .map_err(vault_err)?;
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
         pg.execute(
@@ -209,7 +216,7 @@ pub mod store {
         else {
             return Ok(None);
         };
-        let secret = decrypt(vault, &ciphertext).await?;
+        let secret = decrypt(vault, user_id, &ciphertext).await?;
         Ok(matching_step(&secret, code, now()))
     }
 
