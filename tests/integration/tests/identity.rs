@@ -645,9 +645,35 @@ async fn totp_is_enforced_for_admins_and_codes_work_once() {
         )
         .expect("q");
     assert!(
-        stored.starts_with("vault:v1:") && !stored.contains(&key),
+        stored.starts_with("custodian-totp:vault:v1:") && !stored.contains(&key),
         "{stored}"
     );
+    // Under the TOTP key, bound to this account: the same ciphertext in
+    // another account's row does not unwrap.
+    let uid =
+        a.pg.psql(
+            "custodian",
+            "SELECT id FROM app_user WHERE username = 'admin'",
+        )
+        .expect("id");
+    let unwrap_for = |id: &str| {
+        use base64::Engine as _;
+        let context =
+            base64::engine::general_purpose::STANDARD.encode(format!("custodian-totp:{id}"));
+        a.bao
+            .api(
+                "POST",
+                "/v1/transit/decrypt/custodian-totp",
+                Some(&serde_json::json!({
+                    "ciphertext": stored.strip_prefix("custodian-totp:").expect("prefix"),
+                    "context": context,
+                })),
+            )
+            .expect("transit")
+            .0
+    };
+    assert_eq!(unwrap_for(&uid), 200);
+    assert_ne!(unwrap_for("999999"), 200, "unwrapped for another account");
 
     // Next sign-in: the password alone grants nothing.
     let home = b.get("/").await;
