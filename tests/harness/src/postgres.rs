@@ -3,6 +3,7 @@
 //! `initdb` refuses to run as root, so as root the cluster belongs to the
 //! `postgres` account (in a private directory); otherwise to the caller.
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -217,14 +218,31 @@ impl Postgres {
             .map_err(|e| HarnessError::Setup(format!("psql: {e}")))
     }
 
-    /// Runs a SQL file as the superuser with psql variables (`-v k=v`).
+    /// Runs a SQL file as the superuser with psql variables. The variables
+    /// go through psql's standard input (`\set`, then `\i FILE`), never its
+    /// arguments: they carry passwords, and arguments are visible to every
+    /// account on the machine.
     pub fn psql_file(&self, db: &str, file: &Path, vars: &[(&str, &str)]) -> Result<String> {
-        let mut cmd = self.psql_command("postgres", &self.superuser_password, db);
-        cmd.arg("-f").arg(file);
+        use std::process::Stdio;
+        let mut script = String::new();
         for (k, v) in vars {
-            cmd.arg("-v").arg(format!("{k}={v}"));
+            // Inside psql's single quotes a quote is written twice.
+            script.push_str(&format!("\\set {k} '{}'\n", v.replace('\'', "''")));
         }
-        let out = cmd.output().map_err(io("run psql"))?;
+        script.push_str(&format!("\\i '{}'\n", path_str(file)?.replace('\'', "''")));
+        let mut child = self
+            .psql_command("postgres", &self.superuser_password, db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io("run psql"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(script.as_bytes())
+                .map_err(io("write to psql"))?;
+        }
+        let out = child.wait_with_output().map_err(io("run psql"))?;
         if !out.status.success() {
             return Err(HarnessError::Setup(format!(
                 "psql -f {}: {}",
