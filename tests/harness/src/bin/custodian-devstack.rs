@@ -156,6 +156,8 @@ fn run() -> Result<ExitCode, String> {
     }
 
     let (state, _lock) = open_state(&args)?;
+    // A custodiand a killed run left behind still holds its port.
+    stop_leftover_daemon(&state);
     let stopped = || {
         if stop.load(Ordering::SeqCst) {
             Err("stopped during start-up; nothing was deleted".to_owned())
@@ -366,8 +368,43 @@ fn lock_state(state: &Path) -> Result<File, String> {
     Ok(f)
 }
 
-/// Stops PostgreSQL and OpenBao servers that a killed run left on `state`.
+/// Stops a custodiand that a killed run left on `state`: the pid it
+/// recorded, if that process still runs this state's configuration.
+fn stop_leftover_daemon(state: &Path) {
+    let Some(pid) = std::fs::read_to_string(state.join("custodiand.pid"))
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+    else {
+        return;
+    };
+    let config = state.join("custodiand.toml");
+    let ours = || {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|c| {
+                c.split(|b| *b == 0)
+                    .any(|a| a == config.as_os_str().as_encoded_bytes())
+            })
+            .unwrap_or(false)
+    };
+    if !ours() {
+        return;
+    }
+    println!("==> stopping a custodiand an earlier run left running (pid {pid})");
+    let signal = |s| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), s);
+    let _ = signal(nix::sys::signal::Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ours() {
+        if Instant::now() > deadline {
+            let _ = signal(nix::sys::signal::Signal::SIGKILL);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Stops the servers that a killed run left on `state`.
 fn stop_leftovers(state: &Path) {
+    stop_leftover_daemon(state);
     if let Err(e) = custodian_harness::openbao::stop_leftover(&state.join("openbao")) {
         eprintln!("custodian-devstack: {e}");
     }
@@ -469,6 +506,11 @@ fn start_daemon(
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| HarnessError::Setup(format!("cannot start custodiand: {e}")))?;
+        // For `stop_leftover_daemon`, should this run be killed.
+        let _ = std::fs::write(
+            config.with_file_name("custodiand.pid"),
+            child.id().to_string(),
+        );
         // Its messages go on to the terminal; the devstack reads them on
         // the way for a bind failure and the setup token's presence.
         let clash = Arc::new(AtomicBool::new(false));
