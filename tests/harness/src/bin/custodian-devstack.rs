@@ -270,7 +270,7 @@ fn step(what: &str) {
 
 /// Creates (or, with `--fresh`, first deletes) the state directory and
 /// locks it for this run. Returns its canonical path and the lock.
-fn open_state(args: &Args) -> Result<(PathBuf, File), String> {
+fn open_state(args: &Args) -> Result<(PathBuf, Lock), String> {
     let state = &args.state;
     if state.exists() && !looks_like_state(state) {
         return Err(format!(
@@ -347,9 +347,12 @@ fn looks_like_state(dir: &Path) -> bool {
     })
 }
 
+/// An exclusive flock(2) on `DIR/lock`, released when dropped.
+type Lock = nix::fcntl::Flock<File>;
+
 /// Holds `DIR/lock` for as long as the file stays open: two runs on one
 /// state directory would start two servers on the same data.
-fn lock_state(state: &Path) -> Result<File, String> {
+fn lock_state(state: &Path) -> Result<Lock, String> {
     std::fs::create_dir_all(state)
         .map_err(|e| format!("cannot create {}: {e}", state.display()))?;
     let path = state.join("lock");
@@ -359,13 +362,14 @@ fn lock_state(state: &Path) -> Result<File, String> {
         .write(true)
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    f.try_lock().map_err(|_| {
+    // flock(2) through nix: std's File::try_lock is newer than the
+    // workspace's rust-version.
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
         format!(
             "another custodian-devstack is using {}; stop it first (Ctrl-C in its terminal)",
             state.display()
         )
-    })?;
-    Ok(f)
+    })
 }
 
 /// Stops a custodiand that a killed run left on `state`: the pid it
