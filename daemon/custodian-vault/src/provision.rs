@@ -358,11 +358,16 @@ pub async fn provision_database(
         progress(&format!("enabled secrets engine {DATABASE_MOUNT}/"));
     }
     let config_path = format!("{DATABASE_MOUNT}/config/{DATABASE_CONNECTION}");
-    let configured = match admin.get(&config_path).await {
-        Ok(_) => true,
-        Err(VaultError::NotFound { .. }) => false,
+    let connection_url = format!(
+        "postgresql://{{{{username}}}}:{{{{password}}}}@{}:{}/{}?sslmode={}",
+        opts.host, opts.port, opts.dbname, opts.sslmode
+    );
+    let existing = match admin.get(&config_path).await {
+        Ok(v) => Some(v.unwrap_or(Value::Null)),
+        Err(VaultError::NotFound { .. }) => None,
         Err(e) => return Err(e),
     };
+    let configured = existing.is_some();
     let admin_password = match (&opts.admin_password, configured) {
         (Some(p), _) => Some(p),
         (None, true) => None,
@@ -373,17 +378,39 @@ pub async fn provision_database(
             )))
         }
     };
-    if configured {
-        progress(&format!(
-            "{config_path} exists; kept (its admin password is known only to Vault)"
-        ));
+    if let Some(existing) = &existing {
+        let current = existing
+            .pointer("/data/connection_details/connection_url")
+            .and_then(Value::as_str);
+        if current == Some(connection_url.as_str()) {
+            progress(&format!(
+                "{config_path} exists; kept (its admin password is known only to Vault)"
+            ));
+        } else {
+            // PostgreSQL moved (another host or port): only the address
+            // changes. An update keeps the fields it does not name, so the
+            // admin password Vault rotated stays Vault's alone.
+            admin
+                .post(
+                    &config_path,
+                    &json!({"connection_url": connection_url, "verify_connection": true}),
+                )
+                .await?;
+            progress(&format!(
+                "{config_path} now reaches {}:{}/{} (was {}); its admin password kept",
+                opts.host,
+                opts.port,
+                opts.dbname,
+                current.map(redact_url).unwrap_or_else(|| "unknown".into())
+            ));
+        }
     } else {
         admin
             .post(
                 &config_path,
                 &json!({
                     "plugin_name": "postgresql-database-plugin",
-                    "connection_url": format!("postgresql://{{{{username}}}}:{{{{password}}}}@{}:{}/{}?sslmode={}", opts.host, opts.port, opts.dbname, opts.sslmode),
+                    "connection_url": connection_url,
                     "username": opts.admin_user,
                     "password": admin_password.map(|p| p.expose_secret()).unwrap_or_default(),
                     "password_authentication": "scram-sha-256",
@@ -481,6 +508,13 @@ pub async fn provision_database(
             field: "data",
         })?;
     Ok(field(&v, "/data/role_id", "role-id", "data.role_id")?.to_owned())
+}
+
+/// `host:port/db` of a connection URL: what changed, without the
+/// credential placeholders.
+fn redact_url(url: &str) -> String {
+    let after = url.rsplit_once('@').map_or(url, |(_, r)| r);
+    after.split('?').next().unwrap_or(after).to_owned()
 }
 
 /// Writes a new keyring version (fresh random keys); returns its number.

@@ -6,7 +6,8 @@
 //! Test servers keep everything in memory (storage "inmem"): a restart
 //! loses their state, so outages are simulated with [`OpenBao::pause`]
 //! (SIGSTOP) instead. [`OpenBao::start_persistent`] keeps its data in a
-//! directory (storage "file") for the local development appliance.
+//! directory for the local development appliance: integrated storage
+//! ("raft", one node), since OpenBao 2 has no "file" storage any more.
 //!
 //! The harness initialises and unseals the server itself, over a unix
 //! socket listener in its private directory (plain HTTP even when the TCP
@@ -33,6 +34,9 @@ pub struct OpenBao {
     child: Guarded,
     _dir: Option<tempfile::TempDir>,
     dir: PathBuf,
+    /// Stopped with SIGTERM (OpenBao closes its storage cleanly) instead
+    /// of SIGKILL when dropped.
+    persistent: bool,
     pub addr: SocketAddr,
     /// The listener OpenBao's cluster port is bound to (picked by the
     /// harness, never OpenBao's "listen port + 1").
@@ -93,16 +97,27 @@ impl OpenBao {
         Ok(bao)
     }
 
-    /// A plain-HTTP server whose data (storage "file"), configuration and
-    /// unseal material live in `dir`, which survives it: the next start on
-    /// the same directory unseals the same Vault. For local development
-    /// only; the unseal key and root token sit in `dir/init.json` (0600).
+    /// A plain-HTTP server whose data (integrated storage in `dir/data`),
+    /// configuration and unseal material live in `dir` (mode 0700), which
+    /// survives it: the next start on the same directory unseals the same
+    /// Vault. For local development only: the unseal key and root token
+    /// sit in `dir/init.json` (0600), and whoever reads it holds the whole
+    /// Vault. The caller makes sure no other handle uses `dir` meanwhile.
     pub fn start_persistent(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir.join("data")).map_err(io("create OpenBao data directory"))?;
+        use std::os::unix::fs::PermissionsExt;
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).map_err(io("create OpenBao data directory"))?;
+        for d in [dir, &data] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))
+                .map_err(io(format!("chmod 0700 {}", d.display())))?;
+        }
+        stop_leftover(dir)?;
         let keys = dir.join("init.json");
-        retry_on_port_clash("bao server", |n| {
-            Self::launch(dir, false, Some(&dir.join("data")), &Keys::File(&keys), n)
-        })
+        let mut bao = retry_on_port_clash("bao server", |n| {
+            Self::launch(dir, false, Some(&data), &Keys::File(&keys), n)
+        })?;
+        bao.persistent = true;
+        Ok(bao)
     }
 
     fn launch(
@@ -135,7 +150,12 @@ impl OpenBao {
             "tls_disable = true".to_owned()
         };
         let storage = match file_storage {
-            Some(p) => format!("storage \"file\" {{\n  path = \"{}\"\n}}", p.display()),
+            // One node: it elects itself at every start, whatever cluster
+            // address the harness picked this time.
+            Some(p) => format!(
+                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"custodian-dev\"\n}}",
+                p.display()
+            ),
             None => "storage \"inmem\" {}".to_owned(),
         };
         let scheme = if tls { "https" } else { "http" };
@@ -161,6 +181,9 @@ impl OpenBao {
             .stderr(log2)
             .spawn()
             .map_err(io("start bao server"))?;
+        // So that a later start can stop this server if its owner is
+        // killed before it can (see `stop_leftover`).
+        std::fs::write(dir.join("bao.pid"), child.id().to_string()).map_err(io("write bao.pid"))?;
         let mut child = Guarded {
             child,
             name: "bao server",
@@ -192,6 +215,7 @@ impl OpenBao {
             child,
             _dir: None,
             dir: dir.to_path_buf(),
+            persistent: false,
             addr,
             cluster_addr,
             root_token,
@@ -287,19 +311,19 @@ impl OpenBao {
 }
 
 /// Initialises the server when it is new and unseals it; returns the root
-/// token.
+/// token. A persistent server's keys are on disk (synced) before it is
+/// unsealed: a start interrupted after `init` must not lose the only copy
+/// of the key that opens the data.
 fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
-    let (_, status) = unix_api(sock, None, "GET", "/v1/sys/init", None)?;
+    let (code, status) = unix_api(sock, None, "GET", "/v1/sys/init", None)?;
+    if code != 200 {
+        return Err(HarnessError::Setup(format!(
+            "bao sys/init: HTTP {code}: {status}"
+        )));
+    }
     let init = if status["initialized"] == true {
         match keys {
-            Keys::File(p) => {
-                let text = std::fs::read_to_string(p).map_err(io(format!(
-                    "read {} (the unseal key of this OpenBao; without it the data cannot be opened: start over with --fresh)",
-                    p.display()
-                )))?;
-                serde_json::from_str::<Value>(&text)
-                    .map_err(|e| HarnessError::Setup(format!("{}: {e}", p.display())))?
-            }
+            Keys::File(p) => read_keys(p)?,
             Keys::Memory => {
                 return Err(HarnessError::Setup(
                     "an in-memory OpenBao was already initialised".into(),
@@ -307,6 +331,14 @@ fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
             }
         }
     } else {
+        if let Keys::File(p) = keys {
+            if p.exists() {
+                return Err(HarnessError::Setup(format!(
+                    "{} holds the keys of an OpenBao whose data is gone (its storage is new): start over with --fresh",
+                    p.display()
+                )));
+            }
+        }
         let (code, init) = unix_api(
             sock,
             None,
@@ -320,15 +352,7 @@ fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
             )));
         }
         if let Keys::File(p) = keys {
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(p)
-                .map_err(io(format!("create {}", p.display())))?;
-            f.write_all(init.to_string().as_bytes())
-                .map_err(io(format!("write {}", p.display())))?;
+            write_keys(p, &init)?;
         }
         init
     };
@@ -343,6 +367,7 @@ fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
         Some(&json!({"key": key})),
     )?;
     if code != 200 || unsealed["sealed"] != false {
+        // The answer never carries the key, only the seal status.
         return Err(HarnessError::Setup(format!(
             "bao unseal: HTTP {code}: {unsealed}"
         )));
@@ -351,6 +376,101 @@ fn init_and_unseal(sock: &Path, keys: &Keys<'_>) -> Result<String> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| HarnessError::Setup("bao init returned no root token".into()))
+}
+
+/// Writes `init` (unseal key and root token) to `path`: a new 0600 file,
+/// synced, then renamed into place and the directory synced.
+fn write_keys(path: &Path, init: &Value) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("json.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io(format!("create {}", tmp.display())))?;
+    f.write_all(init.to_string().as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(io(format!("write {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(io(format!("move {} into place", path.display())))?;
+    if let Some(parent) = path.parent() {
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(io(format!("sync {}", parent.display())))?;
+    }
+    Ok(())
+}
+
+/// Reads the kept keys, refusing a file that others could have read (or
+/// replaced): it opens the whole Vault.
+fn read_keys(path: &Path) -> Result<Value> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(io(format!(
+        "read {} (the unseal key of this OpenBao; without it the data cannot be opened: start over with --fresh)",
+        path.display()
+    )))?;
+    if meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o077 != 0 {
+        return Err(HarnessError::Setup(format!(
+            "{} (OpenBao's unseal key and root token) must belong to uid {} with mode 0600; it has uid {} and mode {:o}: chown/chmod it, or start over with --fresh",
+            path.display(),
+            nix::unistd::geteuid(),
+            meta.uid(),
+            meta.mode() & 0o7777
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(io(format!("read {}", path.display())))?;
+    serde_json::from_str::<Value>(&text).map_err(|e| {
+        HarnessError::Setup(format!(
+            "{} is not the JSON OpenBao's init returned: {e}; start over with --fresh",
+            path.display()
+        ))
+    })
+}
+
+/// Stops a server that an earlier, killed owner of `dir` left running (it
+/// would hold the storage's lock), by the pid it recorded, and only when
+/// that process still runs this directory's configuration.
+pub fn stop_leftover(dir: &Path) -> Result<()> {
+    let Some(pid) = std::fs::read_to_string(dir.join("bao.pid"))
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+    else {
+        return Ok(());
+    };
+    let config = format!("-config={}", dir.join("bao.hcl").display());
+    let ours = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| c.split(|b| *b == 0).any(|a| a == config.as_bytes()))
+        .unwrap_or(false);
+    if !ours {
+        return Ok(());
+    }
+    eprintln!(
+        "harness: stopping an OpenBao left running on {} (pid {pid})",
+        dir.display()
+    );
+    let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if std::time::Instant::now() > deadline {
+            return Err(HarnessError::Setup(format!(
+                "an OpenBao left running on {} (pid {pid}) did not stop on SIGTERM: kill it",
+                dir.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+impl Drop for OpenBao {
+    fn drop(&mut self) {
+        // A persistent server closes its storage on SIGTERM; the guard's
+        // SIGKILL follows only if it has not stopped within the grace.
+        if self.persistent {
+            self.child.terminate(Duration::from_secs(30));
+        }
+    }
 }
 
 fn unix_api(

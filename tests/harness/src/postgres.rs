@@ -3,7 +3,8 @@
 //! `initdb` refuses to run as root, so as root the cluster belongs to the
 //! `postgres` account (in a private directory); otherwise to the caller.
 
-use std::os::unix::fs::PermissionsExt;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -11,11 +12,18 @@ use std::time::Duration;
 use crate::{free_port, io, is_root, random_hex, HarnessError, Result};
 
 pub struct Postgres {
-    dir: tempfile::TempDir,
+    /// Removed on drop, for a throw-away cluster; `None` for a persistent
+    /// one (see [`Postgres::start_persistent`]).
+    _temp: Option<tempfile::TempDir>,
+    /// Holds `data/`, `pwfile`, `server.log` and the unix socket.
+    dir: PathBuf,
     bin: PathBuf,
     pub port: u16,
     pub superuser: String,
     pub superuser_password: String,
+    /// A persistent cluster syncs its writes and stops with a checkpoint
+    /// ("fast"); a throw-away one does neither, for speed.
+    persistent: bool,
     running: bool,
 }
 
@@ -39,15 +47,58 @@ fn pg_bin() -> Result<PathBuf> {
     })
 }
 
+/// Written next to `data/` once initdb has finished: a `data/` without it
+/// is what an interrupted initdb left, and holds nothing worth keeping.
+const INITIALISED: &str = "initialised";
+
 impl Postgres {
+    /// A throw-away cluster in a temporary directory, removed on drop.
     pub fn start() -> Result<Self> {
-        let bin = pg_bin()?;
-        let dir = tempfile::Builder::new()
+        let temp = tempfile::Builder::new()
             .prefix("custodian-pg-")
             .tempdir()
             .map_err(io("create PostgreSQL directory"))?;
-        let password = random_hex(16);
-        std::fs::write(dir.path().join("pwfile"), &password).map_err(io("write pwfile"))?;
+        let dir = temp.path().to_path_buf();
+        let mut me = Self::open(dir, false)?;
+        me._temp = Some(temp);
+        Ok(me)
+    }
+
+    /// A cluster kept in `dir` (created when missing): the first start runs
+    /// initdb, later starts use the same data and superuser password
+    /// (`dir/pwfile`, mode 0600). The port is picked afresh each time.
+    /// Dropping the handle stops the server and keeps the data.
+    pub fn start_persistent(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+        Self::open(dir.to_path_buf(), true)
+    }
+
+    fn open(dir: PathBuf, persistent: bool) -> Result<Self> {
+        let bin = pg_bin()?;
+        let pwfile = dir.join("pwfile");
+        let initialised = persistent && dir.join(INITIALISED).is_file();
+        let password = if initialised {
+            std::fs::read_to_string(&pwfile)
+                .map_err(io(format!(
+                    "read {} (the superuser password of the kept PostgreSQL cluster; start over with --fresh if it is lost)",
+                    pwfile.display()
+                )))?
+                .trim()
+                .to_owned()
+        } else {
+            let password = random_hex(16);
+            let _ = std::fs::remove_file(&pwfile);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&pwfile)
+                .map_err(io("create pwfile"))?;
+            f.write_all(password.as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(io("write pwfile"))?;
+            password
+        };
         if is_root() {
             let pg = nix::unistd::User::from_name("postgres")
                 .ok()
@@ -57,26 +108,30 @@ impl Postgres {
                         "the postgres account is missing; apt-get install postgresql".into(),
                     )
                 })?;
-            for p in [dir.path().to_path_buf(), dir.path().join("pwfile")] {
+            for p in [dir.clone(), pwfile.clone()] {
                 nix::unistd::chown(&p, Some(pg.uid), Some(pg.gid))
                     .map_err(io("chown PostgreSQL directory"))?;
             }
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
-                .map_err(io("chmod"))?;
         }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io("chmod"))?;
         let mut me = Self {
+            _temp: None,
+            dir,
             bin,
             port: free_port()?,
             superuser: "postgres".into(),
             superuser_password: password,
-            dir,
+            persistent,
             running: false,
         };
         let data = me.data_dir();
-        let pwfile = me.dir.path().join("pwfile");
-        me.run_as_owner(
-            "initdb",
-            &[
+        if !initialised {
+            if data.exists() {
+                std::fs::remove_dir_all(&data)
+                    .map_err(io("remove the data of an interrupted initdb"))?;
+            }
+            let mut args = vec![
                 "-D",
                 path_str(&data)?,
                 "-U",
@@ -85,12 +140,22 @@ impl Postgres {
                 "--auth-host=scram-sha-256",
                 "--pwfile",
                 path_str(&pwfile)?,
-                "--no-sync",
                 "-E",
                 "UTF8",
                 "--locale=C",
-            ],
-        )?;
+            ];
+            if !persistent {
+                args.push("--no-sync");
+            }
+            me.run_as_owner("initdb", &args)?;
+            if persistent {
+                std::fs::write(me.dir.join(INITIALISED), "initdb finished\n")
+                    .map_err(io("mark the cluster initialised"))?;
+            }
+        }
+        if initialised {
+            stop_leftover(&me.dir)?;
+        }
         // Another process may bind the picked port first: start again on a
         // fresh one (the cluster itself stays).
         crate::retry_on_port_clash("PostgreSQL", |attempt| {
@@ -103,7 +168,7 @@ impl Postgres {
     }
 
     fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.dir.join("data")
     }
 
     fn run_as_owner(&self, tool: &str, args: &[&str]) -> Result<Output> {
@@ -128,13 +193,20 @@ impl Postgres {
 
     /// Starts (or restarts after [`Postgres::stop`]) the server.
     pub fn start_server(&mut self) -> Result<()> {
+        // Throw-away clusters skip durability for speed; a kept one must
+        // survive a crash of the machine.
+        let durability = if self.persistent {
+            ""
+        } else {
+            " -c fsync=off -c full_page_writes=off"
+        };
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1{durability} -c max_connections=200",
             self.port,
-            self.dir.path().display()
+            self.dir.display()
         );
         let data = self.data_dir();
-        let log = self.dir.path().join("server.log");
+        let log = self.dir.join("server.log");
         self.run_as_owner(
             "pg_ctl",
             &[
@@ -161,12 +233,15 @@ impl Postgres {
         Ok(())
     }
 
-    /// Stops the server at once (clients see their connections drop).
+    /// Stops the server at once (clients see their connections drop); a
+    /// persistent cluster with a checkpoint first ("fast"), so that the
+    /// next start needs no crash recovery.
     pub fn stop(&mut self) -> Result<()> {
         let data = self.data_dir();
+        let mode = if self.persistent { "fast" } else { "immediate" };
         self.run_as_owner(
             "pg_ctl",
-            &["-D", path_str(&data)?, "-m", "immediate", "-w", "stop"],
+            &["-D", path_str(&data)?, "-m", mode, "-w", "-t", "60", "stop"],
         )?;
         self.running = false;
         Ok(())
@@ -217,14 +292,31 @@ impl Postgres {
             .map_err(|e| HarnessError::Setup(format!("psql: {e}")))
     }
 
-    /// Runs a SQL file as the superuser with psql variables (`-v k=v`).
+    /// Runs a SQL file as the superuser with psql variables. The variables
+    /// go through psql's standard input (`\set`, then `\i FILE`), never its
+    /// arguments: they carry passwords, and arguments are visible to every
+    /// account on the machine.
     pub fn psql_file(&self, db: &str, file: &Path, vars: &[(&str, &str)]) -> Result<String> {
-        let mut cmd = self.psql_command("postgres", &self.superuser_password, db);
-        cmd.arg("-f").arg(file);
+        use std::process::Stdio;
+        let mut script = String::new();
         for (k, v) in vars {
-            cmd.arg("-v").arg(format!("{k}={v}"));
+            // Inside psql's single quotes a quote is written twice.
+            script.push_str(&format!("\\set {k} '{}'\n", v.replace('\'', "''")));
         }
-        let out = cmd.output().map_err(io("run psql"))?;
+        script.push_str(&format!("\\i '{}'\n", path_str(file)?.replace('\'', "''")));
+        let mut child = self
+            .psql_command("postgres", &self.superuser_password, db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io("run psql"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(script.as_bytes())
+                .map_err(io("write to psql"))?;
+        }
+        let out = child.wait_with_output().map_err(io("run psql"))?;
         if !out.status.success() {
             return Err(HarnessError::Setup(format!(
                 "psql -f {}: {}",
@@ -257,7 +349,7 @@ impl Postgres {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
     pub fn wait_ready(&self, limit: Duration) -> bool {
@@ -270,6 +362,39 @@ impl Postgres {
         }
         false
     }
+}
+
+/// Stops a server that an earlier owner of the cluster in `dir` (see
+/// [`Postgres::start_persistent`]) left running because it was killed
+/// before it could stop it; the caller holds `dir`, so the server is no one
+/// else's. Nothing to do without `data/postmaster.pid`; a stale one (after
+/// a crash) makes pg_ctl fail here, and the next start removes it.
+pub fn stop_leftover(dir: &Path) -> Result<()> {
+    let data = dir.join("data");
+    if !data.join("postmaster.pid").exists() {
+        return Ok(());
+    }
+    let pg_ctl = pg_bin()?.join("pg_ctl");
+    let mut cmd = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+        c
+    } else {
+        Command::new(&pg_ctl)
+    };
+    let stopped = cmd
+        .arg("-D")
+        .arg(&data)
+        .args(["-m", "fast", "-w", "-t", "60", "stop"])
+        .output()
+        .map_err(io("run pg_ctl"))?;
+    if stopped.status.success() {
+        eprintln!(
+            "harness: stopped a PostgreSQL left running on {}",
+            data.display()
+        );
+    }
+    Ok(())
 }
 
 fn path_str(p: &Path) -> Result<&str> {

@@ -25,6 +25,27 @@ impl Guarded {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Asks the process to stop (SIGTERM) and waits up to `grace` for it;
+    /// returns its status, or `None` when it is still running (dropping
+    /// the guard then kills it).
+    pub fn terminate(&mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        if let Some(status) = self.exited() {
+            return Some(status);
+        }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let start = Instant::now();
+        while start.elapsed() < grace {
+            if let Some(status) = self.exited() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// The end of its log, or "" without one.
     pub fn log_tail(&self) -> String {
         self.log

@@ -1,7 +1,7 @@
 //! A provisioned OpenBao for custodiand, made the way a security team
 //! would: by running `custodianctl vault provision` against it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::openbao::OpenBao;
@@ -14,7 +14,10 @@ pub fn custodianctl_bin() -> Result<PathBuf> {
 }
 
 pub struct VaultFixture {
-    dir: tempfile::TempDir,
+    /// Removed on drop; `None` with [`VaultFixture::provision_in`].
+    _temp: Option<tempfile::TempDir>,
+    /// Where the secret_id files and the CA certificate are written.
+    dir: PathBuf,
     pub address: String,
     pub role_id: String,
     /// The PKI CA custodiand's certificates chain to.
@@ -29,12 +32,27 @@ pub struct VaultFixture {
 impl VaultFixture {
     /// Runs `custodianctl vault provision --dev-root-ca` with the root token.
     pub fn provision(bao: &OpenBao, extra: &[&str]) -> Result<Self> {
-        let dir = tempfile::Builder::new()
+        let temp = tempfile::Builder::new()
             .prefix("custodian-vault-")
             .tempdir()
             .map_err(io("tempdir"))?;
-        let sid = dir.path().join("secret-id");
-        let ca = dir.path().join("ca.pem");
+        let mut me = Self::provision_in(bao, temp.path(), extra)?;
+        me._temp = Some(temp);
+        Ok(me)
+    }
+
+    /// Like [`VaultFixture::provision`], with the files in `dir` (0700,
+    /// created when missing), which outlives the fixture. custodianctl
+    /// keeps what the Vault already has (same CA, keys and roles), so
+    /// running it again on a kept Vault changes nothing but issuing a new
+    /// secret_id.
+    pub fn provision_in(bao: &OpenBao, dir: &Path, extra: &[&str]) -> Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io(format!("chmod 0700 {}", dir.display())))?;
+        let sid = dir.join("secret-id");
+        let ca = dir.join("ca.pem");
         let out = ctl(bao)?
             .args([
                 "vault",
@@ -64,7 +82,8 @@ impl VaultFixture {
             secret_id_file: sid,
             report,
             vault_ca: bao.ca_cert.clone(),
-            dir,
+            _temp: None,
+            dir: dir.to_path_buf(),
         })
     }
 
@@ -91,7 +110,7 @@ impl VaultFixture {
         name: &str,
         wrap_ttl: Option<u64>,
     ) -> Result<PathBuf> {
-        let path = self.dir.path().join(name);
+        let path = self.dir.join(name);
         let mut cmd = ctl(bao)?;
         cmd.args(["vault", "secret-id", "--out"])
             .arg(&path)
@@ -140,9 +159,9 @@ impl DbFixture {
             &repo_root().join("policy/postgres/bootstrap.sql"),
             &[("vault_admin_password", &password)],
         )?;
-        let pw_file = vault.dir.path().join("vault-admin-password");
+        let pw_file = vault.dir.join("vault-admin-password");
         std::fs::write(&pw_file, &password).map_err(io("write password file"))?;
-        let sid = vault.dir.path().join("migrator-secret-id");
+        let sid = vault.dir.join("migrator-secret-id");
         let out = ctl(bao)?
             .args([
                 "vault",

@@ -48,6 +48,19 @@ pub(crate) fn unavailable_because(cause: impl std::fmt::Display) -> Response<Bod
     error(StatusCode::SERVICE_UNAVAILABLE)
 }
 
+/// A 503 for a request that needs the media store of a custodiand
+/// configured without `[storage]`: not a passing outage, so the page names
+/// the setting instead of asking to try again.
+#[track_caller]
+pub(crate) fn no_media_store() -> Response<Body> {
+    let at = std::panic::Location::caller();
+    tracing::warn!(target: "http", at = %at, "503: this request needs the media store; add [storage] dir to the configuration");
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::error_with(StatusCode::SERVICE_UNAVAILABLE, pages::NO_MEDIA_STORE),
+    )
+}
+
 /// The pre-session nonce that binds anonymous forms' CSRF tokens, and the
 /// cookie to set when the browser had none yet.
 fn pre_binding(headers: &HeaderMap) -> Option<(String, Option<HeaderValue>)> {

@@ -314,6 +314,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             can_edit,
             can_history: ReadHistory::allowed(&actor),
             can_upload: can_edit && files.is_some() && app.media.is_some(),
+            no_media_store: can_edit && files.is_some() && app.media.is_none(),
             steps,
             people: &people,
             files: files.as_deref(),

@@ -239,6 +239,9 @@ pub struct Actions<'a> {
     pub steps: Vec<(&'static str, &'static str, bool)>,
     pub people: &'a [(i64, String)],
     pub can_upload: bool,
+    /// The upload form would be offered, but custodiand has no media
+    /// store: the page says which setting adds one instead.
+    pub no_media_store: bool,
     /// `None` without `can_access_media`.
     pub files: Option<&'a [crate::evidence::media::Listed]>,
     pub links: &'a links::Links,
@@ -462,6 +465,12 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> String {
 <label for=\"file\">Add a file (images, PDF, video, audio; the appliance checks what it really is)</label>\
 <input id=\"file\" name=\"file\" type=\"file\" required><button type=\"submit\">Upload</button></form>",
             escape(a.csrf)
+        );
+    } else if a.no_media_store {
+        let _ = write!(
+            out,
+            "<p class=\"notice\" role=\"status\">{}</p>",
+            escape(super::pages::NO_MEDIA_STORE)
         );
     }
     out

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for};
-use super::auth::{field, redirect, unavailable, unavailable_because};
+use super::auth::{field, no_media_store, redirect, unavailable, unavailable_because};
 use super::evidence::{actor, permit, query_param, see_other};
 use super::pages::{self, escape, layout};
 use super::routes::{error, html, Body};
@@ -39,6 +39,7 @@ fn page_html(
     me: i64,
     can_request: bool,
     can_decide: bool,
+    has_store: bool,
 ) -> String {
     let mut table = String::from(
         "<table><thead><tr><th>#</th><th>Asked by</th><th>Format</th><th>Items</th><th>Why</th><th>Status</th><th>Asked</th><th>Expires</th><th></th></tr></thead><tbody>",
@@ -78,7 +79,12 @@ fn page_html(
         );
     }
     table.push_str("</tbody></table>");
-    let form = if can_request {
+    let form = if can_request && !has_store {
+        format!(
+            "<h2>Ask for an export</h2><p class=\"notice\" role=\"status\">{}</p>",
+            escape(pages::NO_MEDIA_STORE)
+        )
+    } else if can_request {
         let statuses: String =
             std::iter::once(String::from("<option value=\"\">Any status</option>"))
                 .chain(
@@ -125,7 +131,14 @@ pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            page_html(&rows, &csrf, actor.user_id, can_request, can_decide),
+            page_html(
+                &rows,
+                &csrf,
+                actor.user_id,
+                can_request,
+                can_decide,
+                app.media.is_some(),
+            ),
         ))
     }
     .await;
@@ -138,13 +151,10 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let (Some(db), Some(vault), Some(media)) = (
-            app.db.as_ref(),
-            app.identity.vault.as_ref(),
-            app.media.as_ref(),
-        ) else {
+        let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
             return Err(unavailable());
         };
+        let media = app.media.as_ref().ok_or_else(no_media_store)?;
         let headers = req.headers().clone();
         let (session, actor) = actor(app, &headers).await?;
         let permit = permit::<RequestExport>(db, &session, actor).await?;
@@ -180,9 +190,8 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let (Some(db), Some(media)) = (app.db.as_ref(), app.media.as_ref()) else {
-            return Err(unavailable());
-        };
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let media = app.media.as_ref().ok_or_else(no_media_store)?;
         let headers = req.headers().clone();
         let (session, actor) = actor(app, &headers).await?;
         let permit = permit::<DecideExports>(db, &session, actor).await?;

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::BodyStream;
 
-use super::auth::{unavailable, unavailable_because};
+use super::auth::{no_media_store, unavailable, unavailable_because};
 use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
@@ -85,10 +85,7 @@ where
             return Err(unavailable());
         };
         let Some(store) = app.media.as_ref() else {
-            return Err(plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "This appliance has no media store configured ([storage] dir); ask its administrator.",
-            ));
+            return Err(no_media_store());
         };
         let (session, actor) = super::evidence::actor(app, req.headers()).await?;
         if !sessions::same_origin(req.headers(), &app.identity.public_origin) {

@@ -251,6 +251,12 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
     )
 }
 
+/// What the pages that need the media store (files on a bulletin,
+/// exports) say when custodiand runs without one: the setting to add.
+pub const NO_MEDIA_STORE: &str = "This appliance has no media store, so it cannot keep files or exports. \
+Its administrator adds a [storage] section to custodiand's configuration file, with \
+dir = \"/var/lib/custodian/media\" (a directory custodiand's account owns), and restarts custodiand.";
+
 /// An error page with a specific, user-facing explanation.
 pub fn error_with(status: http::StatusCode, text: &str) -> String {
     let title = match status.as_u16() {
