@@ -3,7 +3,7 @@
 //! everything that talks to Vault runs afterwards, in the unprivileged
 //! process, so no network code ever runs as root.
 
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -63,7 +63,18 @@ fn read_secret_file(path: &Path, check_mode: bool) -> Result<SecretString, Secre
         path: path.to_owned(),
         reason,
     };
-    let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+    // Opened once, and the checks below are of the open file (fstat), so
+    // the file cannot be swapped between checking and reading. O_NOFOLLOW
+    // refuses a symbolic link in the last component.
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| err(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| err(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
+    }
     // Owned by root (or, run unprivileged, by the process itself): no
     // other account may write the credential the daemon logs in with.
     if check_mode && meta.uid() != 0 && meta.uid() != nix::unistd::geteuid().as_raw() {
@@ -78,7 +89,8 @@ fn read_secret_file(path: &Path, check_mode: bool) -> Result<SecretString, Secre
             mode: meta.mode() & 0o7777,
         });
     }
-    let raw = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);
+    let mut raw = Zeroizing::new(String::new());
+    std::io::Read::read_to_string(&mut file, &mut raw).map_err(|e| err(e.to_string()))?;
     let value = raw.trim();
     if value.is_empty() {
         return Err(err("the file is empty".into()));
@@ -449,6 +461,14 @@ mod owner_tests {
         std::os::unix::fs::chown(&path, Some(0), Some(0)).expect("chown back");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).expect("chmod");
         assert!(read_secret_file(&path, true).is_err(), "group-writable");
+        // Checked and read through one open file: a symbolic link (which
+        // could be pointed elsewhere between a check and a read) is
+        // refused, and so is anything but a regular file.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&path, &link).expect("symlink");
+        assert!(read_secret_file(&link, true).is_err(), "followed a symlink");
+        assert!(read_secret_file(&dir, true).is_err(), "read a directory");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
