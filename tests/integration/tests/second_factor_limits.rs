@@ -163,6 +163,38 @@ async fn second_steps_and_step_up_are_budgeted_per_account() {
         "single session after a whole sign-in"
     );
 
+    // An answer with no ceremony to check it against (expired, used, never
+    // begun) is no guess: however many, the account does not lock.
+    let mut slow = Browser::new(&d);
+    assert_eq!(
+        slow.login("tina", PASSWORD).await.location.as_deref(),
+        Some("/login/totp")
+    );
+    let csrf = slow.get("/login/totp").await.csrf();
+    let origin = format!("https://localhost:{}", d.port);
+    for _ in 0..7 {
+        let r = slow
+            .post_json(
+                "/login/passkey/finish",
+                &csrf,
+                &origin,
+                "application/json",
+                r#"{"credential":{}}"#,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("expired or was already used"), "{}", r.body);
+    }
+    // (The codes up to the next step were used above.)
+    sql(&a, "UPDATE app_user SET totp_last_step = 0 WHERE username = 'tina'");
+    let ok = second_step(&mut slow, &totp_code(&key, 0)).await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some("/"),
+        "locked by ceremonies: {}",
+        ok.body
+    );
+
     // --- Device fingerprints are keyed (smaller item) ----------------------
     let plain = {
         let mut h = Sha256::new();

@@ -336,7 +336,9 @@ where
         )
         .await;
         if let Err(why) = outcome {
-            if matches!(why, Refused::Account(_)) {
+            // No answer was checked: a backend failure, or no ceremony
+            // (expired, used, never begun) to check it against.
+            if matches!(why, Refused::Account(_) | Refused::NoCeremony) {
                 guesses::refund(app, &session).await;
             } else {
                 let _ = db
