@@ -135,6 +135,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "admin_password_reset",
         sql: include_str!("../../../migrations/0021_admin_password_reset.sql"),
     },
+    Migration {
+        version: 22,
+        name: "device_cleanup_definer",
+        sql: include_str!("../../../migrations/0022_device_cleanup_definer.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -139,6 +139,8 @@ fn the_runtime_user_has_data_rights_only() {
         // Temporary tables would shadow ours in unqualified names
         // (record_rules.rs, migration 0020).
         "CREATE TEMP TABLE app_user (id bigint)",
+        // Only unkeyed devices go, through custodian_forget_unkeyed_devices.
+        "DELETE FROM known_device",
     ] {
         let r = run(sql);
         assert!(
@@ -147,6 +149,10 @@ fn the_runtime_user_has_data_rights_only() {
             "{sql}: {r:?}"
         );
     }
+    assert_eq!(
+        run("SELECT custodian_forget_unkeyed_devices()").as_deref(),
+        Ok("0")
+    );
     // Checkpoints go through the owner's function, which takes only a row
     // of the chain with its real hash.
     let r = run("SELECT audit_checkpoint_store(1, '\\x00', 'vault:v1:AAAA')");

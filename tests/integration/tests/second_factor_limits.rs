@@ -186,7 +186,10 @@ async fn second_steps_and_step_up_are_budgeted_per_account() {
         assert!(r.body.contains("expired or was already used"), "{}", r.body);
     }
     // (The codes up to the next step were used above.)
-    sql(&a, "UPDATE app_user SET totp_last_step = 0 WHERE username = 'tina'");
+    sql(
+        &a,
+        "UPDATE app_user SET totp_last_step = 0 WHERE username = 'tina'",
+    );
     let ok = second_step(&mut slow, &totp_code(&key, 0)).await;
     assert_eq!(
         ok.location.as_deref(),
