@@ -236,6 +236,18 @@ impl Keyring {
         Some((g.version, zeroize::Zeroizing::new(g.key(field)?.to_vec())))
     }
 
+    /// `field` of a version held in memory (the newest and those still
+    /// accepted), never asking Vault: for look-ups on every request.
+    pub async fn held_at(&self, field: &str, version: u64) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        self.generations
+            .read()
+            .await
+            .iter()
+            .find(|g| g.version == version)
+            .and_then(|g| g.key(field))
+            .map(|k| zeroize::Zeroizing::new(k.to_vec()))
+    }
+
     /// `field` of a given version, if Vault still has that version live:
     /// held versions from memory, older live ones fetched on demand (a
     /// password hashed before several rotations must still verify, once,

@@ -88,30 +88,25 @@ pub async fn note_device(
     let current = fingerprint(&key, peer, user_agent)
         .ok_or_else(|| AccountError::Internal("fingerprint key".into()))?;
     let mut candidates = vec![current.clone()];
+    // The previous version only if still held: a device check on every
+    // sign-in must not cost a Vault request.
     if version > 1 {
-        if let Ok(Some(previous)) = keyring.key_at(FINGERPRINT_KEY, version - 1).await {
+        if let Some(previous) = keyring.held_at(FINGERPRINT_KEY, version - 1).await {
             candidates.extend(fingerprint(&previous, peer, user_agent));
         }
     }
-    let had_any = pg
-        .query_opt(
-            "SELECT 1 FROM known_device WHERE user_id = $1 AND keyed LIMIT 1",
-            &[&user_id],
+    // One round trip: what was known before, and the device remembered.
+    let row = pg
+        .query_one(
+            "WITH prior AS (SELECT count(*) > 0 AS had_any, coalesce(bool_or(fingerprint = ANY($2)), false) AS seen \
+                            FROM known_device WHERE user_id = $1 AND keyed), \
+                  kept AS (INSERT INTO known_device (user_id, fingerprint, keyed) VALUES ($1, $3, true) \
+                           ON CONFLICT DO NOTHING) \
+             SELECT had_any, seen FROM prior",
+            &[&user_id, &candidates, &current],
         )
-        .await?
-        .is_some();
-    let seen = pg
-        .query_opt(
-            "SELECT 1 FROM known_device WHERE user_id = $1 AND keyed AND fingerprint = ANY($2)",
-            &[&user_id, &candidates],
-        )
-        .await?
-        .is_some();
-    pg.execute(
-        "INSERT INTO known_device (user_id, fingerprint, keyed) VALUES ($1, $2, true) ON CONFLICT DO NOTHING",
-        &[&user_id, &current],
-    )
-    .await?;
+        .await?;
+    let (had_any, seen): (bool, bool) = (row.get(0), row.get(1));
     let new_device = !seen && had_any;
     if new_device {
         let browser: String = user_agent.chars().take(80).collect();
