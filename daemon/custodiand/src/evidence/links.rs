@@ -279,13 +279,14 @@ impl LinkTable {
         }
     }
 
-    /// SQL that holds when the link (`$3` kind, `$4` id) is on the record.
-    fn on_record(self) -> &'static str {
+    /// SQL that holds when the link is on the record whose kind and id are
+    /// the statement's parameters `$kind` and `$id`.
+    fn on_record(self, kind: u8, id: u8) -> String {
         match self {
-            Self::Relation => {
-                "((from_kind = $3 AND from_id = $4) OR (to_kind = $3 AND to_id = $4))"
-            }
-            Self::Reference | Self::Event => "kind = $3 AND record_id = $4",
+            Self::Relation => format!(
+                "((from_kind = ${kind} AND from_id = ${id}) OR (to_kind = ${kind} AND to_id = ${id}))"
+            ),
+            Self::Reference | Self::Event => format!("kind = ${kind} AND record_id = ${id}"),
         }
     }
 }
@@ -533,7 +534,7 @@ pub async fn change(
                             _ => "'', 0::bigint, location_id IS NOT NULL",
                         },
                         table.table(),
-                        table.on_record().replace("$3", "$2").replace("$4", "$3")
+                        table.on_record(2, 3)
                     ),
                     &[link_id, &kind.noun(), &id],
                 )
@@ -555,7 +556,7 @@ pub async fn change(
                         "UPDATE {} SET withdrawn_at = now(), withdrawn_by = $1, withdrawn_reason = $2 \
                          WHERE id = $5 AND withdrawn_at IS NULL AND {}",
                         table.table(),
-                        table.on_record()
+                        table.on_record(3, 4)
                     ),
                     &[&actor.user_id, &reason, &kind.noun(), &id, link_id],
                 )

@@ -141,7 +141,9 @@ pub enum SetupOutcome {
 }
 
 /// Creates the first administrator if `token` is the valid setup token.
-/// The token is consumed in the same transaction.
+/// The token is consumed in the same transaction, which also makes sure
+/// no administrator exists (the handler asks first, so that a finished
+/// setup costs no hashing).
 pub async fn complete_setup(
     db: &Database,
     keyring: &Keyring,
@@ -150,9 +152,6 @@ pub async fn complete_setup(
     username: &str,
     password: &str,
 ) -> Result<SetupOutcome, AccountError> {
-    if has_admin(db).await? {
-        return Ok(SetupOutcome::Done);
-    }
     if !setup_token_usable(db, token).await? {
         return Ok(SetupOutcome::BadToken);
     }
