@@ -72,6 +72,11 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
         "the accounts page offers the confirmation"
     );
     assert_eq!(role_of(&a, "carol"), "readonly");
+    // One's own row offers nothing the server refuses.
+    let page = admin.get("/admin/users").await;
+    assert!(page.body.contains("Your own account"), "{}", page.body);
+    assert!(!page.body.contains("Actions for admin"), "{}", page.body);
+    assert!(page.body.contains("Actions for carol"));
     // With one administrator, only the console confirms (policy/roles.md),
     // and the account's credentials are replaced there too.
     drop(carol);
@@ -390,7 +395,23 @@ async fn a_second_administrator_needs_a_third_to_confirm_her() {
         ),
         "t"
     );
-    let all = state_change(&mut admin, "force-password-change", "*").await;
+    // Every account at once only with the box ticked.
+    let unticked = state_change(&mut admin, "force-password-change", "*").await;
+    assert_eq!(unticked.status, 400);
+    assert!(unticked.body.contains("Tick the box"), "{}", unticked.body);
+    let list = admin.get("/admin/users").await;
+    assert!(list.body.contains("every account but mine is signed out"));
+    let all = admin
+        .post(
+            "/admin/users/state",
+            &[
+                ("csrf", &list.csrf()),
+                ("username", "*"),
+                ("action", "force-password-change"),
+                ("confirm", "every-account"),
+            ],
+        )
+        .await;
     assert_eq!(all.location.as_deref(), Some("/admin/users"));
     assert_eq!(
         sql(

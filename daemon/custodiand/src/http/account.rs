@@ -374,7 +374,7 @@ pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::accounts(&rows, &csrf, None, None),
+            pages::accounts(&rows, &session.username, &csrf, None, None),
         ))
     }
     .await;
@@ -416,11 +416,17 @@ where
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
-                pages::accounts(&rows, &csrf, None, Some((&username, &temporary))),
+                pages::accounts(
+                    &rows,
+                    &session.username,
+                    &csrf,
+                    None,
+                    Some((&username, &temporary)),
+                ),
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                pages::accounts(&rows, &csrf, Some(problem), None),
+                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
             ),
         })
     }
@@ -456,6 +462,11 @@ where
                 tracing::warn!(target: "identity", error = %e, "could not reset a password");
                 unavailable()
             })?,
+            // Every account at once only with the box ticked: a single
+            // mis-click must not sign everybody out.
+            "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
+                "Tick the box to confirm that every other account is signed out and must choose a new password.",
+            ),
             "force-password-change" => accounts::force_password_change(db, &session.username, who)
                 .await
                 .map_err(|e| {
@@ -485,11 +496,11 @@ where
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
-                pages::accounts(&rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
+                pages::accounts(&rows, &session.username, &csrf, None, temporary.as_deref().map(|t| (who, t))),
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                pages::accounts(&rows, &csrf, Some(problem), None),
+                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
             ),
         })
     }

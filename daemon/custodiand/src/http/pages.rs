@@ -433,16 +433,21 @@ pub fn notifications(csrf: &str, rows: &[crate::identity::notifications::Listed]
 
 /// The account list and the form to add one. `created` shows a new
 /// account's one-time password, once.
+/// The accounts page of the administrator `me`: one row per account, its
+/// actions folded away (a row of fourteen buttons is no page to work on
+/// all day), waiting confirmations shown in the open, and none of the
+/// actions the server refuses on one's own account.
 pub fn accounts(
     rows: &[crate::identity::accounts::AccountRow],
+    me: &str,
     csrf: &str,
     message: Option<&str>,
     created: Option<(&str, &str)>,
 ) -> String {
     let mut table = String::from(
-        "<table><thead><tr><th>Username</th><th>Role</th><th>State</th><th></th><th>Actions</th></tr></thead><tbody>",
+        "<table><thead><tr><th>Username</th><th>Role</th><th>State</th><th>Notes</th><th>Actions</th></tr></thead><tbody>",
     );
-    for r in rows {
+    for (n, r) in rows.iter().enumerate() {
         let mut notes = Vec::new();
         if r.locked {
             notes.push("locked");
@@ -457,75 +462,73 @@ pub fn accounts(
                 _ => "second-factor reset: waiting for a second administrator",
             });
         }
-        let mut actions = String::new();
-        let mut button = |action: &str, label: &str| {
-            let _ = write!(
-                actions,
+        let user = escape(&r.username);
+        let button = |action: &str, label: &str| {
+            format!(
                 "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
-<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{user}\">\
 <input type=\"hidden\" name=\"action\" value=\"{action}\"><button type=\"submit\" class=\"small\">{label}</button></form>",
-                escape(csrf),
-                escape(&r.username)
-            );
+                escape(csrf)
+            )
         };
-        if r.state == "active" {
-            button("suspend", "Suspend");
-            button("disable", "Disable");
+        let actions = if r.username == me {
+            "<span class=\"muted\">Your own account: change your password and second factors on \
+<a href=\"/\">your account pages</a>; another administrator changes its state.</span>"
+                .to_owned()
         } else {
-            button("activate", "Activate");
-        }
-        if r.locked {
-            button("unlock", "Unlock");
-        }
-        button("reset-totp", "Reset second factor");
-        button("force-password-change", "Force password change");
-        // A different administrator confirms (after step-up, like every
-        // action on this page) what another one asked for.
-        for kind in &r.pending {
-            match kind.as_str() {
-                "grant-admin" => button("confirm-admin", "Confirm administrator"),
-                "reset-second-factor" => {
-                    button("confirm-reset-totp", "Confirm second-factor reset")
-                }
-                "reset-password" => button("confirm-reset-password", "Confirm password reset"),
-                _ => {}
+            // A different administrator confirms (after step-up, like
+            // every action on this page) what another one asked for: in
+            // the open, not folded away.
+            let mut open = String::new();
+            for kind in &r.pending {
+                open.push_str(&match kind.as_str() {
+                    "grant-admin" => button("confirm-admin", "Confirm administrator"),
+                    "reset-second-factor" => {
+                        button("confirm-reset-totp", "Confirm second-factor reset")
+                    }
+                    "reset-password" => button("confirm-reset-password", "Confirm password reset"),
+                    _ => String::new(),
+                });
             }
-        }
-        let _ = write!(
-            actions,
-            "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
-<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
+            let mut more = String::new();
+            if r.state == "active" {
+                more.push_str(&button("suspend", "Suspend"));
+                more.push_str(&button("disable", "Disable"));
+            } else {
+                more.push_str(&button("activate", "Activate"));
+            }
+            if r.locked {
+                more.push_str(&button("unlock", "Unlock"));
+            }
+            more.push_str(&button("reset-totp", "Reset second factor"));
+            more.push_str(&button("force-password-change", "Force password change"));
+            let options: String = crate::identity::accounts::ROLES
+                .iter()
+                .filter(|role| **role != r.role)
+                .map(|role| format!("<option value=\"role-{role}\">{role}</option>"))
+                .collect();
+            let _ = write!(
+                more,
+                "<form method=\"post\" action=\"/admin/users/state\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"username\" value=\"{user}\">\
+<label for=\"role-{n}\">New role</label><select id=\"role-{n}\" name=\"action\">{options}</select>\
+<button type=\"submit\" class=\"small\">Change role</button></form>\
+<form method=\"post\" action=\"/admin/users/state\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"username\" value=\"{user}\">\
 <input type=\"hidden\" name=\"action\" value=\"reset-password\">\
-<input name=\"reason\" required maxlength=\"500\" placeholder=\"Reason\" aria-label=\"Reason for resetting the password of {}\">\
-<button type=\"submit\" class=\"small\">Reset password</button></form>",
-            escape(csrf),
-            escape(&r.username),
-            escape(&r.username)
-        );
-        let _ = write!(
-            actions,
-            "<a class=\"small\" href=\"/admin/users/permissions?username={}\">Permissions</a> ",
-            escape(&r.username)
-        );
-        let options: String = crate::identity::accounts::ROLES
-            .iter()
-            .filter(|role| **role != r.role)
-            .map(|role| format!("<option value=\"role-{role}\">{role}</option>"))
-            .collect();
-        let _ = write!(
-            actions,
-            "<form method=\"post\" action=\"/admin/users/state\" class=\"inline\">\
-<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"username\" value=\"{}\">\
-<select name=\"action\" aria-label=\"New role for {}\">{options}</select>\
-<button type=\"submit\" class=\"small\">Change role</button></form>",
-            escape(csrf),
-            escape(&r.username),
-            escape(&r.username)
-        );
+<label for=\"reason-{n}\">Reason for a password reset (kept in the activity log)</label>\
+<input id=\"reason-{n}\" name=\"reason\" required maxlength=\"500\">\
+<button type=\"submit\" class=\"small\">Reset password</button></form>\
+<a class=\"small\" href=\"/admin/users/permissions?username={user}\">Permissions</a>",
+                csrf = escape(csrf)
+            );
+            format!(
+                "{open}<details class=\"actions\"><summary>Actions for {user}</summary>{more}</details>"
+            )
+        };
         let _ = write!(
             table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{actions}</td></tr>",
-            escape(&r.username),
+            "<tr><td>{user}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{actions}</td></tr>",
             escape(&r.role),
             escape(&r.state),
             escape(&notes.join(", "))
@@ -551,16 +554,17 @@ their next sign-in.</p>",
         "Accounts",
         &format!(
             "<section class=\"card\"><h1>Accounts</h1>{created_html}{}{table}\
-<form method=\"post\" action=\"/admin/users/state\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-<input type=\"hidden\" name=\"username\" value=\"*\"><input type=\"hidden\" name=\"action\" value=\"force-password-change\">\
-<button type=\"submit\">Force every other account to change its password (ends their sessions)</button></form>\
 <h2>Add an account</h2><form method=\"post\" action=\"/admin/users\">\
-<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
 <label for=\"username\">Username</label><input id=\"username\" name=\"username\" required maxlength=\"63\">\
 <label for=\"role\">Role</label><select id=\"role\" name=\"role\">{roles}</select>\
-<button type=\"submit\">Add account</button></form></section>",
+<button type=\"submit\">Add account</button></form>\
+<h2>After an incident</h2><form method=\"post\" action=\"/admin/users/state\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<input type=\"hidden\" name=\"username\" value=\"*\"><input type=\"hidden\" name=\"action\" value=\"force-password-change\">\
+<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"every-account\" required> \
+I understand: every account but mine is signed out at once and must choose a new password at its next sign-in.</label>\
+<button type=\"submit\">Force every other account to change its password</button></form></section>",
             message_html(message),
-            escape(csrf),
             csrf = escape(csrf)
         ),
     )
