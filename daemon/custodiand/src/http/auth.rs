@@ -329,7 +329,7 @@ where
 }
 
 pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
-    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+    let Some(db) = app.db.as_ref() else {
         return unavailable();
     };
     match accounts::has_admin(db).await {
@@ -337,6 +337,15 @@ pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         Ok(false) => {}
         Err(_) => return unavailable(),
     }
+    token_form(app, headers, pages::setup).await
+}
+
+/// An empty setup or recovery form, its CSRF token bound to the
+/// pre-session cookie (set here when the browser has none yet).
+async fn token_form(app: &App, headers: &HeaderMap, page: TokenPage) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
     let Some((nonce, cookie)) = pre_binding(headers) else {
         return error(StatusCode::INTERNAL_SERVER_ERROR);
     };
@@ -344,7 +353,7 @@ pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         Some(csrf) => with_cookie(
             html(
                 StatusCode::OK,
-                pages::setup(&csrf, None, "", app.identity.policy.min_length),
+                page(&csrf, None, "", app.identity.policy.min_length),
             ),
             cookie,
         ),
@@ -474,22 +483,7 @@ async fn token_page_again(
 /// The form for a recovery token issued at the console. Anonymous by
 /// design: whoever holds the token proves it by the token.
 pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
-    let Some(keyring) = app.keyring.as_ref() else {
-        return unavailable();
-    };
-    let Some((nonce, cookie)) = pre_binding(headers) else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-        Some(csrf) => with_cookie(
-            html(
-                StatusCode::OK,
-                pages::recover(&csrf, None, "", app.identity.policy.min_length),
-            ),
-            cookie,
-        ),
-        None => unavailable(),
-    }
+    token_form(app, headers, pages::recover).await
 }
 
 /// Sets a new password on the administrator account a console recovery
