@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
+use super::body::Outgoing;
 use super::{
     account, activity, auth, event_types, evidence, exports, headers, imports, media, pages,
     passkeys, permissions, settings, updates,
@@ -540,7 +541,7 @@ fn find(path: &str) -> Option<&'static Route> {
 
 /// Answers one request. Never fails: every outcome is a response, and every
 /// response passes through [`headers::apply`].
-pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
+pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -557,7 +558,38 @@ where
     res
 }
 
-async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
+async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    // Downloads stream; everything else answers whole.
+    match find(req.uri().path()).map(|r| r.handler) {
+        Some(Handler::MediaDownload) if route_allows(&req) => {
+            return media::download(app, &req).await.map(Outgoing::from);
+        }
+        Some(Handler::ExportDownload) if route_allows(&req) => {
+            return exports::download(app, &req).await.map(Outgoing::from);
+        }
+        _ => {}
+    }
+    dispatch_whole(req, peer, app).await.map(Outgoing::from)
+}
+
+/// Whether the request's method and declared length fit its route (the
+/// streamed downloads have no body; anything else goes through the
+/// checks of [`dispatch_whole`], which refuse it).
+fn route_allows<B>(req: &Request<B>) -> bool {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    find(req.uri().path()).is_some_and(|r| r.methods.contains(req.method()) && r.body_limit == 0)
+        && !declared
+}
+
+async fn dispatch_whole<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -659,11 +691,11 @@ where
         Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
         Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
         Handler::MediaUpload => media::upload(app, req).await,
-        Handler::MediaDownload => media::download(app, &req).await,
+        // Answered by `dispatch` when the request fits the route.
+        Handler::MediaDownload | Handler::ExportDownload => error(StatusCode::BAD_REQUEST),
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
         Handler::Exports => exports::page(app, req.headers()).await,
         Handler::ExportDecide => exports::decide(app, req).await,
-        Handler::ExportDownload => exports::download(app, &req).await,
         Handler::Activity => activity::page(app, &req).await,
         Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
         Handler::Permissions => permissions::page(app, &req).await,
@@ -685,18 +717,18 @@ where
 /// HTTP/2 treats any DATA frame after a HEAD as a protocol error. A
 /// handler that answers HEAD itself (media: no decryption) sets the
 /// length the GET would have; it is kept.
-fn without_body(res: Response<Body>) -> Response<Body> {
+fn without_body(res: Response<Outgoing>) -> Response<Outgoing> {
     use hyper::body::Body as _;
     let (mut parts, body) = res.into_parts();
     if parts.headers.contains_key(header::CONTENT_LENGTH) {
-        return Response::from_parts(parts, Full::new(Bytes::new()));
+        return Response::from_parts(parts, Full::new(Bytes::new()).into());
     }
     if let Some(len) = body.size_hint().exact() {
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
-    Response::from_parts(parts, Full::new(Bytes::new()))
+    Response::from_parts(parts, Full::new(Bytes::new()).into())
 }
 
 /// Reads a whole body up to `limit` bytes, refusing early on a declared
@@ -820,7 +852,10 @@ mod tests {
             vault: None,
         };
         let app = App::new(None, None, 1000, identity, None, None);
-        handle(req, peer(), &app).await
+        handle(req, peer(), &app).await.map(|b| match b {
+            Outgoing::Whole(full) => full,
+            Outgoing::Streamed { .. } => Full::new(Bytes::new()),
+        })
     }
 
     #[tokio::test]
