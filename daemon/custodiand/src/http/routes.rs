@@ -563,47 +563,35 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    // Downloads stream; everything else answers whole.
-    match find(req.uri().path()).map(|r| r.handler) {
-        Some(Handler::MediaDownload) if route_allows(&req) => {
-            return media::download(app, &req).await.map(Outgoing::from);
-        }
-        Some(Handler::ExportDownload) if route_allows(&req) => {
-            return exports::download(app, &req).await.map(Outgoing::from);
-        }
-        _ => {}
+    let (route, req) = match admit(req) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal.map(Outgoing::from),
+    };
+    // Downloads stream their body; every other handler answers whole.
+    match route.handler {
+        Handler::MediaDownload => media::download(app, &req).await,
+        Handler::ExportDownload => exports::download(app, &req).await.map(Outgoing::from),
+        _ => answer(route, req, peer, app).await.map(Outgoing::from),
     }
-    dispatch_whole(req, peer, app).await.map(Outgoing::from)
 }
 
-/// Whether the request's method and declared length fit its route (the
-/// streamed downloads have no body; anything else goes through the
-/// checks of [`dispatch_whole`], which refuse it).
-fn route_allows<B>(req: &Request<B>) -> bool {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() != b"0")
-        || req.headers().contains_key(header::TRANSFER_ENCODING);
-    find(req.uri().path()).is_some_and(|r| r.methods.contains(req.method()) && r.body_limit == 0)
-        && !declared
-}
-
-async fn dispatch_whole<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+/// The checks every request passes before any handler runs: a method the
+/// appliance speaks and its route allows, a declared body within the
+/// route's limit; the body is then limited to it however it is read.
+#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
     let route = find(req.uri().path());
-    let method = req.method().clone();
-    if !matches!(method, Method::GET | Method::HEAD | Method::POST) {
-        return method_not_allowed(route.map_or(SERVED_METHODS, |r| r.allow));
+    let method = req.method();
+    if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return Err(method_not_allowed(
+            route.map_or(SERVED_METHODS, |r| r.allow),
+        ));
     }
     let Some(route) = route else {
-        return error(StatusCode::NOT_FOUND);
+        return Err(error(StatusCode::NOT_FOUND));
     };
-    if !route.methods.contains(&method) {
-        return method_not_allowed(route.allow);
+    if !route.methods.contains(method) {
+        return Err(method_not_allowed(route.allow));
     }
     // The route's body limit holds for every handler, however it reads:
     // a declared length over it is refused now, a longer stream when read.
@@ -613,9 +601,23 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit as u64) {
-        return error(StatusCode::PAYLOAD_TOO_LARGE);
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    let req = req.map(|body| Limited::new(body, route.body_limit));
+    Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
+}
+
+/// The handlers that answer with a whole body.
+async fn answer<B>(
+    route: &'static Route,
+    req: Request<Limited<B>>,
+    peer: SocketAddr,
+    app: &App,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let method = req.method().clone();
     match route.handler {
         Handler::Home => auth::home(app, req.headers()).await,
         Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
@@ -691,8 +693,10 @@ where
         Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
         Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
         Handler::MediaUpload => media::upload(app, req).await,
-        // Answered by `dispatch` when the request fits the route.
-        Handler::MediaDownload | Handler::ExportDownload => error(StatusCode::BAD_REQUEST),
+        // Streamed: `dispatch` never sends them here.
+        Handler::MediaDownload | Handler::ExportDownload => {
+            error(StatusCode::INTERNAL_SERVER_ERROR)
+        }
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
         Handler::Exports => exports::page(app, req.headers()).await,
         Handler::ExportDecide => exports::decide(app, req).await,
