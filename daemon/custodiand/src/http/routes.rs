@@ -570,7 +570,7 @@ where
     // Downloads stream their body; every other handler answers whole.
     match route.handler {
         Handler::MediaDownload => media::download(app, &req).await,
-        Handler::ExportDownload => exports::download(app, &req).await.map(Outgoing::from),
+        Handler::ExportDownload => exports::download(app, &req).await,
         _ => answer(route, req, peer, app).await.map(Outgoing::from),
     }
 }
