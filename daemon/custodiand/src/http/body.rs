@@ -77,14 +77,12 @@ async fn produce(
                 // The client sees a cut body (shorter than its length),
                 // never unauthenticated bytes.
                 tracing::warn!(target: "download", error = %e, "download stopped");
-                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                let _ = tx.send(Err(std::io::Error::other(e))).await;
                 return;
             }
             Err(e) => {
-                tracing::warn!(target: "download", error = %e, "download stopped");
-                let _ = tx
-                    .send(Err(std::io::Error::other("decryption task failed")))
-                    .await;
+                tracing::warn!(target: "download", error = %e, "download stopped: the decryption task failed");
+                let _ = tx.send(Err(std::io::Error::other(e))).await;
                 return;
             }
         };
