@@ -292,6 +292,29 @@ async fn ranges_return_their_bytes_and_head_reads_nothing(
         expected_records,
         "one entry per ranged GET"
     );
+    // Several ranges, and any If-Range (no validators are sent, so none
+    // can match), get the whole file: 200 and its length. Only the head
+    // is read; dropping the answer ends the stream.
+    for (range, if_range) in [("bytes=0-1,5-6", None), ("bytes=0-99", Some("\"x\""))] {
+        let mut req = s
+            .http
+            .get(d.url(&format!("/media?id={id}")))
+            .header("cookie", s.ana.cookie_header())
+            .header("range", range);
+        if let Some(v) = if_range {
+            req = req.header("if-range", v);
+        }
+        let res = req.send().await.expect("get");
+        assert_eq!(res.status(), 200, "{range} {if_range:?}");
+        assert_eq!(res.headers()["content-length"], len.to_string().as_str());
+        assert!(!res.headers().contains_key("content-range"));
+        expected_records.push("whole".to_owned());
+    }
+    assert_eq!(
+        recorded_ranges(a),
+        expected_records,
+        "whole GETs recorded as such"
+    );
 
     // Only the chunks a range needs are decrypted: with the first chunk
     // damaged on disk, a range in the middle still streams; one that
