@@ -181,7 +181,7 @@ impl Connection {
                     .await
                     .unwrap_or_else(|_| {
                         tracing::warn!(target: "unavailable", %peer, timeout_secs = request_timeout.as_secs(), "answered 503: the request did not finish within the request timeout");
-                        routes::error(http::StatusCode::SERVICE_UNAVAILABLE)
+                        routes::error(http::StatusCode::SERVICE_UNAVAILABLE).map(Into::into)
                     });
                 Ok::<_, Infallible>(res)
             }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::act_as;
 use super::items::Query;
-use super::store::Store;
+use super::store::{Reader, Store, StoreError};
 use crate::db::{Database, DbError};
 use crate::identity::accounts::{audit, AccountError};
 use crate::identity::notifications::{notify, notify_admins};
@@ -61,16 +61,16 @@ pub enum Refused {
     Policy(&'static str),
     #[error(transparent)]
     Account(#[from] AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("reading an export on the blocking pool: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl From<tokio_postgres::Error> for Refused {
     fn from(e: tokio_postgres::Error) -> Self {
         Self::Account(e.into())
     }
-}
-
-fn internal(e: impl std::fmt::Display) -> AccountError {
-    AccountError::Internal(e.to_string())
 }
 
 /// A cell a spreadsheet would evaluate (`=`, `+`, `-`, `@`, tab, CR at the
@@ -84,6 +84,12 @@ pub fn csv_cell(value: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+/// Rows fetched from the database at a time while the export is made:
+/// the file is rendered and encrypted batch by batch, so neither the rows
+/// nor the file are ever held whole (up to [`MAX_ITEMS`] bulletins with
+/// long descriptions would be tens of MiB per export being made).
+const BATCH: i32 = 200;
+
 struct Row {
     id: i64,
     title: String,
@@ -93,12 +99,37 @@ struct Row {
     revision: i32,
 }
 
-fn render(format: Format, rows: &[Row]) -> Vec<u8> {
-    match format {
-        Format::Csv => {
-            let mut out = String::from("id,title,description,status,revision,updated_utc\r\n");
-            for r in rows {
-                out.push_str(&format!(
+impl Row {
+    fn of(r: &tokio_postgres::Row) -> Self {
+        Self {
+            id: r.get(0),
+            title: r.get(1),
+            description: r.get(2),
+            status: r.get(3),
+            revision: r.get(4),
+            updated: r.get(5),
+        }
+    }
+}
+
+/// The export file in pieces: `head`, each row (`first` for the first),
+/// `tail`. Put together they are what rendering all rows at once would
+/// give (for JSON, `serde_json`'s pretty form of `{"bulletins": [...]}`).
+mod render {
+    use super::{csv_cell, Format, Row};
+    use serde_json::json;
+
+    pub fn head(format: Format) -> &'static [u8] {
+        match format {
+            Format::Csv => b"id,title,description,status,revision,updated_utc\r\n",
+            Format::Json => b"{\n  \"bulletins\": [",
+        }
+    }
+
+    pub fn row(format: Format, r: &Row, first: bool, out: &mut Vec<u8>) {
+        match format {
+            Format::Csv => out.extend_from_slice(
+                format!(
                     "{},{},{},{},{},{}\r\n",
                     r.id,
                     csv_cell(&r.title),
@@ -106,19 +137,33 @@ fn render(format: Format, rows: &[Row]) -> Vec<u8> {
                     csv_cell(&r.status),
                     r.revision,
                     csv_cell(&r.updated)
-                ));
+                )
+                .as_bytes(),
+            ),
+            Format::Json => {
+                let item = json!({"id": r.id, "title": r.title, "description": r.description,
+                                  "status": r.status, "revision": r.revision, "updated_utc": r.updated});
+                let pretty = serde_json::to_string_pretty(&item).unwrap_or_default();
+                out.extend_from_slice(if first { b"\n" } else { b",\n" });
+                // Pretty JSON has line breaks only between tokens (a
+                // string's own are escaped), so indenting each line nests
+                // the item two levels deep exactly.
+                for (i, line) in pretty.split('\n').enumerate() {
+                    if i > 0 {
+                        out.push(b'\n');
+                    }
+                    out.extend_from_slice(b"    ");
+                    out.extend_from_slice(line.as_bytes());
+                }
             }
-            out.into_bytes()
         }
-        Format::Json => {
-            let items: Vec<_> = rows
-                .iter()
-                .map(|r| {
-                    json!({"id": r.id, "title": r.title, "description": r.description,
-                           "status": r.status, "revision": r.revision, "updated_utc": r.updated})
-                })
-                .collect();
-            serde_json::to_vec_pretty(&json!({"bulletins": items})).unwrap_or_default()
+    }
+
+    pub fn tail(format: Format, any: bool) -> &'static [u8] {
+        match (format, any) {
+            (Format::Csv, _) => b"",
+            (Format::Json, true) => b"\n  ]\n}",
+            (Format::Json, false) => b"]\n}",
         }
     }
 }
@@ -154,44 +199,50 @@ pub async fn request(
             .replace('_', "\\_")
     );
     let status = q.status.map(|s| s.as_str());
-    let rows: Vec<Row> = tx
-        .query(
+    let select = tx
+        .prepare(
             "SELECT id, title, description, status, revision, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
              FROM bulletin WHERE ($1 = '%%' OR title ILIKE $1 OR description ILIKE $1) AND ($2::text IS NULL OR status = $2) \
              ORDER BY id LIMIT $3",
-            &[&pattern, &status, &(MAX_ITEMS + 1)],
         )
-        .await?
-        .iter()
-        .map(|r| Row {
-            id: r.get(0),
-            title: r.get(1),
-            description: r.get(2),
-            status: r.get(3),
-            revision: r.get(4),
-            updated: r.get(5),
-        })
-        .collect();
-    if rows.len() as i64 > MAX_ITEMS {
-        return Err(Refused::Policy(
-            "More than 10,000 bulletins match; narrow the search.",
-        ));
+        .await?;
+    let portal = tx
+        .bind(&select, &[&pattern, &status, &(MAX_ITEMS + 1)])
+        .await?;
+    // Dropped on any refusal or failure below, the partial file is removed.
+    let mut incoming = store.begin().await?;
+    incoming.write(render::head(format)).await?;
+    let (mut items, mut piece) = (0usize, Vec::new());
+    loop {
+        let batch = tx.query_portal(&portal, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for r in &batch {
+            render::row(format, &Row::of(r), items == 0, &mut piece);
+            items += 1;
+        }
+        if items as i64 > MAX_ITEMS {
+            return Err(Refused::Policy(
+                "More than 10,000 bulletins match; narrow the search.",
+            ));
+        }
+        incoming.write(&piece).await?;
+        piece.clear();
     }
-    let bytes = render(format, &rows);
-    let mut incoming = store.begin().await.map_err(internal)?;
-    incoming.write(&bytes).await.map_err(internal)?;
-    let done = incoming.finish().await.map_err(internal)?;
+    incoming.write(render::tail(format, items > 0)).await?;
+    let done = incoming.finish().await?;
     let wrapped = transit::encrypt(vault, "transit", WRAP_KEY, done.key.as_ref())
         .await
         .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
     let sha256 = done.sha256.clone();
-    let object = store.keep(done).await.map_err(internal)?;
+    let object = store.keep(done).await?;
     let query_text = json!({"q": q.text, "status": status}).to_string();
     let id: i64 = tx
         .query_one(
             "INSERT INTO export_request (requested_by, format, query, reason, items, object_name, wrapped_key, sha256) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            &[&actor.user_id, &format.as_str(), &query_text, &reason, &(rows.len() as i32), &object, &wrapped, &sha256],
+            &[&actor.user_id, &format.as_str(), &query_text, &reason, &(items as i32), &object, &wrapped, &sha256],
         )
         .await?
         .get(0);
@@ -200,15 +251,14 @@ pub async fn request(
         username,
         "export.requested",
         &format!("export/{id}"),
-        json!({"format": format.as_str(), "items": rows.len(), "sha256": sha256, "reason": reason}),
+        json!({"format": format.as_str(), "items": items, "sha256": sha256, "reason": reason}),
     )
     .await?;
     notify_admins(
         &*tx,
         "export.requested",
         &format!(
-            "{username} asks to export {} bulletins ({}): {reason}",
-            rows.len(),
+            "{username} asks to export {items} bulletins ({}): {reason}",
             format.as_str()
         ),
     )
@@ -217,7 +267,7 @@ pub async fn request(
         store.forget(&object).await;
         return Err(e.into());
     }
-    Ok((id, rows.len()))
+    Ok((id, items))
 }
 
 pub struct Listed {
@@ -331,7 +381,9 @@ pub async fn decide(
 
 pub struct Download {
     pub format: Format,
-    pub bytes: Vec<u8>,
+    /// The file, to be streamed; already deleted from the store, its open
+    /// descriptor keeps it readable until the stream ends.
+    pub reader: Reader,
 }
 
 /// The requester's approved, unexpired export, once; the file is deleted.
@@ -360,10 +412,20 @@ pub async fn download(
     let key = transit::decrypt(vault, "transit", WRAP_KEY, &wrapped)
         .await
         .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
-    let bytes = store
-        .read(&object, key.expose_secret())
-        .await
-        .map_err(internal)?;
+    let path = store.object_path(&object)?;
+    // The one download is used up when the row below commits, before the
+    // first byte is streamed. So every chunk is authenticated first, one
+    // at a time (one more decryption pass, no more memory): a damaged
+    // file is refused and its export left as it was, as when the whole
+    // file was decrypted before answering.
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut reader = Reader::open(path, key.expose_secret())?;
+        for i in 0..reader.chunks() {
+            reader.chunk(i)?;
+        }
+        Ok::<_, StoreError>(reader)
+    })
+    .await??;
     tx.execute(
         "UPDATE export_request SET status = 'downloaded', downloaded_at = now(), object_name = NULL, wrapped_key = NULL WHERE id = $1",
         &[&id],
@@ -381,7 +443,7 @@ pub async fn download(
     store.forget(&object).await;
     Ok(Download {
         format: Format::parse(&format).unwrap_or(Format::Csv),
-        bytes,
+        reader,
     })
 }
 
@@ -435,5 +497,51 @@ mod tests {
             assert!(csv_cell(bad).starts_with("\"'"), "{bad}");
         }
         assert_eq!(csv_cell("plain"), "\"plain\"");
+    }
+
+    /// The file made row by row is byte for byte the one made from all
+    /// rows at once (the JSON as `serde_json` pretty-prints it).
+    #[test]
+    fn rendered_in_pieces_as_it_would_be_whole() {
+        let rows: Vec<Row> = (1..=3)
+            .map(|i| Row {
+                id: i,
+                title: format!("t{i} \"quoted\"\nline"),
+                description: "=1+1".into(),
+                status: "draft".into(),
+                updated: "2026-01-01 00:00:00".into(),
+                revision: 2,
+            })
+            .collect();
+        let pieces = |format: Format, rows: &[Row]| {
+            let mut out = render::head(format).to_vec();
+            for (i, r) in rows.iter().enumerate() {
+                render::row(format, r, i == 0, &mut out);
+            }
+            out.extend_from_slice(render::tail(format, !rows.is_empty()));
+            out
+        };
+        for n in [0, 1, 3] {
+            let items: Vec<_> = rows[..n]
+                .iter()
+                .map(|r| {
+                    json!({"id": r.id, "title": r.title, "description": r.description,
+                           "status": r.status, "revision": r.revision, "updated_utc": r.updated})
+                })
+                .collect();
+            let whole = serde_json::to_vec_pretty(&json!({"bulletins": items})).expect("json");
+            assert_eq!(
+                String::from_utf8(pieces(Format::Json, &rows[..n])).expect("utf-8"),
+                String::from_utf8(whole).expect("utf-8"),
+                "{n} rows"
+            );
+        }
+        let csv = String::from_utf8(pieces(Format::Csv, &rows[..2])).expect("utf-8");
+        assert_eq!(
+            csv,
+            "id,title,description,status,revision,updated_utc\r\n\
+             1,\"t1 \"\"quoted\"\"\nline\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n\
+             2,\"t2 \"\"quoted\"\"\nline\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n"
+        );
     }
 }

@@ -10,7 +10,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::act_as;
-use super::store::{Finished, Store, StoreError};
+use super::store::{Finished, Reader, Store, StoreError};
 use super::uploads::{self, AllowedType, Refusal, UploadPolicy};
 use crate::db::{Database, DbError};
 use crate::identity::accounts::{audit, AccountError};
@@ -211,100 +211,119 @@ pub async fn list(
         .collect())
 }
 
-pub struct Download {
+/// A file as its row describes it, found under the bulletin's visibility.
+/// Its bytes come only through [`Found::release`], which records the
+/// download first: no code path hands out plaintext unrecorded.
+pub struct Found {
+    pub id: i64,
     pub name: String,
     pub mime: String,
-    pub bytes: Vec<u8>,
-}
-
-/// The file `id`, if the actor may see its bulletin; the download is
-/// recorded.
-pub async fn fetch(
-    db: &Database,
-    vault: &Client,
-    media: &Media,
-    permit: &Permit<AccessMedia>,
-    username: &str,
-    id: i64,
-) -> Result<Option<Download>, AccountError> {
-    let actor = permit.actor();
-    let mut c = db.client().await?;
-    let tx = c.transaction().await?;
-    act_as(&tx, actor).await?;
-    let Some(row) = tx
-        .query_opt(
-            "SELECT object_name, wrapped_key, original_name, mime, bulletin_id, sha256 FROM media WHERE id = $1",
-            &[&id],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let (object, wrapped, name, mime, bulletin_id, sha256): (
-        String,
-        String,
-        String,
-        String,
-        i64,
-        String,
-    ) = (
-        row.get(0),
-        row.get(1),
-        row.get(2),
-        row.get(3),
-        row.get(4),
-        row.get(5),
-    );
-    audit(
-        &*tx,
-        username,
-        "media.downloaded",
-        &format!("bulletin/{bulletin_id}"),
-        json!({"media": id, "sha256": sha256}),
-    )
-    .await?;
-    tx.commit().await?;
-    let key = transit::decrypt(vault, "transit", WRAP_KEY, &wrapped)
-        .await
-        .map_err(vault_err)?;
-    let bytes = media
-        .store
-        .read(&object, key.expose_secret())
-        .await
-        .map_err(|e: StoreError| AccountError::Internal(e.to_string()))?;
-    Ok(Some(Download { name, mime, bytes }))
-}
-
-pub struct Described {
-    pub name: String,
-    pub mime: String,
+    /// The plaintext length recorded at upload.
     pub size: u64,
+    bulletin_id: i64,
+    sha256: String,
+    object: String,
+    wrapped: String,
 }
 
-/// What `fetch` would serve for `id`, under the same visibility, from the
-/// database alone: for HEAD, which neither reads nor decrypts the object
-/// and is not a download (nothing is recorded).
-pub async fn describe(
+/// The file `id`, if the actor may see its bulletin, from the database
+/// alone: nothing is read, decrypted or recorded. HEAD answers from this
+/// (link checkers and download managers probing the size are not
+/// downloads), and a GET decides its range from `size` before it costs
+/// a Vault call or a file read.
+pub async fn find(
     db: &Database,
     permit: &Permit<AccessMedia>,
     id: i64,
-) -> Result<Option<Described>, AccountError> {
+) -> Result<Option<Found>, AccountError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let row = tx
         .query_opt(
-            "SELECT original_name, mime, size_bytes FROM media WHERE id = $1",
+            "SELECT original_name, mime, size_bytes, bulletin_id, sha256, object_name, wrapped_key \
+             FROM media WHERE id = $1",
             &[&id],
         )
         .await?;
     tx.commit().await?;
-    Ok(row.map(|r| Described {
+    Ok(row.map(|r| Found {
+        id,
         name: r.get(0),
         mime: r.get(1),
         size: u64::try_from(r.get::<_, i64>(2)).unwrap_or(0),
+        bulletin_id: r.get(3),
+        sha256: r.get(4),
+        object: r.get(5),
+        wrapped: r.get(6),
     }))
+}
+
+impl Found {
+    /// Opens the object for streaming and records the download of `range`
+    /// (`start..end`, `None` for the whole file) before any byte is
+    /// served. The object is opened first, so a file that cannot be read
+    /// is not recorded as handed out; its length must be the recorded
+    /// one, or it is refused as damaged.
+    pub async fn release(
+        self,
+        db: &Database,
+        vault: &Client,
+        media: &Media,
+        permit: &Permit<AccessMedia>,
+        username: &str,
+        range: Option<(u64, u64)>,
+    ) -> Result<Reader, ReleaseError> {
+        let key = transit::decrypt(vault, "transit", WRAP_KEY, &self.wrapped)
+            .await
+            .map_err(vault_err)?;
+        let path = media.store.object_path(&self.object)?;
+        let reader =
+            tokio::task::spawn_blocking(move || Reader::open(path, key.expose_secret())).await??;
+        if reader.len() != self.size {
+            return Err(StoreError::Corrupt(self.object).into());
+        }
+        let mut details = json!({"media": self.id, "sha256": self.sha256});
+        if let Some((start, end)) = range {
+            // Each ranged GET hands out evidence bytes, so each is
+            // recorded, never only the first: otherwise a file could be
+            // fetched in pieces unrecorded. The range tells a reviewer a
+            // player's seek (many short entries) from a full copy. Players
+            // ask again as the viewer seeks, so one viewing may leave
+            // several entries; that is the price of recording every
+            // release.
+            details["range"] = json!(format!("bytes {start}-{}/{}", end - 1, self.size));
+        }
+        let recorded = async {
+            let mut c = db.client().await?;
+            let tx = c.transaction().await?;
+            act_as(&tx, permit.actor()).await?;
+            audit(
+                &*tx,
+                username,
+                "media.downloaded",
+                &format!("bulletin/{}", self.bulletin_id),
+                details,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, AccountError>(())
+        };
+        recorded.await?;
+        Ok(reader)
+    }
+}
+
+/// Why a file could not be handed out; each keeps its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("opening a media object on the blocking pool: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Applies the verdict to a finished upload.

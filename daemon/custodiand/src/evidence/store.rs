@@ -153,10 +153,11 @@ impl Store {
         }
     }
 
-    /// The whole plaintext of `object` (small files, tests); downloads use
-    /// [`Store::open_object`] and stream.
-    pub async fn read(&self, object: &str, key: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut reader = self.open_object(object, key)?;
+    /// The whole plaintext of `object`, for the store's own tests: the
+    /// daemon never holds a whole object, it streams [`Reader`] chunks.
+    #[cfg(test)]
+    async fn read(&self, object: &str, key: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut reader = Reader::open(self.object_path(object)?, key)?;
         let mut out = Vec::with_capacity(usize::try_from(reader.len()).unwrap_or(0));
         for i in 0..reader.chunks() {
             out.extend(reader.chunk(i)?);
@@ -164,37 +165,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Opens `object` for reading chunk by chunk. Blocking file I/O: call
-    /// it off the async workers.
-    pub fn open_object(&self, object: &str, key: &[u8]) -> Result<Reader, StoreError> {
-        use std::io::Read;
-        if !valid_object_name(object) || key.len() != 32 {
+    /// Where `object` is kept; an invalid name (never one of ours) is
+    /// refused, so no name from a row can reach outside `objects/`.
+    pub fn object_path(&self, object: &str) -> Result<PathBuf, StoreError> {
+        if !valid_object_name(object) {
             return Err(StoreError::Corrupt(object.into()));
         }
-        let corrupt = || StoreError::Corrupt(object.to_owned());
-        let mut file = std::fs::File::open(self.objects.join(object))?;
-        let file_len = file.metadata()?.len();
-        let mut header = [0u8; HEADER as usize];
-        file.read_exact(&mut header).map_err(|_| corrupt())?;
-        let (magic, prefix) = header.split_at(MAGIC.len());
-        if magic != MAGIC.as_slice() {
-            return Err(corrupt());
-        }
-        let body = file_len - HEADER;
-        let sealed = (CHUNK + TAG) as u64;
-        let chunks = body.div_ceil(sealed).max(1);
-        // The last chunk holds at least its tag; anything else was cut.
-        if body < (chunks - 1) * sealed + TAG as u64 || chunks > u64::from(u32::MAX) {
-            return Err(corrupt());
-        }
-        let cipher = ChaCha20Poly1305::new(key.into());
-        Ok(Reader {
-            object: object.to_owned(),
-            file,
-            stream: StreamBE32::from_aead(cipher, prefix.into()),
-            chunks,
-            plain_len: body - chunks * TAG as u64,
-        })
+        Ok(self.objects.join(object))
     }
 
     /// Removes quarantined files and unknown objects older than `age`.
@@ -266,6 +243,45 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Opens the object at `path` (from [`Store::object_path`]) for
+    /// reading chunk by chunk. Blocking file I/O: call it on the blocking
+    /// pool. Only the header and the length are checked here; each chunk
+    /// is authenticated when read.
+    pub fn open(path: PathBuf, key: &[u8]) -> Result<Self, StoreError> {
+        use std::io::Read;
+        let object = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if key.len() != 32 {
+            return Err(StoreError::Corrupt(object));
+        }
+        let corrupt = || StoreError::Corrupt(object.clone());
+        let mut file = std::fs::File::open(&path)?;
+        let file_len = file.metadata()?.len();
+        let mut header = [0u8; HEADER as usize];
+        file.read_exact(&mut header).map_err(|_| corrupt())?;
+        let (magic, prefix) = header.split_at(MAGIC.len());
+        if magic != MAGIC.as_slice() {
+            return Err(corrupt());
+        }
+        let body = file_len - HEADER;
+        let sealed = (CHUNK + TAG) as u64;
+        let chunks = body.div_ceil(sealed).max(1);
+        // The last chunk holds at least its tag; anything else was cut.
+        if body < (chunks - 1) * sealed + TAG as u64 || chunks > u64::from(u32::MAX) {
+            return Err(corrupt());
+        }
+        let cipher = ChaCha20Poly1305::new(key.into());
+        Ok(Self {
+            stream: StreamBE32::from_aead(cipher, prefix.into()),
+            chunks,
+            plain_len: body - chunks * TAG as u64,
+            object,
+            file,
+        })
+    }
+
     /// Plaintext length.
     pub fn len(&self) -> u64 {
         self.plain_len
@@ -297,9 +313,11 @@ impl Reader {
         let mut sealed = vec![0u8; usize::try_from(len).map_err(|_| corrupt())?];
         self.file.seek(SeekFrom::Start(start))?;
         self.file.read_exact(&mut sealed).map_err(|_| corrupt())?;
+        // In place: one buffer per chunk, the tag cut off by decryption.
         self.stream
-            .decrypt(position, last, sealed.as_slice())
-            .map_err(|_| corrupt())
+            .decrypt_in_place(position, last, &[], &mut sealed)
+            .map_err(|_| corrupt())?;
+        Ok(sealed)
     }
 }
 

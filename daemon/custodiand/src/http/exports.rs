@@ -9,6 +9,7 @@ use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for};
 use super::auth::{field, no_media_store, redirect, unavailable, unavailable_because};
+use super::body::Outgoing;
 use super::evidence::{actor, permit, query_param, see_other};
 use super::pages::{self, escape, layout};
 use super::routes::{error, html, Body};
@@ -26,7 +27,7 @@ fn refused(r: Refused) -> Response<Body> {
             StatusCode::FORBIDDEN,
             pages::error_with(StatusCode::FORBIDDEN, p),
         ),
-        Refused::Account(e) => {
+        e @ (Refused::Account(_) | Refused::Store(_) | Refused::Task(_)) => {
             tracing::warn!(target: "exports", error = %e, "export step failed");
             unavailable()
         }
@@ -225,8 +226,9 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Reply = async {
+/// `GET /exports/download?id=`: the export, streamed once.
+pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
+    let result: Result<Response<Outgoing>, Response<Body>> = async {
         let (Some(db), Some(vault), Some(media)) = (
             app.db.as_ref(),
             app.identity.vault.as_ref(),
@@ -245,12 +247,14 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let file = exports::download(db, vault, &media.exports, &permit, &session.username, id)
             .await
             .map_err(refused)?;
-        let mut res = Response::new(http_body_util::Full::new(Bytes::from(file.bytes)));
+        let len = file.reader.len();
+        let mut res = Response::new(Outgoing::stream(file.reader, 0, len));
         let h = res.headers_mut();
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(file.format.content_type()),
         );
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         if let Ok(v) = HeaderValue::from_str(&format!(
             "attachment; filename=\"custodian-export-{id}.{}\"",
             file.format.as_str()
@@ -261,8 +265,11 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
         );
+        // Downloaded once: a resumed range would be a second download,
+        // which the export no longer allows.
+        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
         Ok(res)
     }
     .await;
-    result.unwrap_or_else(|r| r)
+    result.unwrap_or_else(|r| r.map(Outgoing::from))
 }

@@ -1,16 +1,18 @@
 //! Evidence files: upload (streamed multipart onto a bulletin) and
-//! download (attachment, nosniff, sandboxing CSP). The upload is checked
-//! in this order, each before the next byte is trusted: same origin; the
-//! CSRF token (a field that must come before the file); the bulletin
-//! (visible to the actor, editable by them, `can_access_media`); then the
-//! file itself, whose type the bytes decide.
+//! download (attachment, nosniff, sandboxing CSP; streamed, with single
+//! byte ranges). The upload is checked in this order, each before the
+//! next byte is trusted: same origin; the CSRF token (a field that must
+//! come before the file); the bulletin (visible to the actor, editable by
+//! them, `can_access_media`); then the file itself, whose type the bytes
+//! decide.
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{header, HeaderValue, Request, Response, StatusCode};
-use http_body_util::BodyStream;
+use http_body_util::{BodyStream, Full};
 
 use super::auth::{no_media_store, unavailable, unavailable_because};
+use super::body::{self, Outgoing};
 use super::pages;
 use super::routes::{error, html, Body};
 use crate::app::App;
@@ -221,10 +223,14 @@ fn file_headers(h: &mut http::HeaderMap, name: &str, mime: &str) {
         HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Players seek in video with ranges; see `download`.
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
 }
 
-pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
+/// `GET /media?id=`: the file, streamed, whole (200) or one byte range
+/// (206) for players that seek; `HEAD`: its headers from the row.
+pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
+    let result: Result<Response<Outgoing>, Response<Body>> = async {
         let (Some(db), Some(vault), Some(store)) = (
             app.db.as_ref(),
             app.identity.vault.as_ref(),
@@ -237,31 +243,72 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let id = super::evidence::query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
+        let file = media::find(db, &permit, id)
+            .await
+            .map_err(unavailable_because)?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         if req.method() == http::Method::HEAD {
             // A HEAD (link checkers, download managers probing the size)
             // is not a download: answered from the row, the object is
             // neither read nor decrypted and nothing is recorded. The
             // length is the stored size; `routes::without_body` keeps it.
-            let file = media::describe(db, &permit, id)
-                .await
-                .map_err(unavailable_because)?
-                .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-            let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+            // `Range` is ignored, as RFC 9110 §14.2 defines it for GET only.
+            let mut res = Response::new(Outgoing::from(Full::new(Bytes::new())));
             let h = res.headers_mut();
             file_headers(h, &file.name, &file.mime);
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
             return Ok(res);
         }
-        let file = media::fetch(db, vault, store, &permit, &session.username, id)
+        // Without validators (no ETag, no Last-Modified) no `If-Range`
+        // can match, and RFC 9110 §13.1.5 then asks for the whole file.
+        let asked = if req.headers().contains_key(header::IF_RANGE) {
+            body::Range::Whole
+        } else {
+            body::range(
+                req.headers()
+                    .get(header::RANGE)
+                    .and_then(|v| v.to_str().ok()),
+                file.size,
+            )
+        };
+        let (start, end, part) = match asked {
+            // Nothing is handed out, so nothing is recorded, and the
+            // answer needs neither the key nor the object.
+            body::Range::Unsatisfiable => return Err(unsatisfiable(file.size)),
+            body::Range::Whole => (0, file.size, None),
+            body::Range::Part(start, end) => (start, end, Some((start, end))),
+        };
+        let (name, mime, size) = (file.name.clone(), file.mime.clone(), file.size);
+        let reader = file
+            .release(db, vault, store, &permit, &session.username, part)
             .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let mut res = Response::new(http_body_util::Full::new(Bytes::from(file.bytes)));
-        file_headers(res.headers_mut(), &file.name, &file.mime);
+            .map_err(unavailable_because)?;
+        let mut res = Response::new(Outgoing::stream(reader, start, end));
+        let h = res.headers_mut();
+        file_headers(h, &name, &mime);
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+        if part.is_some() {
+            *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1)) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+        }
         Ok(res)
     }
     .await;
-    result.unwrap_or_else(|r| r)
+    result.unwrap_or_else(|r| r.map(Outgoing::from))
+}
+
+/// 416 for a range that starts past the end, with the length a client
+/// needs to ask again (RFC 9110 §15.5.17).
+fn unsatisfiable(size: u64) -> Response<Body> {
+    let mut res = error(StatusCode::RANGE_NOT_SATISFIABLE);
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        res.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    res.headers_mut()
+        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    res
 }
 
 #[cfg(test)]

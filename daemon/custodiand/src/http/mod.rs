@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod body;
 pub mod event_types;
 pub mod evidence;
 pub mod evidence_pages;

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
+use super::body::Outgoing;
 use super::{
     account, activity, auth, event_types, evidence, exports, headers, imports, media, pages,
     passkeys, permissions, settings, updates,
@@ -549,7 +550,7 @@ fn find(path: &str) -> Option<&'static Route> {
 
 /// Answers one request. Never fails: every outcome is a response, and every
 /// response passes through [`headers::apply`].
-pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
+pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -566,21 +567,40 @@ where
     res
 }
 
-async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Body>
+async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let (route, req) = match admit(req) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal.map(Outgoing::from),
+    };
+    // Downloads stream their body; every other handler answers whole.
+    match route.handler {
+        Handler::MediaDownload => media::download(app, &req).await,
+        Handler::ExportDownload => exports::download(app, &req).await,
+        _ => answer(route, req, peer, app).await.map(Outgoing::from),
+    }
+}
+
+/// The checks every request passes before any handler runs: a method the
+/// appliance speaks and its route allows, a declared body within the
+/// route's limit; the body is then limited to it however it is read.
+#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
     let route = find(req.uri().path());
-    let method = req.method().clone();
-    if !matches!(method, Method::GET | Method::HEAD | Method::POST) {
-        return method_not_allowed(route.map_or(SERVED_METHODS, |r| r.allow));
+    let method = req.method();
+    if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return Err(method_not_allowed(
+            route.map_or(SERVED_METHODS, |r| r.allow),
+        ));
     }
     let Some(route) = route else {
-        return error(StatusCode::NOT_FOUND);
+        return Err(error(StatusCode::NOT_FOUND));
     };
-    if !route.methods.contains(&method) {
-        return method_not_allowed(route.allow);
+    if !route.methods.contains(method) {
+        return Err(method_not_allowed(route.allow));
     }
     // The route's body limit holds for every handler, however it reads:
     // a declared length over it is refused now, a longer stream when read.
@@ -590,9 +610,23 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit as u64) {
-        return error(StatusCode::PAYLOAD_TOO_LARGE);
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    let req = req.map(|body| Limited::new(body, route.body_limit));
+    Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
+}
+
+/// The handlers that answer with a whole body.
+async fn answer<B>(
+    route: &'static Route,
+    req: Request<Limited<B>>,
+    peer: SocketAddr,
+    app: &App,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let method = req.method().clone();
     match route.handler {
         Handler::Home => auth::home(app, req.headers()).await,
         Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
@@ -670,11 +704,13 @@ where
         Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
         Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
         Handler::MediaUpload => media::upload(app, req).await,
-        Handler::MediaDownload => media::download(app, &req).await,
+        // Streamed: `dispatch` never sends them here.
+        Handler::MediaDownload | Handler::ExportDownload => {
+            error(StatusCode::INTERNAL_SERVER_ERROR)
+        }
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
         Handler::Exports => exports::page(app, req.headers()).await,
         Handler::ExportDecide => exports::decide(app, req).await,
-        Handler::ExportDownload => exports::download(app, &req).await,
         Handler::Activity => activity::page(app, &req).await,
         Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
         Handler::Permissions => permissions::page(app, &req).await,
@@ -696,18 +732,18 @@ where
 /// HTTP/2 treats any DATA frame after a HEAD as a protocol error. A
 /// handler that answers HEAD itself (media: no decryption) sets the
 /// length the GET would have; it is kept.
-fn without_body(res: Response<Body>) -> Response<Body> {
+fn without_body(res: Response<Outgoing>) -> Response<Outgoing> {
     use hyper::body::Body as _;
     let (mut parts, body) = res.into_parts();
     if parts.headers.contains_key(header::CONTENT_LENGTH) {
-        return Response::from_parts(parts, Full::new(Bytes::new()));
+        return Response::from_parts(parts, Full::new(Bytes::new()).into());
     }
     if let Some(len) = body.size_hint().exact() {
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
-    Response::from_parts(parts, Full::new(Bytes::new()))
+    Response::from_parts(parts, Full::new(Bytes::new()).into())
 }
 
 /// Reads a whole body up to `limit` bytes, refusing early on a declared
@@ -833,7 +869,10 @@ mod tests {
             vault: None,
         };
         let app = App::new(None, None, 1000, identity, None, None);
-        handle(req, peer(), &app).await
+        handle(req, peer(), &app).await.map(|b| match b {
+            Outgoing::Whole(full) => full,
+            Outgoing::Streamed { .. } => Full::new(Bytes::new()),
+        })
     }
 
     #[tokio::test]
