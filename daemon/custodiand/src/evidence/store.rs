@@ -12,9 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use chacha20poly1305::aead::stream::{EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
-use chacha20poly1305::aead::KeyInit;
-use chacha20poly1305::ChaCha20Poly1305;
+use custodian_seal::{Opener, Sealer, NONCE_PREFIX, TAG};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use zeroize::Zeroizing;
@@ -22,10 +20,8 @@ use zeroize::Zeroizing;
 use super::uploads::{HEAD_BYTES, TAIL_BYTES};
 
 const MAGIC: &[u8; 16] = b"CUSTODIAN-MEDIA1";
-const NONCE_PREFIX: usize = 7;
 /// Plaintext bytes in every chunk but the last.
 pub const CHUNK: usize = 64 * 1024;
-const TAG: usize = 16;
 const HEADER: u64 = (MAGIC.len() + NONCE_PREFIX) as u64;
 
 #[derive(Debug, thiserror::Error)]
@@ -116,12 +112,11 @@ impl Store {
             .await?;
         let key = Zeroizing::new(random::<32>()?);
         let prefix = random::<NONCE_PREFIX>()?;
-        let cipher = ChaCha20Poly1305::new(key.as_ref().into());
         let mut incoming = Incoming {
             in_use: Some(InUse::new(path.clone(), &self.active)),
             path,
             file,
-            enc: Some(EncryptorBE32::from_aead(cipher, prefix.as_ref().into())),
+            enc: Some(Sealer::new(&key, &prefix)),
             buf: Vec::with_capacity(CHUNK),
             hasher: Sha256::new(),
             size: 0,
@@ -237,7 +232,7 @@ fn valid_object_name(name: &str) -> bool {
 pub struct Reader {
     object: String,
     file: std::fs::File,
-    stream: StreamBE32<ChaCha20Poly1305>,
+    stream: Opener,
     chunks: u64,
     plain_len: u64,
 }
@@ -272,9 +267,8 @@ impl Reader {
         if body < (chunks - 1) * sealed + TAG as u64 || chunks > u64::from(u32::MAX) {
             return Err(corrupt());
         }
-        let cipher = ChaCha20Poly1305::new(key.into());
         Ok(Self {
-            stream: StreamBE32::from_aead(cipher, prefix.into()),
+            stream: Opener::new(key, prefix).ok_or_else(corrupt)?,
             chunks,
             plain_len: body - chunks * TAG as u64,
             object,
@@ -315,7 +309,7 @@ impl Reader {
         self.file.read_exact(&mut sealed).map_err(|_| corrupt())?;
         // In place: one buffer per chunk, the tag cut off by decryption.
         self.stream
-            .decrypt_in_place(position, last, &[], &mut sealed)
+            .open_in_place(position, last, &mut sealed)
             .map_err(|_| corrupt())?;
         Ok(sealed)
     }
@@ -328,7 +322,7 @@ pub struct Incoming {
     in_use: Option<InUse>,
     path: PathBuf,
     file: tokio::fs::File,
-    enc: Option<EncryptorBE32<ChaCha20Poly1305>>,
+    enc: Option<Sealer>,
     buf: Vec<u8>,
     hasher: Sha256,
     size: u64,
@@ -366,7 +360,7 @@ impl Incoming {
             if self.buf.len() == CHUNK {
                 let enc = self.enc.as_mut().ok_or(StoreError::Random)?;
                 let sealed = enc
-                    .encrypt_next(self.buf.as_slice())
+                    .next(self.buf.as_slice())
                     .map_err(|_| StoreError::Corrupt("encryption".into()))?;
                 self.file.write_all(&sealed).await?;
                 self.buf.clear();
@@ -381,7 +375,7 @@ impl Incoming {
     pub async fn finish(mut self) -> Result<Finished, StoreError> {
         let enc = self.enc.take().ok_or(StoreError::Random)?;
         let sealed = enc
-            .encrypt_last(self.buf.as_slice())
+            .last(self.buf.as_slice())
             .map_err(|_| StoreError::Corrupt("encryption".into()))?;
         self.file.write_all(&sealed).await?;
         self.file.sync_all().await?;
