@@ -192,8 +192,44 @@ async fn accepted_files_are_encrypted_hashed_and_served_as_sandboxed_attachments
         !stored.windows(4).any(|w| w == b"IHDR"),
         "plaintext at rest"
     );
-    // The per-file key is kept only wrapped by Vault transit.
-    assert!(sql(&a, "SELECT wrapped_key FROM media").starts_with("vault:v"));
+    // The per-file key is kept only wrapped by Vault transit, under the
+    // media key and bound to this file: the context of another file (or
+    // an export's key) does not unwrap it.
+    let wrapped = sql(&a, "SELECT wrapped_key FROM media");
+    let ciphertext = wrapped
+        .strip_prefix("custodian-media:")
+        .unwrap_or_else(|| panic!("not wrapped for media: {wrapped}"));
+    let unwrap_with = |key: &str, context: &str| {
+        use base64::Engine as _;
+        a.bao
+            .api(
+                "POST",
+                &format!("/v1/transit/decrypt/{key}"),
+                Some(&serde_json::json!({
+                    "ciphertext": ciphertext,
+                    "context": base64::engine::general_purpose::STANDARD.encode(context),
+                })),
+            )
+            .expect("transit")
+            .0
+    };
+    assert_eq!(
+        unwrap_with("custodian-media", &format!("custodian-media:{sha}")),
+        200
+    );
+    assert_ne!(
+        unwrap_with(
+            "custodian-media",
+            &format!("custodian-media:{}", "0".repeat(64))
+        ),
+        200,
+        "unwrapped for another file"
+    );
+    assert_ne!(
+        unwrap_with("custodian-exports", &format!("custodian-exports:{sha}")),
+        200,
+        "unwrapped as an export key"
+    );
 
     let id = sql(&a, "SELECT id FROM media");
     let (status, headers, body) = s.ana.download(&format!("/media?id={id}")).await;

@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use custodian_vault::{transit, Client};
+use custodian_vault::wrapping::{self, Purpose};
+use custodian_vault::Client;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -23,7 +24,6 @@ use crate::policy::{may_decide_export, DecideExports, Permit, RequestExport};
 
 /// At most this many bulletins in one export.
 pub const MAX_ITEMS: i64 = 10_000;
-const WRAP_KEY: &str = "custodian-fields";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -232,7 +232,8 @@ pub async fn request(
     }
     incoming.write(render::tail(format, items > 0)).await?;
     let done = incoming.finish().await?;
-    let wrapped = transit::encrypt(vault, "transit", WRAP_KEY, done.key.as_ref())
+    // Wrapped for exports and for this file (its SHA-256 is the context).
+    let wrapped = wrapping::wrap(vault, Purpose::Export, &done.sha256, done.key.as_ref())
         .await
         .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
     let sha256 = done.sha256.clone();
@@ -400,7 +401,7 @@ pub async fn download(
     let tx = c.transaction().await?;
     let row = tx
         .query_opt(
-            "SELECT format, object_name, wrapped_key FROM export_request \
+            "SELECT format, object_name, wrapped_key, sha256 FROM export_request \
              WHERE id = $1 AND requested_by = $2 AND status = 'approved' AND expires_at > now() FOR UPDATE",
             &[&id, &actor.user_id],
         )
@@ -409,7 +410,10 @@ pub async fn download(
             "This export is not yours, not approved, already downloaded or expired.",
         ))?;
     let (format, object, wrapped): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-    let key = transit::decrypt(vault, "transit", WRAP_KEY, &wrapped)
+    // Nullable in the schema; without it only a key from before purposes
+    // (no context) unwraps.
+    let sha256: String = row.get::<_, Option<String>>(3).unwrap_or_default();
+    let key = wrapping::unwrap(vault, Purpose::Export, &sha256, &wrapped)
         .await
         .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
     let path = store.object_path(&object)?;

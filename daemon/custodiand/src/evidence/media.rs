@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use custodian_vault::{transit, Client};
+use custodian_vault::wrapping::{self, Purpose};
+use custodian_vault::Client;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -15,9 +16,6 @@ use super::uploads::{self, AllowedType, Refusal, UploadPolicy};
 use crate::db::{Database, DbError};
 use crate::identity::accounts::{audit, AccountError};
 use crate::policy::{AccessMedia, Permit};
-
-/// Transit key that wraps per-file keys.
-const WRAP_KEY: &str = "custodian-fields";
 
 pub struct Media {
     pub store: Store,
@@ -127,7 +125,9 @@ pub async fn record(
     name: &str,
 ) -> Result<Stored, AccountError> {
     let actor = permit.actor();
-    let wrapped = transit::encrypt(vault, "transit", WRAP_KEY, done.key.as_ref())
+    // Wrapped for media and for this file (its SHA-256 is the context): a
+    // wrapped key copied to another row, or to an export, does not unwrap.
+    let wrapped = wrapping::wrap(vault, Purpose::Media, &done.sha256, done.key.as_ref())
         .await
         .map_err(vault_err)?;
     let (sha256, size) = (done.sha256.clone(), done.size as i64);
@@ -275,7 +275,7 @@ impl Found {
         username: &str,
         range: Option<(u64, u64)>,
     ) -> Result<Reader, ReleaseError> {
-        let key = transit::decrypt(vault, "transit", WRAP_KEY, &self.wrapped)
+        let key = wrapping::unwrap(vault, Purpose::Media, &self.sha256, &self.wrapped)
             .await
             .map_err(vault_err)?;
         let path = media.store.object_path(&self.object)?;
