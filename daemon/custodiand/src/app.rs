@@ -1,5 +1,6 @@
-//! What request handlers share: the database (when configured) and the
-//! per-address rate limits of anonymous endpoints.
+//! What request handlers share: the database (when configured), the
+//! per-address rate limits of anonymous endpoints and the limits on
+//! expensive requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,8 @@ pub struct App {
     pub media: Option<Arc<crate::evidence::media::Media>>,
     /// custodian-updated's socket; `None` without `[updates]`.
     pub updater: Option<std::path::PathBuf>,
+    /// The limits on expensive requests and the counts of 503s.
+    pub load: Arc<crate::load::Load>,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -49,6 +52,7 @@ impl App {
         identity: Identity,
         media: Option<Arc<crate::evidence::media::Media>>,
         updater: Option<std::path::PathBuf>,
+        load: Arc<crate::load::Load>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -57,6 +61,7 @@ impl App {
             identity,
             media,
             updater,
+            load,
         })
     }
 }

@@ -26,10 +26,7 @@ fn refused(r: Refused) -> Response<Body> {
             StatusCode::FORBIDDEN,
             pages::error_with(StatusCode::FORBIDDEN, p),
         ),
-        Refused::Account(e) => {
-            tracing::warn!(target: "exports", error = %e, "export step failed");
-            unavailable()
-        }
+        Refused::Account(e) => unavailable_because(e),
     }
 }
 

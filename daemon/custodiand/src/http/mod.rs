@@ -11,6 +11,7 @@ mod guesses;
 pub mod headers;
 pub mod imports;
 mod input;
+pub mod load;
 pub mod media;
 pub mod pages;
 pub mod passkeys;

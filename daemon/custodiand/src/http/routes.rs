@@ -1,5 +1,7 @@
-//! The route table and request dispatch. Each route declares its methods and
-//! its body limit; anything not declared is refused before a handler runs.
+//! The route table and request dispatch. Each route declares its methods,
+//! its body limit and which of its methods are expensive; anything not
+//! declared is refused before a handler runs, and an expensive request
+//! runs only within the limits of [`crate::load::Load`].
 
 use std::net::SocketAddr;
 
@@ -8,12 +10,14 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
 use super::{
-    account, activity, auth, event_types, evidence, exports, headers, imports, media, pages,
+    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, pages,
     passkeys, permissions, settings, updates,
 };
 use crate::app::App;
 use crate::evidence::items::Kind;
 use crate::identity::passkeys::Purpose;
+use crate::identity::sessions;
+use crate::load::Unavailable;
 
 pub type Body = Full<Bytes>;
 
@@ -73,6 +77,7 @@ enum Handler {
     Reference,
     ItemBulk(Kind),
     ItemLinks(Kind),
+    Load,
 }
 
 struct Route {
@@ -82,6 +87,13 @@ struct Route {
     allow: &'static str,
     /// Largest request body accepted, in bytes.
     body_limit: usize,
+    /// The methods whose work grows with the archive (lists, searches,
+    /// exports, the activity log) or with the request (uploads, imports,
+    /// bulk changes, file downloads). They run within the per-account and
+    /// overall limits of `[limits] expensive-requests*`, so that while
+    /// they are turned away everything else (sign-in, record views, forms,
+    /// static files) keeps its pool connections.
+    expensive: &'static [Method],
 }
 
 const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
@@ -89,6 +101,8 @@ const POST_ONLY: &[Method] = &[Method::POST];
 /// Downloads that happen once: a HEAD must not use them up.
 const GET_ONLY: &[Method] = &[Method::GET];
 const FORM: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
+/// Cheap whatever the method.
+const NEVER: &[Method] = &[];
 
 static ROUTES: &[Route] = &[
     Route {
@@ -97,6 +111,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/robots.txt",
@@ -104,6 +119,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/static/app.css",
@@ -111,6 +127,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/csp-report",
@@ -118,6 +135,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/login",
@@ -125,6 +143,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/setup",
@@ -132,6 +151,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/password",
@@ -139,6 +159,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth",
@@ -146,6 +167,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/users",
@@ -153,6 +175,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/users/state",
@@ -160,6 +183,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/login/totp",
@@ -167,6 +191,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/totp",
@@ -174,6 +199,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/recovery-codes",
@@ -181,6 +207,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/sessions",
@@ -188,6 +215,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/sessions",
@@ -195,6 +223,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/static/passkeys.js",
@@ -202,6 +231,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/static/icon.svg",
@@ -209,6 +239,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys",
@@ -216,6 +247,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/begin",
@@ -223,6 +255,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/finish",
@@ -230,6 +263,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/login/passkey/begin",
@@ -237,6 +271,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/login/passkey/finish",
@@ -244,6 +279,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/begin",
@@ -251,6 +287,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/finish",
@@ -258,6 +295,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/account/notifications",
@@ -265,6 +303,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins",
@@ -272,6 +311,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/bulletins/new",
@@ -279,6 +319,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/view",
@@ -286,6 +327,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/edit",
@@ -293,6 +335,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/workflow",
@@ -300,6 +343,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/history",
@@ -307,6 +351,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors",
@@ -314,6 +359,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/actors/new",
@@ -321,6 +367,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/view",
@@ -328,6 +375,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/edit",
@@ -335,6 +383,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/workflow",
@@ -342,6 +391,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/history",
@@ -349,6 +399,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/bulk",
@@ -356,6 +407,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/incidents",
@@ -363,6 +415,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/incidents/new",
@@ -370,6 +423,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/view",
@@ -377,6 +431,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/edit",
@@ -384,6 +439,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/workflow",
@@ -391,6 +447,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/history",
@@ -398,6 +455,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/bulk",
@@ -405,6 +463,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/bulletins/links",
@@ -412,6 +471,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/links",
@@ -419,6 +479,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/links",
@@ -426,6 +487,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/media",
@@ -433,6 +495,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: crate::evidence::uploads::ROUTE_LIMIT,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/media",
@@ -440,6 +503,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: GET_ONLY,
     },
     Route {
         path: "/exports",
@@ -447,6 +511,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/exports/decide",
@@ -454,6 +519,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/exports/download",
@@ -461,6 +527,7 @@ static ROUTES: &[Route] = &[
         methods: GET_ONLY,
         allow: "GET",
         body_limit: 0,
+        expensive: GET_ONLY,
     },
     Route {
         path: "/admin/activity",
@@ -468,6 +535,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/admin/users/permissions",
@@ -475,6 +543,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/settings",
@@ -482,6 +551,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/event-types",
@@ -489,6 +559,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/updates",
@@ -496,6 +567,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/import",
@@ -503,6 +575,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: crate::evidence::imports::MAX_BYTES + 64 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/admin/import/job",
@@ -510,6 +583,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/reference",
@@ -517,6 +591,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/bulk",
@@ -524,6 +599,15 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/admin/load",
+        handler: Handler::Load,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/logout",
@@ -531,6 +615,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
 ];
 
@@ -548,6 +633,10 @@ where
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let mut res = dispatch(req, peer, app).await;
+    if let Some(marked) = res.extensions_mut().remove::<Unavailable>() {
+        let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
+        res = load::answer(app, &marked, expensive, &path);
+    }
     if method == Method::HEAD {
         res = without_body(res);
     }
@@ -583,6 +672,18 @@ where
     if declared.is_some_and(|n| n > route.body_limit as u64) {
         return error(StatusCode::PAYLOAD_TOO_LARGE);
     }
+    // Held until the handler has answered. Turned away here, a request
+    // has cost no database connection.
+    let _place = if route.expensive.contains(&method) {
+        let account = sessions::read_cookie(req.headers(), sessions::COOKIE)
+            .map(|t| crate::identity::tokens::stored_form(&t));
+        match app.load.enter(account).await {
+            Ok(place) => place,
+            Err(cause) => return load::turned_away(cause),
+        }
+    } else {
+        None
+    };
     let req = req.map(|body| Limited::new(body, route.body_limit));
     match route.handler {
         Handler::Home => auth::home(app, req.headers()).await,
@@ -678,6 +779,7 @@ where
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
+        Handler::Load => load::page(app, req.headers()).await,
     }
 }
 
@@ -803,12 +905,7 @@ mod tests {
         SocketAddr::from(([127, 0, 0, 1], 1))
     }
 
-    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Full::new(Bytes::from_static(body.as_bytes())))
-            .expect("request");
+    fn app() -> std::sync::Arc<App> {
         let identity = crate::app::Identity {
             policy: crate::identity::password::Policy::builtin().expect("policy"),
             decoy: crate::identity::accounts::Decoy(String::new()),
@@ -819,8 +916,125 @@ mod tests {
             webauthn: None,
             vault: None,
         };
-        let app = App::new(None, None, 1000, identity, None, None);
-        handle(req, peer(), &app).await
+        let load = crate::load::Load::new(crate::load::Limits {
+            expensive: 1,
+            per_account: 1,
+            wait: std::time::Duration::from_millis(10),
+        });
+        App::new(None, None, 1000, identity, None, None, load)
+    }
+
+    async fn call_on(app: &App, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = cookie {
+            req = req.header(header::COOKIE, format!("{}={token}", sessions::COOKIE));
+        }
+        let req = req.body(Full::new(Bytes::new())).expect("request");
+        handle(req, peer(), app).await
+    }
+
+    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("request");
+        handle(req, peer(), &app()).await
+    }
+
+    async fn text(res: Response<Body>) -> String {
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Which routes are expensive is the route table's business; this
+    /// pins the classification so that a change to it is a visible one.
+    #[test]
+    fn lists_searches_exports_and_uploads_are_the_expensive_routes() {
+        let expensive: Vec<String> = ROUTES
+            .iter()
+            .flat_map(|r| r.expensive.iter().map(move |m| format!("{m} {}", r.path)))
+            .collect();
+        assert_eq!(
+            expensive,
+            [
+                "GET /bulletins",
+                "HEAD /bulletins",
+                "GET /actors",
+                "HEAD /actors",
+                "POST /actors/bulk",
+                "GET /incidents",
+                "HEAD /incidents",
+                "POST /incidents/bulk",
+                "POST /bulletins/media",
+                "GET /media",
+                "POST /exports",
+                "GET /exports/download",
+                "GET /admin/activity",
+                "HEAD /admin/activity",
+                "POST /admin/import",
+                "POST /bulletins/bulk",
+            ]
+        );
+        for r in ROUTES {
+            assert!(
+                r.expensive.iter().all(|m| r.methods.contains(m)),
+                "{}: expensive methods must be served methods",
+                r.path
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn cheap_requests_are_served_while_expensive_ones_are_shed() {
+        let app = app();
+        let (mine, other) = ("a".repeat(43), "b".repeat(43));
+        // One expensive request of this account is running (holding the
+        // only place of all).
+        let running = app
+            .load
+            .enter(Some(crate::identity::tokens::stored_form(&mine)))
+            .await
+            .expect("place")
+            .expect("a cookie takes a place");
+        let own = call_on(&app, "GET", "/bulletins?q=x", Some(&mine)).await;
+        assert_eq!(own.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(own.headers()[header::RETRY_AFTER], "5");
+        assert!(own.headers().contains_key("content-security-policy"));
+        assert!(text(own).await.contains("You already have 1 lists"));
+        let others = call_on(&app, "GET", "/actors", Some(&other)).await;
+        assert_eq!(others.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(others.headers()[header::RETRY_AFTER], "5");
+        let page = text(others).await;
+        assert!(
+            page.contains("overloaded") && page.contains("Record views and other pages still work"),
+            "{page}"
+        );
+        // Meanwhile the cheap ones go on: static files, the home page, and
+        // a record view (which, with no database in this test, reaches its
+        // handler and is answered for that reason, not for the load).
+        for path in ["/static/app.css", "/", "/robots.txt"] {
+            let r = call_on(&app, "GET", path, Some(&mine)).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+        let view = call_on(&app, "GET", "/bulletins/view?id=1", Some(&mine)).await;
+        assert_eq!(view.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(view.headers()[header::RETRY_AFTER], "10", "not shed");
+        // HEAD of a list is as expensive as its GET.
+        let head = call_on(&app, "HEAD", "/incidents", Some(&other)).await;
+        assert_eq!(head.headers()[header::RETRY_AFTER], "5");
+        let totals = app.load.totals();
+        assert_eq!(
+            (totals[1], totals[2]),
+            (1, 2),
+            "one account-limit, two expensive-limit: {totals:?}"
+        );
+        // Once it ends, the account's next list passes the limits (and is
+        // then answered for what it is: here, no database configured).
+        drop(running);
+        let after = call_on(&app, "GET", "/bulletins", Some(&mine)).await;
+        assert_eq!(after.headers()[header::RETRY_AFTER], "10");
+        assert!(!text(after).await.contains("already have"));
     }
 
     #[tokio::test]
