@@ -93,8 +93,8 @@ pub struct LimitsConfig {
     /// of `database.acquire-timeout-ms`. Two per core: more only make each
     /// slower on PostgreSQL's CPUs.
     pub expensive_requests: usize,
-    /// Expensive requests running at once for one account; more are
-    /// turned away at once.
+    /// Expensive requests running at once for one account; more wait as
+    /// briefly, then are turned away.
     pub expensive_requests_per_account: usize,
 }
 

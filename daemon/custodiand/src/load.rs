@@ -223,12 +223,13 @@ const HISTORY_MINUTES: usize = 60;
 pub struct Load {
     limits: Limits,
     expensive: Arc<Semaphore>,
-    /// Expensive requests running per account, keyed by the session
-    /// token's stored form: an account has one complete session at a time
-    /// (`sessions::create` ends the others), so the token stands for the
-    /// account without a database lookup, and a request turned away here
-    /// costs no connection.
-    running: Mutex<HashMap<Vec<u8>, usize>>,
+    /// Each account's places, keyed by the session token's stored form:
+    /// an account has one complete session at a time (`sessions::create`
+    /// ends the others), so the token stands for the account without a
+    /// database lookup, and a request turned away here costs no
+    /// connection. An entry lives while a request of the account holds or
+    /// waits for a place.
+    accounts: Mutex<HashMap<Vec<u8>, Arc<Semaphore>>>,
     total: [AtomicU64; 6],
     this_minute: [AtomicU64; 6],
     history: Mutex<VecDeque<Minute>>,
@@ -238,22 +239,26 @@ pub struct Load {
 /// A place among the expensive requests, given back when dropped.
 pub struct Pass {
     _overall: OwnedSemaphorePermit,
-    _account: Option<AccountSlot>,
+    _account: AccountSlot,
 }
 
+/// One of an account's places (or a wait for one).
 struct AccountSlot {
     load: Arc<Load>,
     key: Vec<u8>,
+    places: Arc<Semaphore>,
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Drop for AccountSlot {
     fn drop(&mut self) {
-        let mut running = self.load.running.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = running.get_mut(&self.key) {
-            *n -= 1;
-            if *n == 0 {
-                running.remove(&self.key);
-            }
+        drop(self.permit.take());
+        // Every clone of `places` is made under this lock, so the map and
+        // this slot being its only holders means no request of the account
+        // holds or waits for a place: the entry can go.
+        let mut accounts = self.load.accounts.lock().unwrap_or_else(|p| p.into_inner());
+        if Arc::strong_count(&self.places) == 2 {
+            accounts.remove(&self.key);
         }
     }
 }
@@ -272,7 +277,7 @@ impl Load {
         Arc::new(Self {
             expensive: Arc::new(Semaphore::new(limits.expensive)),
             limits,
-            running: Mutex::default(),
+            accounts: Mutex::default(),
             total: Default::default(),
             this_minute: Default::default(),
             history: Mutex::default(),
@@ -310,45 +315,60 @@ impl Load {
 
     /// A place for one expensive request of the session whose token's
     /// stored form is `account` (`None`: no session cookie, so the handler
-    /// answers with the sign-in page without any database work). The
-    /// account's own limit is checked first and without waiting: whoever
-    /// already runs their share gets the answer at once. A place among all
-    /// expensive requests is waited for briefly, as for a pool connection.
+    /// answers with the sign-in page without any database work). First one
+    /// of the account's own places, then one among all expensive requests,
+    /// each waited for as briefly as a pool connection: a second click
+    /// gets in when the first list ends, and a client that sends many at
+    /// once is slowed down by the wait instead of being answered as fast
+    /// as it can send (which would take the CPU from everyone else).
     pub async fn enter(self: &Arc<Self>, account: Option<Vec<u8>>) -> Result<Option<Pass>, Cause> {
         let Some(key) = account else {
             return Ok(None);
         };
-        let slot = {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            let n = running.entry(key.clone()).or_insert(0);
-            if *n >= self.limits.per_account {
-                return Err(Cause::AccountBusy);
-            }
-            *n += 1;
-            AccountSlot {
-                load: Arc::clone(self),
-                key,
-            }
+        let places = {
+            let mut accounts = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(
+                accounts
+                    .entry(key.clone())
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_account))),
+            )
         };
-        let overall = match Arc::clone(&self.expensive).try_acquire_owned() {
-            Ok(p) => p,
-            Err(_) => {
-                match tokio::time::timeout(
-                    self.limits.wait,
-                    Arc::clone(&self.expensive).acquire_owned(),
-                )
-                .await
-                {
-                    Ok(Ok(p)) => p,
-                    // The slot is given back when `slot` drops here.
-                    _ => return Err(Cause::ExpensiveBusy),
-                }
-            }
+        let mut slot = AccountSlot {
+            load: Arc::clone(self),
+            key,
+            places: Arc::clone(&places),
+            permit: None,
         };
+        // On every early return the slot drops and gives back what it has.
+        slot.permit = Some(self.place(places, Cause::AccountBusy).await?);
+        let overall = self
+            .place(Arc::clone(&self.expensive), Cause::ExpensiveBusy)
+            .await?;
         Ok(Some(Pass {
             _overall: overall,
-            _account: Some(slot),
+            _account: slot,
         }))
+    }
+
+    /// A permit of `places` at once, or within the wait, or `busy`.
+    async fn place(
+        &self,
+        places: Arc<Semaphore>,
+        busy: Cause,
+    ) -> Result<OwnedSemaphorePermit, Cause> {
+        if let Ok(p) = Arc::clone(&places).try_acquire_owned() {
+            return Ok(p);
+        }
+        match tokio::time::timeout(self.limits.wait, places.acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(busy),
+        }
+    }
+
+    /// Accounts holding or waiting for a place (for the tests).
+    #[cfg(test)]
+    fn accounts_tracked(&self) -> usize {
+        self.accounts.lock().map(|a| a.len()).unwrap_or(0)
     }
 
     /// Counts one 503; true for the first of its cause this minute (which
@@ -508,6 +528,7 @@ mod tests {
     #[tokio::test]
     async fn one_account_gets_its_share_and_the_others_keep_theirs() {
         let load = Load::new(limits(3, 2));
+        assert_eq!(load.accounts_tracked(), 0);
         let (a, b) = (b"a".to_vec(), b"b".to_vec());
         let a1 = load.enter(Some(a.clone())).await.expect("a1");
         let a2 = load.enter(Some(a.clone())).await.expect("a2");
@@ -534,6 +555,29 @@ mod tests {
         assert_eq!(load.expensive_running(), 2);
         // No cookie: nothing to run, nothing held.
         assert!(load.enter(None).await.expect("anonymous").is_none());
+        drop((_b2, _a3));
+        assert_eq!(load.accounts_tracked(), 0, "no entry outlives its requests");
+    }
+
+    #[tokio::test]
+    async fn a_request_that_waits_gets_the_place_its_predecessor_gives_back() {
+        let load = Load::new(Limits {
+            expensive: 4,
+            per_account: 1,
+            wait: Duration::from_secs(600),
+        });
+        let first = load.enter(Some(b"a".to_vec())).await.expect("first");
+        let waiting = tokio::spawn({
+            let load = Arc::clone(&load);
+            async move { load.enter(Some(b"a".to_vec())).await.map(|p| p.is_some()) }
+        });
+        // The second one waits (it cannot have a place while `first` holds
+        // the only one); when `first` ends it gets in.
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(first);
+        assert_eq!(waiting.await.expect("task"), Ok(true));
+        assert_eq!(load.accounts_tracked(), 0);
     }
 
     #[test]
