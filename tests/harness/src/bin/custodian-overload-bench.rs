@@ -19,13 +19,17 @@ use custodian_harness::{ensure_system_user, is_root, Appliance, Daemon};
 
 const USAGE: &str = "usage: custodian-overload-bench [--records N] [--seconds S] [--connections C]
                                  [--accounts A] [--page PATH] [--baseline-seconds B]
+                                 [--hold-seconds H]
 
 Starts PostgreSQL, OpenBao and custodiand (the binaries next to this one:
 build them with --release), loads N bulletins with tests/bench/datagen,
 signs in A analysts and a reader, then runs C connections (spread over the A
 accounts) on PATH for S seconds while the reader opens record views one after
 another. Run as root. Defaults: --records 100000 --seconds 30 --connections 64
---accounts 1 --page '/bulletins?q=zeppelin' --baseline-seconds 10.";
+--accounts 1 --page '/bulletins?q=zeppelin' --baseline-seconds 10.
+--hold-seconds H keeps the appliance up H seconds after the report (its
+PostgreSQL port and superuser password are printed at the start), to look at
+query plans.";
 
 const PASSWORD: &str = "benchmark lanterns drift slowly";
 /// No loop sends more than this, whatever the time allows.
@@ -38,6 +42,7 @@ struct Args {
     accounts: usize,
     page: String,
     baseline: u64,
+    hold: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -48,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
         accounts: 1,
         page: "/bulletins?q=zeppelin".into(),
         baseline: 10,
+        hold: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
             "--connections" => a.connections = number(value()?)?.clamp(1, 512) as usize,
             "--accounts" => a.accounts = number(value()?)?.clamp(1, 20) as usize,
             "--baseline-seconds" => a.baseline = number(value()?)?.min(600),
+            "--hold-seconds" => a.hold = number(value()?)?.min(3600),
             "--page" => a.page = value()?,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -383,6 +390,10 @@ async fn run(args: Args) -> Result<(), String> {
     let mut cfg = a.daemon_config("", "");
     cfg.extra_toml = "\n[identity]\nrequire-second-factor = []\n".into();
     let d = Daemon::start(cfg).map_err(|e| e.to_string())?;
+    eprintln!(
+        "bench: PostgreSQL on 127.0.0.1:{} (user postgres, password {}, database custodian)",
+        a.pg.port, a.pg.superuser_password
+    );
 
     // Set-up before the generator (setup is not offered once datagen's
     // administrator exists).
@@ -538,5 +549,19 @@ async fn run(args: Args) -> Result<(), String> {
         println!("  - {what} x {n}");
     }
     println!("- /readyz afterwards: {readyz}");
+    if args.hold > 0 {
+        eprintln!(
+            "bench: holding the appliance for {} s (SIGTERM ends it early, cleaning up)",
+            args.hold
+        );
+        // Returning (not dying of the signal) lets every server's guard
+        // stop it and delete its directory.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(args.hold)) => {}
+            _ = term.recv() => {}
+        }
+    }
     Ok(())
 }
