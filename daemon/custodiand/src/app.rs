@@ -1,5 +1,6 @@
-//! What request handlers share: the database (when configured) and the
-//! per-address rate limits of anonymous endpoints.
+//! What request handlers share: the database (when configured), the
+//! per-address rate limits of anonymous endpoints and the limits on
+//! expensive requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct App {
     pub media: Option<Arc<crate::evidence::media::Media>>,
     /// custodian-updated's socket; `None` without `[updates]`.
     pub updater: Option<std::path::PathBuf>,
+    /// The limits on expensive requests and the counts of 503s.
+    pub load: Arc<crate::load::Load>,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -51,6 +54,7 @@ impl App {
         identity: Identity,
         media: Option<Arc<crate::evidence::media::Media>>,
         updater: Option<std::path::PathBuf>,
+        load: Arc<crate::load::Load>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -60,6 +64,7 @@ impl App {
             identity,
             media,
             updater,
+            load,
         })
     }
 }

@@ -164,7 +164,14 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let public = tokio::net::TcpListener::from_std(bound.public).map_err(BootError::Runtime)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let stats = Arc::new(Stats::default());
-        let health = Health::new(Arc::clone(&stats));
+        let load = crate::load::Load::new(crate::load::Limits {
+            expensive: config.limits.expensive_requests,
+            per_account: config.limits.expensive_requests_per_account,
+            wait: std::time::Duration::from_millis(
+                config.database.as_ref().map_or(1000, |d| d.acquire_timeout_ms),
+            ),
+        });
+        let health = Health::new(Arc::clone(&stats), Arc::clone(&load));
         let ops_task = tokio::spawn(ops::run(bound.ops, Arc::clone(&health), stop_rx.clone()));
 
         // 6. secrets from Vault, fetched by the unprivileged process; then
@@ -179,6 +186,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                 let db = match &config.database {
                     Some(settings) => {
                         let db = Database::start(Arc::clone(&running.session), settings.clone(), Arc::clone(&health)).await?;
+                        load.watch_pool(&db);
                         supervisors.push(tokio::spawn(Arc::clone(&db).maintain(running.session.generations())));
                         supervisors.push(tokio::spawn(Arc::clone(&db).checkpoints()));
                         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -216,6 +224,8 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             _ => None,
         };
 
+        supervisors.push(tokio::spawn(Arc::clone(&load).report_every_minute()));
+
         // 7. serve
         let app = App::new(
             db,
@@ -224,6 +234,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             identity,
             media,
             config.updates.as_ref().map(|u| u.socket.clone()),
+            load,
         );
         let csp_tally = Arc::clone(&app.csp_tally);
         supervisors.push(tokio::spawn(Arc::clone(&csp_tally).write_every_minute()));

@@ -86,6 +86,16 @@ pub struct LimitsConfig {
     pub csp_reports_per_minute: u32,
     /// Sign-in and setup attempts per peer address in five minutes.
     pub login_attempts_per_5_minutes: u32,
+    /// Expensive requests (lists, searches, exports, uploads: the route
+    /// table marks them) running at once, all accounts together. Below
+    /// `database.pool-size`, so that sign-in and record views always find
+    /// a connection; more are turned away with a 503 after the short wait
+    /// of `database.acquire-timeout-ms`. Two per core: more only make each
+    /// slower on PostgreSQL's CPUs.
+    pub expensive_requests: usize,
+    /// Expensive requests running at once for one account; more wait as
+    /// briefly, then are turned away.
+    pub expensive_requests_per_account: usize,
 }
 
 impl Default for LimitsConfig {
@@ -102,6 +112,9 @@ impl Default for LimitsConfig {
             shutdown_grace_secs: 30,
             csp_reports_per_minute: 10,
             login_attempts_per_5_minutes: 30,
+            // Sized for the 2-core appliance: 4 of the 16 pool connections.
+            expensive_requests: 4,
+            expensive_requests_per_account: 2,
         }
     }
 }
@@ -264,9 +277,15 @@ pub struct DatabaseConfig {
     pub vault_static_role: Option<String>,
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
-    /// How long a request waits for a connection before it gets a 503.
+    /// How long a request waits for a free connection before it gets a
+    /// 503 saying that the appliance is overloaded. Short: a person is
+    /// better served by that answer than by a page that hangs.
     #[serde(default = "default_acquire_ms")]
     pub acquire_timeout_ms: u64,
+    /// How long opening a new connection to PostgreSQL may take before the
+    /// database counts as unreachable.
+    #[serde(default = "default_connect_ms")]
+    pub connect_timeout_ms: u64,
     /// No statement runs longer than this.
     #[serde(default = "default_statement_ms")]
     pub statement_timeout_ms: u64,
@@ -298,7 +317,10 @@ fn default_pool_size() -> usize {
     16
 }
 fn default_acquire_ms() -> u64 {
-    3000
+    1000
+}
+fn default_connect_ms() -> u64 {
+    5000
 }
 fn default_statement_ms() -> u64 {
     10_000
@@ -554,6 +576,35 @@ impl Config {
                 ));
             }
         }
+        if !(1..=1000).contains(&l.expensive_requests) {
+            return Err(invalid(
+                "limits.expensive-requests",
+                format!("is {}", l.expensive_requests),
+                "use a value from 1 to 1000 (below database.pool-size)",
+            ));
+        }
+        if !(1..=l.expensive_requests).contains(&l.expensive_requests_per_account) {
+            return Err(invalid(
+                "limits.expensive-requests-per-account",
+                format!(
+                    "is {} (limits.expensive-requests is {})",
+                    l.expensive_requests_per_account, l.expensive_requests
+                ),
+                "use a value from 1 to limits.expensive-requests",
+            ));
+        }
+        if let Some(db) = &self.database {
+            if l.expensive_requests >= db.pool_size {
+                return Err(invalid(
+                    "limits.expensive-requests",
+                    format!(
+                        "({}) is not below database.pool-size ({})",
+                        l.expensive_requests, db.pool_size
+                    ),
+                    "lower it, or raise database.pool-size, so that connections are left for sign-in and record views while lists and searches are turned away",
+                ));
+            }
+        }
         if l.max_connections_per_ip > l.max_connections {
             return Err(invalid(
                 "limits.max-connections-per-ip",
@@ -645,6 +696,12 @@ impl Config {
                     "database.acquire-timeout-ms",
                     db.acquire_timeout_ms,
                     10,
+                    10_000,
+                ),
+                (
+                    "database.connect-timeout-ms",
+                    db.connect_timeout_ms,
+                    100,
                     60_000,
                 ),
                 (
@@ -780,6 +837,47 @@ mod tests {
             c.ops_listen(Path::new("t")).ok(),
             Some(OpsListen::Unix("/run/x.sock".into()))
         );
+    }
+
+    const DATABASE: &str = r#"
+        [vault]
+        address = "http://127.0.0.1:8200"
+        role-id = "r"
+        secret-id-file = "/s"
+        [database]
+        pool-size = 8
+    "#;
+
+    #[test]
+    fn expensive_request_limits_leave_connections_for_cheap_requests() {
+        let c = parse(&format!("{MINIMAL}{DATABASE}")).expect("defaults fit a pool of 8");
+        assert_eq!(
+            (
+                c.limits.expensive_requests,
+                c.limits.expensive_requests_per_account
+            ),
+            (4, 2)
+        );
+        let db = c.database.expect("database");
+        assert_eq!((db.acquire_timeout_ms, db.connect_timeout_ms), (1000, 5000));
+        let text = format!("{MINIMAL}{DATABASE}\n[limits]\nexpensive-requests = 8\n");
+        let e = parse(&text)
+            .expect_err("every connection expensive")
+            .to_string();
+        assert!(
+            e.contains("limits.expensive-requests") && e.contains("database.pool-size (8)"),
+            "{e}"
+        );
+        let text = format!(
+            "{MINIMAL}\n[limits]\nexpensive-requests = 2\nexpensive-requests-per-account = 3\n"
+        );
+        let e = parse(&text).expect_err("one account above all").to_string();
+        assert!(e.contains("limits.expensive-requests-per-account"), "{e}");
+        let text = format!("{MINIMAL}\n[limits]\nexpensive-requests = 0\n");
+        assert!(parse(&text).is_err());
+        let text = format!("{MINIMAL}{DATABASE}acquire-timeout-ms = 60000\n");
+        let e = parse(&text).expect_err("a long wait is a hang").to_string();
+        assert!(e.contains("database.acquire-timeout-ms"), "{e}");
     }
 
     #[test]

@@ -37,6 +37,15 @@ pub enum DbError {
     },
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// No connection from the pool: kept whole, because which kind it is
+    /// (every connection busy, or PostgreSQL not answering) decides what
+    /// the person at the browser is told (`load::cause_of`).
+    #[error("database pool: {0}")]
+    Pool(#[source] deadpool_postgres::PoolError),
+    /// A statement failed; its SQLSTATE (e.g. 57014, statement timeout)
+    /// is kept for the same reason.
+    #[error("database: {0}")]
+    Postgres(#[source] tokio_postgres::Error),
     #[error("database: {0}")]
     Query(#[from] custodian_db::DbError),
 }
@@ -78,11 +87,7 @@ impl Database {
         let generation = new_generation(&session, &settings, 1).await?;
         let expected = migrations::expected_version();
         let (db, compatible_from) = {
-            let client = generation
-                .pool
-                .get()
-                .await
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let client = generation.pool.get().await.map_err(DbError::Pool)?;
             let db = migrations::current_version(&client).await?;
             // Only a newer schema needs the second question; an older
             // bookkeeping view does not have the column.
@@ -119,8 +124,8 @@ impl Database {
         }))
     }
 
-    /// A connection from the current pool, or `Unavailable` within the
-    /// acquire timeout (the caller answers 503).
+    /// A connection from the current pool, or `Pool` within the acquire
+    /// timeout (the caller answers 503 naming the cause).
     pub async fn client(&self) -> Result<Object, DbError> {
         let pool = self.current.load().pool.clone();
         match pool.get().await {
@@ -135,12 +140,15 @@ impl Database {
                 self.refresh_static("PostgreSQL refused the old password")
                     .await?;
                 let pool = self.current.load().pool.clone();
-                pool.get()
-                    .await
-                    .map_err(|e| DbError::Unavailable(e.to_string()))
+                pool.get().await.map_err(DbError::Pool)
             }
-            Err(e) => Err(DbError::Unavailable(e.to_string())),
+            Err(e) => Err(DbError::Pool(e)),
         }
+    }
+
+    /// The current pool's size, connections in use and waiters.
+    pub fn pool_status(&self) -> deadpool_postgres::Status {
+        self.current.load().pool.status()
     }
 
     /// Static role: takes the current password from Vault and, if Vault
@@ -178,11 +186,7 @@ impl Database {
         audit::record(pg, actor, action, target, details)
             .await
             .map_err(|e| match e {
-                custodian_db::DbError::Postgres(p)
-                    if p.is_closed() || p.as_db_error().is_none() =>
-                {
-                    DbError::Unavailable(p.to_string())
-                }
+                custodian_db::DbError::Postgres(p) => DbError::Postgres(p),
                 other => DbError::Query(other),
             })
     }
@@ -301,7 +305,7 @@ impl Database {
                 .map(|_| ())
                 .map_err(DbError::from)
             }
-            Err(e) => Err(DbError::Unavailable(e.to_string())),
+            Err(e) => Err(DbError::Pool(e)),
         };
         if let Err(e) = recorded {
             tracing::warn!(target: "database", error = %e, "could not record the rotation in the activity log");
@@ -371,7 +375,7 @@ async fn new_generation(
         .user(&creds.username)
         .password(creds.password.expose_secret().as_bytes())
         .application_name("custodiand")
-        .connect_timeout(Duration::from_millis(s.acquire_timeout_ms))
+        .connect_timeout(Duration::from_millis(s.connect_timeout_ms))
         .options(format!(
             "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
             s.statement_timeout_ms, s.statement_timeout_ms
@@ -383,13 +387,17 @@ async fn new_generation(
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    let timeout = Some(Duration::from_millis(s.acquire_timeout_ms));
+    // The wait for a free connection is short (then 503, "overloaded");
+    // opening a new one may take longer on a busy machine without the
+    // database being unreachable.
+    let wait = Some(Duration::from_millis(s.acquire_timeout_ms));
+    let connect = Some(Duration::from_millis(s.connect_timeout_ms));
     let target = format!("{}:{}/{}", s.host, s.port, s.dbname);
     let pool = Pool::builder(manager)
         .max_size(s.pool_size)
-        .wait_timeout(timeout)
-        .create_timeout(timeout)
-        .recycle_timeout(timeout)
+        .wait_timeout(wait)
+        .create_timeout(connect)
+        .recycle_timeout(connect)
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| DbError::Connect {

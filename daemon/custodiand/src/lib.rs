@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod http;
 pub mod identity;
 pub mod listener;
+pub mod load;
 pub mod logging;
 pub mod ops;
 pub mod policy;

@@ -43,6 +43,8 @@ pub enum State {
 pub struct Health {
     state: AtomicU8,
     pub stats: Arc<Stats>,
+    /// Pool saturation, expensive requests and requests turned away.
+    pub load: Arc<crate::load::Load>,
     /// Components working in a degraded mode (e.g. Vault unreachable, so
     /// serving on cached secrets), with the reason.
     problems: std::sync::Mutex<std::collections::BTreeMap<&'static str, String>>,
@@ -57,10 +59,11 @@ pub enum Transition {
 }
 
 impl Health {
-    pub fn new(stats: Arc<Stats>) -> Arc<Self> {
+    pub fn new(stats: Arc<Stats>, load: Arc<crate::load::Load>) -> Arc<Self> {
         Arc::new(Self {
             state: AtomicU8::new(State::Starting as u8),
             stats,
+            load,
             problems: std::sync::Mutex::default(),
             notifier: std::sync::Mutex::default(),
         })
@@ -132,17 +135,23 @@ fn respond(health: &Health, path: &str) -> Response<Full<Bytes>> {
                 State::Starting => "starting",
                 State::Stopping => "stopping",
             };
-            (
-                status,
-                serde_json::json!({
-                    "status": word,
-                    "problems": problems,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "release": RELEASE.get().cloned().flatten(),
-                    "open_connections": health.stats.open_connections.load(Ordering::Relaxed),
-                    "refused_connections": health.stats.refused_connections.load(Ordering::Relaxed),
-                }),
-            )
+            let mut body = serde_json::json!({
+                "status": word,
+                "problems": problems,
+                "version": env!("CARGO_PKG_VERSION"),
+                "release": RELEASE.get().cloned().flatten(),
+                "open_connections": health.stats.open_connections.load(Ordering::Relaxed),
+                "refused_connections": health.stats.refused_connections.load(Ordering::Relaxed),
+            });
+            // Load is reported, never judged here: an overloaded appliance
+            // is still ready (it sheds and recovers by itself), and the
+            // updater must not roll back a release for a busy minute.
+            if let (Some(b), serde_json::Value::Object(l)) =
+                (body.as_object_mut(), health.load.readiness())
+            {
+                b.extend(l);
+            }
+            (status, body)
         }
         _ => (
             StatusCode::NOT_FOUND,

@@ -27,6 +27,7 @@ const STEP_UP_TARGETS: &[&str] = &[
     "/account/passkeys",
     "/exports",
     "/admin/activity",
+    "/admin/load",
     "/admin/settings",
     "/admin/event-types",
     "/admin/import",
@@ -44,7 +45,7 @@ pub(super) async fn signed_in(
     page: Obligation,
 ) -> Result<Session, Response<Body>> {
     let session = session_of(app, headers)
-        .await
+        .await?
         .ok_or_else(|| redirect("/login"))?;
     // Obligations come in order: own password first, then the second factor.
     if session.must_change_password && page != Obligation::PasswordChange {
@@ -524,8 +525,7 @@ pub(super) async fn pending_session(
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     sessions::pending(db, &app.identity.policy, headers)
         .await
-        .ok()
-        .flatten()
+        .map_err(super::auth::lookup_failed)?
         .ok_or_else(|| redirect("/login"))
 }
 

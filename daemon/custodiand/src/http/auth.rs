@@ -15,6 +15,7 @@ use crate::identity::console_recovery;
 use crate::identity::notifications;
 use crate::identity::sessions::{self, Session, COOKIE, PRE_COOKIE};
 use crate::identity::tokens;
+use crate::load::{Cause, Unavailable};
 
 /// Forms are also bounded by their route's limit (the route table), which
 /// is usually much smaller.
@@ -32,20 +33,40 @@ pub(crate) fn redirect(to: &'static str) -> Response<Body> {
 }
 
 /// A 503 for a backend this request needs that is not there (database,
-/// Vault or keyring not ready yet). Logged with where it was answered, so
-/// no 503 goes unexplained in the journal.
+/// Vault or keyring not configured or not ready). Marked with where it
+/// was answered, so no 503 goes unexplained in the journal.
 #[track_caller]
 pub(crate) fn unavailable() -> Response<Body> {
-    let at = std::panic::Location::caller();
-    tracing::warn!(target: "http", at = %at, "503: a backend this request needs is not available");
-    error(StatusCode::SERVICE_UNAVAILABLE)
+    marked(
+        Cause::Other,
+        "a backend this request needs is not available".into(),
+        Some(std::panic::Location::caller()),
+    )
 }
 
-/// A 503 caused by `cause` (a database, pool or Vault error): the cause is
-/// logged here, once; the page shows none of it.
-pub(crate) fn unavailable_because(cause: impl std::fmt::Display) -> Response<Body> {
-    tracing::warn!(target: "http", error = %cause, "503: request failed");
-    error(StatusCode::SERVICE_UNAVAILABLE)
+/// A 503 caused by `cause` (a database, pool or Vault error). Which kind
+/// of failure it is decides the page (overloaded, database unreachable,
+/// statement timeout); the dispatcher logs the cause once and shows none
+/// of its text. (Mostly passed to `map_err`, where a caller location would
+/// name the standard library: the error and the path say where.)
+pub(crate) fn unavailable_because<E: std::error::Error + 'static>(cause: E) -> Response<Body> {
+    unavailable_for(&cause)
+}
+
+/// [`unavailable_because`] for an error the caller keeps.
+pub(crate) fn unavailable_for(cause: &(dyn std::error::Error + 'static)) -> Response<Body> {
+    marked(crate::load::cause_of(cause), cause.to_string(), None)
+}
+
+fn marked(
+    cause: Cause,
+    detail: String,
+    at: Option<&'static std::panic::Location<'static>>,
+) -> Response<Body> {
+    let mut res = error(StatusCode::SERVICE_UNAVAILABLE);
+    res.extensions_mut()
+        .insert(Unavailable { cause, detail, at });
+    res
 }
 
 /// A 503 for a request that needs the media store of a custodiand
@@ -111,16 +132,30 @@ pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// The signed-in session of this request, if any.
-pub async fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
-    let db = app.db.as_ref()?;
-    match sessions::current(db, &app.identity.policy, headers, &app.identity.factors).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(target: "identity", error = %e, "session lookup failed");
-            None
-        }
-    }
+/// The signed-in session of this request, if any. Only "no such session"
+/// (no cookie, or none that is live) is `Ok(None)`, which sends the
+/// browser to sign in. A lookup that fails (no pool connection in time,
+/// the database restarting, a statement timeout) is the 503 that says so:
+/// the session is still valid, and signing its owner out would lose their
+/// work and blame them for the appliance's load.
+pub async fn session_of(app: &App, headers: &HeaderMap) -> Result<Option<Session>, Response<Body>> {
+    let Some(db) = app.db.as_ref() else {
+        return Ok(None);
+    };
+    sessions::current(db, &app.identity.policy, headers, &app.identity.factors)
+        .await
+        .map_err(lookup_failed)
+}
+
+/// The answer when a session could not be looked up. A statement timeout
+/// here is no expensive search of the person's: the database is too
+/// loaded to answer a small query in time.
+pub(crate) fn lookup_failed(e: crate::db::DbError) -> Response<Body> {
+    let cause = match crate::load::cause_of(&e) {
+        Cause::StatementTimeout => Cause::Overloaded,
+        other => other,
+    };
+    marked(cause, format!("session lookup failed: {e}"), None)
 }
 
 async fn note_device(
@@ -136,8 +171,11 @@ async fn note_device(
 }
 
 pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
-    let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session_of(app, headers).await)
-    else {
+    let session = match session_of(app, headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session) else {
         return html(StatusCode::OK, pages::home());
     };
     if session.must_change_password {
@@ -299,10 +337,7 @@ where
                     );
                     res
                 }
-                Err(e) => {
-                    tracing::warn!(target: "identity", error = %e, "could not create a session");
-                    unavailable()
-                }
+                Err(e) => unavailable_because(e),
             }
         }
         Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
@@ -335,7 +370,7 @@ pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     match accounts::has_admin(db).await {
         Ok(true) => return redirect("/login"),
         Ok(false) => {}
-        Err(_) => return unavailable(),
+        Err(e) => return unavailable_because(e),
     }
     token_form(app, headers, pages::setup).await
 }
@@ -561,8 +596,10 @@ where
         return error(StatusCode::FORBIDDEN);
     }
     let headers = req.headers().clone();
-    let Some(session) = session_of(app, &headers).await else {
-        return redirect("/login");
+    let session = match session_of(app, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect("/login"),
+        Err(r) => return r,
     };
     let form = match parse_form(req).await {
         Ok(f) => f,
@@ -574,8 +611,8 @@ where
             pages::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
         );
     }
-    if sessions::revoke(db, &session.token_hash).await.is_err() {
-        return unavailable();
+    if let Err(e) = sessions::revoke(db, &session.token_hash).await {
+        return unavailable_because(e);
     }
     let _ = db
         .record(

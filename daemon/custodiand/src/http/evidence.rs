@@ -100,7 +100,7 @@ fn refused(r: Refused) -> Response<Body> {
         Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
         Refused::Policy(_) => error(StatusCode::FORBIDDEN),
         Refused::Invalid(_) => error(StatusCode::BAD_REQUEST),
-        Refused::Account(_) => unavailable(),
+        Refused::Account(a) => unavailable_because(a),
     }
 }
 

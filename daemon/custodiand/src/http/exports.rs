@@ -8,7 +8,9 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for};
-use super::auth::{field, no_media_store, redirect, unavailable, unavailable_because};
+use super::auth::{
+    field, no_media_store, redirect, unavailable, unavailable_because, unavailable_for,
+};
 use super::body::Outgoing;
 use super::evidence::{actor, permit, query_param, see_other};
 use super::pages::{self, escape, layout};
@@ -27,10 +29,8 @@ fn refused(r: Refused) -> Response<Body> {
             StatusCode::FORBIDDEN,
             pages::error_with(StatusCode::FORBIDDEN, p),
         ),
-        e @ (Refused::Account(_) | Refused::Store(_) | Refused::Task(_)) => {
-            tracing::warn!(target: "exports", error = %e, "export step failed");
-            unavailable()
-        }
+        Refused::Account(e) => unavailable_because(e),
+        e @ (Refused::Store(_) | Refused::Task(_)) => unavailable_for(&e),
     }
 }
 

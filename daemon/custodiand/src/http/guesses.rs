@@ -6,7 +6,7 @@
 
 use http::{header, HeaderValue, Response, StatusCode};
 
-use super::auth::unavailable;
+use super::auth::{unavailable, unavailable_for};
 use super::pages;
 use super::routes::{html, Body};
 use crate::app::App;
@@ -59,10 +59,7 @@ pub(super) fn busy() -> Response<Body> {
 pub(super) fn failure(e: &AccountError) -> Response<Body> {
     match e {
         AccountError::Busy(_) => busy(),
-        other => {
-            tracing::warn!(target: "identity", error = %other, "a sign-in step could not be checked");
-            unavailable()
-        }
+        other => unavailable_for(other),
     }
 }
 

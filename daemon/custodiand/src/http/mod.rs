@@ -12,6 +12,7 @@ mod guesses;
 pub mod headers;
 pub mod imports;
 mod input;
+pub mod load;
 pub mod media;
 pub mod pages;
 pub mod passkeys;

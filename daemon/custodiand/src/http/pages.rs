@@ -78,7 +78,12 @@ your own credentials: stop, do not enter anything, and tell an administrator.</p
 
 /// Error pages say what happened in plain words and never why inside.
 pub fn error(status: http::StatusCode) -> String {
-    let text = match status.as_u16() {
+    error_with(status, error_text(status))
+}
+
+/// The plain words for `status`.
+pub fn error_text(status: http::StatusCode) -> &'static str {
+    match status.as_u16() {
         400 => "The request could not be understood.",
         403 => "You are not allowed to do this.",
         404 => "There is nothing at this address.",
@@ -89,8 +94,7 @@ pub fn error(status: http::StatusCode) -> String {
         429 => "Please wait a moment and try again.",
         503 => "The appliance could not complete this request now: a service it needs is unavailable or overloaded. Please try again shortly.",
         _ => "The appliance could not complete the request.",
-    };
-    error_with(status, text)
+    }
 }
 
 fn message_html(message: Option<&str>) -> String {
@@ -242,7 +246,7 @@ pub fn signed_in(username: &str, role: &str, csrf: &str, unread: i64) -> String 
             escape(username),
             escape(role),
             if role == "admin" {
-                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/settings\">Settings</a></li><li><a href=\"/admin/event-types\">Event types</a></li><li><a href=\"/admin/updates\">Updates</a></li><li><a href=\"/admin/import\">Import</a></li>"
+                "<li><a href=\"/admin/users\">Accounts</a></li><li><a href=\"/admin/sessions\">All sessions</a></li><li><a href=\"/admin/activity\">Activity</a></li><li><a href=\"/admin/load\">Load</a></li><li><a href=\"/admin/settings\">Settings</a></li><li><a href=\"/admin/event-types\">Event types</a></li><li><a href=\"/admin/updates\">Updates</a></li><li><a href=\"/admin/import\">Import</a></li>"
             } else {
                 ""
             },

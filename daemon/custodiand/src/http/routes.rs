@@ -1,5 +1,7 @@
-//! The route table and request dispatch. Each route declares its methods and
-//! its body limit; anything not declared is refused before a handler runs.
+//! The route table and request dispatch. Each route declares its methods,
+//! its body limit and which of its methods are expensive; anything not
+//! declared is refused before a handler runs, and an expensive request
+//! runs only within the limits of [`crate::load::Load`].
 
 use std::net::SocketAddr;
 
@@ -9,12 +11,14 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::body::Outgoing;
 use super::{
-    account, activity, auth, event_types, evidence, exports, headers, imports, media, pages,
+    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, pages,
     passkeys, permissions, settings, updates,
 };
 use crate::app::App;
 use crate::evidence::items::Kind;
 use crate::identity::passkeys::Purpose;
+use crate::identity::sessions;
+use crate::load::Unavailable;
 
 pub type Body = Full<Bytes>;
 
@@ -75,6 +79,7 @@ enum Handler {
     Reference,
     ItemBulk(Kind),
     ItemLinks(Kind),
+    Load,
 }
 
 struct Route {
@@ -84,6 +89,13 @@ struct Route {
     allow: &'static str,
     /// Largest request body accepted, in bytes.
     body_limit: usize,
+    /// The methods whose work grows with the archive (lists, searches,
+    /// exports, the activity log) or with the request (uploads, imports,
+    /// bulk changes, file downloads). They run within the per-account and
+    /// overall limits of `[limits] expensive-requests*`, so that while
+    /// they are turned away everything else (sign-in, record views, forms,
+    /// static files) keeps its pool connections.
+    expensive: &'static [Method],
 }
 
 const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
@@ -91,6 +103,8 @@ const POST_ONLY: &[Method] = &[Method::POST];
 /// Downloads that happen once: a HEAD must not use them up.
 const GET_ONLY: &[Method] = &[Method::GET];
 const FORM: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
+/// Cheap whatever the method.
+const NEVER: &[Method] = &[];
 
 static ROUTES: &[Route] = &[
     Route {
@@ -99,6 +113,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/robots.txt",
@@ -106,6 +121,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/static/app.css",
@@ -113,6 +129,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/csp-report",
@@ -120,6 +137,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/login",
@@ -127,6 +145,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/setup",
@@ -134,6 +153,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     // Anonymous by design: the console's recovery token is the proof.
     Route {
@@ -142,6 +162,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/password",
@@ -149,6 +170,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth",
@@ -156,6 +178,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/users",
@@ -163,6 +186,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/users/state",
@@ -170,6 +194,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/login/totp",
@@ -177,6 +202,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/totp",
@@ -184,6 +210,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/recovery-codes",
@@ -191,6 +218,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/sessions",
@@ -198,6 +226,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/sessions",
@@ -205,6 +234,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/static/passkeys.js",
@@ -212,6 +242,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/static/icon.svg",
@@ -219,6 +250,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys",
@@ -226,6 +258,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/begin",
@@ -233,6 +266,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/finish",
@@ -240,6 +274,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/login/passkey/begin",
@@ -247,6 +282,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/login/passkey/finish",
@@ -254,6 +290,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/begin",
@@ -261,6 +298,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/finish",
@@ -268,6 +306,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
     },
     Route {
         path: "/account/notifications",
@@ -275,6 +314,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins",
@@ -282,6 +322,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/bulletins/new",
@@ -289,6 +330,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/view",
@@ -296,6 +338,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/edit",
@@ -303,6 +346,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/workflow",
@@ -310,6 +354,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/history",
@@ -317,6 +362,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors",
@@ -324,6 +370,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/actors/new",
@@ -331,6 +378,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/view",
@@ -338,6 +386,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/edit",
@@ -345,6 +394,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/workflow",
@@ -352,6 +402,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/history",
@@ -359,6 +410,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/bulk",
@@ -366,6 +418,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/incidents",
@@ -373,6 +426,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/incidents/new",
@@ -380,6 +434,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/view",
@@ -387,6 +442,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/edit",
@@ -394,6 +450,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/workflow",
@@ -401,6 +458,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/history",
@@ -408,6 +466,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/bulk",
@@ -415,6 +474,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/bulletins/links",
@@ -422,6 +482,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/actors/links",
@@ -429,6 +490,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/incidents/links",
@@ -436,6 +498,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/media",
@@ -443,6 +506,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: crate::evidence::uploads::ROUTE_LIMIT,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/media",
@@ -450,6 +514,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: GET_ONLY,
     },
     Route {
         path: "/exports",
@@ -457,6 +522,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/exports/decide",
@@ -464,6 +530,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/exports/download",
@@ -471,6 +538,7 @@ static ROUTES: &[Route] = &[
         methods: GET_ONLY,
         allow: "GET",
         body_limit: 0,
+        expensive: GET_ONLY,
     },
     Route {
         path: "/admin/activity",
@@ -478,6 +546,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: READ_ONLY,
     },
     Route {
         path: "/admin/users/permissions",
@@ -485,6 +554,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/settings",
@@ -492,6 +562,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/event-types",
@@ -499,6 +570,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/updates",
@@ -506,6 +578,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
     Route {
         path: "/admin/import",
@@ -513,6 +586,7 @@ static ROUTES: &[Route] = &[
         methods: FORM,
         allow: "GET, HEAD, POST",
         body_limit: crate::evidence::imports::MAX_BYTES + 64 * 1024,
+        expensive: POST_ONLY,
     },
     Route {
         path: "/admin/import/job",
@@ -520,6 +594,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/reference",
@@ -527,6 +602,7 @@ static ROUTES: &[Route] = &[
         methods: READ_ONLY,
         allow: "GET, HEAD",
         body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/bulletins/bulk",
@@ -534,6 +610,15 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 16 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/admin/load",
+        handler: Handler::Load,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
     },
     Route {
         path: "/logout",
@@ -541,6 +626,7 @@ static ROUTES: &[Route] = &[
         methods: POST_ONLY,
         allow: "POST",
         body_limit: 8 * 1024,
+        expensive: NEVER,
     },
 ];
 
@@ -558,6 +644,10 @@ where
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let mut res = dispatch(req, peer, app).await;
+    if let Some(marked) = res.extensions_mut().remove::<Unavailable>() {
+        let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
+        res = load::answer(app, &marked, expensive, &path).map(Outgoing::from);
+    }
     if method == Method::HEAD {
         res = without_body(res);
     }
@@ -575,6 +665,19 @@ where
     let (route, req) = match admit(req) {
         Ok(admitted) => admitted,
         Err(refusal) => return refusal.map(Outgoing::from),
+    };
+    // Held until the handler has answered (a streamed download's body
+    // then needs no database connection). Turned away here, a request has
+    // cost no database connection.
+    let _place = if route.expensive.contains(req.method()) {
+        let account = sessions::read_cookie(req.headers(), sessions::COOKIE)
+            .map(|t| crate::identity::tokens::stored_form(&t));
+        match app.load.enter(account).await {
+            Ok(place) => place,
+            Err(cause) => return load::turned_away(cause).map(Outgoing::from),
+        }
+    } else {
+        None
     };
     // Downloads stream their body; every other handler answers whole.
     match route.handler {
@@ -725,6 +828,7 @@ where
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
+        Handler::Load => load::page(app, req.headers()).await,
     }
 }
 
@@ -852,12 +956,7 @@ mod tests {
         SocketAddr::from(([127, 0, 0, 1], 1))
     }
 
-    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Full::new(Bytes::from_static(body.as_bytes())))
-            .expect("request");
+    fn app() -> std::sync::Arc<App> {
         let identity = crate::app::Identity {
             policy: crate::identity::password::Policy::builtin().expect("policy"),
             decoy: crate::identity::accounts::Decoy(String::new()),
@@ -868,11 +967,133 @@ mod tests {
             webauthn: None,
             vault: None,
         };
-        let app = App::new(None, None, 1000, identity, None, None);
-        handle(req, peer(), &app).await.map(|b| match b {
+        let load = crate::load::Load::new(crate::load::Limits {
+            expensive: 1,
+            per_account: 1,
+            wait: std::time::Duration::from_millis(10),
+        });
+        App::new(None, None, 1000, identity, None, None, load)
+    }
+
+    async fn call_on(app: &App, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = cookie {
+            req = req.header(header::COOKIE, format!("{}={token}", sessions::COOKIE));
+        }
+        let req = req.body(Full::new(Bytes::new())).expect("request");
+        whole(handle(req, peer(), app).await)
+    }
+
+    /// A streamed body is not read in these tests.
+    fn whole(res: Response<Outgoing>) -> Response<Body> {
+        res.map(|b| match b {
             Outgoing::Whole(full) => full,
             Outgoing::Streamed { .. } => Full::new(Bytes::new()),
         })
+    }
+
+    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("request");
+        whole(handle(req, peer(), &app()).await)
+    }
+
+    async fn text(res: Response<Body>) -> String {
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Which routes are expensive is the route table's business; this
+    /// pins the classification so that a change to it is a visible one.
+    #[test]
+    fn lists_searches_exports_and_uploads_are_the_expensive_routes() {
+        let expensive: Vec<String> = ROUTES
+            .iter()
+            .flat_map(|r| r.expensive.iter().map(move |m| format!("{m} {}", r.path)))
+            .collect();
+        assert_eq!(
+            expensive,
+            [
+                "GET /bulletins",
+                "HEAD /bulletins",
+                "GET /actors",
+                "HEAD /actors",
+                "POST /actors/bulk",
+                "GET /incidents",
+                "HEAD /incidents",
+                "POST /incidents/bulk",
+                "POST /bulletins/media",
+                "GET /media",
+                "POST /exports",
+                "GET /exports/download",
+                "GET /admin/activity",
+                "HEAD /admin/activity",
+                "POST /admin/import",
+                "POST /bulletins/bulk",
+            ]
+        );
+        for r in ROUTES {
+            assert!(
+                r.expensive.iter().all(|m| r.methods.contains(m)),
+                "{}: expensive methods must be served methods",
+                r.path
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn cheap_requests_are_served_while_expensive_ones_are_shed() {
+        let app = app();
+        let (mine, other) = ("a".repeat(43), "b".repeat(43));
+        // One expensive request of this account is running (holding the
+        // only place of all).
+        let running = app
+            .load
+            .enter(Some(crate::identity::tokens::stored_form(&mine)))
+            .await
+            .expect("place")
+            .expect("a cookie takes a place");
+        let own = call_on(&app, "GET", "/bulletins?q=x", Some(&mine)).await;
+        assert_eq!(own.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(own.headers()[header::RETRY_AFTER], "5");
+        assert!(own.headers().contains_key("content-security-policy"));
+        assert!(text(own).await.contains("You already have 1 lists"));
+        let others = call_on(&app, "GET", "/actors", Some(&other)).await;
+        assert_eq!(others.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(others.headers()[header::RETRY_AFTER], "5");
+        let page = text(others).await;
+        assert!(
+            page.contains("overloaded") && page.contains("Record views and other pages still work"),
+            "{page}"
+        );
+        // Meanwhile the cheap ones go on: static files, the home page, and
+        // a record view (which, with no database in this test, reaches its
+        // handler and is answered for that reason, not for the load).
+        for path in ["/static/app.css", "/", "/robots.txt"] {
+            let r = call_on(&app, "GET", path, Some(&mine)).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+        let view = call_on(&app, "GET", "/bulletins/view?id=1", Some(&mine)).await;
+        assert_eq!(view.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(view.headers()[header::RETRY_AFTER], "10", "not shed");
+        // HEAD of a list is as expensive as its GET.
+        let head = call_on(&app, "HEAD", "/incidents", Some(&other)).await;
+        assert_eq!(head.headers()[header::RETRY_AFTER], "5");
+        let totals = app.load.totals();
+        assert_eq!(
+            (totals[1], totals[2]),
+            (1, 2),
+            "one account-limit, two expensive-limit: {totals:?}"
+        );
+        // Once it ends, the account's next list passes the limits (and is
+        // then answered for what it is: here, no database configured).
+        drop(running);
+        let after = call_on(&app, "GET", "/bulletins", Some(&mine)).await;
+        assert_eq!(after.headers()[header::RETRY_AFTER], "10");
+        assert!(!text(after).await.contains("already have"));
     }
 
     #[tokio::test]

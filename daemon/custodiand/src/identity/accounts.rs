@@ -35,13 +35,11 @@ impl From<HashError> for AccountError {
     }
 }
 
+/// Kept whole: its kind (connection lost, statement timeout) decides what
+/// the person is told (`load::cause_of`).
 impl From<tokio_postgres::Error> for AccountError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if e.is_closed() || e.as_db_error().is_none() {
-            Self::Db(DbError::Unavailable(e.to_string()))
-        } else {
-            Self::Internal(format!("database: {e}"))
-        }
+        Self::Db(DbError::Postgres(e))
     }
 }
 

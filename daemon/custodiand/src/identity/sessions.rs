@@ -8,11 +8,32 @@ use http::{header, HeaderMap, HeaderValue};
 
 use super::password::Policy;
 use super::tokens;
-use crate::db::Database;
+use crate::db::{Database, DbError};
 use custodian_vault::keyring::Keyring;
 
 pub const COOKIE: &str = "__Host-session";
 pub const PRE_COOKIE: &str = "__Host-pre";
+
+/// Why a session could not be created, changed or listed. The database
+/// error is kept whole so that the page can say what happened
+/// (`load::cause_of`).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Db(#[from] DbError),
+    #[error("no randomness for a session token: {0}")]
+    Random(String),
+    #[error("the session ended meanwhile")]
+    Ended,
+    #[error("{0}")]
+    Account(#[from] crate::identity::accounts::AccountError),
+}
+
+impl From<tokio_postgres::Error> for SessionError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(DbError::Postgres(e))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -98,16 +119,15 @@ pub async fn create(
     peer: &str,
     user_agent: &str,
     second_factor_pending: bool,
-) -> Result<String, String> {
-    let token = tokens::new_token()?;
-    let mut c = db.client().await.map_err(|e| e.to_string())?;
-    let tx = c.transaction().await.map_err(|e| e.to_string())?;
+) -> Result<String, SessionError> {
+    let token = tokens::new_token().map_err(SessionError::Random)?;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
     tx.execute(
         "DELETE FROM user_session WHERE user_id = $1 AND (second_factor_pending OR NOT $2)",
         &[&user_id, &second_factor_pending],
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     let ua: String = user_agent.chars().take(200).collect();
     tx.execute(
         "INSERT INTO user_session (token_hash, user_id, expires_at, peer, user_agent, second_factor_pending) \
@@ -115,8 +135,8 @@ pub async fn create(
         &[&tokens::stored_form(&token), &user_id, &policy.session_absolute_hours, &peer, &ua, &second_factor_pending],
     )
     .await
-    .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
+    ?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -127,7 +147,7 @@ pub async fn current(
     policy: &Policy,
     headers: &HeaderMap,
     factors: &FactorPolicy,
-) -> Result<Option<Session>, String> {
+) -> Result<Option<Session>, DbError> {
     lookup(db, policy, headers, false, factors).await
 }
 
@@ -136,7 +156,7 @@ pub async fn pending(
     db: &Database,
     policy: &Policy,
     headers: &HeaderMap,
-) -> Result<Option<Session>, String> {
+) -> Result<Option<Session>, DbError> {
     lookup(db, policy, headers, true, &FactorPolicy::default()).await
 }
 
@@ -146,12 +166,12 @@ async fn lookup(
     headers: &HeaderMap,
     pending: bool,
     factors: &FactorPolicy,
-) -> Result<Option<Session>, String> {
+) -> Result<Option<Session>, DbError> {
     let Some(token) = read_cookie(headers, COOKIE) else {
         return Ok(None);
     };
     let hash = tokens::stored_form(&token);
-    let c = db.client().await.map_err(|e| e.to_string())?;
+    let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let row = pg
         .query_opt(
@@ -168,7 +188,7 @@ async fn lookup(
             &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES, &pending, &factors.required, &factors.hardware],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(DbError::Postgres)?;
     let Some(r) = row else { return Ok(None) };
     if r.get::<_, bool>(4) {
         let _ = pg
@@ -196,13 +216,16 @@ async fn lookup(
 /// The second factor was right: the session becomes complete, with a new
 /// token; the account's other sessions end and its failure counters start
 /// over (the whole sign-in succeeded). Returns the token.
-pub async fn second_factor_passed(db: &Database, token_hash: &[u8]) -> Result<String, String> {
+pub async fn second_factor_passed(
+    db: &Database,
+    token_hash: &[u8],
+) -> Result<String, SessionError> {
     fresh_token(db, token_hash, true).await
 }
 
 /// After the password was entered again: a new token (the old one stops
 /// working) and a fresh authentication time. Returns the new token.
-pub async fn reauthenticated(db: &Database, token_hash: &[u8]) -> Result<String, String> {
+pub async fn reauthenticated(db: &Database, token_hash: &[u8]) -> Result<String, SessionError> {
     fresh_token(db, token_hash, false).await
 }
 
@@ -213,11 +236,11 @@ async fn fresh_token(
     db: &Database,
     token_hash: &[u8],
     completing_second_factor: bool,
-) -> Result<String, String> {
-    let token = tokens::new_token()?;
+) -> Result<String, SessionError> {
+    let token = tokens::new_token().map_err(SessionError::Random)?;
     let fresh = tokens::stored_form(&token);
-    let mut c = db.client().await.map_err(|e| e.to_string())?;
-    let tx = c.transaction().await.map_err(|e| e.to_string())?;
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
     let row = tx
         .query_opt(
             "UPDATE user_session SET token_hash = $2, second_factor_pending = false, authenticated_at = now(), \
@@ -225,9 +248,9 @@ async fn fresh_token(
             &[&token_hash, &fresh, &completing_second_factor],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        ?;
     let Some(row) = row else {
-        return Err("the session ended meanwhile".into());
+        return Err(SessionError::Ended);
     };
     let user_id: i64 = row.get(0);
     if completing_second_factor {
@@ -235,35 +258,33 @@ async fn fresh_token(
             "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2",
             &[&user_id, &fresh],
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     }
     // Sign-in or step-up, the guess was right: the counters start over.
     super::lockout::passed(&*tx, user_id)
         .await
-        .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
+        .map_err(SessionError::Account)?;
+    tx.commit().await?;
     Ok(token)
 }
 
 /// Ends every session of `user_id` (password change, deactivation).
-pub async fn revoke_all(db: &Database, user_id: i64) -> Result<u64, String> {
-    let c = db.client().await.map_err(|e| e.to_string())?;
+pub async fn revoke_all(db: &Database, user_id: i64) -> Result<u64, SessionError> {
+    let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute("DELETE FROM user_session WHERE user_id = $1", &[&user_id])
         .await
-        .map_err(|e| e.to_string())
+        .map_err(SessionError::from)
 }
 
-pub async fn revoke(db: &Database, token_hash: &[u8]) -> Result<(), String> {
-    let c = db.client().await.map_err(|e| e.to_string())?;
+pub async fn revoke(db: &Database, token_hash: &[u8]) -> Result<(), SessionError> {
+    let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute(
         "DELETE FROM user_session WHERE token_hash = $1",
         &[&token_hash],
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     Ok(())
 }
 
@@ -311,8 +332,8 @@ pub async fn list(
     db: &Database,
     user_id: Option<i64>,
     current: &[u8],
-) -> Result<Vec<Listed>, String> {
-    let c = db.client().await.map_err(|e| e.to_string())?;
+) -> Result<Vec<Listed>, SessionError> {
+    let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
         .query(
@@ -325,7 +346,7 @@ pub async fn list(
             &[&user_id, &current],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        ?;
     Ok(rows
         .iter()
         .map(|r| Listed {
@@ -346,11 +367,11 @@ pub async fn end(
     db: &Database,
     handle: &str,
     user_id: Option<i64>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, SessionError> {
     if handle.len() != 16 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let c = db.client().await.map_err(|e| e.to_string())?;
+    let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let row = pg
         .query_opt(
@@ -359,8 +380,7 @@ pub async fn end(
                AND ($2::bigint IS NULL OR s.user_id = $2) RETURNING u.username",
             &[&handle.to_ascii_lowercase(), &user_id],
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(row.map(|r| r.get(0)))
 }
 
