@@ -296,17 +296,7 @@ mod tests {
     fn migrations_are_numbered_in_order_from_one() {
         assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
         for (i, m) in MIGRATIONS.iter().enumerate() {
-            // Strictly increasing; numbers left free for migrations of
-            // branches not merged yet are the one gap allowed, and only
-            // 20 and 21 are.
-            if let Some(before) = i.checked_sub(1).map(|j| MIGRATIONS[j].version) {
-                let gap_ok = before == 19 && m.version == 22;
-                assert!(
-                    m.version == before + 1 || gap_ok,
-                    "{} after {before}",
-                    m.name
-                );
-            }
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
             assert!(!m.sql.trim().is_empty());
         }
     }
