@@ -135,6 +135,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "admin_password_reset",
         sql: include_str!("../../../migrations/0021_admin_password_reset.sql"),
     },
+    Migration {
+        version: 23,
+        name: "reader_once_per_statement",
+        sql: include_str!("../../../migrations/0023_reader_once_per_statement.sql"),
+    },
 ];
 
 /// The schema version this build expects.
