@@ -140,6 +140,16 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "reader_once_per_statement",
         sql: include_str!("../../../migrations/0023_reader_once_per_statement.sql"),
     },
+    Migration {
+        version: 24,
+        name: "list_order_indexes",
+        sql: include_str!("../../../migrations/0024_list_order_indexes.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "search",
+        sql: include_str!("../../../migrations/0025_search.sql"),
+    },
 ];
 
 /// The schema version this build expects.
