@@ -251,6 +251,10 @@ pub async fn list(
     } else if sort == Sort::Relevance {
         sort = Sort::Updated;
     }
+    for pattern in q.search.map(Search::literal_patterns).unwrap_or_default() {
+        let p = bind(&mut params, pattern);
+        filters.push(format!("(b.title ILIKE {p} OR b.description ILIKE {p})"));
+    }
     if let Some(status) = q.status {
         let p = bind(&mut params, status.as_str());
         filters.push(format!("b.status = {p}"));

@@ -234,6 +234,29 @@ impl Search {
             .join(" & ")
     }
 
+    /// ILIKE patterns (wildcards escaped) for the words that carry ASCII
+    /// punctuation: the text parser drops it (`100%` would be `100`, and
+    /// `%%%x` would be `x`), so such a word must also appear as typed in
+    /// the title or the description. Only words that must match (not
+    /// inside OR, not left out).
+    pub fn literal_patterns(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .filter_map(|g| match g.as_slice() {
+                [Part {
+                    negated: false,
+                    term: Term::Word(w),
+                }] if w
+                    .chars()
+                    .any(|c| c.is_ascii_punctuation() && !matches!(c, '-' | '\'')) =>
+                {
+                    Some(like_pattern(w))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// For a search that is one identifier-like word (ASCII, at least three
     /// characters, with a digit: a case number, a file name), an ILIKE
     /// pattern that finds it inside titles; `%`, `_` and `\` escaped.
@@ -252,18 +275,21 @@ impl Search {
             && w.is_ascii()
             && w.chars().any(|c| c.is_ascii_digit())
             && !w.chars().any(|c| c.is_ascii_control());
-        identifier.then(|| {
-            let mut p = String::from("%");
-            for c in w.chars() {
-                if matches!(c, '%' | '_' | '\\') {
-                    p.push('\\');
-                }
-                p.push(c);
-            }
-            p.push('%');
-            p
-        })
+        identifier.then(|| like_pattern(w))
     }
+}
+
+/// `%word%` for ILIKE, with `%`, `_` and `\\` literal.
+fn like_pattern(w: &str) -> String {
+    let mut p = String::from("%");
+    for c in w.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 #[cfg(test)]
@@ -343,5 +369,14 @@ mod tests {
         assert_eq!(sub("IMG_2031 market"), None);
         assert_eq!(sub("-IMG_2031 x"), None);
         assert_eq!(sub("قصف2"), None);
+    }
+
+    #[test]
+    fn words_with_punctuation_must_appear_as_typed() {
+        let lit = |t: &str| Search::parse(t).expect(t).expect(t).literal_patterns();
+        assert_eq!(lit("100% verified"), vec!["%100\\%%".to_owned()]);
+        assert_eq!(lit("%%%x"), vec!["%\\%\\%\\%x%".to_owned()]);
+        assert_eq!(lit("al-hassan o'brien market"), Vec::<String>::new());
+        assert_eq!(lit("a.b OR c -d.e"), Vec::<String>::new());
     }
 }
