@@ -149,19 +149,25 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         });
         // Pages are cursors (the last row's sort key and id), carried by
         // the page links; the old `page` number is ignored.
-        let cursor = |name: &str| -> Result<Option<Cursor>, Response<Body>> {
+        // The name of a refused parameter, kept small (the 400 is built
+        // once, below).
+        let cursor = |name: &'static str| -> Result<Option<Cursor>, &'static str> {
             let v = query_param(q, name);
             if v.is_empty() {
                 return Ok(None);
             }
-            Cursor::parse(&v).map(Some).ok_or_else(|| {
-                super::input::bad_field(
-                    name,
-                    "is not a position this list gave out; start again from the first page.",
-                )
-            })
+            Cursor::parse(&v).map(Some).ok_or(name)
         };
-        let start = match (cursor("after")?, cursor("before")?) {
+        let bad_position = |name: &str| {
+            super::input::bad_field(
+                name,
+                "is not a position this list gave out; start again from the first page.",
+            )
+        };
+        let start = match (
+            cursor("after").map_err(bad_position)?,
+            cursor("before").map_err(bad_position)?,
+        ) {
             (Some(c), _) => Start::After(c),
             (None, Some(c)) => Start::Before(c),
             (None, None) => Start::First,
