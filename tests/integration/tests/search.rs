@@ -338,6 +338,19 @@ async fn search_language_counts_and_cursor_pages_over_https() {
         assert_eq!(&ids(&page), expected, "{text}: {}", page.body);
         assert!(!ids(&page).contains(&hidden), "{text}");
     }
+    // A search is ranked by default: a word in the title before one in the
+    // description, although the description's record is newer.
+    assert_eq!(
+        listed(&ana.get(&get_q("checkpoint")).await),
+        vec![shelled.clone(), market.clone()]
+    );
+    assert_eq!(
+        listed(
+            &ana.get(&format!("{}&sort=updated", get_q("checkpoint")))
+                .await
+        ),
+        vec![market.clone(), shelled.clone()]
+    );
     // The administrator sees the restricted record through search too.
     assert!(ids(&admin.get(&get_q("shelling")).await).contains(&hidden));
 
@@ -429,6 +442,29 @@ async fn search_language_counts_and_cursor_pages_over_https() {
     assert_eq!(back_ids.len(), 25);
     let at = seen.len() - listed(&page).len();
     assert_eq!(back_ids, seen[at - 25..at].to_vec());
+    // Ranked pages of a search follow one another the same way.
+    let mut page = ana.get(&get_q("filler")).await;
+    assert!(
+        page.body
+            .contains("More than 1,000 bulletins; by relevance."),
+        "{}",
+        page.body
+    );
+    let mut ranked: Vec<String> = Vec::new();
+    for _ in 0..50 {
+        ranked.extend(listed(&page));
+        let Some(next) = page
+            .all_after("<a href=\"", '"')
+            .into_iter()
+            .find(|l| l.contains("after="))
+        else {
+            break;
+        };
+        page = ana.get(&next.replace("&amp;", "&")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+    assert_eq!(ranked.len(), 1030);
+    assert_eq!(ranked.iter().collect::<BTreeSet<_>>().len(), 1030);
     // A filtered count below the bound is exact.
     let one = ana.get(&get_q("\"Filler 1030\"")).await;
     assert!(one.body.contains("1 bulletin;"), "{}", one.body);
