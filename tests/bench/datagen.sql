@@ -276,13 +276,13 @@ UPDATE dg_new SET title = CASE variant
         ELSE description END
 WHERE arabic AND variant < 4;
 
--- A large load (more new records than a quarter of those already there)
--- adds rows to tables without their plain indexes and builds each index
--- again afterwards, from its own definition as the migrations made it
--- (pg_get_indexdef), in this same transaction: one sorted build instead
--- of millions of single insertions, above all into the text-search and
--- trigram GIN indexes. Primary keys, unique indexes and constraints stay,
--- and so do foreign keys and checks: every row is still checked.
+-- A large load (1,000 new records or more, and more than a quarter of
+-- those already there) adds rows to tables without their plain indexes
+-- and builds each index again afterwards, from its own definition as the
+-- migrations made it (pg_get_indexdef), in this same transaction: one
+-- sorted build instead of millions of single insertions, above all into
+-- the text-search and trigram GIN indexes. Primary keys, unique indexes,
+-- foreign keys and checks stay: every row is still checked.
 CREATE TEMP TABLE dg_index ON COMMIT DROP AS
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
@@ -292,7 +292,7 @@ WHERE t.relnamespace = 'public'::regnamespace
   AND NOT i.indisunique AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
   AND (SELECT count(*) FROM dg_new) * 4 > (SELECT b + a + i FROM dg_before)
-  AND (SELECT count(*) FROM dg_new) >= 10000;
+  AND (SELECT count(*) FROM dg_new) >= 1000;
 SELECT format('DROP INDEX %s', name) FROM dg_index ORDER BY name \gexec
 
 -- The records, in number order so that ids follow numbers.
