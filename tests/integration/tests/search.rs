@@ -230,6 +230,36 @@ fn list_and_search_plans_use_the_indexes_under_the_runtime_role() {
         "alef maqsura and diacritics"
     );
     assert!(all("'المستشفى'", false) > 0);
+    // The kinds' own text fields are searched too: an actor's nationality,
+    // an incident's violations (weight C).
+    let kind_field = |table: &str, words: &str, field: &str, value: &str| -> (i64, i64) {
+        let n = |q: String| -> i64 { sql(&a.pg, &q).parse().expect("count") };
+        (
+            n(format!(
+                "SELECT count(*) FROM {table} WHERE details->>'{field}' = '{value}' \
+                 AND NOT search_doc @@ {}",
+                ts(words)
+            )),
+            n(format!(
+                "SELECT count(*) FROM {table} WHERE details->>'{field}' = '{value}'"
+            )),
+        )
+    };
+    let (missed, with) = kind_field("actor", "'syrian'", "nationality", "Syrian");
+    assert!(
+        missed == 0 && with > 0,
+        "{missed} of {with} Syrian actors not found"
+    );
+    let (missed, with) = kind_field(
+        "incident",
+        "'arbitrary' <-> 'detention'",
+        "potential_violations",
+        "Arbitrary detention",
+    );
+    assert!(
+        missed == 0 && with > 0,
+        "{missed} of {with} incidents not found"
+    );
     assert_eq!(
         sql(
             &a.pg,
