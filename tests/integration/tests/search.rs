@@ -98,12 +98,24 @@ fn list_and_search_plans_use_the_indexes_under_the_runtime_role() {
         &a.pg,
         reader,
         "SELECT b.id FROM bulletin b LEFT JOIN app_user u ON u.id = b.assigned_to \
+         WHERE true AND (b.updated_at, b.id) < ('2019-06-01', 2000) \
+         ORDER BY b.updated_at DESC, b.id DESC LIMIT 26",
+    );
+    // A status filter walks the status's own ordered index.
+    let filtered = plan(
+        &a.pg,
+        reader,
+        "SELECT b.id FROM bulletin b LEFT JOIN app_user u ON u.id = b.assigned_to \
          WHERE true AND b.status = 'finalized' AND (b.updated_at, b.id) < ('2019-06-01', 2000) \
          ORDER BY b.updated_at DESC, b.id DESC LIMIT 26",
     );
-    for p in [&first, &deep] {
+    for (p, index) in [
+        (&first, "bulletin_updated_order"),
+        (&deep, "bulletin_updated_order"),
+        (&filtered, "bulletin_status_order"),
+    ] {
         assert!(
-            p.contains("Index Scan Backward using bulletin_updated_order on bulletin"),
+            p.contains(&format!("Index Scan Backward using {index} on bulletin")),
             "{p}"
         );
         assert!(p.contains("InitPlan"), "{p}");
