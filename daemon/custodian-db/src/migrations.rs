@@ -145,6 +145,21 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "record_reference_lookup",
         sql: include_str!("../../../migrations/0023_record_reference_lookup.sql"),
     },
+    Migration {
+        version: 24,
+        name: "reader_once_per_statement",
+        sql: include_str!("../../../migrations/0024_reader_once_per_statement.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "list_order_indexes",
+        sql: include_str!("../../../migrations/0025_list_order_indexes.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "search",
+        sql: include_str!("../../../migrations/0026_search.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -12,6 +12,7 @@ pub mod kind;
 pub mod links;
 pub mod media;
 pub mod sanitize;
+pub mod search;
 pub mod store;
 pub mod uploads;
 

@@ -14,7 +14,8 @@ use super::evidence_pages as view;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::db::Database;
-use crate::evidence::items::{self, Content, Kind, Query, Refused};
+use crate::evidence::items::{self, Content, Cursor, Kind, ListQuery, Refused, Sort, Start};
+use crate::evidence::search::Search;
 use crate::identity::sessions::Session;
 use crate::policy::workflow::{Status, Step};
 use crate::policy::{
@@ -136,19 +137,50 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         let permit = permit::<ReadBulletins>(db, &session, actor).await?;
         let q = req.uri().query();
         let text = super::input::text(q, "q", 200)?;
+        // A malformed search is the sender's to fix: a 400 that says what.
+        let search =
+            Search::parse(&text).map_err(|e| super::input::bad_field("q", &e.to_string()))?;
         let status = Status::parse(&query_param(q, "status"));
-        let page = query_param(q, "page")
-            .parse::<i64>()
-            .unwrap_or(0)
-            .clamp(0, 100_000);
-        let (rows, total) = items::list(
+        let asked = Sort::parse(&query_param(q, "sort"));
+        let sort = asked.unwrap_or(if search.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::Updated
+        });
+        // Pages are cursors (the last row's sort key and id), carried by
+        // the page links; the old `page` number is ignored.
+        // The name of a refused parameter, kept small (the 400 is built
+        // once, below).
+        let cursor = |name: &'static str| -> Result<Option<Cursor>, &'static str> {
+            let v = query_param(q, name);
+            if v.is_empty() {
+                return Ok(None);
+            }
+            Cursor::parse(&v).map(Some).ok_or(name)
+        };
+        let bad_position = |name: &str| {
+            super::input::bad_field(
+                name,
+                "is not a position this list gave out; start again from the first page.",
+            )
+        };
+        let start = match (
+            cursor("after").map_err(bad_position)?,
+            cursor("before").map_err(bad_position)?,
+        ) {
+            (Some(c), _) => Start::After(c),
+            (None, Some(c)) => Start::Before(c),
+            (None, None) => Start::First,
+        };
+        let listing = items::list(
             db,
             kind,
             &permit,
-            &Query {
-                text: &text,
+            &ListQuery {
+                search: search.as_ref(),
                 status,
-                page,
+                sort,
+                start,
             },
         )
         .await
@@ -157,11 +189,11 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             StatusCode::OK,
             view::list(&view::ListView {
                 kind,
-                rows: &rows,
-                total,
+                listing: &listing,
                 text: &text,
                 status,
-                page,
+                asked: sort,
+                searching: search.is_some(),
                 can_create,
                 bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
             }),

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::pages::{escape, layout};
-use crate::evidence::items::{Kind, Listed, Record, Revision, PAGE_SIZE};
+use crate::evidence::items::{Count, Cursor, Kind, Listing, Record, Revision, Sort};
 use crate::evidence::links;
 use crate::evidence::sanitize;
 use crate::policy::workflow::Status;
@@ -17,34 +17,48 @@ fn message_html(message: Option<&str>) -> String {
 
 pub struct ListView<'a> {
     pub kind: Kind,
-    pub rows: &'a [Listed],
-    pub total: i64,
+    pub listing: &'a Listing,
     pub text: &'a str,
     pub status: Option<Status>,
-    pub page: i64,
+    /// The order asked for (the listing says which one was used).
+    pub asked: Sort,
+    pub searching: bool,
     pub can_create: bool,
     /// For administrators and moderators: the CSRF token and the people
     /// the bulk form may name.
     pub bulk: Option<(&'a str, &'a [(i64, String)])>,
 }
 
-fn list_url(kind: Kind, text: &str, status: Option<Status>, page: i64) -> String {
+/// A list's address; `at` is a page position ("after" or "before" a row).
+fn list_url(v: &ListView<'_>, at: Option<(&str, Cursor)>) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
-    if !text.is_empty() {
-        q.append_pair("q", text);
+    if !v.text.is_empty() {
+        q.append_pair("q", v.text);
     }
-    if let Some(s) = status {
+    if let Some(s) = v.status {
         q.append_pair("status", s.as_str());
     }
-    if page > 0 {
-        q.append_pair("page", &page.to_string());
+    q.append_pair("sort", v.asked.as_str());
+    if let Some((name, c)) = at {
+        q.append_pair(name, &c.encode());
     }
-    let q = q.finish();
-    if q.is_empty() {
-        kind.path().into()
-    } else {
-        format!("{}?{q}", kind.path())
+    format!("{}?{}", v.kind.path(), q.finish())
+}
+
+/// 1234567 as "1,234,567".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 pub fn list(v: &ListView<'_>) -> String {
@@ -62,11 +76,22 @@ pub fn list(v: &ListView<'_>) -> String {
             )
         })
         .collect();
+    let sorts: String = Sort::ALL
+        .iter()
+        .map(|s| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                s.as_str(),
+                if *s == v.asked { " selected" } else { "" },
+                s.label()
+            )
+        })
+        .collect();
     let mut table = String::from(
         "<table><thead><tr><th>#</th><th>{}</th><th>Status</th><th>Assigned to</th><th>Updated (UTC)</th></tr></thead><tbody>",
     )
     .replace("{}", v.kind.title_label());
-    for r in v.rows {
+    for r in &v.listing.rows {
         let pick = if v.bulk.is_some() {
             format!(
                 "<input type=\"checkbox\" name=\"id\" value=\"{}\" aria-label=\"Select {noun} {}\"> ",
@@ -87,7 +112,7 @@ pub fn list(v: &ListView<'_>) -> String {
         );
     }
     table.push_str("</tbody></table>");
-    if v.rows.is_empty() {
+    if v.listing.rows.is_empty() {
         table = format!("<p class=\"muted\">No {} match.</p>", plural.to_lowercase());
     } else if let Some((csrf, people)) = v.bulk {
         let people: String = people
@@ -102,26 +127,40 @@ pub fn list(v: &ListView<'_>) -> String {
             escape(csrf)
         );
     }
-    let pages = (v.total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let (n, many) = match v.listing.count {
+        Count::Exact(n) => (n, false),
+        Count::MoreThan(n) => (n, true),
+    };
     let mut nav = format!(
-        "<p class=\"muted\">{} {noun}{}; page {} of {}.</p>",
-        v.total,
-        if v.total == 1 { "" } else { "s" },
-        v.page + 1,
-        pages.max(1)
+        "<p class=\"muted\">{}{} {noun}{}; by {}.{}</p>",
+        if many { "More than " } else { "" },
+        thousands(n),
+        if n == 1 && !many { "" } else { "s" },
+        v.listing.sort.label().to_lowercase(),
+        if v.listing.sort != v.asked && v.searching {
+            " Too many records match to rank them all; narrow the search to sort by relevance."
+        } else {
+            ""
+        }
     );
-    if v.page > 0 {
+    let first_page = if v.listing.previous.is_some() {
+        format!("<a href=\"{}\">First page</a> ", escape(&list_url(v, None)))
+    } else {
+        String::new()
+    };
+    nav.push_str(&first_page);
+    if let Some(c) = v.listing.previous {
         let _ = write!(
             nav,
-            "<a href=\"{}\">Previous page</a> ",
-            escape(&list_url(v.kind, v.text, v.status, v.page - 1))
+            "<a href=\"{}\" rel=\"prev\">Previous page</a> ",
+            escape(&list_url(v, Some(("before", c))))
         );
     }
-    if v.page + 1 < pages {
+    if let Some(c) = v.listing.next {
         let _ = write!(
             nav,
-            "<a href=\"{}\">Next page</a>",
-            escape(&list_url(v.kind, v.text, v.status, v.page + 1))
+            "<a href=\"{}\" rel=\"next\">Next page</a>",
+            escape(&list_url(v, Some(("after", c))))
         );
     }
     let create = if v.can_create {
@@ -136,7 +175,10 @@ pub fn list(v: &ListView<'_>) -> String {
 <form method=\"get\" action=\"{path}\" class=\"search\">\
 <label for=\"q\">Search {} and descriptions</label><input id=\"q\" name=\"q\" maxlength=\"200\" value=\"{}\">\
 <label for=\"status\">Status</label><select id=\"status\" name=\"status\">{options}</select>\
-<button type=\"submit\">Search</button></form>{table}{nav}</section>",
+<label for=\"sort\">Sort by</label><select id=\"sort\" name=\"sort\">{sorts}</select>\
+<button type=\"submit\">Search</button>\
+<p class=\"muted\">All words must match; \"a phrase\", word* for words starting so, a OR b, -word to leave out.</p>\
+</form>{table}{nav}</section>",
             if v.kind == Kind::Actor { "names" } else { "titles" },
             escape(v.text)
         ),
