@@ -22,7 +22,7 @@
 -- runtime role the GIN indexes below could never be used: every search
 -- was a scan of the whole table. custodian_search_ids runs with the
 -- owner's rights (no row-level security) so that the planner may use the
--- indexes, applies the very predicate of the read policies (0023) itself,
+-- indexes, applies the very predicate of the read policies (0024) itself,
 -- so it never tells the caller about a record the actor may not see, and
 -- returns at most `lim` ids. custodiand then reads those ids through the
 -- table, under row-level security as always (bigint equality is
