@@ -21,20 +21,21 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::app::{App, Identity, RateLimiter};
 use crate::config::{Config, ConfigError, TlsConfig};
-use crate::db::{Database, DbError};
-use crate::identity::accounts::{self, Decoy};
-use crate::identity::password::Policy;
-use crate::identity::tokens;
 use crate::listener::{self, ListenError};
 use crate::logging::{self, LogError};
-use crate::ops::{self, Health, State, Transition};
+use crate::ops;
 use crate::privileges::{self, PrivilegeError, Target};
 use crate::secrets::{self, LocalCredentials, SecretsError};
-use crate::server::{Server, Stats};
+use crate::server::Server;
 use crate::tls::{self, CertSlot, TlsError};
+use custodian_core::health::{Health, State, Stats, Transition};
+use custodian_core::identity::accounts::{self, Decoy};
+use custodian_core::identity::password::Policy;
+use custodian_core::identity::tokens;
+use custodian_core::pool::{Database, DbError};
 use custodian_vault::keyring::Keyring;
+use custodian_web::app::{App, Identity, RateLimiter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -164,7 +165,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let public = tokio::net::TcpListener::from_std(bound.public).map_err(BootError::Runtime)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let stats = Arc::new(Stats::default());
-        let load = crate::load::Load::new(crate::load::Limits {
+        let load = custodian_core::load::Load::new(custodian_core::load::Limits {
             expensive: config.limits.expensive_requests,
             per_account: config.limits.expensive_requests_per_account,
             wait: std::time::Duration::from_millis(
@@ -203,7 +204,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             }
         };
         if let (Some(updates), Some(db)) = (&config.updates, &db) {
-            supervisors.push(tokio::spawn(crate::updates::follow(
+            supervisors.push(tokio::spawn(custodian_core::updater::follow(
                 updates.clone(),
                 Arc::clone(db),
             )));
@@ -213,7 +214,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let media = match (&config.storage, &db) {
             (Some(settings), Some(db)) => {
                 let media = Arc::new(
-                    crate::evidence::media::Media::open(settings).map_err(BootError::Storage)?,
+                    custodian_core::evidence::media::Media::open(settings).map_err(BootError::Storage)?,
                 );
                 supervisors.push(tokio::spawn(Arc::clone(&media).sweep_forever(
                     Arc::clone(db),
@@ -305,7 +306,7 @@ async fn identity_setup(
             .await
             .map_err(|e| BootError::Identity(e.to_string()))?;
         let pg: &tokio_postgres::Client = &c;
-        let forgotten = crate::identity::notifications::forget_unkeyed_devices(pg)
+        let forgotten = custodian_core::identity::notifications::forget_unkeyed_devices(pg)
             .await
             .map_err(|e| BootError::Identity(e.to_string()))?;
         if forgotten > 0 {
@@ -333,12 +334,14 @@ async fn identity_setup(
             std::time::Duration::from_secs(300),
         ),
         public_origin: config.server.public_origin.clone(),
-        factors: crate::identity::sessions::FactorPolicy {
+        factors: custodian_core::identity::sessions::FactorPolicy {
             required: config.identity.require_second_factor.clone(),
             hardware: config.identity.require_hardware_key.clone(),
         },
         about: about(config),
-        webauthn: match crate::identity::passkeys::relying_party(&config.server.public_origin) {
+        webauthn: match custodian_core::identity::passkeys::relying_party(
+            &config.server.public_origin,
+        ) {
             Ok(wa) => Some(Arc::new(wa)),
             Err(e) => {
                 tracing::warn!(target: "identity", "passkeys are off: {e}");

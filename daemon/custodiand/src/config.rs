@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use custodian_core::config::{DatabaseConfig, StorageConfig, UpdatesConfig};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
@@ -173,57 +175,6 @@ pub enum TlsConfig {
     },
 }
 
-/// Where custodian-updated listens, and how often its steps are copied
-/// into the activity log.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UpdatesConfig {
-    #[serde(default = "default_updater_socket")]
-    pub socket: std::path::PathBuf,
-    #[serde(default = "default_follow_secs")]
-    pub follow_secs: u64,
-}
-
-fn default_updater_socket() -> std::path::PathBuf {
-    "/run/custodian-updated/updater.sock".into()
-}
-
-fn default_follow_secs() -> u64 {
-    30
-}
-
-/// The media store (evidence files, encrypted at rest).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct StorageConfig {
-    /// A directory the daemon's account owns, outside anything served,
-    /// e.g. `/var/lib/custodian/media`.
-    pub dir: std::path::PathBuf,
-    /// At most `policy/uploads.toml`'s `max-bytes`; defaults to it.
-    #[serde(default)]
-    pub max_upload_bytes: Option<u64>,
-    /// Interrupted uploads and unrecorded files are removed after this.
-    #[serde(default = "default_orphan_minutes")]
-    pub orphan_minutes: u64,
-    #[serde(default = "default_sweep_secs")]
-    pub sweep_interval_secs: u64,
-    /// How long an approved export may be downloaded (once).
-    #[serde(default = "default_export_ttl")]
-    pub export_ttl_minutes: u64,
-}
-
-fn default_export_ttl() -> u64 {
-    120
-}
-
-fn default_orphan_minutes() -> u64 {
-    60
-}
-
-fn default_sweep_secs() -> u64 {
-    300
-}
-
 /// Sign-in settings that are the appliance operator's choice.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -253,83 +204,6 @@ impl Default for IdentityConfig {
 
 fn default_second_factor_roles() -> Vec<String> {
     vec!["admin".into(), "moderator".into()]
-}
-
-/// PostgreSQL, with credentials from Vault's database engine.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DatabaseConfig {
-    /// A loopback address or a unix socket directory (TLS to PostgreSQL is
-    /// not supported yet, so credentials must not cross a network).
-    #[serde(default = "default_db_host")]
-    pub host: String,
-    #[serde(default = "default_db_port")]
-    pub port: u16,
-    #[serde(default = "default_db_name")]
-    pub dbname: String,
-    #[serde(default = "default_db_mount")]
-    pub vault_mount: String,
-    #[serde(default = "default_db_role")]
-    pub vault_role: String,
-    /// Use a Vault *static* role instead (one database user whose password
-    /// Vault rotates on a schedule); `vault-role` is then ignored.
-    #[serde(default)]
-    pub vault_static_role: Option<String>,
-    #[serde(default = "default_pool_size")]
-    pub pool_size: usize,
-    /// How long a request waits for a free connection before it gets a
-    /// 503 saying that the appliance is overloaded. Short: a person is
-    /// better served by that answer than by a page that hangs.
-    #[serde(default = "default_acquire_ms")]
-    pub acquire_timeout_ms: u64,
-    /// How long opening a new connection to PostgreSQL may take before the
-    /// database counts as unreachable.
-    #[serde(default = "default_connect_ms")]
-    pub connect_timeout_ms: u64,
-    /// No statement runs longer than this.
-    #[serde(default = "default_statement_ms")]
-    pub statement_timeout_ms: u64,
-    /// How long old connections may finish their work after a credential
-    /// rotation before the old lease is revoked.
-    #[serde(default = "default_drain_secs")]
-    pub drain_secs: u64,
-    /// How often the newest activity-log entry is signed (Vault transit).
-    #[serde(default = "default_checkpoint_secs")]
-    pub checkpoint_interval_secs: u64,
-}
-
-fn default_db_host() -> String {
-    "127.0.0.1".into()
-}
-fn default_db_port() -> u16 {
-    5432
-}
-fn default_db_name() -> String {
-    "custodian".into()
-}
-fn default_db_mount() -> String {
-    "database".into()
-}
-fn default_db_role() -> String {
-    "custodian-runtime".into()
-}
-fn default_pool_size() -> usize {
-    16
-}
-fn default_acquire_ms() -> u64 {
-    1000
-}
-fn default_connect_ms() -> u64 {
-    5000
-}
-fn default_statement_ms() -> u64 {
-    10_000
-}
-fn default_drain_secs() -> u64 {
-    30
-}
-fn default_checkpoint_secs() -> u64 {
-    3600
 }
 
 /// How custodiand reaches Vault (or OpenBao) and logs in with AppRole.
@@ -505,7 +379,7 @@ impl Config {
                     "give an absolute directory the daemon's account owns, e.g. \"/var/lib/custodian/media\"",
                 ));
             }
-            let policy_max = crate::evidence::uploads::UploadPolicy::builtin()
+            let policy_max = custodian_core::evidence::uploads::UploadPolicy::builtin()
                 .map(|p| p.max_bytes)
                 .unwrap_or(0);
             if storage

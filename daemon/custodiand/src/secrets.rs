@@ -20,9 +20,9 @@ use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use crate::config::{TlsConfig, VaultConfig};
-use crate::db::Database;
-use crate::ops::Health;
 use crate::tls::{self, CertSlot, TlsError};
+use custodian_core::health::Health;
+use custodian_core::pool::Database;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,10 +17,11 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::activity::{Activity, ActivityIo};
-use crate::app::App;
 use crate::config::LimitsConfig;
-use crate::http::routes;
-use crate::rate_limit::AddressKey;
+use custodian_core::health::Stats;
+use custodian_core::rate_limit::AddressKey;
+use custodian_web::app::App;
+use custodian_web::routes;
 
 /// Counts open connections per client: an IPv4 address or an IPv6 /64
 /// (the same [`AddressKey`] as the request limits), so that one IPv6
@@ -68,13 +69,6 @@ pub struct Server {
     pub tls: Arc<rustls::ServerConfig>,
     pub limits: LimitsConfig,
     pub app: Arc<App>,
-}
-
-/// Counters shown on the operator endpoint.
-#[derive(Default)]
-pub struct Stats {
-    pub open_connections: AtomicUsize,
-    pub refused_connections: AtomicU64,
 }
 
 impl Server {

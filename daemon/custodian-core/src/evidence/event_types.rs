@@ -1,0 +1,127 @@
+//! The list of event types administrators keep: added with a title and a
+//! description, retired when no longer wanted, never deleted (events keep
+//! the type they were recorded with).
+
+use serde_json::json;
+
+use crate::identity::accounts::{audit, AccountError};
+use crate::policy::{ManageEventTypes, Permit};
+use crate::pool::Database;
+
+pub struct EventType {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// How many events have this type.
+    pub used: i64,
+    pub retired: bool,
+}
+
+pub async fn list(
+    db: &Database,
+    permit: &Permit<ManageEventTypes>,
+) -> Result<Vec<EventType>, AccountError> {
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    // Events are counted as the administrator may see them (row-level
+    // security applies to counts too).
+    super::act_as(&tx, permit.actor()).await?;
+    let rows = tx
+        .query(
+            "SELECT t.id, t.title, t.description, t.retired_at IS NOT NULL, \
+             (SELECT count(*) FROM record_event e WHERE e.event_type_id = t.id) \
+             FROM event_type t ORDER BY t.retired_at IS NOT NULL, lower(t.title)",
+            &[],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(rows
+        .iter()
+        .map(|r| EventType {
+            id: r.get(0),
+            title: r.get(1),
+            description: r.get(2),
+            retired: r.get(3),
+            used: r.get(4),
+        })
+        .collect())
+}
+
+/// Adds a type; `Ok(Err(message))` when the administrator must change
+/// something.
+pub async fn add(
+    db: &Database,
+    _: &Permit<ManageEventTypes>,
+    by: &str,
+    title: &str,
+    description: &str,
+) -> Result<Result<(), String>, AccountError> {
+    let title = super::sanitize::line(title, 201);
+    let description = super::sanitize::line(description, 2001);
+    if title.is_empty() || title.chars().count() > 200 {
+        return Ok(Err(
+            "Give the event type a title of at most 200 characters.".into(),
+        ));
+    }
+    if description.chars().count() > 2000 {
+        return Ok(Err("The description may be at most 2000 characters.".into()));
+    }
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let added = tx
+        .query_opt(
+            "INSERT INTO event_type (title, description) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING RETURNING id",
+            &[&title, &description],
+        )
+        .await?;
+    let Some(row) = added else {
+        return Ok(Err(format!(
+            "There is an event type called \u{201c}{title}\u{201d} already."
+        )));
+    };
+    let id: i64 = row.get(0);
+    audit(
+        &*tx,
+        by,
+        "event_type.added",
+        &format!("event_type/{id}"),
+        json!({"title": title}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Retires a type: no longer offered for new events.
+pub async fn retire(
+    db: &Database,
+    _: &Permit<ManageEventTypes>,
+    by: &str,
+    id: i64,
+) -> Result<Result<(), String>, AccountError> {
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let retired = tx
+        .query_opt(
+            "UPDATE event_type SET retired_at = now() WHERE id = $1 AND retired_at IS NULL RETURNING title",
+            &[&id],
+        )
+        .await?;
+    let Some(row) = retired else {
+        return Ok(Err(
+            "That event type does not exist or is retired already.".into()
+        ));
+    };
+    let title: String = row.get(0);
+    audit(
+        &*tx,
+        by,
+        "event_type.retired",
+        &format!("event_type/{id}"),
+        json!({"title": title}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,915 @@
+//! Evidence records of every [`Kind`] (bulletins, actors, incidents):
+//! list (search, status filter, pages), view, create, edit, workflow steps
+//! and revision history. No delete. The policy's bulletin actions
+//! (`ReadBulletins`, …) govern all three kinds alike.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+use super::act_as;
+pub use super::kind::Kind;
+use super::search::Search;
+use crate::identity::accounts::{audit, AccountError};
+use crate::identity::notifications::{notify, notify_admins};
+use crate::policy::workflow::{self, Item, Status, Step};
+use crate::policy::{
+    may_edit, may_regroup, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins,
+    Permission, Permit, ReadBulletins, ReadHistory, Regroup,
+};
+use crate::pool::Database;
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// Why a change was refused, in words for the person asking.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("There is no such {}, or you may not see it.", .0.noun())]
+    NotFound(Kind),
+    /// Not allowed (403).
+    #[error("{0}")]
+    Policy(String),
+    /// Allowed, but the request itself is wrong (400).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+}
+
+impl From<tokio_postgres::Error> for Refused {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Account(e.into())
+    }
+}
+
+pub struct Listed {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    pub assignee: String,
+    pub updated: String,
+}
+
+/// What an export asks for (its own substring match and status).
+pub struct Query<'a> {
+    pub text: &'a str,
+    pub status: Option<Status>,
+    pub page: i64,
+}
+
+/// Counts are exact up to this many matches; beyond it a list says "more
+/// than 1,000" instead of counting a million rows on every page.
+pub const COUNT_BOUND: i64 = 1000;
+
+/// A search with fewer visible matches than this lists them by id (a
+/// primary-key look-up each, ranked when asked); with more, the list walks
+/// its ordering index and filters by the words, which finds a page of a
+/// common word within a few thousand rows.
+const FEW_MATCHES: i32 = 5000;
+
+/// The order of a list, newest (or best) first; the id breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Updated,
+    Created,
+    Id,
+    Relevance,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::Updated, Sort::Created, Sort::Id];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Updated => "updated",
+            Sort::Created => "created",
+            Sort::Id => "id",
+            Sort::Relevance => "relevance",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Updated => "Last change",
+            Sort::Created => "Created",
+            Sort::Id => "Number",
+            Sort::Relevance => "Relevance",
+        }
+    }
+}
+
+/// A position in a list: the sort key and id of a row. Keys are integers
+/// so that a cursor is exact: microseconds since 1970 for times, the bits
+/// of the rank for relevance, the id itself for the id order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (key, id) = text.split_once('.')?;
+        let (key, id): (i64, i64) = (key.parse().ok()?, id.parse().ok()?);
+        (id > 0 && !text.contains('+')).then_some(Self { key, id })
+    }
+
+    pub fn encode(self) -> String {
+        format!("{}.{}", self.key, self.id)
+    }
+}
+
+fn micros_of(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
+    }
+}
+
+fn time_of(micros: i64) -> SystemTime {
+    let d = Duration::from_micros(micros.unsigned_abs());
+    if micros >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
+    }
+}
+
+/// Which page of a list: the first, the one after a row, or the one
+/// before a row (the "previous page" link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    First,
+    After(Cursor),
+    Before(Cursor),
+}
+
+pub struct ListQuery<'a> {
+    pub search: Option<&'a Search>,
+    pub status: Option<Status>,
+    pub sort: Sort,
+    pub start: Start,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(i64),
+    MoreThan(i64),
+}
+
+pub struct Listing {
+    pub rows: Vec<Listed>,
+    pub count: Count,
+    /// The order used: relevance falls back to the last change when a
+    /// search matches too many records to rank them all.
+    pub sort: Sort,
+    pub next: Option<Cursor>,
+    pub previous: Option<Cursor>,
+}
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// Appends a parameter; returns its placeholder.
+fn bind(params: &mut Vec<Param>, value: impl ToSql + Sync + Send + 'static) -> String {
+    params.push(Box::new(value));
+    format!("${}", params.len())
+}
+
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+/// A search text as PostgreSQL's query, folded like the documents.
+fn tsquery_sql(placeholder: &str) -> String {
+    format!("to_tsquery('public.custodian_search', public.custodian_fold({placeholder}))")
+}
+
+/// One page of the records of `kind` the actor may see, and how many match
+/// (exactly up to [`COUNT_BOUND`]). Pages are keyset pages: the next one
+/// starts after the last row's sort key and id, so the thousandth page
+/// costs what the first does.
+pub async fn list(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadBulletins>,
+    q: &ListQuery<'_>,
+) -> Result<Listing, AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let table = kind.table();
+    let mut params: Vec<Param> = Vec::new();
+    let mut filters: Vec<String> = Vec::new();
+    let mut sort = q.sort;
+    // Bound after the count, which does not rank.
+    let mut rank_text: Option<String> = None;
+    if let Some(search) = q.search {
+        let text = search.tsquery();
+        let pattern = search.title_substring();
+        // The owner's function reads the text indexes, which row-level
+        // security would keep the runtime role from using, and applies the
+        // read predicate itself (migration 0026); what it returns is read
+        // again below under row-level security.
+        let found = tx
+            .query(
+                &format!(
+                    "SELECT id FROM public.custodian_search_ids($1, {}, $3, $4) AS f(id)",
+                    tsquery_sql("$2")
+                ),
+                &[&table, &text, &pattern, &FEW_MATCHES],
+            )
+            .await?;
+        if found.len() < FEW_MATCHES as usize {
+            let ids: Vec<i64> = found.iter().map(|r| r.get(0)).collect();
+            let p = bind(&mut params, ids);
+            filters.push(format!("b.id = ANY({p})"));
+            if sort == Sort::Relevance {
+                rank_text = Some(text);
+            }
+        } else {
+            let t = bind(&mut params, text);
+            let mut matched = format!("b.search_doc @@ {}", tsquery_sql(&t));
+            if let Some(pattern) = pattern {
+                let p = bind(&mut params, pattern);
+                matched = format!("({matched} OR b.title ILIKE {p})");
+            }
+            filters.push(matched);
+            if sort == Sort::Relevance {
+                sort = Sort::Updated;
+            }
+        }
+    } else if sort == Sort::Relevance {
+        sort = Sort::Updated;
+    }
+    for pattern in q.search.map(Search::literal_patterns).unwrap_or_default() {
+        let p = bind(&mut params, pattern);
+        filters.push(format!("(b.title ILIKE {p} OR b.description ILIKE {p})"));
+    }
+    if let Some(status) = q.status {
+        let p = bind(&mut params, status.as_str());
+        filters.push(format!("b.status = {p}"));
+    }
+    let filter_sql = if filters.is_empty() {
+        "true".to_owned()
+    } else {
+        filters.join(" AND ")
+    };
+    let counted: i64 = tx
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {table} b WHERE {filter_sql} LIMIT {}) s",
+                COUNT_BOUND + 1
+            ),
+            &refs(&params),
+        )
+        .await?
+        .get(0);
+    let count = if counted > COUNT_BOUND {
+        Count::MoreThan(COUNT_BOUND)
+    } else {
+        Count::Exact(counted)
+    };
+
+    let rank = match rank_text {
+        Some(t) => {
+            let t = bind(&mut params, t);
+            format!("ts_rank(b.search_doc, {})", tsquery_sql(&t))
+        }
+        None => String::new(),
+    };
+    let key = match sort {
+        Sort::Updated => "b.updated_at",
+        Sort::Created => "b.created_at",
+        Sort::Id => "b.id",
+        Sort::Relevance => rank.as_str(),
+    }
+    .to_owned();
+    let (position, backwards) = match q.start {
+        Start::First => (None, false),
+        Start::After(c) => (Some(c), false),
+        Start::Before(c) => (Some(c), true),
+    };
+    let mut page_filters = vec![filter_sql];
+    if let Some(c) = position {
+        let op = if backwards { ">" } else { "<" };
+        let id = bind(&mut params, c.id);
+        page_filters.push(match sort {
+            Sort::Id => format!("b.id {op} {id}"),
+            Sort::Updated | Sort::Created => {
+                let k = bind(&mut params, time_of(c.key));
+                format!("({key}, b.id) {op} ({k}, {id})")
+            }
+            Sort::Relevance => {
+                let bits = u32::try_from(c.key).unwrap_or(0);
+                let k = bind(&mut params, f32::from_bits(bits));
+                format!("({key}, b.id) {op} ({k}::real, {id})")
+            }
+        });
+    }
+    let dir = if backwards { "ASC" } else { "DESC" };
+    let order = match sort {
+        Sort::Id => format!("b.id {dir}"),
+        _ => format!("{key} {dir}, b.id {dir}"),
+    };
+    let time_out = match sort {
+        Sort::Created => "b.created_at",
+        _ => "b.updated_at",
+    };
+    let rank_out = if sort == Sort::Relevance {
+        rank.as_str()
+    } else {
+        "NULL::real"
+    };
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT b.id, b.title, b.status, b.assigned_to, u.username, \
+                 to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), {time_out}, {rank_out} \
+                 FROM {table} b LEFT JOIN app_user u ON u.id = b.assigned_to \
+                 WHERE {} ORDER BY {order} LIMIT {}",
+                page_filters.join(" AND "),
+                PAGE_SIZE + 1
+            ),
+            &refs(&params),
+        )
+        .await?;
+    tx.commit().await?;
+    let cursor_of = |r: &Row| -> Cursor {
+        let id: i64 = r.get(0);
+        let key = match sort {
+            Sort::Id => id,
+            Sort::Updated | Sort::Created => micros_of(r.get::<_, SystemTime>(6)),
+            Sort::Relevance => i64::from(r.get::<_, Option<f32>>(7).unwrap_or(0.0).to_bits()),
+        };
+        Cursor { key, id }
+    };
+    let more = rows.len() > PAGE_SIZE as usize;
+    let mut page: Vec<&Row> = rows.iter().take(PAGE_SIZE as usize).collect();
+    if backwards {
+        page.reverse();
+    }
+    let first = page.first().map(|r| cursor_of(r));
+    let last = page.last().map(|r| cursor_of(r));
+    let (next, previous) = if backwards {
+        (last, if more { first } else { None })
+    } else {
+        (
+            if more { last } else { None },
+            if position.is_some() { first } else { None },
+        )
+    };
+    Ok(Listing {
+        rows: page
+            .iter()
+            .map(|r| Listed {
+                id: r.get(0),
+                title: r.get(1),
+                status: Status::parse(r.get(2)).unwrap_or(Status::Unassigned),
+                assignee: actor.shows_user(r.get(3), r.get(4)),
+                updated: r.get(5),
+            })
+            .collect(),
+        count,
+        sort,
+        next,
+        previous,
+    })
+}
+
+pub struct Record {
+    pub kind: Kind,
+    pub id: i64,
+    pub title: String,
+    /// The kind's own fields (checked when stored).
+    pub details: Value,
+    /// Sanitised when stored.
+    pub description_html: String,
+    pub item: Item,
+    pub assignee: String,
+    pub reviewer_name: String,
+    pub access_groups: Vec<String>,
+    pub revision: i32,
+    pub updated: String,
+}
+
+pub(super) fn item_of(r: &Row) -> Item {
+    Item {
+        status: Status::parse(r.get("status")).unwrap_or(Status::Unassigned),
+        assigned_to: r.get("assigned_to"),
+        reviewer: r.get("reviewer"),
+    }
+}
+
+pub async fn get(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadBulletins>,
+    id: i64,
+) -> Result<Option<Record>, AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT b.id, b.title, b.description, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
+                 b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
+                 a.username AS assignee_name, r.username AS reviewer_name \
+                 FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
+                 WHERE b.id = $1",
+                kind.table()
+            ),
+            &[&id],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(row.map(|r| {
+        let item = item_of(&r);
+        Record {
+            kind,
+            id: r.get("id"),
+            title: r.get("title"),
+            details: r.get("details"),
+            description_html: r.get("description"),
+            assignee: actor.shows_user(item.assigned_to, r.get("assignee_name")),
+            reviewer_name: actor.shows_user(item.reviewer, r.get("reviewer_name")),
+            item,
+            access_groups: r.get("access_groups"),
+            revision: r.get("revision"),
+            updated: r.get("updated"),
+        }
+    }))
+}
+
+/// The stored form of a change, for the revision history.
+fn snapshot(
+    title: &str,
+    description: &str,
+    details: &Value,
+    item: Item,
+    groups: &[String],
+) -> Value {
+    json!({
+        "title": title,
+        "description": description,
+        "details": details,
+        "status": item.status.as_str(),
+        "assigned_to": item.assigned_to,
+        "reviewer": item.reviewer,
+        "access_groups": groups,
+    })
+}
+
+pub struct Content<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// From [`Kind::details`], which checked it.
+    pub details: Value,
+    pub access_groups: Vec<String>,
+}
+
+fn checked<'a>(kind: Kind, c: &'a Content<'a>) -> Result<(String, String), Refused> {
+    let title = super::sanitize::line(c.title, 300);
+    if title.is_empty() {
+        return Err(Refused::Policy(format!(
+            "{} needs a {}.",
+            kind.title(),
+            kind.title_label().to_lowercase()
+        )));
+    }
+    Ok((title, super::sanitize::rich_text(c.description)))
+}
+
+/// A group list as people read it.
+fn groups_text(groups: &[String]) -> String {
+    if groups.is_empty() {
+        "everyone".to_owned()
+    } else {
+        groups.join(", ")
+    }
+}
+
+pub async fn create(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<CreateBulletin>,
+    username: &str,
+    content: &Content<'_>,
+) -> Result<i64, Refused> {
+    let actor = permit.actor();
+    let (title, description) = checked(kind, content)?;
+    if !may_restrict_to(actor, &content.access_groups) {
+        return Err(Refused::Policy(format!(
+            "You can restrict {} {} only to access groups you belong to.",
+            if kind == Kind::Incident { "an" } else { "a" },
+            kind.noun()
+        )));
+    }
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let id: i64 = tx
+        .query_one(
+            &format!(
+                "INSERT INTO {} (title, description, details, access_groups, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                kind.table()
+            ),
+            &[&title, &description, &content.details, &content.access_groups, &actor.user_id],
+        )
+        .await?
+        .get(0);
+    let item = Item {
+        status: Status::Unassigned,
+        assigned_to: None,
+        reviewer: None,
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, 1, $2, 'created', $3)",
+            kind.revisions(),
+            kind.item_column()
+        ),
+        &[&id, &actor.user_id, &snapshot(&title, &description, &content.details, item, &content.access_groups)],
+    )
+    .await?;
+    audit(
+        &*tx,
+        username,
+        &format!("{}.created", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Locks the record for a change; `NotFound` when the actor may not see it.
+pub(super) async fn locked(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    id: i64,
+) -> Result<Row, Refused> {
+    tx.query_opt(
+        &format!(
+            "SELECT title, description, details, status, assigned_to, reviewer, access_groups, revision FROM {} WHERE id = $1 FOR UPDATE",
+            kind.table()
+        ),
+        &[&id],
+    )
+    .await?
+    .ok_or(Refused::NotFound(kind))
+}
+
+/// What a change writes: the record's fields after it.
+struct Change<'a> {
+    title: &'a str,
+    description: &'a str,
+    details: &'a Value,
+    item: Item,
+    groups: &'a [String],
+    summary: &'a str,
+}
+
+async fn save(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    actor: &crate::policy::Actor,
+    id: i64,
+    revision: i32,
+    c: &Change<'_>,
+) -> Result<(), Refused> {
+    let item = c.item;
+    tx.execute(
+        &format!(
+            "UPDATE {} SET title = $2, description = $3, details = $4, status = $5, assigned_to = $6, reviewer = $7, \
+             access_groups = $8, revision = $9, updated_at = now() WHERE id = $1",
+            kind.table()
+        ),
+        &[&id, &c.title, &c.description, c.details, &item.status.as_str(), &item.assigned_to, &item.reviewer, &c.groups, &(revision + 1)],
+    )
+    .await?;
+    tx.execute(
+        &format!(
+            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, $2, $3, $4, $5)",
+            kind.revisions(),
+            kind.item_column()
+        ),
+        &[
+            &id,
+            &(revision + 1),
+            &actor.user_id,
+            &c.summary,
+            &snapshot(c.title, c.description, c.details, item, c.groups),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A revision that keeps the locked `row`'s content and records `summary`
+/// with the workflow state `item`: a workflow step, or a link added (the
+/// state unchanged), so that the history tells every change to a record.
+pub(super) async fn note(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    actor: &crate::policy::Actor,
+    (id, row): (i64, &Row),
+    item: Item,
+    summary: &str,
+) -> Result<(), Refused> {
+    let (title, description, details, groups): (String, String, Value, Vec<String>) = (
+        row.get("title"),
+        row.get("description"),
+        row.get("details"),
+        row.get("access_groups"),
+    );
+    let change = Change {
+        title: &title,
+        description: &description,
+        details: &details,
+        item,
+        groups: &groups,
+        summary,
+    };
+    save(tx, kind, actor, id, row.get("revision"), &change).await
+}
+
+pub async fn update(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<EditBulletins>,
+    username: &str,
+    id: i64,
+    content: &Content<'_>,
+) -> Result<(), Refused> {
+    let actor = permit.actor();
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    // Existence first: an item the actor cannot see is "not found",
+    // whatever else is wrong with the request.
+    let row = locked(&tx, kind, id).await?;
+    let (title, description) = checked(kind, content)?;
+    let item = item_of(&row);
+    if !may_edit(actor, &item) {
+        return Err(Refused::Policy(format!(
+            "You cannot edit this {} now: it is not assigned to you, it is in review, or it is finalized.",
+            kind.noun()
+        )));
+    }
+    // Who may see the record is its own decision (the policy's
+    // `ChangeAccessGroups`): the same groups in another order are no
+    // change and keep the stored order; anything else must pass.
+    let before: Vec<String> = row.get("access_groups");
+    let regroup = may_regroup(actor, &before, &content.access_groups)
+        .map_err(|e| Refused::Policy(e.to_owned()))?;
+    let (groups, summary) = match regroup {
+        Regroup::Unchanged => (before.clone(), "edited".to_owned()),
+        Regroup::Changed => (
+            content.access_groups.clone(),
+            format!(
+                "edited; access groups: {} -> {}",
+                groups_text(&before),
+                groups_text(&content.access_groups)
+            ),
+        ),
+    };
+    let change = Change {
+        title: &title,
+        description: &description,
+        details: &content.details,
+        item,
+        groups: &groups,
+        summary: &summary,
+    };
+    // PostgreSQL's UPDATE policy keeps the same rule (migration 0017).
+    save(&tx, kind, actor, id, row.get("revision"), &change).await?;
+    audit(
+        &*tx,
+        username,
+        &format!("{}.updated", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
+        json!({}),
+    )
+    .await?;
+    if regroup == Regroup::Changed {
+        let event = format!("{}.access_changed", kind.noun());
+        audit(
+            &*tx,
+            username,
+            &event,
+            &format!("{}/{id}", kind.noun()),
+            json!({"before": before, "after": groups}),
+        )
+        .await?;
+        notify_admins(
+            &*tx,
+            &event,
+            &format!(
+                "Who may see {} {id} changed: {} -> {}. Its history tells who.",
+                kind.noun(),
+                groups_text(&before),
+                groups_text(&groups)
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies a workflow step; the new assignee or reviewer is notified.
+pub async fn step(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ChangeWorkflow>,
+    username: &str,
+    id: i64,
+    step: Step,
+) -> Result<Status, Refused> {
+    let actor = permit.actor();
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = locked(&tx, kind, id).await?;
+    let before = item_of(&row);
+    // A named assignee or reviewer must be an active account that can
+    // see the record and is not read-only: asked every time it is named.
+    let named = step.named();
+    let eligible = match named {
+        Some(uid) => tx
+            .query_opt(
+                "SELECT 1 FROM app_user WHERE id = $1 AND state = 'active' AND role <> 'readonly' \
+                 AND (role = 'admin' OR cardinality($2::text[]) = 0 OR $2::text[] && access_groups)",
+                &[&uid, &row.get::<_, Vec<String>>("access_groups")],
+            )
+            .await?
+            .is_some(),
+        None => true,
+    };
+    // `next_checked` asks only about the account the step names, which is
+    // the one just looked up.
+    let after = workflow::next_checked(actor, before, step, |_| eligible)
+        .map_err(|e| Refused::Policy(e.to_owned()))?;
+    note(&tx, kind, actor, (id, &row), after, step.name()).await?;
+    let event = format!("{}.workflow", kind.noun());
+    audit(
+        &*tx,
+        username,
+        &event,
+        &format!("{}/{id}", kind.noun()),
+        json!({"step": step.name(), "from": before.status.as_str(), "to": after.status.as_str()}),
+    )
+    .await?;
+    let (title_word, noun) = (kind.title(), kind.noun());
+    let told = match step {
+        Step::Assign(to) if to != actor.user_id => {
+            Some((to, format!("{title_word} {id} was assigned to you.")))
+        }
+        Step::Submit { reviewer } => Some((
+            reviewer,
+            format!("{title_word} {id} waits for your review."),
+        )),
+        Step::SendBack | Step::Accept => after.assigned_to.map(|a| {
+            (
+                a,
+                format!(
+                    "Your {noun} {id} came back from review: {}.",
+                    after.status.label()
+                ),
+            )
+        }),
+        _ => None,
+    };
+    if let Some((to, message)) = told {
+        notify(&*tx, to, &event, &message).await?;
+    }
+    tx.commit().await?;
+    Ok(after.status)
+}
+
+pub struct Revision {
+    pub revision: i32,
+    pub editor: String,
+    pub when: String,
+    pub summary: String,
+    /// Only with `view_full_history`.
+    pub snapshot: Option<String>,
+}
+
+pub async fn history(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadHistory>,
+    id: i64,
+) -> Result<Option<Vec<Revision>>, AccountError> {
+    let actor = permit.actor();
+    let full = actor.has(Permission::ViewFullHistory);
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    if tx
+        .query_opt(
+            &format!("SELECT 1 FROM {} WHERE id = $1", kind.table()),
+            &[&id],
+        )
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT h.revision, h.editor, u.username, to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
+                 h.summary, CASE WHEN $2 THEN h.snapshot::text END \
+                 FROM {} h JOIN app_user u ON u.id = h.editor WHERE h.{} = $1 ORDER BY h.revision DESC",
+                kind.revisions(),
+                kind.item_column()
+            ),
+            &[&id, &full],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Some(
+        rows.iter()
+            .map(|r| Revision {
+                revision: r.get(0),
+                editor: actor.shows_user(r.get(1), r.get(2)),
+                when: r.get(3),
+                summary: r.get(4),
+                snapshot: r.get(5),
+            })
+            .collect(),
+    ))
+}
+
+/// Accounts that may be named as assignee or reviewer (active, not
+/// read-only), shown as the actor may see them.
+pub async fn candidates(
+    db: &Database,
+    actor: &crate::policy::Actor,
+) -> Result<Vec<(i64, String)>, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let rows = pg
+        .query(
+            "SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' ORDER BY username",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), actor.shows_user(r.get(0), r.get(1))))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{micros_of, time_of, Cursor, Sort};
+
+    #[test]
+    fn cursors_are_exact_and_refuse_what_no_list_made() {
+        for k in [0, 1, -1, 1_764_633_600_123_456, -86_400_000_001] {
+            assert_eq!(micros_of(time_of(k)), k);
+        }
+        let c = Cursor {
+            key: 1_764_633_600_123_456,
+            id: 42,
+        };
+        assert_eq!(Cursor::parse(&c.encode()), Some(c));
+        let rank = Cursor {
+            key: i64::from(0.060_792_7_f32.to_bits()),
+            id: 7,
+        };
+        assert_eq!(Cursor::parse(&rank.encode()), Some(rank));
+        for bad in [
+            "",
+            "1",
+            "1.",
+            ".1",
+            "a.1",
+            "1.0",
+            "1.-3",
+            "1.2.3",
+            "+1.2",
+            "99999999999999999999.1",
+        ] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Sort::parse("updated"), Some(Sort::Updated));
+        assert_eq!(Sort::parse("nonsense"), None);
+    }
+}

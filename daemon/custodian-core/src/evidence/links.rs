@@ -1,0 +1,628 @@
+//! What ties evidence together: typed relations between records of any
+//! kind, labels/sources/locations attached to a record, and events (what
+//! happened, where, when). They are added under the record's edit rules
+//! and never deleted: a wrong one is withdrawn, with a reason, and stays
+//! on the page as withdrawn. PostgreSQL shows a link only when every
+//! record it touches is visible to the acting account.
+
+use serde_json::json;
+
+use super::act_as;
+use super::items::{item_of, locked, note, Kind, Refused};
+use crate::identity::accounts::{audit, AccountError};
+use crate::policy::{
+    may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
+};
+use crate::pool::Database;
+
+/// (stored value, the words between the two records).
+pub const RELATION_TYPES: &[(&str, &str)] = &[
+    ("related", "is related to"),
+    ("duplicate", "is a duplicate of"),
+    ("same_event", "is the same event as"),
+    ("appears_in", "appears in"),
+    ("victim", "is a victim in"),
+    ("witness", "is a witness of"),
+    ("perpetrator", "is a perpetrator in"),
+    ("member_of", "is a member of"),
+    ("family", "is family of"),
+    ("part_of", "is part of"),
+];
+pub const CERTAINTY: &[&str] = &["unverified", "probable", "confirmed"];
+
+fn kind_of(word: &str) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|k| k.noun() == word)
+}
+
+/// Who withdrew a link, when and why.
+pub struct Withdrawal {
+    pub by: String,
+    pub when: String,
+    pub reason: String,
+}
+
+/// The columns `withdrawal` reads, for a link table aliased `x` joined
+/// with `LEFT JOIN app_user w ON w.id = x.withdrawn_by`.
+const WITHDRAWAL_COLUMNS: &str =
+    "x.withdrawn_by, w.username, to_char(x.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.withdrawn_reason";
+
+fn withdrawal(actor: &Actor, r: &tokio_postgres::Row, at: usize) -> Option<Withdrawal> {
+    let by: Option<i64> = r.get(at);
+    let name: Option<String> = r.get(at + 1);
+    by.map(|by| Withdrawal {
+        by: actor.shows_user(Some(by), name.as_deref()),
+        when: r.get(at + 2),
+        reason: r.get(at + 3),
+    })
+}
+
+pub struct Relation {
+    pub id: i64,
+    /// The record at the other end.
+    pub other: Kind,
+    pub other_id: i64,
+    pub other_title: String,
+    /// Read from this record to the other ("victim in") or back.
+    pub outgoing: bool,
+    pub words: &'static str,
+    pub certainty: String,
+    pub comment: String,
+    pub by: String,
+    pub when: String,
+    pub withdrawn: Option<Withdrawal>,
+}
+
+pub struct Reference {
+    pub id: i64,
+    /// "label" | "source" | "location"
+    pub what: String,
+    pub title: String,
+    pub withdrawn: Option<Withdrawal>,
+}
+
+pub struct Event {
+    pub id: i64,
+    pub event_type: String,
+    pub location: String,
+    pub from: String,
+    pub to: String,
+    pub comment: String,
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Everything linked to one record, as the actor may see it.
+pub struct Links {
+    pub relations: Vec<Relation>,
+    pub references: Vec<Reference>,
+    pub events: Vec<Event>,
+}
+
+pub async fn of(
+    db: &Database,
+    permit: &Permit<ReadBulletins>,
+    kind: Kind,
+    id: i64,
+) -> Result<Links, AccountError> {
+    let actor = permit.actor();
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT x.from_kind, x.from_id, x.to_kind, x.to_id, x.relation_type, x.certainty, x.comment, \
+                 x.created_by, u.username, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.id, \
+                 {WITHDRAWAL_COLUMNS} \
+                 FROM relation x JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE (x.from_kind = $1 AND x.from_id = $2) OR (x.to_kind = $1 AND x.to_id = $2) ORDER BY x.id"
+            ),
+            &[&kind.noun(), &id],
+        )
+        .await?;
+    let mut relations = Vec::new();
+    for r in rows {
+        let (fk, fi, tk, ti): (String, i64, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        let outgoing = fk == kind.noun() && fi == id;
+        let (other, other_id) = if outgoing { (tk, ti) } else { (fk, fi) };
+        let Some(other) = kind_of(&other) else {
+            continue;
+        };
+        let title: String = tx
+            .query_opt(
+                &format!("SELECT title FROM {} WHERE id = $1", other.table()),
+                &[&other_id],
+            )
+            .await?
+            .map(|row| row.get(0))
+            .unwrap_or_default();
+        let stored: String = r.get(4);
+        relations.push(Relation {
+            id: r.get(10),
+            other,
+            other_id,
+            other_title: title,
+            outgoing,
+            words: RELATION_TYPES
+                .iter()
+                .find(|(v, _)| *v == stored)
+                .map_or("is related to", |(_, w)| *w),
+            certainty: r.get(5),
+            comment: r.get(6),
+            by: actor.shows_user(r.get(7), r.get(8)),
+            when: r.get(9),
+            withdrawn: withdrawal(actor, &r, 11),
+        });
+    }
+    let references = tx
+        .query(
+            &format!(
+                "SELECT CASE WHEN x.label_id IS NOT NULL THEN 'label' WHEN x.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
+                 coalesce(l.title, s.title, o.title), x.id, {WITHDRAWAL_COLUMNS} \
+                 FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
+                 LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 2, x.id"
+            ),
+            &[&kind.noun(), &id],
+        )
+        .await?
+        .iter()
+        .map(|r| Reference {
+            what: r.get(0),
+            title: r.get(1),
+            id: r.get(2),
+            withdrawn: withdrawal(actor, r, 3),
+        })
+        .collect();
+    let events = tx
+        .query(
+            &format!(
+                "SELECT t.title, coalesce(o.title, ''), coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
+                 x.id, {WITHDRAWAL_COLUMNS} \
+                 FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
+                 LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id"
+            ),
+            &[&kind.noun(), &id],
+        )
+        .await?
+        .iter()
+        .map(|r| Event {
+            event_type: r.get(0),
+            location: r.get(1),
+            from: r.get(2),
+            to: r.get(3),
+            comment: r.get(4),
+            id: r.get(5),
+            withdrawn: withdrawal(actor, r, 6),
+        })
+        .collect();
+    tx.commit().await?;
+    Ok(Links {
+        relations,
+        references,
+        events,
+    })
+}
+
+/// Choices for the forms: labels, sources, locations, event types.
+pub struct Choices {
+    pub labels: Vec<(i64, String)>,
+    pub sources: Vec<(i64, String)>,
+    pub locations: Vec<(i64, String)>,
+    pub event_types: Vec<(i64, String)>,
+}
+
+pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let mut lists = Vec::new();
+    for (table, offered) in [
+        ("label", "true"),
+        ("source", "true"),
+        ("location", "true"),
+        ("event_type", "retired_at IS NULL"),
+    ] {
+        let rows = pg
+            .query(
+                &format!(
+                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT 2000"
+                ),
+                &[],
+            )
+            .await?;
+        lists.push(
+            rows.iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let event_types = lists.pop().unwrap_or_default();
+    let locations = lists.pop().unwrap_or_default();
+    let sources = lists.pop().unwrap_or_default();
+    let labels = lists.pop().unwrap_or_default();
+    Ok(Choices {
+        labels,
+        sources,
+        locations,
+        event_types,
+    })
+}
+
+/// The three kinds of link, as forms and the activity log name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkTable {
+    Relation,
+    Reference,
+    Event,
+}
+
+impl LinkTable {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Relation => "relation",
+            Self::Reference => "reference",
+            Self::Event => "event",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Relation, Self::Reference, Self::Event]
+            .into_iter()
+            .find(|t| t.word() == word)
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Relation => "relation",
+            Self::Reference => "record_reference",
+            Self::Event => "record_event",
+        }
+    }
+
+    /// SQL that holds when the link is on the record whose kind and id are
+    /// the statement's parameters `$kind` and `$id`.
+    fn on_record(self, kind: u8, id: u8) -> String {
+        match self {
+            Self::Relation => format!(
+                "((from_kind = ${kind} AND from_id = ${id}) OR (to_kind = ${kind} AND to_id = ${id}))"
+            ),
+            Self::Reference | Self::Event => format!("kind = ${kind} AND record_id = ${id}"),
+        }
+    }
+}
+
+/// A change to a record's links: one added, or a wrong one withdrawn.
+pub enum LinkChange<'a> {
+    Relation {
+        to: Kind,
+        to_id: i64,
+        relation_type: &'a str,
+        certainty: &'a str,
+        comment: &'a str,
+    },
+    /// "label" | "source" | "location" and its id.
+    Reference { what: &'a str, ref_id: i64 },
+    Event {
+        event_type: i64,
+        location: Option<i64>,
+        from: &'a str,
+        to: &'a str,
+        comment: &'a str,
+    },
+    Withdraw {
+        table: LinkTable,
+        link_id: i64,
+        reason: &'a str,
+    },
+}
+
+/// `YYYY-MM-DD` or empty; PostgreSQL checks that the day exists.
+fn date(text: &str) -> Result<Option<String>, Refused> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let shape = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if shape {
+        Ok(Some(t.to_owned()))
+    } else {
+        Err(Refused::Invalid("Write dates as YYYY-MM-DD.".into()))
+    }
+}
+
+fn no_locations() -> Refused {
+    Refused::Policy(
+        "Your account may not edit locations (permission can_edit_locations); ask an administrator to grant it."
+            .into(),
+    )
+}
+
+/// The other end of a relation, locked, or why it may not change: a
+/// finalized record gains and loses no relations, from either end.
+async fn other_end(
+    tx: &tokio_postgres::Transaction<'_>,
+    other: Kind,
+    other_id: i64,
+) -> Result<tokio_postgres::Row, Refused> {
+    let row = locked(tx, other, other_id).await?;
+    if !may_link_to(&item_of(&row)) {
+        return Err(Refused::Policy(format!(
+            "{} {other_id} is finalized: its relations cannot change any more.",
+            other.title()
+        )));
+    }
+    Ok(row)
+}
+
+/// Changes the links of the record `kind`/`id`, which the actor must be
+/// allowed to edit now; the other end of a relation must be visible to
+/// them and not finalized, and the change is in both records' histories.
+/// Locations need `can_edit_locations` as well.
+pub async fn change(
+    db: &Database,
+    permit: &Permit<EditBulletins>,
+    username: &str,
+    kind: Kind,
+    id: i64,
+    link: &LinkChange<'_>,
+) -> Result<(), Refused> {
+    let actor: &Actor = permit.actor();
+    let mut c = db.client().await.map_err(AccountError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    let row = locked(&tx, kind, id).await?;
+    if !may_edit(actor, &item_of(&row)) {
+        return Err(Refused::Policy(format!(
+            "You cannot change this {} now: it is not assigned to you, it is in review, or it is finalized.",
+            kind.noun()
+        )));
+    }
+    let (action, details, summary) = match link {
+        LinkChange::Relation {
+            to,
+            to_id,
+            relation_type,
+            certainty,
+            comment,
+        } => {
+            if !RELATION_TYPES.iter().any(|(v, _)| v == relation_type)
+                || !CERTAINTY.contains(certainty)
+            {
+                return Err(Refused::Invalid(
+                    "Choose a relation and a certainty from the lists.".into(),
+                ));
+            }
+            if *to == kind && *to_id == id {
+                return Err(Refused::Invalid(
+                    "A record cannot be related to itself.".into(),
+                ));
+            }
+            let other_row = other_end(&tx, *to, *to_id).await?;
+            let comment = super::sanitize::line(comment, 1000);
+            let added = tx
+                .execute(
+                    "INSERT INTO relation (from_kind, from_id, to_kind, to_id, relation_type, certainty, comment, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    &[&kind.noun(), &id, &to.noun(), to_id, relation_type, certainty, &comment, &actor.user_id],
+                )
+                .await?;
+            if added == 0 {
+                return Err(Refused::Invalid(
+                    "That relation is recorded already.".into(),
+                ));
+            }
+            let back = format!("relation added: {} {id} {relation_type} this", kind.noun());
+            note(
+                &tx,
+                *to,
+                actor,
+                (*to_id, &other_row),
+                item_of(&other_row),
+                &back,
+            )
+            .await?;
+            (
+                "related",
+                json!({"to": format!("{}/{to_id}", to.noun()), "type": relation_type, "certainty": certainty}),
+                format!("relation added: {relation_type} {} {to_id}", to.noun()),
+            )
+        }
+        LinkChange::Reference { what, ref_id } => {
+            if *what == "location" && !EditLocations::allowed(actor) {
+                return Err(no_locations());
+            }
+            let column = match *what {
+                "label" => "label_id",
+                "source" => "source_id",
+                "location" => "location_id",
+                _ => {
+                    return Err(Refused::Invalid(
+                        "Choose a label, source or location.".into(),
+                    ))
+                }
+            };
+            let exists = tx
+                .query_opt(&format!("SELECT 1 FROM {what} WHERE id = $1"), &[ref_id])
+                .await?
+                .is_some();
+            if !exists {
+                return Err(Refused::Invalid(format!("There is no such {what}.")));
+            }
+            let added = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO record_reference (kind, record_id, {column}, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+                    ),
+                    &[&kind.noun(), &id, ref_id, &actor.user_id],
+                )
+                .await?;
+            if added == 0 {
+                return Err(Refused::Invalid(format!(
+                    "That {what} is attached already."
+                )));
+            }
+            (
+                "attached",
+                json!({"what": what, "id": ref_id}),
+                format!("{what} {ref_id} attached"),
+            )
+        }
+        LinkChange::Event {
+            event_type,
+            location,
+            from,
+            to,
+            comment,
+        } => {
+            if location.is_some() && !EditLocations::allowed(actor) {
+                return Err(no_locations());
+            }
+            let (from, to) = (date(from)?, date(to)?);
+            let comment = super::sanitize::line(comment, 1000);
+            let added = tx
+                .execute(
+                    "INSERT INTO record_event (kind, record_id, event_type_id, location_id, from_date, to_date, comment, created_by) \
+                     SELECT $1, $2, t.id, $4, CAST($5::text AS date), CAST($6::text AS date), $7, $8 FROM event_type t \
+                     WHERE t.id = $3 AND t.retired_at IS NULL AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM location WHERE id = $4))",
+                    &[&kind.noun(), &id, event_type, location, &from, &to, &comment, &actor.user_id],
+                )
+                .await
+                .map_err(|e| match e.code() {
+                    Some(code) if code.code().starts_with("22") || code.code() == "23514" => {
+                        Refused::Invalid("That date does not exist, or the event ends before it starts.".into())
+                    }
+                    _ => Refused::from(e),
+                })?;
+            if added == 0 {
+                return Err(Refused::Invalid(
+                    "Choose an event type and location from the lists.".into(),
+                ));
+            }
+            (
+                "event_added",
+                json!({"event_type": event_type, "location": location}),
+                format!("event of type {event_type} added"),
+            )
+        }
+        LinkChange::Withdraw {
+            table,
+            link_id,
+            reason,
+        } => {
+            let reason = super::sanitize::line(reason, 1000);
+            if reason.is_empty() {
+                return Err(Refused::Invalid(
+                    "Say why the link is wrong; the reason stays with it.".into(),
+                ));
+            }
+            // What the link touches besides this record: the other end of
+            // a relation (which must not be finalized), or a location.
+            let touches = tx
+                .query_opt(
+                    &format!(
+                        "SELECT {} FROM {} WHERE id = $1 AND withdrawn_at IS NULL AND {}",
+                        match table {
+                            LinkTable::Relation => "CASE WHEN from_kind = $2 AND from_id = $3 THEN to_kind ELSE from_kind END, \
+                                CASE WHEN from_kind = $2 AND from_id = $3 THEN to_id ELSE from_id END, false",
+                            _ => "'', 0::bigint, location_id IS NOT NULL",
+                        },
+                        table.table(),
+                        table.on_record(2, 3)
+                    ),
+                    &[link_id, &kind.noun(), &id],
+                )
+                .await?;
+            let mut other = None;
+            if let Some(t) = &touches {
+                let (other_kind, other_id, location): (String, i64, bool) =
+                    (t.get(0), t.get(1), t.get(2));
+                if location && !EditLocations::allowed(actor) {
+                    return Err(no_locations());
+                }
+                if let Some(k) = kind_of(&other_kind) {
+                    other = Some((k, other_id, other_end(&tx, k, other_id).await?));
+                }
+            }
+            let changed = tx
+                .execute(
+                    &format!(
+                        "UPDATE {} SET withdrawn_at = now(), withdrawn_by = $1, withdrawn_reason = $2 \
+                         WHERE id = $5 AND withdrawn_at IS NULL AND {}",
+                        table.table(),
+                        table.on_record(3, 4)
+                    ),
+                    &[&actor.user_id, &reason, &kind.noun(), &id, link_id],
+                )
+                .await?;
+            if changed == 0 {
+                return Err(Refused::Invalid(format!(
+                    "That {} is not on this {}, or it was withdrawn already.",
+                    table.word(),
+                    kind.noun()
+                )));
+            }
+            if let Some((k, other_id, other_row)) = &other {
+                let back = format!(
+                    "{} {link_id} withdrawn from {} {id}: {reason}",
+                    table.word(),
+                    kind.noun()
+                );
+                note(
+                    &tx,
+                    *k,
+                    actor,
+                    (*other_id, other_row),
+                    item_of(other_row),
+                    &back,
+                )
+                .await?;
+            }
+            (
+                "link_withdrawn",
+                json!({"link": table.word(), "id": link_id, "reason": reason}),
+                format!("{} {link_id} withdrawn: {reason}", table.word()),
+            )
+        }
+    };
+    note(&tx, kind, actor, (id, &row), item_of(&row), &summary).await?;
+    audit(
+        &*tx,
+        username,
+        &format!("{}.{action}", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date;
+
+    #[test]
+    fn dates_must_have_the_iso_shape() {
+        assert_eq!(
+            date("2024-02-29").ok().flatten().as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(date(" ").ok(), Some(None));
+        for bad in [
+            "2024-2-29",
+            "29/02/2024",
+            "2024-02-29T00",
+            "yesterday",
+            "2024_02_29",
+        ] {
+            assert!(date(bad).is_err(), "{bad}");
+        }
+    }
+}

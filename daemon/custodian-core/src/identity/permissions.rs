@@ -1,0 +1,131 @@
+//! Administrators set another account's permission flags (or return it to
+//! its role's defaults) and access groups. Like a role change, this ends
+//! the account's sessions, is recorded with what changed, and is told to
+//! the account and to the administrators.
+
+use serde_json::json;
+
+use super::accounts::{audit, AccountError};
+use super::notifications::{notify, notify_admins};
+use crate::policy::Permission;
+use crate::pool::Database;
+
+/// Every flag, in the order pages show them.
+/// (`can_import_web` is gone until web import exists: a flag that gates
+/// nothing only misleads whoever grants it.)
+pub const FLAGS: [(&str, Permission); 7] = [
+    ("view_usernames", Permission::ViewUsernames),
+    ("view_simple_history", Permission::ViewSimpleHistory),
+    ("view_full_history", Permission::ViewFullHistory),
+    ("can_self_assign", Permission::CanSelfAssign),
+    ("can_edit_locations", Permission::CanEditLocations),
+    ("can_export", Permission::CanExport),
+    ("can_access_media", Permission::CanAccessMedia),
+];
+
+pub struct Current {
+    pub username: String,
+    pub role: String,
+    /// `None`: the role's defaults.
+    pub explicit: Option<Vec<String>>,
+    pub groups: Vec<String>,
+}
+
+pub async fn current(db: &Database, username: &str) -> Result<Option<Current>, AccountError> {
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    Ok(pg
+        .query_opt(
+            "SELECT username, role, permissions, access_groups FROM app_user WHERE username = $1",
+            &[&username],
+        )
+        .await?
+        .map(|r| Current {
+            username: r.get(0),
+            role: r.get(1),
+            explicit: r.get(2),
+            groups: r.get(3),
+        }))
+}
+
+/// Sets `username`'s flags (`None`: role defaults) and groups on behalf
+/// of `by`. Unknown flag names are dropped. Returns a message for the
+/// administrator when refused.
+pub async fn set(
+    db: &Database,
+    by: &str,
+    username: &str,
+    flags: Option<Vec<String>>,
+    groups: Vec<String>,
+) -> Result<Result<(), &'static str>, AccountError> {
+    if by == username {
+        return Ok(Err(
+            "You cannot change your own permissions; ask another administrator.",
+        ));
+    }
+    let flags: Option<Vec<String>> = flags.map(|f| {
+        FLAGS
+            .iter()
+            .filter(|(name, _)| f.iter().any(|x| x == name))
+            .map(|(name, _)| (*name).to_owned())
+            .collect()
+    });
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let Some(before) = tx
+        .query_opt(
+            "SELECT id, permissions, access_groups FROM app_user WHERE username = $1 FOR UPDATE",
+            &[&username],
+        )
+        .await?
+    else {
+        return Ok(Err("There is no such account."));
+    };
+    let id: i64 = before.get(0);
+    let (old_flags, old_groups): (Option<Vec<String>>, Vec<String>) =
+        (before.get(1), before.get(2));
+    tx.execute(
+        "UPDATE app_user SET permissions = $2, access_groups = $3 WHERE id = $1",
+        &[&id, &flags, &groups],
+    )
+    .await?;
+    let ended = tx
+        .execute("DELETE FROM user_session WHERE user_id = $1", &[&id])
+        .await?;
+    audit(
+        &*tx,
+        by,
+        "account.permissions_changed",
+        username,
+        json!({"before": {"flags": old_flags, "groups": old_groups},
+               "after": {"flags": flags, "groups": groups}, "sessions_ended": ended}),
+    )
+    .await?;
+    let summary = match &flags {
+        None => "the defaults of your role".to_owned(),
+        Some(f) if f.is_empty() => "none".to_owned(),
+        Some(f) => f.join(", "),
+    };
+    notify(
+        &*tx,
+        id,
+        "account.permissions_changed",
+        &format!(
+            "{by} changed your permissions to: {summary}; access groups: {}.",
+            if groups.is_empty() {
+                "none".to_owned()
+            } else {
+                groups.join(", ")
+            }
+        ),
+    )
+    .await?;
+    notify_admins(
+        &*tx,
+        "account.permissions_changed",
+        &format!("{by} changed the permissions of {username}."),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

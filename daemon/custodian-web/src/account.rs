@@ -1,0 +1,917 @@
+//! Signed-in pages: changing one's password (forced after an
+//! administrator set it), step-up re-authentication, and the account list
+//! for administrators. Each handler states its own access decision first.
+
+use bytes::Bytes;
+use http::{header, HeaderMap, Request, Response, StatusCode};
+
+use super::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
+use super::guesses;
+use super::pages;
+use super::routes::{error, html, Body};
+use std::sync::Arc;
+
+use custodian_vault::keyring::Keyring;
+
+use crate::app::App;
+use crate::cookies::COOKIE;
+use custodian_core::identity::sessions::{self, Enrolment, Session};
+use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
+use custodian_core::pool::Database;
+
+/// Where a re-authentication may lead back to (no open redirect).
+const STEP_UP_TARGETS: &[&str] = &[
+    "/admin/users",
+    "/admin/sessions",
+    "/account/totp",
+    "/account/recovery-codes",
+    "/account/passkeys",
+    "/exports",
+    "/admin/activity",
+    "/admin/load",
+    "/admin/settings",
+    "/admin/event-types",
+    "/admin/import",
+    "/admin/updates",
+    "/bulletins",
+    "/actors",
+    "/incidents",
+];
+
+/// A signed-in session whose password is its own; otherwise the response
+/// that sends the user where they must go.
+pub(super) async fn signed_in(
+    app: &App,
+    headers: &HeaderMap,
+    page: Obligation,
+) -> Result<Session, Response<Body>> {
+    let session = session_of(app, headers)
+        .await?
+        .ok_or_else(|| redirect("/login"))?;
+    // Obligations come in order: own password first, then the second factor.
+    if session.must_change_password && page != Obligation::PasswordChange {
+        return Err(redirect("/account/password"));
+    }
+    if let Some(needed) = session.enrolment {
+        let fulfils = match page {
+            Obligation::PasskeyEnrolment => true,
+            Obligation::TotpEnrolment => needed == Enrolment::SecondFactor,
+            _ => false,
+        };
+        if !session.must_change_password && !fulfils {
+            return Err(redirect(needed.page()));
+        }
+    }
+    Ok(session)
+}
+
+/// The database and the keyring, which every handler here needs; without
+/// them (a development appliance on a PEM pair) the answer is 503.
+fn backends(app: &App) -> Option<(&Arc<Database>, &Arc<Keyring>)> {
+    Some((app.db.as_ref()?, app.keyring.as_ref()?))
+}
+
+/// The page that fulfils an obligation may be used while it is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Obligation {
+    None,
+    PasswordChange,
+    TotpEnrolment,
+    /// Passkeys satisfy both kinds of enrolment.
+    PasskeyEnrolment,
+}
+
+/// Admin only, with a password entered in the last 15 minutes; `page` is
+/// where re-authentication returns to (one of [`STEP_UP_TARGETS`]).
+pub(super) async fn admin_fresh(
+    app: &App,
+    headers: &HeaderMap,
+    page: &'static str,
+) -> Result<Session, Response<Body>> {
+    let session = signed_in(app, headers, Obligation::None).await?;
+    if session.role != "admin" {
+        if let Some(db) = &app.db {
+            let _ = db
+                .record(
+                    &session.username,
+                    "access.denied",
+                    page,
+                    &serde_json::json!({}),
+                )
+                .await;
+        }
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    if !session.fresh {
+        // Back to the page only if it is one of the fixed targets.
+        let back = STEP_UP_TARGETS
+            .iter()
+            .find(|t| **t == page)
+            .copied()
+            .unwrap_or("/admin/users");
+        return Err(super::evidence::see_other(format!("/reauth?next={back}")));
+    }
+    Ok(session)
+}
+
+pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    sessions::csrf_token(keyring, &session.token_hash)
+        .await
+        .ok_or_else(unavailable)
+}
+
+/// Origin and session-bound CSRF checks of a signed-in POST.
+pub(super) async fn checked_form<B>(
+    app: &App,
+    session: &Session,
+    req: Request<B>,
+) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    let form = parse_form(req).await?;
+    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(form)
+}
+
+pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, headers, Obligation::PasswordChange).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::change_password(
+                &csrf,
+                None,
+                session.must_change_password,
+                app.identity.policy.min_length,
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn change_password<B>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::PasswordChange).await?;
+        let form = checked_form(app, &session, req).await?;
+        let policy = &app.identity.policy;
+        let (current, new) = (field(&form, "current"), field(&form, "password"));
+        // The current password is a step-up guess: charged before hashing.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
+        let matches =
+            match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
+                Ok(m) => m,
+                Err(e) => {
+                    guesses::refund(app, &session).await;
+                    return Err(guesses::failure(&e));
+                }
+            };
+        if matches {
+            guesses::right(app, &session).await?;
+        } else {
+            if guesses::wrong(app, &session, "current-password", &peer.ip().to_string()).await? {
+                return Ok(guesses::locked_page(app));
+            }
+        }
+        let problem = if !matches {
+            Some("The current password is not right.".to_owned())
+        } else if new != field(&form, "confirm") {
+            Some("The two new passwords differ.".to_owned())
+        } else if new == current {
+            Some("Choose a password different from the current one.".to_owned())
+        } else {
+            policy.check(new, &[&session.username, "custodian"])
+        };
+        if let Some(p) = problem {
+            let csrf = csrf_for(app, &session).await?;
+            return Ok(html(
+                StatusCode::BAD_REQUEST,
+                pages::change_password(
+                    &csrf,
+                    Some(&p),
+                    session.must_change_password,
+                    policy.min_length,
+                ),
+            ));
+        }
+        accounts::set_password(db, keyring, policy, session.user_id, &session.username, new)
+            .await
+            .map_err(|e| guesses::failure(&e))?;
+        // Every session of the account ends; this browser gets a new one.
+        sessions::revoke_all(db, session.user_id)
+            .await
+            .map_err(unavailable_because)?;
+        let peer = peer.ip().to_string();
+        let ua = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = sessions::create(db, policy, session.user_id, &peer, ua, false)
+            .await
+            .map_err(unavailable_because)?;
+        let mut res = redirect("/");
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            crate::cookies::set_cookie(COOKIE, Some(&token)),
+        );
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// `next` if it is a known step-up target, else the home page.
+pub(super) fn step_up_allowed(next: &str) -> &'static str {
+    STEP_UP_TARGETS
+        .iter()
+        .find(|t| **t == next)
+        .copied()
+        .unwrap_or("/")
+}
+
+fn step_up_target(query: Option<&str>) -> &'static str {
+    let next = query
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    step_up_allowed(&next)
+}
+
+/// Whether the account can confirm with a passkey (step-up page).
+async fn has_passkey(app: &App, session: &Session) -> bool {
+    match (&app.db, &app.identity.webauthn) {
+        (Some(db), Some(_)) => passkeys::factors_of(db, session.user_id)
+            .await
+            .is_ok_and(|f| f.passkey),
+        _ => false,
+    }
+}
+
+pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, req.headers(), Obligation::None).await?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::reauth(
+                &csrf,
+                None,
+                step_up_target(req.uri().query()),
+                has_passkey(app, &session).await,
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::None).await?;
+        let form = checked_form(app, &session, req).await?;
+        let next = step_up_allowed(field(&form, "next"));
+        let policy = &app.identity.policy;
+        // Charged before hashing: a flood of guesses costs a few hashes
+        // and is then answered 429 without any.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
+        let matches = match accounts::password_matches(
+            db,
+            keyring,
+            policy,
+            session.user_id,
+            field(&form, "password"),
+        )
+        .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                guesses::refund(app, &session).await;
+                return Err(guesses::failure(&e));
+            }
+        };
+        if !matches {
+            if guesses::wrong(app, &session, "step-up", &peer.ip().to_string()).await? {
+                return Ok(guesses::locked_page(app));
+            }
+            let _ = db
+                .record(
+                    &session.username,
+                    "reauth.failed",
+                    &session.username,
+                    &serde_json::json!({}),
+                )
+                .await;
+            let csrf = csrf_for(app, &session).await?;
+            return Ok(html(
+                StatusCode::UNAUTHORIZED,
+                pages::reauth(
+                    &csrf,
+                    Some("That is not your password."),
+                    next,
+                    has_passkey(app, &session).await,
+                ),
+            ));
+        }
+        let token = sessions::reauthenticated(db, &session.token_hash)
+            .await
+            .map_err(unavailable_because)?;
+        let _ = db
+            .record(
+                &session.username,
+                "reauth.succeeded",
+                &session.username,
+                &serde_json::json!({}),
+            )
+            .await;
+        let mut res = redirect(next);
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            crate::cookies::set_cookie(COOKIE, Some(&token)),
+        );
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = admin_fresh(app, headers, "/admin/users").await?;
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::accounts(&rows, &session.username, &csrf, None, None),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn create_account<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = admin_fresh(app, &headers, "/admin/users").await?;
+        let form = checked_form(app, &session, req).await?;
+        let username = field(&form, "username").trim().to_lowercase();
+        let outcome = if super::auth::valid_username(&username) {
+            accounts::create_account(
+                db,
+                keyring,
+                &app.identity.policy,
+                &session.username,
+                &username,
+                field(&form, "role"),
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not create an account");
+                unavailable()
+            })?
+        } else {
+            Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
+        };
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(match outcome {
+            Ok(temporary) => html(
+                StatusCode::OK,
+                pages::accounts(
+                    &rows,
+                    &session.username,
+                    &csrf,
+                    None,
+                    Some((&username, &temporary)),
+                ),
+            ),
+            Err(problem) => html(
+                StatusCode::BAD_REQUEST,
+                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
+            ),
+        })
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn change_state<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = admin_fresh(app, &headers, "/admin/users").await?;
+        let form = checked_form(app, &session, req).await?;
+        let who = field(&form, "username");
+        let policy = &app.identity.policy;
+        // Ok(Some(password)): a one-time password to show once; Ok(None):
+        // done, or waiting for a second administrator.
+        let outcome = match field(&form, "action") {
+            "reset-password" => accounts::reset_password(
+                db,
+                keyring,
+                policy,
+                &session.username,
+                who,
+                field(&form, "reason"),
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(target: "identity", error = %e, "could not reset a password");
+                unavailable()
+            })?,
+            // Every account at once only with the box ticked: a single
+            // mis-click must not sign everybody out.
+            "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
+                "Tick the box to confirm that every other account is signed out and must choose a new password.",
+            ),
+            "force-password-change" => accounts::force_password_change(db, &session.username, who)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(target: "identity", error = %e, "could not force a password change");
+                    unavailable()
+                })?
+                .map(|_| None),
+            action => match accounts::StateChange::parse(action) {
+                Some(change) => {
+                    accounts::change_state(db, keyring, policy, &session.username, who, change)
+                        .await
+                        .map_err(|e| {
+                            tracing::warn!(target: "identity", error = %e, "could not change an account");
+                            unavailable()
+                        })?
+                }
+                None => Err("Unknown action."),
+            },
+        };
+        if let Ok(None) = outcome {
+            return Ok(redirect("/admin/users"));
+        }
+        let rows = accounts::list_accounts(db)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(match outcome {
+            Ok(temporary) => html(
+                StatusCode::OK,
+                pages::accounts(&rows, &session.username, &csrf, None, temporary.as_deref().map(|t| (who, t))),
+            ),
+            Err(problem) => html(
+                StatusCode::BAD_REQUEST,
+                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
+            ),
+        })
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub(super) fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set_cookie(COOKIE, Some(token)),
+    );
+    res
+}
+
+/// The second step of signing in, for a session that passed the password.
+pub(super) async fn pending_session(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Session, Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    sessions::pending(
+        db,
+        &app.identity.policy,
+        crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
+    )
+    .await
+    .map_err(super::auth::lookup_failed)?
+    .ok_or_else(|| redirect("/login"))
+}
+
+pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = pending_session(app, headers).await?;
+        second_step_page(app, &session, None, StatusCode::OK).await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+async fn second_step_page(
+    app: &App,
+    session: &Session,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Result<Response<Body>, Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let f = passkeys::factors_of(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        status,
+        pages::second_step(
+            &csrf,
+            message,
+            f.passkey && app.identity.webauthn.is_some(),
+            f.totp,
+        ),
+    ))
+}
+
+pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, vault) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        );
+        if !app.identity.login_attempts.allow(peer.ip()) {
+            return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        }
+        let headers = req.headers().clone();
+        let session = pending_session(app, &headers).await?;
+        let form = checked_form(app, &session, req).await?;
+        let code = field(&form, "code");
+        let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+        let is_recovery = recovery::looks_like_recovery_code(code);
+        let peer_text = peer.ip().to_string();
+        // Under the hardware-key policy, an account that has a hardware key
+        // must use it (or, to get back in, a recovery code).
+        if !is_recovery && app.identity.factors.hardware_only(&session.role) {
+            let f = passkeys::factors_of(db, session.user_id)
+                .await
+                .map_err(unavailable_because)?;
+            if f.hardware {
+                return second_step_page(
+                    app,
+                    &session,
+                    Some("Your role requires your hardware security key (or a recovery code)."),
+                    StatusCode::UNAUTHORIZED,
+                )
+                .await;
+            }
+        }
+        // Every code is charged to the account before it is checked, from
+        // whatever address it comes: the budget is the account's.
+        if !guesses::charge(app, &session).await? {
+            return Ok(guesses::locked_page(app));
+        }
+        let passed = if is_recovery {
+            recovery::redeem(db, keyring, session.user_id, &session.username, code).await
+        } else {
+            totp::store::check(db, vault, session.user_id, code).await
+        };
+        let passed = match passed {
+            Ok(p) => p,
+            Err(e) => {
+                guesses::refund(app, &session).await;
+                return Err(guesses::failure(&e));
+            }
+        };
+        if !passed {
+            let _ = db
+                .record(
+                    &session.username,
+                    "login.second_factor_failed",
+                    &session.username,
+                    &serde_json::json!({"peer": peer_text, "method": if is_recovery { "recovery code" } else { "totp" }}),
+                )
+                .await;
+            let step = if is_recovery { "recovery-code" } else { "authenticator-code" };
+            if guesses::wrong(app, &session, step, &peer_text).await? {
+                // The pending session ended with the lock.
+                return Ok(guesses::locked_page(app));
+            }
+            return second_step_page(
+                app,
+                &session,
+                Some("That code is not right, or was already used. Wait for the next one."),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+        }
+        let token = sessions::second_factor_passed(db, &session.token_hash)
+            .await
+            .map_err(unavailable_because)?;
+        let _ = db
+            .record(
+                &session.username,
+                "login.second_factor_passed",
+                &session.username,
+                &serde_json::json!({}),
+            )
+            .await;
+        Ok(with_session_cookie(
+            redirect(if session.must_change_password {
+                "/account/password"
+            } else {
+                "/"
+            }),
+            &token,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+async fn enrol_page(
+    app: &App,
+    session: &Session,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Result<Response<Body>, Response<Body>> {
+    let (db, vault) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.vault.as_ref().ok_or_else(unavailable)?,
+    );
+    let secret = totp::store::start_enrolment(db, vault, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    let url = totp::otpauth_url(&session.username, &secret);
+    let qr = totp::qr_svg(&url).unwrap_or_default();
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        status,
+        pages::totp_enrol(&csrf, message, &qr, &totp::base32(&secret)),
+    ))
+}
+
+pub async fn totp_enrol_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = signed_in(app, headers, Obligation::TotpEnrolment).await?;
+        // Replacing an enrolled second factor is a sensitive change.
+        if session.enrolment.is_none() && !session.fresh {
+            return Err(redirect("/reauth?next=/account/totp"));
+        }
+        enrol_page(app, &session, None, StatusCode::OK).await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, vault) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        );
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::TotpEnrolment).await?;
+        if session.enrolment.is_none() && !session.fresh {
+            return Err(redirect("/reauth?next=/account/totp"));
+        }
+        let form = checked_form(app, &session, req).await?;
+        if totp::store::finish_enrolment(
+            db,
+            vault,
+            session.user_id,
+            &session.username,
+            field(&form, "code"),
+        )
+        .await
+        .map_err(unavailable_because)?
+        {
+            return Ok(redirect("/"));
+        }
+        enrol_page(
+            app,
+            &session,
+            Some("That code did not match. Scan the new code below and try again."),
+            StatusCode::BAD_REQUEST,
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+async fn fresh_or_reauth(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+    let session = signed_in(app, headers, Obligation::None).await?;
+    if !session.fresh {
+        return Err(redirect("/reauth?next=/account/recovery-codes"));
+    }
+    Ok(session)
+}
+
+pub async fn recovery_codes_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = fresh_or_reauth(app, headers).await?;
+        let left = recovery::remaining(db, session.user_id)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::recovery_codes(&csrf, left, None),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = fresh_or_reauth(app, &headers).await?;
+        checked_form(app, &session, req).await?;
+        let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(
+            StatusCode::OK,
+            pages::recovery_codes(&csrf, codes.len() as i64, Some(&codes)),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// `/account/sessions` (own) and `/admin/sessions` (everyone's).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Own,
+    All,
+}
+
+impl Scope {
+    fn path(self) -> &'static str {
+        match self {
+            Scope::Own => "/account/sessions",
+            Scope::All => "/admin/sessions",
+        }
+    }
+}
+
+async fn scoped_session(
+    app: &App,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<Session, Response<Body>> {
+    match scope {
+        Scope::Own => signed_in(app, headers, Obligation::None).await,
+        Scope::All => admin_fresh(app, headers, "/admin/sessions").await,
+    }
+}
+
+pub async fn sessions_page(app: &App, headers: &HeaderMap, scope: Scope) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let session = scoped_session(app, headers, scope).await?;
+        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+        let rows = sessions::list(db, owner, &session.token_hash)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        let title = match scope {
+            Scope::Own => "Your sessions",
+            Scope::All => "All sessions",
+        };
+        Ok(html(
+            StatusCode::OK,
+            pages::sessions(
+                title,
+                &rows,
+                &csrf,
+                scope.path(),
+                matches!(scope, Scope::All),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = scoped_session(app, &headers, scope).await?;
+        let form = checked_form(app, &session, req).await?;
+        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+        if let Some(account) = sessions::end(db, field(&form, "session"), owner)
+            .await
+            .map_err(unavailable_because)?
+        {
+            let _ = db
+                .record(
+                    &session.username,
+                    "session.revoked",
+                    &account,
+                    &serde_json::json!({}),
+                )
+                .await;
+        }
+        Ok(redirect(scope.path()))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = super::evidence::actor(app, headers).await?;
+        let mut rows = notifications::list(db, session.user_id)
+            .await
+            .map_err(unavailable_because)?;
+        // Notices name administrators; who may not see usernames sees
+        // them as elsewhere, `user-<id>`.
+        if !actor.has(custodian_core::policy::Permission::ViewUsernames) {
+            let mut names = notifications::administrators(db)
+                .await
+                .map_err(unavailable_because)?;
+            names.retain(|(id, _)| *id != session.user_id);
+            for row in &mut rows {
+                row.message = notifications::mask_names(&row.message, &names);
+            }
+        }
+        let csrf = csrf_for(app, &session).await?;
+        Ok(html(StatusCode::OK, pages::notifications(&csrf, &rows)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = signed_in(app, &headers, Obligation::None).await?;
+        checked_form(app, &session, req).await?;
+        notifications::mark_all_read(db, session.user_id)
+            .await
+            .map_err(unavailable_because)?;
+        Ok(redirect("/account/notifications"))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}

@@ -1,0 +1,640 @@
+//! Sign-in, first-run setup and sign-out. Every POST passes the origin
+//! check and a CSRF token before its form is looked at; every outcome is a
+//! plain page or a 303 redirect.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+
+use super::pages;
+use super::routes::{error, html, read_body, Body};
+use crate::app::App;
+use crate::cookies::{COOKIE, PRE_COOKIE};
+use custodian_core::identity::accounts::{self, SetupOutcome};
+use custodian_core::identity::console_recovery;
+use custodian_core::identity::notifications;
+use custodian_core::identity::sessions::{self, Session};
+use custodian_core::identity::tokens;
+use custodian_core::load::{Cause, Unavailable};
+
+/// Forms are also bounded by their route's limit (the route table), which
+/// is usually much smaller.
+const FORM_LIMIT: usize = 1024 * 1024;
+const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked for a while.";
+const FORM_EXPIRED: &str =
+    "This form expired or did not come from this appliance. Reload the page and try again.";
+
+pub(crate) fn redirect(to: &'static str) -> Response<Body> {
+    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    res.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(to));
+    res
+}
+
+/// A 503 for a backend this request needs that is not there (database,
+/// Vault or keyring not configured or not ready). Marked with where it
+/// was answered, so no 503 goes unexplained in the journal.
+#[track_caller]
+pub(crate) fn unavailable() -> Response<Body> {
+    marked(
+        Cause::Other,
+        "a backend this request needs is not available".into(),
+        Some(std::panic::Location::caller()),
+    )
+}
+
+/// A 503 caused by `cause` (a database, pool or Vault error). Which kind
+/// of failure it is decides the page (overloaded, database unreachable,
+/// statement timeout); the dispatcher logs the cause once and shows none
+/// of its text. (Mostly passed to `map_err`, where a caller location would
+/// name the standard library: the error and the path say where.)
+pub(crate) fn unavailable_because<E: std::error::Error + 'static>(cause: E) -> Response<Body> {
+    unavailable_for(&cause)
+}
+
+/// [`unavailable_because`] for an error the caller keeps.
+pub(crate) fn unavailable_for(cause: &(dyn std::error::Error + 'static)) -> Response<Body> {
+    marked(
+        custodian_core::load::cause_of(cause),
+        cause.to_string(),
+        None,
+    )
+}
+
+fn marked(
+    cause: Cause,
+    detail: String,
+    at: Option<&'static std::panic::Location<'static>>,
+) -> Response<Body> {
+    let mut res = error(StatusCode::SERVICE_UNAVAILABLE);
+    res.extensions_mut()
+        .insert(Unavailable { cause, detail, at });
+    res
+}
+
+/// A 503 for a request that needs the media store of a custodiand
+/// configured without `[storage]`: not a passing outage, so the page names
+/// the setting instead of asking to try again.
+#[track_caller]
+pub(crate) fn no_media_store() -> Response<Body> {
+    let at = std::panic::Location::caller();
+    tracing::warn!(target: "http", at = %at, "503: this request needs the media store; add [storage] dir to the configuration");
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::error_with(StatusCode::SERVICE_UNAVAILABLE, pages::NO_MEDIA_STORE),
+    )
+}
+
+/// The pre-session nonce that binds anonymous forms' CSRF tokens, and the
+/// cookie to set when the browser had none yet.
+fn pre_binding(headers: &HeaderMap) -> Option<(String, Option<HeaderValue>)> {
+    match crate::cookies::read_cookie(headers, PRE_COOKIE) {
+        Some(n) => Some((n, None)),
+        None => {
+            let n = tokens::new_token().ok()?;
+            let cookie = crate::cookies::set_cookie(PRE_COOKIE, Some(&n));
+            Some((n, Some(cookie)))
+        }
+    }
+}
+
+fn with_cookie(mut res: Response<Body>, cookie: Option<HeaderValue>) -> Response<Body> {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+pub(crate) async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form_type {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    super::input::check_form(&form)?;
+    Ok(form)
+}
+
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The signed-in session of this request, if any. Only "no such session"
+/// (no cookie, or none that is live) is `Ok(None)`, which sends the
+/// browser to sign in. A lookup that fails (no pool connection in time,
+/// the database restarting, a statement timeout) is the 503 that says so:
+/// the session is still valid, and signing its owner out would lose their
+/// work and blame them for the appliance's load.
+pub async fn session_of(app: &App, headers: &HeaderMap) -> Result<Option<Session>, Response<Body>> {
+    let Some(db) = app.db.as_ref() else {
+        return Ok(None);
+    };
+    sessions::current(
+        db,
+        &app.identity.policy,
+        crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
+        &app.identity.factors,
+    )
+    .await
+    .map_err(lookup_failed)
+}
+
+/// The answer when a session could not be looked up. A statement timeout
+/// here is no expensive search of the person's: the database is too
+/// loaded to answer a small query in time.
+pub(crate) fn lookup_failed(e: custodian_core::pool::DbError) -> Response<Body> {
+    let cause = match custodian_core::load::cause_of(&e) {
+        Cause::StatementTimeout => Cause::Overloaded,
+        other => other,
+    };
+    marked(cause, format!("session lookup failed: {e}"), None)
+}
+
+async fn note_device(
+    db: &custodian_core::pool::Database,
+    keyring: &custodian_vault::keyring::Keyring,
+    user_id: i64,
+    peer: &str,
+    user_agent: &str,
+) -> Result<bool, custodian_core::identity::accounts::AccountError> {
+    notifications::note_device_pooled(db, keyring, user_id, peer, user_agent).await
+}
+
+pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let session = match session_of(app, headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session) else {
+        return html(StatusCode::OK, pages::home());
+    };
+    if session.must_change_password {
+        return redirect("/account/password");
+    }
+    if let Some(enrolment) = session.enrolment {
+        return redirect(enrolment.page());
+    }
+    let unread = match &app.db {
+        Some(db) => notifications::unread(db, session.user_id)
+            .await
+            .unwrap_or(0),
+        None => 0,
+    };
+    match sessions::csrf_token(keyring, &session.token_hash).await {
+        Some(csrf) => html(
+            StatusCode::OK,
+            pages::signed_in(&session.username, &session.role, &csrf, unread),
+        ),
+        None => unavailable(),
+    }
+}
+
+/// The administrators' notice for the sign-in page, if any.
+async fn login_notice(app: &App) -> String {
+    match &app.db {
+        Some(db) => custodian_core::identity::settings::get(
+            db,
+            custodian_core::identity::settings::LOGIN_NOTICE,
+        )
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    let Some((nonce, cookie)) = pre_binding(headers) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => with_cookie(
+            html(
+                StatusCode::OK,
+                pages::login(&csrf, None, "", &login_notice(app).await),
+            ),
+            cookie,
+        ),
+        None => unavailable(),
+    }
+}
+
+/// An anonymous form POST (sign-in, setup), checked in this order before
+/// anything in it is used: same origin, the per-address limit, the form
+/// itself, and the CSRF token bound to the pre-session cookie.
+struct AnonymousPost {
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+    nonce: String,
+}
+
+async fn anonymous_post<B>(
+    app: &App,
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Result<AnonymousPost, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    }
+    let headers = req.headers().clone();
+    let form = parse_form(req).await?;
+    let nonce = crate::cookies::read_cookie(&headers, PRE_COOKIE)
+        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(&form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(AnonymousPost {
+        headers,
+        form,
+        nonce,
+    })
+}
+
+pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    let AnonymousPost {
+        headers,
+        form,
+        nonce,
+    } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (username, password) = (
+        field(&form, "username").trim().to_lowercase(),
+        field(&form, "password"),
+    );
+    let id = &app.identity;
+    let outcome = accounts::login(
+        db,
+        keyring,
+        &id.policy,
+        &id.decoy,
+        &username,
+        password,
+        &peer.ip().to_string(),
+    )
+    .await;
+    match outcome {
+        Ok(Ok(user)) => {
+            let ua = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let pending = user.second_factor_pending();
+            if let Err(e) = note_device(db, keyring, user.user_id, &peer.ip().to_string(), ua).await
+            {
+                tracing::warn!(target: "identity", error = %e, "could not check the sign-in device");
+            }
+            match sessions::create(
+                db,
+                &id.policy,
+                user.user_id,
+                &peer.ip().to_string(),
+                ua,
+                pending,
+            )
+            .await
+            {
+                Ok(token) => {
+                    let mut res = redirect(if pending {
+                        "/login/totp"
+                    } else if user.must_change_password {
+                        "/account/password"
+                    } else {
+                        "/"
+                    });
+                    // A new token at every sign-in: nothing set before login
+                    // (session fixation) survives it.
+                    res.headers_mut().append(
+                        header::SET_COOKIE,
+                        crate::cookies::set_cookie(COOKIE, Some(&token)),
+                    );
+                    res
+                }
+                Err(e) => unavailable_because(e),
+            }
+        }
+        Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+            Some(csrf) => html(
+                StatusCode::UNAUTHORIZED,
+                pages::login(
+                    &csrf,
+                    Some(LOGIN_FAILED),
+                    &username,
+                    &login_notice(app).await,
+                ),
+            ),
+            None => unavailable(),
+        },
+        Err(e @ accounts::AccountError::Busy(_)) => {
+            tracing::warn!(target: "identity", error = %e, "login turned away: hashing pool full");
+            super::guesses::busy()
+        }
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "login could not be checked");
+            unavailable()
+        }
+    }
+}
+
+pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let Some(db) = app.db.as_ref() else {
+        return unavailable();
+    };
+    match accounts::has_admin(db).await {
+        Ok(true) => return redirect("/login"),
+        Ok(false) => {}
+        Err(e) => return unavailable_because(e),
+    }
+    token_form(app, headers, pages::setup).await
+}
+
+/// An empty setup or recovery form, its CSRF token bound to the
+/// pre-session cookie (set here when the browser has none yet).
+async fn token_form(app: &App, headers: &HeaderMap, page: TokenPage) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    let Some((nonce, cookie)) = pre_binding(headers) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => with_cookie(
+            html(
+                StatusCode::OK,
+                page(&csrf, None, "", app.identity.policy.min_length),
+            ),
+            cookie,
+        ),
+        None => unavailable(),
+    }
+}
+
+pub(crate) fn valid_username(u: &str) -> bool {
+    let b = u.as_bytes();
+    (2..=63).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+}
+
+pub async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    // Once an administrator exists, setup is over: answered without any
+    // password check or hashing.
+    match accounts::has_admin(db).await {
+        Ok(true) => return redirect("/login"),
+        Ok(false) => {}
+        Err(e) => return super::guesses::failure(&e),
+    }
+    let policy = &app.identity.policy;
+    let username = field(&form, "username").trim().to_lowercase();
+    let password = field(&form, "password");
+    let problem = if !valid_username(&username) {
+        Some("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.".to_owned())
+    } else if password != field(&form, "confirm") {
+        Some("The two passwords differ.".to_owned())
+    } else {
+        policy.check(password, &[&username, "custodian"])
+    };
+    if let Some(p) = problem {
+        return token_page_again(
+            app,
+            &nonce,
+            pages::setup,
+            &p,
+            &username,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    match accounts::complete_setup(
+        db,
+        keyring,
+        policy,
+        field(&form, "token").trim(),
+        &username,
+        password,
+    )
+    .await
+    {
+        Ok(SetupOutcome::Created(_)) => {
+            tracing::info!(target: "identity", admin = %username, "setup complete: first administrator created");
+            redirect("/login")
+        }
+        Ok(SetupOutcome::Done) => redirect("/login"),
+        Ok(SetupOutcome::BadToken) => {
+            let _ = db
+                .record(
+                    "anonymous",
+                    "setup.refused",
+                    "",
+                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                )
+                .await;
+            let msg = "That setup token is wrong, expired or already used. Restart custodiand for a new one.";
+            token_page_again(
+                app,
+                &nonce,
+                pages::setup,
+                msg,
+                &username,
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "setup failed");
+            super::guesses::failure(&e)
+        }
+    }
+}
+
+type TokenPage = fn(&str, Option<&str>, &str, usize) -> String;
+
+/// The setup or recovery form again, with what the user typed (except
+/// passwords and the token) and what was wrong.
+async fn token_page_again(
+    app: &App,
+    nonce: &str,
+    page: TokenPage,
+    message: &str,
+    username: &str,
+    status: StatusCode,
+) -> Response<Body> {
+    let Some(keyring) = app.keyring.as_ref() else {
+        return unavailable();
+    };
+    match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+        Some(csrf) => html(
+            status,
+            page(
+                &csrf,
+                Some(message),
+                username,
+                app.identity.policy.min_length,
+            ),
+        ),
+        None => unavailable(),
+    }
+}
+
+/// The form for a recovery token issued at the console. Anonymous by
+/// design: whoever holds the token proves it by the token.
+pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+    token_form(app, headers, pages::recover).await
+}
+
+/// Sets a new password on the administrator account a console recovery
+/// token names. The token is checked (a hash look-up) before any hashing.
+pub async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let policy = &app.identity.policy;
+    let username = field(&form, "username").trim().to_lowercase();
+    let password = field(&form, "password");
+    let again = |msg: String, status| {
+        let (nonce, username) = (nonce.clone(), username.clone());
+        async move { token_page_again(app, &nonce, pages::recover, &msg, &username, status).await }
+    };
+    if password != field(&form, "confirm") {
+        return again("The two passwords differ.".into(), StatusCode::BAD_REQUEST).await;
+    }
+    if let Some(p) = policy.check(password, &[&username, "custodian"]) {
+        return again(p, StatusCode::BAD_REQUEST).await;
+    }
+    match console_recovery::recover(
+        db,
+        keyring,
+        policy,
+        field(&form, "token").trim(),
+        &username,
+        password,
+    )
+    .await
+    {
+        Ok(console_recovery::Outcome::Recovered) => {
+            tracing::info!(target: "identity", account = %username, "administrator account recovered with a console token");
+            redirect("/login")
+        }
+        Ok(console_recovery::Outcome::BadToken) => {
+            let _ = db
+                .record(
+                    "anonymous",
+                    "recovery.refused",
+                    "",
+                    &serde_json::json!({"peer": peer.ip().to_string()}),
+                )
+                .await;
+            again(
+                "That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.".into(),
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::warn!(target: "identity", error = %e, "recovery failed");
+            super::guesses::failure(&e)
+        }
+    }
+}
+
+pub async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
+        return unavailable();
+    };
+    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
+        return error(StatusCode::FORBIDDEN);
+    }
+    let headers = req.headers().clone();
+    let session = match session_of(app, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect("/login"),
+        Err(r) => return r,
+    };
+    let form = match parse_form(req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
+        );
+    }
+    if let Err(e) = sessions::revoke(db, &session.token_hash).await {
+        return unavailable_because(e);
+    }
+    let _ = db
+        .record(
+            &session.username,
+            "logout",
+            &session.username,
+            &serde_json::json!({}),
+        )
+        .await;
+    let mut res = redirect("/login");
+    res.headers_mut()
+        .append(header::SET_COOKIE, crate::cookies::set_cookie(COOKIE, None));
+    res
+}

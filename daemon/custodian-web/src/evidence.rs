@@ -1,0 +1,623 @@
+//! Routes of the evidence records (bulletins, actors, incidents: the
+//! `Kind` comes from the route). Each handler first turns the session into a policy
+//! [`Actor`] and asks the policy for a permit; without one it answers 403
+//! and records the denial. Which rows exist for the actor is PostgreSQL's
+//! row-level security, so an item the actor may not see is a 404 here,
+//! not a 403 (no oracle for its existence).
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+
+use super::account::{checked_form, csrf_for, signed_in, Obligation};
+use super::auth::{field, unavailable, unavailable_because};
+use super::evidence_pages as view;
+use super::routes::{error, html, Body};
+use crate::app::App;
+use custodian_core::evidence::items::{
+    self, Content, Cursor, Kind, ListQuery, Refused, Sort, Start,
+};
+use custodian_core::evidence::search::Search;
+use custodian_core::identity::sessions::Session;
+use custodian_core::policy::workflow::{Status, Step};
+use custodian_core::policy::{
+    self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
+    EditBulletins, Permit, ReadBulletins, ReadHistory,
+};
+use custodian_core::pool::Database;
+
+type Reply = Result<Response<Body>, Response<Body>>;
+
+pub(super) fn see_other(to: String) -> Response<Body> {
+    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(&to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+pub(super) fn query_param(query: Option<&str>, name: &str) -> String {
+    query
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A positive id, or `None` (answered as "not found").
+fn id_of(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|i| *i > 0)
+}
+
+fn not_found() -> Response<Body> {
+    error(StatusCode::NOT_FOUND)
+}
+
+/// The signed-in account as the policy sees it.
+pub(super) async fn actor(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<(Session, Actor), Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let session = signed_in(app, headers, Obligation::None).await?;
+    let actor = custodian_core::identity::actor_of(db, &session)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    Ok((session, actor))
+}
+
+/// A permit for `A`, or a recorded 403.
+pub(super) async fn permit<A: Action>(
+    db: &Database,
+    session: &Session,
+    actor: Actor,
+) -> Result<Permit<A>, Response<Body>> {
+    match policy::permit::<A>(actor) {
+        Ok(p) => Ok(p),
+        Err(denied) => {
+            let _ = db
+                .record(
+                    &session.username,
+                    "access.denied",
+                    denied.0,
+                    &serde_json::json!({}),
+                )
+                .await;
+            Err(error(StatusCode::FORBIDDEN))
+        }
+    }
+}
+
+fn refused(r: Refused) -> Response<Body> {
+    match r {
+        Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
+        Refused::Policy(_) => error(StatusCode::FORBIDDEN),
+        Refused::Invalid(_) => error(StatusCode::BAD_REQUEST),
+        Refused::Account(a) => unavailable_because(a),
+    }
+}
+
+fn groups_of(text: &str) -> Vec<String> {
+    let mut g: Vec<String> = text
+        .split(',')
+        .map(|s| custodian_core::evidence::sanitize::line(s, 60).to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    g.sort();
+    g.dedup();
+    g
+}
+
+pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let can_create = CreateBulletin::allowed(&actor);
+        let bulk = BulkUpdate::allowed(&actor);
+        let people = if bulk {
+            items::candidates(db, &actor)
+                .await
+                .map_err(unavailable_because)?
+        } else {
+            Vec::new()
+        };
+        let csrf = if bulk {
+            csrf_for(app, &session).await?
+        } else {
+            String::new()
+        };
+        let permit = permit::<ReadBulletins>(db, &session, actor).await?;
+        let q = req.uri().query();
+        let text = super::input::text(q, "q", 200)?;
+        // A malformed search is the sender's to fix: a 400 that says what.
+        let search =
+            Search::parse(&text).map_err(|e| super::input::bad_field("q", &e.to_string()))?;
+        let status = Status::parse(&query_param(q, "status"));
+        let asked = Sort::parse(&query_param(q, "sort"));
+        let sort = asked.unwrap_or(if search.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::Updated
+        });
+        // Pages are cursors (the last row's sort key and id), carried by
+        // the page links; the old `page` number is ignored.
+        // The name of a refused parameter, kept small (the 400 is built
+        // once, below).
+        let cursor = |name: &'static str| -> Result<Option<Cursor>, &'static str> {
+            let v = query_param(q, name);
+            if v.is_empty() {
+                return Ok(None);
+            }
+            Cursor::parse(&v).map(Some).ok_or(name)
+        };
+        let bad_position = |name: &str| {
+            super::input::bad_field(
+                name,
+                "is not a position this list gave out; start again from the first page.",
+            )
+        };
+        let start = match (
+            cursor("after").map_err(bad_position)?,
+            cursor("before").map_err(bad_position)?,
+        ) {
+            (Some(c), _) => Start::After(c),
+            (None, Some(c)) => Start::Before(c),
+            (None, None) => Start::First,
+        };
+        let listing = items::list(
+            db,
+            kind,
+            &permit,
+            &ListQuery {
+                search: search.as_ref(),
+                status,
+                sort,
+                start,
+            },
+        )
+        .await
+        .map_err(unavailable_because)?;
+        Ok(html(
+            StatusCode::OK,
+            view::list(&view::ListView {
+                kind,
+                listing: &listing,
+                text: &text,
+                status,
+                asked: sort,
+                searching: search.is_some(),
+                can_create,
+                bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// The form's values from a posted form: this kind's fields only.
+fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, String> {
+    Ok(Content {
+        title: field(form, "title"),
+        description: field(form, "description"),
+        details: kind.details(|k| field(form, k))?,
+        access_groups: groups_of(field(form, "groups")),
+    })
+}
+
+pub async fn new_form(app: &App, headers: &HeaderMap, kind: Kind) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, headers).await?;
+        permit::<CreateBulletin>(db, &session, actor).await?;
+        let csrf = csrf_for(app, &session).await?;
+        let values = view::FormValues {
+            title: "",
+            description: "",
+            details: &serde_json::Value::Null,
+            groups: "",
+        };
+        Ok(html(
+            StatusCode::OK,
+            view::form(kind, &csrf, None, None, &values),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<CreateBulletin>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let outcome = match content_of(kind, &form) {
+            Ok(content) => items::create(db, kind, &permit, &session.username, &content).await,
+            Err(problem) => Err(Refused::Policy(problem)),
+        };
+        match outcome {
+            Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            Err(Refused::Policy(problem)) => {
+                let csrf = csrf_for(app, &session).await?;
+                let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
+                let values = view::FormValues {
+                    title: field(&form, "title"),
+                    description: field(&form, "description"),
+                    details: &typed,
+                    groups: field(&form, "groups"),
+                };
+                Ok(html(
+                    StatusCode::BAD_REQUEST,
+                    view::form(kind, &csrf, None, Some(&problem), &values),
+                ))
+            }
+            Err(other) => Err(refused(other)),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// The workflow steps offered to `actor` on `b` (the server checks again
+/// when one is posted).
+fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'static str, bool)> {
+    let candidates: [(&'static str, &'static str, bool, Step); 6] = [
+        ("assign", "Assign", true, Step::Assign(0)),
+        ("self-assign", "Assign to me", false, Step::SelfAssign),
+        (
+            "submit",
+            "Submit for review",
+            true,
+            Step::Submit { reviewer: -1 },
+        ),
+        ("accept", "Accept review", false, Step::Accept),
+        ("send-back", "Send back to revisit", false, Step::SendBack),
+        ("finalize", "Finalize", false, Step::Finalize),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, _, _, step)| policy::workflow::next(actor, b.item, *step).is_ok())
+        .map(|(v, l, p, _)| (v, l, p))
+        .collect()
+}
+
+pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let permit = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
+        let b = items::get(db, kind, &permit, id)
+            .await
+            .map_err(unavailable_because)?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        let people = items::candidates(db, &actor)
+            .await
+            .map_err(unavailable_because)?;
+        let csrf = csrf_for(app, &session).await?;
+        let steps = if ChangeWorkflow::allowed(&actor) {
+            offered_steps(&actor, &b)
+        } else {
+            Vec::new()
+        };
+        let files = match policy::permit::<AccessMedia>(actor.clone()) {
+            Ok(p) if kind == Kind::Bulletin => Some(
+                custodian_core::evidence::media::list(db, &p, b.id)
+                    .await
+                    .map_err(unavailable_because)?,
+            ),
+            _ => None,
+        };
+        let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
+        let links = custodian_core::evidence::links::of(db, &permit, kind, id)
+            .await
+            .map_err(unavailable_because)?;
+        let choices = if can_edit {
+            let mut c = custodian_core::evidence::links::choices(db)
+                .await
+                .map_err(unavailable_because)?;
+            // Offer no location to whoever may not attach one (the
+            // server refuses it anyway).
+            if !policy::EditLocations::allowed(&actor) {
+                c.locations.clear();
+            }
+            Some(c)
+        } else {
+            None
+        };
+        let actions = view::Actions {
+            links: &links,
+            choices: choices.as_ref(),
+            csrf: &csrf,
+            can_edit,
+            can_history: ReadHistory::allowed(&actor),
+            can_upload: can_edit && files.is_some() && app.media.is_some(),
+            no_media_store: can_edit && files.is_some() && app.media.is_none(),
+            steps,
+            people: &people,
+            files: files.as_deref(),
+        };
+        Ok(html(StatusCode::OK, view::view(&b, &actions, None)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let read = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
+        permit::<EditBulletins>(db, &session, actor.clone()).await?;
+        let b = items::get(db, kind, &read, id)
+            .await
+            .map_err(unavailable_because)?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        if !may_edit(&actor, &b.item) {
+            return Err(error(StatusCode::FORBIDDEN));
+        }
+        let csrf = csrf_for(app, &session).await?;
+        let groups = b.access_groups.join(", ");
+        let values = view::FormValues {
+            title: &b.title,
+            description: &b.description_html,
+            details: &b.details,
+            groups: &groups,
+        };
+        Ok(html(
+            StatusCode::OK,
+            view::form(kind, &csrf, Some(&b), None, &values),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<EditBulletins>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let content = content_of(kind, &form).map_err(|_| error(StatusCode::BAD_REQUEST))?;
+        match items::update(db, kind, &permit, &session.username, id, &content).await {
+            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            // Say what was refused and what to do (nothing was saved).
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+        let step = match field(&form, "step") {
+            "assign" => Step::Assign(person),
+            "self-assign" => Step::SelfAssign,
+            "submit" => Step::Submit { reviewer: person },
+            "accept" => Step::Accept,
+            "send-back" => Step::SendBack,
+            "finalize" => Step::Finalize,
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        match items::step(db, kind, &permit, &session.username, id, step).await {
+            Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// Adds a relation, a label/source/location or an event to a record, or
+/// withdraws a wrong one.
+pub async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use custodian_core::evidence::links::{self, LinkChange, LinkTable};
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        let permit = permit::<EditBulletins>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+        let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
+        let link = match field(&form, "what") {
+            "relation" => LinkChange::Relation {
+                to: Kind::ALL
+                    .into_iter()
+                    .find(|k| k.noun() == field(&form, "to_kind"))
+                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+                to_id: number("to_id").filter(|n| *n > 0).ok_or_else(not_found)?,
+                relation_type: field(&form, "relation_type"),
+                certainty: field(&form, "certainty"),
+                comment: field(&form, "comment"),
+            },
+            what @ ("label" | "source" | "location") => LinkChange::Reference {
+                what,
+                ref_id: number("ref_id").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+            },
+            "event" => LinkChange::Event {
+                event_type: number("event_type").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
+                location: number("location"),
+                from: field(&form, "from"),
+                to: field(&form, "to"),
+                comment: field(&form, "comment"),
+            },
+            "withdraw" => {
+                let (table, link_id) = field(&form, "link")
+                    .split_once(':')
+                    .and_then(|(t, n)| Some((LinkTable::parse(t)?, n.parse::<i64>().ok()?)))
+                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
+                LinkChange::Withdraw {
+                    table,
+                    link_id,
+                    reason: field(&form, "reason"),
+                }
+            }
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        match links::change(db, &permit, &session.username, kind, id, &link).await {
+            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+            Err(Refused::Invalid(problem)) => Ok(html(
+                StatusCode::BAD_REQUEST,
+                super::pages::error_with(StatusCode::BAD_REQUEST, &problem),
+            )),
+            Err(Refused::Policy(problem)) => Ok(html(
+                StatusCode::FORBIDDEN,
+                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+            )),
+            Err(other) => Err(refused(other)),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let (session, actor) = actor(app, req.headers()).await?;
+        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+        let permit = permit::<ReadHistory>(db, &session, actor).await?;
+        let revisions = items::history(db, kind, &permit, id)
+            .await
+            .map_err(unavailable_because)?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        Ok(html(StatusCode::OK, view::history(kind, id, &revisions)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// At most this many records in one bulk change.
+const BULK_MAX: usize = 250;
+
+/// A workflow step over many bulletins (administrators and moderators,
+/// with a recent password). Each item is checked on its own: one it may
+/// not see is "not found", one whose state forbids the step is refused;
+/// every item gets its own revision and activity entry, the batch one more.
+pub async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Reply = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let (session, actor) = actor(app, &headers).await?;
+        permit::<BulkUpdate>(db, &session, actor.clone()).await?;
+        if !session.fresh {
+            return Err(super::auth::redirect(match kind {
+                Kind::Bulletin => "/reauth?next=/bulletins",
+                Kind::Actor => "/reauth?next=/actors",
+                Kind::Incident => "/reauth?next=/incidents",
+            }));
+        }
+        let step_permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
+        let form = checked_form(app, &session, req).await?;
+        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+        let step = match field(&form, "step") {
+            "assign" => Step::Assign(person),
+            "finalize" => Step::Finalize,
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
+        };
+        let ids: Vec<i64> = form
+            .iter()
+            .filter(|(k, _)| k == "id")
+            .filter_map(|(_, v)| v.parse::<i64>().ok())
+            .collect();
+        if ids.is_empty() || ids.len() > BULK_MAX {
+            return Err(html(
+                StatusCode::BAD_REQUEST,
+                super::pages::error_with(
+                    StatusCode::BAD_REQUEST,
+                    "Select between 1 and 250 records.",
+                ),
+            ));
+        }
+        let mut rows = String::new();
+        let (mut done, mut refused) = (0, 0);
+        for id in &ids {
+            let outcome = match items::step(db, kind, &step_permit, &session.username, *id, step).await {
+                Ok(status) => {
+                    done += 1;
+                    format!("now {}", status.label())
+                }
+                Err(Refused::Account(_)) => return Err(unavailable()),
+                Err(why) => {
+                    refused += 1;
+                    why.to_string()
+                }
+            };
+            rows.push_str(&format!(
+                "<tr><td><a href=\"{}/view?id={id}\">{id}</a></td><td>{}</td></tr>",
+                kind.path(),
+                super::pages::escape(&outcome)
+            ));
+        }
+        let _ = db
+            .record(
+                &session.username,
+                &format!("{}.bulk", kind.noun()),
+                kind.path().trim_start_matches('/'),
+                &serde_json::json!({"step": step.name(), "items": ids, "done": done, "refused": refused}),
+            )
+            .await;
+        Ok(html(
+            StatusCode::OK,
+            super::pages::layout(
+                "Bulk change",
+                &format!(
+                    "<section class=\"card\"><h1>Bulk change: {}</h1><p>Done: {done}. Refused: {refused}.</p>\
+<table><thead><tr><th>{}</th><th>Outcome</th></tr></thead><tbody>{rows}</tbody></table>\
+<p><a href=\"{}\">Back to the {}</a></p></section>",
+                    step.name(),
+                    kind.title(),
+                    kind.path(),
+                    kind.plural().to_lowercase()
+                ),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}

@@ -1,0 +1,184 @@
+//! The HTTP side of overload (`custodian_core::load`): the one place where a 503's
+//! cause becomes the page that names it, with `Retry-After`, is counted and
+//! is logged; and `/admin/load`, where administrators see the pool, the
+//! expensive requests and how many requests were turned away per minute.
+
+use std::fmt::Write;
+
+use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+
+use super::account::admin_fresh;
+use super::pages::{self, escape, layout};
+use super::routes::{html, Body};
+use crate::app::App;
+use custodian_core::load::{Cause, Counts, Unavailable};
+
+/// What the person at the browser is told. Every page but the last says
+/// that they are still signed in: the one thing a 503 must never look
+/// like is a sign-out.
+fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
+    match cause {
+        Cause::Overloaded => "The appliance is overloaded: too many requests are waiting for the database. \
+             You are still signed in; try again in a few seconds."
+            .into(),
+        Cause::AccountBusy => format!(
+            "You already have {per_account} lists, searches, exports or uploads running, as many as one account may. \
+             They go on; wait for them to finish, then try again. You are still signed in."
+        ),
+        Cause::ExpensiveBusy => "The appliance is overloaded: it is already running as many lists, searches, exports \
+             and uploads as it can. Record views and other pages still work. You are still signed in; \
+             try again in a few seconds."
+            .into(),
+        Cause::StatementTimeout if expensive_route => "This list or search was too expensive: it took longer than the appliance allows \
+             and was stopped. Narrow it (a more specific search term, a status filter) and try again."
+            .into(),
+        Cause::StatementTimeout => "The database took longer than the appliance allows to answer this request, so it \
+             was stopped: the appliance is overloaded. You are still signed in; try again in a minute."
+            .into(),
+        Cause::DatabaseUnreachable => "The appliance cannot reach its database right now (it may be restarting). \
+             You are still signed in; try again in a minute."
+            .into(),
+        Cause::Other => pages::error_text(StatusCode::SERVICE_UNAVAILABLE).into(),
+    }
+}
+
+/// The page for a marked 503: counted, logged (the first of its cause
+/// each minute as a warning, with the error; the rest at debug, since the
+/// minute's journal line gives their number), and shown with the words
+/// for its cause and `Retry-After`.
+pub(super) fn answer(
+    app: &App,
+    marked: &Unavailable,
+    expensive_route: bool,
+    path: &str,
+) -> Response<Body> {
+    let cause = marked.cause;
+    let first = app.load.count(cause);
+    let at = marked.at.map(ToString::to_string).unwrap_or_default();
+    let path = truncate(path);
+    if first || cause == Cause::Other {
+        tracing::warn!(target: "http", cause = cause.name(), %at, %path, error = %marked.detail, "503: request not completed");
+    } else {
+        tracing::debug!(target: "http", cause = cause.name(), %at, %path, error = %marked.detail, "503: request not completed");
+    }
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let text = message(cause, expensive_route, app.load.limits().per_account);
+    let mut res = html(status, pages::error_with(status, &text));
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(cause.retry_after_secs()),
+    );
+    res
+}
+
+/// An expensive request turned away by its account's or the overall limit,
+/// before it touched the database.
+pub(super) fn turned_away(cause: Cause) -> Response<Body> {
+    let mut res = super::routes::error(StatusCode::SERVICE_UNAVAILABLE);
+    res.extensions_mut().insert(Unavailable {
+        cause,
+        detail: "the expensive-request limit is reached".into(),
+        at: None,
+    });
+    res
+}
+
+fn truncate(path: &str) -> String {
+    path.chars()
+        .take(200)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+fn row(label: &str, c: &Counts) -> String {
+    let mut r = format!("<tr><td>{}</td>", escape(label));
+    // Counts are in the order of `Cause::ALL`, as the table's head.
+    for n in c {
+        let _ = write!(r, "<td>{n}</td>");
+    }
+    r.push_str("</tr>");
+    r
+}
+
+/// `/admin/load`: administrators (with a recent password, as every admin
+/// page) see the database pool, the expensive requests running, and the
+/// requests answered 503 per minute over the last hour, by cause. Only
+/// memory is read: the page works while the database is overloaded.
+pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        admin_fresh(app, headers, "/admin/load").await?;
+        let load = &app.load;
+        let limits = load.limits();
+        let pool = match load.pool() {
+            Some(p) => format!(
+                "<dt>Database connections</dt><dd>{} in use of {} ({} open), {} requests waiting for one</dd>",
+                p.in_use, p.max, p.open, p.waiting
+            ),
+            None => "<dt>Database connections</dt><dd>no database configured</dd>".into(),
+        };
+        let mut table = String::from("<table><thead><tr><th>Minute ending (UTC)</th>");
+        for k in Cause::ALL {
+            let _ = write!(table, "<th>{}</th>", escape(k.name()));
+        }
+        table.push_str("</tr></thead><tbody>");
+        table.push_str(&row("this minute so far", &load.current_minute()));
+        for m in load.history().iter().rev() {
+            let when = m
+                .ended
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| jiff::Timestamp::from_second(d.as_secs() as i64).ok())
+                .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            table.push_str(&row(&when, &m.counts));
+        }
+        table.push_str(&row("since custodiand started", &load.totals()));
+        table.push_str("</tbody></table>");
+        Ok(html(
+            StatusCode::OK,
+            layout(
+                "Load",
+                &format!(
+                    "<section class=\"card\"><h1>Load</h1><dl class=\"facts\">{pool}\
+<dt>Lists, searches, exports and uploads running</dt><dd>{} of at most {} ({} per account)</dd></dl>\
+<h2>Requests answered 503, per minute</h2>\
+<p class=\"muted\">Minutes without any are left out; an hour is kept. pool-exhausted, account-limit and \
+expensive-limit were turned away so that everything else kept working; statement-timeout ran longer than \
+the database allows; database-unreachable could not reach PostgreSQL. The journal has one line per such minute.</p>{table}</section>",
+                    load.expensive_running(),
+                    limits.expensive,
+                    limits.per_account,
+                ),
+            ),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_overload_page_reads_like_a_sign_out_or_a_start() {
+        for cause in Cause::ALL {
+            for expensive in [false, true] {
+                let text = message(cause, expensive, 2);
+                // The daemon answers only once it has started (boot.rs);
+                // a database that is restarting may be named.
+                assert!(
+                    !text
+                        .split(|c: char| !c.is_alphabetic())
+                        .any(|w| w == "starting"),
+                    "{cause:?}: {text}"
+                );
+                if cause != Cause::Other && !(cause == Cause::StatementTimeout && expensive) {
+                    assert!(text.contains("still signed in"), "{cause:?}: {text}");
+                }
+            }
+        }
+        assert!(message(Cause::StatementTimeout, true, 2).contains("Narrow it"));
+        assert!(message(Cause::AccountBusy, true, 3).contains("3 lists"));
+    }
+}

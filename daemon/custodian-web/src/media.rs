@@ -1,0 +1,353 @@
+//! Evidence files: upload (streamed multipart onto a bulletin) and
+//! download (attachment, nosniff, sandboxing CSP; streamed, with single
+//! byte ranges). The upload is checked in this order, each before the
+//! next byte is trusted: same origin; the CSRF token (a field that must
+//! come before the file); the bulletin (visible to the actor, editable by
+//! them, `can_access_media`); then the file itself, whose type the bytes
+//! decide.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyStream, Full};
+
+use super::auth::{no_media_store, unavailable, unavailable_because};
+use super::body::{self, Outgoing};
+use super::pages;
+use super::routes::{error, html, Body};
+use crate::app::App;
+use custodian_core::evidence::items::{self, Kind};
+use custodian_core::evidence::media;
+use custodian_core::evidence::uploads::{self, Refusal};
+use custodian_core::identity::sessions;
+use custodian_core::policy::{self, may_edit, AccessMedia, ReadBulletins};
+
+/// Largest non-file multipart field, in bytes.
+pub(super) const TEXT_FIELD_LIMIT: u64 = 4 * 1024;
+
+/// The streamed multipart form of an upload (media, imports); `None`
+/// when the request is not multipart (answered 415).
+pub(super) fn multipart_form<B>(req: Request<B>) -> Option<multer::Multipart<'static>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    let boundary = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())?;
+    let stream = BodyStream::new(req.into_body()).filter_map(|frame| async move {
+        match frame {
+            Ok(f) => f
+                .into_data()
+                .ok()
+                .map(Ok::<Bytes, Box<dyn std::error::Error + Send + Sync>>),
+            Err(e) => Some(Err(e.into())),
+        }
+    });
+    // Every field but the file is a token or a short choice: a few KiB
+    // each, refused while it streams (before the CSRF check has run)
+    // instead of read up to the route's limit.
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .per_field(TEXT_FIELD_LIMIT)
+            .for_field("file", u64::MAX),
+    );
+    Some(multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        constraints,
+    ))
+}
+
+/// A refusal the person can act on, with its status.
+fn refusal(r: &Refusal) -> Response<Body> {
+    let status = match r {
+        Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal::Empty | Refusal::Truncated(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    };
+    html(status, pages::error_with(status, &r.to_string()))
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    html(status, pages::error_with(status, text))
+}
+
+pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (Some(db), Some(vault), Some(keyring)) =
+            (app.db.as_ref(), app.identity.vault.as_ref(), app.keyring.as_ref())
+        else {
+            return Err(unavailable());
+        };
+        let Some(store) = app.media.as_ref() else {
+            return Err(no_media_store());
+        };
+        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
+        if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
+            return Err(error(StatusCode::FORBIDDEN));
+        }
+        let media_permit = super::evidence::permit::<AccessMedia>(db, &session, actor.clone()).await?;
+        let read_permit = policy::permit::<ReadBulletins>(actor.clone()).map_err(|_| error(StatusCode::FORBIDDEN))?;
+        let mut form = multipart_form(req).ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
+        let (mut csrf_ok, mut bulletin) = (false, None);
+        while let Some(mut field) = form
+            .next_field()
+            .await
+            .map_err(|_| error(StatusCode::BAD_REQUEST))?
+        {
+            match field.name() {
+                Some("csrf") => {
+                    let token = field.text().await.map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                    csrf_ok = sessions::csrf_valid(keyring, &session.token_hash, &token).await;
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                }
+                Some("id") => {
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                    let id = field
+                        .text()
+                        .await
+                        .ok()
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+                    let b = items::get(db, Kind::Bulletin, &read_permit, id)
+                        .await
+                        .map_err(unavailable_because)?
+                        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+                    if !may_edit(&actor, &b.item) {
+                        return Err(plain(
+                            StatusCode::FORBIDDEN,
+                            "You can add files only to a bulletin you may edit now.",
+                        ));
+                    }
+                    bulletin = Some(b.id);
+                }
+                Some("file") => {
+                    if !csrf_ok {
+                        return Err(error(StatusCode::FORBIDDEN));
+                    }
+                    let Some(bulletin_id) = bulletin else {
+                        return Err(error(StatusCode::BAD_REQUEST));
+                    };
+                    let name = uploads::safe_name(field.file_name().unwrap_or(""));
+                    let declared = field
+                        .content_type()
+                        .map(|m| m.essence_str().to_owned())
+                        .unwrap_or_default();
+                    let mut incoming = store.store.begin().await.map_err(unavailable_because)?;
+                    let mut early_done = false;
+                    while let Some(chunk) = field.chunk().await.map_err(|_| error(StatusCode::BAD_REQUEST))? {
+                        incoming.write(&chunk).await.map_err(unavailable_because)?;
+                        if incoming.size() > store.policy.max_bytes {
+                            // Dropping `incoming` removes what was written.
+                            return Err(refusal(&Refusal::TooLarge(store.policy.max_bytes)));
+                        }
+                        // Refuse a wrong type as soon as its first bytes
+                        // show it, not after the whole file.
+                        if !early_done && incoming.head().len() >= uploads::HEAD_BYTES {
+                            early_done = true;
+                            if let Err(r @ (Refusal::ActiveContent | Refusal::NotAllowed(_))) =
+                                uploads::verdict(&store.policy, incoming.head(), &[], 1, &name, "")
+                            {
+                                return Err(refusal(&r));
+                            }
+                        }
+                    }
+                    let done = incoming.finish().await.map_err(unavailable_because)?;
+                    let kind = match media::accept(&store.policy, &done, &name, &declared) {
+                        Ok(kind) => kind,
+                        Err(r) => {
+                            let _ = db
+                                .record(
+                                    &session.username,
+                                    "media.refused",
+                                    &format!("bulletin/{bulletin_id}"),
+                                    &serde_json::json!({"reason": r.to_string(), "sha256": done.sha256}),
+                                )
+                                .await;
+                            return Err(refusal(&r));
+                        }
+                    };
+                    let kind = kind.clone();
+                    media::record(
+                        db,
+                        vault,
+                        store,
+                        &media_permit,
+                        &session.username,
+                        bulletin_id,
+                        done,
+                        &kind,
+                        &name,
+                    )
+                    .await
+                    .map_err(unavailable_because)?;
+                    return Ok(super::evidence::see_other(format!("/bulletins/view?id={bulletin_id}")));
+                }
+                _ => return Err(error(StatusCode::BAD_REQUEST)),
+            }
+        }
+        Err(plain(StatusCode::BAD_REQUEST, "No file was sent. Choose a file and try again."))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// The name as its owner wrote it in `filename*`, an ASCII stand-in in
+/// `filename` (RFC 6266, RFC 5987).
+fn disposition(name: &str) -> HeaderValue {
+    HeaderValue::from_str(&uploads::content_disposition(name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// The headers every answer for a stored file carries.
+fn file_headers(h: &mut http::HeaderMap, name: &str, mime: &str) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CONTENT_DISPOSITION, disposition(name));
+    // Even opened directly, the file runs nothing and loads nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Players seek in video with ranges; see `download`.
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+}
+
+/// `GET /media?id=`: the file, streamed, whole (200) or one byte range
+/// (206) for players that seek; `HEAD`: its headers from the row.
+pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
+    let result: Result<Response<Outgoing>, Response<Body>> = async {
+        let (Some(db), Some(vault), Some(store)) = (
+            app.db.as_ref(),
+            app.identity.vault.as_ref(),
+            app.media.as_ref(),
+        ) else {
+            return Err(unavailable());
+        };
+        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
+        let permit = super::evidence::permit::<AccessMedia>(db, &session, actor).await?;
+        let id = super::evidence::query_param(req.uri().query(), "id")
+            .parse::<i64>()
+            .map_err(|_| error(StatusCode::NOT_FOUND))?;
+        let file = media::find(db, &permit, id)
+            .await
+            .map_err(unavailable_because)?
+            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        if req.method() == http::Method::HEAD {
+            // A HEAD (link checkers, download managers probing the size)
+            // is not a download: answered from the row, the object is
+            // neither read nor decrypted and nothing is recorded. The
+            // length is the stored size; `routes::without_body` keeps it.
+            // `Range` is ignored, as RFC 9110 §14.2 defines it for GET only.
+            let mut res = Response::new(Outgoing::from(Full::new(Bytes::new())));
+            let h = res.headers_mut();
+            file_headers(h, &file.name, &file.mime);
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+            return Ok(res);
+        }
+        // Without validators (no ETag, no Last-Modified) no `If-Range`
+        // can match, and RFC 9110 §13.1.5 then asks for the whole file.
+        let asked = if req.headers().contains_key(header::IF_RANGE) {
+            body::Range::Whole
+        } else {
+            body::range(
+                req.headers()
+                    .get(header::RANGE)
+                    .and_then(|v| v.to_str().ok()),
+                file.size,
+            )
+        };
+        let (start, end, part) = match asked {
+            // Nothing is handed out, so nothing is recorded, and the
+            // answer needs neither the key nor the object.
+            body::Range::Unsatisfiable => return Err(unsatisfiable(file.size)),
+            body::Range::Whole => (0, file.size, None),
+            body::Range::Part(start, end) => (start, end, Some((start, end))),
+        };
+        let (name, mime, size) = (file.name.clone(), file.mime.clone(), file.size);
+        let reader = file
+            .release(db, vault, store, &permit, &session.username, part)
+            .await
+            .map_err(unavailable_because)?;
+        let mut res = Response::new(Outgoing::stream(reader, start, end));
+        let h = res.headers_mut();
+        file_headers(h, &name, &mime);
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+        if part.is_some() {
+            *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1)) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+        }
+        Ok(res)
+    }
+    .await;
+    result.unwrap_or_else(|r| r.map(Outgoing::from))
+}
+
+/// 416 for a range that starts past the end, with the length a client
+/// needs to ask again (RFC 9110 §15.5.17).
+fn unsatisfiable(size: u64) -> Response<Body> {
+    let mut res = error(StatusCode::RANGE_NOT_SATISFIABLE);
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        res.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    res.headers_mut()
+        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    res
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::*;
+
+    /// A body that sends the start of a 10 MiB text field and then never
+    /// more: a form that waited for the whole field would hang.
+    #[tokio::test]
+    async fn a_huge_text_field_is_refused_without_reading_it_all() {
+        let mut start = b"--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n".to_vec();
+        start.extend(std::iter::repeat(b'x').take(64 * 1024));
+        let rx = stalled_after(start);
+        let req = Request::builder()
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+            .body(rx)
+            .expect("request");
+        let mut form = multipart_form(req).expect("multipart");
+        let field = form.next_field().await.expect("field").expect("some");
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), field.text()).await;
+        let err = read
+            .expect("refused at once, not after the whole field")
+            .expect_err("too large");
+        assert!(
+            matches!(err, multer::Error::FieldSizeExceeded { .. }),
+            "{err}"
+        );
+    }
+
+    type Chunks = http_body_util::StreamBody<
+        futures_util::stream::BoxStream<'static, Result<hyper::body::Frame<Bytes>, std::io::Error>>,
+    >;
+
+    fn stalled_after(first: Vec<u8>) -> Chunks {
+        let stream =
+            futures_util::stream::once(
+                async move { Ok(hyper::body::Frame::data(Bytes::from(first))) },
+            )
+            .chain(futures_util::stream::pending());
+        http_body_util::StreamBody::new(stream.boxed())
+    }
+}

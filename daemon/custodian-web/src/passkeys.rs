@@ -1,0 +1,392 @@
+//! Passkey endpoints: the list page (HTML, removal by form) and the JSON
+//! ceremonies the passkey script drives: registration, the second step of
+//! signing in, and step-up. JSON requests carry the session-bound CSRF
+//! token in `x-csrf-token` and pass the same Origin check as forms.
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::account::{
+    checked_form, csrf_for, pending_session, signed_in, step_up_allowed, with_session_cookie,
+    Obligation,
+};
+use super::auth::{field, redirect, unavailable, unavailable_because};
+use super::guesses;
+use super::pages;
+use super::routes::{error, html, read_body, Body};
+use crate::app::App;
+use custodian_core::identity::passkeys::{self, Purpose, Refused};
+use custodian_core::identity::sessions::{self, Session};
+
+/// JSON ceremony bodies are small: a credential and a name.
+pub const JSON_LIMIT: usize = 16 * 1024;
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+    let mut res = Response::new(http_body_util::Full::new(Bytes::from(value.to_string())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response<Body> {
+    json_response(status, &json!({ "error": message }))
+}
+
+fn refused(r: Refused) -> Response<Body> {
+    match r {
+        Refused::Account(e) => {
+            tracing::warn!(target: "identity", error = %e, "passkey ceremony failed");
+            json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The appliance is busy. Try again shortly.",
+            )
+        }
+        other => json_error(StatusCode::BAD_REQUEST, &other.to_string()),
+    }
+}
+
+/// The Origin and CSRF checks of a JSON POST, then its body.
+async fn checked_json<B>(
+    app: &App,
+    session: &Session,
+    req: Request<B>,
+) -> Result<Value, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    let h = req.headers();
+    let is_json = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    if !crate::cookies::same_origin(h, &app.identity.public_origin) {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    let token = h
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !sessions::csrf_valid(keyring, &session.token_hash, &token).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    let body = read_body(req, JSON_LIMIT).await.map_err(error)?;
+    serde_json::from_slice(&body).map_err(|_| json_error(StatusCode::BAD_REQUEST, "Not JSON."))
+}
+
+/// Passkeys are off when the appliance is reached by an address, not a name.
+fn passkeys_off() -> Response<Body> {
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Passkeys need the appliance to be reached by a host name; ask the administrator.",
+    )
+}
+
+/// Registering or removing keys changes how the account signs in: it
+/// needs a recent password unless the account is enrolling its first
+/// factor right after signing in.
+async fn manager(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
+    let session = signed_in(app, headers, Obligation::PasskeyEnrolment).await?;
+    if session.enrolment.is_none() && !session.fresh {
+        return Err(redirect("/reauth?next=/account/passkeys"));
+    }
+    Ok(session)
+}
+
+async fn list_page(
+    app: &App,
+    session: &Session,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Result<Response<Body>, Response<Body>> {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let keys = passkeys::list(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        status,
+        pages::passkeys(&csrf, &keys, message, session.enrolment),
+    ))
+}
+
+pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let session = manager(app, headers).await?;
+        list_page(app, &session, None, StatusCode::OK).await
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn remove<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let db = app.db.as_ref().ok_or_else(unavailable)?;
+        let headers = req.headers().clone();
+        let session = manager(app, &headers).await?;
+        let form = checked_form(app, &session, req).await?;
+        let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
+        match passkeys::remove(db, session.user_id, &session.username, id)
+            .await
+            .map_err(unavailable_because)?
+        {
+            Some(name) => {
+                let _ = passkeys::tell_admins_if_admin(
+                    db,
+                    &session.role,
+                    &session.username,
+                    &format!("removed the passkey “{name}”"),
+                )
+                .await;
+                Ok(redirect("/account/passkeys"))
+            }
+            None => {
+                list_page(
+                    app,
+                    &session,
+                    Some("There is no such key on your account."),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+        }
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn register_begin<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, wa) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+        );
+        let headers = req.headers().clone();
+        let session = manager(app, &headers).await?;
+        checked_json(app, &session, req).await?;
+        let options = passkeys::start_registration(db, wa, session.user_id, &session.username)
+            .await
+            .map_err(refused)?;
+        Ok(json_response(StatusCode::OK, &json!(options)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn register_finish<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, wa) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+        );
+        let headers = req.headers().clone();
+        let session = manager(app, &headers).await?;
+        let body = checked_json(app, &session, req).await?;
+        let name = body.get("name").and_then(Value::as_str).unwrap_or("");
+        let hardware_required = app.identity.factors.hardware_only(&session.role);
+        passkeys::finish_registration(
+            db,
+            wa,
+            session.user_id,
+            &session.username,
+            name,
+            body.get("credential").unwrap_or(&Value::Null),
+            hardware_required,
+        )
+        .await
+        .map_err(refused)?;
+        let _ = passkeys::tell_admins_if_admin(
+            db,
+            &session.role,
+            &session.username,
+            &format!("added a passkey “{}”", name.trim()),
+        )
+        .await;
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"next": "/account/passkeys"}),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+/// Whether this account may pass with synced passkeys: not when its role
+/// is under the hardware-key policy and it has a hardware key.
+async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Body>> {
+    if !app.identity.factors.hardware_only(&session.role) {
+        return Ok(false);
+    }
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    Ok(passkeys::factors_of(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?
+        .hardware)
+}
+
+/// The session an assertion is for: pending its second factor (sign-in),
+/// or complete (step-up).
+async fn asserting(
+    app: &App,
+    headers: &HeaderMap,
+    purpose: Purpose,
+) -> Result<Session, Response<Body>> {
+    match purpose {
+        Purpose::Login => pending_session(app, headers).await,
+        Purpose::Reauth => signed_in(app, headers, Obligation::None).await,
+    }
+}
+
+pub async fn assert_begin<B>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+    purpose: Purpose,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, wa) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+        );
+        if !app.identity.login_attempts.allow(peer.ip()) {
+            return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        }
+        let headers = req.headers().clone();
+        let session = asserting(app, &headers, purpose).await?;
+        checked_json(app, &session, req).await?;
+        let hw = hardware_only(app, &session).await?;
+        let options = passkeys::start_authentication(db, wa, session.user_id, purpose, hw)
+            .await
+            .map_err(refused)?;
+        Ok(json_response(StatusCode::OK, &json!(options)))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}
+
+pub async fn assert_finish<B>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+    purpose: Purpose,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result: Result<Response<Body>, Response<Body>> = async {
+        let (db, wa) = (
+            app.db.as_ref().ok_or_else(unavailable)?,
+            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+        );
+        if !app.identity.login_attempts.allow(peer.ip()) {
+            return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        }
+        let headers = req.headers().clone();
+        let session = asserting(app, &headers, purpose).await?;
+        let body = checked_json(app, &session, req).await?;
+        let hw = hardware_only(app, &session).await?;
+        let (failed, passed) = match purpose {
+            Purpose::Login => ("login.second_factor_failed", "login.second_factor_passed"),
+            Purpose::Reauth => ("reauth.failed", "reauth.succeeded"),
+        };
+        // An answer is a guess like a code: charged to the account first.
+        let locked = || {
+            json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &guesses::locked_message(app.identity.policy.lockout_minutes),
+            )
+        };
+        if !guesses::charge(app, &session).await? {
+            return Err(locked());
+        }
+        let outcome = passkeys::finish_authentication(
+            db,
+            wa,
+            session.user_id,
+            purpose,
+            body.get("credential").unwrap_or(&Value::Null),
+            hw,
+        )
+        .await;
+        if let Err(why) = outcome {
+            // No answer was checked: a backend failure, or no ceremony
+            // (expired, used, never begun) to check it against.
+            if matches!(why, Refused::Account(_) | Refused::NoCeremony) {
+                guesses::refund(app, &session).await;
+            } else {
+                let _ = db
+                    .record(
+                        &session.username,
+                        failed,
+                        &session.username,
+                        &json!({"method": "passkey", "peer": peer.ip().to_string()}),
+                    )
+                    .await;
+                let step = match purpose {
+                    Purpose::Login => "passkey",
+                    Purpose::Reauth => "passkey step-up",
+                };
+                if guesses::wrong(app, &session, step, &peer.ip().to_string()).await? {
+                    return Err(locked());
+                }
+            }
+            return Err(refused(why));
+        }
+        let (token, next) = match purpose {
+            Purpose::Login => (
+                sessions::second_factor_passed(db, &session.token_hash).await,
+                if session.must_change_password {
+                    "/account/password"
+                } else {
+                    "/"
+                },
+            ),
+            Purpose::Reauth => (
+                sessions::reauthenticated(db, &session.token_hash).await,
+                step_up_allowed(body.get("next").and_then(Value::as_str).unwrap_or("")),
+            ),
+        };
+        let token = token.map_err(unavailable_because)?;
+        let _ = db
+            .record(
+                &session.username,
+                passed,
+                &session.username,
+                &json!({"method": "passkey"}),
+            )
+            .await;
+        Ok(with_session_cookie(
+            json_response(StatusCode::OK, &json!({ "next": next })),
+            &token,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|r| r)
+}

@@ -1,0 +1,1147 @@
+//! The route table and request dispatch. Each route declares its methods,
+//! its body limit and which of its methods are expensive; anything not
+//! declared is refused before a handler runs, and an expensive request
+//! runs only within the limits of [`custodian_core::load::Load`].
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+
+use super::body::Outgoing;
+use super::{
+    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, pages,
+    passkeys, permissions, settings, updates,
+};
+use crate::app::App;
+use custodian_core::evidence::items::Kind;
+use custodian_core::identity::passkeys::Purpose;
+use custodian_core::load::Unavailable;
+
+pub type Body = Full<Bytes>;
+
+const STYLESHEET: &str = include_str!("../assets/app.css");
+const PASSKEY_SCRIPT: &str = include_str!("../assets/passkeys.js");
+const ICON: &str = include_str!("../assets/icon.svg");
+const ROBOTS: &str = "User-agent: *\nDisallow: /\n";
+/// The only methods the appliance speaks.
+const SERVED_METHODS: &str = "GET, HEAD, POST";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    Home,
+    Robots,
+    Stylesheet,
+    CspReport,
+    Login,
+    Setup,
+    Recover,
+    Logout,
+    Password,
+    Reauth,
+    Accounts,
+    AccountState,
+    TotpLogin,
+    TotpEnrol,
+    RecoveryCodes,
+    OwnSessions,
+    AllSessions,
+    PasskeyScript,
+    Icon,
+    Passkeys,
+    PasskeyRegisterBegin,
+    PasskeyRegisterFinish,
+    LoginPasskeyBegin,
+    LoginPasskeyFinish,
+    ReauthPasskeyBegin,
+    ReauthPasskeyFinish,
+    Notifications,
+    Items(Kind),
+    ItemNew(Kind),
+    ItemView(Kind),
+    ItemEdit(Kind),
+    ItemWorkflow(Kind),
+    ItemHistory(Kind),
+    MediaUpload,
+    MediaDownload,
+    Exports,
+    ExportDecide,
+    ExportDownload,
+    Activity,
+    Permissions,
+    Settings,
+    EventTypes,
+    Updates,
+    Import,
+    ImportJob,
+    Reference,
+    ItemBulk(Kind),
+    ItemLinks(Kind),
+    Load,
+}
+
+struct Route {
+    path: &'static str,
+    handler: Handler,
+    methods: &'static [Method],
+    allow: &'static str,
+    /// Largest request body accepted, in bytes.
+    body_limit: usize,
+    /// The methods whose work grows with the archive (lists, searches,
+    /// exports, the activity log) or with the request (uploads, imports,
+    /// bulk changes, file downloads). They run within the per-account and
+    /// overall limits of `[limits] expensive-requests*`, so that while
+    /// they are turned away everything else (sign-in, record views, forms,
+    /// static files) keeps its pool connections.
+    expensive: &'static [Method],
+}
+
+const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
+const POST_ONLY: &[Method] = &[Method::POST];
+/// Downloads that happen once: a HEAD must not use them up.
+const GET_ONLY: &[Method] = &[Method::GET];
+const FORM: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
+/// Cheap whatever the method.
+const NEVER: &[Method] = &[];
+
+static ROUTES: &[Route] = &[
+    Route {
+        path: "/",
+        handler: Handler::Home,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/robots.txt",
+        handler: Handler::Robots,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/static/app.css",
+        handler: Handler::Stylesheet,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/csp-report",
+        handler: Handler::CspReport,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/login",
+        handler: Handler::Login,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/setup",
+        handler: Handler::Setup,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    // Anonymous by design: the console's recovery token is the proof.
+    Route {
+        path: "/recover",
+        handler: Handler::Recover,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/password",
+        handler: Handler::Password,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/reauth",
+        handler: Handler::Reauth,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/users",
+        handler: Handler::Accounts,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/users/state",
+        handler: Handler::AccountState,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/login/totp",
+        handler: Handler::TotpLogin,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/totp",
+        handler: Handler::TotpEnrol,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/recovery-codes",
+        handler: Handler::RecoveryCodes,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/sessions",
+        handler: Handler::OwnSessions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/sessions",
+        handler: Handler::AllSessions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/static/passkeys.js",
+        handler: Handler::PasskeyScript,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/static/icon.svg",
+        handler: Handler::Icon,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/passkeys",
+        handler: Handler::Passkeys,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/passkeys/begin",
+        handler: Handler::PasskeyRegisterBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/passkeys/finish",
+        handler: Handler::PasskeyRegisterFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/login/passkey/begin",
+        handler: Handler::LoginPasskeyBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/login/passkey/finish",
+        handler: Handler::LoginPasskeyFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/reauth/passkey/begin",
+        handler: Handler::ReauthPasskeyBegin,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/reauth/passkey/finish",
+        handler: Handler::ReauthPasskeyFinish,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: passkeys::JSON_LIMIT,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/account/notifications",
+        handler: Handler::Notifications,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins",
+        handler: Handler::Items(Kind::Bulletin),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: READ_ONLY,
+    },
+    Route {
+        path: "/bulletins/new",
+        handler: Handler::ItemNew(Kind::Bulletin),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/view",
+        handler: Handler::ItemView(Kind::Bulletin),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/edit",
+        handler: Handler::ItemEdit(Kind::Bulletin),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/workflow",
+        handler: Handler::ItemWorkflow(Kind::Bulletin),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/history",
+        handler: Handler::ItemHistory(Kind::Bulletin),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors",
+        handler: Handler::Items(Kind::Actor),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: READ_ONLY,
+    },
+    Route {
+        path: "/actors/new",
+        handler: Handler::ItemNew(Kind::Actor),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/view",
+        handler: Handler::ItemView(Kind::Actor),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/edit",
+        handler: Handler::ItemEdit(Kind::Actor),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/workflow",
+        handler: Handler::ItemWorkflow(Kind::Actor),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/history",
+        handler: Handler::ItemHistory(Kind::Actor),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/bulk",
+        handler: Handler::ItemBulk(Kind::Actor),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 16 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/incidents",
+        handler: Handler::Items(Kind::Incident),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: READ_ONLY,
+    },
+    Route {
+        path: "/incidents/new",
+        handler: Handler::ItemNew(Kind::Incident),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/view",
+        handler: Handler::ItemView(Kind::Incident),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/edit",
+        handler: Handler::ItemEdit(Kind::Incident),
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 256 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/workflow",
+        handler: Handler::ItemWorkflow(Kind::Incident),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/history",
+        handler: Handler::ItemHistory(Kind::Incident),
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/bulk",
+        handler: Handler::ItemBulk(Kind::Incident),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 16 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/bulletins/links",
+        handler: Handler::ItemLinks(Kind::Bulletin),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/actors/links",
+        handler: Handler::ItemLinks(Kind::Actor),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/incidents/links",
+        handler: Handler::ItemLinks(Kind::Incident),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/media",
+        handler: Handler::MediaUpload,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: custodian_core::evidence::uploads::ROUTE_LIMIT,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/media",
+        handler: Handler::MediaDownload,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: GET_ONLY,
+    },
+    Route {
+        path: "/exports",
+        handler: Handler::Exports,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/exports/decide",
+        handler: Handler::ExportDecide,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/exports/download",
+        handler: Handler::ExportDownload,
+        methods: GET_ONLY,
+        allow: "GET",
+        body_limit: 0,
+        expensive: GET_ONLY,
+    },
+    Route {
+        path: "/admin/activity",
+        handler: Handler::Activity,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: READ_ONLY,
+    },
+    Route {
+        path: "/admin/users/permissions",
+        handler: Handler::Permissions,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/settings",
+        handler: Handler::Settings,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/event-types",
+        handler: Handler::EventTypes,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/updates",
+        handler: Handler::Updates,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/import",
+        handler: Handler::Import,
+        methods: FORM,
+        allow: "GET, HEAD, POST",
+        body_limit: custodian_core::evidence::imports::MAX_BYTES + 64 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/admin/import/job",
+        handler: Handler::ImportJob,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/reference",
+        handler: Handler::Reference,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/bulletins/bulk",
+        handler: Handler::ItemBulk(Kind::Bulletin),
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 16 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/admin/load",
+        handler: Handler::Load,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/logout",
+        handler: Handler::Logout,
+        methods: POST_ONLY,
+        allow: "POST",
+        body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+];
+
+fn find(path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.path == path)
+}
+
+/// Answers one request. Never fails: every outcome is a response, and every
+/// response passes through [`headers::apply`].
+pub async fn handle<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut res = dispatch(req, peer, app).await;
+    if let Some(marked) = res.extensions_mut().remove::<Unavailable>() {
+        let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
+        res = load::answer(app, &marked, expensive, &path).map(Outgoing::from);
+    }
+    if method == Method::HEAD {
+        res = without_body(res);
+    }
+    headers::apply(res.headers_mut());
+    // Only the path is logged: query strings may carry tokens.
+    tracing::info!(target: "access", %peer, %method, path = %truncate(&path, 200), status = res.status().as_u16());
+    res
+}
+
+async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (route, req) = match admit(req) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal.map(Outgoing::from),
+    };
+    // Held until the handler has answered (a streamed download's body
+    // then needs no database connection). Turned away here, a request has
+    // cost no database connection.
+    let _place = if route.expensive.contains(req.method()) {
+        let account = crate::cookies::read_cookie(req.headers(), crate::cookies::COOKIE)
+            .map(|t| custodian_core::identity::tokens::stored_form(&t));
+        match app.load.enter(account).await {
+            Ok(place) => place,
+            Err(cause) => return load::turned_away(cause).map(Outgoing::from),
+        }
+    } else {
+        None
+    };
+    // Downloads stream their body; every other handler answers whole.
+    match route.handler {
+        Handler::MediaDownload => media::download(app, &req).await,
+        Handler::ExportDownload => exports::download(app, &req).await,
+        _ => answer(route, req, peer, app).await.map(Outgoing::from),
+    }
+}
+
+/// The checks every request passes before any handler runs: a method the
+/// appliance speaks and its route allows, a declared body within the
+/// route's limit; the body is then limited to it however it is read.
+#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
+    let route = find(req.uri().path());
+    let method = req.method();
+    if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return Err(method_not_allowed(
+            route.map_or(SERVED_METHODS, |r| r.allow),
+        ));
+    }
+    let Some(route) = route else {
+        return Err(error(StatusCode::NOT_FOUND));
+    };
+    if !route.methods.contains(method) {
+        return Err(method_not_allowed(route.allow));
+    }
+    // The route's body limit holds for every handler, however it reads:
+    // a declared length over it is refused now, a longer stream when read.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > route.body_limit as u64) {
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
+    }
+    Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
+}
+
+/// The handlers that answer with a whole body.
+async fn answer<B>(
+    route: &'static Route,
+    req: Request<Limited<B>>,
+    peer: SocketAddr,
+    app: &App,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let method = req.method().clone();
+    match route.handler {
+        Handler::Home => auth::home(app, req.headers()).await,
+        Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
+        Handler::Stylesheet => text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600"),
+        Handler::CspReport => match read_body(req, route.body_limit).await {
+            Ok(body) => csp_report(&body, peer, app).await,
+            Err(status) => error(status),
+        },
+        Handler::Login if method == Method::POST => auth::login(app, req, peer).await,
+        Handler::Login => auth::login_form(app, req.headers()).await,
+        Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
+        Handler::Setup => auth::setup_form(app, req.headers()).await,
+        Handler::Recover if method == Method::POST => auth::recover(app, req, peer).await,
+        Handler::Recover => auth::recover_form(app, req.headers()).await,
+        Handler::Logout => auth::logout(app, req).await,
+        Handler::Password if method == Method::POST => {
+            account::change_password(app, req, peer).await
+        }
+        Handler::Password => account::password_form(app, req.headers()).await,
+        Handler::Reauth if method == Method::POST => account::reauth(app, req, peer).await,
+        Handler::Reauth => account::reauth_form(app, &req).await,
+        Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
+        Handler::Accounts => account::accounts_page(app, req.headers()).await,
+        Handler::AccountState => account::change_state(app, req).await,
+        Handler::TotpLogin if method == Method::POST => account::totp_login(app, req, peer).await,
+        Handler::TotpLogin => account::totp_login_form(app, req.headers()).await,
+        Handler::TotpEnrol if method == Method::POST => account::totp_enrol(app, req).await,
+        Handler::TotpEnrol => account::totp_enrol_form(app, req.headers()).await,
+        Handler::RecoveryCodes if method == Method::POST => {
+            account::regenerate_recovery_codes(app, req).await
+        }
+        Handler::RecoveryCodes => account::recovery_codes_page(app, req.headers()).await,
+        Handler::OwnSessions if method == Method::POST => {
+            account::end_session(app, req, account::Scope::Own).await
+        }
+        Handler::OwnSessions => {
+            account::sessions_page(app, req.headers(), account::Scope::Own).await
+        }
+        Handler::AllSessions if method == Method::POST => {
+            account::end_session(app, req, account::Scope::All).await
+        }
+        Handler::AllSessions => {
+            account::sessions_page(app, req.headers(), account::Scope::All).await
+        }
+        Handler::PasskeyScript => text(
+            PASSKEY_SCRIPT,
+            "text/javascript; charset=utf-8",
+            "max-age=3600",
+        ),
+        Handler::Icon => text(ICON, "image/svg+xml", "max-age=86400"),
+        Handler::Passkeys if method == Method::POST => passkeys::remove(app, req).await,
+        Handler::Passkeys => passkeys::page(app, req.headers()).await,
+        Handler::PasskeyRegisterBegin => passkeys::register_begin(app, req).await,
+        Handler::PasskeyRegisterFinish => passkeys::register_finish(app, req).await,
+        Handler::LoginPasskeyBegin => passkeys::assert_begin(app, req, peer, Purpose::Login).await,
+        Handler::LoginPasskeyFinish => {
+            passkeys::assert_finish(app, req, peer, Purpose::Login).await
+        }
+        Handler::ReauthPasskeyBegin => {
+            passkeys::assert_begin(app, req, peer, Purpose::Reauth).await
+        }
+        Handler::ReauthPasskeyFinish => {
+            passkeys::assert_finish(app, req, peer, Purpose::Reauth).await
+        }
+        Handler::Notifications if method == Method::POST => {
+            account::mark_notifications_read(app, req).await
+        }
+        Handler::Notifications => account::notifications_page(app, req.headers()).await,
+        Handler::Items(k) if method == Method::POST => evidence::create(app, req, k).await,
+        Handler::Items(k) => evidence::list(app, &req, k).await,
+        Handler::ItemNew(k) => evidence::new_form(app, req.headers(), k).await,
+        Handler::ItemView(k) => evidence::show(app, &req, k).await,
+        Handler::ItemEdit(k) if method == Method::POST => evidence::edit(app, req, k).await,
+        Handler::ItemEdit(k) => evidence::edit_form(app, &req, k).await,
+        Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
+        Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
+        Handler::MediaUpload => media::upload(app, req).await,
+        // Streamed: `dispatch` never sends them here.
+        Handler::MediaDownload | Handler::ExportDownload => {
+            error(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        Handler::Exports if method == Method::POST => exports::request(app, req).await,
+        Handler::Exports => exports::page(app, req.headers()).await,
+        Handler::ExportDecide => exports::decide(app, req).await,
+        Handler::Activity => activity::page(app, &req).await,
+        Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
+        Handler::Permissions => permissions::page(app, &req).await,
+        Handler::Settings if method == Method::POST => settings::save(app, req).await,
+        Handler::Settings => settings::page(app, &req).await,
+        Handler::EventTypes => event_types::handle(app, req).await,
+        Handler::Updates if method == Method::POST => updates::act(app, req).await,
+        Handler::Updates => updates::page(app, &req).await,
+        Handler::Import if method == Method::POST => imports::upload(app, req).await,
+        Handler::Import => imports::form(app, req.headers()).await,
+        Handler::ImportJob => imports::job(app, &req).await,
+        Handler::Reference => imports::reference(app, &req).await,
+        Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
+        Handler::ItemLinks(k) => evidence::links(app, req, k).await,
+        Handler::Load => load::page(app, req.headers()).await,
+    }
+}
+
+/// HEAD gets the GET answer's headers, its length included, and no body:
+/// HTTP/2 treats any DATA frame after a HEAD as a protocol error. A
+/// handler that answers HEAD itself (media: no decryption) sets the
+/// length the GET would have; it is kept.
+fn without_body(res: Response<Outgoing>) -> Response<Outgoing> {
+    use hyper::body::Body as _;
+    let (mut parts, body) = res.into_parts();
+    if parts.headers.contains_key(header::CONTENT_LENGTH) {
+        return Response::from_parts(parts, Full::new(Bytes::new()).into());
+    }
+    if let Some(len) = body.size_hint().exact() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    Response::from_parts(parts, Full::new(Bytes::new()).into())
+}
+
+/// Reads a whole body up to `limit` bytes, refusing early on a declared
+/// length that is too large.
+pub(crate) async fn read_body<B>(req: Request<B>, limit: usize) -> Result<Bytes, StatusCode>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+/// Browsers report CSP violations here; an attempted injection shows up in
+/// the journal (rate-limited per address so that it cannot be flooded),
+/// never in the activity log. Only a few short, known fields are kept.
+async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return error(StatusCode::BAD_REQUEST);
+    };
+    let report = value.get("csp-report").unwrap_or(&value);
+    let field = |k: &str| {
+        report
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(|s| truncate(s, 120))
+            .unwrap_or_default()
+    };
+    if !app.csp_reports.allow(peer.ip()) {
+        return error(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (directive, blocked, document) = (
+        field("violated-directive"),
+        field("blocked-uri"),
+        field("document-uri"),
+    );
+    // The journal only, counted per minute: an anonymous sender must not
+    // be able to add rows to the permanent, hash-chained activity log, nor
+    // choose their text, nor fill the journal.
+    app.csp_tally
+        .count(&directive, &blocked, &peer.ip().to_string(), &document);
+    empty(StatusCode::NO_CONTENT)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+pub(crate) fn html(status: StatusCode, page: String) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(page)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+fn text(body: &'static str, content_type: &'static str, cache: &'static str) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
+
+/// A complete error response with the plain error page.
+pub fn error(status: StatusCode) -> Response<Body> {
+    let mut res = html(status, pages::error(status));
+    headers::apply(res.headers_mut());
+    res
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut res = error(StatusCode::METHOD_NOT_ALLOWED);
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 1))
+    }
+
+    fn app() -> std::sync::Arc<App> {
+        let identity = crate::app::Identity {
+            policy: custodian_core::identity::password::Policy::builtin().expect("policy"),
+            decoy: custodian_core::identity::accounts::Decoy(String::new()),
+            login_attempts: crate::app::RateLimiter::new(10, std::time::Duration::from_secs(60)),
+            public_origin: "https://localhost".into(),
+            factors: Default::default(),
+            about: Vec::new(),
+            webauthn: None,
+            vault: None,
+        };
+        let load = custodian_core::load::Load::new(custodian_core::load::Limits {
+            expensive: 1,
+            per_account: 1,
+            wait: std::time::Duration::from_millis(10),
+        });
+        App::new(None, None, 1000, identity, None, None, load)
+    }
+
+    async fn call_on(app: &App, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = cookie {
+            req = req.header(
+                header::COOKIE,
+                format!("{}={token}", crate::cookies::COOKIE),
+            );
+        }
+        let req = req.body(Full::new(Bytes::new())).expect("request");
+        whole(handle(req, peer(), app).await)
+    }
+
+    /// A streamed body is not read in these tests.
+    fn whole(res: Response<Outgoing>) -> Response<Body> {
+        res.map(|b| match b {
+            Outgoing::Whole(full) => full,
+            Outgoing::Streamed { .. } => Full::new(Bytes::new()),
+        })
+    }
+
+    async fn call(method: &str, path: &str, body: &'static str) -> Response<Body> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("request");
+        whole(handle(req, peer(), &app()).await)
+    }
+
+    async fn text(res: Response<Body>) -> String {
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Which routes are expensive is the route table's business; this
+    /// pins the classification so that a change to it is a visible one.
+    #[test]
+    fn lists_searches_exports_and_uploads_are_the_expensive_routes() {
+        let expensive: Vec<String> = ROUTES
+            .iter()
+            .flat_map(|r| r.expensive.iter().map(move |m| format!("{m} {}", r.path)))
+            .collect();
+        assert_eq!(
+            expensive,
+            [
+                "GET /bulletins",
+                "HEAD /bulletins",
+                "GET /actors",
+                "HEAD /actors",
+                "POST /actors/bulk",
+                "GET /incidents",
+                "HEAD /incidents",
+                "POST /incidents/bulk",
+                "POST /bulletins/media",
+                "GET /media",
+                "POST /exports",
+                "GET /exports/download",
+                "GET /admin/activity",
+                "HEAD /admin/activity",
+                "POST /admin/import",
+                "POST /bulletins/bulk",
+            ]
+        );
+        for r in ROUTES {
+            assert!(
+                r.expensive.iter().all(|m| r.methods.contains(m)),
+                "{}: expensive methods must be served methods",
+                r.path
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn cheap_requests_are_served_while_expensive_ones_are_shed() {
+        let app = app();
+        let (mine, other) = ("a".repeat(43), "b".repeat(43));
+        // One expensive request of this account is running (holding the
+        // only place of all).
+        let running = app
+            .load
+            .enter(Some(custodian_core::identity::tokens::stored_form(&mine)))
+            .await
+            .expect("place")
+            .expect("a cookie takes a place");
+        let own = call_on(&app, "GET", "/bulletins?q=x", Some(&mine)).await;
+        assert_eq!(own.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(own.headers()[header::RETRY_AFTER], "5");
+        assert!(own.headers().contains_key("content-security-policy"));
+        assert!(text(own).await.contains("You already have 1 lists"));
+        let others = call_on(&app, "GET", "/actors", Some(&other)).await;
+        assert_eq!(others.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(others.headers()[header::RETRY_AFTER], "5");
+        let page = text(others).await;
+        assert!(
+            page.contains("overloaded") && page.contains("Record views and other pages still work"),
+            "{page}"
+        );
+        // Meanwhile the cheap ones go on: static files, the home page, and
+        // a record view (which, with no database in this test, reaches its
+        // handler and is answered for that reason, not for the load).
+        for path in ["/static/app.css", "/", "/robots.txt"] {
+            let r = call_on(&app, "GET", path, Some(&mine)).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+        let view = call_on(&app, "GET", "/bulletins/view?id=1", Some(&mine)).await;
+        assert_eq!(view.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(view.headers()[header::RETRY_AFTER], "10", "not shed");
+        // HEAD of a list is as expensive as its GET.
+        let head = call_on(&app, "HEAD", "/incidents", Some(&other)).await;
+        assert_eq!(head.headers()[header::RETRY_AFTER], "5");
+        let totals = app.load.totals();
+        assert_eq!(
+            (totals[1], totals[2]),
+            (1, 2),
+            "one account-limit, two expensive-limit: {totals:?}"
+        );
+        // Once it ends, the account's next list passes the limits (and is
+        // then answered for what it is: here, no database configured).
+        drop(running);
+        let after = call_on(&app, "GET", "/bulletins", Some(&mine)).await;
+        assert_eq!(after.headers()[header::RETRY_AFTER], "10");
+        assert!(!text(after).await.contains("already have"));
+    }
+
+    #[tokio::test]
+    async fn unknown_methods_get_405_with_allow() {
+        for m in ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"] {
+            let res = call(m, "/", "").await;
+            assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{m}");
+            assert_eq!(res.headers()[header::ALLOW], "GET, HEAD", "{m}");
+            let res = call(m, "/nowhere", "").await;
+            assert_eq!(res.headers()[header::ALLOW], SERVED_METHODS, "{m}");
+        }
+        let res = call("POST", "/", "").await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn body_limit_is_per_route() {
+        let big: &'static str = Box::leak("x".repeat(8 * 1024 + 1).into_boxed_str());
+        let res = call("POST", "/csp-report", big).await;
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let res = call(
+            "POST",
+            "/csp-report",
+            r#"{"csp-report":{"violated-directive":"script-src"}}"#,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+
+    #[tokio::test]
+    async fn every_response_has_security_headers() {
+        for (m, p) in [
+            ("GET", "/"),
+            ("GET", "/x"),
+            ("PUT", "/"),
+            ("POST", "/csp-report"),
+        ] {
+            let res = call(m, p, "not json").await;
+            assert!(
+                res.headers().contains_key("content-security-policy"),
+                "{m} {p}"
+            );
+            assert!(
+                res.headers().contains_key("strict-transport-security"),
+                "{m} {p}"
+            );
+        }
+    }
+}
