@@ -28,3 +28,4 @@ pub mod permissions;
 pub mod routes;
 pub mod settings;
 pub mod updates;
+pub mod views;

@@ -1,0 +1,261 @@
+//! The frame of every page: `<head>`, the top bar, the navigation (signed
+//! in), the breadcrumb and the footer. maud escapes every value; the only
+//! raw output in the views is listed in `views/mod.rs`.
+
+use maud::{html, Markup, DOCTYPE};
+
+/// Who is looking, as far as the navigation needs to know. Built in one
+/// place, [`super::viewer`], from the session; the views never look at a
+/// role themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub username: String,
+    /// The role as the person reads it ("analyst").
+    pub role: String,
+    /// May open the administration pages (accounts, sessions, activity,
+    /// load, settings, event types, updates, import).
+    pub administers: bool,
+    /// The session still owes something (a second factor, its own
+    /// password): only the way out is offered, not the rest of the site.
+    pub restricted: bool,
+    /// Unread security notifications, where the page already knows.
+    pub unread: Option<i64>,
+}
+
+/// Where a page sits in the navigation (the link marked as current).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Area {
+    #[default]
+    Home,
+    Bulletins,
+    Actors,
+    Incidents,
+    Labels,
+    Sources,
+    Locations,
+    Exports,
+    Notifications,
+    Account,
+    Accounts,
+    Sessions,
+    Activity,
+    Load,
+    Settings,
+    EventTypes,
+    Updates,
+    Import,
+}
+
+/// A link in a breadcrumb: its words and its address.
+pub type Crumb<'a> = (&'a str, String);
+
+/// What the frame needs to know about a page.
+#[derive(Default)]
+pub struct Page<'a> {
+    /// The `<title>` (before "· Custodian") and the breadcrumb's last part.
+    pub title: &'a str,
+    /// The breadcrumb between "Home" and this page.
+    pub trail: Vec<Crumb<'a>>,
+    /// Signed in: the navigation. `None`: the anonymous frame.
+    pub viewer: Option<&'a Viewer>,
+    pub area: Area,
+    /// The page's CSRF token, when it has one: the navigation's sign-out
+    /// button uses it (without one, "Sign out" goes to the home page).
+    pub csrf: Option<&'a str>,
+    /// Load the passkey script (from this origin, deferred).
+    pub passkeys: bool,
+    /// Reload every this many seconds (no script needed).
+    pub refresh: Option<u32>,
+    /// Lay the page out wide (tables) rather than as a reading column.
+    pub wide: bool,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(title: &'a str) -> Self {
+        Page {
+            title,
+            ..Page::default()
+        }
+    }
+
+    /// Signed in as `viewer`, in `area` of the navigation.
+    pub fn signed(title: &'a str, viewer: &'a Viewer, area: Area) -> Self {
+        Page {
+            title,
+            viewer: Some(viewer),
+            area,
+            ..Page::default()
+        }
+    }
+
+    pub fn trail(mut self, label: &'a str, href: impl Into<String>) -> Self {
+        self.trail.push((label, href.into()));
+        self
+    }
+
+    pub fn csrf(mut self, csrf: &'a str) -> Self {
+        self.csrf = Some(csrf);
+        self
+    }
+
+    pub fn passkeys(mut self, yes: bool) -> Self {
+        self.passkeys = yes;
+        self
+    }
+
+    pub fn refresh(mut self, seconds: Option<u32>) -> Self {
+        self.refresh = seconds;
+        self
+    }
+
+    pub fn wide(mut self) -> Self {
+        self.wide = true;
+        self
+    }
+}
+
+/// A whole page around `body`.
+pub fn layout(p: &Page<'_>, body: Markup) -> Markup {
+    let signed = p.viewer.filter(|v| !v.restricted);
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                @if let Some(seconds) = p.refresh {
+                    meta http-equiv="refresh" content=(seconds);
+                }
+                title { (p.title) " · Custodian" }
+                link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+                @if p.passkeys {
+                    script src="/static/passkeys.js" defer {}
+                }
+            }
+            body class=(if signed.is_some() { "signed" } else { "anonymous" }) {
+                a.skip href="#content" { "Skip to the page" }
+                header.top {
+                    a.brand href="/" { "Custodian" }
+                    @if let Some(v) = p.viewer {
+                        (who(v, p.csrf))
+                    }
+                }
+                div.frame {
+                    @if let Some(v) = signed {
+                        (navigation(v, p.area))
+                    }
+                    main #content class=(if p.wide { "wide" } else { "column" }) {
+                        (breadcrumb(p))
+                        (body)
+                    }
+                }
+                footer { "Custodian evidence appliance" }
+            }
+        }
+    }
+}
+
+/// The account in the top bar, and the way out.
+fn who(v: &Viewer, csrf: Option<&str>) -> Markup {
+    html! {
+        div.who {
+            span.account { (v.username) " " span.muted { "(" (v.role) ")" } }
+            @if let Some(csrf) = csrf {
+                form.signout method="post" action="/logout" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.small.quiet type="submit" { "Sign out" }
+                }
+            } @else {
+                a.signout href="/" { "Sign out" }
+            }
+        }
+    }
+}
+
+fn link(href: &str, label: &str, current: bool) -> Markup {
+    html! {
+        li {
+            @if current {
+                a href=(href) aria-current="page" { (label) }
+            } @else {
+                a href=(href) { (label) }
+            }
+        }
+    }
+}
+
+/// The navigation of a signed-in page: always the same, in the same place.
+fn navigation(v: &Viewer, area: Area) -> Markup {
+    let notifications = match v.unread {
+        Some(n) if n > 0 => format!("Notifications ({n} new)"),
+        _ => "Notifications".to_owned(),
+    };
+    html! {
+        nav.site aria-label="Site" {
+            h2 { "Records" }
+            ul {
+                (link("/bulletins", "Bulletins", area == Area::Bulletins))
+                (link("/actors", "Actors", area == Area::Actors))
+                (link("/incidents", "Incidents", area == Area::Incidents))
+            }
+            h2 { "Reference data" }
+            ul {
+                (link("/reference?kind=labels", "Labels", area == Area::Labels))
+                (link("/reference?kind=sources", "Sources", area == Area::Sources))
+                (link("/reference?kind=locations", "Locations", area == Area::Locations))
+            }
+            h2 { "Work" }
+            ul {
+                (link("/exports", "Exports", area == Area::Exports))
+                (link("/account/notifications", &notifications, area == Area::Notifications))
+                (link("/", "Your account", area == Area::Account || area == Area::Home))
+            }
+            @if v.administers {
+                h2 { "Administration" }
+                ul {
+                    (link("/admin/users", "Accounts", area == Area::Accounts))
+                    (link("/admin/sessions", "All sessions", area == Area::Sessions))
+                    (link("/admin/activity", "Activity", area == Area::Activity))
+                    (link("/admin/load", "Load", area == Area::Load))
+                    (link("/admin/settings", "Settings", area == Area::Settings))
+                    (link("/admin/event-types", "Event types", area == Area::EventTypes))
+                    (link("/admin/updates", "Updates", area == Area::Updates))
+                    (link("/admin/import", "Import", area == Area::Import))
+                }
+            }
+        }
+    }
+}
+
+/// Home / … / this page.
+fn breadcrumb(p: &Page<'_>) -> Markup {
+    html! {
+        nav.crumbs aria-label="Breadcrumb" {
+            ol {
+                @if p.title != "Home" && p.title != "Welcome" {
+                    li { a href="/" { "Home" } }
+                }
+                @for (label, href) in &p.trail {
+                    li { a href=(href) { (label) } }
+                }
+                li aria-current="page" { (p.title) }
+            }
+        }
+    }
+}
+
+/// An error, as a paragraph the screen reader announces.
+pub fn alert(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = message {
+            p.error role="alert" { (m) }
+        }
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}

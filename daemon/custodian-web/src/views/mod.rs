@@ -1,0 +1,152 @@
+//! The pages, as maud templates: every value is escaped when the page is
+//! built, so a forgotten escape cannot compile. The only unescaped output
+//! (`grep -rn PreEscaped daemon/`) is:
+//!
+//! - a record's description, a [`SafeHtml`] that only the sanitiser's
+//!   allow-list makes (`evidence.rs`);
+//! - the TOTP enrolment QR code, a [`QrSvg`] that only our own encoder
+//!   draws (`account.rs`).
+//!
+//! No page carries inline script or style (no `style=` either): the CSS
+//! is `assets/app.css`, the one script `assets/passkeys.js`.
+//!
+//! [`SafeHtml`]: custodian_core::evidence::sanitize::SafeHtml
+//! [`QrSvg`]: custodian_core::identity::totp::QrSvg
+
+pub mod account;
+pub mod activity;
+pub mod admin;
+pub mod auth;
+pub mod evidence;
+pub mod exports;
+pub mod imports;
+pub mod layout;
+pub mod updates;
+
+pub use layout::{Area, Page, Viewer};
+pub use maud::Markup;
+
+use custodian_core::identity::sessions::Session;
+use custodian_core::policy::Role;
+use maud::html;
+
+/// The navigation's view of a session: who, and whether the
+/// administration links are shown.
+// policy: the one place in the web layer that decides what the navigation
+// offers. It reads the session's role today; it is to become a policy
+// decision (e.g. `policy::permit::<ManageAccounts>`), with no role
+// compared here.
+pub fn viewer(session: &Session) -> Viewer {
+    Viewer {
+        username: session.username.clone(),
+        role: session.role.to_string(),
+        administers: Role::parse(&session.role) == Some(Role::Admin),
+        restricted: session.must_change_password || session.enrolment.is_some(),
+        unread: None,
+    }
+}
+
+/// What the pages that need the media store (files on a bulletin,
+/// exports) say when custodiand runs without one: the setting to add.
+pub const NO_MEDIA_STORE: &str = "This appliance has no media store, so it cannot keep files or exports. \
+Its administrator adds a [storage] section to custodiand's configuration file, with \
+dir = \"/var/lib/custodian/media\" (a directory custodiand's account owns), and restarts custodiand.";
+
+/// The plain words for `status`.
+pub fn error_text(status: http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "The request could not be understood.",
+        403 => "You are not allowed to do this.",
+        404 => "There is nothing at this address.",
+        405 => "This address does not accept that kind of request.",
+        408 => "The request took too long to arrive.",
+        413 => "The request is larger than this address accepts.",
+        415 => "This address does not accept that content type.",
+        429 => "Please wait a moment and try again.",
+        503 => "The appliance could not complete this request now: a service it needs is unavailable or overloaded. Please try again shortly.",
+        _ => "The appliance could not complete the request.",
+    }
+}
+
+/// Error pages say what happened in plain words and never why inside.
+pub fn error(status: http::StatusCode) -> Markup {
+    error_with(status, error_text(status))
+}
+
+/// An error page with a specific, user-facing explanation.
+pub fn error_with(status: http::StatusCode, text: &str) -> Markup {
+    let title = match status.as_u16() {
+        400 => "Bad request",
+        403 => "Forbidden",
+        404 => "Not found",
+        405 => "Method not allowed",
+        408 => "Request timeout",
+        413 => "Too large",
+        415 => "Unsupported type",
+        429 => "Too many requests",
+        503 => "Unavailable",
+        _ => "Something went wrong",
+    };
+    layout::layout(
+        &Page::new(title),
+        html! {
+            section.card {
+                h1 { (title) }
+                p { (text) }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_have_no_inline_script_or_style() {
+        let v = Viewer {
+            username: "u".into(),
+            role: "analyst".into(),
+            ..Viewer::default()
+        };
+        for page in [
+            auth::home(),
+            error(http::StatusCode::NOT_FOUND),
+            error(http::StatusCode::INTERNAL_SERVER_ERROR),
+            auth::signed_in(&v, "csrf", 2),
+            account::notifications(&v, "csrf", &[]),
+        ] {
+            let page = page.into_string();
+            assert!(!page.contains("<script"), "{page}");
+            assert!(!page.contains("<style"), "{page}");
+            assert!(!page.contains("style="), "{page}");
+        }
+    }
+
+    #[test]
+    fn the_navigation_offers_administration_only_when_told() {
+        let mut v = Viewer {
+            username: "analyst1".into(),
+            role: "analyst".into(),
+            ..Viewer::default()
+        };
+        let page = account::notifications(&v, "c", &[]).into_string();
+        assert!(page.contains("href=\"/bulletins\"") && page.contains("href=\"/exports\""));
+        // (The sessions test asserts an analyst's page never says "admin".)
+        assert!(!page.contains("admin"), "{page}");
+        v.administers = true;
+        let page = account::notifications(&v, "c", &[]).into_string();
+        assert!(page.contains("href=\"/admin/users\""), "{page}");
+        v.restricted = true;
+        let page = account::notifications(&v, "c", &[]).into_string();
+        assert!(!page.contains("href=\"/bulletins\""), "{page}");
+    }
+
+    #[test]
+    fn every_page_has_a_title_and_a_breadcrumb() {
+        let page = error(http::StatusCode::NOT_FOUND).into_string();
+        assert!(page.contains("<title>Not found · Custodian</title>"), "{page}");
+        assert!(page.contains("<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"), "{page}");
+        assert!(page.contains("<h1>Not found</h1>"), "{page}");
+    }
+}
