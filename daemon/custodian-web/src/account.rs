@@ -7,7 +7,7 @@ use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
 use super::guesses;
-use super::pages;
+use super::views;
 use super::routes::{error, html, Body};
 use std::sync::Arc;
 
@@ -148,7 +148,8 @@ pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::change_password(
+            views::auth::change_password(
+                &views::viewer(&session),
                 &csrf,
                 None,
                 session.must_change_password,
@@ -208,7 +209,8 @@ where
             let csrf = csrf_for(app, &session).await?;
             return Ok(html(
                 StatusCode::BAD_REQUEST,
-                pages::change_password(
+                views::auth::change_password(
+                    &views::viewer(&session),
                     &csrf,
                     Some(&p),
                     session.must_change_password,
@@ -277,7 +279,8 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::reauth(
+            views::auth::reauth(
+                &views::viewer(&session),
                 &csrf,
                 None,
                 step_up_target(req.uri().query()),
@@ -336,7 +339,8 @@ where
             let csrf = csrf_for(app, &session).await?;
             return Ok(html(
                 StatusCode::UNAUTHORIZED,
-                pages::reauth(
+                views::auth::reauth(
+                    &views::viewer(&session),
                     &csrf,
                     Some("That is not your password."),
                     next,
@@ -376,7 +380,7 @@ pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::accounts(&rows, &session.username, &csrf, None, None),
+            views::admin::accounts(&views::viewer(&session), &rows, &csrf, None, None),
         ))
     }
     .await;
@@ -418,9 +422,9 @@ where
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
-                pages::accounts(
+                views::admin::accounts(
+                    &views::viewer(&session),
                     &rows,
-                    &session.username,
                     &csrf,
                     None,
                     Some((&username, &temporary)),
@@ -428,7 +432,7 @@ where
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
+                views::admin::accounts(&views::viewer(&session), &rows, &csrf, Some(problem), None),
             ),
         })
     }
@@ -498,11 +502,11 @@ where
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
-                pages::accounts(&rows, &session.username, &csrf, None, temporary.as_deref().map(|t| (who, t))),
+                views::admin::accounts(&views::viewer(&session), &rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                pages::accounts(&rows, &session.username, &csrf, Some(problem), None),
+                views::admin::accounts(&views::viewer(&session), &rows, &csrf, Some(problem), None),
             ),
         })
     }
@@ -556,7 +560,7 @@ async fn second_step_page(
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
-        pages::second_step(
+        views::auth::second_step(
             &csrf,
             message,
             f.passkey && app.identity.webauthn.is_some(),
@@ -678,11 +682,11 @@ async fn enrol_page(
         .await
         .map_err(unavailable_because)?;
     let url = totp::otpauth_url(&session.username, &secret);
-    let qr = totp::qr_svg(&url).unwrap_or_default();
+    let qr = totp::qr_svg(&url);
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
-        pages::totp_enrol(&csrf, message, &qr, &totp::base32(&secret)),
+        views::account::totp_enrol(&views::viewer(session), &csrf, message, qr.as_ref(), &totp::base32(&secret)),
     ))
 }
 
@@ -757,7 +761,7 @@ pub async fn recovery_codes_page(app: &App, headers: &HeaderMap) -> Response<Bod
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::recovery_codes(&csrf, left, None),
+            views::account::recovery_codes(&views::viewer(&session), &csrf, left, None),
         ))
     }
     .await;
@@ -780,7 +784,7 @@ where
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            pages::recovery_codes(&csrf, codes.len() as i64, Some(&codes)),
+            views::account::recovery_codes(&views::viewer(&session), &csrf, codes.len() as i64, Some(&codes)),
         ))
     }
     .await;
@@ -829,7 +833,8 @@ pub async fn sessions_page(app: &App, headers: &HeaderMap, scope: Scope) -> Resp
         };
         Ok(html(
             StatusCode::OK,
-            pages::sessions(
+            views::account::sessions(
+                &views::viewer(&session),
                 title,
                 &rows,
                 &csrf,
@@ -891,7 +896,7 @@ pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body
             }
         }
         let csrf = csrf_for(app, &session).await?;
-        Ok(html(StatusCode::OK, pages::notifications(&csrf, &rows)))
+        Ok(html(StatusCode::OK, views::account::notifications(&views::viewer(&session), &csrf, &rows)))
     }
     .await;
     result.unwrap_or_else(|r| r)

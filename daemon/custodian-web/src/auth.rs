@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
-use super::pages;
+use super::views;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
 use crate::cookies::{COOKIE, PRE_COOKIE};
@@ -83,7 +83,7 @@ pub(crate) fn no_media_store() -> Response<Body> {
     tracing::warn!(target: "http", at = %at, "503: this request needs the media store; add [storage] dir to the configuration");
     html(
         StatusCode::SERVICE_UNAVAILABLE,
-        pages::error_with(StatusCode::SERVICE_UNAVAILABLE, pages::NO_MEDIA_STORE),
+        views::error_with(StatusCode::SERVICE_UNAVAILABLE, views::NO_MEDIA_STORE),
     )
 }
 
@@ -184,7 +184,7 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
         Err(r) => return r,
     };
     let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session) else {
-        return html(StatusCode::OK, pages::home());
+        return html(StatusCode::OK, views::auth::home());
     };
     if session.must_change_password {
         return redirect("/account/password");
@@ -201,7 +201,7 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     match sessions::csrf_token(keyring, &session.token_hash).await {
         Some(csrf) => html(
             StatusCode::OK,
-            pages::signed_in(&session.username, &session.role, &csrf, unread),
+            views::auth::signed_in(&views::viewer(&session), &csrf, unread),
         ),
         None => unavailable(),
     }
@@ -233,7 +233,7 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         Some(csrf) => with_cookie(
             html(
                 StatusCode::OK,
-                pages::login(&csrf, None, "", &login_notice(app).await),
+                views::auth::login(&csrf, None, "", &login_notice(app).await),
             ),
             cookie,
         ),
@@ -354,7 +354,7 @@ where
         Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
             Some(csrf) => html(
                 StatusCode::UNAUTHORIZED,
-                pages::login(
+                views::auth::login(
                     &csrf,
                     Some(LOGIN_FAILED),
                     &username,
@@ -383,7 +383,7 @@ pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
         Ok(false) => {}
         Err(e) => return unavailable_because(e),
     }
-    token_form(app, headers, pages::setup).await
+    token_form(app, headers, views::auth::setup).await
 }
 
 /// An empty setup or recovery form, its CSRF token bound to the
@@ -448,7 +448,7 @@ where
         return token_page_again(
             app,
             &nonce,
-            pages::setup,
+            views::auth::setup,
             &p,
             &username,
             StatusCode::BAD_REQUEST,
@@ -483,7 +483,7 @@ where
             token_page_again(
                 app,
                 &nonce,
-                pages::setup,
+                views::auth::setup,
                 msg,
                 &username,
                 StatusCode::FORBIDDEN,
@@ -497,7 +497,7 @@ where
     }
 }
 
-type TokenPage = fn(&str, Option<&str>, &str, usize) -> String;
+type TokenPage = fn(&str, Option<&str>, &str, usize) -> views::Markup;
 
 /// The setup or recovery form again, with what the user typed (except
 /// passwords and the token) and what was wrong.
@@ -529,7 +529,7 @@ async fn token_page_again(
 /// The form for a recovery token issued at the console. Anonymous by
 /// design: whoever holds the token proves it by the token.
 pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
-    token_form(app, headers, pages::recover).await
+    token_form(app, headers, views::auth::recover).await
 }
 
 /// Sets a new password on the administrator account a console recovery
@@ -551,7 +551,7 @@ where
     let password = field(&form, "password");
     let again = |msg: String, status| {
         let (nonce, username) = (nonce.clone(), username.clone());
-        async move { token_page_again(app, &nonce, pages::recover, &msg, &username, status).await }
+        async move { token_page_again(app, &nonce, views::auth::recover, &msg, &username, status).await }
     };
     if password != field(&form, "confirm") {
         return again("The two passwords differ.".into(), StatusCode::BAD_REQUEST).await;
@@ -619,7 +619,7 @@ where
     if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
         return html(
             StatusCode::FORBIDDEN,
-            pages::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
+            views::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
         );
     }
     if let Err(e) = sessions::revoke(db, &session.token_hash).await {

@@ -10,7 +10,7 @@ use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::account::{checked_form, csrf_for, signed_in, Obligation};
 use super::auth::{field, unavailable, unavailable_because};
-use super::evidence_pages as view;
+use super::views::{self, evidence as view};
 use super::routes::{error, html, Body};
 use crate::app::App;
 use custodian_core::evidence::items::{
@@ -181,7 +181,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         .map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
-            view::list(&view::ListView {
+            view::list(&views::viewer(&session), &view::ListView {
                 kind,
                 listing: &listing,
                 text: &text,
@@ -221,7 +221,7 @@ pub async fn new_form(app: &App, headers: &HeaderMap, kind: Kind) -> Response<Bo
         };
         Ok(html(
             StatusCode::OK,
-            view::form(kind, &csrf, None, None, &values),
+            view::form(&views::viewer(&session), kind, &csrf, None, None, &values),
         ))
     }
     .await;
@@ -256,7 +256,7 @@ where
                 };
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    view::form(kind, &csrf, None, Some(&problem), &values),
+                    view::form(&views::viewer(&session), kind, &csrf, None, Some(&problem), &values),
                 ))
             }
             Err(other) => Err(refused(other)),
@@ -345,7 +345,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             people: &people,
             files: files.as_deref(),
         };
-        Ok(html(StatusCode::OK, view::view(&b, &actions, None)))
+        Ok(html(StatusCode::OK, view::view(&views::viewer(&session), &b, &actions, None)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -375,7 +375,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         };
         Ok(html(
             StatusCode::OK,
-            view::form(kind, &csrf, Some(&b), None, &values),
+            view::form(&views::viewer(&session), kind, &csrf, Some(&b), None, &values),
         ))
     }
     .await;
@@ -400,7 +400,7 @@ where
             // Say what was refused and what to do (nothing was saved).
             Err(Refused::Policy(problem)) => Ok(html(
                 StatusCode::FORBIDDEN,
-                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+                super::views::error_with(StatusCode::FORBIDDEN, &problem),
             )),
             Err(other) => Err(refused(other)),
         }
@@ -435,7 +435,7 @@ where
             Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Policy(problem)) => Ok(html(
                 StatusCode::FORBIDDEN,
-                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+                super::views::error_with(StatusCode::FORBIDDEN, &problem),
             )),
             Err(other) => Err(refused(other)),
         }
@@ -499,11 +499,11 @@ where
             Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Invalid(problem)) => Ok(html(
                 StatusCode::BAD_REQUEST,
-                super::pages::error_with(StatusCode::BAD_REQUEST, &problem),
+                super::views::error_with(StatusCode::BAD_REQUEST, &problem),
             )),
             Err(Refused::Policy(problem)) => Ok(html(
                 StatusCode::FORBIDDEN,
-                super::pages::error_with(StatusCode::FORBIDDEN, &problem),
+                super::views::error_with(StatusCode::FORBIDDEN, &problem),
             )),
             Err(other) => Err(refused(other)),
         }
@@ -522,7 +522,7 @@ pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respon
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, view::history(kind, id, &revisions)))
+        Ok(html(StatusCode::OK, view::history(&views::viewer(&session), kind, id, &revisions)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -568,13 +568,13 @@ where
         if ids.is_empty() || ids.len() > BULK_MAX {
             return Err(html(
                 StatusCode::BAD_REQUEST,
-                super::pages::error_with(
+                super::views::error_with(
                     StatusCode::BAD_REQUEST,
                     "Select between 1 and 250 records.",
                 ),
             ));
         }
-        let mut rows = String::new();
+        let mut rows = Vec::new();
         let (mut done, mut refused) = (0, 0);
         for id in &ids {
             let outcome = match items::step(db, kind, &step_permit, &session.username, *id, step).await {
@@ -588,11 +588,7 @@ where
                     why.to_string()
                 }
             };
-            rows.push_str(&format!(
-                "<tr><td><a href=\"{}/view?id={id}\">{id}</a></td><td>{}</td></tr>",
-                kind.path(),
-                super::pages::escape(&outcome)
-            ));
+            rows.push((*id, outcome));
         }
         let _ = db
             .record(
@@ -604,18 +600,7 @@ where
             .await;
         Ok(html(
             StatusCode::OK,
-            super::pages::layout(
-                "Bulk change",
-                &format!(
-                    "<section class=\"card\"><h1>Bulk change: {}</h1><p>Done: {done}. Refused: {refused}.</p>\
-<table><thead><tr><th>{}</th><th>Outcome</th></tr></thead><tbody>{rows}</tbody></table>\
-<p><a href=\"{}\">Back to the {}</a></p></section>",
-                    step.name(),
-                    kind.title(),
-                    kind.path(),
-                    kind.plural().to_lowercase()
-                ),
-            ),
+            view::bulk_done(&views::viewer(&session), kind, step.name(), done, refused, &rows),
         ))
     }
     .await;

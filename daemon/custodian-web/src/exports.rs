@@ -2,8 +2,6 @@
 //! administrator other than the requester; approving and downloading both
 //! need a password (or passkey) from the last 15 minutes.
 
-use std::fmt::Write;
-
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
@@ -13,7 +11,7 @@ use super::auth::{
 };
 use super::body::Outgoing;
 use super::evidence::{actor, permit, query_param, see_other};
-use super::pages::{self, escape, layout};
+use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use custodian_core::evidence::exports::{self, Format, Refused};
@@ -27,91 +25,11 @@ fn refused(r: Refused) -> Response<Body> {
     match r {
         Refused::Policy(p) => html(
             StatusCode::FORBIDDEN,
-            pages::error_with(StatusCode::FORBIDDEN, p),
+            views::error_with(StatusCode::FORBIDDEN, p),
         ),
         Refused::Account(e) => unavailable_because(e),
         e @ (Refused::Store(_) | Refused::Task(_)) => unavailable_for(&e),
     }
-}
-
-fn page_html(
-    rows: &[exports::Listed],
-    csrf: &str,
-    me: i64,
-    can_request: bool,
-    can_decide: bool,
-    has_store: bool,
-) -> String {
-    let mut table = String::from(
-        "<table><thead><tr><th>#</th><th>Asked by</th><th>Format</th><th>Items</th><th>Why</th><th>Status</th><th>Asked</th><th>Expires</th><th></th></tr></thead><tbody>",
-    );
-    for r in rows {
-        let mut actions = String::new();
-        if r.status == "requested" && can_decide && r.requested_by != me {
-            for (decision, label) in [("approve", "Approve"), ("reject", "Reject")] {
-                let _ = write!(
-                    actions,
-                    "<form method=\"post\" action=\"/exports/decide\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"decision\" value=\"{decision}\">\
-<button type=\"submit\" class=\"small\">{label}</button></form>",
-                    escape(csrf),
-                    r.id
-                );
-            }
-        }
-        if r.status == "approved" && r.requested_by == me {
-            let _ = write!(
-                actions,
-                "<a class=\"button\" href=\"/exports/download?id={}\">Download (once)</a>",
-                r.id
-            );
-        }
-        let _ = write!(
-            table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
-            r.id,
-            escape(&r.requester),
-            escape(&r.format),
-            r.items,
-            escape(&r.reason),
-            escape(&r.status),
-            escape(&r.created),
-            escape(&r.expires)
-        );
-    }
-    table.push_str("</tbody></table>");
-    let form = if can_request && !has_store {
-        format!(
-            "<h2>Ask for an export</h2><p class=\"notice\" role=\"status\">{}</p>",
-            escape(pages::NO_MEDIA_STORE)
-        )
-    } else if can_request {
-        let statuses: String =
-            std::iter::once(String::from("<option value=\"\">Any status</option>"))
-                .chain(
-                    Status::ALL.iter().map(|s| {
-                        format!("<option value=\"{}\">{}</option>", s.as_str(), s.label())
-                    }),
-                )
-                .collect();
-        format!(
-            "<h2>Ask for an export</h2><p class=\"muted\">The file is made now from what you may see, and released \
-when another administrator approves it. You can download it once.</p>\
-<form method=\"post\" action=\"/exports\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<label for=\"format\">Format</label><select id=\"format\" name=\"format\"><option value=\"csv\">CSV</option><option value=\"json\">JSON</option></select>\
-<label for=\"q\">Bulletins matching</label><input id=\"q\" name=\"q\" maxlength=\"200\">\
-<label for=\"status\">Status</label><select id=\"status\" name=\"status\">{statuses}</select>\
-<label for=\"reason\">Why is it needed?</label><input id=\"reason\" name=\"reason\" required maxlength=\"500\">\
-<button type=\"submit\">Ask for the export</button></form>",
-            escape(csrf)
-        )
-    } else {
-        String::new()
-    };
-    layout(
-        "Exports",
-        &format!("<section class=\"card\"><h1>Exports</h1>{table}{form}</section>"),
-    )
 }
 
 pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
@@ -132,13 +50,16 @@ pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            page_html(
-                &rows,
-                &csrf,
-                actor.user_id,
-                can_request,
-                can_decide,
-                app.media.is_some(),
+            views::exports::page(
+                &views::viewer(&session),
+                &views::exports::ExportsView {
+                    rows: &rows,
+                    csrf: &csrf,
+                    me: actor.user_id,
+                    can_request,
+                    can_decide,
+                    has_store: app.media.is_some(),
+                },
             ),
         ))
     }

@@ -7,7 +7,7 @@
 use http::{header, HeaderValue, Response, StatusCode};
 
 use super::auth::{unavailable, unavailable_for};
-use super::pages;
+use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
 use custodian_core::identity::accounts::AccountError;
@@ -35,7 +35,7 @@ pub(super) fn locked_page(app: &App) -> Response<Body> {
     with_retry_after(
         html(
             StatusCode::TOO_MANY_REQUESTS,
-            pages::error_with(StatusCode::TOO_MANY_REQUESTS, &locked_message(minutes)),
+            views::error_with(StatusCode::TOO_MANY_REQUESTS, &locked_message(minutes)),
         ),
         minutes * 60,
     )
@@ -46,7 +46,7 @@ pub(super) fn busy() -> Response<Body> {
     with_retry_after(
         html(
             StatusCode::SERVICE_UNAVAILABLE,
-            pages::error_with(
+            views::error_with(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The appliance is busy checking other passwords. Try again in a few seconds.",
             ),

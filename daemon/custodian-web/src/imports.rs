@@ -1,8 +1,6 @@
 //! CSV import of reference data (administrators, step-up) and the
 //! read-only lists of labels, sources and locations.
 
-use std::fmt::Write;
-
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
@@ -10,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::account::{admin_fresh, csrf_for, signed_in, Obligation};
 use super::auth::{unavailable, unavailable_because};
 use super::evidence::{query_param, see_other};
-use super::pages::{self, escape, layout};
+use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
@@ -28,7 +26,7 @@ const KINDS: [(&str, &str); 3] = [
 fn bad(text: &str) -> Response<Body> {
     html(
         StatusCode::BAD_REQUEST,
-        pages::error_with(StatusCode::BAD_REQUEST, text),
+        views::error_with(StatusCode::BAD_REQUEST, text),
     )
 }
 
@@ -36,27 +34,14 @@ pub async fn form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let session = admin_fresh(app, headers, "/admin/import").await?;
         let csrf = csrf_for(app, &session).await?;
-        let options: String = KINDS
-            .iter()
-            .map(|(v, l)| format!("<option value=\"{v}\">{l}</option>"))
-            .collect();
         Ok(html(
             StatusCode::OK,
-            layout(
-                "Import",
-                &format!(
-                    "<section class=\"card narrow\"><h1>Import reference data</h1>\
-<p>A CSV file (UTF-8, at most {} MiB and {} rows) whose first line names the columns. Every row is checked; \
-rows that fail are listed with their line and the reason, and the others are added.</p>\
-<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\">\
-<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<label for=\"kind\">What the file holds</label><select id=\"kind\" name=\"kind\">{options}</select>\
-<label for=\"file\">CSV file</label><input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,text/csv\" required>\
-<button type=\"submit\">Import</button></form></section>",
-                    MAX_BYTES / 1024 / 1024,
-                    imports::MAX_ROWS,
-                    escape(&csrf)
-                ),
+            views::imports::form(
+                &views::viewer(&session),
+                &csrf,
+                &KINDS,
+                MAX_BYTES / 1024 / 1024,
+                imports::MAX_ROWS,
             ),
         ))
     }
@@ -149,7 +134,7 @@ where
 pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        admin_fresh(app, req.headers(), "/admin/import").await?;
+        let session = admin_fresh(app, req.headers(), "/admin/import").await?;
         let id = query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
@@ -157,42 +142,7 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let percent = if j.total > 0 { j.processed * 100 / j.total } else { 100 };
-        let mut rejected = String::new();
-        if !j.rejected.is_empty() {
-            rejected.push_str("<h2>Rows not imported</h2><table><thead><tr><th>Line</th><th>Why</th></tr></thead><tbody>");
-            for (line, why) in &j.rejected {
-                let _ = write!(rejected, "<tr><td>{line}</td><td>{}</td></tr>", escape(why));
-            }
-            rejected.push_str("</tbody></table>");
-        }
-        // While it runs the page reloads itself (no script needed).
-        let refresh = if j.status == "running" {
-            "<meta http-equiv=\"refresh\" content=\"1\">"
-        } else {
-            ""
-        };
-        Ok(html(
-            StatusCode::OK,
-            layout(
-                "Import",
-                &format!(
-                    "{refresh}<section class=\"card\"><h1>Import {} of {}</h1>\
-<p><progress max=\"100\" value=\"{percent}\">{percent}%</progress> {} of {} rows checked ({percent}%). Status: <strong>{}</strong>.</p>\
-<p>Added: {}. Not imported: {}.</p>{rejected}\
-<p><a href=\"/reference?kind={}\">See the {}</a> · <a href=\"/admin/import\">Import another file</a></p></section>",
-                    j.id,
-                    escape(&j.file_name),
-                    j.processed,
-                    j.total,
-                    escape(&j.status),
-                    j.accepted,
-                    j.rejected.len(),
-                    escape(&j.kind),
-                    escape(&j.kind)
-                ),
-            ),
-        ))
+        Ok(html(StatusCode::OK, views::imports::job(&views::viewer(&session), &j)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -201,34 +151,13 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
 pub async fn reference(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        signed_in(app, req.headers(), Obligation::None).await?;
+        let session = signed_in(app, req.headers(), Obligation::None).await?;
         let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
-        let mut table = String::from("<table><thead><tr>");
-        for c in kind.columns() {
-            let _ = write!(table, "<th>{c}</th>");
-        }
-        table.push_str("</tr></thead><tbody>");
-        for r in &rows {
-            table.push_str("<tr>");
-            for cell in r {
-                let _ = write!(table, "<td>{}</td>", escape(cell));
-            }
-            table.push_str("</tr>");
-        }
-        table.push_str("</tbody></table>");
-        let title = match kind {
-            Kind::Labels => "Labels",
-            Kind::Sources => "Sources",
-            Kind::Locations => "Locations",
-        };
         Ok(html(
             StatusCode::OK,
-            layout(
-                title,
-                &format!("<section class=\"card\"><h1>{title}</h1>{table}</section>"),
-            ),
+            views::imports::reference(&views::viewer(&session), kind, &rows),
         ))
     }
     .await;

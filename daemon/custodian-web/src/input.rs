@@ -10,7 +10,7 @@
 
 use http::{Response, StatusCode};
 
-use super::pages;
+use super::views;
 use super::routes::{html, Body};
 
 /// A 400 page naming the field and the fix.
@@ -18,7 +18,7 @@ pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {
     let text = format!("The field \u{201c}{field}\u{201d} {problem}");
     let mut res = html(
         StatusCode::BAD_REQUEST,
-        pages::error_with(StatusCode::BAD_REQUEST, &text),
+        views::error_with(StatusCode::BAD_REQUEST, &text),
     );
     super::headers::apply(res.headers_mut());
     res

@@ -3,15 +3,13 @@
 //! is logged; and `/admin/load`, where administrators see the pool, the
 //! expensive requests and how many requests were turned away per minute.
 
-use std::fmt::Write;
-
 use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 
 use super::account::admin_fresh;
-use super::pages::{self, escape, layout};
+use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
-use custodian_core::load::{Cause, Counts, Unavailable};
+use custodian_core::load::{Cause, Unavailable};
 
 /// What the person at the browser is told. Every page but the last says
 /// that they are still signed in: the one thing a 503 must never look
@@ -38,7 +36,7 @@ fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
         Cause::DatabaseUnreachable => "The appliance cannot reach its database right now (it may be restarting). \
              You are still signed in; try again in a minute."
             .into(),
-        Cause::Other => pages::error_text(StatusCode::SERVICE_UNAVAILABLE).into(),
+        Cause::Other => views::error_text(StatusCode::SERVICE_UNAVAILABLE).into(),
     }
 }
 
@@ -63,7 +61,7 @@ pub(super) fn answer(
     }
     let status = StatusCode::SERVICE_UNAVAILABLE;
     let text = message(cause, expensive_route, app.load.limits().per_account);
-    let mut res = html(status, pages::error_with(status, &text));
+    let mut res = html(status, views::error_with(status, &text));
     res.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from(cause.retry_after_secs()),
@@ -90,38 +88,15 @@ fn truncate(path: &str) -> String {
         .collect()
 }
 
-fn row(label: &str, c: &Counts) -> String {
-    let mut r = format!("<tr><td>{}</td>", escape(label));
-    // Counts are in the order of `Cause::ALL`, as the table's head.
-    for n in c {
-        let _ = write!(r, "<td>{n}</td>");
-    }
-    r.push_str("</tr>");
-    r
-}
-
 /// `/admin/load`: administrators (with a recent password, as every admin
 /// page) see the database pool, the expensive requests running, and the
 /// requests answered 503 per minute over the last hour, by cause. Only
 /// memory is read: the page works while the database is overloaded.
 pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        admin_fresh(app, headers, "/admin/load").await?;
+        let session = admin_fresh(app, headers, "/admin/load").await?;
         let load = &app.load;
-        let limits = load.limits();
-        let pool = match load.pool() {
-            Some(p) => format!(
-                "<dt>Database connections</dt><dd>{} in use of {} ({} open), {} requests waiting for one</dd>",
-                p.in_use, p.max, p.open, p.waiting
-            ),
-            None => "<dt>Database connections</dt><dd>no database configured</dd>".into(),
-        };
-        let mut table = String::from("<table><thead><tr><th>Minute ending (UTC)</th>");
-        for k in Cause::ALL {
-            let _ = write!(table, "<th>{}</th>", escape(k.name()));
-        }
-        table.push_str("</tr></thead><tbody>");
-        table.push_str(&row("this minute so far", &load.current_minute()));
+        let mut rows = vec![("this minute so far".to_owned(), load.current_minute())];
         for m in load.history().iter().rev() {
             let when = m
                 .ended
@@ -130,25 +105,19 @@ pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
                 .and_then(|d| jiff::Timestamp::from_second(d.as_secs() as i64).ok())
                 .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default();
-            table.push_str(&row(&when, &m.counts));
+            rows.push((when, m.counts));
         }
-        table.push_str(&row("since custodiand started", &load.totals()));
-        table.push_str("</tbody></table>");
+        rows.push(("since custodiand started".to_owned(), load.totals()));
         Ok(html(
             StatusCode::OK,
-            layout(
-                "Load",
-                &format!(
-                    "<section class=\"card\"><h1>Load</h1><dl class=\"facts\">{pool}\
-<dt>Lists, searches, exports and uploads running</dt><dd>{} of at most {} ({} per account)</dd></dl>\
-<h2>Requests answered 503, per minute</h2>\
-<p class=\"muted\">Minutes without any are left out; an hour is kept. pool-exhausted, account-limit and \
-expensive-limit were turned away so that everything else kept working; statement-timeout ran longer than \
-the database allows; database-unreachable could not reach PostgreSQL. The journal has one line per such minute.</p>{table}</section>",
-                    load.expensive_running(),
-                    limits.expensive,
-                    limits.per_account,
-                ),
+            views::admin::load(
+                &views::viewer(&session),
+                &views::admin::LoadView {
+                    pool: load.pool(),
+                    limits: load.limits(),
+                    expensive_running: load.expensive_running(),
+                    rows,
+                },
             ),
         ))
     }

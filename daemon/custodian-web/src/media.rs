@@ -13,7 +13,7 @@ use http_body_util::{BodyStream, Full};
 
 use super::auth::{no_media_store, unavailable, unavailable_because};
 use super::body::{self, Outgoing};
-use super::pages;
+use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
 use custodian_core::evidence::items::{self, Kind};
@@ -68,11 +68,11 @@ fn refusal(r: &Refusal) -> Response<Body> {
         Refusal::Empty | Refusal::Truncated(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     };
-    html(status, pages::error_with(status, &r.to_string()))
+    html(status, views::error_with(status, &r.to_string()))
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Body> {
-    html(status, pages::error_with(status, text))
+    html(status, views::error_with(status, text))
 }
 
 pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>

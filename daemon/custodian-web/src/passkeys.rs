@@ -13,7 +13,7 @@ use super::account::{
 };
 use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
-use super::pages;
+use super::views;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
@@ -116,7 +116,7 @@ async fn list_page(
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
-        pages::passkeys(&csrf, &keys, message, session.enrolment),
+        views::account::passkeys(&views::viewer(session), &csrf, &keys, message, session.enrolment),
     ))
 }
 

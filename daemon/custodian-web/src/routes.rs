@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::body::Outgoing;
 use super::{
-    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, pages,
+    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, views,
     passkeys, permissions, settings, updates,
 };
 use crate::app::App;
@@ -909,8 +909,9 @@ fn truncate(s: &str, max: usize) -> String {
         .collect()
 }
 
-pub(crate) fn html(status: StatusCode, page: String) -> Response<Body> {
-    let mut res = Response::new(Full::new(Bytes::from(page)));
+/// A page (a maud template: escaped when it was built) as the response.
+pub(crate) fn html(status: StatusCode, page: maud::Markup) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(page.into_string())));
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -935,7 +936,7 @@ fn empty(status: StatusCode) -> Response<Body> {
 
 /// A complete error response with the plain error page.
 pub fn error(status: StatusCode) -> Response<Body> {
-    let mut res = html(status, pages::error(status));
+    let mut res = html(status, views::error(status));
     headers::apply(res.headers_mut());
     res
 }

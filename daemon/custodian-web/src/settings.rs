@@ -2,46 +2,26 @@
 //! appliance is configured (never a secret) and change the few settings
 //! kept in the database. Changes are recorded with old and new values.
 
-use std::fmt::Write;
-
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 use super::account::{admin_fresh, checked_form, csrf_for};
 use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
-use super::pages::{escape, layout};
+use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
-use custodian_core::identity::settings::{self, EXPORT_TTL, EXPORT_TTL_RANGE, LOGIN_NOTICE};
+use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
 
-fn page_html(app: &App, csrf: &str, notice: &str, ttl: &str, message: Option<&str>) -> String {
-    let mut facts = String::from("<dl class=\"facts\">");
-    for (k, v) in &app.identity.about {
-        let _ = write!(facts, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
-    }
-    facts.push_str("</dl>");
-    let message = message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
-        .unwrap_or_default();
-    layout(
-        "Settings",
-        &format!(
-            "<section class=\"card\"><h1>Settings</h1>{message}\
-<form method=\"post\" action=\"/admin/settings\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<label for=\"notice\">Notice on the sign-in page (plain text, at most 1000 characters)</label>\
-<textarea id=\"notice\" name=\"notice\" rows=\"4\" maxlength=\"1000\">{}</textarea>\
-<label for=\"ttl\">Export download window in minutes ({}–{}; empty: the configured default)</label>\
-<input id=\"ttl\" name=\"ttl\" inputmode=\"numeric\" maxlength=\"4\" value=\"{}\">\
-<button type=\"submit\">Save</button></form>\
-<h2>Configuration</h2><p class=\"muted\">Set in /etc/custodian/custodiand.toml and Vault; secrets are never shown here.</p>{facts}</section>",
-            escape(csrf),
-            escape(notice),
-            EXPORT_TTL_RANGE.start(),
-            EXPORT_TTL_RANGE.end(),
-            escape(ttl)
-        ),
-    )
+fn page_html(
+    app: &App,
+    session: &custodian_core::identity::sessions::Session,
+    csrf: &str,
+    notice: &str,
+    ttl: &str,
+    message: Option<&str>,
+) -> views::Markup {
+    views::admin::settings(&views::viewer(session), &app.identity.about, csrf, notice, ttl, message)
 }
 
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
@@ -59,7 +39,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let csrf = csrf_for(app, &session).await?;
         Ok(html(
             StatusCode::OK,
-            page_html(app, &csrf, &notice, &ttl, None),
+            page_html(app, &session, &csrf, &notice, &ttl, None),
         ))
     }
     .await;
@@ -86,7 +66,7 @@ where
                 let csrf = csrf_for(app, &session).await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    page_html(app, &csrf, notice, ttl, Some(&problem)),
+                    page_html(app, &session, &csrf, notice, ttl, Some(&problem)),
                 ))
             }
         }

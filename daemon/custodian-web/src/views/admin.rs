@@ -228,7 +228,7 @@ pub fn permissions(v: &Viewer, c: &Current, csrf: &str, message: Option<&str>) -
 /// appliance is configured (never a secret).
 pub fn settings(
     v: &Viewer,
-    about: &[(String, String)],
+    about: &[(&str, String)],
     csrf: &str,
     notice: &str,
     ttl: &str,

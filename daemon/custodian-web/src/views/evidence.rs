@@ -614,3 +614,77 @@ pub fn bulk_done(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use custodian_core::policy::workflow::Item;
+
+    const EVIL: &str = "\"><script>alert(1)</script><img src=x onerror=alert(2)>";
+
+    fn record() -> Record {
+        Record {
+            kind: Kind::Bulletin,
+            id: 7,
+            title: EVIL.to_owned(),
+            details: serde_json::Value::Null,
+            description_html: format!("<p>Witness</p>{EVIL}<a href=\"javascript:alert(3)\">x</a>"),
+            item: Item {
+                status: Status::Unassigned,
+                assigned_to: None,
+                reviewer: None,
+            },
+            assignee: EVIL.to_owned(),
+            reviewer_name: String::new(),
+            access_groups: vec![EVIL.to_owned()],
+            revision: 1,
+            updated: "2026-12-02".to_owned(),
+        }
+    }
+
+    #[test]
+    fn an_evil_title_and_description_render_escaped() {
+        let links = links::Links {
+            relations: Vec::new(),
+            references: Vec::new(),
+            events: Vec::new(),
+        };
+        let a = Actions {
+            csrf: EVIL,
+            can_edit: true,
+            can_history: true,
+            steps: vec![("submit", "Submit", true)],
+            people: &[(1, EVIL.to_owned())],
+            can_upload: false,
+            no_media_store: false,
+            files: None,
+            links: &links,
+            choices: None,
+        };
+        let viewer = Viewer {
+            username: EVIL.to_owned(),
+            role: EVIL.to_owned(),
+            ..Viewer::default()
+        };
+        let b = record();
+        let page = view(&viewer, &b, &a, Some(EVIL)).into_string();
+        for bad in ["<script", "<img", "onerror=alert(2)>", "javascript:"] {
+            assert!(!page.contains(bad), "{bad} in {page}");
+        }
+        assert!(page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+        // The title in <title> and in the heading, escaped.
+        assert!(page.contains("<title>&quot;&gt;&lt;script&gt;"), "{page}");
+        assert!(page.contains("<h1>&quot;&gt;&lt;script&gt;"), "{page}");
+        // The sanitised description keeps what the allow-list allows.
+        assert!(page.contains("<div class=\"description\"><p>Witness</p>"), "{page}");
+        // A form re-shows the typed (evil) description as text.
+        let values = FormValues {
+            title: EVIL,
+            description: EVIL,
+            details: &serde_json::Value::Null,
+            groups: EVIL,
+        };
+        let page = form(&viewer, Kind::Actor, EVIL, Some(&b), Some(EVIL), &values).into_string();
+        assert!(!page.contains("<script") && !page.contains("<img"), "{page}");
+    }
+}
