@@ -81,6 +81,16 @@ async function shot(page, name) {
   await page.screenshot({ path: `${shots}/${scenario}-${name}.png`, fullPage: true });
 }
 
+// The main pages also at a wide desktop (1440 px) and a phone (390 px),
+// for a look by eye: `${name}-1440.png`, `${name}-390.png`.
+async function shotWidths(page, name) {
+  for (const width of [1440, 390]) {
+    await page.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
+    await page.screenshot({ path: `${shots}/${scenario}-${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1100, height: 800 });
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -149,6 +159,7 @@ try {
   step('setup with the one-time token');
   await page.goto(`${base}/setup`);
   await shot(page, 'setup');
+  if (scenario === 'evidence') await shotWidths(page, 'setup');
   await page.fill('#token', setupToken);
   await page.fill('#username', 'admin');
   await page.fill('#password', PASSWORD);
@@ -289,8 +300,11 @@ try {
     await page.waitForSelector('td del:text("Shelling")');
     await shot(page, 'actor-withdrawn');
     step('lists and administration pages');
+    const widths = new Set(['home', 'bulletins', 'bulletin-related', 'new-bulletin', 'accounts', 'activity']);
     for (const [path, name] of [
+      ['/', 'home'],
       ['/bulletins?q=market', 'bulletins'],
+      ['/bulletins/new', 'new-bulletin'],
       ['/actors', 'actors'],
       ['/incidents', 'incidents'],
       ['/bulletins/view?id=1', 'bulletin-related'],
@@ -305,6 +319,7 @@ try {
       await page.goto(`${base}${path}`);
       await expectPath(page, path.split('?')[0]);
       await shot(page, name);
+      if (widths.has(name)) await shotWidths(page, name);
     }
   } else {
     throw new Error(`unknown scenario ${scenario}`);

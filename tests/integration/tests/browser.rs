@@ -3,7 +3,8 @@
 //! the appliance's Vault PKI that the browser really trusts, passkeys
 //! through Chromium's virtual authenticator. The script fails on any
 //! Content-Security-Policy violation or script error; screenshots land in
-//! the target directory for a look by eye.
+//! the target directory for a look by eye (the main pages of the evidence
+//! scenario also at 1440 and 390 px wide: `evidence-NAME-1440.png`).
 
 mod common;
 

@@ -165,7 +165,9 @@ fn who(v: &Viewer, csrf: Option<&str>) -> Markup {
             @if let Some(csrf) = csrf {
                 form.signout method="post" action="/logout" {
                     input type="hidden" name="csrf" value=(csrf);
-                    button.small.quiet type="submit" { "Sign out" }
+                    // An input, not a button: the page's own forms keep
+                    // their first `button[type=submit]`.
+                    input.signout type="submit" value="Sign out";
                 }
             } @else {
                 a.signout href="/" { "Sign out" }
