@@ -201,7 +201,7 @@ pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     match sessions::csrf_token(keyring, &session.token_hash).await {
         Some(csrf) => html(
             StatusCode::OK,
-            pages::signed_in(&session.username, &session.role, &csrf, unread),
+            pages::signed_in(&session.username, session.role.key(), &csrf, unread),
         ),
         None => unavailable(),
     }

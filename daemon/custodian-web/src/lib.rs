@@ -16,6 +16,7 @@ pub mod event_types;
 pub mod evidence;
 pub mod evidence_pages;
 pub mod exports;
+mod guard;
 mod guesses;
 pub mod headers;
 pub mod imports;

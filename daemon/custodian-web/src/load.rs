@@ -5,13 +5,14 @@
 
 use std::fmt::Write;
 
-use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::account::admin_fresh;
 use super::pages::{self, escape, layout};
 use super::routes::{html, Body};
 use crate::app::App;
+use crate::guard::admit;
 use custodian_core::load::{Cause, Counts, Unavailable};
+use custodian_core::policy::ViewLoad;
 
 /// What the person at the browser is told. Every page but the last says
 /// that they are still signed in: the one thing a 503 must never look
@@ -104,9 +105,9 @@ fn row(label: &str, c: &Counts) -> String {
 /// page) see the database pool, the expensive requests running, and the
 /// requests answered 503 per minute over the last hour, by cause. Only
 /// memory is read: the page works while the database is overloaded.
-pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        admin_fresh(app, headers, "/admin/load").await?;
+        admit::<ViewLoad, _>(app, req).await?;
         let load = &app.load;
         let limits = load.limits();
         let pool = match load.pool() {

@@ -6,13 +6,15 @@ use std::fmt::Write;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use super::account::{admin_fresh, checked_form, csrf_for};
+use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
 use super::pages::{escape, layout};
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form};
 use custodian_core::identity::permissions::{self, Current, FLAGS};
+use custodian_core::policy::ManagePermissions;
 use custodian_core::policy::{self, Role};
 
 fn form(c: &Current, csrf: &str, message: Option<&str>) -> String {
@@ -66,13 +68,14 @@ fn form(c: &Current, csrf: &str, message: Option<&str>) -> String {
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, req.headers(), "/admin/users").await?;
+        let s = admit::<ManagePermissions, _>(app, req).await?;
+        let session = &s.session;
         let who = super::input::text(req.uri().query(), "username", 63)?;
         let current = permissions::current(db, &who)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(StatusCode::OK, form(&current, &csrf, None)))
     }
     .await;
@@ -86,9 +89,8 @@ where
 {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, "/admin/users").await?;
-        let form_fields = checked_form(app, &session, req).await?;
+        let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
+        let session = &s.session;
         let who = field(&form_fields, "username").to_owned();
         let flags = (field(&form_fields, "defaults") != "yes").then(|| {
             form_fields
@@ -114,7 +116,7 @@ where
                     .await
                     .map_err(unavailable_because)?
                     .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-                let csrf = csrf_for(app, &session).await?;
+                let csrf = csrf_for(app, session).await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
                     form(&current, &csrf, Some(problem)),
