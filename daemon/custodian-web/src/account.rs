@@ -248,7 +248,7 @@ pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Response<Bod
     let result: Result<Response<Body>, Response<Body>> = async {
         let s = admit::<ManageAccounts, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
-        let rows = accounts::list_accounts(db)
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
         let csrf = csrf_for(app, session).await?;
@@ -273,6 +273,7 @@ where
         let outcome = if super::auth::valid_username(&username) {
             accounts::create_account(
                 db,
+                &s.permit,
                 keyring,
                 &app.identity.policy,
                 &session.username,
@@ -287,7 +288,7 @@ where
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
-        let rows = accounts::list_accounts(db)
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
         let csrf = csrf_for(app, session).await?;
@@ -352,7 +353,7 @@ where
                 .map(|_| None),
             action => match accounts::StateChange::parse(action) {
                 Some(change) => {
-                    accounts::change_state(db, keyring, policy, &session.username, who, change)
+                    accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
                         .await
                         .map_err(|e| {
                             tracing::warn!(target: "identity", error = %e, "could not change an account");
@@ -365,7 +366,7 @@ where
         if let Ok(None) = outcome {
             return Ok(redirect("/admin/users"));
         }
-        let rows = accounts::list_accounts(db)
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
         let csrf = csrf_for(app, session).await?;

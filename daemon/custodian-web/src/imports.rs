@@ -121,6 +121,7 @@ where
                         .collect();
                     let id = imports::start(
                         std::sync::Arc::clone(db),
+                        &s.permit,
                         session.user_id,
                         session.username.clone(),
                         kind,

@@ -106,7 +106,7 @@ where
             .collect();
         groups.sort();
         groups.dedup();
-        match permissions::set(db, &session.username, &who, flags, groups)
+        match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
             .await
             .map_err(unavailable_because)?
         {

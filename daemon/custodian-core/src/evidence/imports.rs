@@ -214,6 +214,7 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, String> {
 /// Records the job and starts it in the background; returns its id.
 pub async fn start(
     db: Arc<Database>,
+    _permit: &crate::policy::Permit<crate::policy::ImportReference>,
     user_id: i64,
     username: String,
     kind: Kind,
