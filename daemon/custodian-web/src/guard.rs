@@ -9,6 +9,7 @@
 //! and it carries the [`Permit`] that the domain's functions demand: a
 //! handler that takes one cannot be reached without the decision.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -299,4 +300,43 @@ pub(crate) async fn json_checks(
         return Err(error(StatusCode::FORBIDDEN));
     }
     Ok(())
+}
+
+/// An anonymous form POST (sign-in, setup, recovery: routes anonymous by
+/// design), checked in this order before
+/// anything in it is used: same origin, the per-address limit, the form
+/// itself, and the CSRF token bound to the pre-session cookie.
+pub(crate) struct Anonymous {
+    pub headers: HeaderMap,
+    pub form: Form,
+    /// The pre-session nonce the form's CSRF token is bound to.
+    pub nonce: String,
+}
+
+pub(crate) async fn admit_anonymous<B>(
+    app: &App,
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Result<Anonymous, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    same_origin(app, req.headers())?;
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    }
+    let headers = req.headers().clone();
+    let form = parse_form(req).await?;
+    let nonce = crate::cookies::read_cookie(&headers, crate::cookies::PRE_COOKIE)
+        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(&form, "csrf")).await {
+        return Err(error(StatusCode::FORBIDDEN));
+    }
+    Ok(Anonymous {
+        headers,
+        form,
+        nonce,
+    })
 }
