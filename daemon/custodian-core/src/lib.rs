@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activity_log;
+pub mod clock;
 pub mod config;
 pub mod evidence;
 pub mod health;

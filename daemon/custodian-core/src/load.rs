@@ -430,7 +430,7 @@ impl Load {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Some(c) = self.close_minute(SystemTime::now()) {
+            if let Some(c) = self.close_minute(crate::clock::now()) {
                 let shed: u64 = Cause::ALL
                     .iter()
                     .filter(|k| k.is_shed())

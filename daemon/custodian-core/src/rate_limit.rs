@@ -82,7 +82,7 @@ impl RateLimiter {
 
     /// True if `ip` may make one more request now.
     pub fn allow(&self, ip: IpAddr) -> bool {
-        self.allow_at(AddressKey::of(ip), Instant::now())
+        self.allow_at(AddressKey::of(ip), crate::clock::instant())
     }
 
     fn allow_at(&self, key: AddressKey, now: Instant) -> bool {
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn a_flood_of_other_keys_evicts_the_oldest_not_the_throttled() {
         let r = RateLimiter::new(5, Duration::from_secs(300));
-        let t0 = Instant::now();
+        let t0 = crate::clock::instant();
         let throttled = AddressKey::V4(u32::from(Ipv4Addr::new(203, 0, 113, 1)));
         for _ in 0..5 {
             assert!(r.allow_at(throttled, t0));
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_table_of_throttled_clients_forgets_the_oldest_first() {
         let r = RateLimiter::with_capacity(1, Duration::from_secs(60), 2);
-        let t0 = Instant::now();
+        let t0 = crate::clock::instant();
         let (a, b, c) = (AddressKey::V4(1), AddressKey::V4(2), AddressKey::V4(3));
         assert!(r.allow_at(a, t0));
         assert!(r.allow_at(b, t0 + Duration::from_secs(1)));

@@ -289,6 +289,7 @@ mod tests {
         let dest = dir.path().join("custodian-9.9.9-x86_64.tar.gz");
         let first = futures_util::stream::iter([Ok::<_, std::io::Error>(vec![0u8; 16])]);
         let stream = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+        #[allow(clippy::disallowed_methods)] // measures the test itself
         let start = std::time::Instant::now();
         let r = save_within(stream, &dest, Duration::from_millis(300)).await;
         assert!(

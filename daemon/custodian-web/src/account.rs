@@ -5,114 +5,17 @@
 use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
-use super::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
+use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
 use super::views;
 use super::routes::{error, html, Body};
-use std::sync::Arc;
-
-use custodian_vault::keyring::Keyring;
 
 use crate::app::App;
 use crate::cookies::COOKIE;
-use custodian_core::identity::sessions::{self, Enrolment, Session};
+use crate::guard::{admit, admit_form, session_form};
+use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
-use custodian_core::pool::Database;
-
-/// Where a re-authentication may lead back to (no open redirect).
-const STEP_UP_TARGETS: &[&str] = &[
-    "/admin/users",
-    "/admin/sessions",
-    "/account/totp",
-    "/account/recovery-codes",
-    "/account/passkeys",
-    "/exports",
-    "/admin/activity",
-    "/admin/load",
-    "/admin/settings",
-    "/admin/event-types",
-    "/admin/import",
-    "/admin/updates",
-    "/bulletins",
-    "/actors",
-    "/incidents",
-];
-
-/// A signed-in session whose password is its own; otherwise the response
-/// that sends the user where they must go.
-pub(super) async fn signed_in(
-    app: &App,
-    headers: &HeaderMap,
-    page: Obligation,
-) -> Result<Session, Response<Body>> {
-    let session = session_of(app, headers)
-        .await?
-        .ok_or_else(|| redirect("/login"))?;
-    // Obligations come in order: own password first, then the second factor.
-    if session.must_change_password && page != Obligation::PasswordChange {
-        return Err(redirect("/account/password"));
-    }
-    if let Some(needed) = session.enrolment {
-        let fulfils = match page {
-            Obligation::PasskeyEnrolment => true,
-            Obligation::TotpEnrolment => needed == Enrolment::SecondFactor,
-            _ => false,
-        };
-        if !session.must_change_password && !fulfils {
-            return Err(redirect(needed.page()));
-        }
-    }
-    Ok(session)
-}
-
-/// The database and the keyring, which every handler here needs; without
-/// them (a development appliance on a PEM pair) the answer is 503.
-fn backends(app: &App) -> Option<(&Arc<Database>, &Arc<Keyring>)> {
-    Some((app.db.as_ref()?, app.keyring.as_ref()?))
-}
-
-/// The page that fulfils an obligation may be used while it is pending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Obligation {
-    None,
-    PasswordChange,
-    TotpEnrolment,
-    /// Passkeys satisfy both kinds of enrolment.
-    PasskeyEnrolment,
-}
-
-/// Admin only, with a password entered in the last 15 minutes; `page` is
-/// where re-authentication returns to (one of [`STEP_UP_TARGETS`]).
-pub(super) async fn admin_fresh(
-    app: &App,
-    headers: &HeaderMap,
-    page: &'static str,
-) -> Result<Session, Response<Body>> {
-    let session = signed_in(app, headers, Obligation::None).await?;
-    if session.role != "admin" {
-        if let Some(db) = &app.db {
-            let _ = db
-                .record(
-                    &session.username,
-                    "access.denied",
-                    page,
-                    &serde_json::json!({}),
-                )
-                .await;
-        }
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    if !session.fresh {
-        // Back to the page only if it is one of the fixed targets.
-        let back = STEP_UP_TARGETS
-            .iter()
-            .find(|t| **t == page)
-            .copied()
-            .unwrap_or("/admin/users");
-        return Err(super::evidence::see_other(format!("/reauth?next={back}")));
-    }
-    Ok(session)
-}
+use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
 
 pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
@@ -121,31 +24,11 @@ pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Res
         .ok_or_else(unavailable)
 }
 
-/// Origin and session-bound CSRF checks of a signed-in POST.
-pub(super) async fn checked_form<B>(
-    app: &App,
-    session: &Session,
-    req: Request<B>,
-) -> Result<Vec<(String, String)>, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    let form = parse_form(req).await?;
-    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    Ok(form)
-}
-
-pub async fn password_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = signed_in(app, headers, Obligation::PasswordChange).await?;
-        let csrf = csrf_for(app, &session).await?;
+        let s = admit::<UseOwnAccount, _>(app, req).await?;
+        let session = &s.session;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::auth::change_password(
@@ -171,28 +54,27 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
         let headers = req.headers().clone();
-        let session = signed_in(app, &headers, Obligation::PasswordChange).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
+        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
         let policy = &app.identity.policy;
         let (current, new) = (field(&form, "current"), field(&form, "password"));
         // The current password is a step-up guess: charged before hashing.
-        if !guesses::charge(app, &session).await? {
+        if !guesses::charge(app, session).await? {
             return Ok(guesses::locked_page(app));
         }
         let matches =
             match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
                 Ok(m) => m,
                 Err(e) => {
-                    guesses::refund(app, &session).await;
+                    guesses::refund(app, session).await;
                     return Err(guesses::failure(&e));
                 }
             };
         if matches {
-            guesses::right(app, &session).await?;
+            guesses::right(app, session).await?;
         } else {
-            if guesses::wrong(app, &session, "current-password", &peer.ip().to_string()).await? {
+            if guesses::wrong(app, session, "current-password", &peer.ip().to_string()).await? {
                 return Ok(guesses::locked_page(app));
             }
         }
@@ -206,7 +88,7 @@ where
             policy.check(new, &[&session.username, "custodian"])
         };
         if let Some(p) = problem {
-            let csrf = csrf_for(app, &session).await?;
+            let csrf = csrf_for(app, session).await?;
             return Ok(html(
                 StatusCode::BAD_REQUEST,
                 views::auth::change_password(
@@ -246,11 +128,7 @@ where
 
 /// `next` if it is a known step-up target, else the home page.
 pub(super) fn step_up_allowed(next: &str) -> &'static str {
-    STEP_UP_TARGETS
-        .iter()
-        .find(|t| **t == next)
-        .copied()
-        .unwrap_or("/")
+    crate::routes::step_up_page(next).unwrap_or("/")
 }
 
 fn step_up_target(query: Option<&str>) -> &'static str {
@@ -275,8 +153,9 @@ async fn has_passkey(app: &App, session: &Session) -> bool {
 
 pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = signed_in(app, req.headers(), Obligation::None).await?;
-        let csrf = csrf_for(app, &session).await?;
+        let s = admit::<UseOwnAccount, _>(app, req).await?;
+        let session = &s.session;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::auth::reauth(
@@ -284,7 +163,7 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
                 &csrf,
                 None,
                 step_up_target(req.uri().query()),
-                has_passkey(app, &session).await,
+                has_passkey(app, session).await,
             ),
         ))
     }
@@ -298,15 +177,14 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = signed_in(app, &headers, Obligation::None).await?;
-        let form = checked_form(app, &session, req).await?;
+        let _headers = req.headers().clone();
+        let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
+        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
         let next = step_up_allowed(field(&form, "next"));
         let policy = &app.identity.policy;
         // Charged before hashing: a flood of guesses costs a few hashes
         // and is then answered 429 without any.
-        if !guesses::charge(app, &session).await? {
+        if !guesses::charge(app, session).await? {
             return Ok(guesses::locked_page(app));
         }
         let matches = match accounts::password_matches(
@@ -320,12 +198,12 @@ where
         {
             Ok(m) => m,
             Err(e) => {
-                guesses::refund(app, &session).await;
+                guesses::refund(app, session).await;
                 return Err(guesses::failure(&e));
             }
         };
         if !matches {
-            if guesses::wrong(app, &session, "step-up", &peer.ip().to_string()).await? {
+            if guesses::wrong(app, session, "step-up", &peer.ip().to_string()).await? {
                 return Ok(guesses::locked_page(app));
             }
             let _ = db
@@ -336,7 +214,7 @@ where
                     &serde_json::json!({}),
                 )
                 .await;
-            let csrf = csrf_for(app, &session).await?;
+            let csrf = csrf_for(app, session).await?;
             return Ok(html(
                 StatusCode::UNAUTHORIZED,
                 views::auth::reauth(
@@ -344,7 +222,7 @@ where
                     &csrf,
                     Some("That is not your password."),
                     next,
-                    has_passkey(app, &session).await,
+                    has_passkey(app, session).await,
                 ),
             ));
         }
@@ -370,14 +248,14 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn accounts_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, headers, "/admin/users").await?;
-        let rows = accounts::list_accounts(db)
+        let s = admit::<ManageAccounts, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::admin::accounts(&views::viewer(&session), &rows, &csrf, None, None),
@@ -393,14 +271,13 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, "/admin/users").await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
+        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
         let username = field(&form, "username").trim().to_lowercase();
         let outcome = if super::auth::valid_username(&username) {
             accounts::create_account(
                 db,
+                &s.permit,
                 keyring,
                 &app.identity.policy,
                 &session.username,
@@ -415,10 +292,10 @@ where
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
-        let rows = accounts::list_accounts(db)
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
@@ -446,10 +323,8 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, "/admin/users").await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
+        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
         let who = field(&form, "username");
         let policy = &app.identity.policy;
         // Ok(Some(password)): a one-time password to show once; Ok(None):
@@ -482,7 +357,7 @@ where
                 .map(|_| None),
             action => match accounts::StateChange::parse(action) {
                 Some(change) => {
-                    accounts::change_state(db, keyring, policy, &session.username, who, change)
+                    accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
                         .await
                         .map_err(|e| {
                             tracing::warn!(target: "identity", error = %e, "could not change an account");
@@ -495,10 +370,10 @@ where
         if let Ok(None) = outcome {
             return Ok(redirect("/admin/users"));
         }
-        let rows = accounts::list_accounts(db)
+        let rows = accounts::list_accounts(db, &s.permit)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
@@ -584,14 +459,14 @@ where
         }
         let headers = req.headers().clone();
         let session = pending_session(app, &headers).await?;
-        let form = checked_form(app, &session, req).await?;
+        let form = session_form(app, &session, req).await?;
         let code = field(&form, "code");
         let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
         let is_recovery = recovery::looks_like_recovery_code(code);
         let peer_text = peer.ip().to_string();
         // Under the hardware-key policy, an account that has a hardware key
         // must use it (or, to get back in, a recovery code).
-        if !is_recovery && app.identity.factors.hardware_only(&session.role) {
+        if !is_recovery && app.identity.factors.hardware_only(session.role) {
             let f = passkeys::factors_of(db, session.user_id)
                 .await
                 .map_err(unavailable_because)?;
@@ -690,14 +565,12 @@ async fn enrol_page(
     ))
 }
 
-pub async fn totp_enrol_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = signed_in(app, headers, Obligation::TotpEnrolment).await?;
-        // Replacing an enrolled second factor is a sensitive change.
-        if session.enrolment.is_none() && !session.fresh {
-            return Err(redirect("/reauth?next=/account/totp"));
-        }
-        enrol_page(app, &session, None, StatusCode::OK).await
+        // Replacing an enrolled second factor is a sensitive change: the
+        // action's step-up, waived while enrolling the first one.
+        let s = admit::<SecureOwnAccount, _>(app, req).await?;
+        enrol_page(app, &s.session, None, StatusCode::OK).await
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -709,16 +582,9 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, vault) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.vault.as_ref().ok_or_else(unavailable)?,
-        );
-        let headers = req.headers().clone();
-        let session = signed_in(app, &headers, Obligation::TotpEnrolment).await?;
-        if session.enrolment.is_none() && !session.fresh {
-            return Err(redirect("/reauth?next=/account/totp"));
-        }
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
         if totp::store::finish_enrolment(
             db,
             vault,
@@ -733,7 +599,7 @@ where
         }
         enrol_page(
             app,
-            &session,
+            session,
             Some("That code did not match. Scan the new code below and try again."),
             StatusCode::BAD_REQUEST,
         )
@@ -743,22 +609,14 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-async fn fresh_or_reauth(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
-    let session = signed_in(app, headers, Obligation::None).await?;
-    if !session.fresh {
-        return Err(redirect("/reauth?next=/account/recovery-codes"));
-    }
-    Ok(session)
-}
-
-pub async fn recovery_codes_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = fresh_or_reauth(app, headers).await?;
+        let s = admit::<SecureOwnAccount, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
         let left = recovery::remaining(db, session.user_id)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::account::recovery_codes(&views::viewer(&session), &csrf, left, None),
@@ -774,14 +632,12 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, keyring) = backends(app).ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = fresh_or_reauth(app, &headers).await?;
-        checked_form(app, &session, req).await?;
+        let (s, _) = admit_form::<SecureOwnAccount, _>(app, req).await?;
+        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
         let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::account::recovery_codes(&views::viewer(&session), &csrf, codes.len() as i64, Some(&codes)),
@@ -807,21 +663,25 @@ impl Scope {
     }
 }
 
-async fn scoped_session(
+/// Own sessions are the account's own business; everyone's are an
+/// administrator's ([`ManageSessions`]).
+async fn scoped_session<B>(
     app: &App,
-    headers: &HeaderMap,
+    req: &Request<B>,
     scope: Scope,
 ) -> Result<Session, Response<Body>> {
     match scope {
-        Scope::Own => signed_in(app, headers, Obligation::None).await,
-        Scope::All => admin_fresh(app, headers, "/admin/sessions").await,
+        Scope::Own => admit::<UseOwnAccount, _>(app, req).await.map(|s| s.session),
+        Scope::All => admit::<ManageSessions, _>(app, req)
+            .await
+            .map(|s| s.session),
     }
 }
 
-pub async fn sessions_page(app: &App, headers: &HeaderMap, scope: Scope) -> Response<Body> {
+pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
+        let session = scoped_session(app, req, scope).await?;
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = scoped_session(app, headers, scope).await?;
         let owner = matches!(scope, Scope::Own).then_some(session.user_id);
         let rows = sessions::list(db, owner, &session.token_hash)
             .await
@@ -853,10 +713,9 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
+        let session = scoped_session(app, &req, scope).await?;
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = scoped_session(app, &headers, scope).await?;
-        let form = checked_form(app, &session, req).await?;
+        let form = session_form(app, &session, req).await?;
         let owner = matches!(scope, Scope::Own).then_some(session.user_id);
         if let Some(account) = sessions::end(db, field(&form, "session"), owner)
             .await
@@ -877,10 +736,10 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = super::evidence::actor(app, headers).await?;
+        let s = admit::<UseOwnAccount, _>(app, req).await?;
+        let (session, actor, db) = (&s.session, s.actor(), &s.db);
         let mut rows = notifications::list(db, session.user_id)
             .await
             .map_err(unavailable_because)?;
@@ -895,8 +754,8 @@ pub async fn notifications_page(app: &App, headers: &HeaderMap) -> Response<Body
                 row.message = notifications::mask_names(&row.message, &names);
             }
         }
-        let csrf = csrf_for(app, &session).await?;
-        Ok(html(StatusCode::OK, views::account::notifications(&views::viewer(&session), &csrf, &rows)))
+        let csrf = csrf_for(app, session).await?;
+        Ok(html(StatusCode::OK, views::account::notifications(&views::viewer(session), &csrf, &rows)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -908,10 +767,8 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = signed_in(app, &headers, Obligation::None).await?;
-        checked_form(app, &session, req).await?;
+        let (s, _) = admit_form::<UseOwnAccount, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
         notifications::mark_all_read(db, session.user_id)
             .await
             .map_err(unavailable_because)?;

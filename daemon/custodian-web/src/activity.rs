@@ -4,13 +4,14 @@
 
 use http::{Request, Response, StatusCode};
 
-use super::account::admin_fresh;
 use super::auth::{unavailable, unavailable_because};
 use super::evidence::query_param;
 use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
+use crate::guard::admit;
 use custodian_core::activity_log;
+use custodian_core::policy::ViewActivity;
 
 const PAGE: i64 = 50;
 
@@ -41,7 +42,8 @@ fn url(f: &Filters, page: i64) -> String {
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, req.headers(), "/admin/activity").await?;
+        let s = admit::<ViewActivity, _>(app, req).await?;
+        let session = &s.session;
         let q = req.uri().query();
         let f = Filters {
             actor: super::input::text(q, "actor", 100)?,

@@ -10,6 +10,7 @@ use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 use super::views;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
+use crate::guard::{admit_anonymous, Anonymous};
 use crate::cookies::{COOKIE, PRE_COOKIE};
 use custodian_core::identity::accounts::{self, SetupOutcome};
 use custodian_core::identity::console_recovery;
@@ -241,45 +242,6 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
-/// An anonymous form POST (sign-in, setup), checked in this order before
-/// anything in it is used: same origin, the per-address limit, the form
-/// itself, and the CSRF token bound to the pre-session cookie.
-struct AnonymousPost {
-    headers: HeaderMap,
-    form: Vec<(String, String)>,
-    nonce: String,
-}
-
-async fn anonymous_post<B>(
-    app: &App,
-    req: Request<B>,
-    peer: SocketAddr,
-) -> Result<AnonymousPost, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    if !app.identity.login_attempts.allow(peer.ip()) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS));
-    }
-    let headers = req.headers().clone();
-    let form = parse_form(req).await?;
-    let nonce = crate::cookies::read_cookie(&headers, PRE_COOKIE)
-        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
-    if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(&form, "csrf")).await {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    Ok(AnonymousPost {
-        headers,
-        form,
-        nonce,
-    })
-}
-
 pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
@@ -288,11 +250,11 @@ where
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
-    let AnonymousPost {
+    let Anonymous {
         headers,
         form,
         nonce,
-    } = match anonymous_post(app, req, peer).await {
+    } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -423,7 +385,7 @@ where
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
-    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+    let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -542,7 +504,7 @@ where
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
-    let AnonymousPost { form, nonce, .. } = match anonymous_post(app, req, peer).await {
+    let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
         Err(r) => return r,
     };

@@ -4,12 +4,13 @@
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use super::account::{admin_fresh, checked_form, csrf_for};
+use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
-use super::evidence::{actor, permit, see_other};
+use super::evidence::see_other;
 use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, form_of};
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
 
@@ -23,18 +24,16 @@ where
 {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, PAGE).await?;
-        let (_, a) = actor(app, &headers).await?;
-        let permit = permit::<ManageEventTypes>(db, &session, a).await?;
+        let s = admit::<ManageEventTypes, _>(app, &req).await?;
+        let (session, permit) = (&s.session, &s.permit);
         let mut problem = None;
         if req.method() == http::Method::POST {
-            let form = checked_form(app, &session, req).await?;
+            let form = form_of(app, &s, req).await?;
             let outcome = match field(&form, "action") {
                 "add" => {
                     event_types::add(
                         db,
-                        &permit,
+                        permit,
                         &session.username,
                         field(&form, "title"),
                         field(&form, "description"),
@@ -43,7 +42,7 @@ where
                 }
                 "retire" => {
                     let id = field(&form, "id").trim().parse::<i64>().unwrap_or(0);
-                    event_types::retire(db, &permit, &session.username, id).await
+                    event_types::retire(db, permit, &session.username, id).await
                 }
                 _ => return Err(error(StatusCode::BAD_REQUEST)),
             };
@@ -52,10 +51,10 @@ where
                 Err(message) => problem = Some(message),
             }
         }
-        let types = event_types::list(db, &permit)
+        let types = event_types::list(db, permit)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         let status = if problem.is_some() {
             StatusCode::BAD_REQUEST
         } else {

@@ -6,24 +6,23 @@
 //! not a 403 (no oracle for its existence).
 
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::account::{checked_form, csrf_for, signed_in, Obligation};
+use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
 use super::views::{self, evidence as view};
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form, also};
 use custodian_core::evidence::items::{
     self, Content, Cursor, Kind, ListQuery, Refused, Sort, Start,
 };
 use custodian_core::evidence::search::Search;
-use custodian_core::identity::sessions::Session;
 use custodian_core::policy::workflow::{Status, Step};
 use custodian_core::policy::{
     self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
-    EditBulletins, Permit, ReadBulletins, ReadHistory,
+    EditBulletins, ReadBulletins, ReadHistory,
 };
-use custodian_core::pool::Database;
 
 type Reply = Result<Response<Body>, Response<Body>>;
 
@@ -54,42 +53,6 @@ fn not_found() -> Response<Body> {
     error(StatusCode::NOT_FOUND)
 }
 
-/// The signed-in account as the policy sees it.
-pub(super) async fn actor(
-    app: &App,
-    headers: &HeaderMap,
-) -> Result<(Session, Actor), Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
-    let session = signed_in(app, headers, Obligation::None).await?;
-    let actor = custodian_core::identity::actor_of(db, &session)
-        .await
-        .map_err(unavailable_because)?
-        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
-    Ok((session, actor))
-}
-
-/// A permit for `A`, or a recorded 403.
-pub(super) async fn permit<A: Action>(
-    db: &Database,
-    session: &Session,
-    actor: Actor,
-) -> Result<Permit<A>, Response<Body>> {
-    match policy::permit::<A>(actor) {
-        Ok(p) => Ok(p),
-        Err(denied) => {
-            let _ = db
-                .record(
-                    &session.username,
-                    "access.denied",
-                    denied.0,
-                    &serde_json::json!({}),
-                )
-                .await;
-            Err(error(StatusCode::FORBIDDEN))
-        }
-    }
-}
-
 fn refused(r: Refused) -> Response<Body> {
     match r {
         Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
@@ -112,8 +75,9 @@ fn groups_of(text: &str) -> Vec<String> {
 
 pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, req.headers()).await?;
+        let s = admit::<ReadBulletins, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let actor = s.actor().clone();
         let can_create = CreateBulletin::allowed(&actor);
         let bulk = BulkUpdate::allowed(&actor);
         let people = if bulk {
@@ -124,11 +88,11 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             Vec::new()
         };
         let csrf = if bulk {
-            csrf_for(app, &session).await?
+            csrf_for(app, session).await?
         } else {
             String::new()
         };
-        let permit = permit::<ReadBulletins>(db, &session, actor).await?;
+        let permit = &s.permit;
         let q = req.uri().query();
         let text = super::input::text(q, "q", 200)?;
         // A malformed search is the sender's to fix: a 400 that says what.
@@ -169,7 +133,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         let listing = items::list(
             db,
             kind,
-            &permit,
+            permit,
             &ListQuery {
                 search: search.as_ref(),
                 status,
@@ -207,12 +171,12 @@ fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Stri
     })
 }
 
-pub async fn new_form(app: &App, headers: &HeaderMap, kind: Kind) -> Response<Body> {
+pub async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, headers).await?;
-        permit::<CreateBulletin>(db, &session, actor).await?;
-        let csrf = csrf_for(app, &session).await?;
+        let s = admit::<CreateBulletin, _>(app, req).await?;
+        let (session, _db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let csrf = csrf_for(app, session).await?;
         let values = view::FormValues {
             title: "",
             description: "",
@@ -234,19 +198,18 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<CreateBulletin>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let permit = &s.permit;
         let outcome = match content_of(kind, &form) {
-            Ok(content) => items::create(db, kind, &permit, &session.username, &content).await,
+            Ok(content) => items::create(db, kind, permit, &session.username, &content).await,
             Err(problem) => Err(Refused::Policy(problem)),
         };
         match outcome {
             Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Policy(problem)) => {
-                let csrf = csrf_for(app, &session).await?;
+                let csrf = csrf_for(app, session).await?;
                 let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
                 let values = view::FormValues {
                     title: field(&form, "title"),
@@ -291,18 +254,19 @@ fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'stati
 
 pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, req.headers()).await?;
+        let s = admit::<ReadBulletins, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let actor = s.actor().clone();
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let permit = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
-        let b = items::get(db, kind, &permit, id)
+        let permit = &s.permit;
+        let b = items::get(db, kind, permit, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let people = items::candidates(db, &actor)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         let steps = if ChangeWorkflow::allowed(&actor) {
             offered_steps(&actor, &b)
         } else {
@@ -317,7 +281,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             _ => None,
         };
         let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
-        let links = custodian_core::evidence::links::of(db, &permit, kind, id)
+        let links = custodian_core::evidence::links::of(db, permit, kind, id)
             .await
             .map_err(unavailable_because)?;
         let choices = if can_edit {
@@ -353,11 +317,11 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
 
 pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, req.headers()).await?;
+        let s = admit::<EditBulletins, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let actor = s.actor().clone();
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let read = permit::<ReadBulletins>(db, &session, actor.clone()).await?;
-        permit::<EditBulletins>(db, &session, actor.clone()).await?;
+        let read = also::<ReadBulletins, _>(&s).await?;
         let b = items::get(db, kind, &read, id)
             .await
             .map_err(unavailable_because)?
@@ -365,7 +329,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         if !may_edit(&actor, &b.item) {
             return Err(error(StatusCode::FORBIDDEN));
         }
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         let groups = b.access_groups.join(", ");
         let values = view::FormValues {
             title: &b.title,
@@ -388,14 +352,13 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<EditBulletins>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let permit = &s.permit;
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
         let content = content_of(kind, &form).map_err(|_| error(StatusCode::BAD_REQUEST))?;
-        match items::update(db, kind, &permit, &session.username, id, &content).await {
+        match items::update(db, kind, permit, &session.username, id, &content).await {
             Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             // Say what was refused and what to do (nothing was saved).
             Err(Refused::Policy(problem)) => Ok(html(
@@ -415,11 +378,10 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let permit = &s.permit;
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
         let person = field(&form, "user").parse::<i64>().unwrap_or(0);
         let step = match field(&form, "step") {
@@ -431,7 +393,7 @@ where
             "finalize" => Step::Finalize,
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        match items::step(db, kind, &permit, &session.username, id, step).await {
+        match items::step(db, kind, permit, &session.username, id, step).await {
             Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Policy(problem)) => Ok(html(
                 StatusCode::FORBIDDEN,
@@ -453,11 +415,10 @@ where
 {
     use custodian_core::evidence::links::{self, LinkChange, LinkTable};
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<EditBulletins>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let permit = &s.permit;
         let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
         let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
         let link = match field(&form, "what") {
@@ -495,7 +456,7 @@ where
             }
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        match links::change(db, &permit, &session.username, kind, id, &link).await {
+        match links::change(db, permit, &session.username, kind, id, &link).await {
             Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
             Err(Refused::Invalid(problem)) => Ok(html(
                 StatusCode::BAD_REQUEST,
@@ -514,15 +475,16 @@ where
 
 pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, req.headers()).await?;
+        let s = admit::<ReadHistory, _>(app, req).await?;
+        let (_session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let permit = permit::<ReadHistory>(db, &session, actor).await?;
-        let revisions = items::history(db, kind, &permit, id)
+        let permit = &s.permit;
+        let revisions = items::history(db, kind, permit, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, view::history(&views::viewer(&session), kind, id, &revisions)))
+        Ok(html(StatusCode::OK, view::history(&views::viewer(&s.session), kind, id, &revisions)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -541,19 +503,10 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        permit::<BulkUpdate>(db, &session, actor.clone()).await?;
-        if !session.fresh {
-            return Err(super::auth::redirect(match kind {
-                Kind::Bulletin => "/reauth?next=/bulletins",
-                Kind::Actor => "/reauth?next=/actors",
-                Kind::Incident => "/reauth?next=/incidents",
-            }));
-        }
-        let step_permit = permit::<ChangeWorkflow>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
+        let _actor = s.actor().clone();
+        let step_permit = also::<ChangeWorkflow, _>(&s).await?;
         let person = field(&form, "user").parse::<i64>().unwrap_or(0);
         let step = match field(&form, "step") {
             "assign" => Step::Assign(person),

@@ -3,21 +3,22 @@
 //! need a password (or passkey) from the last 15 minutes.
 
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::account::{checked_form, csrf_for};
-use super::auth::{
-    field, no_media_store, redirect, unavailable, unavailable_because, unavailable_for,
-};
+use super::account::csrf_for;
+use super::auth::{field, no_media_store, unavailable, unavailable_because, unavailable_for};
 use super::body::Outgoing;
-use super::evidence::{actor, permit, query_param, see_other};
+use super::evidence::{query_param, see_other};
 use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form};
 use custodian_core::evidence::exports::{self, Format, Refused};
 use custodian_core::evidence::items::Query;
 use custodian_core::policy::workflow::Status;
-use custodian_core::policy::{Action, DecideExports, RequestExport};
+use custodian_core::policy::{
+    would_allow, DecideExports, DownloadExport, RequestExport, ViewExports,
+};
 
 type Reply = Result<Response<Body>, Response<Body>>;
 
@@ -32,22 +33,18 @@ fn refused(r: Refused) -> Response<Body> {
     }
 }
 
-pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (session, actor) = actor(app, headers).await?;
+        let s = admit::<ViewExports, _>(app, req).await?;
+        let (session, actor, db) = (&s.session, s.actor(), &s.db);
         let (can_request, can_decide) = (
-            RequestExport::allowed(&actor),
-            DecideExports::allowed(&actor),
+            would_allow::<RequestExport>(actor),
+            would_allow::<DecideExports>(actor),
         );
-        if !can_request && !can_decide {
-            permit::<RequestExport>(db, &session, actor).await?;
-            return Err(error(StatusCode::FORBIDDEN));
-        }
-        let rows = exports::list(db, &actor)
+        let rows = exports::list(db, actor)
             .await
             .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::exports::page(
@@ -77,10 +74,8 @@ where
             return Err(unavailable());
         };
         let media = app.media.as_ref().ok_or_else(no_media_store)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<RequestExport>(db, &session, actor).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<RequestExport, _>(app, req).await?;
+        let (session, permit) = (&s.session, &s.permit);
         let format =
             Format::parse(field(&form, "format")).ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
         let q = Query {
@@ -92,7 +87,7 @@ where
             db,
             vault,
             &media.exports,
-            &permit,
+            permit,
             &session.username,
             format,
             &q,
@@ -114,13 +109,8 @@ where
     let result: Reply = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
         let media = app.media.as_ref().ok_or_else(no_media_store)?;
-        let headers = req.headers().clone();
-        let (session, actor) = actor(app, &headers).await?;
-        let permit = permit::<DecideExports>(db, &session, actor).await?;
-        if !session.fresh {
-            return Err(redirect("/reauth?next=/exports"));
-        }
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
+        let (session, permit) = (&s.session, &s.permit);
         let id = field(&form, "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
@@ -133,7 +123,7 @@ where
         exports::decide(
             db,
             &media.exports,
-            &permit,
+            permit,
             &session.username,
             id,
             approve,
@@ -157,15 +147,12 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing
         ) else {
             return Err(unavailable());
         };
-        let (session, actor) = actor(app, req.headers()).await?;
-        let permit = permit::<RequestExport>(db, &session, actor).await?;
-        if !session.fresh {
-            return Err(redirect("/reauth?next=/exports"));
-        }
+        let s = admit::<DownloadExport, _>(app, req).await?;
+        let (session, permit) = (&s.session, &s.permit);
         let id = query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
-        let file = exports::download(db, vault, &media.exports, &permit, &session.username, id)
+        let file = exports::download(db, vault, &media.exports, permit, &session.username, id)
             .await
             .map_err(refused)?;
         let len = file.reader.len();

@@ -2,17 +2,18 @@
 //! read-only lists of labels, sources and locations.
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use super::account::{admin_fresh, csrf_for, signed_in, Obligation};
+use super::account::csrf_for;
 use super::auth::{unavailable, unavailable_because};
 use super::evidence::{query_param, see_other};
 use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_multipart, check_csrf};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
-use custodian_core::identity::sessions;
+use custodian_core::policy::{ImportReference, ReadBulletins};
 
 const KINDS: [(&str, &str); 3] = [
     ("labels", "Labels (title,description)"),
@@ -30,10 +31,11 @@ fn bad(text: &str) -> Response<Body> {
     )
 }
 
-pub async fn form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = admin_fresh(app, headers, "/admin/import").await?;
-        let csrf = csrf_for(app, &session).await?;
+        let s = admit::<ImportReference, _>(app, req).await?;
+        let session = &s.session;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
             views::imports::form(
@@ -55,13 +57,8 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-            return Err(unavailable());
-        };
-        let session = admin_fresh(app, req.headers(), "/admin/import").await?;
-        if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-            return Err(error(StatusCode::FORBIDDEN));
-        }
+        let (s, req) = admit_multipart::<ImportReference, _>(app, req).await?;
+        let (session, db) = (&s.session, &s.db);
         let mut form = super::media::multipart_form(req)
             .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
         let (mut csrf_ok, mut kind) = (false, None);
@@ -76,10 +73,8 @@ where
                         .text()
                         .await
                         .map_err(|_| error(StatusCode::BAD_REQUEST))?;
-                    csrf_ok = sessions::csrf_valid(keyring, &session.token_hash, &token).await;
-                    if !csrf_ok {
-                        return Err(error(StatusCode::FORBIDDEN));
-                    }
+                    check_csrf(&s, &token).await?;
+                    csrf_ok = true;
                 }
                 Some("kind") if csrf_ok => {
                     let text = field
@@ -111,6 +106,7 @@ where
                         .collect();
                     let id = imports::start(
                         std::sync::Arc::clone(db),
+                        &s.permit,
                         session.user_id,
                         session.username.clone(),
                         kind,
@@ -134,7 +130,8 @@ where
 pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, req.headers(), "/admin/import").await?;
+        let s = admit::<ImportReference, _>(app, req).await?;
+        let session = &s.session;
         let id = query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
@@ -151,7 +148,8 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
 pub async fn reference(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = signed_in(app, req.headers(), Obligation::None).await?;
+        let s = admit::<ReadBulletins, _>(app, req).await?;
+        let session = &s.session;
         let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
         let rows = imports::list(db, kind).await.map_err(unavailable_because)?;

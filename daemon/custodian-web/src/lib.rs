@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod event_types;
 pub mod evidence;
 pub mod exports;
+mod guard;
 mod guesses;
 pub mod headers;
 pub mod imports;

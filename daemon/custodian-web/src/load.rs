@@ -3,13 +3,14 @@
 //! is logged; and `/admin/load`, where administrators see the pool, the
 //! expensive requests and how many requests were turned away per minute.
 
-use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::account::admin_fresh;
 use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
+use crate::guard::admit;
 use custodian_core::load::{Cause, Unavailable};
+use custodian_core::policy::ViewLoad;
 
 /// What the person at the browser is told. Every page but the last says
 /// that they are still signed in: the one thing a 503 must never look
@@ -92,9 +93,10 @@ fn truncate(path: &str) -> String {
 /// page) see the database pool, the expensive requests running, and the
 /// requests answered 503 per minute over the last hour, by cause. Only
 /// memory is read: the page works while the database is overloaded.
-pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = admin_fresh(app, headers, "/admin/load").await?;
+        let s = admit::<ViewLoad, _>(app, req).await?;
+        let session = &s.session;
         let load = &app.load;
         let mut rows = vec![("this minute so far".to_owned(), load.current_minute())];
         for m in load.history().iter().rev() {

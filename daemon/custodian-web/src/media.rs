@@ -16,11 +16,11 @@ use super::body::{self, Outgoing};
 use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_multipart, also, check_csrf};
 use custodian_core::evidence::items::{self, Kind};
 use custodian_core::evidence::media;
 use custodian_core::evidence::uploads::{self, Refusal};
-use custodian_core::identity::sessions;
-use custodian_core::policy::{self, may_edit, AccessMedia, ReadBulletins};
+use custodian_core::policy::{may_edit, AccessMedia, ReadBulletins};
 
 /// Largest non-file multipart field, in bytes.
 pub(super) const TEXT_FIELD_LIMIT: u64 = 4 * 1024;
@@ -81,20 +81,15 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let (Some(db), Some(vault), Some(keyring)) =
-            (app.db.as_ref(), app.identity.vault.as_ref(), app.keyring.as_ref())
-        else {
+        let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
             return Err(unavailable());
         };
         let Some(store) = app.media.as_ref() else {
             return Err(no_media_store());
         };
-        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
-        if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-            return Err(error(StatusCode::FORBIDDEN));
-        }
-        let media_permit = super::evidence::permit::<AccessMedia>(db, &session, actor.clone()).await?;
-        let read_permit = policy::permit::<ReadBulletins>(actor.clone()).map_err(|_| error(StatusCode::FORBIDDEN))?;
+        let (s, req) = admit_multipart::<AccessMedia, _>(app, req).await?;
+        let (session, actor, media_permit) = (&s.session, s.actor().clone(), &s.permit);
+        let read_permit = also::<ReadBulletins, _>(&s).await?;
         let mut form = multipart_form(req).ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
         let (mut csrf_ok, mut bulletin) = (false, None);
         while let Some(mut field) = form
@@ -105,10 +100,8 @@ where
             match field.name() {
                 Some("csrf") => {
                     let token = field.text().await.map_err(|_| error(StatusCode::BAD_REQUEST))?;
-                    csrf_ok = sessions::csrf_valid(keyring, &session.token_hash, &token).await;
-                    if !csrf_ok {
-                        return Err(error(StatusCode::FORBIDDEN));
-                    }
+                    check_csrf(&s, &token).await?;
+                    csrf_ok = true;
                 }
                 Some("id") => {
                     if !csrf_ok {
@@ -183,7 +176,7 @@ where
                         db,
                         vault,
                         store,
-                        &media_permit,
+                        media_permit,
                         &session.username,
                         bulletin_id,
                         done,
@@ -238,12 +231,12 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing
         ) else {
             return Err(unavailable());
         };
-        let (session, actor) = super::evidence::actor(app, req.headers()).await?;
-        let permit = super::evidence::permit::<AccessMedia>(db, &session, actor).await?;
+        let s = admit::<AccessMedia, _>(app, req).await?;
+        let (session, permit) = (&s.session, &s.permit);
         let id = super::evidence::query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
-        let file = media::find(db, &permit, id)
+        let file = media::find(db, permit, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
@@ -280,7 +273,7 @@ pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing
         };
         let (name, mime, size) = (file.name.clone(), file.mime.clone(), file.size);
         let reader = file
-            .release(db, vault, store, &permit, &session.username, part)
+            .release(db, vault, store, permit, &session.username, part)
             .await
             .map_err(unavailable_because)?;
         let mut res = Response::new(Outgoing::stream(reader, start, end));

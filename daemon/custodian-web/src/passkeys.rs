@@ -4,20 +4,19 @@
 //! token in `x-csrf-token` and pass the same Origin check as forms.
 
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::account::{
-    checked_form, csrf_for, pending_session, signed_in, step_up_allowed, with_session_cookie,
-    Obligation,
-};
+use super::account::{csrf_for, pending_session, step_up_allowed, with_session_cookie};
 use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
 use super::views;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
+use crate::guard::{admit, session_form};
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
+use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
 
 /// JSON ceremony bodies are small: a credential and a name.
 pub const JSON_LIMIT: usize = 16 * 1024;
@@ -60,26 +59,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-    let h = req.headers();
-    let is_json = h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
-    }
-    if !crate::cookies::same_origin(h, &app.identity.public_origin) {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
-    let token = h
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    if !sessions::csrf_valid(keyring, &session.token_hash, &token).await {
-        return Err(error(StatusCode::FORBIDDEN));
-    }
+    crate::guard::json_checks(app, keyring, session, req.headers()).await?;
     let body = read_body(req, JSON_LIMIT).await.map_err(error)?;
     serde_json::from_slice(&body).map_err(|_| json_error(StatusCode::BAD_REQUEST, "Not JSON."))
 }
@@ -95,12 +75,10 @@ fn passkeys_off() -> Response<Body> {
 /// Registering or removing keys changes how the account signs in: it
 /// needs a recent password unless the account is enrolling its first
 /// factor right after signing in.
-async fn manager(app: &App, headers: &HeaderMap) -> Result<Session, Response<Body>> {
-    let session = signed_in(app, headers, Obligation::PasskeyEnrolment).await?;
-    if session.enrolment.is_none() && !session.fresh {
-        return Err(redirect("/reauth?next=/account/passkeys"));
-    }
-    Ok(session)
+async fn manager<B>(app: &App, req: &Request<B>) -> Result<Session, Response<Body>> {
+    admit::<SecureOwnAccount, _>(app, req)
+        .await
+        .map(|s| s.session)
 }
 
 async fn list_page(
@@ -120,9 +98,9 @@ async fn list_page(
     ))
 }
 
-pub async fn page(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = manager(app, headers).await?;
+        let session = manager(app, req).await?;
         list_page(app, &session, None, StatusCode::OK).await
     }
     .await;
@@ -136,9 +114,8 @@ where
 {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = manager(app, &headers).await?;
-        let form = checked_form(app, &session, req).await?;
+        let session = manager(app, &req).await?;
+        let form = session_form(app, &session, req).await?;
         let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
         match passkeys::remove(db, session.user_id, &session.username, id)
             .await
@@ -147,7 +124,7 @@ where
             Some(name) => {
                 let _ = passkeys::tell_admins_if_admin(
                     db,
-                    &session.role,
+                    session.role,
                     &session.username,
                     &format!("removed the passkey “{name}”"),
                 )
@@ -179,8 +156,7 @@ where
             app.db.as_ref().ok_or_else(unavailable)?,
             app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
         );
-        let headers = req.headers().clone();
-        let session = manager(app, &headers).await?;
+        let session = manager(app, &req).await?;
         checked_json(app, &session, req).await?;
         let options = passkeys::start_registration(db, wa, session.user_id, &session.username)
             .await
@@ -201,11 +177,10 @@ where
             app.db.as_ref().ok_or_else(unavailable)?,
             app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
         );
-        let headers = req.headers().clone();
-        let session = manager(app, &headers).await?;
+        let session = manager(app, &req).await?;
         let body = checked_json(app, &session, req).await?;
         let name = body.get("name").and_then(Value::as_str).unwrap_or("");
-        let hardware_required = app.identity.factors.hardware_only(&session.role);
+        let hardware_required = app.identity.factors.hardware_only(session.role);
         passkeys::finish_registration(
             db,
             wa,
@@ -219,7 +194,7 @@ where
         .map_err(refused)?;
         let _ = passkeys::tell_admins_if_admin(
             db,
-            &session.role,
+            session.role,
             &session.username,
             &format!("added a passkey “{}”", name.trim()),
         )
@@ -236,7 +211,7 @@ where
 /// Whether this account may pass with synced passkeys: not when its role
 /// is under the hardware-key policy and it has a hardware key.
 async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Body>> {
-    if !app.identity.factors.hardware_only(&session.role) {
+    if !app.identity.factors.hardware_only(session.role) {
         return Ok(false);
     }
     let db = app.db.as_ref().ok_or_else(unavailable)?;
@@ -248,14 +223,14 @@ async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Bo
 
 /// The session an assertion is for: pending its second factor (sign-in),
 /// or complete (step-up).
-async fn asserting(
+async fn asserting<B>(
     app: &App,
-    headers: &HeaderMap,
+    req: &Request<B>,
     purpose: Purpose,
 ) -> Result<Session, Response<Body>> {
     match purpose {
-        Purpose::Login => pending_session(app, headers).await,
-        Purpose::Reauth => signed_in(app, headers, Obligation::None).await,
+        Purpose::Login => pending_session(app, req.headers()).await,
+        Purpose::Reauth => admit::<UseOwnAccount, _>(app, req).await.map(|s| s.session),
     }
 }
 
@@ -277,8 +252,7 @@ where
         if !app.identity.login_attempts.allow(peer.ip()) {
             return Err(error(StatusCode::TOO_MANY_REQUESTS));
         }
-        let headers = req.headers().clone();
-        let session = asserting(app, &headers, purpose).await?;
+        let session = asserting(app, &req, purpose).await?;
         checked_json(app, &session, req).await?;
         let hw = hardware_only(app, &session).await?;
         let options = passkeys::start_authentication(db, wa, session.user_id, purpose, hw)
@@ -308,8 +282,7 @@ where
         if !app.identity.login_attempts.allow(peer.ip()) {
             return Err(error(StatusCode::TOO_MANY_REQUESTS));
         }
-        let headers = req.headers().clone();
-        let session = asserting(app, &headers, purpose).await?;
+        let session = asserting(app, &req, purpose).await?;
         let body = checked_json(app, &session, req).await?;
         let hw = hardware_only(app, &session).await?;
         let (failed, passed) = match purpose {

@@ -4,27 +4,30 @@
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use super::account::{admin_fresh, checked_form, csrf_for};
+use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
 use super::views;
 use super::routes::{error, html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form};
 use custodian_core::identity::permissions;
+use custodian_core::policy::ManagePermissions;
 
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, req.headers(), "/admin/users").await?;
+        let s = admit::<ManagePermissions, _>(app, req).await?;
+        let session = &s.session;
         let who = super::input::text(req.uri().query(), "username", 63)?;
         let current = permissions::current(db, &who)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
-            views::admin::permissions(&views::viewer(&session), &current, &csrf, None),
+            views::admin::permissions(&views::viewer(session), &current, &csrf, None),
         ))
     }
     .await;
@@ -38,9 +41,8 @@ where
 {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, "/admin/users").await?;
-        let form_fields = checked_form(app, &session, req).await?;
+        let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
+        let session = &s.session;
         let who = field(&form_fields, "username").to_owned();
         let flags = (field(&form_fields, "defaults") != "yes").then(|| {
             form_fields
@@ -56,7 +58,7 @@ where
             .collect();
         groups.sort();
         groups.dedup();
-        match permissions::set(db, &session.username, &who, flags, groups)
+        match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
             .await
             .map_err(unavailable_because)?
         {
@@ -66,7 +68,7 @@ where
                     .await
                     .map_err(unavailable_because)?
                     .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-                let csrf = csrf_for(app, &session).await?;
+                let csrf = csrf_for(app, session).await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
                     views::admin::permissions(&views::viewer(&session), &current, &csrf, Some(problem)),

@@ -18,6 +18,14 @@ use crate::app::App;
 use custodian_core::evidence::items::Kind;
 use custodian_core::identity::passkeys::Purpose;
 use custodian_core::load::Unavailable;
+use custodian_core::policy::Action as _;
+use custodian_core::policy::{
+    AccessMedia, ActionInfo, BulkUpdate, ChangeWorkflow, CreateBulletin, DecideExports,
+    DownloadExport, EditBulletins, ImportReference, InstallUpdates, ManageAccounts,
+    ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings, ReadBulletins,
+    ReadHistory, RequestExport, SecureOwnAccount, UseOwnAccount, ViewActivity, ViewExports,
+    ViewLoad,
+};
 
 pub type Body = Full<Bytes>;
 
@@ -81,11 +89,23 @@ enum Handler {
     Load,
 }
 
-struct Route {
-    path: &'static str,
+/// One entry of the access map: reading it answers "who may call this
+/// URL": the methods, the body limit, and the policy action the guard
+/// demands (or why the route is anonymous by design). Step-up comes from
+/// the action; `Allow` from the methods.
+pub(crate) struct Route {
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// The pending obligation (own password, second-factor enrolment) that
+    /// this page fulfils, so it may be used while that is pending.
+    pub fulfils: Obligation,
+    /// Where re-authentication for a step-up action returns to: the page
+    /// itself, or for a form target the page its form is on. Only these
+    /// are accepted as `/reauth?next=`.
+    pub page: &'static str,
     handler: Handler,
     methods: &'static [Method],
-    allow: &'static str,
     /// Largest request body accepted, in bytes.
     body_limit: usize,
     /// The methods whose work grows with the archive (lists, searches,
@@ -95,6 +115,47 @@ struct Route {
     /// they are turned away everything else (sign-in, record views, forms,
     /// static files) keeps its pool connections.
     expensive: &'static [Method],
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Anybody, by design; the text says why (and what checks instead).
+    Anonymous(&'static str),
+    /// The policy's action, whatever the method.
+    Action(ActionInfo),
+    /// One action to read (GET, HEAD), another to post.
+    ReadPost(ActionInfo, ActionInfo),
+}
+
+impl Access {
+    /// The action a request with `method` needs; `None` for anonymous.
+    pub(crate) fn action_for(&self, method: &Method) -> Option<ActionInfo> {
+        match *self {
+            Self::Anonymous(_) => None,
+            Self::Action(a) => Some(a),
+            Self::ReadPost(_, post) if *method == Method::POST => Some(post),
+            Self::ReadPost(read, _) => Some(read),
+        }
+    }
+
+    fn step_up(&self) -> bool {
+        match *self {
+            Self::Anonymous(_) => false,
+            Self::Action(a) => a.step_up,
+            Self::ReadPost(r, p) => r.step_up || p.step_up,
+        }
+    }
+}
+
+/// The page that fulfils an obligation may be used while it is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Obligation {
+    None,
+    PasswordChange,
+    TotpEnrolment,
+    /// Passkeys satisfy both kinds of enrolment.
+    PasskeyEnrolment,
 }
 
 const READ_ONLY: &[Method] = &[Method::GET, Method::HEAD];
@@ -108,529 +169,692 @@ const NEVER: &[Method] = &[];
 static ROUTES: &[Route] = &[
     Route {
         path: "/",
+        access: Access::Anonymous(
+            "the sign-in page to anyone; the signed-in home reads the session itself",
+        ),
+        fulfils: Obligation::None,
+        page: "/",
         handler: Handler::Home,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/robots.txt",
+        access: Access::Anonymous("a static file"),
+        fulfils: Obligation::None,
+        page: "/robots.txt",
         handler: Handler::Robots,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/static/app.css",
+        access: Access::Anonymous("a static file"),
+        fulfils: Obligation::None,
+        page: "/static/app.css",
         handler: Handler::Stylesheet,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/csp-report",
+        access: Access::Anonymous(
+            "browsers send reports without credentials; counted in the journal only",
+        ),
+        fulfils: Obligation::None,
+        page: "/csp-report",
         handler: Handler::CspReport,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/login",
+        access: Access::Anonymous("signing in: origin, rate limit and pre-session CSRF"),
+        fulfils: Obligation::None,
+        page: "/login",
         handler: Handler::Login,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/setup",
+        access: Access::Anonymous("first-run setup: the one-time setup token is the proof"),
+        fulfils: Obligation::None,
+        page: "/setup",
         handler: Handler::Setup,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     // Anonymous by design: the console's recovery token is the proof.
     Route {
         path: "/recover",
+        access: Access::Anonymous("the console's recovery token is the proof"),
+        fulfils: Obligation::None,
+        page: "/recover",
         handler: Handler::Recover,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/account/password",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::PasswordChange,
+        page: "/account/password",
         handler: Handler::Password,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/reauth",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/reauth",
         handler: Handler::Reauth,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/users",
+        access: Access::Action(ManageAccounts::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/users",
         handler: Handler::Accounts,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/users/state",
+        access: Access::Action(ManageAccounts::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/users",
         handler: Handler::AccountState,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/login/totp",
+        access: Access::Anonymous(
+            "the second step of signing in: the session waiting for its second factor is the proof",
+        ),
+        fulfils: Obligation::None,
+        page: "/login/totp",
         handler: Handler::TotpLogin,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/account/totp",
+        access: Access::Action(SecureOwnAccount::INFO),
+        fulfils: Obligation::TotpEnrolment,
+        page: "/account/totp",
         handler: Handler::TotpEnrol,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/account/recovery-codes",
+        access: Access::Action(SecureOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/account/recovery-codes",
         handler: Handler::RecoveryCodes,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/account/sessions",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/account/sessions",
         handler: Handler::OwnSessions,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/sessions",
+        access: Access::Action(ManageSessions::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/sessions",
         handler: Handler::AllSessions,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/static/passkeys.js",
+        access: Access::Anonymous("a static file"),
+        fulfils: Obligation::None,
+        page: "/static/passkeys.js",
         handler: Handler::PasskeyScript,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/static/icon.svg",
+        access: Access::Anonymous("a static file"),
+        fulfils: Obligation::None,
+        page: "/static/icon.svg",
         handler: Handler::Icon,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/account/passkeys",
+        access: Access::Action(SecureOwnAccount::INFO),
+        fulfils: Obligation::PasskeyEnrolment,
+        page: "/account/passkeys",
         handler: Handler::Passkeys,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/begin",
+        access: Access::Action(SecureOwnAccount::INFO),
+        fulfils: Obligation::PasskeyEnrolment,
+        page: "/account/passkeys",
         handler: Handler::PasskeyRegisterBegin,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/account/passkeys/finish",
+        access: Access::Action(SecureOwnAccount::INFO),
+        fulfils: Obligation::PasskeyEnrolment,
+        page: "/account/passkeys",
         handler: Handler::PasskeyRegisterFinish,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/login/passkey/begin",
+        access: Access::Anonymous(
+            "the second step of signing in: the session waiting for its second factor is the proof",
+        ),
+        fulfils: Obligation::None,
+        page: "/login/passkey/begin",
         handler: Handler::LoginPasskeyBegin,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/login/passkey/finish",
+        access: Access::Anonymous(
+            "the second step of signing in: the session waiting for its second factor is the proof",
+        ),
+        fulfils: Obligation::None,
+        page: "/login/passkey/finish",
         handler: Handler::LoginPasskeyFinish,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/begin",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/reauth/passkey/begin",
         handler: Handler::ReauthPasskeyBegin,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/reauth/passkey/finish",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/reauth/passkey/finish",
         handler: Handler::ReauthPasskeyFinish,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: passkeys::JSON_LIMIT,
         expensive: NEVER,
     },
     Route {
         path: "/account/notifications",
+        access: Access::Action(UseOwnAccount::INFO),
+        fulfils: Obligation::None,
+        page: "/account/notifications",
         handler: Handler::Notifications,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins",
+        access: Access::ReadPost(ReadBulletins::INFO, CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins",
         handler: Handler::Items(Kind::Bulletin),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: READ_ONLY,
     },
     Route {
         path: "/bulletins/new",
+        access: Access::Action(CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/new",
         handler: Handler::ItemNew(Kind::Bulletin),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/view",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/view",
         handler: Handler::ItemView(Kind::Bulletin),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/edit",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/edit",
         handler: Handler::ItemEdit(Kind::Bulletin),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/workflow",
+        access: Access::Action(ChangeWorkflow::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/workflow",
         handler: Handler::ItemWorkflow(Kind::Bulletin),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/history",
+        access: Access::Action(ReadHistory::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/history",
         handler: Handler::ItemHistory(Kind::Bulletin),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/actors",
+        access: Access::ReadPost(ReadBulletins::INFO, CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/actors",
         handler: Handler::Items(Kind::Actor),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: READ_ONLY,
     },
     Route {
         path: "/actors/new",
+        access: Access::Action(CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/new",
         handler: Handler::ItemNew(Kind::Actor),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/actors/view",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/view",
         handler: Handler::ItemView(Kind::Actor),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/actors/edit",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/edit",
         handler: Handler::ItemEdit(Kind::Actor),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/actors/workflow",
+        access: Access::Action(ChangeWorkflow::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/workflow",
         handler: Handler::ItemWorkflow(Kind::Actor),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/actors/history",
+        access: Access::Action(ReadHistory::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/history",
         handler: Handler::ItemHistory(Kind::Actor),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/actors/bulk",
+        access: Access::Action(BulkUpdate::INFO),
+        fulfils: Obligation::None,
+        page: "/actors",
         handler: Handler::ItemBulk(Kind::Actor),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 16 * 1024,
         expensive: POST_ONLY,
     },
     Route {
         path: "/incidents",
+        access: Access::ReadPost(ReadBulletins::INFO, CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents",
         handler: Handler::Items(Kind::Incident),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: READ_ONLY,
     },
     Route {
         path: "/incidents/new",
+        access: Access::Action(CreateBulletin::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/new",
         handler: Handler::ItemNew(Kind::Incident),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/view",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/view",
         handler: Handler::ItemView(Kind::Incident),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/edit",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/edit",
         handler: Handler::ItemEdit(Kind::Incident),
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 256 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/workflow",
+        access: Access::Action(ChangeWorkflow::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/workflow",
         handler: Handler::ItemWorkflow(Kind::Incident),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/history",
+        access: Access::Action(ReadHistory::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/history",
         handler: Handler::ItemHistory(Kind::Incident),
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/bulk",
+        access: Access::Action(BulkUpdate::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents",
         handler: Handler::ItemBulk(Kind::Incident),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 16 * 1024,
         expensive: POST_ONLY,
     },
     Route {
         path: "/bulletins/links",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/links",
         handler: Handler::ItemLinks(Kind::Bulletin),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/actors/links",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/actors/links",
         handler: Handler::ItemLinks(Kind::Actor),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/incidents/links",
+        access: Access::Action(EditBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/incidents/links",
         handler: Handler::ItemLinks(Kind::Incident),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/media",
+        access: Access::Action(AccessMedia::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins/media",
         handler: Handler::MediaUpload,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: custodian_core::evidence::uploads::ROUTE_LIMIT,
         expensive: POST_ONLY,
     },
     Route {
         path: "/media",
+        access: Access::Action(AccessMedia::INFO),
+        fulfils: Obligation::None,
+        page: "/media",
         handler: Handler::MediaDownload,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: GET_ONLY,
     },
     Route {
         path: "/exports",
+        access: Access::ReadPost(ViewExports::INFO, RequestExport::INFO),
+        fulfils: Obligation::None,
+        page: "/exports",
         handler: Handler::Exports,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: POST_ONLY,
     },
     Route {
         path: "/exports/decide",
+        access: Access::Action(DecideExports::INFO),
+        fulfils: Obligation::None,
+        page: "/exports",
         handler: Handler::ExportDecide,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/exports/download",
+        access: Access::Action(DownloadExport::INFO),
+        fulfils: Obligation::None,
+        page: "/exports",
         handler: Handler::ExportDownload,
         methods: GET_ONLY,
-        allow: "GET",
         body_limit: 0,
         expensive: GET_ONLY,
     },
     Route {
         path: "/admin/activity",
+        access: Access::Action(ViewActivity::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/activity",
         handler: Handler::Activity,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: READ_ONLY,
     },
     Route {
         path: "/admin/users/permissions",
+        access: Access::Action(ManagePermissions::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/users",
         handler: Handler::Permissions,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/settings",
+        access: Access::Action(ManageSettings::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/settings",
         handler: Handler::Settings,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/event-types",
+        access: Access::Action(ManageEventTypes::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/event-types",
         handler: Handler::EventTypes,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/updates",
+        access: Access::Action(InstallUpdates::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/updates",
         handler: Handler::Updates,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
     Route {
         path: "/admin/import",
+        access: Access::Action(ImportReference::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/import",
         handler: Handler::Import,
         methods: FORM,
-        allow: "GET, HEAD, POST",
         body_limit: custodian_core::evidence::imports::MAX_BYTES + 64 * 1024,
         expensive: POST_ONLY,
     },
     Route {
         path: "/admin/import/job",
+        access: Access::Action(ImportReference::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/import",
         handler: Handler::ImportJob,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/reference",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/reference",
         handler: Handler::Reference,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/bulletins/bulk",
+        access: Access::Action(BulkUpdate::INFO),
+        fulfils: Obligation::None,
+        page: "/bulletins",
         handler: Handler::ItemBulk(Kind::Bulletin),
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 16 * 1024,
         expensive: POST_ONLY,
     },
     Route {
         path: "/admin/load",
+        access: Access::Action(ViewLoad::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/load",
         handler: Handler::Load,
         methods: READ_ONLY,
-        allow: "GET, HEAD",
         body_limit: 0,
         expensive: NEVER,
     },
     Route {
         path: "/logout",
+        access: Access::Anonymous("ends the session the cookie names, if any; same origin checked"),
+        fulfils: Obligation::None,
+        page: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,
-        allow: "POST",
         body_limit: 8 * 1024,
         expensive: NEVER,
     },
 ];
 
-fn find(path: &str) -> Option<&'static Route> {
+pub(crate) fn find(path: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|r| r.path == path)
+}
+
+/// Where a re-authentication may lead back to (no open redirect): the
+/// pages of the routes whose action needs step-up.
+pub(crate) fn step_up_page(next: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .find(|r| r.access.step_up() && r.page == next)
+        .map(|r| r.page)
+}
+
+/// The `Allow` header of a route, from its methods.
+fn allow(methods: &[Method]) -> &'static str {
+    match (
+        methods.contains(&Method::GET),
+        methods.contains(&Method::POST),
+    ) {
+        (true, true) => "GET, HEAD, POST",
+        (true, false) if methods.contains(&Method::HEAD) => "GET, HEAD",
+        (true, false) => "GET",
+        (false, true) => "POST",
+        (false, false) => "",
+    }
 }
 
 /// Answers one request. Never fails: every outcome is a response, and every
@@ -695,14 +919,14 @@ fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Re
     let method = req.method();
     if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
         return Err(method_not_allowed(
-            route.map_or(SERVED_METHODS, |r| r.allow),
+            route.map_or(SERVED_METHODS, |r| allow(r.methods)),
         ));
     }
     let Some(route) = route else {
         return Err(error(StatusCode::NOT_FOUND));
     };
     if !route.methods.contains(method) {
-        return Err(method_not_allowed(route.allow));
+        return Err(method_not_allowed(allow(route.methods)));
     }
     // The route's body limit holds for every handler, however it reads:
     // a declared length over it is refused now, a longer stream when read.
@@ -747,32 +971,28 @@ where
         Handler::Password if method == Method::POST => {
             account::change_password(app, req, peer).await
         }
-        Handler::Password => account::password_form(app, req.headers()).await,
+        Handler::Password => account::password_form(app, &req).await,
         Handler::Reauth if method == Method::POST => account::reauth(app, req, peer).await,
         Handler::Reauth => account::reauth_form(app, &req).await,
         Handler::Accounts if method == Method::POST => account::create_account(app, req).await,
-        Handler::Accounts => account::accounts_page(app, req.headers()).await,
+        Handler::Accounts => account::accounts_page(app, &req).await,
         Handler::AccountState => account::change_state(app, req).await,
         Handler::TotpLogin if method == Method::POST => account::totp_login(app, req, peer).await,
         Handler::TotpLogin => account::totp_login_form(app, req.headers()).await,
         Handler::TotpEnrol if method == Method::POST => account::totp_enrol(app, req).await,
-        Handler::TotpEnrol => account::totp_enrol_form(app, req.headers()).await,
+        Handler::TotpEnrol => account::totp_enrol_form(app, &req).await,
         Handler::RecoveryCodes if method == Method::POST => {
             account::regenerate_recovery_codes(app, req).await
         }
-        Handler::RecoveryCodes => account::recovery_codes_page(app, req.headers()).await,
+        Handler::RecoveryCodes => account::recovery_codes_page(app, &req).await,
         Handler::OwnSessions if method == Method::POST => {
             account::end_session(app, req, account::Scope::Own).await
         }
-        Handler::OwnSessions => {
-            account::sessions_page(app, req.headers(), account::Scope::Own).await
-        }
+        Handler::OwnSessions => account::sessions_page(app, &req, account::Scope::Own).await,
         Handler::AllSessions if method == Method::POST => {
             account::end_session(app, req, account::Scope::All).await
         }
-        Handler::AllSessions => {
-            account::sessions_page(app, req.headers(), account::Scope::All).await
-        }
+        Handler::AllSessions => account::sessions_page(app, &req, account::Scope::All).await,
         Handler::PasskeyScript => text(
             PASSKEY_SCRIPT,
             "text/javascript; charset=utf-8",
@@ -780,7 +1000,7 @@ where
         ),
         Handler::Icon => text(ICON, "image/svg+xml", "max-age=86400"),
         Handler::Passkeys if method == Method::POST => passkeys::remove(app, req).await,
-        Handler::Passkeys => passkeys::page(app, req.headers()).await,
+        Handler::Passkeys => passkeys::page(app, &req).await,
         Handler::PasskeyRegisterBegin => passkeys::register_begin(app, req).await,
         Handler::PasskeyRegisterFinish => passkeys::register_finish(app, req).await,
         Handler::LoginPasskeyBegin => passkeys::assert_begin(app, req, peer, Purpose::Login).await,
@@ -796,10 +1016,10 @@ where
         Handler::Notifications if method == Method::POST => {
             account::mark_notifications_read(app, req).await
         }
-        Handler::Notifications => account::notifications_page(app, req.headers()).await,
+        Handler::Notifications => account::notifications_page(app, &req).await,
         Handler::Items(k) if method == Method::POST => evidence::create(app, req, k).await,
         Handler::Items(k) => evidence::list(app, &req, k).await,
-        Handler::ItemNew(k) => evidence::new_form(app, req.headers(), k).await,
+        Handler::ItemNew(k) => evidence::new_form(app, &req, k).await,
         Handler::ItemView(k) => evidence::show(app, &req, k).await,
         Handler::ItemEdit(k) if method == Method::POST => evidence::edit(app, req, k).await,
         Handler::ItemEdit(k) => evidence::edit_form(app, &req, k).await,
@@ -811,7 +1031,7 @@ where
             error(StatusCode::INTERNAL_SERVER_ERROR)
         }
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
-        Handler::Exports => exports::page(app, req.headers()).await,
+        Handler::Exports => exports::page(app, &req).await,
         Handler::ExportDecide => exports::decide(app, req).await,
         Handler::Activity => activity::page(app, &req).await,
         Handler::Permissions if method == Method::POST => permissions::save(app, req).await,
@@ -822,12 +1042,12 @@ where
         Handler::Updates if method == Method::POST => updates::act(app, req).await,
         Handler::Updates => updates::page(app, &req).await,
         Handler::Import if method == Method::POST => imports::upload(app, req).await,
-        Handler::Import => imports::form(app, req.headers()).await,
+        Handler::Import => imports::form(app, &req).await,
         Handler::ImportJob => imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
-        Handler::Load => load::page(app, req.headers()).await,
+        Handler::Load => load::page(app, &req).await,
     }
 }
 

@@ -5,13 +5,14 @@
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use super::account::{admin_fresh, checked_form, csrf_for};
-use super::auth::{field, unavailable, unavailable_because};
+use super::auth::{field, unavailable_because};
 use super::evidence::see_other;
 use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form};
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
+use custodian_core::policy::ManageSettings;
 
 fn page_html(
     app: &App,
@@ -26,8 +27,8 @@ fn page_html(
 
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = admin_fresh(app, req.headers(), "/admin/settings").await?;
+        let s = admit::<ManageSettings, _>(app, req).await?;
+        let db = &s.db;
         let notice = settings::get(db, LOGIN_NOTICE)
             .await
             .map_err(unavailable_because)?
@@ -36,10 +37,10 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .await
             .map_err(unavailable_because)?
             .unwrap_or_default();
-        let csrf = csrf_for(app, &session).await?;
+        let csrf = s.csrf().await?;
         Ok(html(
             StatusCode::OK,
-            page_html(app, &session, &csrf, &notice, &ttl, None),
+            page_html(app, &s.session, &csrf, &notice, &ttl, None),
         ))
     }
     .await;
@@ -52,21 +53,18 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, "/admin/settings").await?;
-        let form = checked_form(app, &session, req).await?;
+        let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
         let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
-        match settings::save(db, session.user_id, &session.username, notice, ttl)
+        match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
             .await
             .map_err(unavailable_because)?
         {
             Ok(()) => Ok(see_other("/admin/settings".into())),
             Err(problem) => {
-                let csrf = csrf_for(app, &session).await?;
+                let csrf = s.csrf().await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    page_html(app, &session, &csrf, notice, ttl, Some(&problem)),
+                    page_html(app, &s.session, &csrf, notice, ttl, Some(&problem)),
                 ))
             }
         }

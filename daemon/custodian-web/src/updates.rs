@@ -6,13 +6,15 @@
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use super::account::{admin_fresh, checked_form, csrf_for};
+use super::account::csrf_for;
 use super::auth::{field, unavailable};
 use super::evidence::see_other;
 use super::views;
 use super::views::updates::s;
 use super::routes::{html, Body};
 use crate::app::App;
+use crate::guard::{admit, admit_form};
+use custodian_core::policy::InstallUpdates;
 use custodian_core::updater;
 
 const PAGE: &str = "/admin/updates";
@@ -35,8 +37,9 @@ async fn status(app: &App) -> Result<serde_json::Value, String> {
 
 pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
     let result: Result<Response<Body>, Response<Body>> = async {
-        let session = admin_fresh(app, req.headers(), PAGE).await?;
-        let csrf = csrf_for(app, &session).await?;
+        let signed = admit::<InstallUpdates, _>(app, req).await?;
+        let session = &signed.session;
+        let csrf = csrf_for(app, session).await?;
         let st = status(app).await;
         Ok(html(
             StatusCode::OK,
@@ -54,9 +57,8 @@ where
 {
     let result: Result<Response<Body>, Response<Body>> = async {
         let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let headers = req.headers().clone();
-        let session = admin_fresh(app, &headers, PAGE).await?;
-        let form = checked_form(app, &session, req).await?;
+        let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
+        let session = &signed.session;
         let socket = app.updater.clone();
         let (request, target) = match field(&form, "action") {
             "check" => (serde_json::json!({"op": "check"}), String::new()),
@@ -66,7 +68,7 @@ where
                     && v.len() <= 32
                     && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
                 if !plausible {
-                    let csrf = csrf_for(app, &session).await?;
+                    let csrf = csrf_for(app, session).await?;
                     let st = status(app).await;
                     return Ok(html(
                         StatusCode::BAD_REQUEST,
@@ -109,7 +111,7 @@ where
         match problem {
             None => Ok(see_other(PAGE.into())),
             Some(p) => {
-                let csrf = csrf_for(app, &session).await?;
+                let csrf = csrf_for(app, session).await?;
                 let st = status(app).await;
                 Ok(html(
                     StatusCode::CONFLICT,

@@ -19,7 +19,7 @@ use super::items::Query;
 use super::store::{Reader, Store, StoreError};
 use crate::identity::accounts::{audit, AccountError};
 use crate::identity::notifications::{notify, notify_admins};
-use crate::policy::{may_decide_export, DecideExports, Permit, RequestExport};
+use crate::policy::{may_decide_export, DecideExports, DownloadExport, Permit, RequestExport};
 use crate::pool::{Database, DbError};
 
 /// At most this many bulletins in one export.
@@ -392,7 +392,7 @@ pub async fn download(
     db: &Database,
     vault: &Client,
     store: &Store,
-    permit: &Permit<RequestExport>,
+    permit: &Permit<DownloadExport>,
     username: &str,
     id: i64,
 ) -> Result<Download, Refused> {

@@ -212,8 +212,10 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, String> {
 }
 
 /// Records the job and starts it in the background; returns its id.
+#[allow(clippy::too_many_arguments)] // the job's whole description, checked once
 pub async fn start(
     db: Arc<Database>,
+    _permit: &crate::policy::Permit<crate::policy::ImportReference>,
     user_id: i64,
     username: String,
     kind: Kind,

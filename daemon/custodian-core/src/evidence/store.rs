@@ -10,7 +10,7 @@
 //! interrupted upload) or unknown in `objects/` is swept after a while.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use custodian_seal::{Opener, Sealer, NONCE_PREFIX, TAG};
 use sha2::{Digest, Sha256};
@@ -176,7 +176,7 @@ impl Store {
             std::fs::metadata(p)
                 .and_then(|m| m.modified())
                 .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .and_then(|t| crate::clock::now().duration_since(t).ok())
                 .is_some_and(|d| d >= age)
         };
         let mut removed = 0;

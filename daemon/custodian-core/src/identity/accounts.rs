@@ -491,6 +491,7 @@ pub const ROLES: &[&str] = &["admin", "moderator", "analyst", "readonly"];
 /// be changed at first sign-in. Returns that password, shown once.
 pub async fn create_account(
     db: &Database,
+    _permit: &crate::policy::Permit<crate::policy::ManageAccounts>,
     keyring: &Keyring,
     policy: &Policy,
     by: &str,
@@ -658,7 +659,10 @@ pub struct AccountRow {
     pub pending: Vec<String>,
 }
 
-pub async fn list_accounts(db: &Database) -> Result<Vec<AccountRow>, AccountError> {
+pub async fn list_accounts(
+    db: &Database,
+    _permit: &crate::policy::Permit<crate::policy::ManageAccounts>,
+) -> Result<Vec<AccountRow>, AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
@@ -761,6 +765,7 @@ impl StateChange {
 /// one-time password to show once when a confirmation issued one.
 pub async fn change_state(
     db: &Database,
+    _permit: &crate::policy::Permit<crate::policy::ManageAccounts>,
     keyring: &Keyring,
     policy: &Policy,
     by: &str,

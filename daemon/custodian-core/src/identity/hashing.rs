@@ -77,7 +77,7 @@ mod tests {
             .await
             .expect("join")
             .expect("started");
-        let t = std::time::Instant::now();
+        let t = crate::clock::instant();
         let refused = run_in(slots, Duration::from_millis(100), || 2).await;
         assert!(matches!(refused, Err(HashError::Busy(_))), "{refused:?}");
         assert!(t.elapsed() >= Duration::from_millis(100));

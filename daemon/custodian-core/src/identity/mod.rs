@@ -14,20 +14,13 @@ pub mod settings;
 pub mod tokens;
 pub mod totp;
 
-use crate::policy::{Actor, Role};
+use crate::policy::Actor;
 use crate::pool::{Database, DbError};
 
 /// The account behind `session` as the policy sees it: its role, its
 /// explicit permissions and its access groups, read fresh on every
 /// request so that a change an administrator makes applies at once.
-/// `None` when the stored role is not one the policy knows.
-pub async fn actor_of(
-    db: &Database,
-    session: &sessions::Session,
-) -> Result<Option<Actor>, DbError> {
-    let Some(role) = Role::parse(&session.role) else {
-        return Ok(None);
-    };
+pub async fn actor_of(db: &Database, session: &sessions::Session) -> Result<Actor, DbError> {
     let c = db.client().await?;
     let row = c
         .query_one(
@@ -37,10 +30,10 @@ pub async fn actor_of(
         .await
         .map_err(DbError::Postgres)?;
     let explicit: Option<Vec<String>> = row.get(0);
-    Ok(Some(Actor::new(
+    Ok(Actor::new(
         session.user_id,
-        role,
+        session.role,
         explicit.as_deref(),
         row.get(1),
-    )))
+    ))
 }

@@ -420,11 +420,11 @@ pub async fn remove(
 /// Tells administrators when an administrator's second factor changes.
 pub async fn tell_admins_if_admin(
     db: &Database,
-    role: &str,
+    role: crate::policy::Role,
     username: &str,
     what: &str,
 ) -> Result<(), AccountError> {
-    if role != "admin" {
+    if role != crate::policy::Role::Admin {
         return Ok(());
     }
     let c = db.client().await?;

@@ -53,6 +53,7 @@ pub async fn current(db: &Database, username: &str) -> Result<Option<Current>, A
 /// administrator when refused.
 pub async fn set(
     db: &Database,
+    _permit: &crate::policy::Permit<crate::policy::ManagePermissions>,
     by: &str,
     username: &str,
     flags: Option<Vec<String>>,

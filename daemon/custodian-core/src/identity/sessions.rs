@@ -6,6 +6,7 @@
 
 use super::password::Policy;
 use super::tokens;
+use crate::policy::Role;
 use crate::pool::{Database, DbError};
 use custodian_vault::keyring::Keyring;
 
@@ -34,7 +35,7 @@ impl From<tokio_postgres::Error> for SessionError {
 pub struct Session {
     pub user_id: i64,
     pub username: String,
-    pub role: String,
+    pub role: Role,
     pub token_hash: Vec<u8>,
     pub must_change_password: bool,
     /// Authenticated (password) within the step-up window.
@@ -51,8 +52,8 @@ pub struct FactorPolicy {
 }
 
 impl FactorPolicy {
-    pub fn hardware_only(&self, role: &str) -> bool {
-        self.hardware.iter().any(|r| r == role)
+    pub fn hardware_only(&self, role: Role) -> bool {
+        self.hardware.iter().any(|r| r == role.key())
     }
 }
 
@@ -162,6 +163,10 @@ async fn lookup(
         .await
         .map_err(DbError::Postgres)?;
     let Some(r) = row else { return Ok(None) };
+    // A role the policy does not know grants nothing (deny by default).
+    let Some(role) = Role::parse(r.get(2)) else {
+        return Ok(None);
+    };
     if r.get::<_, bool>(4) {
         let _ = pg
             .execute(
@@ -173,7 +178,7 @@ async fn lookup(
     Ok(Some(Session {
         user_id: r.get(0),
         username: r.get(1),
-        role: r.get(2),
+        role,
         must_change_password: r.get(3),
         fresh: r.get(5),
         enrolment: match r.get::<_, i32>(6) {

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::accounts::{audit, AccountError};
 use super::notifications::notify_admins;
+use crate::policy::{ManageSettings, Permit};
 use crate::pool::Database;
 
 pub const LOGIN_NOTICE: &str = "login_notice";
@@ -41,11 +42,12 @@ pub async fn export_ttl(db: &Database, configured: Duration) -> Duration {
 /// administrator when a value is refused.
 pub async fn save(
     db: &Database,
-    by_id: i64,
+    permit: &Permit<ManageSettings>,
     by: &str,
     notice: &str,
     export_ttl: &str,
 ) -> Result<Result<(), String>, AccountError> {
+    let by_id = permit.actor().user_id;
     let notice: String = notice
         .chars()
         .filter(|c| !c.is_control() || *c == '\n')

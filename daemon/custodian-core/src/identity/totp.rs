@@ -2,8 +2,6 @@
 //! kept only as Vault transit ciphertext; a code is accepted once: the
 //! step it belongs to must be newer than the last one accepted.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine as _;
 use totp_rs::{Algorithm, TOTP};
 use zeroize::Zeroizing;
@@ -23,10 +21,7 @@ pub fn new_secret() -> Result<Zeroizing<Vec<u8>>, String> {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::clock::unix_seconds()
 }
 
 /// The step (`time / 30`) whose code `code` is, looking one step either

@@ -35,7 +35,8 @@ impl Role {
         }
     }
 
-    fn key(self) -> &'static str {
+    /// The role's name as stored and configured.
+    pub fn key(self) -> &'static str {
         match self {
             Self::Admin => "admin",
             Self::Moderator => "moderator",
@@ -146,7 +147,29 @@ pub struct Denied(pub &'static str);
 /// An action a route may ask for.
 pub trait Action {
     const NAME: &'static str;
+    /// Needs a password (or passkey) entered within the step-up window
+    /// ([`crate::identity::sessions::STEP_UP_MINUTES`]).
+    const STEP_UP: bool = false;
+    /// What the route table shows for a route that asks for this action.
+    const INFO: ActionInfo = ActionInfo {
+        name: Self::NAME,
+        step_up: Self::STEP_UP,
+    };
     fn allowed(actor: &Actor) -> bool;
+}
+
+/// An action's name and whether it needs step-up: what a route table
+/// entry states, read from the action so it is never kept twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionInfo {
+    pub name: &'static str,
+    pub step_up: bool,
+}
+
+/// Whether `actor` would be allowed `A`, for showing or hiding a link or a
+/// menu. It grants nothing: doing `A` still takes a [`Permit`].
+pub fn would_allow<A: Action>(actor: &Actor) -> bool {
+    A::allowed(actor)
 }
 
 /// Proof that the policy allowed `A` for this actor. Only [`permit`] makes
@@ -243,6 +266,7 @@ impl Action for EditLocations {
 pub struct BulkUpdate;
 impl Action for BulkUpdate {
     const NAME: &'static str = "bulletins.bulk";
+    const STEP_UP: bool = true;
     fn allowed(a: &Actor) -> bool {
         a.role.manages()
     }
@@ -257,11 +281,32 @@ impl Action for RequestExport {
     }
 }
 
+/// The exports page: those who may ask for exports or decide them.
+pub struct ViewExports;
+impl Action for ViewExports {
+    const NAME: &'static str = "exports.view";
+    fn allowed(a: &Actor) -> bool {
+        RequestExport::allowed(a) || DecideExports::allowed(a)
+    }
+}
+
+/// Downloading an approved export of one's own: `can_export`, with a
+/// recent password (the file leaves the appliance).
+pub struct DownloadExport;
+impl Action for DownloadExport {
+    const NAME: &'static str = "exports.download";
+    const STEP_UP: bool = true;
+    fn allowed(a: &Actor) -> bool {
+        a.has(Permission::CanExport)
+    }
+}
+
 /// Approving or rejecting someone else's export: administrators (the
 /// requester is excluded per request, see [`may_decide_export`]).
 pub struct DecideExports;
 impl Action for DecideExports {
     const NAME: &'static str = "exports.decide";
+    const STEP_UP: bool = true;
     fn allowed(a: &Actor) -> bool {
         a.role == Role::Admin
     }
@@ -272,10 +317,109 @@ impl Action for DecideExports {
 pub struct ManageEventTypes;
 impl Action for ManageEventTypes {
     const NAME: &'static str = "event_types.manage";
+    const STEP_UP: bool = true;
     fn allowed(a: &Actor) -> bool {
         a.role == Role::Admin
     }
 }
+
+/// Anything a signed-in account does to itself: its own password, second
+/// factors, passkeys, sessions and notifications. Every role; what it
+/// touches is always the session's own account.
+pub struct UseOwnAccount;
+impl Action for UseOwnAccount {
+    const NAME: &'static str = "account.own";
+    fn allowed(_: &Actor) -> bool {
+        true
+    }
+}
+
+/// The same, for the pages that change a second factor or show recovery
+/// codes: a recent password first.
+pub struct SecureOwnAccount;
+impl Action for SecureOwnAccount {
+    const NAME: &'static str = "account.own_secure";
+    const STEP_UP: bool = true;
+    fn allowed(_: &Actor) -> bool {
+        true
+    }
+}
+
+macro_rules! administrators {
+    ($(#[$doc:meta])* $name:ident, $key:literal, step_up: $step_up:literal) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl Action for $name {
+            const NAME: &'static str = $key;
+            const STEP_UP: bool = $step_up;
+            fn allowed(a: &Actor) -> bool {
+                a.role == Role::Admin
+            }
+        }
+    };
+}
+
+administrators!(
+    /// Creating accounts, changing their role and state, resetting their
+    /// factors (second-administrator rules in `identity::accounts`).
+    ManageAccounts, "accounts.manage", step_up: true
+);
+administrators!(
+    /// Seeing and ending every account's sessions.
+    ManageSessions, "sessions.manage", step_up: true
+);
+administrators!(
+    /// Reading the activity log.
+    ViewActivity, "activity.view", step_up: true
+);
+administrators!(
+    /// The appliance's settings kept in the database.
+    ManageSettings, "settings.manage", step_up: true
+);
+administrators!(
+    /// Per-account permission flags and access groups.
+    ManagePermissions, "permissions.manage", step_up: true
+);
+administrators!(
+    /// Importing reference data (labels, sources, locations) and records.
+    ImportReference, "imports.run", step_up: true
+);
+administrators!(
+    /// Asking custodian-updated to check, apply or roll back a release.
+    InstallUpdates, "updates.install", step_up: true
+);
+administrators!(
+    /// The load page: pool, expensive requests, requests turned away.
+    ViewLoad, "load.view", step_up: true
+);
+
+/// Every action a route may name, for the route table's check.
+pub const ACTIONS: &[ActionInfo] = &[
+    ReadBulletins::INFO,
+    CreateBulletin::INFO,
+    EditBulletins::INFO,
+    ChangeWorkflow::INFO,
+    ReadHistory::INFO,
+    AccessMedia::INFO,
+    EditLocations::INFO,
+    BulkUpdate::INFO,
+    RequestExport::INFO,
+    ViewExports::INFO,
+    DownloadExport::INFO,
+    DecideExports::INFO,
+    ManageEventTypes::INFO,
+    ChangeAccessGroups::INFO,
+    UseOwnAccount::INFO,
+    SecureOwnAccount::INFO,
+    ManageAccounts::INFO,
+    ManageSessions::INFO,
+    ViewActivity::INFO,
+    ManageSettings::INFO,
+    ManagePermissions::INFO,
+    ImportReference::INFO,
+    InstallUpdates::INFO,
+    ViewLoad::INFO,
+];
 
 /// Four eyes: nobody approves their own export.
 pub fn may_decide_export(actor: &Actor, requested_by: i64) -> bool {

@@ -12,9 +12,8 @@ pub struct Viewer {
     pub username: String,
     /// The role as the person reads it ("analyst").
     pub role: String,
-    /// May open the administration pages (accounts, sessions, activity,
-    /// load, settings, event types, updates, import).
-    pub administers: bool,
+    /// The administration pages to offer: (address, words, area).
+    pub administration: Vec<(&'static str, &'static str, Area)>,
     /// The session still owes something (a second factor, its own
     /// password): only the way out is offered, not the rest of the site.
     pub restricted: bool,
@@ -214,17 +213,12 @@ fn navigation(v: &Viewer, area: Area) -> Markup {
                 (link("/account/notifications", &notifications, area == Area::Notifications))
                 (link("/", "Your account", area == Area::Account || area == Area::Home))
             }
-            @if v.administers {
+            @if !v.administration.is_empty() {
                 h2 { "Administration" }
                 ul {
-                    (link("/admin/users", "Accounts", area == Area::Accounts))
-                    (link("/admin/sessions", "All sessions", area == Area::Sessions))
-                    (link("/admin/activity", "Activity", area == Area::Activity))
-                    (link("/admin/load", "Load", area == Area::Load))
-                    (link("/admin/settings", "Settings", area == Area::Settings))
-                    (link("/admin/event-types", "Event types", area == Area::EventTypes))
-                    (link("/admin/updates", "Updates", area == Area::Updates))
-                    (link("/admin/import", "Import", area == Area::Import))
+                    @for (href, label, at) in &v.administration {
+                        (link(href, label, area == *at))
+                    }
                 }
             }
         }

@@ -27,20 +27,39 @@ pub use layout::{Area, Page, Viewer};
 pub use maud::Markup;
 
 use custodian_core::identity::sessions::Session;
-use custodian_core::policy::Role;
 use maud::html;
 
-/// The navigation's view of a session: who, and whether the
-/// administration links are shown.
+/// The navigation's view of a session: who, and which administration
+/// pages to offer (each one the policy would allow; the guard still
+/// decides when the page is asked for).
 // policy: the one place in the web layer that decides what the navigation
-// offers. It reads the session's role today; it is to become a policy
-// decision (e.g. `policy::permit::<ManageAccounts>`), with no role
-// compared here.
+// offers. It asks `policy::would_allow` for an actor made from the
+// session's role alone (no flags, no groups: the administration actions
+// are decided by role); to become the guard's own actor (`Signed::actor`).
 pub fn viewer(session: &Session) -> Viewer {
+    use custodian_core::policy::{
+        would_allow, Actor, ImportReference, InstallUpdates, ManageAccounts, ManageEventTypes,
+        ManageSessions, ManageSettings, ViewActivity, ViewLoad,
+    };
+    let actor = Actor::new(session.user_id, session.role, None, Vec::new());
+    let administration = [
+        (would_allow::<ManageAccounts>(&actor), "/admin/users", "Accounts", Area::Accounts),
+        (would_allow::<ManageSessions>(&actor), "/admin/sessions", "All sessions", Area::Sessions),
+        (would_allow::<ViewActivity>(&actor), "/admin/activity", "Activity", Area::Activity),
+        (would_allow::<ViewLoad>(&actor), "/admin/load", "Load", Area::Load),
+        (would_allow::<ManageSettings>(&actor), "/admin/settings", "Settings", Area::Settings),
+        (would_allow::<ManageEventTypes>(&actor), "/admin/event-types", "Event types", Area::EventTypes),
+        (would_allow::<InstallUpdates>(&actor), "/admin/updates", "Updates", Area::Updates),
+        (would_allow::<ImportReference>(&actor), "/admin/import", "Import", Area::Import),
+    ]
+    .into_iter()
+    .filter(|(allowed, ..)| *allowed)
+    .map(|(_, href, label, area)| (href, label, area))
+    .collect();
     Viewer {
         username: session.username.clone(),
-        role: session.role.to_string(),
-        administers: Role::parse(&session.role) == Some(Role::Admin),
+        role: session.role.key().to_owned(),
+        administration,
         restricted: session.must_change_password || session.enrolment.is_some(),
         unread: None,
     }
@@ -134,7 +153,7 @@ mod tests {
         assert!(page.contains("href=\"/bulletins\"") && page.contains("href=\"/exports\""));
         // (The sessions test asserts an analyst's page never says "admin".)
         assert!(!page.contains("admin"), "{page}");
-        v.administers = true;
+        v.administration = vec![("/admin/users", "Accounts", Area::Accounts)];
         let page = account::notifications(&v, "c", &[]).into_string();
         assert!(page.contains("href=\"/admin/users\""), "{page}");
         v.restricted = true;
