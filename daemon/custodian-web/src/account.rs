@@ -32,7 +32,7 @@ pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Response<Bod
         Ok(html(
             StatusCode::OK,
             views::auth::change_password(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &csrf,
                 None,
                 session.must_change_password,
@@ -92,7 +92,7 @@ where
             return Ok(html(
                 StatusCode::BAD_REQUEST,
                 views::auth::change_password(
-                    &views::viewer(&session),
+                    &views::viewer(session),
                     &csrf,
                     Some(&p),
                     session.must_change_password,
@@ -159,7 +159,7 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             views::auth::reauth(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &csrf,
                 None,
                 step_up_target(req.uri().query()),
@@ -218,7 +218,7 @@ where
             return Ok(html(
                 StatusCode::UNAUTHORIZED,
                 views::auth::reauth(
-                    &views::viewer(&session),
+                    &views::viewer(session),
                     &csrf,
                     Some("That is not your password."),
                     next,
@@ -258,7 +258,7 @@ pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Response<Bod
         let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
-            views::admin::accounts(&views::viewer(&session), &rows, &csrf, None, None),
+            views::admin::accounts(&views::viewer(session), &rows, &csrf, None, None),
         ))
     }
     .await;
@@ -300,7 +300,7 @@ where
             Ok(temporary) => html(
                 StatusCode::OK,
                 views::admin::accounts(
-                    &views::viewer(&session),
+                    &views::viewer(session),
                     &rows,
                     &csrf,
                     None,
@@ -309,7 +309,7 @@ where
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                views::admin::accounts(&views::viewer(&session), &rows, &csrf, Some(problem), None),
+                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
             ),
         })
     }
@@ -377,11 +377,11 @@ where
         Ok(match outcome {
             Ok(temporary) => html(
                 StatusCode::OK,
-                views::admin::accounts(&views::viewer(&session), &rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
+                views::admin::accounts(&views::viewer(session), &rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
             ),
             Err(problem) => html(
                 StatusCode::BAD_REQUEST,
-                views::admin::accounts(&views::viewer(&session), &rows, &csrf, Some(problem), None),
+                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
             ),
         })
     }
@@ -619,7 +619,7 @@ pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Respon
         let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
-            views::account::recovery_codes(&views::viewer(&session), &csrf, left, None),
+            views::account::recovery_codes(&views::viewer(session), &csrf, left, None),
         ))
     }
     .await;
@@ -640,7 +640,7 @@ where
         let csrf = csrf_for(app, session).await?;
         Ok(html(
             StatusCode::OK,
-            views::account::recovery_codes(&views::viewer(&session), &csrf, codes.len() as i64, Some(&codes)),
+            views::account::recovery_codes(&views::viewer(session), &csrf, codes.len() as i64, Some(&codes)),
         ))
     }
     .await;

@@ -75,7 +75,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             views::activity::page(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &views::activity::Filters {
                     actor: &f.actor,
                     action: &f.action,

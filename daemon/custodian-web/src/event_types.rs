@@ -62,7 +62,7 @@ where
         };
         Ok(html(
             status,
-            views::admin::event_types(&views::viewer(&session), &types, &csrf, problem.as_deref()),
+            views::admin::event_types(&views::viewer(session), &types, &csrf, problem.as_deref()),
         ))
     }
     .await;

@@ -145,7 +145,7 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         .map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
-            view::list(&views::viewer(&session), &view::ListView {
+            view::list(&views::viewer(session), &view::ListView {
                 kind,
                 listing: &listing,
                 text: &text,
@@ -185,7 +185,7 @@ pub async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respo
         };
         Ok(html(
             StatusCode::OK,
-            view::form(&views::viewer(&session), kind, &csrf, None, None, &values),
+            view::form(&views::viewer(session), kind, &csrf, None, None, &values),
         ))
     }
     .await;
@@ -219,7 +219,7 @@ where
                 };
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    view::form(&views::viewer(&session), kind, &csrf, None, Some(&problem), &values),
+                    view::form(&views::viewer(session), kind, &csrf, None, Some(&problem), &values),
                 ))
             }
             Err(other) => Err(refused(other)),
@@ -309,7 +309,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             people: &people,
             files: files.as_deref(),
         };
-        Ok(html(StatusCode::OK, view::view(&views::viewer(&session), &b, &actions, None)))
+        Ok(html(StatusCode::OK, view::view(&views::viewer(session), &b, &actions, None)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -339,7 +339,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         };
         Ok(html(
             StatusCode::OK,
-            view::form(&views::viewer(&session), kind, &csrf, Some(&b), None, &values),
+            view::form(&views::viewer(session), kind, &csrf, Some(&b), None, &values),
         ))
     }
     .await;
@@ -553,7 +553,7 @@ where
             .await;
         Ok(html(
             StatusCode::OK,
-            view::bulk_done(&views::viewer(&session), kind, step.name(), done, refused, &rows),
+            view::bulk_done(&views::viewer(session), kind, step.name(), done, refused, &rows),
         ))
     }
     .await;

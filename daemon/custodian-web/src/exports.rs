@@ -48,7 +48,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             views::exports::page(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &views::exports::ExportsView {
                     rows: &rows,
                     csrf: &csrf,

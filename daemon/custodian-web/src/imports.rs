@@ -39,7 +39,7 @@ pub async fn form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             views::imports::form(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &csrf,
                 &KINDS,
                 MAX_BYTES / 1024 / 1024,
@@ -139,7 +139,7 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, views::imports::job(&views::viewer(&session), &j)))
+        Ok(html(StatusCode::OK, views::imports::job(&views::viewer(session), &j)))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -155,7 +155,7 @@ pub async fn reference(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
-            views::imports::reference(&views::viewer(&session), kind, &rows),
+            views::imports::reference(&views::viewer(session), kind, &rows),
         ))
     }
     .await;

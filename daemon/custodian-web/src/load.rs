@@ -113,7 +113,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         Ok(html(
             StatusCode::OK,
             views::admin::load(
-                &views::viewer(&session),
+                &views::viewer(session),
                 &views::admin::LoadView {
                     pool: load.pool(),
                     limits: load.limits(),

@@ -71,7 +71,7 @@ where
                 let csrf = csrf_for(app, session).await?;
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    views::admin::permissions(&views::viewer(&session), &current, &csrf, Some(problem)),
+                    views::admin::permissions(&views::viewer(session), &current, &csrf, Some(problem)),
                 ))
             }
         }

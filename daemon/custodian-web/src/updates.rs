@@ -43,7 +43,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
         let st = status(app).await;
         Ok(html(
             StatusCode::OK,
-            views::updates::page(&views::viewer(&session), &csrf, st.as_ref().map_err(String::as_str), None),
+            views::updates::page(&views::viewer(session), &csrf, st.as_ref().map_err(String::as_str), None),
         ))
     }
     .await;
@@ -73,7 +73,7 @@ where
                     return Ok(html(
                         StatusCode::BAD_REQUEST,
                         views::updates::page(
-                            &views::viewer(&session),
+                            &views::viewer(session),
                             &csrf,
                             st.as_ref().map_err(String::as_str),
                             Some("Choose a version from the list."),
@@ -115,7 +115,7 @@ where
                 let st = status(app).await;
                 Ok(html(
                     StatusCode::CONFLICT,
-                    views::updates::page(&views::viewer(&session), &csrf, st.as_ref().map_err(String::as_str), Some(&p)),
+                    views::updates::page(&views::viewer(session), &csrf, st.as_ref().map_err(String::as_str), Some(&p)),
                 ))
             }
         }
