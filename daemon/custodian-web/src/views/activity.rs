@@ -48,7 +48,7 @@ pub fn page(v: &Viewer, f: &Filters<'_>, rows: &[Entry], newer: Option<String>, 
                         tbody {
                             @for r in rows {
                                 tr {
-                                    td { (r.seq) } td { (r.at) } td { (r.actor) } td { (r.action) } td { (r.target) }
+                                    td { (r.seq) } td.when { (r.at) } td { (r.actor) } td { (r.action) } td { (r.target) }
                                     td { code { (r.details.chars().take(300).collect::<String>()) } }
                                 }
                             }
