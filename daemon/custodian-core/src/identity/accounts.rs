@@ -12,6 +12,7 @@ use super::notifications::{notify, notify_admins};
 use super::password::Policy;
 use super::tokens;
 use crate::error::CoreError;
+use crate::policy::Role;
 use crate::pool::{Database, DbError};
 
 pub const PEPPER: &str = "password-pepper";
@@ -480,7 +481,12 @@ pub async fn create_account(
     // An administrator made by one administrator alone would be her own
     // second pair of eyes: the account starts read-only and the grant
     // waits for a different administrator (`confirm_pending`).
-    let stored_role = if role == "admin" { "readonly" } else { role };
+    let granting_admin = Role::parse(role) == Some(Role::Admin);
+    let stored_role = if granting_admin {
+        Role::ReadOnly.key()
+    } else {
+        role
+    };
     let inserted = tx
         .query_opt(
             "INSERT INTO app_user (username, role, password_hash, pepper_version, must_change_password) \
@@ -499,7 +505,7 @@ pub async fn create_account(
         serde_json::json!({"role": stored_role, "by": by}),
     )
     .await?;
-    if role == "admin" {
+    if granting_admin {
         request_confirmation(
             &*tx,
             by,
@@ -775,11 +781,12 @@ pub async fn change_state(
     let (target_id, target_role): (i64, String) = (target.get(0), target.get(1));
     // Administrator rights, and the second factor of an administrator,
     // change only with a second administrator's confirmation.
+    let target_is_admin = Role::parse(&target_role) == Some(Role::Admin);
     let waits = match change {
-        StateChange::Role("admin") if target_role != "admin" => Some(Pending::GrantAdmin),
-        StateChange::ResetSecondFactor if target_role == "admin" => {
-            Some(Pending::ResetSecondFactor)
+        StateChange::Role(r) if Role::parse(r) == Some(Role::Admin) && !target_is_admin => {
+            Some(Pending::GrantAdmin)
         }
+        StateChange::ResetSecondFactor if target_is_admin => Some(Pending::ResetSecondFactor),
         _ => None,
     };
     if let Some(what) = waits {
@@ -957,7 +964,7 @@ pub async fn reset_password(
     // The one who resets learns the password: for an administrator that
     // would make one administrator the holder of another's account, so a
     // different administrator confirms, and the password goes to her.
-    if role == "admin" {
+    if Role::parse(&role) == Some(Role::Admin) {
         request_confirmation(
             &*tx,
             by,
