@@ -8,6 +8,7 @@
 pub mod activity_log;
 pub mod clock;
 pub mod config;
+pub mod error;
 pub mod evidence;
 pub mod health;
 pub mod identity;

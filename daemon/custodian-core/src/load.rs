@@ -23,7 +23,7 @@ use deadpool_postgres::{PoolError, TimeoutType};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::error::SqlState;
 
-use crate::identity::accounts::AccountError;
+use crate::error::CoreError;
 use crate::identity::hashing::HashError;
 use crate::pool::{Database, DbError};
 
@@ -150,11 +150,11 @@ pub fn cause_of(e: &(dyn Error + 'static)) -> Cause {
             }
             continue;
         }
-        if let Some(a) = e.downcast_ref::<AccountError>() {
+        if let Some(a) = e.downcast_ref::<CoreError>() {
             match a {
-                AccountError::Db(d) => next = Some(d as &(dyn Error + 'static)),
-                AccountError::Busy(h) => next = Some(h as &(dyn Error + 'static)),
-                AccountError::Internal(_) => next = e.source(),
+                CoreError::Db(d) => next = Some(d as &(dyn Error + 'static)),
+                CoreError::Busy(h) => next = Some(h as &(dyn Error + 'static)),
+                CoreError::Internal(_) => next = e.source(),
             }
             continue;
         }
@@ -611,9 +611,9 @@ mod tests {
     fn causes_are_found_through_the_error_chain() {
         let wait = DbError::Pool(PoolError::Timeout(TimeoutType::Wait));
         assert_eq!(cause_of(&wait), Cause::Overloaded);
-        let wrapped = AccountError::Db(DbError::Pool(PoolError::Timeout(TimeoutType::Wait)));
+        let wrapped = CoreError::Db(DbError::Pool(PoolError::Timeout(TimeoutType::Wait)));
         assert_eq!(cause_of(&wrapped), Cause::Overloaded);
-        let refused = crate::evidence::items::Refused::Account(AccountError::Db(DbError::Pool(
+        let refused = crate::evidence::items::Refused::Account(CoreError::Db(DbError::Pool(
             PoolError::Timeout(TimeoutType::Create),
         )));
         assert_eq!(cause_of(&refused), Cause::DatabaseUnreachable);
@@ -625,10 +625,10 @@ mod tests {
             cause_of(&DbError::Unavailable("gone".into())),
             Cause::DatabaseUnreachable
         );
-        let busy = AccountError::Busy(HashError::Busy(Duration::from_secs(1)));
+        let busy = CoreError::Busy(HashError::Busy(Duration::from_secs(1)));
         assert_eq!(cause_of(&busy), Cause::Overloaded);
         assert_eq!(
-            cause_of(&AccountError::Internal("no pepper".into())),
+            cause_of(&CoreError::Internal("no pepper".into())),
             Cause::Other
         );
         let io = std::io::Error::other("disk");

@@ -285,10 +285,7 @@ where
                 field(&form, "role"),
             )
             .await
-            .map_err(|e| {
-                tracing::warn!(target: "identity", error = %e, "could not create an account");
-                unavailable()
-            })?
+            .map_err(unavailable_because)?
         } else {
             Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
         };
@@ -339,10 +336,7 @@ where
                 field(&form, "reason"),
             )
             .await
-            .map_err(|e| {
-                tracing::warn!(target: "identity", error = %e, "could not reset a password");
-                unavailable()
-            })?,
+            .map_err(unavailable_because)?,
             // Every account at once only with the box ticked: a single
             // mis-click must not sign everybody out.
             "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
@@ -350,19 +344,13 @@ where
             ),
             "force-password-change" => accounts::force_password_change(db, &session.username, who)
                 .await
-                .map_err(|e| {
-                    tracing::warn!(target: "identity", error = %e, "could not force a password change");
-                    unavailable()
-                })?
+                .map_err(unavailable_because)?
                 .map(|_| None),
             action => match accounts::StateChange::parse(action) {
                 Some(change) => {
                     accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
                         .await
-                        .map_err(|e| {
-                            tracing::warn!(target: "identity", error = %e, "could not change an account");
-                            unavailable()
-                        })?
+                        .map_err(unavailable_because)?
                 }
                 None => Err("Unknown action."),
             },

@@ -10,8 +10,9 @@ use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 use super::views;
 use super::routes::{error, html, read_body, Body};
 use crate::app::App;
-use crate::guard::{admit_anonymous, Anonymous};
 use crate::cookies::{COOKIE, PRE_COOKIE};
+use crate::guard::{admit_anonymous, Anonymous};
+use custodian_core::error::CoreError;
 use custodian_core::identity::accounts::{self, SetupOutcome};
 use custodian_core::identity::console_recovery;
 use custodian_core::identity::notifications;
@@ -175,7 +176,7 @@ async fn note_device(
     user_id: i64,
     peer: &str,
     user_agent: &str,
-) -> Result<bool, custodian_core::identity::accounts::AccountError> {
+) -> Result<bool, CoreError> {
     notifications::note_device_pooled(db, keyring, user_id, peer, user_agent).await
 }
 
@@ -325,7 +326,7 @@ where
             ),
             None => unavailable(),
         },
-        Err(e @ accounts::AccountError::Busy(_)) => {
+        Err(e @ CoreError::Busy(_)) => {
             tracing::warn!(target: "identity", error = %e, "login turned away: hashing pool full");
             super::guesses::busy()
         }

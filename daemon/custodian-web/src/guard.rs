@@ -31,6 +31,8 @@ pub(crate) struct Signed<A: Action> {
     pub permit: Permit<A>,
     pub db: Arc<Database>,
     pub keyring: Arc<Keyring>,
+    /// The route's path, for the record of a refusal.
+    path: &'static str,
     _only_the_guard: (),
 }
 
@@ -148,6 +150,7 @@ async fn admit_parts<A: Action>(
         permit,
         db,
         keyring,
+        path: route.path,
         _only_the_guard: (),
     })
 }
@@ -159,7 +162,7 @@ pub(crate) async fn also<B: Action, A: Action>(s: &Signed<A>) -> Result<Permit<B
     match policy::permit::<B>(s.actor().clone()) {
         Ok(p) => Ok(p),
         Err(denied) => {
-            refused(&s.db, &s.session, denied, "").await;
+            refused(&s.db, &s.session, denied, s.path).await;
             Err(error(StatusCode::FORBIDDEN))
         }
     }
@@ -255,8 +258,8 @@ where
 
 /// The prelude, then same origin and the session-bound CSRF token of a
 /// multipart upload (the token travels in the form's first field, read by
-/// the handler, or in `X-CSRF-Token`): the handler gets the request back
-/// to stream its parts.
+/// the handler with [`check_csrf`] before any other field is used): the
+/// handler gets the request back to stream its parts.
 pub(crate) async fn admit_multipart<A: Action, B>(
     app: &App,
     req: Request<B>,

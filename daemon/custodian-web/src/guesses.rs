@@ -10,7 +10,7 @@ use super::auth::{unavailable, unavailable_for};
 use super::views;
 use super::routes::{html, Body};
 use crate::app::App;
-use custodian_core::identity::accounts::AccountError;
+use custodian_core::error::CoreError;
 use custodian_core::identity::hashing::RETRY_AFTER_SECS;
 use custodian_core::identity::lockout::{self, Claim};
 use custodian_core::identity::sessions::Session;
@@ -56,9 +56,9 @@ pub(super) fn busy() -> Response<Body> {
 }
 
 /// The answer for an error of the account layer.
-pub(super) fn failure(e: &AccountError) -> Response<Body> {
+pub(super) fn failure(e: &CoreError) -> Response<Body> {
     match e {
-        AccountError::Busy(_) => busy(),
+        CoreError::Busy(_) => busy(),
         other => unavailable_for(other),
     }
 }

@@ -1267,6 +1267,60 @@ mod tests {
         }
     }
 
+    /// The access map answers "who may call this URL" for every route: an
+    /// action the policy knows, or why it is anonymous; one entry per
+    /// path; a `page` that is a GET route of the table (or, where no
+    /// step-up reads it, the route itself); and a step-up route comes
+    /// back from `/reauth` to a page that asks for step-up itself, except
+    /// the pinned form targets below, whose page (a list, the exports)
+    /// is open to more people than the action: the guard asks again when
+    /// the form is posted.
+    #[test]
+    fn every_route_names_a_known_action_or_why_it_is_anonymous() {
+        const OPEN_PAGE_TARGETS: &[&str] = &[
+            "/actors/bulk",
+            "/incidents/bulk",
+            "/exports/decide",
+            "/exports/download",
+            "/bulletins/bulk",
+        ];
+        let mut paths = std::collections::BTreeSet::new();
+        let mut open_page_targets = Vec::new();
+        for r in ROUTES {
+            assert!(paths.insert(r.path), "{} is listed twice", r.path);
+            let actions = match r.access {
+                Access::Anonymous(why) => {
+                    assert!(!why.trim().is_empty(), "{}: anonymous, but why?", r.path);
+                    vec![]
+                }
+                Access::Action(a) => vec![a],
+                Access::ReadPost(read, post) => vec![read, post],
+            };
+            for a in actions {
+                assert!(
+                    custodian_core::policy::ACTIONS.contains(&a),
+                    "{}: {a:?} is no action of the policy",
+                    r.path
+                );
+            }
+            // A route that needs no step-up may name itself (the page is
+            // then never read); any other page is a GET route.
+            match find(r.page).filter(|p| p.methods.contains(&Method::GET)) {
+                Some(page) if r.access.step_up() && !page.access.step_up() => {
+                    open_page_targets.push(r.path);
+                }
+                Some(_) => {}
+                None => assert!(
+                    r.page == r.path && !r.access.step_up(),
+                    "{}: its page {} is no GET route",
+                    r.path,
+                    r.page
+                ),
+            }
+        }
+        assert_eq!(open_page_targets, OPEN_PAGE_TARGETS);
+    }
+
     #[tokio::test]
     async fn cheap_requests_are_served_while_expensive_ones_are_shed() {
         let app = app();

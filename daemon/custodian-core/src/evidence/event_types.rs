@@ -4,7 +4,8 @@
 
 use serde_json::json;
 
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::policy::{ManageEventTypes, Permit};
 use crate::pool::Database;
 
@@ -20,7 +21,7 @@ pub struct EventType {
 pub async fn list(
     db: &Database,
     permit: &Permit<ManageEventTypes>,
-) -> Result<Vec<EventType>, AccountError> {
+) -> Result<Vec<EventType>, CoreError> {
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     // Events are counted as the administrator may see them (row-level
@@ -55,7 +56,7 @@ pub async fn add(
     by: &str,
     title: &str,
     description: &str,
-) -> Result<Result<(), String>, AccountError> {
+) -> Result<Result<(), String>, CoreError> {
     let title = super::sanitize::line(title, 201);
     let description = super::sanitize::line(description, 2001);
     if title.is_empty() || title.chars().count() > 200 {
@@ -99,7 +100,7 @@ pub async fn retire(
     _: &Permit<ManageEventTypes>,
     by: &str,
     id: i64,
-) -> Result<Result<(), String>, AccountError> {
+) -> Result<Result<(), String>, CoreError> {
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     let retired = tx

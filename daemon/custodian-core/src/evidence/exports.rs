@@ -17,7 +17,8 @@ use serde_json::json;
 use super::act_as;
 use super::items::Query;
 use super::store::{Reader, Store, StoreError};
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::identity::notifications::{notify, notify_admins};
 use crate::policy::{may_decide_export, DecideExports, DownloadExport, Permit, RequestExport};
 use crate::pool::{Database, DbError};
@@ -60,7 +61,7 @@ pub enum Refused {
     #[error("{0}")]
     Policy(&'static str),
     #[error(transparent)]
-    Account(#[from] AccountError),
+    Account(#[from] CoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("reading an export on the blocking pool: {0}")]
@@ -187,7 +188,7 @@ pub async fn request(
             "Say why the export is needed; the approver reads it.",
         ));
     }
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let pattern = format!(
@@ -235,7 +236,7 @@ pub async fn request(
     // Wrapped for exports and for this file (its SHA-256 is the context).
     let wrapped = wrapping::wrap(vault, Purpose::Export, &done.sha256, done.key.as_ref())
         .await
-        .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
+        .map_err(|e| CoreError::Db(DbError::Vault(e)))?;
     let sha256 = done.sha256.clone();
     let object = store.keep(done).await?;
     let query_text = json!({"q": q.text, "status": status}).to_string();
@@ -285,10 +286,7 @@ pub struct Listed {
 }
 
 /// The actor's own requests, and for administrators everyone's.
-pub async fn list(
-    db: &Database,
-    actor: &crate::policy::Actor,
-) -> Result<Vec<Listed>, AccountError> {
+pub async fn list(db: &Database, actor: &crate::policy::Actor) -> Result<Vec<Listed>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let everyone = actor.role == crate::policy::Role::Admin;
@@ -330,7 +328,7 @@ pub async fn decide(
     ttl: Duration,
 ) -> Result<(), Refused> {
     let actor = permit.actor();
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     let row = tx
         .query_opt(
@@ -397,7 +395,7 @@ pub async fn download(
     id: i64,
 ) -> Result<Download, Refused> {
     let actor = permit.actor();
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     let row = tx
         .query_opt(
@@ -415,7 +413,7 @@ pub async fn download(
     let sha256: String = row.get::<_, Option<String>>(3).unwrap_or_default();
     let key = wrapping::unwrap(vault, Purpose::Export, &sha256, &wrapped)
         .await
-        .map_err(|e| AccountError::Db(DbError::Vault(e)))?;
+        .map_err(|e| CoreError::Db(DbError::Vault(e)))?;
     let path = store.object_path(&object)?;
     // The one download is used up when the row below commits, before the
     // first byte is streamed. So every chunk is authenticated first, one
@@ -453,7 +451,7 @@ pub async fn download(
 
 /// Expires approved exports past their time and requests left undecided
 /// for a week, deleting their files; removes files no request names.
-pub async fn clean_up(db: &Database, store: &Store) -> Result<usize, AccountError> {
+pub async fn clean_up(db: &Database, store: &Store) -> Result<usize, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::pool::Database;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -222,7 +223,7 @@ pub async fn start(
     file_name: &str,
     sha256: &str,
     parsed: Parsed,
-) -> Result<i64, AccountError> {
+) -> Result<i64, CoreError> {
     let total = (parsed.rows.len() + parsed.rejected.len()) as i32;
     let rejected: Vec<_> = parsed
         .rejected
@@ -278,7 +279,7 @@ async fn run(
     user_id: i64,
     username: &str,
     rows: Vec<(usize, Record)>,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     let mut accepted = 0i32;
     for batch in rows.chunks(BATCH) {
         let mut c = db.client().await?;
@@ -354,7 +355,7 @@ pub struct Job {
     pub rejected: Vec<(i64, String)>,
 }
 
-pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, AccountError> {
+pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let Some(r) = pg
@@ -394,7 +395,7 @@ pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, AccountError> {
 }
 
 /// Titles (and details) of one kind of reference data, for the list page.
-pub async fn list(db: &Database, kind: Kind) -> Result<Vec<Vec<String>>, AccountError> {
+pub async fn list(db: &Database, kind: Kind) -> Result<Vec<Vec<String>>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let sql = match kind {

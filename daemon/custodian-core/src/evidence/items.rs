@@ -12,7 +12,8 @@ use tokio_postgres::Row;
 use super::act_as;
 pub use super::kind::Kind;
 use super::search::Search;
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::identity::notifications::{notify, notify_admins};
 use crate::policy::workflow::{self, Item, Status, Step};
 use crate::policy::{
@@ -35,7 +36,7 @@ pub enum Refused {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Account(#[from] AccountError),
+    Account(#[from] CoreError),
 }
 
 impl From<tokio_postgres::Error> for Refused {
@@ -202,7 +203,7 @@ pub async fn list(
     kind: Kind,
     permit: &Permit<ReadBulletins>,
     q: &ListQuery<'_>,
-) -> Result<Listing, AccountError> {
+) -> Result<Listing, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -415,7 +416,7 @@ pub async fn get(
     kind: Kind,
     permit: &Permit<ReadBulletins>,
     id: i64,
-) -> Result<Option<Record>, AccountError> {
+) -> Result<Option<Record>, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -516,7 +517,7 @@ pub async fn create(
             kind.noun()
         )));
     }
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let id: i64 = tx
@@ -655,7 +656,7 @@ pub async fn update(
     content: &Content<'_>,
 ) -> Result<(), Refused> {
     let actor = permit.actor();
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     // Existence first: an item the actor cannot see is "not found",
@@ -740,7 +741,7 @@ pub async fn step(
     step: Step,
 ) -> Result<Status, Refused> {
     let actor = permit.actor();
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let row = locked(&tx, kind, id).await?;
@@ -814,7 +815,7 @@ pub async fn history(
     kind: Kind,
     permit: &Permit<ReadHistory>,
     id: i64,
-) -> Result<Option<Vec<Revision>>, AccountError> {
+) -> Result<Option<Vec<Revision>>, CoreError> {
     let actor = permit.actor();
     let full = actor.has(Permission::ViewFullHistory);
     let mut c = db.client().await?;
@@ -861,7 +862,7 @@ pub async fn history(
 pub async fn candidates(
     db: &Database,
     actor: &crate::policy::Actor,
-) -> Result<Vec<(i64, String)>, AccountError> {
+) -> Result<Vec<(i64, String)>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg

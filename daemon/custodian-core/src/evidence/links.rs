@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::act_as;
 use super::items::{item_of, locked, note, Kind, Refused};
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::policy::{
     may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
 };
@@ -102,7 +103,7 @@ pub async fn of(
     permit: &Permit<ReadBulletins>,
     kind: Kind,
     id: i64,
-) -> Result<Links, AccountError> {
+) -> Result<Links, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -212,7 +213,7 @@ pub struct Choices {
     pub event_types: Vec<(i64, String)>,
 }
 
-pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
+pub async fn choices(db: &Database) -> Result<Choices, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut lists = Vec::new();
@@ -374,7 +375,7 @@ pub async fn change(
     link: &LinkChange<'_>,
 ) -> Result<(), Refused> {
     let actor: &Actor = permit.actor();
-    let mut c = db.client().await.map_err(AccountError::from)?;
+    let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
     let row = locked(&tx, kind, id).await?;

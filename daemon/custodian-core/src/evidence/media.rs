@@ -13,7 +13,8 @@ use serde_json::json;
 use super::act_as;
 use super::store::{Finished, Reader, Store, StoreError};
 use super::uploads::{self, AllowedType, Refusal, UploadPolicy};
-use crate::identity::accounts::{audit, AccountError};
+use crate::error::CoreError;
+use crate::identity::accounts::audit;
 use crate::policy::{AccessMedia, Permit};
 use crate::pool::{Database, DbError};
 
@@ -101,8 +102,8 @@ impl Media {
     }
 }
 
-fn vault_err(e: custodian_vault::VaultError) -> AccountError {
-    AccountError::Db(DbError::Vault(e))
+fn vault_err(e: custodian_vault::VaultError) -> CoreError {
+    CoreError::Db(DbError::Vault(e))
 }
 
 pub struct Stored {
@@ -123,7 +124,7 @@ pub async fn record(
     done: Finished,
     kind: &AllowedType,
     name: &str,
-) -> Result<Stored, AccountError> {
+) -> Result<Stored, CoreError> {
     let actor = permit.actor();
     // Wrapped for media and for this file (its SHA-256 is the context): a
     // wrapped key copied to another row, or to an export, does not unwrap.
@@ -135,7 +136,7 @@ pub async fn record(
         .store
         .keep(done)
         .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?;
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
     let written = async {
         let mut c = db.client().await?;
         let tx = c.transaction().await?;
@@ -157,7 +158,7 @@ pub async fn record(
         )
         .await?;
         tx.commit().await?;
-        Ok::<_, AccountError>(id)
+        Ok::<_, CoreError>(id)
     }
     .await;
     match written {
@@ -183,7 +184,7 @@ pub async fn list(
     db: &Database,
     permit: &Permit<AccessMedia>,
     bulletin_id: i64,
-) -> Result<Vec<Listed>, AccountError> {
+) -> Result<Vec<Listed>, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -235,7 +236,7 @@ pub async fn find(
     db: &Database,
     permit: &Permit<AccessMedia>,
     id: i64,
-) -> Result<Option<Found>, AccountError> {
+) -> Result<Option<Found>, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -308,7 +309,7 @@ impl Found {
             )
             .await?;
             tx.commit().await?;
-            Ok::<_, AccountError>(())
+            Ok::<_, CoreError>(())
         };
         recorded.await?;
         Ok(reader)
@@ -319,7 +320,7 @@ impl Found {
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
     #[error(transparent)]
-    Account(#[from] AccountError),
+    Account(#[from] CoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("opening a media object on the blocking pool: {0}")]

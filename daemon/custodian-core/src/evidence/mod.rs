@@ -18,11 +18,11 @@ pub mod uploads;
 
 use tokio_postgres::Transaction;
 
-use crate::identity::accounts::AccountError;
+use crate::error::CoreError;
 use crate::policy::Actor;
 
 /// Names the acting account for the rest of the transaction only.
-async fn act_as(tx: &Transaction<'_>, actor: &Actor) -> Result<(), AccountError> {
+async fn act_as(tx: &Transaction<'_>, actor: &Actor) -> Result<(), CoreError> {
     tx.execute(
         "SELECT set_config('custodian.user_id', $1, true)",
         &[&actor.user_id.to_string()],

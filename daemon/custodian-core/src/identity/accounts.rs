@@ -6,45 +6,19 @@ use std::sync::Arc;
 use custodian_vault::keyring::Keyring;
 use tokio_postgres::GenericClient;
 
-use super::hashing::{self, HashError};
+use super::hashing;
 use super::lockout;
 use super::notifications::{notify, notify_admins};
 use super::password::Policy;
 use super::tokens;
+use crate::error::CoreError;
+use crate::policy::Role;
 use crate::pool::{Database, DbError};
 
 pub const PEPPER: &str = "password-pepper";
 
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error(transparent)]
-    Db(#[from] DbError),
-    #[error("{0}")]
-    Internal(String),
-    /// Every password hashing slot is taken: answer 503 with Retry-After.
-    #[error(transparent)]
-    Busy(HashError),
-}
-
-impl From<HashError> for AccountError {
-    fn from(e: HashError) -> Self {
-        match e {
-            HashError::Busy(_) => Self::Busy(e),
-            HashError::Task(t) => Self::Internal(t.to_string()),
-        }
-    }
-}
-
-/// Kept whole: its kind (connection lost, statement timeout) decides what
-/// the person is told (`load::cause_of`).
-impl From<tokio_postgres::Error> for AccountError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        Self::Db(DbError::Postgres(e))
-    }
-}
-
 /// Whether any active administrator exists.
-pub async fn has_admin(db: &Database) -> Result<bool, AccountError> {
+pub async fn has_admin(db: &Database) -> Result<bool, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -58,8 +32,8 @@ pub async fn has_admin(db: &Database) -> Result<bool, AccountError> {
 
 /// Makes a one-time setup token valid for an hour, replacing older unused
 /// ones. Returned in clear once; only its hash is stored.
-pub async fn issue_setup_token(db: &Database) -> Result<String, AccountError> {
-    let token = tokens::new_token().map_err(AccountError::Internal)?;
+pub async fn issue_setup_token(db: &Database) -> Result<String, CoreError> {
+    let token = tokens::new_token().map_err(CoreError::Internal)?;
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute(
@@ -80,11 +54,11 @@ async fn hash_blocking(
     policy: &Policy,
     password: &str,
     pepper: zeroize::Zeroizing<Vec<u8>>,
-) -> Result<String, AccountError> {
+) -> Result<String, CoreError> {
     let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
     hashing::run(move || policy.hash(&password, &pepper))
         .await?
-        .map_err(AccountError::Internal)
+        .map_err(CoreError::Internal)
 }
 
 /// `password` hashed under the keyring's newest pepper: the pepper's
@@ -93,11 +67,11 @@ pub(super) async fn hash_with_newest_pepper(
     keyring: &Keyring,
     policy: &Policy,
     password: &str,
-) -> Result<(u64, String), AccountError> {
+) -> Result<(u64, String), CoreError> {
     let (version, pepper) = keyring
         .newest(PEPPER)
         .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+        .ok_or_else(|| CoreError::Internal("keyring has no pepper".into()))?;
     Ok((version, hash_blocking(policy, password, pepper).await?))
 }
 
@@ -106,9 +80,9 @@ pub(super) async fn hash_with_newest_pepper(
 async fn one_time_password(
     keyring: &Keyring,
     policy: &Policy,
-) -> Result<(String, u64, String), AccountError> {
+) -> Result<(String, u64, String), CoreError> {
     let temporary: String = tokens::new_token()
-        .map_err(AccountError::Internal)?
+        .map_err(CoreError::Internal)?
         .chars()
         .take(22)
         .collect();
@@ -118,7 +92,7 @@ async fn one_time_password(
 
 /// Whether `token` is a setup token that may still be used (checked before
 /// any hashing, so a wrong token costs no argon2id).
-async fn setup_token_usable(db: &Database, token: &str) -> Result<bool, AccountError> {
+async fn setup_token_usable(db: &Database, token: &str) -> Result<bool, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -149,7 +123,7 @@ pub async fn complete_setup(
     token: &str,
     username: &str,
     password: &str,
-) -> Result<SetupOutcome, AccountError> {
+) -> Result<SetupOutcome, CoreError> {
     if !setup_token_usable(db, token).await? {
         return Ok(SetupOutcome::BadToken);
     }
@@ -253,7 +227,7 @@ pub async fn login(
     username: &str,
     password: &str,
     peer: &str,
-) -> Result<Result<Authenticated, Refusal>, AccountError> {
+) -> Result<Result<Authenticated, Refusal>, CoreError> {
     let row = {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
@@ -272,7 +246,7 @@ pub async fn login(
     let pepper = keyring
         .key_at(PEPPER, version)
         .await
-        .map_err(|e| AccountError::Db(DbError::Vault(e)))?
+        .map_err(|e| CoreError::Db(DbError::Vault(e)))?
         .unwrap_or_else(|| zeroize::Zeroizing::new(vec![0u8; 32]));
     let verified = {
         let (policy, password, stored) = (
@@ -360,7 +334,7 @@ async fn record_failure(
     username: &str,
     peer: &str,
     why: Refusal,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut locked_now = None;
@@ -421,7 +395,7 @@ pub async fn audit(
     action: &str,
     target: &str,
     details: serde_json::Value,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     custodian_db::audit::record(pg, actor, action, target, &details)
         .await
         .map_err(DbError::from)?;
@@ -435,7 +409,7 @@ pub async fn password_matches(
     policy: &Policy,
     user_id: i64,
     password: &str,
-) -> Result<bool, AccountError> {
+) -> Result<bool, CoreError> {
     let row = {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
@@ -449,7 +423,7 @@ pub async fn password_matches(
     let Some(pepper) = keyring
         .key_at(PEPPER, version as u64)
         .await
-        .map_err(|e| AccountError::Db(DbError::Vault(e)))?
+        .map_err(|e| CoreError::Db(DbError::Vault(e)))?
     else {
         return Ok(false);
     };
@@ -465,7 +439,7 @@ pub async fn set_password(
     user_id: i64,
     username: &str,
     password: &str,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     let (version, hash) = hash_with_newest_pepper(keyring, policy, password).await?;
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
@@ -497,7 +471,7 @@ pub async fn create_account(
     by: &str,
     username: &str,
     role: &str,
-) -> Result<Result<String, &'static str>, AccountError> {
+) -> Result<Result<String, &'static str>, CoreError> {
     if !ROLES.contains(&role) {
         return Ok(Err("Choose one of the roles offered."));
     }
@@ -507,7 +481,12 @@ pub async fn create_account(
     // An administrator made by one administrator alone would be her own
     // second pair of eyes: the account starts read-only and the grant
     // waits for a different administrator (`confirm_pending`).
-    let stored_role = if role == "admin" { "readonly" } else { role };
+    let granting_admin = Role::parse(role) == Some(Role::Admin);
+    let stored_role = if granting_admin {
+        Role::ReadOnly.key()
+    } else {
+        role
+    };
     let inserted = tx
         .query_opt(
             "INSERT INTO app_user (username, role, password_hash, pepper_version, must_change_password) \
@@ -526,7 +505,7 @@ pub async fn create_account(
         serde_json::json!({"role": stored_role, "by": by}),
     )
     .await?;
-    if role == "admin" {
+    if granting_admin {
         request_confirmation(
             &*tx,
             by,
@@ -586,7 +565,7 @@ async fn request_confirmation(
     target_id: i64,
     what: Pending,
     details: serde_json::Value,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     pg.execute(
         "INSERT INTO admin_confirmation (target_id, kind, requested_by) \
          SELECT $1::bigint, $2::text, id FROM app_user WHERE username = $3 \
@@ -620,7 +599,7 @@ async fn confirm_pending(
     by: &str,
     username: &str,
     what: Pending,
-) -> Result<Result<i64, &'static str>, AccountError> {
+) -> Result<Result<i64, &'static str>, CoreError> {
     let row = pg
         .query_opt(
             "DELETE FROM admin_confirmation p USING app_user t, app_user c \
@@ -662,7 +641,7 @@ pub struct AccountRow {
 pub async fn list_accounts(
     db: &Database,
     _permit: &crate::policy::Permit<crate::policy::ManageAccounts>,
-) -> Result<Vec<AccountRow>, AccountError> {
+) -> Result<Vec<AccountRow>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
@@ -771,7 +750,7 @@ pub async fn change_state(
     by: &str,
     username: &str,
     change: StateChange,
-) -> Result<Result<Option<String>, &'static str>, AccountError> {
+) -> Result<Result<Option<String>, &'static str>, CoreError> {
     if by == username && change != StateChange::Unlock {
         return Ok(Err(
             "You cannot change your own account's state; ask another administrator.",
@@ -802,11 +781,12 @@ pub async fn change_state(
     let (target_id, target_role): (i64, String) = (target.get(0), target.get(1));
     // Administrator rights, and the second factor of an administrator,
     // change only with a second administrator's confirmation.
+    let target_is_admin = Role::parse(&target_role) == Some(Role::Admin);
     let waits = match change {
-        StateChange::Role("admin") if target_role != "admin" => Some(Pending::GrantAdmin),
-        StateChange::ResetSecondFactor if target_role == "admin" => {
-            Some(Pending::ResetSecondFactor)
+        StateChange::Role(r) if Role::parse(r) == Some(Role::Admin) && !target_is_admin => {
+            Some(Pending::GrantAdmin)
         }
+        StateChange::ResetSecondFactor if target_is_admin => Some(Pending::ResetSecondFactor),
         _ => None,
     };
     if let Some(what) = waits {
@@ -928,7 +908,7 @@ pub async fn change_state(
 }
 
 /// Removes the authenticator app, the recovery codes and the passkeys.
-async fn clear_second_factors(pg: &impl GenericClient, id: i64) -> Result<(), AccountError> {
+async fn clear_second_factors(pg: &impl GenericClient, id: i64) -> Result<(), CoreError> {
     pg.execute(
         "UPDATE app_user SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE id = $1",
         &[&id],
@@ -954,7 +934,7 @@ pub async fn reset_password(
     by: &str,
     username: &str,
     reason: &str,
-) -> Result<Result<Option<String>, &'static str>, AccountError> {
+) -> Result<Result<Option<String>, &'static str>, CoreError> {
     if by == username {
         return Ok(Err(
             "Change your own password on your account page, not here.",
@@ -984,7 +964,7 @@ pub async fn reset_password(
     // The one who resets learns the password: for an administrator that
     // would make one administrator the holder of another's account, so a
     // different administrator confirms, and the password goes to her.
-    if role == "admin" {
+    if Role::parse(&role) == Some(Role::Admin) {
         request_confirmation(
             &*tx,
             by,
@@ -1038,7 +1018,7 @@ pub async fn force_password_change(
     db: &Database,
     by: &str,
     username: &str,
-) -> Result<Result<u64, &'static str>, AccountError> {
+) -> Result<Result<u64, &'static str>, CoreError> {
     if by == username {
         return Ok(Err(
             "Change your own password on your account page, not here.",

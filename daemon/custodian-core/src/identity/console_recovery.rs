@@ -7,10 +7,11 @@
 
 use custodian_vault::keyring::Keyring;
 
-use super::accounts::{audit, hash_with_newest_pepper, AccountError};
+use super::accounts::{audit, hash_with_newest_pepper};
 use super::notifications::notify_admins;
 use super::password::Policy;
 use super::tokens;
+use crate::error::CoreError;
 use crate::pool::Database;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -22,7 +23,7 @@ pub enum Outcome {
 
 /// The account `token` recovers, if it is `username` and the token may
 /// still be used: a hash look-up, so a wrong token costs no argon2id.
-async fn usable(db: &Database, token: &str, username: &str) -> Result<bool, AccountError> {
+async fn usable(db: &Database, token: &str, username: &str) -> Result<bool, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -43,7 +44,7 @@ pub async fn recover(
     token: &str,
     username: &str,
     password: &str,
-) -> Result<Outcome, AccountError> {
+) -> Result<Outcome, CoreError> {
     if !usable(db, token, username).await? {
         return Ok(Outcome::BadToken);
     }

@@ -16,9 +16,10 @@
 
 use tokio_postgres::GenericClient;
 
-use super::accounts::{audit, AccountError};
+use super::accounts::audit;
 use super::notifications::{notify, notify_admins};
 use super::password::Policy;
+use crate::error::CoreError;
 
 /// The counter `count` (last failure at `at`) after decay; `$2` is the
 /// lockout period in minutes. Shifts by at most 30 (an int4 shift by 32 or
@@ -44,7 +45,7 @@ pub async fn claim(
     pg: &impl GenericClient,
     policy: &Policy,
     user_id: i64,
-) -> Result<Claim, AccountError> {
+) -> Result<Claim, CoreError> {
     let d = decayed("second_factor_failures", "second_factor_failed_at");
     let sql = format!(
         "UPDATE app_user SET second_factor_failures = {d} + 1, second_factor_failed_at = now() \
@@ -63,7 +64,7 @@ pub async fn claim(
 
 /// The guess could not be checked (Vault or the database failed): it is
 /// given back rather than held against the person.
-pub async fn refund(pg: &impl GenericClient, user_id: i64) -> Result<(), AccountError> {
+pub async fn refund(pg: &impl GenericClient, user_id: i64) -> Result<(), CoreError> {
     pg.execute(
         "UPDATE app_user SET second_factor_failures = GREATEST(0, second_factor_failures - 1) \
          WHERE id = $1",
@@ -74,7 +75,7 @@ pub async fn refund(pg: &impl GenericClient, user_id: i64) -> Result<(), Account
 }
 
 /// The whole sign-in (or the step-up) succeeded: both counters start over.
-pub async fn passed(pg: &impl GenericClient, user_id: i64) -> Result<(), AccountError> {
+pub async fn passed(pg: &impl GenericClient, user_id: i64) -> Result<(), CoreError> {
     pg.execute(
         "UPDATE app_user SET failed_logins = 0, failed_login_at = NULL, \
          second_factor_failures = 0, second_factor_failed_at = NULL WHERE id = $1",
@@ -94,7 +95,7 @@ pub async fn failed(
     username: &str,
     step: &str,
     peer: &str,
-) -> Result<bool, AccountError> {
+) -> Result<bool, CoreError> {
     let locked = pg
         .query_opt(
             "UPDATE app_user SET locked_until = now() + make_interval(mins => $3) \
@@ -155,27 +156,23 @@ pub(crate) fn password_failure_sql() -> String {
 /// pooled connection, so that no database handle crosses into the web
 /// crate.
 pub mod pooled {
-    use super::{AccountError, Claim, Policy};
+    use super::{Claim, CoreError, Policy};
     use crate::pool::Database;
 
     /// [`super::claim`] on a pooled connection.
-    pub async fn charge(
-        db: &Database,
-        policy: &Policy,
-        user_id: i64,
-    ) -> Result<Claim, AccountError> {
+    pub async fn charge(db: &Database, policy: &Policy, user_id: i64) -> Result<Claim, CoreError> {
         let c = db.client().await?;
         super::claim(&**c, policy, user_id).await
     }
 
     /// [`super::refund`] on a pooled connection.
-    pub async fn refund(db: &Database, user_id: i64) -> Result<(), AccountError> {
+    pub async fn refund(db: &Database, user_id: i64) -> Result<(), CoreError> {
         let c = db.client().await?;
         super::refund(&**c, user_id).await
     }
 
     /// [`super::passed`] on a pooled connection.
-    pub async fn passed(db: &Database, user_id: i64) -> Result<(), AccountError> {
+    pub async fn passed(db: &Database, user_id: i64) -> Result<(), CoreError> {
         let c = db.client().await?;
         super::passed(&**c, user_id).await
     }
@@ -188,7 +185,7 @@ pub mod pooled {
         username: &str,
         step: &str,
         peer: &str,
-    ) -> Result<bool, AccountError> {
+    ) -> Result<bool, CoreError> {
         let c = db.client().await?;
         super::failed(&**c, policy, user_id, username, step, peer).await
     }

@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio_postgres::GenericClient;
 
-use super::accounts::AccountError;
+use crate::error::CoreError;
 use crate::pool::Database;
 
 /// Tells `user_id` about `message`.
@@ -17,7 +17,7 @@ pub async fn notify(
     user_id: i64,
     kind: &str,
     message: &str,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     pg.execute(
         "INSERT INTO notification (user_id, kind, message) VALUES ($1, $2, $3)",
         &[&user_id, &kind, &message],
@@ -31,7 +31,7 @@ pub async fn notify_admins(
     pg: &impl GenericClient,
     kind: &str,
     message: &str,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     pg.execute(
         "INSERT INTO notification (user_id, kind, message) \
          SELECT id, $1, $2 FROM app_user WHERE role = 'admin' AND state = 'active'",
@@ -61,7 +61,7 @@ fn fingerprint(key: &[u8], peer: &str, user_agent: &str) -> Option<Vec<u8>> {
 
 /// Fingerprints made by releases before they were keyed are removed (at
 /// start): they are exactly the record the keyed form avoids.
-pub async fn forget_unkeyed_devices(pg: &impl GenericClient) -> Result<u64, AccountError> {
+pub async fn forget_unkeyed_devices(pg: &impl GenericClient) -> Result<u64, CoreError> {
     // Through the owner's function: the runtime role has no DELETE here.
     let gone: i64 = pg
         .query_one("SELECT custodian_forget_unkeyed_devices()", &[])
@@ -77,7 +77,7 @@ pub async fn note_device_pooled(
     user_id: i64,
     peer: &str,
     user_agent: &str,
-) -> Result<bool, AccountError> {
+) -> Result<bool, CoreError> {
     let c = db.client().await?;
     note_device(&**c, keyring, user_id, peer, user_agent).await
 }
@@ -92,13 +92,13 @@ pub async fn note_device(
     user_id: i64,
     peer: &str,
     user_agent: &str,
-) -> Result<bool, AccountError> {
+) -> Result<bool, CoreError> {
     let (version, key) = keyring
         .newest(FINGERPRINT_KEY)
         .await
-        .ok_or_else(|| AccountError::Internal("keyring has no fingerprint key".into()))?;
+        .ok_or_else(|| CoreError::Internal("keyring has no fingerprint key".into()))?;
     let current = fingerprint(&key, peer, user_agent)
-        .ok_or_else(|| AccountError::Internal("fingerprint key".into()))?;
+        .ok_or_else(|| CoreError::Internal("fingerprint key".into()))?;
     let mut candidates = vec![current.clone()];
     // The previous version only if still held: a device check on every
     // sign-in must not cost a Vault request.
@@ -144,7 +144,7 @@ pub struct Listed {
     pub unread: bool,
 }
 
-pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, AccountError> {
+pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
@@ -168,7 +168,7 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, AccountErr
 
 /// Administrators' names as `(id, username)`, for masking notifications
 /// shown to an account without `view_usernames`.
-pub async fn administrators(db: &Database) -> Result<Vec<(i64, String)>, AccountError> {
+pub async fn administrators(db: &Database) -> Result<Vec<(i64, String)>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -215,7 +215,7 @@ pub fn mask_names(message: &str, names: &[(i64, String)]) -> String {
     out
 }
 
-pub async fn unread(db: &Database, user_id: i64) -> Result<i64, AccountError> {
+pub async fn unread(db: &Database, user_id: i64) -> Result<i64, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -227,7 +227,7 @@ pub async fn unread(db: &Database, user_id: i64) -> Result<i64, AccountError> {
         .get(0))
 }
 
-pub async fn mark_all_read(db: &Database, user_id: i64) -> Result<(), AccountError> {
+pub async fn mark_all_read(db: &Database, user_id: i64) -> Result<(), CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute(

@@ -19,8 +19,9 @@ use webauthn_rs::prelude::{
     Webauthn, WebauthnBuilder,
 };
 
-use super::accounts::{audit, AccountError};
+use super::accounts::audit;
 use super::notifications::{notify, notify_admins};
+use crate::error::CoreError;
 use crate::pool::Database;
 
 /// How long a browser has to answer a challenge.
@@ -74,7 +75,7 @@ pub enum Refused {
     #[error("Give the key a name (1 to 60 characters).")]
     BadName,
     #[error(transparent)]
-    Account(#[from] AccountError),
+    Account(#[from] CoreError),
 }
 
 impl From<tokio_postgres::Error> for Refused {
@@ -83,8 +84,8 @@ impl From<tokio_postgres::Error> for Refused {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> AccountError {
-    AccountError::Internal(e.to_string())
+fn internal(e: impl std::fmt::Display) -> CoreError {
+    CoreError::Internal(e.to_string())
 }
 
 /// Synced passkeys report themselves as backup-eligible; the flag is kept
@@ -97,7 +98,7 @@ fn is_hardware(passkey: &Passkey) -> bool {
 }
 
 /// The account's stable, random WebAuthn user handle (never the id or name).
-async fn user_handle(pg: &impl GenericClient, user_id: i64) -> Result<Uuid, AccountError> {
+async fn user_handle(pg: &impl GenericClient, user_id: i64) -> Result<Uuid, CoreError> {
     Ok(pg
         .query_one(
             "UPDATE app_user SET webauthn_handle = coalesce(webauthn_handle, $2) WHERE id = $1 RETURNING webauthn_handle",
@@ -112,7 +113,7 @@ async fn save_ceremony(
     user_id: i64,
     purpose: &str,
     state: Value,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     pg.execute(
         "INSERT INTO webauthn_ceremony (user_id, purpose, state, expires_at) \
          VALUES ($1, $2, $3, now() + make_interval(mins => $4)) \
@@ -127,7 +128,7 @@ async fn take_ceremony(
     pg: &impl GenericClient,
     user_id: i64,
     purpose: &str,
-) -> Result<Option<Value>, AccountError> {
+) -> Result<Option<Value>, CoreError> {
     Ok(pg
         .query_opt(
             "DELETE FROM webauthn_ceremony WHERE user_id = $1 AND purpose = $2 RETURNING state, expires_at > now()",
@@ -142,7 +143,7 @@ async fn take_ceremony(
 async fn stored(
     pg: &impl GenericClient,
     user_id: i64,
-) -> Result<Vec<(i64, Passkey, bool)>, AccountError> {
+) -> Result<Vec<(i64, Passkey, bool)>, CoreError> {
     pg.query(
         "SELECT id, credential, hardware FROM webauthn_credential WHERE user_id = $1 ORDER BY id",
         &[&user_id],
@@ -163,7 +164,7 @@ pub async fn start_registration(
     user_id: i64,
     username: &str,
 ) -> Result<CreationChallengeResponse, Refused> {
-    let c = db.client().await.map_err(AccountError::from)?;
+    let c = db.client().await.map_err(CoreError::from)?;
     let pg: &tokio_postgres::Client = &c;
     let handle = user_handle(pg, user_id).await?;
     let existing: Vec<_> = stored(pg, user_id)
@@ -198,7 +199,7 @@ pub async fn finish_registration(
     if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(Refused::BadName);
     }
-    let c = db.client().await.map_err(AccountError::from)?;
+    let c = db.client().await.map_err(CoreError::from)?;
     let pg: &tokio_postgres::Client = &c;
     let state: PasskeyRegistration = take_ceremony(pg, user_id, "register")
         .await?
@@ -259,7 +260,7 @@ pub async fn start_authentication(
     purpose: Purpose,
     hardware_only: bool,
 ) -> Result<RequestChallengeResponse, Refused> {
-    let c = db.client().await.map_err(AccountError::from)?;
+    let c = db.client().await.map_err(CoreError::from)?;
     let pg: &tokio_postgres::Client = &c;
     let keys: Vec<Passkey> = stored(pg, user_id)
         .await?
@@ -291,7 +292,7 @@ pub async fn finish_authentication(
     answer: &Value,
     hardware_only: bool,
 ) -> Result<(), Refused> {
-    let c = db.client().await.map_err(AccountError::from)?;
+    let c = db.client().await.map_err(CoreError::from)?;
     let pg: &tokio_postgres::Client = &c;
     let state: PasskeyAuthentication = take_ceremony(pg, user_id, purpose.as_str())
         .await?
@@ -330,7 +331,7 @@ pub struct Listed {
     pub last_used: String,
 }
 
-pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, AccountError> {
+pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
@@ -361,7 +362,7 @@ pub struct Factors {
     pub hardware: bool,
 }
 
-pub async fn factors_of(db: &Database, user_id: i64) -> Result<Factors, AccountError> {
+pub async fn factors_of(db: &Database, user_id: i64) -> Result<Factors, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let r = pg
@@ -386,7 +387,7 @@ pub async fn remove(
     user_id: i64,
     username: &str,
     id: i64,
-) -> Result<Option<String>, AccountError> {
+) -> Result<Option<String>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let Some(row) = pg
@@ -423,7 +424,7 @@ pub async fn tell_admins_if_admin(
     role: crate::policy::Role,
     username: &str,
     what: &str,
-) -> Result<(), AccountError> {
+) -> Result<(), CoreError> {
     if role != crate::policy::Role::Admin {
         return Ok(());
     }

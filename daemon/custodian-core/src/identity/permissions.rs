@@ -5,8 +5,9 @@
 
 use serde_json::json;
 
-use super::accounts::{audit, AccountError};
+use super::accounts::audit;
 use super::notifications::{notify, notify_admins};
+use crate::error::CoreError;
 use crate::policy::Permission;
 use crate::pool::Database;
 
@@ -31,7 +32,7 @@ pub struct Current {
     pub groups: Vec<String>,
 }
 
-pub async fn current(db: &Database, username: &str) -> Result<Option<Current>, AccountError> {
+pub async fn current(db: &Database, username: &str) -> Result<Option<Current>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -58,7 +59,7 @@ pub async fn set(
     username: &str,
     flags: Option<Vec<String>>,
     groups: Vec<String>,
-) -> Result<Result<(), &'static str>, AccountError> {
+) -> Result<Result<(), &'static str>, CoreError> {
     if by == username {
         return Ok(Err(
             "You cannot change your own permissions; ask another administrator.",

@@ -7,8 +7,9 @@ use custodian_vault::keyring::Keyring;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::accounts::{audit, AccountError, PEPPER};
+use super::accounts::{audit, PEPPER};
 use super::totp::base32;
+use crate::error::CoreError;
 use crate::pool::{Database, DbError};
 
 pub const COUNT: usize = 10;
@@ -46,22 +47,21 @@ pub async fn regenerate(
     keyring: &Keyring,
     user_id: i64,
     username: &str,
-) -> Result<Vec<String>, AccountError> {
+) -> Result<Vec<String>, CoreError> {
     let (version, pepper) = keyring
         .newest(PEPPER)
         .await
-        .ok_or_else(|| AccountError::Internal("keyring has no pepper".into()))?;
+        .ok_or_else(|| CoreError::Internal("keyring has no pepper".into()))?;
     let codes = (0..COUNT)
         .map(|_| new_code())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(AccountError::Internal)?;
+        .map_err(CoreError::Internal)?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     tx.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&user_id])
         .await?;
     for code in &codes {
-        let h =
-            digest(&pepper, user_id, code).ok_or_else(|| AccountError::Internal("hmac".into()))?;
+        let h = digest(&pepper, user_id, code).ok_or_else(|| CoreError::Internal("hmac".into()))?;
         tx.execute(
             "INSERT INTO recovery_code (user_id, code_hash, pepper_version) VALUES ($1, $2, $3)",
             &[&user_id, &h, &(version as i64)],
@@ -94,7 +94,7 @@ pub async fn redeem(
     user_id: i64,
     username: &str,
     code: &str,
-) -> Result<bool, AccountError> {
+) -> Result<bool, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let versions = pg
@@ -105,7 +105,7 @@ pub async fn redeem(
         let Some(pepper) = keyring
             .key_at(PEPPER, version as u64)
             .await
-            .map_err(|e| AccountError::Db(DbError::Vault(e)))?
+            .map_err(|e| CoreError::Db(DbError::Vault(e)))?
         else {
             continue;
         };
@@ -140,7 +140,7 @@ pub async fn redeem(
     Ok(false)
 }
 
-pub async fn remaining(db: &Database, user_id: i64) -> Result<i64, AccountError> {
+pub async fn remaining(db: &Database, user_id: i64) -> Result<i64, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg

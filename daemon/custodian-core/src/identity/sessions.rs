@@ -6,6 +6,7 @@
 
 use super::password::Policy;
 use super::tokens;
+use crate::error::CoreError;
 use crate::policy::Role;
 use crate::pool::{Database, DbError};
 use custodian_vault::keyring::Keyring;
@@ -22,7 +23,7 @@ pub enum SessionError {
     #[error("the session ended meanwhile")]
     Ended,
     #[error("{0}")]
-    Account(#[from] crate::identity::accounts::AccountError),
+    Account(#[from] CoreError),
 }
 
 impl From<tokio_postgres::Error> for SessionError {

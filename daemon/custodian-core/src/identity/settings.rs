@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::accounts::{audit, AccountError};
+use super::accounts::audit;
 use super::notifications::notify_admins;
+use crate::error::CoreError;
 use crate::policy::{ManageSettings, Permit};
 use crate::pool::Database;
 
@@ -17,7 +18,7 @@ pub const EXPORT_TTL: &str = "export_ttl_minutes";
 /// Allowed range for the export download window, in minutes.
 pub const EXPORT_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=1440;
 
-pub async fn get(db: &Database, key: &str) -> Result<Option<String>, AccountError> {
+pub async fn get(db: &Database, key: &str) -> Result<Option<String>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
@@ -46,7 +47,7 @@ pub async fn save(
     by: &str,
     notice: &str,
     export_ttl: &str,
-) -> Result<Result<(), String>, AccountError> {
+) -> Result<Result<(), String>, CoreError> {
     let by_id = permit.actor().user_id;
     let notice: String = notice
         .chars()

@@ -144,11 +144,12 @@ pub mod store {
     use secrecy::ExposeSecret;
 
     use super::{matching_step, new_secret, now, to_b64};
-    use crate::identity::accounts::{audit, AccountError};
+    use crate::error::CoreError;
+    use crate::identity::accounts::audit;
     use crate::pool::Database;
 
-    fn vault_err(e: custodian_vault::VaultError) -> AccountError {
-        AccountError::Db(crate::pool::DbError::Vault(e))
+    fn vault_err(e: custodian_vault::VaultError) -> CoreError {
+        CoreError::Db(crate::pool::DbError::Vault(e))
     }
 
     /// The secret of `user_id`: wrapped for TOTP and that account only, so
@@ -157,17 +158,17 @@ pub mod store {
         vault: &Client,
         user_id: i64,
         ciphertext: &str,
-    ) -> Result<zeroize::Zeroizing<Vec<u8>>, AccountError> {
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
         use base64::Engine as _;
         let b64 = wrapping::unwrap(vault, Purpose::Totp, &user_id.to_string(), ciphertext)
             .await
             .map_err(vault_err)?;
         let text = std::str::from_utf8(b64.expose_secret())
-            .map_err(|_| AccountError::Internal("TOTP secret is not text".into()))?;
+            .map_err(|_| CoreError::Internal("TOTP secret is not text".into()))?;
         base64::engine::general_purpose::STANDARD
             .decode(text)
             .map(zeroize::Zeroizing::new)
-            .map_err(|_| AccountError::Internal("TOTP secret is not base64".into()))
+            .map_err(|_| CoreError::Internal("TOTP secret is not base64".into()))
     }
 
     /// A new pending secret for `user_id` (replacing an older pending one);
@@ -176,8 +177,8 @@ pub mod store {
         db: &Database,
         vault: &Client,
         user_id: i64,
-    ) -> Result<zeroize::Zeroizing<Vec<u8>>, AccountError> {
-        let secret = new_secret().map_err(AccountError::Internal)?;
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
+        let secret = new_secret().map_err(CoreError::Internal)?;
         let ciphertext = wrapping::wrap(
             vault,
             Purpose::Totp,
@@ -210,7 +211,7 @@ pub mod store {
         user_id: i64,
         which: Stored,
         code: &str,
-    ) -> Result<Option<u64>, AccountError> {
+    ) -> Result<Option<u64>, CoreError> {
         let sql = match which {
             Stored::Pending => "SELECT totp_pending FROM app_user WHERE id = $1",
             Stored::Active => "SELECT totp_secret FROM app_user WHERE id = $1",
@@ -233,7 +234,7 @@ pub mod store {
         user_id: i64,
         username: &str,
         code: &str,
-    ) -> Result<bool, AccountError> {
+    ) -> Result<bool, CoreError> {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
         let Some(step) = step_of(pg, vault, user_id, Stored::Pending, code).await? else {
@@ -269,7 +270,7 @@ pub mod store {
         vault: &Client,
         user_id: i64,
         code: &str,
-    ) -> Result<bool, AccountError> {
+    ) -> Result<bool, CoreError> {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
         let Some(step) = step_of(pg, vault, user_id, Stored::Active, code).await? else {

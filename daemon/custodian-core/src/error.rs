@@ -1,0 +1,36 @@
+//! The domain's one error type: a failure of the appliance (the database,
+//! the hashing pool, an internal fault), never the person's. What a person
+//! can fix is a refusal, returned beside it with the text that says how.
+
+use crate::identity::hashing::HashError;
+use crate::pool::DbError;
+
+/// Kept whole so that its kind (connection lost, statement timeout, busy
+/// hashing pool) decides what the person is told.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Internal(String),
+    /// Every password hashing slot is taken: answer 503 with Retry-After.
+    #[error(transparent)]
+    Busy(HashError),
+}
+
+impl From<HashError> for CoreError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy(_) => Self::Busy(e),
+            HashError::Task(t) => Self::Internal(t.to_string()),
+        }
+    }
+}
+
+/// Kept whole: its kind (connection lost, statement timeout) decides what
+/// the person is told (`load::cause_of`).
+impl From<tokio_postgres::Error> for CoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(DbError::Postgres(e))
+    }
+}
