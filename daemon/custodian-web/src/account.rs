@@ -7,8 +7,8 @@ use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
+use super::routes::{error, html, Body, Reply};
 use super::views;
-use super::routes::{error, html, Body};
 
 use crate::app::App;
 use crate::cookies::COOKIE;
@@ -24,106 +24,94 @@ pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Res
         .ok_or_else(unavailable)
 }
 
-pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<UseOwnAccount, _>(app, req).await?;
-        let session = &s.session;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::auth::change_password(
-                &views::viewer(session),
-                &csrf,
-                None,
-                session.must_change_password,
-                app.identity.policy.min_length,
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<UseOwnAccount, _>(app, req).await?;
+    let session = &s.session;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::auth::change_password(
+            &views::viewer(session),
+            &csrf,
+            None,
+            session.must_change_password,
+            app.identity.policy.min_length,
+        ),
+    ))
 }
 
-pub async fn change_password<B>(
-    app: &App,
-    req: Request<B>,
-    peer: std::net::SocketAddr,
-) -> Response<Body>
+pub async fn change_password<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let headers = req.headers().clone();
-        let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
-        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
-        let policy = &app.identity.policy;
-        let (current, new) = (field(&form, "current"), field(&form, "password"));
-        // The current password is a step-up guess: charged before hashing.
-        if !guesses::charge(app, session).await? {
+    let headers = req.headers().clone();
+    let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
+    let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
+    let policy = &app.identity.policy;
+    let (current, new) = (field(&form, "current"), field(&form, "password"));
+    // The current password is a step-up guess: charged before hashing.
+    if !guesses::charge(app, session).await? {
+        return Ok(guesses::locked_page(app));
+    }
+    let matches =
+        match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
+            Ok(m) => m,
+            Err(e) => {
+                guesses::refund(app, session).await;
+                return Err(guesses::failure(&e));
+            }
+        };
+    if matches {
+        guesses::right(app, session).await?;
+    } else {
+        if guesses::wrong(app, session, "current-password", &peer.ip().to_string()).await? {
             return Ok(guesses::locked_page(app));
         }
-        let matches =
-            match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
-                Ok(m) => m,
-                Err(e) => {
-                    guesses::refund(app, session).await;
-                    return Err(guesses::failure(&e));
-                }
-            };
-        if matches {
-            guesses::right(app, session).await?;
-        } else {
-            if guesses::wrong(app, session, "current-password", &peer.ip().to_string()).await? {
-                return Ok(guesses::locked_page(app));
-            }
-        }
-        let problem = if !matches {
-            Some("The current password is not right.".to_owned())
-        } else if new != field(&form, "confirm") {
-            Some("The two new passwords differ.".to_owned())
-        } else if new == current {
-            Some("Choose a password different from the current one.".to_owned())
-        } else {
-            policy.check(new, &[&session.username, "custodian"])
-        };
-        if let Some(p) = problem {
-            let csrf = csrf_for(app, session).await?;
-            return Ok(html(
-                StatusCode::BAD_REQUEST,
-                views::auth::change_password(
-                    &views::viewer(session),
-                    &csrf,
-                    Some(&p),
-                    session.must_change_password,
-                    policy.min_length,
-                ),
-            ));
-        }
-        accounts::set_password(db, keyring, policy, session.user_id, &session.username, new)
-            .await
-            .map_err(|e| guesses::failure(&e))?;
-        // Every session of the account ends; this browser gets a new one.
-        sessions::revoke_all(db, session.user_id)
-            .await
-            .map_err(unavailable_because)?;
-        let peer = peer.ip().to_string();
-        let ua = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let token = sessions::create(db, policy, session.user_id, &peer, ua, false)
-            .await
-            .map_err(unavailable_because)?;
-        let mut res = redirect("/");
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            crate::cookies::set_cookie(COOKIE, Some(&token)),
-        );
-        Ok(res)
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let problem = if !matches {
+        Some("The current password is not right.".to_owned())
+    } else if new != field(&form, "confirm") {
+        Some("The two new passwords differ.".to_owned())
+    } else if new == current {
+        Some("Choose a password different from the current one.".to_owned())
+    } else {
+        policy.check(new, &[&session.username, "custodian"])
+    };
+    if let Some(p) = problem {
+        let csrf = csrf_for(app, session).await?;
+        return Ok(html(
+            StatusCode::BAD_REQUEST,
+            views::auth::change_password(
+                &views::viewer(session),
+                &csrf,
+                Some(&p),
+                session.must_change_password,
+                policy.min_length,
+            ),
+        ));
+    }
+    accounts::set_password(db, keyring, policy, session.user_id, &session.username, new)
+        .await
+        .map_err(|e| guesses::failure(&e))?;
+    // Every session of the account ends; this browser gets a new one.
+    sessions::revoke_all(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    let peer = peer.ip().to_string();
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = sessions::create(db, policy, session.user_id, &peer, ua, false)
+        .await
+        .map_err(unavailable_because)?;
+    let mut res = redirect("/");
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set_cookie(COOKIE, Some(&token)),
+    );
+    Ok(res)
 }
 
 /// `next` if it is a known step-up target, else the home page.
@@ -151,230 +139,216 @@ async fn has_passkey(app: &App, session: &Session) -> bool {
     }
 }
 
-pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<UseOwnAccount, _>(app, req).await?;
-        let session = &s.session;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::auth::reauth(
-                &views::viewer(session),
-                &csrf,
-                None,
-                step_up_target(req.uri().query()),
-                has_passkey(app, session).await,
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
+    let s = admit::<UseOwnAccount, _>(app, req).await?;
+    let session = &s.session;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::auth::reauth(
+            &views::viewer(session),
+            &csrf,
+            None,
+            step_up_target(req.uri().query()),
+            has_passkey(app, session).await,
+        ),
+    ))
 }
 
-pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
+pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let _headers = req.headers().clone();
-        let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
-        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
-        let next = step_up_allowed(field(&form, "next"));
-        let policy = &app.identity.policy;
-        // Charged before hashing: a flood of guesses costs a few hashes
-        // and is then answered 429 without any.
-        if !guesses::charge(app, session).await? {
+    let _headers = req.headers().clone();
+    let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
+    let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
+    let next = step_up_allowed(field(&form, "next"));
+    let policy = &app.identity.policy;
+    // Charged before hashing: a flood of guesses costs a few hashes
+    // and is then answered 429 without any.
+    if !guesses::charge(app, session).await? {
+        return Ok(guesses::locked_page(app));
+    }
+    let matches = match accounts::password_matches(
+        db,
+        keyring,
+        policy,
+        session.user_id,
+        field(&form, "password"),
+    )
+    .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            guesses::refund(app, session).await;
+            return Err(guesses::failure(&e));
+        }
+    };
+    if !matches {
+        if guesses::wrong(app, session, "step-up", &peer.ip().to_string()).await? {
             return Ok(guesses::locked_page(app));
         }
-        let matches = match accounts::password_matches(
-            db,
-            keyring,
-            policy,
-            session.user_id,
-            field(&form, "password"),
-        )
-        .await
-        {
-            Ok(m) => m,
-            Err(e) => {
-                guesses::refund(app, session).await;
-                return Err(guesses::failure(&e));
-            }
-        };
-        if !matches {
-            if guesses::wrong(app, session, "step-up", &peer.ip().to_string()).await? {
-                return Ok(guesses::locked_page(app));
-            }
-            let _ = db
-                .record(
-                    &session.username,
-                    "reauth.failed",
-                    &session.username,
-                    &serde_json::json!({}),
-                )
-                .await;
-            let csrf = csrf_for(app, session).await?;
-            return Ok(html(
-                StatusCode::UNAUTHORIZED,
-                views::auth::reauth(
-                    &views::viewer(session),
-                    &csrf,
-                    Some("That is not your password."),
-                    next,
-                    has_passkey(app, session).await,
-                ),
-            ));
-        }
-        let token = sessions::reauthenticated(db, &session.token_hash)
-            .await
-            .map_err(unavailable_because)?;
         let _ = db
             .record(
                 &session.username,
-                "reauth.succeeded",
+                "reauth.failed",
                 &session.username,
                 &serde_json::json!({}),
             )
             .await;
-        let mut res = redirect(next);
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            crate::cookies::set_cookie(COOKIE, Some(&token)),
-        );
-        Ok(res)
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
-}
-
-pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<ManageAccounts, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let rows = accounts::list_accounts(db, &s.permit)
-            .await
-            .map_err(unavailable_because)?;
         let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::admin::accounts(&views::viewer(session), &rows, &csrf, None, None),
-        ))
+        return Ok(html(
+            StatusCode::UNAUTHORIZED,
+            views::auth::reauth(
+                &views::viewer(session),
+                &csrf,
+                Some("That is not your password."),
+                next,
+                has_passkey(app, session).await,
+            ),
+        ));
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let token = sessions::reauthenticated(db, &session.token_hash)
+        .await
+        .map_err(unavailable_because)?;
+    let _ = db
+        .record(
+            &session.username,
+            "reauth.succeeded",
+            &session.username,
+            &serde_json::json!({}),
+        )
+        .await;
+    let mut res = redirect(next);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set_cookie(COOKIE, Some(&token)),
+    );
+    Ok(res)
 }
 
-pub async fn create_account<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ManageAccounts, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let rows = accounts::list_accounts(db, &s.permit)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::admin::accounts(&views::viewer(session), &rows, &csrf, None, None),
+    ))
+}
+
+pub async fn create_account<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
-        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
-        let username = field(&form, "username").trim().to_lowercase();
-        let outcome = if super::auth::valid_username(&username) {
-            accounts::create_account(
-                db,
-                &s.permit,
-                keyring,
-                &app.identity.policy,
-                &session.username,
-                &username,
-                field(&form, "role"),
-            )
+    let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
+    let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
+    let username = field(&form, "username").trim().to_lowercase();
+    let outcome = if super::auth::valid_username(&username) {
+        accounts::create_account(
+            db,
+            &s.permit,
+            keyring,
+            &app.identity.policy,
+            &session.username,
+            &username,
+            field(&form, "role"),
+        )
+        .await
+        .map_err(unavailable_because)?
+    } else {
+        Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
+    };
+    let rows = accounts::list_accounts(db, &s.permit)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(match outcome {
+        Ok(temporary) => html(
+            StatusCode::OK,
+            views::admin::accounts(
+                &views::viewer(session),
+                &rows,
+                &csrf,
+                None,
+                Some((&username, &temporary)),
+            ),
+        ),
+        Err(problem) => html(
+            StatusCode::BAD_REQUEST,
+            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
+        ),
+    })
+}
+
+pub async fn change_state<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
+    let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
+    let who = field(&form, "username");
+    let policy = &app.identity.policy;
+    // Ok(Some(password)): a one-time password to show once; Ok(None):
+    // done, or waiting for a second administrator.
+    let outcome = match field(&form, "action") {
+        "reset-password" => accounts::reset_password(
+            db,
+            keyring,
+            policy,
+            &session.username,
+            who,
+            field(&form, "reason"),
+        )
+        .await
+        .map_err(unavailable_because)?,
+        // Every account at once only with the box ticked: a single
+        // mis-click must not sign everybody out.
+        "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
+            "Tick the box to confirm that every other account is signed out and must choose a new password.",
+        ),
+        "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
             .map_err(unavailable_because)?
-        } else {
-            Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
-        };
-        let rows = accounts::list_accounts(db, &s.permit)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(match outcome {
-            Ok(temporary) => html(
-                StatusCode::OK,
-                views::admin::accounts(
-                    &views::viewer(session),
-                    &rows,
-                    &csrf,
-                    None,
-                    Some((&username, &temporary)),
-                ),
-            ),
-            Err(problem) => html(
-                StatusCode::BAD_REQUEST,
-                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
-            ),
-        })
+            .map(|_| None),
+        action => match accounts::StateChange::parse(action) {
+            Some(change) => {
+                accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
+                    .await
+                    .map_err(unavailable_because)?
+            }
+            None => Err("Unknown action."),
+        },
+    };
+    if let Ok(None) = outcome {
+        return Ok(redirect("/admin/users"));
     }
-    .await;
-    result.unwrap_or_else(|r| r)
-}
-
-pub async fn change_state<B>(app: &App, req: Request<B>) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
-        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
-        let who = field(&form, "username");
-        let policy = &app.identity.policy;
-        // Ok(Some(password)): a one-time password to show once; Ok(None):
-        // done, or waiting for a second administrator.
-        let outcome = match field(&form, "action") {
-            "reset-password" => accounts::reset_password(
-                db,
-                keyring,
-                policy,
-                &session.username,
-                who,
-                field(&form, "reason"),
-            )
-            .await
-            .map_err(unavailable_because)?,
-            // Every account at once only with the box ticked: a single
-            // mis-click must not sign everybody out.
-            "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
-                "Tick the box to confirm that every other account is signed out and must choose a new password.",
+    let rows = accounts::list_accounts(db, &s.permit)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(match outcome {
+        Ok(temporary) => html(
+            StatusCode::OK,
+            views::admin::accounts(
+                &views::viewer(session),
+                &rows,
+                &csrf,
+                None,
+                temporary.as_deref().map(|t| (who, t)),
             ),
-            "force-password-change" => accounts::force_password_change(db, &session.username, who)
-                .await
-                .map_err(unavailable_because)?
-                .map(|_| None),
-            action => match accounts::StateChange::parse(action) {
-                Some(change) => {
-                    accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
-                        .await
-                        .map_err(unavailable_because)?
-                }
-                None => Err("Unknown action."),
-            },
-        };
-        if let Ok(None) = outcome {
-            return Ok(redirect("/admin/users"));
-        }
-        let rows = accounts::list_accounts(db, &s.permit)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(match outcome {
-            Ok(temporary) => html(
-                StatusCode::OK,
-                views::admin::accounts(&views::viewer(session), &rows, &csrf, None, temporary.as_deref().map(|t| (who, t))),
-            ),
-            Err(problem) => html(
-                StatusCode::BAD_REQUEST,
-                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
-            ),
-        })
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+        ),
+        Err(problem) => html(
+            StatusCode::BAD_REQUEST,
+            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
+        ),
+    })
 }
 
 pub(super) fn with_session_cookie(mut res: Response<Body>, token: &str) -> Response<Body> {
@@ -401,13 +375,9 @@ pub(super) async fn pending_session(
     .ok_or_else(|| redirect("/login"))
 }
 
-pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let session = pending_session(app, headers).await?;
-        second_step_page(app, &session, None, StatusCode::OK).await
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Reply {
+    let session = pending_session(app, headers).await?;
+    second_step_page(app, &session, None, StatusCode::OK).await
 }
 
 async fn second_step_page(
@@ -432,103 +402,103 @@ async fn second_step_page(
     ))
 }
 
-pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Response<Body>
+pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, vault) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.vault.as_ref().ok_or_else(unavailable)?,
-        );
-        if !app.identity.login_attempts.allow(peer.ip()) {
-            return Err(error(StatusCode::TOO_MANY_REQUESTS));
-        }
-        let headers = req.headers().clone();
-        let session = pending_session(app, &headers).await?;
-        let form = session_form(app, &session, req).await?;
-        let code = field(&form, "code");
-        let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-        let is_recovery = recovery::looks_like_recovery_code(code);
-        let peer_text = peer.ip().to_string();
-        // Under the hardware-key policy, an account that has a hardware key
-        // must use it (or, to get back in, a recovery code).
-        if !is_recovery && app.identity.factors.hardware_only(session.role) {
-            let f = passkeys::factors_of(db, session.user_id)
-                .await
-                .map_err(unavailable_because)?;
-            if f.hardware {
-                return second_step_page(
-                    app,
-                    &session,
-                    Some("Your role requires your hardware security key (or a recovery code)."),
-                    StatusCode::UNAUTHORIZED,
-                )
-                .await;
-            }
-        }
-        // Every code is charged to the account before it is checked, from
-        // whatever address it comes: the budget is the account's.
-        if !guesses::charge(app, &session).await? {
-            return Ok(guesses::locked_page(app));
-        }
-        let passed = if is_recovery {
-            recovery::redeem(db, keyring, session.user_id, &session.username, code).await
-        } else {
-            totp::store::check(db, vault, session.user_id, code).await
-        };
-        let passed = match passed {
-            Ok(p) => p,
-            Err(e) => {
-                guesses::refund(app, &session).await;
-                return Err(guesses::failure(&e));
-            }
-        };
-        if !passed {
-            let _ = db
-                .record(
-                    &session.username,
-                    "login.second_factor_failed",
-                    &session.username,
-                    &serde_json::json!({"peer": peer_text, "method": if is_recovery { "recovery code" } else { "totp" }}),
-                )
-                .await;
-            let step = if is_recovery { "recovery-code" } else { "authenticator-code" };
-            if guesses::wrong(app, &session, step, &peer_text).await? {
-                // The pending session ended with the lock.
-                return Ok(guesses::locked_page(app));
-            }
+    let (db, vault) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.vault.as_ref().ok_or_else(unavailable)?,
+    );
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    }
+    let headers = req.headers().clone();
+    let session = pending_session(app, &headers).await?;
+    let form = session_form(app, &session, req).await?;
+    let code = field(&form, "code");
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    let is_recovery = recovery::looks_like_recovery_code(code);
+    let peer_text = peer.ip().to_string();
+    // Under the hardware-key policy, an account that has a hardware key
+    // must use it (or, to get back in, a recovery code).
+    if !is_recovery && app.identity.factors.hardware_only(session.role) {
+        let f = passkeys::factors_of(db, session.user_id)
+            .await
+            .map_err(unavailable_because)?;
+        if f.hardware {
             return second_step_page(
                 app,
                 &session,
-                Some("That code is not right, or was already used. Wait for the next one."),
+                Some("Your role requires your hardware security key (or a recovery code)."),
                 StatusCode::UNAUTHORIZED,
             )
             .await;
         }
-        let token = sessions::second_factor_passed(db, &session.token_hash)
-            .await
-            .map_err(unavailable_because)?;
+    }
+    // Every code is charged to the account before it is checked, from
+    // whatever address it comes: the budget is the account's.
+    if !guesses::charge(app, &session).await? {
+        return Ok(guesses::locked_page(app));
+    }
+    let passed = if is_recovery {
+        recovery::redeem(db, keyring, session.user_id, &session.username, code).await
+    } else {
+        totp::store::check(db, vault, session.user_id, code).await
+    };
+    let passed = match passed {
+        Ok(p) => p,
+        Err(e) => {
+            guesses::refund(app, &session).await;
+            return Err(guesses::failure(&e));
+        }
+    };
+    if !passed {
         let _ = db
             .record(
                 &session.username,
-                "login.second_factor_passed",
+                "login.second_factor_failed",
                 &session.username,
-                &serde_json::json!({}),
+                &serde_json::json!({"peer": peer_text, "method": if is_recovery { "recovery code" } else { "totp" }}),
             )
             .await;
-        Ok(with_session_cookie(
-            redirect(if session.must_change_password {
-                "/account/password"
-            } else {
-                "/"
-            }),
-            &token,
-        ))
+        let step = if is_recovery {
+            "recovery-code"
+        } else {
+            "authenticator-code"
+        };
+        if guesses::wrong(app, &session, step, &peer_text).await? {
+            // The pending session ended with the lock.
+            return Ok(guesses::locked_page(app));
+        }
+        return second_step_page(
+            app,
+            &session,
+            Some("That code is not right, or was already used. Wait for the next one."),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let token = sessions::second_factor_passed(db, &session.token_hash)
+        .await
+        .map_err(unavailable_because)?;
+    let _ = db
+        .record(
+            &session.username,
+            "login.second_factor_passed",
+            &session.username,
+            &serde_json::json!({}),
+        )
+        .await;
+    Ok(with_session_cookie(
+        redirect(if session.must_change_password {
+            "/account/password"
+        } else {
+            "/"
+        }),
+        &token,
+    ))
 }
 
 async fn enrol_page(
@@ -549,90 +519,85 @@ async fn enrol_page(
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
-        views::account::totp_enrol(&views::viewer(session), &csrf, message, qr.as_ref(), &totp::base32(&secret)),
+        views::account::totp_enrol(
+            &views::viewer(session),
+            &csrf,
+            message,
+            qr.as_ref(),
+            &totp::base32(&secret),
+        ),
     ))
 }
 
-pub async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        // Replacing an enrolled second factor is a sensitive change: the
-        // action's step-up, waived while enrolling the first one.
-        let s = admit::<SecureOwnAccount, _>(app, req).await?;
-        enrol_page(app, &s.session, None, StatusCode::OK).await
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Reply {
+    // Replacing an enrolled second factor is a sensitive change: the
+    // action's step-up, waived while enrolling the first one.
+    let s = admit::<SecureOwnAccount, _>(app, req).await?;
+    enrol_page(app, &s.session, None, StatusCode::OK).await
 }
 
-pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
-        if totp::store::finish_enrolment(
-            db,
-            vault,
-            session.user_id,
-            &session.username,
-            field(&form, "code"),
-        )
-        .await
-        .map_err(unavailable_because)?
-        {
-            return Ok(redirect("/"));
-        }
-        enrol_page(
-            app,
-            session,
-            Some("That code did not match. Scan the new code below and try again."),
-            StatusCode::BAD_REQUEST,
-        )
-        .await
+    let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
+    if totp::store::finish_enrolment(
+        db,
+        vault,
+        session.user_id,
+        &session.username,
+        field(&form, "code"),
+    )
+    .await
+    .map_err(unavailable_because)?
+    {
+        return Ok(redirect("/"));
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    enrol_page(
+        app,
+        session,
+        Some("That code did not match. Scan the new code below and try again."),
+        StatusCode::BAD_REQUEST,
+    )
+    .await
 }
 
-pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<SecureOwnAccount, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let left = recovery::remaining(db, session.user_id)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::account::recovery_codes(&views::viewer(session), &csrf, left, None),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<SecureOwnAccount, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let left = recovery::remaining(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::account::recovery_codes(&views::viewer(session), &csrf, left, None),
+    ))
 }
 
-pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, _) = admit_form::<SecureOwnAccount, _>(app, req).await?;
-        let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
-        let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::account::recovery_codes(&views::viewer(session), &csrf, codes.len() as i64, Some(&codes)),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let (s, _) = admit_form::<SecureOwnAccount, _>(app, req).await?;
+    let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
+    let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::account::recovery_codes(
+            &views::viewer(session),
+            &csrf,
+            codes.len() as i64,
+            Some(&codes),
+        ),
+    ))
 }
 
 /// `/account/sessions` (own) and `/admin/sessions` (everyone's).
@@ -666,102 +631,89 @@ async fn scoped_session<B>(
     }
 }
 
-pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let session = scoped_session(app, req, scope).await?;
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
-        let rows = sessions::list(db, owner, &session.token_hash)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, &session).await?;
-        let title = match scope {
-            Scope::Own => "Your sessions",
-            Scope::All => "All sessions",
-        };
-        Ok(html(
-            StatusCode::OK,
-            views::account::sessions(
-                &views::viewer(&session),
-                title,
-                &rows,
-                &csrf,
-                scope.path(),
-                matches!(scope, Scope::All),
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Reply {
+    let session = scoped_session(app, req, scope).await?;
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+    let rows = sessions::list(db, owner, &session.token_hash)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, &session).await?;
+    let title = match scope {
+        Scope::Own => "Your sessions",
+        Scope::All => "All sessions",
+    };
+    Ok(html(
+        StatusCode::OK,
+        views::account::sessions(
+            &views::viewer(&session),
+            title,
+            &rows,
+            &csrf,
+            scope.path(),
+            matches!(scope, Scope::All),
+        ),
+    ))
 }
 
-pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Response<Body>
+pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let session = scoped_session(app, &req, scope).await?;
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let form = session_form(app, &session, req).await?;
-        let owner = matches!(scope, Scope::Own).then_some(session.user_id);
-        if let Some(account) = sessions::end(db, field(&form, "session"), owner)
-            .await
-            .map_err(unavailable_because)?
-        {
-            let _ = db
-                .record(
-                    &session.username,
-                    "session.revoked",
-                    &account,
-                    &serde_json::json!({}),
-                )
-                .await;
-        }
-        Ok(redirect(scope.path()))
+    let session = scoped_session(app, &req, scope).await?;
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let form = session_form(app, &session, req).await?;
+    let owner = matches!(scope, Scope::Own).then_some(session.user_id);
+    if let Some(account) = sessions::end(db, field(&form, "session"), owner)
+        .await
+        .map_err(unavailable_because)?
+    {
+        let _ = db
+            .record(
+                &session.username,
+                "session.revoked",
+                &account,
+                &serde_json::json!({}),
+            )
+            .await;
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    Ok(redirect(scope.path()))
 }
 
-pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<UseOwnAccount, _>(app, req).await?;
-        let (session, actor, db) = (&s.session, s.actor(), &s.db);
-        let mut rows = notifications::list(db, session.user_id)
+pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<UseOwnAccount, _>(app, req).await?;
+    let (session, actor, db) = (&s.session, s.actor(), &s.db);
+    let mut rows = notifications::list(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    // Notices name administrators; who may not see usernames sees
+    // them as elsewhere, `user-<id>`.
+    if !actor.has(custodian_core::policy::Permission::ViewUsernames) {
+        let mut names = notifications::administrators(db)
             .await
             .map_err(unavailable_because)?;
-        // Notices name administrators; who may not see usernames sees
-        // them as elsewhere, `user-<id>`.
-        if !actor.has(custodian_core::policy::Permission::ViewUsernames) {
-            let mut names = notifications::administrators(db)
-                .await
-                .map_err(unavailable_because)?;
-            names.retain(|(id, _)| *id != session.user_id);
-            for row in &mut rows {
-                row.message = notifications::mask_names(&row.message, &names);
-            }
+        names.retain(|(id, _)| *id != session.user_id);
+        for row in &mut rows {
+            row.message = notifications::mask_names(&row.message, &names);
         }
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(StatusCode::OK, views::account::notifications(&views::viewer(session), &csrf, &rows)))
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::account::notifications(&views::viewer(session), &csrf, &rows),
+    ))
 }
 
-pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, _) = admit_form::<UseOwnAccount, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        notifications::mark_all_read(db, session.user_id)
-            .await
-            .map_err(unavailable_because)?;
-        Ok(redirect("/account/notifications"))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let (s, _) = admit_form::<UseOwnAccount, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    notifications::mark_all_read(db, session.user_id)
+        .await
+        .map_err(unavailable_because)?;
+    Ok(redirect("/account/notifications"))
 }

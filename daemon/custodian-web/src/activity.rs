@@ -2,12 +2,12 @@
 //! tamper-evident activity log, filtered by who, what and when, newest
 //! first, a page at a time. Reading it is itself recorded.
 
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 
 use super::auth::{unavailable, unavailable_because};
 use super::evidence::query_param;
+use super::routes::{html, Reply};
 use super::views;
-use super::routes::{html, Body};
 use crate::app::App;
 use crate::guard::admit;
 use custodian_core::activity_log;
@@ -39,55 +39,54 @@ fn url(f: &Filters, page: i64) -> String {
     format!("/admin/activity?{}", q.finish())
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let s = admit::<ViewActivity, _>(app, req).await?;
-        let session = &s.session;
-        let q = req.uri().query();
-        let f = Filters {
-            actor: super::input::text(q, "actor", 100)?,
-            action: super::input::text(q, "action", 100)?,
-            target: super::input::text(q, "target", 100)?,
-            since: super::input::date(q, "since")?.unwrap_or_default(),
-            page: query_param(q, "page").parse::<i64>().unwrap_or(0).clamp(0, 1_000_000),
-        };
-        // A checked calendar date (YYYY-MM-DD), or none.
-        let since = (!f.since.is_empty()).then(|| f.since.clone());
-        let rows = activity_log::search(
-            db,
-            &activity_log::Filters {
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let s = admit::<ViewActivity, _>(app, req).await?;
+    let session = &s.session;
+    let q = req.uri().query();
+    let f = Filters {
+        actor: super::input::text(q, "actor", 100)?,
+        action: super::input::text(q, "action", 100)?,
+        target: super::input::text(q, "target", 100)?,
+        since: super::input::date(q, "since")?.unwrap_or_default(),
+        page: query_param(q, "page")
+            .parse::<i64>()
+            .unwrap_or(0)
+            .clamp(0, 1_000_000),
+    };
+    // A checked calendar date (YYYY-MM-DD), or none.
+    let since = (!f.since.is_empty()).then(|| f.since.clone());
+    let rows = activity_log::search(
+        db,
+        &activity_log::Filters {
+            actor: &f.actor,
+            action: &f.action,
+            target: &f.target,
+            since: since.as_deref(),
+        },
+        PAGE + 1,
+        f.page * PAGE,
+    )
+    .await
+    .map_err(unavailable_because)?;
+    let _ = db
+        .record(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
+        .await;
+    let newer = (f.page > 0).then(|| url(&f, f.page - 1));
+    let older = (rows.len() as i64 > PAGE).then(|| url(&f, f.page + 1));
+    Ok(html(
+        StatusCode::OK,
+        views::activity::page(
+            &views::viewer(session),
+            &views::activity::Filters {
                 actor: &f.actor,
                 action: &f.action,
                 target: &f.target,
-                since: since.as_deref(),
+                since: &f.since,
             },
-            PAGE + 1,
-            f.page * PAGE,
-        )
-        .await
-        .map_err(unavailable_because)?;
-        let _ = db
-            .record(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
-            .await;
-        let newer = (f.page > 0).then(|| url(&f, f.page - 1));
-        let older = (rows.len() as i64 > PAGE).then(|| url(&f, f.page + 1));
-        Ok(html(
-            StatusCode::OK,
-            views::activity::page(
-                &views::viewer(session),
-                &views::activity::Filters {
-                    actor: &f.actor,
-                    action: &f.action,
-                    target: &f.target,
-                    since: &f.since,
-                },
-                &rows[..rows.len().min(PAGE as usize)],
-                newer,
-                older,
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+            &rows[..rows.len().min(PAGE as usize)],
+            newer,
+            older,
+        ),
+    ))
 }

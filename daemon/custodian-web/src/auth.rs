@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
-use super::views;
 use super::routes::{error, html, read_body, Body};
+use super::views;
 use crate::app::App;
 use crate::cookies::{COOKIE, PRE_COOKIE};
 use crate::guard::{admit_anonymous, Anonymous};

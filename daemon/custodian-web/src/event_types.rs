@@ -2,13 +2,13 @@
 //! types and retire the ones no longer wanted.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 
 use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
+use super::routes::{error, html, Reply};
 use super::views;
-use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::guard::{admit, form_of};
 use custodian_core::evidence::event_types;
@@ -17,54 +17,50 @@ use custodian_core::policy::ManageEventTypes;
 const PAGE: &str = "/admin/event-types";
 
 /// The page (GET) or a change (POST).
-pub async fn handle<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn handle<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let s = admit::<ManageEventTypes, _>(app, &req).await?;
-        let (session, permit) = (&s.session, &s.permit);
-        let mut problem = None;
-        if req.method() == http::Method::POST {
-            let form = form_of(app, &s, req).await?;
-            let outcome = match field(&form, "action") {
-                "add" => {
-                    event_types::add(
-                        db,
-                        permit,
-                        &session.username,
-                        field(&form, "title"),
-                        field(&form, "description"),
-                    )
-                    .await
-                }
-                "retire" => {
-                    let id = field(&form, "id").trim().parse::<i64>().unwrap_or(0);
-                    event_types::retire(db, permit, &session.username, id).await
-                }
-                _ => return Err(error(StatusCode::BAD_REQUEST)),
-            };
-            match outcome.map_err(unavailable_because)? {
-                Ok(()) => return Ok(see_other(PAGE.into())),
-                Err(message) => problem = Some(message),
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let s = admit::<ManageEventTypes, _>(app, &req).await?;
+    let (session, permit) = (&s.session, &s.permit);
+    let mut problem = None;
+    if req.method() == http::Method::POST {
+        let form = form_of(app, &s, req).await?;
+        let outcome = match field(&form, "action") {
+            "add" => {
+                event_types::add(
+                    db,
+                    permit,
+                    &session.username,
+                    field(&form, "title"),
+                    field(&form, "description"),
+                )
+                .await
             }
-        }
-        let types = event_types::list(db, permit)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        let status = if problem.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
+            "retire" => {
+                let id = field(&form, "id").trim().parse::<i64>().unwrap_or(0);
+                event_types::retire(db, permit, &session.username, id).await
+            }
+            _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        Ok(html(
-            status,
-            views::admin::event_types(&views::viewer(session), &types, &csrf, problem.as_deref()),
-        ))
+        match outcome.map_err(unavailable_because)? {
+            Ok(()) => return Ok(see_other(PAGE.into())),
+            Err(message) => problem = Some(message),
+        }
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let types = event_types::list(db, permit)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(html(
+        status,
+        views::admin::event_types(&views::viewer(session), &types, &csrf, problem.as_deref()),
+    ))
 }

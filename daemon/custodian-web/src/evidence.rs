@@ -10,8 +10,8 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 
 use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
-use super::views::{self, evidence as view};
 use super::routes::{error, html, Body};
+use super::views::{self, evidence as view};
 use crate::app::App;
 use crate::guard::{admit, admit_form, also};
 use custodian_core::evidence::items::{
@@ -145,16 +145,19 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         .map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
-            view::list(&views::viewer(session), &view::ListView {
-                kind,
-                listing: &listing,
-                text: &text,
-                status,
-                asked: sort,
-                searching: search.is_some(),
-                can_create,
-                bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
-            }),
+            view::list(
+                &views::viewer(session),
+                &view::ListView {
+                    kind,
+                    listing: &listing,
+                    text: &text,
+                    status,
+                    asked: sort,
+                    searching: search.is_some(),
+                    can_create,
+                    bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
+                },
+            ),
         ))
     }
     .await;
@@ -219,7 +222,14 @@ where
                 };
                 Ok(html(
                     StatusCode::BAD_REQUEST,
-                    view::form(&views::viewer(session), kind, &csrf, None, Some(&problem), &values),
+                    view::form(
+                        &views::viewer(session),
+                        kind,
+                        &csrf,
+                        None,
+                        Some(&problem),
+                        &values,
+                    ),
                 ))
             }
             Err(other) => Err(refused(other)),
@@ -309,7 +319,10 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             people: &people,
             files: files.as_deref(),
         };
-        Ok(html(StatusCode::OK, view::view(&views::viewer(session), &b, &actions, None)))
+        Ok(html(
+            StatusCode::OK,
+            view::view(&views::viewer(session), &b, &actions, None),
+        ))
     }
     .await;
     result.unwrap_or_else(|r| r)
@@ -339,7 +352,14 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         };
         Ok(html(
             StatusCode::OK,
-            view::form(&views::viewer(session), kind, &csrf, Some(&b), None, &values),
+            view::form(
+                &views::viewer(session),
+                kind,
+                &csrf,
+                Some(&b),
+                None,
+                &values,
+            ),
         ))
     }
     .await;
@@ -484,7 +504,10 @@ pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respon
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, view::history(&views::viewer(&s.session), kind, id, &revisions)))
+        Ok(html(
+            StatusCode::OK,
+            view::history(&views::viewer(&s.session), kind, id, &revisions),
+        ))
     }
     .await;
     result.unwrap_or_else(|r| r)

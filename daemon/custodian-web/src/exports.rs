@@ -9,8 +9,8 @@ use super::account::csrf_for;
 use super::auth::{field, no_media_store, unavailable, unavailable_because, unavailable_for};
 use super::body::Outgoing;
 use super::evidence::{query_param, see_other};
+use super::routes::{error, html, Body, Reply};
 use super::views;
-use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::guard::{admit, admit_form};
 use custodian_core::evidence::exports::{self, Format, Refused};
@@ -19,8 +19,6 @@ use custodian_core::policy::workflow::Status;
 use custodian_core::policy::{
     would_allow, DecideExports, DownloadExport, RequestExport, ViewExports,
 };
-
-type Reply = Result<Response<Body>, Response<Body>>;
 
 fn refused(r: Refused) -> Response<Body> {
     match r {
@@ -33,108 +31,96 @@ fn refused(r: Refused) -> Response<Body> {
     }
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<ViewExports, _>(app, req).await?;
-        let (session, actor, db) = (&s.session, s.actor(), &s.db);
-        let (can_request, can_decide) = (
-            would_allow::<RequestExport>(actor),
-            would_allow::<DecideExports>(actor),
-        );
-        let rows = exports::list(db, actor)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::exports::page(
-                &views::viewer(session),
-                &views::exports::ExportsView {
-                    rows: &rows,
-                    csrf: &csrf,
-                    me: actor.user_id,
-                    can_request,
-                    can_decide,
-                    has_store: app.media.is_some(),
-                },
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ViewExports, _>(app, req).await?;
+    let (session, actor, db) = (&s.session, s.actor(), &s.db);
+    let (can_request, can_decide) = (
+        would_allow::<RequestExport>(actor),
+        would_allow::<DecideExports>(actor),
+    );
+    let rows = exports::list(db, actor)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::exports::page(
+            &views::viewer(session),
+            &views::exports::ExportsView {
+                rows: &rows,
+                csrf: &csrf,
+                me: actor.user_id,
+                can_request,
+                can_decide,
+                has_store: app.media.is_some(),
+            },
+        ),
+    ))
 }
 
-pub async fn request<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn request<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Reply = async {
-        let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
-            return Err(unavailable());
-        };
-        let media = app.media.as_ref().ok_or_else(no_media_store)?;
-        let (s, form) = admit_form::<RequestExport, _>(app, req).await?;
-        let (session, permit) = (&s.session, &s.permit);
-        let format =
-            Format::parse(field(&form, "format")).ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
-        let q = Query {
-            text: field(&form, "q"),
-            status: Status::parse(field(&form, "status")),
-            page: 0,
-        };
-        exports::request(
-            db,
-            vault,
-            &media.exports,
-            permit,
-            &session.username,
-            format,
-            &q,
-            field(&form, "reason"),
-        )
-        .await
-        .map_err(refused)?;
-        Ok(see_other("/exports".into()))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
+        return Err(unavailable());
+    };
+    let media = app.media.as_ref().ok_or_else(no_media_store)?;
+    let (s, form) = admit_form::<RequestExport, _>(app, req).await?;
+    let (session, permit) = (&s.session, &s.permit);
+    let format =
+        Format::parse(field(&form, "format")).ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
+    let q = Query {
+        text: field(&form, "q"),
+        status: Status::parse(field(&form, "status")),
+        page: 0,
+    };
+    exports::request(
+        db,
+        vault,
+        &media.exports,
+        permit,
+        &session.username,
+        format,
+        &q,
+        field(&form, "reason"),
+    )
+    .await
+    .map_err(refused)?;
+    Ok(see_other("/exports".into()))
 }
 
-pub async fn decide<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn decide<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Reply = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let media = app.media.as_ref().ok_or_else(no_media_store)?;
-        let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
-        let (session, permit) = (&s.session, &s.permit);
-        let id = field(&form, "id")
-            .parse::<i64>()
-            .map_err(|_| error(StatusCode::NOT_FOUND))?;
-        let approve = match field(&form, "decision") {
-            "approve" => true,
-            "reject" => false,
-            _ => return Err(error(StatusCode::BAD_REQUEST)),
-        };
-        let ttl = custodian_core::identity::settings::export_ttl(db, media.export_ttl).await;
-        exports::decide(
-            db,
-            &media.exports,
-            permit,
-            &session.username,
-            id,
-            approve,
-            ttl,
-        )
-        .await
-        .map_err(refused)?;
-        Ok(see_other("/exports".into()))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let media = app.media.as_ref().ok_or_else(no_media_store)?;
+    let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
+    let (session, permit) = (&s.session, &s.permit);
+    let id = field(&form, "id")
+        .parse::<i64>()
+        .map_err(|_| error(StatusCode::NOT_FOUND))?;
+    let approve = match field(&form, "decision") {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(error(StatusCode::BAD_REQUEST)),
+    };
+    let ttl = custodian_core::identity::settings::export_ttl(db, media.export_ttl).await;
+    exports::decide(
+        db,
+        &media.exports,
+        permit,
+        &session.username,
+        id,
+        approve,
+        ttl,
+    )
+    .await
+    .map_err(refused)?;
+    Ok(see_other("/exports".into()))
 }
 
 /// `GET /exports/download?id=`: the export, streamed once.

@@ -7,8 +7,8 @@
 use http::{header, HeaderValue, Response, StatusCode};
 
 use super::auth::{unavailable, unavailable_for};
-use super::views;
 use super::routes::{html, Body};
+use super::views;
 use crate::app::App;
 use custodian_core::error::CoreError;
 use custodian_core::identity::hashing::RETRY_AFTER_SECS;

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use super::account::csrf_for;
 use super::auth::{unavailable, unavailable_because};
 use super::evidence::{query_param, see_other};
+use super::routes::{error, html, Body, Reply};
 use super::views;
-use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, check_csrf};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
@@ -31,133 +31,119 @@ fn bad(text: &str) -> Response<Body> {
     )
 }
 
-pub async fn form(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<ImportReference, _>(app, req).await?;
-        let session = &s.session;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::imports::form(
-                &views::viewer(session),
-                &csrf,
-                &KINDS,
-                MAX_BYTES / 1024 / 1024,
-                imports::MAX_ROWS,
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ImportReference, _>(app, req).await?;
+    let session = &s.session;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::imports::form(
+            &views::viewer(session),
+            &csrf,
+            &KINDS,
+            MAX_BYTES / 1024 / 1024,
+            imports::MAX_ROWS,
+        ),
+    ))
 }
 
-pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn upload<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, req) = admit_multipart::<ImportReference, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let mut form = super::media::multipart_form(req)
-            .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
-        let (mut csrf_ok, mut kind) = (false, None);
-        while let Some(mut field) = form
-            .next_field()
-            .await
-            .map_err(|_| error(StatusCode::BAD_REQUEST))?
-        {
-            match field.name() {
-                Some("csrf") => {
-                    let token = field
-                        .text()
-                        .await
-                        .map_err(|_| error(StatusCode::BAD_REQUEST))?;
-                    check_csrf(&s, &token).await?;
-                    csrf_ok = true;
-                }
-                Some("kind") if csrf_ok => {
-                    let text = field
-                        .text()
-                        .await
-                        .map_err(|_| error(StatusCode::BAD_REQUEST))?;
-                    kind = Kind::parse(&text);
-                }
-                Some("file") if csrf_ok => {
-                    let kind = kind.ok_or_else(|| bad("Choose what the file holds."))?;
-                    let name = custodian_core::evidence::uploads::safe_name(
-                        field.file_name().unwrap_or(""),
-                    );
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = field
-                        .chunk()
-                        .await
-                        .map_err(|_| error(StatusCode::BAD_REQUEST))?
-                    {
-                        bytes.extend_from_slice(&chunk);
-                        if bytes.len() > MAX_BYTES {
-                            return Err(bad("The file is larger than 5 MiB; split it."));
-                        }
-                    }
-                    let parsed = imports::parse(kind, &bytes).map_err(|why| bad(&why))?;
-                    let sha256: String = Sha256::digest(&bytes)
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect();
-                    let id = imports::start(
-                        std::sync::Arc::clone(db),
-                        &s.permit,
-                        session.user_id,
-                        session.username.clone(),
-                        kind,
-                        &name,
-                        &sha256,
-                        parsed,
-                    )
+    let (s, req) = admit_multipart::<ImportReference, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let mut form = super::media::multipart_form(req)
+        .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
+    let (mut csrf_ok, mut kind) = (false, None);
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|_| error(StatusCode::BAD_REQUEST))?
+    {
+        match field.name() {
+            Some("csrf") => {
+                let token = field
+                    .text()
                     .await
-                    .map_err(unavailable_because)?;
-                    return Ok(see_other(format!("/admin/import/job?id={id}")));
-                }
-                _ => return Err(error(StatusCode::FORBIDDEN)),
+                    .map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                check_csrf(&s, &token).await?;
+                csrf_ok = true;
             }
+            Some("kind") if csrf_ok => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                kind = Kind::parse(&text);
+            }
+            Some("file") if csrf_ok => {
+                let kind = kind.ok_or_else(|| bad("Choose what the file holds."))?;
+                let name =
+                    custodian_core::evidence::uploads::safe_name(field.file_name().unwrap_or(""));
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| error(StatusCode::BAD_REQUEST))?
+                {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > MAX_BYTES {
+                        return Err(bad("The file is larger than 5 MiB; split it."));
+                    }
+                }
+                let parsed = imports::parse(kind, &bytes).map_err(|why| bad(&why))?;
+                let sha256: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let id = imports::start(
+                    std::sync::Arc::clone(db),
+                    &s.permit,
+                    session.user_id,
+                    session.username.clone(),
+                    kind,
+                    &name,
+                    &sha256,
+                    parsed,
+                )
+                .await
+                .map_err(unavailable_because)?;
+                return Ok(see_other(format!("/admin/import/job?id={id}")));
+            }
+            _ => return Err(error(StatusCode::FORBIDDEN)),
         }
-        Err(bad("No file was sent."))
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    Err(bad("No file was sent."))
 }
 
-pub async fn job(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let s = admit::<ImportReference, _>(app, req).await?;
-        let session = &s.session;
-        let id = query_param(req.uri().query(), "id")
-            .parse::<i64>()
-            .map_err(|_| error(StatusCode::NOT_FOUND))?;
-        let j = imports::job(db, id)
-            .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(StatusCode::OK, views::imports::job(&views::viewer(session), &j)))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let s = admit::<ImportReference, _>(app, req).await?;
+    let session = &s.session;
+    let id = query_param(req.uri().query(), "id")
+        .parse::<i64>()
+        .map_err(|_| error(StatusCode::NOT_FOUND))?;
+    let j = imports::job(db, id)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+    Ok(html(
+        StatusCode::OK,
+        views::imports::job(&views::viewer(session), &j),
+    ))
 }
 
-pub async fn reference(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let s = admit::<ReadBulletins, _>(app, req).await?;
-        let session = &s.session;
-        let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
-        Ok(html(
-            StatusCode::OK,
-            views::imports::reference(&views::viewer(session), kind, &rows),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn reference(app: &App, req: &Request<impl Sized>) -> Reply {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let s = admit::<ReadBulletins, _>(app, req).await?;
+    let session = &s.session;
+    let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+    let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
+    Ok(html(
+        StatusCode::OK,
+        views::imports::reference(&views::viewer(session), kind, &rows),
+    ))
 }

@@ -10,8 +10,8 @@
 
 use http::{Response, StatusCode};
 
-use super::views;
 use super::routes::{html, Body};
+use super::views;
 
 /// A 400 page naming the field and the fix.
 pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {

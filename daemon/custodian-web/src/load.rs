@@ -5,8 +5,8 @@
 
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
+use super::routes::{html, Body, Reply};
 use super::views;
-use super::routes::{html, Body};
 use crate::app::App;
 use crate::guard::admit;
 use custodian_core::load::{Cause, Unavailable};
@@ -93,38 +93,34 @@ fn truncate(path: &str) -> String {
 /// page) see the database pool, the expensive requests running, and the
 /// requests answered 503 per minute over the last hour, by cause. Only
 /// memory is read: the page works while the database is overloaded.
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<ViewLoad, _>(app, req).await?;
-        let session = &s.session;
-        let load = &app.load;
-        let mut rows = vec![("this minute so far".to_owned(), load.current_minute())];
-        for m in load.history().iter().rev() {
-            let when = m
-                .ended
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()
-                .and_then(|d| jiff::Timestamp::from_second(d.as_secs() as i64).ok())
-                .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
-            rows.push((when, m.counts));
-        }
-        rows.push(("since custodiand started".to_owned(), load.totals()));
-        Ok(html(
-            StatusCode::OK,
-            views::admin::load(
-                &views::viewer(session),
-                &views::admin::LoadView {
-                    pool: load.pool(),
-                    limits: load.limits(),
-                    expensive_running: load.expensive_running(),
-                    rows,
-                },
-            ),
-        ))
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ViewLoad, _>(app, req).await?;
+    let session = &s.session;
+    let load = &app.load;
+    let mut rows = vec![("this minute so far".to_owned(), load.current_minute())];
+    for m in load.history().iter().rev() {
+        let when = m
+            .ended
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| jiff::Timestamp::from_second(d.as_secs() as i64).ok())
+            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        rows.push((when, m.counts));
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    rows.push(("since custodiand started".to_owned(), load.totals()));
+    Ok(html(
+        StatusCode::OK,
+        views::admin::load(
+            &views::viewer(session),
+            &views::admin::LoadView {
+                pool: load.pool(),
+                limits: load.limits(),
+                expensive_running: load.expensive_running(),
+                rows,
+            },
+        ),
+    ))
 }
 
 #[cfg(test)]

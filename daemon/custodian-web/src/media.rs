@@ -13,8 +13,8 @@ use http_body_util::{BodyStream, Full};
 
 use super::auth::{no_media_store, unavailable, unavailable_because};
 use super::body::{self, Outgoing};
-use super::views;
 use super::routes::{error, html, Body};
+use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, also, check_csrf};
 use custodian_core::evidence::items::{self, Kind};

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::account::{csrf_for, pending_session, step_up_allowed, with_session_cookie};
 use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
+use super::routes::{error, html, read_body, Body, Reply};
 use super::views;
-use super::routes::{error, html, read_body, Body};
 use crate::app::App;
 use crate::guard::{admit, session_form};
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
@@ -94,118 +94,108 @@ async fn list_page(
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         status,
-        views::account::passkeys(&views::viewer(session), &csrf, &keys, message, session.enrolment),
+        views::account::passkeys(
+            &views::viewer(session),
+            &csrf,
+            &keys,
+            message,
+            session.enrolment,
+        ),
     ))
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let session = manager(app, req).await?;
-        list_page(app, &session, None, StatusCode::OK).await
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let session = manager(app, req).await?;
+    list_page(app, &session, None, StatusCode::OK).await
 }
 
-pub async fn remove<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn remove<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let session = manager(app, &req).await?;
-        let form = session_form(app, &session, req).await?;
-        let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
-        match passkeys::remove(db, session.user_id, &session.username, id)
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let session = manager(app, &req).await?;
+    let form = session_form(app, &session, req).await?;
+    let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
+    match passkeys::remove(db, session.user_id, &session.username, id)
+        .await
+        .map_err(unavailable_because)?
+    {
+        Some(name) => {
+            let _ = passkeys::tell_admins_if_admin(
+                db,
+                session.role,
+                &session.username,
+                &format!("removed the passkey “{name}”"),
+            )
+            .await;
+            Ok(redirect("/account/passkeys"))
+        }
+        None => {
+            list_page(
+                app,
+                &session,
+                Some("There is no such key on your account."),
+                StatusCode::BAD_REQUEST,
+            )
             .await
-            .map_err(unavailable_because)?
-        {
-            Some(name) => {
-                let _ = passkeys::tell_admins_if_admin(
-                    db,
-                    session.role,
-                    &session.username,
-                    &format!("removed the passkey “{name}”"),
-                )
-                .await;
-                Ok(redirect("/account/passkeys"))
-            }
-            None => {
-                list_page(
-                    app,
-                    &session,
-                    Some("There is no such key on your account."),
-                    StatusCode::BAD_REQUEST,
-                )
-                .await
-            }
         }
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }
 
-pub async fn register_begin<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, wa) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
-        );
-        let session = manager(app, &req).await?;
-        checked_json(app, &session, req).await?;
-        let options = passkeys::start_registration(db, wa, session.user_id, &session.username)
-            .await
-            .map_err(refused)?;
-        Ok(json_response(StatusCode::OK, &json!(options)))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
-}
-
-pub async fn register_finish<B>(app: &App, req: Request<B>) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, wa) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
-        );
-        let session = manager(app, &req).await?;
-        let body = checked_json(app, &session, req).await?;
-        let name = body.get("name").and_then(Value::as_str).unwrap_or("");
-        let hardware_required = app.identity.factors.hardware_only(session.role);
-        passkeys::finish_registration(
-            db,
-            wa,
-            session.user_id,
-            &session.username,
-            name,
-            body.get("credential").unwrap_or(&Value::Null),
-            hardware_required,
-        )
+    let (db, wa) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+    );
+    let session = manager(app, &req).await?;
+    checked_json(app, &session, req).await?;
+    let options = passkeys::start_registration(db, wa, session.user_id, &session.username)
         .await
         .map_err(refused)?;
-        let _ = passkeys::tell_admins_if_admin(
-            db,
-            session.role,
-            &session.username,
-            &format!("added a passkey “{}”", name.trim()),
-        )
-        .await;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({"next": "/account/passkeys"}),
-        ))
-    }
+    Ok(json_response(StatusCode::OK, &json!(options)))
+}
+
+pub async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (db, wa) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+    );
+    let session = manager(app, &req).await?;
+    let body = checked_json(app, &session, req).await?;
+    let name = body.get("name").and_then(Value::as_str).unwrap_or("");
+    let hardware_required = app.identity.factors.hardware_only(session.role);
+    passkeys::finish_registration(
+        db,
+        wa,
+        session.user_id,
+        &session.username,
+        name,
+        body.get("credential").unwrap_or(&Value::Null),
+        hardware_required,
+    )
+    .await
+    .map_err(refused)?;
+    let _ = passkeys::tell_admins_if_admin(
+        db,
+        session.role,
+        &session.username,
+        &format!("added a passkey “{}”", name.trim()),
+    )
     .await;
-    result.unwrap_or_else(|r| r)
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"next": "/account/passkeys"}),
+    ))
 }
 
 /// Whether this account may pass with synced passkeys: not when its role
@@ -239,29 +229,25 @@ pub async fn assert_begin<B>(
     req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Response<Body>
+) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, wa) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
-        );
-        if !app.identity.login_attempts.allow(peer.ip()) {
-            return Err(error(StatusCode::TOO_MANY_REQUESTS));
-        }
-        let session = asserting(app, &req, purpose).await?;
-        checked_json(app, &session, req).await?;
-        let hw = hardware_only(app, &session).await?;
-        let options = passkeys::start_authentication(db, wa, session.user_id, purpose, hw)
-            .await
-            .map_err(refused)?;
-        Ok(json_response(StatusCode::OK, &json!(options)))
+    let (db, wa) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+    );
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let session = asserting(app, &req, purpose).await?;
+    checked_json(app, &session, req).await?;
+    let hw = hardware_only(app, &session).await?;
+    let options = passkeys::start_authentication(db, wa, session.user_id, purpose, hw)
+        .await
+        .map_err(refused)?;
+    Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
 pub async fn assert_finish<B>(
@@ -269,97 +255,93 @@ pub async fn assert_finish<B>(
     req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Response<Body>
+) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (db, wa) = (
-            app.db.as_ref().ok_or_else(unavailable)?,
-            app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
-        );
-        if !app.identity.login_attempts.allow(peer.ip()) {
-            return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    let (db, wa) = (
+        app.db.as_ref().ok_or_else(unavailable)?,
+        app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
+    );
+    if !app.identity.login_attempts.allow(peer.ip()) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+    }
+    let session = asserting(app, &req, purpose).await?;
+    let body = checked_json(app, &session, req).await?;
+    let hw = hardware_only(app, &session).await?;
+    let (failed, passed) = match purpose {
+        Purpose::Login => ("login.second_factor_failed", "login.second_factor_passed"),
+        Purpose::Reauth => ("reauth.failed", "reauth.succeeded"),
+    };
+    // An answer is a guess like a code: charged to the account first.
+    let locked = || {
+        json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &guesses::locked_message(app.identity.policy.lockout_minutes),
+        )
+    };
+    if !guesses::charge(app, &session).await? {
+        return Err(locked());
+    }
+    let outcome = passkeys::finish_authentication(
+        db,
+        wa,
+        session.user_id,
+        purpose,
+        body.get("credential").unwrap_or(&Value::Null),
+        hw,
+    )
+    .await;
+    if let Err(why) = outcome {
+        // No answer was checked: a backend failure, or no ceremony
+        // (expired, used, never begun) to check it against.
+        if matches!(why, Refused::Account(_) | Refused::NoCeremony) {
+            guesses::refund(app, &session).await;
+        } else {
+            let _ = db
+                .record(
+                    &session.username,
+                    failed,
+                    &session.username,
+                    &json!({"method": "passkey", "peer": peer.ip().to_string()}),
+                )
+                .await;
+            let step = match purpose {
+                Purpose::Login => "passkey",
+                Purpose::Reauth => "passkey step-up",
+            };
+            if guesses::wrong(app, &session, step, &peer.ip().to_string()).await? {
+                return Err(locked());
+            }
         }
-        let session = asserting(app, &req, purpose).await?;
-        let body = checked_json(app, &session, req).await?;
-        let hw = hardware_only(app, &session).await?;
-        let (failed, passed) = match purpose {
-            Purpose::Login => ("login.second_factor_failed", "login.second_factor_passed"),
-            Purpose::Reauth => ("reauth.failed", "reauth.succeeded"),
-        };
-        // An answer is a guess like a code: charged to the account first.
-        let locked = || {
-            json_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                &guesses::locked_message(app.identity.policy.lockout_minutes),
-            )
-        };
-        if !guesses::charge(app, &session).await? {
-            return Err(locked());
-        }
-        let outcome = passkeys::finish_authentication(
-            db,
-            wa,
-            session.user_id,
-            purpose,
-            body.get("credential").unwrap_or(&Value::Null),
-            hw,
+        return Err(refused(why));
+    }
+    let (token, next) = match purpose {
+        Purpose::Login => (
+            sessions::second_factor_passed(db, &session.token_hash).await,
+            if session.must_change_password {
+                "/account/password"
+            } else {
+                "/"
+            },
+        ),
+        Purpose::Reauth => (
+            sessions::reauthenticated(db, &session.token_hash).await,
+            step_up_allowed(body.get("next").and_then(Value::as_str).unwrap_or("")),
+        ),
+    };
+    let token = token.map_err(unavailable_because)?;
+    let _ = db
+        .record(
+            &session.username,
+            passed,
+            &session.username,
+            &json!({"method": "passkey"}),
         )
         .await;
-        if let Err(why) = outcome {
-            // No answer was checked: a backend failure, or no ceremony
-            // (expired, used, never begun) to check it against.
-            if matches!(why, Refused::Account(_) | Refused::NoCeremony) {
-                guesses::refund(app, &session).await;
-            } else {
-                let _ = db
-                    .record(
-                        &session.username,
-                        failed,
-                        &session.username,
-                        &json!({"method": "passkey", "peer": peer.ip().to_string()}),
-                    )
-                    .await;
-                let step = match purpose {
-                    Purpose::Login => "passkey",
-                    Purpose::Reauth => "passkey step-up",
-                };
-                if guesses::wrong(app, &session, step, &peer.ip().to_string()).await? {
-                    return Err(locked());
-                }
-            }
-            return Err(refused(why));
-        }
-        let (token, next) = match purpose {
-            Purpose::Login => (
-                sessions::second_factor_passed(db, &session.token_hash).await,
-                if session.must_change_password {
-                    "/account/password"
-                } else {
-                    "/"
-                },
-            ),
-            Purpose::Reauth => (
-                sessions::reauthenticated(db, &session.token_hash).await,
-                step_up_allowed(body.get("next").and_then(Value::as_str).unwrap_or("")),
-            ),
-        };
-        let token = token.map_err(unavailable_because)?;
-        let _ = db
-            .record(
-                &session.username,
-                passed,
-                &session.username,
-                &json!({"method": "passkey"}),
-            )
-            .await;
-        Ok(with_session_cookie(
-            json_response(StatusCode::OK, &json!({ "next": next })),
-            &token,
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+    Ok(with_session_cookie(
+        json_response(StatusCode::OK, &json!({ "next": next })),
+        &token,
+    ))
 }

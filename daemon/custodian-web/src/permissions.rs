@@ -2,80 +2,72 @@
 //! sets another account's permission flags and access groups.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 
 use super::account::csrf_for;
 use super::auth::{field, unavailable, unavailable_because};
 use super::evidence::see_other;
+use super::routes::{error, html, Reply};
 use super::views;
-use super::routes::{error, html, Body};
 use crate::app::App;
 use crate::guard::{admit, admit_form};
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let s = admit::<ManagePermissions, _>(app, req).await?;
-        let session = &s.session;
-        let who = super::input::text(req.uri().query(), "username", 63)?;
-        let current = permissions::current(db, &who)
-            .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let csrf = csrf_for(app, session).await?;
-        Ok(html(
-            StatusCode::OK,
-            views::admin::permissions(&views::viewer(session), &current, &csrf, None),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let s = admit::<ManagePermissions, _>(app, req).await?;
+    let session = &s.session;
+    let who = super::input::text(req.uri().query(), "username", 63)?;
+    let current = permissions::current(db, &who)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+    let csrf = csrf_for(app, session).await?;
+    Ok(html(
+        StatusCode::OK,
+        views::admin::permissions(&views::viewer(session), &current, &csrf, None),
+    ))
 }
 
-pub async fn save<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn save<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
-        let session = &s.session;
-        let who = field(&form_fields, "username").to_owned();
-        let flags = (field(&form_fields, "defaults") != "yes").then(|| {
-            form_fields
-                .iter()
-                .filter(|(k, _)| k == "flag")
-                .map(|(_, v)| v.clone())
-                .collect::<Vec<_>>()
-        });
-        let mut groups: Vec<String> = field(&form_fields, "groups")
-            .split(',')
-            .map(|g| custodian_core::evidence::sanitize::line(g, 60).to_lowercase())
-            .filter(|g| !g.is_empty())
-            .collect();
-        groups.sort();
-        groups.dedup();
-        match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
-            .await
-            .map_err(unavailable_because)?
-        {
-            Ok(()) => Ok(see_other("/admin/users".into())),
-            Err(problem) => {
-                let current = permissions::current(db, &who)
-                    .await
-                    .map_err(unavailable_because)?
-                    .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-                let csrf = csrf_for(app, session).await?;
-                Ok(html(
-                    StatusCode::BAD_REQUEST,
-                    views::admin::permissions(&views::viewer(session), &current, &csrf, Some(problem)),
-                ))
-            }
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
+    let session = &s.session;
+    let who = field(&form_fields, "username").to_owned();
+    let flags = (field(&form_fields, "defaults") != "yes").then(|| {
+        form_fields
+            .iter()
+            .filter(|(k, _)| k == "flag")
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    });
+    let mut groups: Vec<String> = field(&form_fields, "groups")
+        .split(',')
+        .map(|g| custodian_core::evidence::sanitize::line(g, 60).to_lowercase())
+        .filter(|g| !g.is_empty())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
+        .await
+        .map_err(unavailable_because)?
+    {
+        Ok(()) => Ok(see_other("/admin/users".into())),
+        Err(problem) => {
+            let current = permissions::current(db, &who)
+                .await
+                .map_err(unavailable_because)?
+                .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+            let csrf = csrf_for(app, session).await?;
+            Ok(html(
+                StatusCode::BAD_REQUEST,
+                views::admin::permissions(&views::viewer(session), &current, &csrf, Some(problem)),
+            ))
         }
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }

@@ -11,8 +11,8 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::body::Outgoing;
 use super::{
-    account, activity, auth, event_types, evidence, exports, headers, imports, load, media, views,
-    passkeys, permissions, settings, updates,
+    account, activity, auth, event_types, evidence, exports, headers, imports, load, media,
+    passkeys, permissions, settings, updates, views,
 };
 use crate::app::App;
 use custodian_core::evidence::items::Kind;
@@ -28,6 +28,11 @@ use custodian_core::policy::{
 };
 
 pub type Body = Full<Bytes>;
+
+/// What a handler answers: its page, or the refusal it stopped at (a
+/// redirect to sign in, a 403, a 503 marked with its cause). Both are
+/// responses; `answer` makes them one.
+pub(crate) type Reply = Result<Response<Body>, Response<Body>>;
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
 const PASSKEY_SCRIPT: &str = include_str!("../assets/passkeys.js");
@@ -906,7 +911,11 @@ where
     match route.handler {
         Handler::MediaDownload => media::download(app, &req).await,
         Handler::ExportDownload => exports::download(app, &req).await,
-        _ => answer(route, req, peer, app).await.map(Outgoing::from),
+        _ => answer(route, req, peer, app)
+            .await
+            // A refusal is a response like any other: one place makes them one.
+            .unwrap_or_else(|refusal| refusal)
+            .map(Outgoing::from),
     }
 }
 
@@ -947,27 +956,27 @@ async fn answer<B>(
     req: Request<Limited<B>>,
     peer: SocketAddr,
     app: &App,
-) -> Response<Body>
+) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let method = req.method().clone();
     match route.handler {
-        Handler::Home => auth::home(app, req.headers()).await,
-        Handler::Robots => text(ROBOTS, "text/plain; charset=utf-8", "no-store"),
-        Handler::Stylesheet => text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600"),
-        Handler::CspReport => match read_body(req, route.body_limit).await {
+        Handler::Home => Ok(auth::home(app, req.headers()).await),
+        Handler::Robots => Ok(text(ROBOTS, "text/plain; charset=utf-8", "no-store")),
+        Handler::Stylesheet => Ok(text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600")),
+        Handler::CspReport => Ok(match read_body(req, route.body_limit).await {
             Ok(body) => csp_report(&body, peer, app).await,
             Err(status) => error(status),
-        },
-        Handler::Login if method == Method::POST => auth::login(app, req, peer).await,
-        Handler::Login => auth::login_form(app, req.headers()).await,
-        Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
-        Handler::Setup => auth::setup_form(app, req.headers()).await,
-        Handler::Recover if method == Method::POST => auth::recover(app, req, peer).await,
-        Handler::Recover => auth::recover_form(app, req.headers()).await,
-        Handler::Logout => auth::logout(app, req).await,
+        }),
+        Handler::Login if method == Method::POST => Ok(auth::login(app, req, peer).await),
+        Handler::Login => Ok(auth::login_form(app, req.headers()).await),
+        Handler::Setup if method == Method::POST => Ok(auth::setup(app, req, peer).await),
+        Handler::Setup => Ok(auth::setup_form(app, req.headers()).await),
+        Handler::Recover if method == Method::POST => Ok(auth::recover(app, req, peer).await),
+        Handler::Recover => Ok(auth::recover_form(app, req.headers()).await),
+        Handler::Logout => Ok(auth::logout(app, req).await),
         Handler::Password if method == Method::POST => {
             account::change_password(app, req, peer).await
         }
@@ -993,12 +1002,12 @@ where
             account::end_session(app, req, account::Scope::All).await
         }
         Handler::AllSessions => account::sessions_page(app, &req, account::Scope::All).await,
-        Handler::PasskeyScript => text(
+        Handler::PasskeyScript => Ok(text(
             PASSKEY_SCRIPT,
             "text/javascript; charset=utf-8",
             "max-age=3600",
-        ),
-        Handler::Icon => text(ICON, "image/svg+xml", "max-age=86400"),
+        )),
+        Handler::Icon => Ok(text(ICON, "image/svg+xml", "max-age=86400")),
         Handler::Passkeys if method == Method::POST => passkeys::remove(app, req).await,
         Handler::Passkeys => passkeys::page(app, &req).await,
         Handler::PasskeyRegisterBegin => passkeys::register_begin(app, req).await,
@@ -1017,18 +1026,18 @@ where
             account::mark_notifications_read(app, req).await
         }
         Handler::Notifications => account::notifications_page(app, &req).await,
-        Handler::Items(k) if method == Method::POST => evidence::create(app, req, k).await,
-        Handler::Items(k) => evidence::list(app, &req, k).await,
-        Handler::ItemNew(k) => evidence::new_form(app, &req, k).await,
-        Handler::ItemView(k) => evidence::show(app, &req, k).await,
-        Handler::ItemEdit(k) if method == Method::POST => evidence::edit(app, req, k).await,
-        Handler::ItemEdit(k) => evidence::edit_form(app, &req, k).await,
-        Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
-        Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
-        Handler::MediaUpload => media::upload(app, req).await,
+        Handler::Items(k) if method == Method::POST => Ok(evidence::create(app, req, k).await),
+        Handler::Items(k) => Ok(evidence::list(app, &req, k).await),
+        Handler::ItemNew(k) => Ok(evidence::new_form(app, &req, k).await),
+        Handler::ItemView(k) => Ok(evidence::show(app, &req, k).await),
+        Handler::ItemEdit(k) if method == Method::POST => Ok(evidence::edit(app, req, k).await),
+        Handler::ItemEdit(k) => Ok(evidence::edit_form(app, &req, k).await),
+        Handler::ItemWorkflow(k) => Ok(evidence::workflow(app, req, k).await),
+        Handler::ItemHistory(k) => Ok(evidence::history(app, &req, k).await),
+        Handler::MediaUpload => Ok(media::upload(app, req).await),
         // Streamed: `dispatch` never sends them here.
         Handler::MediaDownload | Handler::ExportDownload => {
-            error(StatusCode::INTERNAL_SERVER_ERROR)
+            Ok(error(StatusCode::INTERNAL_SERVER_ERROR))
         }
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
         Handler::Exports => exports::page(app, &req).await,
@@ -1045,8 +1054,8 @@ where
         Handler::Import => imports::form(app, &req).await,
         Handler::ImportJob => imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
-        Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
-        Handler::ItemLinks(k) => evidence::links(app, req, k).await,
+        Handler::ItemBulk(k) => Ok(evidence::bulk(app, req, k).await),
+        Handler::ItemLinks(k) => Ok(evidence::links(app, req, k).await),
         Handler::Load => load::page(app, &req).await,
     }
 }

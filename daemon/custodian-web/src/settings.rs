@@ -3,12 +3,12 @@
 //! kept in the database. Changes are recorded with old and new values.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 
 use super::auth::{field, unavailable_because};
 use super::evidence::see_other;
+use super::routes::{html, Reply};
 use super::views;
-use super::routes::{html, Body};
 use crate::app::App;
 use crate::guard::{admit, admit_form};
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
@@ -22,53 +22,52 @@ fn page_html(
     ttl: &str,
     message: Option<&str>,
 ) -> views::Markup {
-    views::admin::settings(&views::viewer(session), &app.identity.about, csrf, notice, ttl, message)
+    views::admin::settings(
+        &views::viewer(session),
+        &app.identity.about,
+        csrf,
+        notice,
+        ttl,
+        message,
+    )
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let s = admit::<ManageSettings, _>(app, req).await?;
-        let db = &s.db;
-        let notice = settings::get(db, LOGIN_NOTICE)
-            .await
-            .map_err(unavailable_because)?
-            .unwrap_or_default();
-        let ttl = settings::get(db, EXPORT_TTL)
-            .await
-            .map_err(unavailable_because)?
-            .unwrap_or_default();
-        let csrf = s.csrf().await?;
-        Ok(html(
-            StatusCode::OK,
-            page_html(app, &s.session, &csrf, &notice, &ttl, None),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ManageSettings, _>(app, req).await?;
+    let db = &s.db;
+    let notice = settings::get(db, LOGIN_NOTICE)
+        .await
+        .map_err(unavailable_because)?
+        .unwrap_or_default();
+    let ttl = settings::get(db, EXPORT_TTL)
+        .await
+        .map_err(unavailable_because)?
+        .unwrap_or_default();
+    let csrf = s.csrf().await?;
+    Ok(html(
+        StatusCode::OK,
+        page_html(app, &s.session, &csrf, &notice, &ttl, None),
+    ))
 }
 
-pub async fn save<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn save<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
-        let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
-        match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
-            .await
-            .map_err(unavailable_because)?
-        {
-            Ok(()) => Ok(see_other("/admin/settings".into())),
-            Err(problem) => {
-                let csrf = s.csrf().await?;
-                Ok(html(
-                    StatusCode::BAD_REQUEST,
-                    page_html(app, &s.session, &csrf, notice, ttl, Some(&problem)),
-                ))
-            }
+    let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
+    let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
+    match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
+        .await
+        .map_err(unavailable_because)?
+    {
+        Ok(()) => Ok(see_other("/admin/settings".into())),
+        Err(problem) => {
+            let csrf = s.csrf().await?;
+            Ok(html(
+                StatusCode::BAD_REQUEST,
+                page_html(app, &s.session, &csrf, notice, ttl, Some(&problem)),
+            ))
         }
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }

@@ -4,14 +4,14 @@
 //! signed version. custodiand sends only a verb and a version number.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 
 use super::account::csrf_for;
 use super::auth::{field, unavailable};
 use super::evidence::see_other;
+use super::routes::{html, Reply};
 use super::views;
 use super::views::updates::s;
-use super::routes::{html, Body};
 use crate::app::App;
 use crate::guard::{admit, admit_form};
 use custodian_core::policy::InstallUpdates;
@@ -35,91 +35,93 @@ async fn status(app: &App) -> Result<serde_json::Value, String> {
     }
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Response<Body> {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let signed = admit::<InstallUpdates, _>(app, req).await?;
-        let session = &signed.session;
-        let csrf = csrf_for(app, session).await?;
-        let st = status(app).await;
-        Ok(html(
-            StatusCode::OK,
-            views::updates::page(&views::viewer(session), &csrf, st.as_ref().map_err(String::as_str), None),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+    let signed = admit::<InstallUpdates, _>(app, req).await?;
+    let session = &signed.session;
+    let csrf = csrf_for(app, session).await?;
+    let st = status(app).await;
+    Ok(html(
+        StatusCode::OK,
+        views::updates::page(
+            &views::viewer(session),
+            &csrf,
+            st.as_ref().map_err(String::as_str),
+            None,
+        ),
+    ))
 }
 
-pub async fn act<B>(app: &App, req: Request<B>) -> Response<Body>
+pub async fn act<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let result: Result<Response<Body>, Response<Body>> = async {
-        let db = app.db.as_ref().ok_or_else(unavailable)?;
-        let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
-        let session = &signed.session;
-        let socket = app.updater.clone();
-        let (request, target) = match field(&form, "action") {
-            "check" => (serde_json::json!({"op": "check"}), String::new()),
-            "apply" => {
-                let v = field(&form, "version");
-                let plausible = !v.is_empty()
-                    && v.len() <= 32
-                    && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-                if !plausible {
-                    let csrf = csrf_for(app, session).await?;
-                    let st = status(app).await;
-                    return Ok(html(
-                        StatusCode::BAD_REQUEST,
-                        views::updates::page(
-                            &views::viewer(session),
-                            &csrf,
-                            st.as_ref().map_err(String::as_str),
-                            Some("Choose a version from the list."),
-                        ),
-                    ));
-                }
-                (
-                    serde_json::json!({"op": "apply", "version": v}),
-                    v.to_owned(),
-                )
-            }
-            _ => return Ok(see_other(PAGE.into())),
-        };
-        let op = request["op"].as_str().unwrap_or("").to_owned();
-        let _ = db
-            .record(
-                &session.username,
-                &format!("update.{op}.requested"),
-                &target,
-                &serde_json::json!({}),
-            )
-            .await;
-        let answer = match &socket {
-            Some(sock) => updater::ask(sock, &request).await,
-            None => Err("updates are not configured here".into()),
-        };
-        if let Some(sock) = &socket {
-            let _ = updater::copy_new_events(sock, db).await;
-        }
-        let problem = match answer {
-            Ok(a) if a["ok"].as_bool() == Some(true) => None,
-            Ok(a) => Some(s(&a["error"])),
-            Err(e) => Some(e),
-        };
-        match problem {
-            None => Ok(see_other(PAGE.into())),
-            Some(p) => {
+    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
+    let session = &signed.session;
+    let socket = app.updater.clone();
+    let (request, target) = match field(&form, "action") {
+        "check" => (serde_json::json!({"op": "check"}), String::new()),
+        "apply" => {
+            let v = field(&form, "version");
+            let plausible = !v.is_empty()
+                && v.len() <= 32
+                && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            if !plausible {
                 let csrf = csrf_for(app, session).await?;
                 let st = status(app).await;
-                Ok(html(
-                    StatusCode::CONFLICT,
-                    views::updates::page(&views::viewer(session), &csrf, st.as_ref().map_err(String::as_str), Some(&p)),
-                ))
+                return Ok(html(
+                    StatusCode::BAD_REQUEST,
+                    views::updates::page(
+                        &views::viewer(session),
+                        &csrf,
+                        st.as_ref().map_err(String::as_str),
+                        Some("Choose a version from the list."),
+                    ),
+                ));
             }
+            (
+                serde_json::json!({"op": "apply", "version": v}),
+                v.to_owned(),
+            )
+        }
+        _ => return Ok(see_other(PAGE.into())),
+    };
+    let op = request["op"].as_str().unwrap_or("").to_owned();
+    let _ = db
+        .record(
+            &session.username,
+            &format!("update.{op}.requested"),
+            &target,
+            &serde_json::json!({}),
+        )
+        .await;
+    let answer = match &socket {
+        Some(sock) => updater::ask(sock, &request).await,
+        None => Err("updates are not configured here".into()),
+    };
+    if let Some(sock) = &socket {
+        let _ = updater::copy_new_events(sock, db).await;
+    }
+    let problem = match answer {
+        Ok(a) if a["ok"].as_bool() == Some(true) => None,
+        Ok(a) => Some(s(&a["error"])),
+        Err(e) => Some(e),
+    };
+    match problem {
+        None => Ok(see_other(PAGE.into())),
+        Some(p) => {
+            let csrf = csrf_for(app, session).await?;
+            let st = status(app).await;
+            Ok(html(
+                StatusCode::CONFLICT,
+                views::updates::page(
+                    &views::viewer(session),
+                    &csrf,
+                    st.as_ref().map_err(String::as_str),
+                    Some(&p),
+                ),
+            ))
         }
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }

@@ -489,7 +489,10 @@ fn checked<'a>(kind: Kind, c: &'a Content<'a>) -> Result<(String, String), Refus
             kind.title_label().to_lowercase()
         )));
     }
-    Ok((title, super::sanitize::rich_text(c.description).into_string()))
+    Ok((
+        title,
+        super::sanitize::rich_text(c.description).into_string(),
+    ))
 }
 
 /// A group list as people read it.

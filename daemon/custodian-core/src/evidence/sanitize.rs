@@ -116,7 +116,9 @@ mod tests {
         assert!(rich_text("<a href=\"https://example.org/a\">x</a>")
             .as_str()
             .contains("href=\"https://example.org/a\""));
-        assert!(rich_text("<a href=\"mailto:a@example.org\">x</a>").as_str().contains("href="));
+        assert!(rich_text("<a href=\"mailto:a@example.org\">x</a>")
+            .as_str()
+            .contains("href="));
     }
 
     #[test]

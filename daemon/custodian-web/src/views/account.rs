@@ -30,7 +30,7 @@ pub fn passkeys(
                 @match required {
                     Some(Enrolment::HardwareKey) => p.notice role="status" {
                         "Your role requires a hardware security key (one that cannot be copied off the device). \
-Register one before you continue."
+        Register one before you continue."
                     },
                     Some(Enrolment::SecondFactor) => p.notice role="status" {
                         "Your account needs a second factor. Register a passkey or security key here, or "
@@ -119,7 +119,7 @@ pub fn totp_enrol(
             section.card.narrow {
                 h1 { "Set up an authenticator app" }
                 p { "Your account needs a second factor. Scan this code with an authenticator app, or type the key \
-below into it, then enter the six-digit code it shows." }
+        below into it, then enter the six-digit code it shows." }
                 (alert(message))
                 // Raw output: the SVG our QR encoder drew (no script, no style).
                 div.qr { @if let Some(qr) = qr { (PreEscaped(qr.as_str())) } }
@@ -137,7 +137,12 @@ below into it, then enter the six-digit code it shows." }
 
 /// The recovery-codes page: how many remain, and (right after generating)
 /// the new codes, shown this once.
-pub fn recovery_codes(v: &Viewer, csrf: &str, remaining: i64, fresh_codes: Option<&[String]>) -> Markup {
+pub fn recovery_codes(
+    v: &Viewer,
+    csrf: &str,
+    remaining: i64,
+    fresh_codes: Option<&[String]>,
+) -> Markup {
     layout(
         &Page::signed("Recovery codes", v, Area::Account)
             .trail("Your account", "/")
@@ -147,7 +152,7 @@ pub fn recovery_codes(v: &Viewer, csrf: &str, remaining: i64, fresh_codes: Optio
                 h1 { "Recovery codes" }
                 @if let Some(codes) = fresh_codes {
                     p.notice role="status" { "Your new recovery codes. Write them down or print them and keep them \
-somewhere safe: each works once, and they are shown only now." }
+        somewhere safe: each works once, and they are shown only now." }
                     ol.codes { @for c in codes { li { code.secret { (c) } } } }
                 }
                 p { "If you lose your authenticator app, a recovery code gets you in once. You have " (remaining) " unused." }

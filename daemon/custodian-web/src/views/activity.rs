@@ -13,7 +13,13 @@ pub struct Filters<'a> {
 }
 
 /// `newer` / `older`: the addresses of the neighbouring pages, if any.
-pub fn page(v: &Viewer, f: &Filters<'_>, rows: &[Entry], newer: Option<String>, older: Option<String>) -> Markup {
+pub fn page(
+    v: &Viewer,
+    f: &Filters<'_>,
+    rows: &[Entry],
+    newer: Option<String>,
+    older: Option<String>,
+) -> Markup {
     layout(
         &Page::signed("Activity", v, Area::Activity).wide(),
         html! {

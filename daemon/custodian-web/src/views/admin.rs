@@ -106,7 +106,9 @@ pub fn accounts(
     created: Option<(&str, &str)>,
 ) -> Markup {
     layout(
-        &Page::signed("Accounts", v, Area::Accounts).csrf(csrf).wide(),
+        &Page::signed("Accounts", v, Area::Accounts)
+            .csrf(csrf)
+            .wide(),
         html! {
             section.card {
                 h1 { "Accounts" }
@@ -114,7 +116,7 @@ pub fn accounts(
                     p.notice role="status" {
                         "The one-time password of " strong { (user) } " is " code.secret { (password) }
                         ". Give it to the person directly; it is shown only now, and they must change it at \
-their next sign-in."
+        their next sign-in."
                     }
                 }
                 (alert(message))
@@ -263,7 +265,9 @@ pub fn settings(
 pub fn event_types(v: &Viewer, types: &[EventType], csrf: &str, message: Option<&str>) -> Markup {
     const PAGE: &str = "/admin/event-types";
     layout(
-        &Page::signed("Event types", v, Area::EventTypes).csrf(csrf).wide(),
+        &Page::signed("Event types", v, Area::EventTypes)
+            .csrf(csrf)
+            .wide(),
         html! {
             section.card {
                 h1 { "Event types" }
@@ -336,8 +340,8 @@ pub fn load(v: &Viewer, l: &LoadView) -> Markup {
                 }
                 h2 { "Requests answered 503, per minute" }
                 p.muted { "Minutes without any are left out; an hour is kept. pool-exhausted, account-limit and \
-expensive-limit were turned away so that everything else kept working; statement-timeout ran longer than \
-the database allows; database-unreachable could not reach PostgreSQL. The journal has one line per such minute." }
+        expensive-limit were turned away so that everything else kept working; statement-timeout ran longer than \
+        the database allows; database-unreachable could not reach PostgreSQL. The journal has one line per such minute." }
                 div.table {
                     table {
                         thead { tr { th { "Minute ending (UTC)" } @for k in Cause::ALL { th { (k.name()) } } } }

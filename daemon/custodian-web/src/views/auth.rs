@@ -12,13 +12,13 @@ pub fn home() -> Markup {
             section.card {
                 h1 { "Custodian" }
                 p { "This appliance keeps documentation of human-rights violations: bulletins, actors, incidents \
-and the media that support them, with a record of who did what and when." }
+        and the media that support them, with a record of who did what and when." }
                 h2 { "Before you sign in" }
                 ul {
                     li { "Accounts are created by the appliance administrators. There is no self-registration and no \
-password reset by e-mail: if you are locked out, contact an administrator in person." }
+        password reset by e-mail: if you are locked out, contact an administrator in person." }
                     li { "Check that the address bar shows this appliance's name and a valid certificate. The appliance \
-never asks for your password anywhere else." }
+        never asks for your password anywhere else." }
                     li { "Every sign-in and every change is written to a tamper-evident activity log." }
                 }
                 h2 { "What this appliance does not do" }
@@ -28,7 +28,7 @@ never asks for your password anywhere else." }
                 }
                 h2 { "If something seems wrong" }
                 p { "A sign-in you did not make, a warning about the certificate, or a page that asks for more than \
-your own credentials: stop, do not enter anything, and tell an administrator." }
+        your own credentials: stop, do not enter anything, and tell an administrator." }
                 p { a.button href="/login" { "Sign in" } }
             }
         },
@@ -102,8 +102,8 @@ pub fn recover(csrf: &str, message: Option<&str>, username: &str, min_length: us
             intro: html! {
                 "Choose a new password for an administrator account with the recovery token that "
                 code { "custodianctl account recover-admin" } " (or " code { "confirm-admin" } ") printed at the appliance's console; \
-it is valid for one hour and only for the account it names. The account's old password and second factors are gone: \
-after signing in you enrol a second factor again. Every administrator is told."
+            it is valid for one hour and only for the account it names. The account's old password and second factors are gone: \
+            after signing in you enrol a second factor again. Every administrator is told."
             },
             action: "/recover",
             token_label: "Recovery token",
@@ -186,7 +186,13 @@ pub fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
 
 /// A passkey button, hidden until the script shows it (so a browser
 /// without JavaScript never sees a button that cannot work).
-pub(super) fn passkey_button(kind: &str, endpoint: &str, csrf: &str, next: &str, label: &str) -> Markup {
+pub(super) fn passkey_button(
+    kind: &str,
+    endpoint: &str,
+    csrf: &str,
+    next: &str,
+    label: &str,
+) -> Markup {
     html! {
         p {
             button type="button" hidden data-passkey=(kind) data-endpoint=(endpoint) data-csrf=(csrf)

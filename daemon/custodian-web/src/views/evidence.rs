@@ -228,7 +228,12 @@ pub fn form(
     let mut page = Page::signed(&heading, viewer, area(kind))
         .trail(kind.plural(), path)
         .csrf(csrf);
-    let record = existing.map(|b| (format!("{} {}", kind.title(), b.id), format!("{path}/view?id={}", b.id)));
+    let record = existing.map(|b| {
+        (
+            format!("{} {}", kind.title(), b.id),
+            format!("{path}/view?id={}", b.id),
+        )
+    });
     if let Some((label, href)) = &record {
         page = page.trail(label, href.clone());
     }
@@ -671,12 +676,18 @@ mod tests {
         for bad in ["<script", "<img", "onerror=alert(2)>", "javascript:"] {
             assert!(!page.contains(bad), "{bad} in {page}");
         }
-        assert!(page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+        assert!(
+            page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}"
+        );
         // The title in <title> and in the heading, escaped.
         assert!(page.contains("<title>&quot;&gt;&lt;script&gt;"), "{page}");
         assert!(page.contains("<h1>&quot;&gt;&lt;script&gt;"), "{page}");
         // The sanitised description keeps what the allow-list allows.
-        assert!(page.contains("<div class=\"description\"><p>Witness</p>"), "{page}");
+        assert!(
+            page.contains("<div class=\"description\"><p>Witness</p>"),
+            "{page}"
+        );
         // A form re-shows the typed (evil) description as text.
         let values = FormValues {
             title: EVIL,
@@ -685,6 +696,9 @@ mod tests {
             groups: EVIL,
         };
         let page = form(&viewer, Kind::Actor, EVIL, Some(&b), Some(EVIL), &values).into_string();
-        assert!(!page.contains("<script") && !page.contains("<img"), "{page}");
+        assert!(
+            !page.contains("<script") && !page.contains("<img"),
+            "{page}"
+        );
     }
 }

@@ -59,7 +59,7 @@ pub fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
                 } @else if e.can_request {
                     h2 { "Ask for an export" }
                     p.muted { "The file is made now from what you may see, and released \
-when another administrator approves it. You can download it once." }
+        when another administrator approves it. You can download it once." }
                     form.narrow method="post" action="/exports" {
                         (csrf_field(csrf))
                         label for="format" { "Format" }

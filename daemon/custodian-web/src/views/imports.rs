@@ -7,14 +7,20 @@ use maud::{html, Markup};
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
 
 /// The upload form. `kinds`: (value, what the file holds).
-pub fn form(v: &Viewer, csrf: &str, kinds: &[(&str, &str)], max_mib: usize, max_rows: usize) -> Markup {
+pub fn form(
+    v: &Viewer,
+    csrf: &str,
+    kinds: &[(&str, &str)],
+    max_mib: usize,
+    max_rows: usize,
+) -> Markup {
     layout(
         &Page::signed("Import", v, Area::Import).csrf(csrf),
         html! {
             section.card.narrow {
                 h1 { "Import reference data" }
                 p { "A CSV file (UTF-8, at most " (max_mib) " MiB and " (max_rows) " rows) whose first line names the columns. Every row is checked; \
-rows that fail are listed with their line and the reason, and the others are added." }
+        rows that fail are listed with their line and the reason, and the others are added." }
                 form method="post" action="/admin/import" enctype="multipart/form-data" {
                     (csrf_field(csrf))
                     label for="kind" { "What the file holds" }
@@ -31,7 +37,11 @@ rows that fail are listed with their line and the reason, and the others are add
 /// An import's progress; while it runs the page reloads itself (no
 /// script needed).
 pub fn job(v: &Viewer, j: &Job) -> Markup {
-    let percent = if j.total > 0 { j.processed * 100 / j.total } else { 100 };
+    let percent = if j.total > 0 {
+        j.processed * 100 / j.total
+    } else {
+        100
+    };
     layout(
         &Page::signed("Import", v, Area::Import)
             .trail("Import reference data", "/admin/import")

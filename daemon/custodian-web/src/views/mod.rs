@@ -43,14 +43,54 @@ pub fn viewer(session: &Session) -> Viewer {
     };
     let actor = Actor::new(session.user_id, session.role, None, Vec::new());
     let administration = [
-        (would_allow::<ManageAccounts>(&actor), "/admin/users", "Accounts", Area::Accounts),
-        (would_allow::<ManageSessions>(&actor), "/admin/sessions", "All sessions", Area::Sessions),
-        (would_allow::<ViewActivity>(&actor), "/admin/activity", "Activity", Area::Activity),
-        (would_allow::<ViewLoad>(&actor), "/admin/load", "Load", Area::Load),
-        (would_allow::<ManageSettings>(&actor), "/admin/settings", "Settings", Area::Settings),
-        (would_allow::<ManageEventTypes>(&actor), "/admin/event-types", "Event types", Area::EventTypes),
-        (would_allow::<InstallUpdates>(&actor), "/admin/updates", "Updates", Area::Updates),
-        (would_allow::<ImportReference>(&actor), "/admin/import", "Import", Area::Import),
+        (
+            would_allow::<ManageAccounts>(&actor),
+            "/admin/users",
+            "Accounts",
+            Area::Accounts,
+        ),
+        (
+            would_allow::<ManageSessions>(&actor),
+            "/admin/sessions",
+            "All sessions",
+            Area::Sessions,
+        ),
+        (
+            would_allow::<ViewActivity>(&actor),
+            "/admin/activity",
+            "Activity",
+            Area::Activity,
+        ),
+        (
+            would_allow::<ViewLoad>(&actor),
+            "/admin/load",
+            "Load",
+            Area::Load,
+        ),
+        (
+            would_allow::<ManageSettings>(&actor),
+            "/admin/settings",
+            "Settings",
+            Area::Settings,
+        ),
+        (
+            would_allow::<ManageEventTypes>(&actor),
+            "/admin/event-types",
+            "Event types",
+            Area::EventTypes,
+        ),
+        (
+            would_allow::<InstallUpdates>(&actor),
+            "/admin/updates",
+            "Updates",
+            Area::Updates,
+        ),
+        (
+            would_allow::<ImportReference>(&actor),
+            "/admin/import",
+            "Import",
+            Area::Import,
+        ),
     ]
     .into_iter()
     .filter(|(allowed, ..)| *allowed)
@@ -164,8 +204,14 @@ mod tests {
     #[test]
     fn every_page_has_a_title_and_a_breadcrumb() {
         let page = error(http::StatusCode::NOT_FOUND).into_string();
-        assert!(page.contains("<title>Not found · Custodian</title>"), "{page}");
-        assert!(page.contains("<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"), "{page}");
+        assert!(
+            page.contains("<title>Not found · Custodian</title>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"),
+            "{page}"
+        );
         assert!(page.contains("<h1>Not found</h1>"), "{page}");
     }
 }
