@@ -2,7 +2,6 @@
 //! administrator other than the requester; approving and downloading both
 //! need a password (or passkey) from the last 15 minutes.
 
-use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
 use super::account::csrf_for;
@@ -13,6 +12,7 @@ use super::routes::{error, html, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
+use crate::routes::Incoming;
 use custodian_core::evidence::exports::{self, Format, Refused};
 use custodian_core::evidence::items::Query;
 use custodian_core::policy::workflow::Status;
@@ -58,16 +58,12 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn request<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub async fn request(app: &App, req: Request<Incoming>) -> Reply {
     let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
         return Err(unavailable());
     };
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
-    let (s, form) = admit_form::<RequestExport, _>(app, req).await?;
+    let (s, form) = admit_form::<RequestExport>(app, req).await?;
     let (session, permit) = (&s.session, &s.permit);
     let format =
         Format::parse(field(&form, "format")).ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
@@ -91,14 +87,10 @@ where
     Ok(see_other("/exports".into()))
 }
 
-pub async fn decide<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub async fn decide(app: &App, req: Request<Incoming>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
-    let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
+    let (s, form) = admit_form::<DecideExports>(app, req).await?;
     let (session, permit) = (&s.session, &s.permit);
     let id = field(&form, "id")
         .parse::<i64>()

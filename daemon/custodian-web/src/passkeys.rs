@@ -14,6 +14,7 @@ use super::routes::{error, html, read_body, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, session_form};
+use crate::routes::Incoming;
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
@@ -109,11 +110,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     list_page(app, &session, None, StatusCode::OK).await
 }
 
-pub async fn remove<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub async fn remove(app: &App, req: Request<Incoming>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let session = manager(app, &req).await?;
     let form = session_form(app, &session, req).await?;
@@ -144,11 +141,7 @@ where
     }
 }
 
-pub async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub async fn register_begin(app: &App, req: Request<Incoming>) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -161,11 +154,7 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub async fn register_finish(app: &App, req: Request<Incoming>) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -224,16 +213,12 @@ async fn asserting<B>(
     }
 }
 
-pub async fn assert_begin<B>(
+pub async fn assert_begin(
     app: &App,
-    req: Request<B>,
+    req: Request<Incoming>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -250,16 +235,12 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn assert_finish<B>(
+pub async fn assert_finish(
     app: &App,
-    req: Request<B>,
+    req: Request<Incoming>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,

@@ -34,6 +34,11 @@ pub type Body = Full<Bytes>;
 /// responses; `answer` makes them one.
 pub(crate) type Reply = Result<Response<Body>, Response<Body>>;
 
+/// The one body type handlers read: the connection's body, already held
+/// to its route's limit by [`admit`].
+pub(crate) type Incoming =
+    http_body_util::combinators::UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
 const STYLESHEET: &str = include_str!("../assets/app.css");
 const PASSKEY_SCRIPT: &str = include_str!("../assets/passkeys.js");
 const ICON: &str = include_str!("../assets/icon.svg");
@@ -923,7 +928,11 @@ where
 /// appliance speaks and its route allows, a declared body within the
 /// route's limit; the body is then limited to it however it is read.
 #[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
-fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Incoming>), Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let route = find(req.uri().path());
     let method = req.method();
     if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
@@ -947,20 +956,19 @@ fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Re
     if declared.is_some_and(|n| n > route.body_limit as u64) {
         return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
+    Ok((
+        route,
+        req.map(|body| Limited::new(body, route.body_limit).boxed_unsync()),
+    ))
 }
 
 /// The handlers that answer with a whole body.
-async fn answer<B>(
+async fn answer(
     route: &'static Route,
-    req: Request<Limited<B>>,
+    req: Request<Incoming>,
     peer: SocketAddr,
     app: &App,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let method = req.method().clone();
     match route.handler {
         Handler::Home => Ok(auth::home(app, req.headers()).await),
