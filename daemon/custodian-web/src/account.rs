@@ -2,6 +2,7 @@
 //! administrator set it), step-up re-authentication, and the account list
 //! for administrators. Each handler states its own access decision first.
 
+use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::auth::{field, redirect, unavailable, unavailable_because};
@@ -12,7 +13,6 @@ use super::views;
 use crate::app::App;
 use crate::cookies::COOKIE;
 use crate::guard::{admit, admit_form, session_form};
-use crate::routes::Incoming;
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
 use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
@@ -40,13 +40,13 @@ pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn change_password(
-    app: &App,
-    req: Request<Incoming>,
-    peer: std::net::SocketAddr,
-) -> Reply {
+pub async fn change_password<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let headers = req.headers().clone();
-    let (s, form) = admit_form::<UseOwnAccount>(app, req).await?;
+    let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let policy = &app.identity.policy;
     let (current, new) = (field(&form, "current"), field(&form, "password"));
@@ -155,9 +155,13 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
     ))
 }
 
-pub async fn reauth(app: &App, req: Request<Incoming>, peer: std::net::SocketAddr) -> Reply {
+pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let _headers = req.headers().clone();
-    let (s, form) = admit_form::<UseOwnAccount>(app, req).await?;
+    let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let next = step_up_allowed(field(&form, "next"));
     let policy = &app.identity.policy;
@@ -237,8 +241,12 @@ pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn create_account(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, form) = admit_form::<ManageAccounts>(app, req).await?;
+pub async fn create_account<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let username = field(&form, "username").trim().to_lowercase();
     let outcome = if super::auth::valid_username(&username) {
@@ -278,8 +286,12 @@ pub async fn create_account(app: &App, req: Request<Incoming>) -> Reply {
     })
 }
 
-pub async fn change_state(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, form) = admit_form::<ManageAccounts>(app, req).await?;
+pub async fn change_state<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let who = field(&form, "username");
     let policy = &app.identity.policy;
@@ -390,7 +402,11 @@ async fn second_step_page(
     ))
 }
 
-pub async fn totp_login(app: &App, req: Request<Incoming>, peer: std::net::SocketAddr) -> Reply {
+pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (db, vault) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.vault.as_ref().ok_or_else(unavailable)?,
@@ -520,8 +536,12 @@ pub async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Reply {
     enrol_page(app, &s.session, None, StatusCode::OK).await
 }
 
-pub async fn totp_enrol(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, form) = admit_form::<SecureOwnAccount>(app, req).await?;
+pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
     if totp::store::finish_enrolment(
@@ -558,8 +578,12 @@ pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Reply 
     ))
 }
 
-pub async fn regenerate_recovery_codes(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, _) = admit_form::<SecureOwnAccount>(app, req).await?;
+pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, _) = admit_form::<SecureOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
         .await
@@ -632,7 +656,11 @@ pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -
     ))
 }
 
-pub async fn end_session(app: &App, req: Request<Incoming>, scope: Scope) -> Reply {
+pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let session = scoped_session(app, &req, scope).await?;
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let form = session_form(app, &session, req).await?;
@@ -677,8 +705,12 @@ pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn mark_notifications_read(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, _) = admit_form::<UseOwnAccount>(app, req).await?;
+pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, _) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     notifications::mark_all_read(db, session.user_id)
         .await

@@ -12,7 +12,6 @@ use super::views;
 use crate::app::App;
 use crate::cookies::{COOKIE, PRE_COOKIE};
 use crate::guard::{admit_anonymous, Anonymous};
-use crate::routes::Incoming;
 use custodian_core::error::CoreError;
 use custodian_core::identity::accounts::{self, SetupOutcome};
 use custodian_core::identity::console_recovery;
@@ -110,9 +109,11 @@ fn with_cookie(mut res: Response<Body>, cookie: Option<HeaderValue>) -> Response
     res
 }
 
-pub(crate) async fn parse_form(
-    req: Request<Incoming>,
-) -> Result<Vec<(String, String)>, Response<Body>> {
+pub(crate) async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -242,7 +243,11 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
-pub async fn login(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -373,7 +378,11 @@ pub(crate) fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
 }
 
-pub async fn setup(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -488,7 +497,11 @@ pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
 
 /// Sets a new password on the administrator account a console recovery
 /// token names. The token is checked (a hash look-up) before any hashing.
-pub async fn recover(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -545,7 +558,11 @@ pub async fn recover(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Res
     }
 }
 
-pub async fn logout(app: &App, req: Request<Incoming>) -> Response<Body> {
+pub async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };

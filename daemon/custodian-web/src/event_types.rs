@@ -1,6 +1,7 @@
 //! `/admin/event-types`: administrators, with a recent password, add event
 //! types and retire the ones no longer wanted.
 
+use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::account::csrf_for;
@@ -10,14 +11,17 @@ use super::routes::{error, html, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, form_of};
-use crate::routes::Incoming;
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
 
 const PAGE: &str = "/admin/event-types";
 
 /// The page (GET) or a change (POST).
-pub async fn handle(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn handle<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ManageEventTypes, _>(app, &req).await?;
     let (session, permit) = (&s.session, &s.permit);

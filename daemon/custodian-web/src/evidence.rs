@@ -14,7 +14,6 @@ use super::routes::{error, html, Body};
 use super::views::{self, evidence as view};
 use crate::app::App;
 use crate::guard::{admit, admit_form, also};
-use crate::routes::Incoming;
 use custodian_core::evidence::items::{
     self, Content, Cursor, Kind, ListQuery, Refused, Sort, Start,
 };
@@ -196,9 +195,13 @@ pub async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respo
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn create(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Body> {
+pub async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let result: Reply = async {
-        let (s, form) = admit_form::<CreateBulletin>(app, req).await?;
+        let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
         let _actor = s.actor().clone();
         let permit = &s.permit;
@@ -363,9 +366,13 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn edit(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Body> {
+pub async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let result: Reply = async {
-        let (s, form) = admit_form::<EditBulletins>(app, req).await?;
+        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
         let _actor = s.actor().clone();
         let permit = &s.permit;
@@ -385,9 +392,13 @@ pub async fn edit(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Bod
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn workflow(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Body> {
+pub async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let result: Reply = async {
-        let (s, form) = admit_form::<ChangeWorkflow>(app, req).await?;
+        let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
         let _actor = s.actor().clone();
         let permit = &s.permit;
@@ -417,10 +428,14 @@ pub async fn workflow(app: &App, req: Request<Incoming>, kind: Kind) -> Response
 
 /// Adds a relation, a label/source/location or an event to a record, or
 /// withdraws a wrong one.
-pub async fn links(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Body> {
+pub async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     use custodian_core::evidence::links::{self, LinkChange, LinkTable};
     let result: Reply = async {
-        let (s, form) = admit_form::<EditBulletins>(app, req).await?;
+        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
         let _actor = s.actor().clone();
         let permit = &s.permit;
@@ -505,9 +520,13 @@ const BULK_MAX: usize = 250;
 /// with a recent password). Each item is checked on its own: one it may
 /// not see is "not found", one whose state forbids the step is refused;
 /// every item gets its own revision and activity entry, the batch one more.
-pub async fn bulk(app: &App, req: Request<Incoming>, kind: Kind) -> Response<Body> {
+pub async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let result: Reply = async {
-        let (s, form) = admit_form::<BulkUpdate>(app, req).await?;
+        let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
         let _actor = s.actor().clone();
         let step_permit = also::<ChangeWorkflow, _>(&s).await?;

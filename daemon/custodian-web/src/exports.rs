@@ -2,6 +2,7 @@
 //! administrator other than the requester; approving and downloading both
 //! need a password (or passkey) from the last 15 minutes.
 
+use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
 use super::account::csrf_for;
@@ -12,7 +13,6 @@ use super::routes::{error, html, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
-use crate::routes::Incoming;
 use custodian_core::evidence::exports::{self, Format, Refused};
 use custodian_core::evidence::items::Query;
 use custodian_core::policy::workflow::Status;
@@ -58,12 +58,16 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn request(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn request<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
         return Err(unavailable());
     };
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
-    let (s, form) = admit_form::<RequestExport>(app, req).await?;
+    let (s, form) = admit_form::<RequestExport, _>(app, req).await?;
     let (session, permit) = (&s.session, &s.permit);
     let format =
         Format::parse(field(&form, "format")).ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
@@ -87,10 +91,14 @@ pub async fn request(app: &App, req: Request<Incoming>) -> Reply {
     Ok(see_other("/exports".into()))
 }
 
-pub async fn decide(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn decide<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
-    let (s, form) = admit_form::<DecideExports>(app, req).await?;
+    let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
     let (session, permit) = (&s.session, &s.permit);
     let id = field(&form, "id")
         .parse::<i64>()

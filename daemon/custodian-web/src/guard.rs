@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use http::{header, HeaderMap, Method, Request, Response, StatusCode};
 
 use custodian_core::identity::sessions::{self, Enrolment, Session};
@@ -21,7 +22,6 @@ use custodian_vault::keyring::Keyring;
 
 use crate::app::App;
 use crate::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
-use crate::routes::Incoming;
 use crate::routes::{self, error, Body, Obligation, Route};
 
 /// A signed-in request that the policy allowed for `A`. Only the guard's
@@ -202,11 +202,15 @@ async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), Respons
 }
 
 /// The prelude, then same origin, the form and its session-bound CSRF token.
-pub(crate) async fn admit_form<A: Action>(
+pub(crate) async fn admit_form<A: Action, B>(
     app: &App,
-    req: Request<Incoming>,
-) -> Result<(Signed<A>, Form), Response<Body>> {
-    let s = admit::<A, _>(app, &req).await?;
+    req: Request<B>,
+) -> Result<(Signed<A>, Form), Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let s = admit::<A, B>(app, &req).await?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
     csrf_valid(&s, field(&form, "csrf")).await?;
@@ -215,11 +219,15 @@ pub(crate) async fn admit_form<A: Action>(
 
 /// Same origin, the form and its CSRF token, for a route that answers GET
 /// and POST in one handler after [`admit`].
-pub(crate) async fn form_of<A: Action>(
+pub(crate) async fn form_of<A: Action, B>(
     app: &App,
     s: &Signed<A>,
-    req: Request<Incoming>,
-) -> Result<Form, Response<Body>> {
+    req: Request<B>,
+) -> Result<Form, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
     csrf_valid(s, field(&form, "csrf")).await?;
@@ -230,11 +238,15 @@ pub(crate) async fn form_of<A: Action>(
 /// already checked: the second step of signing in (a pending session,
 /// anonymous by design as far as the policy goes) and the session pages,
 /// whose action depends on their scope.
-pub(crate) async fn session_form(
+pub(crate) async fn session_form<B>(
     app: &App,
     session: &Session,
-    req: Request<Incoming>,
-) -> Result<Form, Response<Body>> {
+    req: Request<B>,
+) -> Result<Form, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
@@ -252,7 +264,7 @@ pub(crate) async fn admit_multipart<A: Action, B>(
     app: &App,
     req: Request<B>,
 ) -> Result<(Signed<A>, Request<B>), Response<Body>> {
-    let s = admit::<A, _>(app, &req).await?;
+    let s = admit::<A, B>(app, &req).await?;
     same_origin(app, req.headers())?;
     Ok((s, req))
 }
@@ -304,11 +316,15 @@ pub(crate) struct Anonymous {
     pub nonce: String,
 }
 
-pub(crate) async fn admit_anonymous(
+pub(crate) async fn admit_anonymous<B>(
     app: &App,
-    req: Request<Incoming>,
+    req: Request<B>,
     peer: SocketAddr,
-) -> Result<Anonymous, Response<Body>> {
+) -> Result<Anonymous, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     same_origin(app, req.headers())?;
     if !app.identity.login_attempts.allow(peer.ip()) {

@@ -1,6 +1,7 @@
 //! CSV import of reference data (administrators, step-up) and the
 //! read-only lists of labels, sources and locations.
 
+use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
@@ -11,7 +12,6 @@ use super::routes::{error, html, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, check_csrf};
-use crate::routes::Incoming;
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
 use custodian_core::policy::{ImportReference, ReadBulletins};
 
@@ -47,7 +47,11 @@ pub async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn upload(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn upload<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
     let (s, req) = admit_multipart::<ImportReference, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let mut form = super::media::multipart_form(req)

@@ -17,7 +17,6 @@ use super::routes::{error, html, Body};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, also, check_csrf};
-use crate::routes::Incoming;
 use custodian_core::evidence::items::{self, Kind};
 use custodian_core::evidence::media;
 use custodian_core::evidence::uploads::{self, Refusal};
@@ -76,7 +75,11 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
     html(status, views::error_with(status, text))
 }
 
-pub async fn upload(app: &App, req: Request<Incoming>) -> Response<Body> {
+pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
     let result: Result<Response<Body>, Response<Body>> = async {
         let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
             return Err(unavailable());

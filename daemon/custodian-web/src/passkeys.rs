@@ -14,7 +14,6 @@ use super::routes::{error, html, read_body, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, session_form};
-use crate::routes::Incoming;
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
@@ -110,7 +109,11 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     list_page(app, &session, None, StatusCode::OK).await
 }
 
-pub async fn remove(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn remove<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let session = manager(app, &req).await?;
     let form = session_form(app, &session, req).await?;
@@ -141,7 +144,11 @@ pub async fn remove(app: &App, req: Request<Incoming>) -> Reply {
     }
 }
 
-pub async fn register_begin(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -154,7 +161,11 @@ pub async fn register_begin(app: &App, req: Request<Incoming>) -> Reply {
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn register_finish(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -213,12 +224,16 @@ async fn asserting<B>(
     }
 }
 
-pub async fn assert_begin(
+pub async fn assert_begin<B>(
     app: &App,
-    req: Request<Incoming>,
+    req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply {
+) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -235,12 +250,16 @@ pub async fn assert_begin(
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn assert_finish(
+pub async fn assert_finish<B>(
     app: &App,
-    req: Request<Incoming>,
+    req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply {
+) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,

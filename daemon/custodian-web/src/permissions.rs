@@ -1,6 +1,7 @@
 //! `/admin/users/permissions`: an administrator (with a recent password)
 //! sets another account's permission flags and access groups.
 
+use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::account::csrf_for;
@@ -10,7 +11,6 @@ use super::routes::{error, html, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
-use crate::routes::Incoming;
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
 
@@ -30,9 +30,13 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn save(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn save<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let db = app.db.as_ref().ok_or_else(unavailable)?;
-    let (s, form_fields) = admit_form::<ManagePermissions>(app, req).await?;
+    let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
     let session = &s.session;
     let who = field(&form_fields, "username").to_owned();
     let flags = (field(&form_fields, "defaults") != "yes").then(|| {

@@ -34,11 +34,6 @@ pub type Body = Full<Bytes>;
 /// responses; `answer` makes them one.
 pub(crate) type Reply = Result<Response<Body>, Response<Body>>;
 
-/// The one body type handlers read: the connection's body, already held
-/// to its route's limit by [`admit`].
-pub(crate) type Incoming =
-    http_body_util::combinators::UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
-
 const STYLESHEET: &str = include_str!("../assets/app.css");
 const PASSKEY_SCRIPT: &str = include_str!("../assets/passkeys.js");
 const ICON: &str = include_str!("../assets/icon.svg");
@@ -928,11 +923,7 @@ where
 /// appliance speaks and its route allows, a declared body within the
 /// route's limit; the body is then limited to it however it is read.
 #[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
-fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Incoming>), Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
     let route = find(req.uri().path());
     let method = req.method();
     if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
@@ -956,19 +947,20 @@ where
     if declared.is_some_and(|n| n > route.body_limit as u64) {
         return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    Ok((
-        route,
-        req.map(|body| Limited::new(body, route.body_limit).boxed_unsync()),
-    ))
+    Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
 }
 
 /// The handlers that answer with a whole body.
-async fn answer(
+async fn answer<B>(
     route: &'static Route,
-    req: Request<Incoming>,
+    req: Request<Limited<B>>,
     peer: SocketAddr,
     app: &App,
-) -> Reply {
+) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let method = req.method().clone();
     match route.handler {
         Handler::Home => Ok(auth::home(app, req.headers()).await),

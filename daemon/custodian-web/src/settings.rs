@@ -2,6 +2,7 @@
 //! appliance is configured (never a secret) and change the few settings
 //! kept in the database. Changes are recorded with old and new values.
 
+use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::auth::{field, unavailable_because};
@@ -10,7 +11,6 @@ use super::routes::{html, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
-use crate::routes::Incoming;
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
 use custodian_core::policy::ManageSettings;
 
@@ -50,8 +50,12 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn save(app: &App, req: Request<Incoming>) -> Reply {
-    let (s, form) = admit_form::<ManageSettings>(app, req).await?;
+pub async fn save<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
     let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
     match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
         .await

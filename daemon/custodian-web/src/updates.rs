@@ -3,6 +3,7 @@
 //! last verified check, every step) and ask it to check or to install a
 //! signed version. custodiand sends only a verb and a version number.
 
+use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::account::csrf_for;
@@ -13,7 +14,6 @@ use super::views;
 use super::views::updates::s;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
-use crate::routes::Incoming;
 use custodian_core::policy::InstallUpdates;
 use custodian_core::updater;
 
@@ -51,9 +51,13 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn act(app: &App, req: Request<Incoming>) -> Reply {
+pub async fn act<B>(app: &App, req: Request<B>) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let db = app.db.as_ref().ok_or_else(unavailable)?;
-    let (signed, form) = admit_form::<InstallUpdates>(app, req).await?;
+    let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
     let session = &signed.session;
     let socket = app.updater.clone();
     let (request, target) = match field(&form, "action") {
