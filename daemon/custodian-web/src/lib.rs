@@ -25,6 +25,7 @@ pub mod media;
 pub mod pages;
 pub mod passkeys;
 pub mod permissions;
+pub mod pickers;
 pub mod routes;
 pub mod settings;
 pub mod updates;

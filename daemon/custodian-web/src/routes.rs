@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, event_types, evidence, exports, headers, imports, load, media, pages,
-    passkeys, permissions, settings, updates,
+    passkeys, permissions, pickers, settings, updates,
 };
 use crate::app::App;
 use custodian_core::evidence::items::Kind;
@@ -79,6 +79,7 @@ enum Handler {
     ItemBulk(Kind),
     ItemLinks(Kind),
     Load,
+    Pickers,
 }
 
 struct Route {
@@ -564,6 +565,14 @@ static ROUTES: &[Route] = &[
         expensive: NEVER,
     },
     Route {
+        path: "/pickers",
+        handler: Handler::Pickers,
+        methods: READ_ONLY,
+        allow: "GET, HEAD",
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
         path: "/admin/event-types",
         handler: Handler::EventTypes,
         methods: FORM,
@@ -828,6 +837,7 @@ where
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
         Handler::Load => load::page(app, req.headers()).await,
+        Handler::Pickers => pickers::lookup(app, &req).await,
     }
 }
 

@@ -213,6 +213,19 @@ pub struct Choices {
 }
 
 pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
+    choices_up_to(db, 2000).await
+}
+
+/// What a record page offers to add: the first
+/// [`super::pickers::PICKER_LIMIT`] labels, sources and locations (the
+/// pickers, [`super::pickers::references`], find the others as people
+/// type) and the event types in use (a short list), in one round trip
+/// each.
+pub async fn view_choices(db: &Database) -> Result<Choices, AccountError> {
+    choices_up_to(db, super::pickers::PICKER_LIMIT).await
+}
+
+async fn choices_up_to(db: &Database, limit: i64) -> Result<Choices, AccountError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut lists = Vec::new();
@@ -225,7 +238,8 @@ pub async fn choices(db: &Database) -> Result<Choices, AccountError> {
         let rows = pg
             .query(
                 &format!(
-                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT 2000"
+                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {}",
+                    if table == "event_type" { 2000 } else { limit }
                 ),
                 &[],
             )
