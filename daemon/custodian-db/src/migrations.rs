@@ -167,6 +167,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "list_filter_indexes",
         sql: include_str!("../../../migrations/0031_list_filter_indexes.sql"),
     },
+    Migration {
+        version: 32,
+        name: "link_read_inline",
+        sql: include_str!("../../../migrations/0032_link_read_inline.sql"),
+    },
 ];
 
 /// The schema version this build expects.
