@@ -305,7 +305,8 @@ fn filter_sql(kind: Kind, f: &Filters, params: &mut Vec<Param>, out: &mut Vec<St
 /// costs what the first does.
 ///
 /// A list that searches or filters is recorded in the activity log (who
-/// looked for what, [`ListQuery::logged`]), in the same transaction.
+/// looked for what, [`ListQuery::logged`]), one row right after the read;
+/// the list is returned only once it is recorded.
 pub async fn list(
     db: &Database,
     kind: Kind,
@@ -455,7 +456,10 @@ pub async fn list(
             &refs(&params),
         )
         .await?;
+    tx.commit().await?;
     if q.is_search() {
+        // After the read, on its own (see `fetch`).
+        let pg: &tokio_postgres::Client = &c;
         let mut details = q.logged();
         if let Value::Object(m) = &mut details {
             m.insert("sort".into(), json!(sort.as_str()));
@@ -468,7 +472,7 @@ pub async fn list(
             );
         }
         audit(
-            &*tx,
+            pg,
             username,
             &format!("{}.searched", kind.noun()),
             kind.noun(),
@@ -476,7 +480,6 @@ pub async fn list(
         )
         .await?;
     }
-    tx.commit().await?;
     let cursor_of = |r: &Row| -> Cursor {
         let id: i64 = r.get(0);
         let key = match sort {
@@ -544,9 +547,9 @@ pub(super) fn item_of(r: &Row) -> Item {
 }
 
 /// One record as the actor may see it. Opening it is recorded in the
-/// activity log (one row, `<kind>.viewed`, in the same transaction: no
-/// record is shown whose opening is not recorded); a record the actor may
-/// not see is not found and records nothing.
+/// activity log (one row, `<kind>.viewed`, written right after the read:
+/// no record is returned whose opening is not recorded); a record the
+/// actor may not see is not found and records nothing.
 pub async fn get(
     db: &Database,
     kind: Kind,
@@ -593,9 +596,14 @@ async fn fetch(
             &[&id],
         )
         .await?;
+    tx.commit().await?;
     if let (Some(username), true) = (viewer, row.is_some()) {
+        // On its own, after the read: the activity log's head row is
+        // locked only for this statement (not across a round trip to
+        // COMMIT), and the record is returned only once it is recorded.
+        let pg: &tokio_postgres::Client = &c;
         audit(
-            &*tx,
+            pg,
             username,
             &format!("{}.viewed", kind.noun()),
             &format!("{}/{id}", kind.noun()),
@@ -603,7 +611,6 @@ async fn fetch(
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(row.map(|r| {
         let item = item_of(&r);
         Record {
