@@ -160,6 +160,16 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../../../migrations/0026_search.sql"),
     },
+    Migration {
+        version: 27,
+        name: "list_filter_indexes",
+        sql: include_str!("../../../migrations/0027_list_filter_indexes.sql"),
+    },
+    Migration {
+        version: 28,
+        name: "link_read_inline",
+        sql: include_str!("../../../migrations/0028_link_read_inline.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -14,11 +14,8 @@ use super::routes::{error, html, Body};
 use super::views::{self, evidence as view};
 use crate::app::App;
 use crate::guard::{admit, admit_form, also};
-use custodian_core::evidence::items::{
-    self, Content, Cursor, Kind, ListQuery, Refused, Sort, Start,
-};
-use custodian_core::evidence::search::Search;
-use custodian_core::policy::workflow::{Status, Step};
+use custodian_core::evidence::items::{self, Content, Kind, ListQuery, Refused};
+use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
     self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
     EditBulletins, ReadBulletins, ReadHistory,
@@ -93,56 +90,13 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             String::new()
         };
         let permit = &s.permit;
-        let q = req.uri().query();
-        let text = super::input::text(q, "q", 200)?;
-        // A malformed search is the sender's to fix: a 400 that says what.
-        let search =
-            Search::parse(&text).map_err(|e| super::input::bad_field("q", &e.to_string()))?;
-        let status = Status::parse(&query_param(q, "status"));
-        let asked = Sort::parse(&query_param(q, "sort"));
-        let sort = asked.unwrap_or(if search.is_some() {
-            Sort::Relevance
-        } else {
-            Sort::Updated
-        });
-        // Pages are cursors (the last row's sort key and id), carried by
-        // the page links; the old `page` number is ignored.
-        // The name of a refused parameter, kept small (the 400 is built
-        // once, below).
-        let cursor = |name: &'static str| -> Result<Option<Cursor>, &'static str> {
-            let v = query_param(q, name);
-            if v.is_empty() {
-                return Ok(None);
-            }
-            Cursor::parse(&v).map(Some).ok_or(name)
-        };
-        let bad_position = |name: &str| {
-            super::input::bad_field(
-                name,
-                "is not a position this list gave out; start again from the first page.",
-            )
-        };
-        let start = match (
-            cursor("after").map_err(bad_position)?,
-            cursor("before").map_err(bad_position)?,
-        ) {
-            (Some(c), _) => Start::After(c),
-            (None, Some(c)) => Start::Before(c),
-            (None, None) => Start::First,
-        };
-        let listing = items::list(
-            db,
-            kind,
-            permit,
-            &ListQuery {
-                search: search.as_ref(),
-                status,
-                sort,
-                start,
-            },
-        )
-        .await
-        .map_err(unavailable_because)?;
+        // Everything the list asks for is read and checked in core; a
+        // value it cannot use is the sender's to fix: a 400 that says what.
+        let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
+            .map_err(|e| super::input::bad_field(e.field(), &e.to_string()))?;
+        let listing = items::list(db, kind, permit, &session.username, &query)
+            .await
+            .map_err(unavailable_because)?;
         Ok(html(
             StatusCode::OK,
             view::list(
@@ -150,10 +104,10 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
                 &view::ListView {
                     kind,
                     listing: &listing,
-                    text: &text,
-                    status,
-                    asked: sort,
-                    searching: search.is_some(),
+                    text: &query.text,
+                    status: query.filters.status,
+                    asked: query.sort,
+                    searching: query.search.is_some(),
                     can_create,
                     bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
                 },
@@ -269,11 +223,11 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
         let actor = s.actor().clone();
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
         let permit = &s.permit;
-        let b = items::get(db, kind, permit, id)
+        let b = items::get(db, kind, permit, &session.username, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let people = items::candidates(db, &actor)
+        let people = items::view_candidates(db, &actor, &b)
             .await
             .map_err(unavailable_because)?;
         let csrf = csrf_for(app, session).await?;
@@ -295,7 +249,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
             .await
             .map_err(unavailable_because)?;
         let choices = if can_edit {
-            let mut c = custodian_core::evidence::links::choices(db)
+            let mut c = custodian_core::evidence::links::view_choices(db)
                 .await
                 .map_err(unavailable_because)?;
             // Offer no location to whoever may not attach one (the
@@ -335,7 +289,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
         let actor = s.actor().clone();
         let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
         let read = also::<ReadBulletins, _>(&s).await?;
-        let b = items::get(db, kind, &read, id)
+        let b = items::get(db, kind, &read, &session.username, id)
             .await
             .map_err(unavailable_because)?
             .ok_or_else(|| error(StatusCode::NOT_FOUND))?;

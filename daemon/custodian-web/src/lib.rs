@@ -24,6 +24,7 @@ pub mod load;
 pub mod media;
 pub mod passkeys;
 pub mod permissions;
+pub mod pickers;
 pub mod routes;
 pub mod settings;
 pub mod updates;

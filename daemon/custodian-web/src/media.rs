@@ -113,7 +113,7 @@ where
                         .ok()
                         .and_then(|t| t.trim().parse::<i64>().ok())
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-                    let b = items::get(db, Kind::Bulletin, &read_permit, id)
+                    let b = items::get_for_change(db, Kind::Bulletin, &read_permit, id)
                         .await
                         .map_err(unavailable_because)?
                         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;

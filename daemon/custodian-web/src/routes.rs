@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, event_types, evidence, exports, headers, imports, load, media,
-    passkeys, permissions, settings, updates, views,
+    passkeys, permissions, pickers, settings, updates, views,
 };
 use crate::app::App;
 use custodian_core::evidence::items::Kind;
@@ -92,6 +92,7 @@ enum Handler {
     ItemBulk(Kind),
     ItemLinks(Kind),
     Load,
+    Pickers,
 }
 
 /// One entry of the access map: reading it answers "who may call this
@@ -754,6 +755,16 @@ static ROUTES: &[Route] = &[
         expensive: NEVER,
     },
     Route {
+        path: "/pickers",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/pickers",
+        handler: Handler::Pickers,
+        methods: READ_ONLY,
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
         path: "/admin/event-types",
         access: Access::Action(ManageEventTypes::INFO),
         fulfils: Obligation::None,
@@ -1057,6 +1068,7 @@ where
         Handler::ItemBulk(k) => Ok(evidence::bulk(app, req, k).await),
         Handler::ItemLinks(k) => Ok(evidence::links(app, req, k).await),
         Handler::Load => load::page(app, &req).await,
+        Handler::Pickers => pickers::lookup(app, &req).await,
     }
 }
 

@@ -126,6 +126,62 @@ fn list_and_search_plans_use_the_indexes_under_the_runtime_role() {
             "{p}"
         );
     }
+    // The list filters (items.rs `filter_sql`, as it writes them): an
+    // assignee or reviewer walks its own ordered index; a label, an event
+    // type or an event date range is looked up in its link index and the
+    // records read back by primary key (the link tables' own row-level
+    // security applies as well). None reads a whole table.
+    let analyst = "(SELECT id FROM app_user WHERE username = 'datagen-analyst-30')";
+    let page = |filter: &str| {
+        format!(
+            "SELECT b.id FROM bulletin b LEFT JOIN app_user u ON u.id = b.assigned_to \
+             WHERE {filter} ORDER BY b.updated_at DESC, b.id DESC LIMIT 26"
+        )
+    };
+    let label_filter = "b.id IN (SELECT x.record_id FROM record_reference x \
+        WHERE x.kind = 'bulletin' AND x.withdrawn_at IS NULL \
+        AND x.label_id = (SELECT t.id FROM label t WHERE lower(t.title) = (SELECT lower(title) FROM label ORDER BY id LIMIT 1)))";
+    let event_filter = "b.id IN (SELECT x.record_id FROM record_event x WHERE x.kind = 'bulletin' AND x.withdrawn_at IS NULL \
+        AND x.event_type_id IN (SELECT t.id FROM event_type t WHERE lower(t.title) = ANY(ARRAY[(SELECT lower(title) FROM event_type ORDER BY id LIMIT 1)])) \
+        AND coalesce(x.to_date, x.from_date) >= '2015-01-01'::text::date AND coalesce(x.from_date, x.to_date) <= '2015-03-01'::text::date)";
+    for (filter, index) in [
+        (
+            format!("b.assigned_to = {analyst}"),
+            "bulletin_assignee_order",
+        ),
+        (
+            "b.reviewer = (SELECT id FROM app_user WHERE username = 'datagen-moderator-1')"
+                .to_owned(),
+            "bulletin_reviewer_order",
+        ),
+        (label_filter.to_owned(), "record_reference_label"),
+        (
+            event_filter.to_owned(),
+            "record_event_type|record_event_dates",
+        ),
+        (
+            format!("b.assigned_to = {analyst} AND {label_filter}"),
+            "record_reference_label",
+        ),
+    ] {
+        let p = plan(&a.pg, reader, &page(&filter));
+        assert!(
+            index.split('|').any(|i| p.contains(&format!("using {i} "))
+                || p.lines()
+                    .any(|l| l.trim_end().ends_with(&format!("Index Scan on {i}")))),
+            "{filter}:\n{p}"
+        );
+        assert!(
+            !p.contains("Seq Scan on bulletin") && !p.contains("Seq Scan on record_"),
+            "{filter}:\n{p}"
+        );
+        // The links' own rule is inline too (migration link_read_inline):
+        // no function call per link row.
+        assert!(
+            !p.contains("custodian_may_read") && !p.contains("custodian_record_visible"),
+            "{p}"
+        );
+    }
     let count = plan(
         &a.pg,
         reader,

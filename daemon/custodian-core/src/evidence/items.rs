@@ -11,6 +11,8 @@ use tokio_postgres::Row;
 
 use super::act_as;
 pub use super::kind::Kind;
+pub use super::query::ListQuery;
+use super::query::{Dates, Filters, Person};
 use super::search::Search;
 use crate::error::CoreError;
 use crate::identity::accounts::audit;
@@ -151,13 +153,6 @@ pub enum Start {
     Before(Cursor),
 }
 
-pub struct ListQuery<'a> {
-    pub search: Option<&'a Search>,
-    pub status: Option<Status>,
-    pub sort: Sort,
-    pub start: Start,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
     Exact(i64),
@@ -194,15 +189,131 @@ fn tsquery_sql(placeholder: &str) -> String {
     format!("to_tsquery('public.custodian_search', public.custodian_fold({placeholder}))")
 }
 
+/// `(column >= from AND column < to + 1 day)` in UTC, for the ends given.
+fn date_range(column: &str, d: Dates, params: &mut Vec<Param>, out: &mut Vec<String>) {
+    if let Some(from) = d.from {
+        let p = bind(params, from.to_string());
+        out.push(format!(
+            "{column} >= ({p}::text::date::timestamp AT TIME ZONE 'UTC')"
+        ));
+    }
+    if let Some(to) = d.to {
+        let p = bind(params, to.to_string());
+        out.push(format!(
+            "{column} < (({p}::text::date + 1)::timestamp AT TIME ZONE 'UTC')"
+        ));
+    }
+}
+
+/// The account a filter names, as an id expression (NULL matches nothing).
+fn person_sql(column: &str, p: &Person, params: &mut Vec<Param>) -> String {
+    match p {
+        Person::Nobody => format!("{column} IS NULL"),
+        Person::Id(id) => format!("{column} = {}", bind(params, *id)),
+        Person::Username(name) => format!(
+            "{column} = (SELECT u.id FROM app_user u WHERE u.username = {})",
+            bind(params, name.clone())
+        ),
+    }
+}
+
+/// The SQL of every filter, each a condition on the record `b` of `kind`
+/// (table and column names are constants; every value is a parameter).
+/// Links are read under their own row-level security, which shows a link
+/// only when every record it touches is visible.
+fn filter_sql(kind: Kind, f: &Filters, params: &mut Vec<Param>, out: &mut Vec<String>) {
+    let noun = kind.noun();
+    if let Some(status) = f.status {
+        let p = bind(params, status.as_str());
+        out.push(format!("b.status = {p}"));
+    }
+    if let Some(p) = &f.assignee {
+        out.push(person_sql("b.assigned_to", p, params));
+    }
+    if let Some(p) = &f.reviewer {
+        out.push(person_sql("b.reviewer", p, params));
+    }
+    date_range("b.created_at", f.created, params, out);
+    date_range("b.updated_at", f.updated, params, out);
+    for (titles, table, column) in [
+        (&f.labels, "label", "label_id"),
+        (&f.sources, "source", "source_id"),
+        (&f.locations, "location", "location_id"),
+    ] {
+        for title in titles {
+            let p = bind(params, title.to_lowercase());
+            out.push(format!(
+                "b.id IN (SELECT x.record_id FROM record_reference x \
+                 WHERE x.kind = '{noun}' AND x.withdrawn_at IS NULL \
+                 AND x.{column} = (SELECT t.id FROM {table} t WHERE lower(t.title) = {p}))"
+            ));
+        }
+    }
+    if !f.event_types.is_empty() || !f.events.is_open() {
+        let mut conds = vec![
+            format!("x.kind = '{noun}'"),
+            "x.withdrawn_at IS NULL".to_owned(),
+        ];
+        if !f.event_types.is_empty() {
+            let lowered: Vec<String> = f.event_types.iter().map(|t| t.to_lowercase()).collect();
+            let p = bind(params, lowered);
+            conds.push(format!(
+                "x.event_type_id IN (SELECT t.id FROM event_type t WHERE lower(t.title) = ANY({p}))"
+            ));
+        }
+        // An event overlaps the range when it does not end before it
+        // starts nor start after it ends (an open end is unbounded).
+        if let Some(from) = f.events.from {
+            let p = bind(params, from.to_string());
+            conds.push(format!(
+                "coalesce(x.to_date, x.from_date) >= {p}::text::date"
+            ));
+        }
+        if let Some(to) = f.events.to {
+            let p = bind(params, to.to_string());
+            conds.push(format!(
+                "coalesce(x.from_date, x.to_date) <= {p}::text::date"
+            ));
+        }
+        out.push(format!(
+            "b.id IN (SELECT x.record_id FROM record_event x WHERE {})",
+            conds.join(" AND ")
+        ));
+    }
+    if let Some((other, id)) = f.related {
+        let (k, i) = (bind(params, other.noun()), bind(params, id));
+        out.push(format!(
+            "b.id IN (SELECT r.to_id FROM relation r WHERE r.from_kind = {k} AND r.from_id = {i} \
+             AND r.to_kind = '{noun}' AND r.withdrawn_at IS NULL \
+             UNION ALL SELECT r.from_id FROM relation r WHERE r.to_kind = {k} AND r.to_id = {i} \
+             AND r.from_kind = '{noun}' AND r.withdrawn_at IS NULL)"
+        ));
+    }
+    if !f.groups.is_empty() {
+        let p = bind(params, f.groups.clone());
+        out.push(format!("b.access_groups @> {p}::text[]"));
+    }
+    for (key, value) in &f.fields {
+        // `key` is one of the kind's own field names (a constant).
+        let p = bind(params, value.clone());
+        out.push(format!("b.details ->> '{key}' = {p}"));
+    }
+}
+
 /// One page of the records of `kind` the actor may see, and how many match
 /// (exactly up to [`COUNT_BOUND`]). Pages are keyset pages: the next one
 /// starts after the last row's sort key and id, so the thousandth page
 /// costs what the first does.
+///
+/// A list that searches or filters is recorded in the activity log (who
+/// looked for what, [`ListQuery::logged`]), one row right after the read;
+/// the list is returned only once it is recorded.
 pub async fn list(
     db: &Database,
     kind: Kind,
     permit: &Permit<ReadBulletins>,
-    q: &ListQuery<'_>,
+    username: &str,
+    q: &ListQuery,
 ) -> Result<Listing, CoreError> {
     let actor = permit.actor();
     let mut c = db.client().await?;
@@ -214,7 +325,7 @@ pub async fn list(
     let mut sort = q.sort;
     // Bound after the count, which does not rank.
     let mut rank_text: Option<String> = None;
-    if let Some(search) = q.search {
+    if let Some(search) = q.search.as_ref() {
         let text = search.tsquery();
         let pattern = search.title_substring();
         // The owner's function reads the text indexes, which row-level
@@ -252,14 +363,16 @@ pub async fn list(
     } else if sort == Sort::Relevance {
         sort = Sort::Updated;
     }
-    for pattern in q.search.map(Search::literal_patterns).unwrap_or_default() {
+    for pattern in q
+        .search
+        .as_ref()
+        .map(Search::literal_patterns)
+        .unwrap_or_default()
+    {
         let p = bind(&mut params, pattern);
         filters.push(format!("(b.title ILIKE {p} OR b.description ILIKE {p})"));
     }
-    if let Some(status) = q.status {
-        let p = bind(&mut params, status.as_str());
-        filters.push(format!("b.status = {p}"));
-    }
+    filter_sql(kind, &q.filters, &mut params, &mut filters);
     let filter_sql = if filters.is_empty() {
         "true".to_owned()
     } else {
@@ -345,6 +458,29 @@ pub async fn list(
         )
         .await?;
     tx.commit().await?;
+    if q.is_search() {
+        // After the read, on its own (see `fetch`).
+        let pg: &tokio_postgres::Client = &c;
+        let mut details = q.logged();
+        if let Value::Object(m) = &mut details {
+            m.insert("sort".into(), json!(sort.as_str()));
+            m.insert(
+                "page".into(),
+                json!(match q.start {
+                    Start::First => "first",
+                    _ => "later",
+                }),
+            );
+        }
+        audit(
+            pg,
+            username,
+            &format!("{}.searched", kind.noun()),
+            kind.noun(),
+            details,
+        )
+        .await?;
+    }
     let cursor_of = |r: &Row| -> Cursor {
         let id: i64 = r.get(0);
         let key = match sort {
@@ -411,10 +547,37 @@ pub(super) fn item_of(r: &Row) -> Item {
     }
 }
 
+/// One record as the actor may see it. Opening it is recorded in the
+/// activity log (one row, `<kind>.viewed`, written right after the read:
+/// no record is returned whose opening is not recorded); a record the
+/// actor may not see is not found and records nothing.
 pub async fn get(
     db: &Database,
     kind: Kind,
     permit: &Permit<ReadBulletins>,
+    username: &str,
+    id: i64,
+) -> Result<Option<Record>, CoreError> {
+    fetch(db, kind, permit, Some(username), id).await
+}
+
+/// The record without a `viewed` entry: for a change that is checked
+/// against it and records its own entry (an upload), never for a page
+/// that shows it.
+pub async fn get_for_change(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadBulletins>,
+    id: i64,
+) -> Result<Option<Record>, CoreError> {
+    fetch(db, kind, permit, None, id).await
+}
+
+async fn fetch(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadBulletins>,
+    viewer: Option<&str>,
     id: i64,
 ) -> Result<Option<Record>, CoreError> {
     let actor = permit.actor();
@@ -435,6 +598,20 @@ pub async fn get(
         )
         .await?;
     tx.commit().await?;
+    if let (Some(username), true) = (viewer, row.is_some()) {
+        // On its own, after the read: the activity log's head row is
+        // locked only for this statement (not across a round trip to
+        // COMMIT), and the record is returned only once it is recorded.
+        let pg: &tokio_postgres::Client = &c;
+        audit(
+            pg,
+            username,
+            &format!("{}.viewed", kind.noun()),
+            &format!("{}/{id}", kind.noun()),
+            json!({}),
+        )
+        .await?;
+    }
     Ok(row.map(|r| {
         let item = item_of(&r);
         Record {
@@ -872,6 +1049,40 @@ pub async fn candidates(
         .query(
             "SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' ORDER BY username",
             &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), actor.shows_user(r.get(0), r.get(1))))
+        .collect())
+}
+
+/// The accounts a record page offers for assign and review: the record's
+/// current assignee and reviewer (when still eligible) and the first
+/// [`super::pickers::PICKER_LIMIT`] others by name; the picker
+/// ([`super::pickers::people`]) finds the rest as people type.
+pub async fn view_candidates(
+    db: &Database,
+    actor: &crate::policy::Actor,
+    record: &Record,
+) -> Result<Vec<(i64, String)>, CoreError> {
+    let current: Vec<i64> = [record.item.assigned_to, record.item.reviewer]
+        .into_iter()
+        .flatten()
+        .collect();
+    let c = db.client().await?;
+    let pg: &tokio_postgres::Client = &c;
+    let rows = pg
+        .query(
+            &format!(
+                "SELECT id, username FROM (\
+                 (SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
+                  ORDER BY username LIMIT {}) \
+                 UNION SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
+                  AND id = ANY($1)) p ORDER BY username",
+                super::pickers::PICKER_LIMIT
+            ),
+            &[&current],
         )
         .await?;
     Ok(rows

@@ -120,21 +120,47 @@ pub async fn of(
             &[&kind.noun(), &id],
         )
         .await?;
-    let mut relations = Vec::new();
-    for r in rows {
-        let (fk, fi, tk, ti): (String, i64, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
-        let outgoing = fk == kind.noun() && fi == id;
-        let (other, other_id) = if outgoing { (tk, ti) } else { (fk, fi) };
-        let Some(other) = kind_of(&other) else {
+    // The other ends, by kind: one look-up per kind (under row-level
+    // security, as the relation itself), not one per relation.
+    let ends: Vec<(bool, Option<Kind>, i64)> = rows
+        .iter()
+        .map(|r| {
+            let (fk, fi, tk, ti): (String, i64, String, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            let outgoing = fk == kind.noun() && fi == id;
+            let (other, other_id) = if outgoing { (tk, ti) } else { (fk, fi) };
+            (outgoing, kind_of(&other), other_id)
+        })
+        .collect();
+    let mut titles: std::collections::HashMap<(&'static str, i64), String> =
+        std::collections::HashMap::new();
+    for k in Kind::ALL {
+        let wanted: Vec<i64> = ends
+            .iter()
+            .filter(|(_, o, _)| *o == Some(k))
+            .map(|(_, _, i)| *i)
+            .collect();
+        if wanted.is_empty() {
             continue;
-        };
-        let title: String = tx
-            .query_opt(
-                &format!("SELECT title FROM {} WHERE id = $1", other.table()),
-                &[&other_id],
+        }
+        for row in tx
+            .query(
+                &format!("SELECT id, title FROM {} WHERE id = ANY($1)", k.table()),
+                &[&wanted],
             )
             .await?
-            .map(|row| row.get(0))
+        {
+            titles.insert((k.noun(), row.get(0)), row.get(1));
+        }
+    }
+    let mut relations = Vec::new();
+    for (r, (outgoing, other, other_id)) in rows.iter().zip(ends) {
+        let Some(other) = other else {
+            continue;
+        };
+        let title = titles
+            .get(&(other.noun(), other_id))
+            .cloned()
             .unwrap_or_default();
         let stored: String = r.get(4);
         relations.push(Relation {
@@ -151,7 +177,7 @@ pub async fn of(
             comment: r.get(6),
             by: actor.shows_user(r.get(7), r.get(8)),
             when: r.get(9),
-            withdrawn: withdrawal(actor, &r, 11),
+            withdrawn: withdrawal(actor, r, 11),
         });
     }
     let references = tx
@@ -214,6 +240,19 @@ pub struct Choices {
 }
 
 pub async fn choices(db: &Database) -> Result<Choices, CoreError> {
+    choices_up_to(db, 2000).await
+}
+
+/// What a record page offers to add: the first
+/// [`super::pickers::PICKER_LIMIT`] labels, sources and locations (the
+/// pickers, [`super::pickers::references`], find the others as people
+/// type) and the event types in use (a short list), in one round trip
+/// each.
+pub async fn view_choices(db: &Database) -> Result<Choices, CoreError> {
+    choices_up_to(db, super::pickers::PICKER_LIMIT).await
+}
+
+async fn choices_up_to(db: &Database, limit: i64) -> Result<Choices, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let mut lists = Vec::new();
@@ -226,7 +265,8 @@ pub async fn choices(db: &Database) -> Result<Choices, CoreError> {
         let rows = pg
             .query(
                 &format!(
-                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT 2000"
+                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {}",
+                    if table == "event_type" { 2000 } else { limit }
                 ),
                 &[],
             )

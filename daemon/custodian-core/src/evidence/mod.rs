@@ -11,6 +11,8 @@ pub mod items;
 pub mod kind;
 pub mod links;
 pub mod media;
+pub mod pickers;
+pub mod query;
 pub mod sanitize;
 pub mod search;
 pub mod store;

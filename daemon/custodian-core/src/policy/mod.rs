@@ -446,6 +446,21 @@ pub fn may_link_to(item: &workflow::Item) -> bool {
     item.status != workflow::Status::Finalized
 }
 
+/// Whether `actor` may filter a list by the access group `group`: the
+/// administrators by any group, everyone else only by a group they are in
+/// (a list filtered by another group would tell which of the open records
+/// are not in it, and who is in which group is the administrators' to see).
+pub fn may_filter_by_group(actor: &Actor, group: &str) -> bool {
+    actor.role == Role::Admin || actor.groups.iter().any(|g| g == group)
+}
+
+/// Whether `actor` may name accounts by username in a filter or find them
+/// by name in a picker: only those who see usernames on the pages
+/// ([`Permission::ViewUsernames`]); the others name them as `user-N`.
+pub fn may_filter_by_username(actor: &Actor) -> bool {
+    actor.has(Permission::ViewUsernames)
+}
+
 /// Access groups `actor` may put on a new item: their own (administrators:
 /// any), so nobody hides an item from themselves.
 pub fn may_restrict_to(actor: &Actor, groups: &[String]) -> bool {

@@ -27,6 +27,9 @@ signs in A analysts and a reader, then runs C connections (spread over the A
 accounts) on PATH for S seconds while the reader opens record views one after
 another. Run as root. Defaults: --records 100000 --seconds 30 --connections 64
 --accounts 1 --page '/bulletins?q=zeppelin' --baseline-seconds 10.
+--page views puts the C connections on record views themselves (500
+unrestricted bulletins in turn; issue 14's 64-connection record-view figure)
+and reports their requests per second.
 --hold-seconds H keeps the appliance up H seconds after the report (its
 PostgreSQL port and superuser password are printed at the start), to look at
 query plans.";
@@ -484,7 +487,11 @@ async fn run(args: Args) -> Result<(), String> {
         args.connections, args.page, args.seconds
     );
     let until = Instant::now() + Duration::from_secs(args.seconds);
-    let page = Arc::new(vec![args.page.clone()]);
+    let page = if args.page == "views" {
+        Arc::clone(&views)
+    } else {
+        Arc::new(vec![args.page.clone()])
+    };
     let mut tasks = Vec::new();
     for i in 0..args.connections {
         tasks.push(tokio::spawn(hammer(
@@ -535,12 +542,15 @@ async fn run(args: Args) -> Result<(), String> {
         under.by_message
     );
     println!(
-        "- the expensive page: {} requests, {} answered 200, {} sign-outs (redirects to /login), p50 {}, p99 {}",
+        "- the load ({}): {} requests ({:.0} per second), {} answered 200, {} sign-outs (redirects to /login), p50 {}, p99 {}, max {}",
+        args.page,
         load.latencies.len(),
+        load.latencies.len() as f64 / args.seconds.max(1) as f64,
         load.ok,
         load.sign_outs,
         ms(percentile(&load.latencies, 0.50)),
-        ms(percentile(&load.latencies, 0.99))
+        ms(percentile(&load.latencies, 0.99)),
+        ms(load.latencies.last().copied().unwrap_or_default())
     );
     for (message, n) in &load.by_message {
         println!("  - 503 x {n}: {message}");

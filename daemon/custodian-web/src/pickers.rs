@@ -1,0 +1,58 @@
+//! `/pickers`: type-ahead look-ups for the record page's pickers (issue
+//! 14). `GET /pickers?what=label&q=air` answers at most 20 matches as JSON
+//! (`[{"id": 3, "title": "Airstrike"}]`); `what` is `label`, `source`,
+//! `location`, `event_type`, `person` (accounts to assign or ask for
+//! review), or a record kind (`bulletin`, `actor`, `incident`: records to
+//! relate, under row-level security). The look-ups themselves are in
+//! `custodian_core::evidence::pickers`.
+
+use http::{header, HeaderValue, Request, Response};
+use serde_json::json;
+
+use super::auth::unavailable_because;
+use super::evidence::query_param;
+use super::routes::{Body, Reply};
+use crate::app::App;
+use crate::guard::admit;
+use custodian_core::evidence::items::Kind;
+use custodian_core::evidence::pickers::{self, Reference};
+use custodian_core::policy::ReadBulletins;
+
+fn json_reply(found: &[(i64, String)]) -> Response<Body> {
+    let body: Vec<_> = found
+        .iter()
+        .map(|(id, title)| json!({"id": id, "title": title}))
+        .collect();
+    let mut res = Response::new(http_body_util::Full::new(bytes::Bytes::from(
+        serde_json::Value::Array(body).to_string(),
+    )));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+pub async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
+    let s = admit::<ReadBulletins, _>(app, req).await?;
+    let (db, actor) = (&s.db, s.actor());
+    let q = req.uri().query();
+    let what = query_param(q, "what");
+    let typed = super::input::text(q, "q", pickers::MAX_TYPED)?;
+    let found = if let Some(r) = Reference::parse(&what) {
+        pickers::references(db, r, &typed).await
+    } else if what == "person" {
+        pickers::people(db, actor, &typed).await
+    } else if let Some(kind) = Kind::ALL.into_iter().find(|k| k.noun() == what) {
+        pickers::records(db, &s.permit, kind, &typed).await
+    } else {
+        return Err(super::input::bad_field(
+            "what",
+            "is not one of: label, source, location, event_type, person, bulletin, actor, incident.",
+        ));
+    }
+    .map_err(unavailable_because)?;
+    Ok(json_reply(&found))
+}
