@@ -104,11 +104,9 @@ pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
                 &view::ListView {
                     kind,
                     listing: &listing,
-                    text: &query.text,
-                    status: query.filters.status,
-                    asked: query.sort,
-                    searching: query.search.is_some(),
+                    query: &query,
                     can_create,
+                    groups: policy::offers_group_filter(s.actor()),
                     bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
                 },
             ),

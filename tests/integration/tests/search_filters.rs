@@ -255,18 +255,35 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
     );
     let filter = "label=verified&assignee=me&sort=updated";
     let mut page = ana.get(&format!("/bulletins?{filter}")).await;
+    // The form shows the filters again, folded open because one is used.
+    assert!(
+        page.body.contains("<details class=\"filters\" open"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("name=\"assignee\" type=\"text\" maxlength=\"200\" value=\"me\""),
+        "{}",
+        page.body
+    );
     let mut seen: Vec<String> = Vec::new();
     for _ in 0..10 {
         seen.extend(page.all_after("/bulletins/view?id=", '"'));
-        let Some(after) = page
-            .all_after("after=", '"')
+        // The page's own link to the next page: it must carry the filters.
+        let Some(next) = page
+            .all_after("href=\"/bulletins?", '"')
             .into_iter()
-            .next()
-            .map(|c| c.split('&').next().unwrap_or_default().to_owned())
+            .find(|h| h.contains("after="))
+            .map(|h| h.replace("&amp;", "&"))
         else {
             break;
         };
-        page = ana.get(&format!("/bulletins?{filter}&after={after}")).await;
+        assert!(
+            next.contains("assignee=me") && next.contains("label="),
+            "{next}"
+        );
+        page = ana.get(&format!("/bulletins?{next}")).await;
         assert_eq!(page.status, 200, "{}", page.body);
     }
     let labelled: BTreeSet<String> = sql(

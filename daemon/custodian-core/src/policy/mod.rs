@@ -450,6 +450,12 @@ pub fn may_link_to(item: &workflow::Item) -> bool {
 /// administrators by any group, everyone else only by a group they are in
 /// (a list filtered by another group would tell which of the open records
 /// are not in it, and who is in which group is the administrators' to see).
+/// Whether the list offers the access-group filter at all: to those who
+/// could use it ([`may_filter_by_group`] for some group).
+pub fn offers_group_filter(actor: &Actor) -> bool {
+    actor.role == Role::Admin || !actor.groups.is_empty()
+}
+
 pub fn may_filter_by_group(actor: &Actor, group: &str) -> bool {
     actor.role == Role::Admin || actor.groups.iter().any(|g| g == group)
 }

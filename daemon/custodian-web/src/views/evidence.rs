@@ -3,7 +3,9 @@
 //! Descriptions are sanitised HTML (on the way in, and again here on the
 //! way out): the one raw output of these pages.
 
-use custodian_core::evidence::items::{Count, Cursor, Kind, Listing, Record, Revision, Sort};
+use custodian_core::evidence::items::{
+    Count, Cursor, Kind, ListQuery, Listing, Record, Revision, Sort,
+};
 use custodian_core::evidence::links;
 use custodian_core::evidence::media;
 use custodian_core::evidence::sanitize;
@@ -24,31 +26,94 @@ pub fn area(kind: Kind) -> Area {
 pub struct ListView<'a> {
     pub kind: Kind,
     pub listing: &'a Listing,
-    pub text: &'a str,
-    pub status: Option<Status>,
-    /// The order asked for (the listing says which one was used).
-    pub asked: Sort,
-    pub searching: bool,
+    /// What was asked for: the search, every filter, the order; the form
+    /// shows it again and every page link carries it.
+    pub query: &'a ListQuery,
     pub can_create: bool,
+    /// Whether the access-group filter is offered (administrators, and
+    /// whoever belongs to a group).
+    pub groups: bool,
     /// For administrators and moderators: the CSRF token and the people
     /// the bulk form may name.
     pub bulk: Option<(&'a str, &'a [(i64, String)])>,
 }
 
 /// A list's address; `at` is a page position ("after" or "before" a row).
+/// Every filter is kept, so a filtered list pages through the same records.
 fn list_url(v: &ListView<'_>, at: Option<(&str, Cursor)>) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    if !v.text.is_empty() {
-        q.append_pair("q", v.text);
+    format!("{}?{}", v.kind.path(), v.query.url_params(at))
+}
+
+/// The filter `name` as it was asked for (its first value), to show again.
+fn asked(q: &ListQuery, name: &str) -> String {
+    match q.logged().get(name) {
+        Some(serde_json::Value::Array(vs)) => vs
+            .first()
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        Some(v) => v.as_str().unwrap_or_default().to_owned(),
+        None => String::new(),
     }
-    if let Some(s) = v.status {
-        q.append_pair("status", s.as_str());
+}
+
+/// One labelled input of the filter form.
+fn filter_field(q: &ListQuery, name: &str, label: &str, kind: &str, hint: Option<&str>) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) name=(name) type=(kind) maxlength="200" value=(asked(q, name));
+            @if let Some(h) = hint { small.muted { (h) } }
+        }
     }
-    q.append_pair("sort", v.asked.as_str());
-    if let Some((name, c)) = at {
-        q.append_pair(name, &c.encode());
+}
+
+/// The filters beyond search and status, folded away until one is used.
+fn more_filters(v: &ListView<'_>) -> Markup {
+    let q = v.query;
+    let open = {
+        let f = &q.filters;
+        f.assignee.is_some()
+            || f.reviewer.is_some()
+            || !f.created.is_open()
+            || !f.updated.is_open()
+            || !f.labels.is_empty()
+            || !f.sources.is_empty()
+            || !f.locations.is_empty()
+            || !f.event_types.is_empty()
+            || !f.events.is_open()
+            || f.related.is_some()
+            || !f.groups.is_empty()
+            || !f.fields.is_empty()
+    };
+    let person = Some("me, nobody, user-N or a username");
+    html! {
+        details.filters open[open] {
+            summary { "More filters" }
+            div.filter-grid {
+                (filter_field(q, "assignee", "Assigned to", "text", person))
+                (filter_field(q, "reviewer", "Reviewer", "text", person))
+                (filter_field(q, "created_from", "Created from", "date", None))
+                (filter_field(q, "created_to", "Created until", "date", None))
+                (filter_field(q, "updated_from", "Changed from", "date", None))
+                (filter_field(q, "updated_to", "Changed until", "date", None))
+                (filter_field(q, "label", "Label", "text", Some("its exact title")))
+                (filter_field(q, "source", "Source", "text", Some("its exact title")))
+                (filter_field(q, "location", "Location", "text", Some("its exact title")))
+                (filter_field(q, "event_type", "Event type", "text", None))
+                (filter_field(q, "event_from", "Event from", "date", None))
+                (filter_field(q, "event_to", "Event until", "date", None))
+                (filter_field(q, "related", "Related to", "text", Some("for example bulletin/12")))
+                @if v.groups {
+                    (filter_field(q, "group", "Access group", "text", None))
+                }
+                @for f in v.kind.fields() {
+                    (filter_field(q, f.key, f.label, "text", None))
+                }
+            }
+        }
     }
-    format!("{}?{}", v.kind.path(), q.finish())
 }
 
 /// 1234567 as "1,234,567".
@@ -122,14 +187,14 @@ pub fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                 form.search method="get" action=(path) {
                     div.field.grow {
                         label for="q" { "Search " @if v.kind == Kind::Actor { "names" } @else { "titles" } " and descriptions" }
-                        input #q name="q" maxlength="200" value=(v.text);
+                        input #q name="q" maxlength="200" value=(v.query.text);
                     }
                     div.field {
                         label for="status" { "Status" }
                         select #status name="status" {
-                            option value="" selected[v.status.is_none()] { "Any status" }
+                            option value="" selected[v.query.filters.status.is_none()] { "Any status" }
                             @for s in Status::ALL {
-                                option value=(s.as_str()) selected[v.status == Some(s)] { (s.label()) }
+                                option value=(s.as_str()) selected[v.query.filters.status == Some(s)] { (s.label()) }
                             }
                         }
                     }
@@ -137,10 +202,11 @@ pub fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                         label for="sort" { "Sort by" }
                         select #sort name="sort" {
                             @for s in Sort::ALL {
-                                option value=(s.as_str()) selected[s == v.asked] { (s.label()) }
+                                option value=(s.as_str()) selected[s == v.query.sort] { (s.label()) }
                             }
                         }
                     }
+                    (more_filters(v))
                     button type="submit" { "Search" }
                     p.muted.hint { "All words must match; \"a phrase\", word* for words starting so, a OR b, -word to leave out." }
                 }
@@ -166,7 +232,7 @@ pub fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                 p.muted {
                     @if many { "More than " }
                     (thousands(n)) " " (noun) @if n != 1 || many { "s" } "; by " (v.listing.sort.label().to_lowercase()) "."
-                    @if v.listing.sort != v.asked && v.searching {
+                    @if v.listing.sort != v.query.sort && v.query.search.is_some() {
                         " Too many records match to rank them all; narrow the search to sort by relevance."
                     }
                 }
