@@ -4,6 +4,8 @@
 //! writers, load limits and the daemon's health. It knows nothing of HTTP or
 //! HTML: `custodian-web` is its only face, and `custodiand` wires it at boot.
 #![forbid(unsafe_code)]
+// What is API is `pub`; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
 
 pub mod activity_log;
 pub mod clock;

@@ -24,7 +24,7 @@ pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Res
         .ok_or_else(unavailable)
 }
 
-pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<UseOwnAccount, _>(app, req).await?;
     let session = &s.session;
     let csrf = csrf_for(app, session).await?;
@@ -40,7 +40,11 @@ pub async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn change_password<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+pub(crate) async fn change_password<B>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -139,7 +143,7 @@ async fn has_passkey(app: &App, session: &Session) -> bool {
     }
 }
 
-pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
+pub(crate) async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
     let s = admit::<UseOwnAccount, _>(app, req).await?;
     let session = &s.session;
     let csrf = csrf_for(app, session).await?;
@@ -155,7 +159,7 @@ pub async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
     ))
 }
 
-pub async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+pub(crate) async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -228,7 +232,7 @@ where
     Ok(res)
 }
 
-pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ManageAccounts, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let rows = accounts::list_accounts(db, &s.permit)
@@ -241,7 +245,7 @@ pub async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn create_account<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn create_account<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -286,7 +290,7 @@ where
     })
 }
 
-pub async fn change_state<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn change_state<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -375,7 +379,7 @@ pub(super) async fn pending_session(
     .ok_or_else(|| redirect("/login"))
 }
 
-pub async fn totp_login_form(app: &App, headers: &HeaderMap) -> Reply {
+pub(crate) async fn totp_login_form(app: &App, headers: &HeaderMap) -> Reply {
     let session = pending_session(app, headers).await?;
     second_step_page(app, &session, None, StatusCode::OK).await
 }
@@ -402,7 +406,7 @@ async fn second_step_page(
     ))
 }
 
-pub async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
+pub(crate) async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -529,14 +533,14 @@ async fn enrol_page(
     ))
 }
 
-pub async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Reply {
     // Replacing an enrolled second factor is a sensitive change: the
     // action's step-up, waived while enrolling the first one.
     let s = admit::<SecureOwnAccount, _>(app, req).await?;
     enrol_page(app, &s.session, None, StatusCode::OK).await
 }
 
-pub async fn totp_enrol<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn totp_enrol<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -565,7 +569,7 @@ where
     .await
 }
 
-pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<SecureOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let left = recovery::remaining(db, session.user_id)
@@ -578,7 +582,7 @@ pub async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) -> Reply 
     ))
 }
 
-pub async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -602,7 +606,7 @@ where
 
 /// `/account/sessions` (own) and `/admin/sessions` (everyone's).
 #[derive(Debug, Clone, Copy)]
-pub enum Scope {
+pub(crate) enum Scope {
     Own,
     All,
 }
@@ -631,7 +635,7 @@ async fn scoped_session<B>(
     }
 }
 
-pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Reply {
+pub(crate) async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Reply {
     let session = scoped_session(app, req, scope).await?;
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let owner = matches!(scope, Scope::Own).then_some(session.user_id);
@@ -656,7 +660,7 @@ pub async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -
     ))
 }
 
-pub async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Reply
+pub(crate) async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -681,7 +685,7 @@ where
     Ok(redirect(scope.path()))
 }
 
-pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<UseOwnAccount, _>(app, req).await?;
     let (session, actor, db) = (&s.session, s.actor(), &s.db);
     let mut rows = notifications::list(db, session.user_id)
@@ -705,7 +709,7 @@ pub async fn notifications_page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -39,7 +39,7 @@ fn url(f: &Filters, page: i64) -> String {
     format!("/admin/activity?{}", q.finish())
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ViewActivity, _>(app, req).await?;
     let session = &s.session;

@@ -145,7 +145,10 @@ pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
 /// the database restarting, a statement timeout) is the 503 that says so:
 /// the session is still valid, and signing its owner out would lose their
 /// work and blame them for the appliance's load.
-pub async fn session_of(app: &App, headers: &HeaderMap) -> Result<Option<Session>, Response<Body>> {
+pub(crate) async fn session_of(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, Response<Body>> {
     let Some(db) = app.db.as_ref() else {
         return Ok(None);
     };
@@ -180,7 +183,7 @@ async fn note_device(
     notifications::note_device_pooled(db, keyring, user_id, peer, user_agent).await
 }
 
-pub async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
     let session = match session_of(app, headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -224,7 +227,7 @@ async fn login_notice(app: &App) -> String {
     }
 }
 
-pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let Some(keyring) = app.keyring.as_ref() else {
         return unavailable();
     };
@@ -243,7 +246,7 @@ pub async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     }
 }
 
-pub async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+pub(crate) async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -337,7 +340,7 @@ where
     }
 }
 
-pub async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     let Some(db) = app.db.as_ref() else {
         return unavailable();
     };
@@ -378,7 +381,7 @@ pub(crate) fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
 }
 
-pub async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+pub(crate) async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -491,13 +494,13 @@ async fn token_page_again(
 
 /// The form for a recovery token issued at the console. Anonymous by
 /// design: whoever holds the token proves it by the token.
-pub async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
     token_form(app, headers, views::auth::recover).await
 }
 
 /// Sets a new password on the administrator account a console recovery
 /// token names. The token is checked (a hash look-up) before any hashing.
-pub async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
+pub(crate) async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -558,7 +561,7 @@ where
     }
 }
 
-pub async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
+pub(crate) async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

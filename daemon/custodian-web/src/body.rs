@@ -147,7 +147,7 @@ impl hyper::body::Body for Outgoing {
 
 /// A single byte range asked for by `Range`, resolved against `len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Range {
+pub(crate) enum Range {
     /// No usable range (absent, several ranges, or not bytes): the whole.
     Whole,
     /// `start..end`, end exclusive.
@@ -159,7 +159,7 @@ pub enum Range {
 /// Parses `Range: bytes=a-b | a- | -n` (RFC 9110 §14.1.2). Several ranges
 /// are answered with the whole file, which the RFC allows (§14.2: a server
 /// may ignore `Range`); so are syntactically invalid ones (`4-2`, `x-1`).
-pub fn range(header: Option<&str>, len: u64) -> Range {
+pub(crate) fn range(header: Option<&str>, len: u64) -> Range {
     // The unit is case-insensitive (§14.1).
     let Some(spec) = header.map(str::trim).and_then(|h| {
         let (unit, spec) = h.split_at_checked(6)?;

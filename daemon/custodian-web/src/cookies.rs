@@ -6,12 +6,12 @@ use http::{header, HeaderMap, HeaderValue};
 use custodian_core::identity::tokens;
 
 /// The session cookie.
-pub const COOKIE: &str = "__Host-session";
+pub(crate) const COOKIE: &str = "__Host-session";
 /// The pre-session cookie that binds sign-in forms' CSRF tokens.
-pub const PRE_COOKIE: &str = "__Host-pre";
+pub(crate) const PRE_COOKIE: &str = "__Host-pre";
 
 /// The value of cookie `name`, if it looks like one of our tokens.
-pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -25,7 +25,7 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `Set-Cookie` for a `__Host-` cookie: Secure, HttpOnly, SameSite=Strict,
 /// Path=/, no Domain. `None` clears it.
-pub fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
+pub(crate) fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
     let text = match value {
         Some(v) => format!("{name}={v}; Path=/; Secure; HttpOnly; SameSite=Strict"),
         None => format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -36,7 +36,7 @@ pub fn set_cookie(name: &str, value: Option<&str>) -> HeaderValue {
 /// Cross-site requests are refused before any form is read: a POST must
 /// come from our own origin (`Origin`, or `Sec-Fetch-Site: same-origin`
 /// from browsers that omit Origin).
-pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         Some(origin) => origin == public_origin,
         None => headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin"),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// Distinct kinds kept per minute: enough for real pages (a handful of
 /// directives), bounded whatever a sender invents.
-pub const KINDS: usize = 32;
+pub(crate) const KINDS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kind {
@@ -54,7 +54,7 @@ struct Minute {
 
 /// `https://host/path?q` → `https://host`, `data:…` → `data:`; keywords
 /// (`inline`, `eval`) as they are.
-pub fn blocked_origin(uri: &str) -> String {
+pub(crate) fn blocked_origin(uri: &str) -> String {
     match uri.split_once("://") {
         Some((scheme, rest)) => {
             let host = rest.split(['/', '?', '#']).next().unwrap_or_default();

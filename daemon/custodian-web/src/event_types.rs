@@ -17,7 +17,7 @@ use custodian_core::policy::ManageEventTypes;
 const PAGE: &str = "/admin/event-types";
 
 /// The page (GET) or a change (POST).
-pub async fn handle<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn handle<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -70,7 +70,7 @@ fn groups_of(text: &str) -> Vec<String> {
     g
 }
 
-pub async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let s = admit::<ReadBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -126,7 +126,7 @@ fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Stri
     })
 }
 
-pub async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let s = admit::<CreateBulletin, _>(app, req).await?;
         let (session, _db) = (&s.session, &s.db);
@@ -147,7 +147,7 @@ pub async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Respo
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+pub(crate) async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -214,7 +214,7 @@ fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'stati
         .collect()
 }
 
-pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let s = admit::<ReadBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -280,7 +280,7 @@ pub async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let s = admit::<EditBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -318,7 +318,7 @@ pub async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Resp
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+pub(crate) async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -344,7 +344,7 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+pub(crate) async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -380,7 +380,7 @@ where
 
 /// Adds a relation, a label/source/location or an event to a record, or
 /// withdraws a wrong one.
-pub async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+pub(crate) async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -445,7 +445,7 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
+pub(crate) async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let s = admit::<ReadHistory, _>(app, req).await?;
         let (_session, db) = (&s.session, &s.db);
@@ -472,7 +472,7 @@ const BULK_MAX: usize = 250;
 /// with a recent password). Each item is checked on its own: one it may
 /// not see is "not found", one whose state forbids the step is refused;
 /// every item gets its own revision and activity entry, the batch one more.
-pub async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
+pub(crate) async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

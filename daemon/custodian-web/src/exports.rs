@@ -31,7 +31,7 @@ fn refused(r: Refused) -> Response<Body> {
     }
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ViewExports, _>(app, req).await?;
     let (session, actor, db) = (&s.session, s.actor(), &s.db);
     let (can_request, can_decide) = (
@@ -58,7 +58,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn request<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn request<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -91,7 +91,7 @@ where
     Ok(see_other("/exports".into()))
 }
 
-pub async fn decide<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn decide<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -124,7 +124,7 @@ where
 }
 
 /// `GET /exports/download?id=`: the export, streamed once.
-pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
+pub(crate) async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
     let result: Result<Response<Outgoing>, Response<Body>> = async {
         let (Some(db), Some(vault), Some(media)) = (
             app.db.as_ref(),

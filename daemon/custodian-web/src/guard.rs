@@ -38,12 +38,12 @@ pub(crate) struct Signed<A: Action> {
 
 impl<A: Action> Signed<A> {
     /// Who is asking, for decisions about what to show.
-    pub fn actor(&self) -> &Actor {
+    pub(crate) fn actor(&self) -> &Actor {
         self.permit.actor()
     }
 
     /// A fresh CSRF token for the forms of the page being answered.
-    pub async fn csrf(&self) -> Result<String, Response<Body>> {
+    pub(crate) async fn csrf(&self) -> Result<String, Response<Body>> {
         sessions::csrf_token(&self.keyring, &self.session.token_hash)
             .await
             .ok_or_else(unavailable)

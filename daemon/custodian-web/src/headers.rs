@@ -5,7 +5,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 /// Scripts and styles from this origin only, nothing inline, no framing,
 /// no `<base>`, forms post back here only. Violations are reported to the
 /// appliance itself.
-pub const CONTENT_SECURITY_POLICY: &str =
+pub(crate) const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; script-src 'self'; style-src 'self'; \
 img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
 frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests; \
@@ -40,7 +40,7 @@ const FIXED: &[(&str, &str)] = &[
 
 /// Adds the fixed security headers, a `no-store` cache policy unless the
 /// handler chose one, and removes anything naming the server software.
-pub fn apply(headers: &mut HeaderMap) {
+pub(crate) fn apply(headers: &mut HeaderMap) {
     for (name, value) in FIXED {
         let name = HeaderName::from_static(name);
         // A handler may set a stricter CSP (media downloads: `sandbox`);

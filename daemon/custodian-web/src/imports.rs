@@ -31,7 +31,7 @@ fn bad(text: &str) -> Response<Body> {
     )
 }
 
-pub async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ImportReference, _>(app, req).await?;
     let session = &s.session;
     let csrf = csrf_for(app, session).await?;
@@ -47,7 +47,7 @@ pub async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn upload<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn upload<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
@@ -118,7 +118,7 @@ where
     Err(bad("No file was sent."))
 }
 
-pub async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ImportReference, _>(app, req).await?;
     let session = &s.session;
@@ -135,7 +135,7 @@ pub async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn reference(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn reference(app: &App, req: &Request<impl Sized>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ReadBulletins, _>(app, req).await?;
     let session = &s.session;

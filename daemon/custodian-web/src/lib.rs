@@ -3,29 +3,31 @@
 //! links no database driver: every read and write goes through
 //! `custodian-core`.
 #![forbid(unsafe_code)]
+// What is API is `pub`; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
 
 pub mod app;
-pub mod csp_tally;
+mod csp_tally;
 
-pub mod account;
-pub mod activity;
-pub mod auth;
-pub mod body;
-pub mod cookies;
-pub mod event_types;
-pub mod evidence;
-pub mod exports;
+mod account;
+mod activity;
+mod auth;
+mod body;
+mod cookies;
+mod event_types;
+mod evidence;
+mod exports;
 mod guard;
 mod guesses;
-pub mod headers;
-pub mod imports;
+mod headers;
+mod imports;
 mod input;
-pub mod load;
-pub mod media;
-pub mod passkeys;
-pub mod permissions;
-pub mod pickers;
+mod load;
+mod media;
+mod passkeys;
+mod permissions;
+mod pickers;
 pub mod routes;
-pub mod settings;
-pub mod updates;
-pub mod views;
+mod settings;
+mod updates;
+mod views;

@@ -93,7 +93,7 @@ fn truncate(path: &str) -> String {
 /// page) see the database pool, the expensive requests running, and the
 /// requests answered 503 per minute over the last hour, by cause. Only
 /// memory is read: the page works while the database is overloaded.
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ViewLoad, _>(app, req).await?;
     let session = &s.session;
     let load = &app.load;

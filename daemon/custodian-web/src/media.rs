@@ -75,7 +75,7 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
     html(status, views::error_with(status, text))
 }
 
-pub async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
+pub(crate) async fn upload<B>(app: &App, req: Request<B>) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
@@ -222,7 +222,7 @@ fn file_headers(h: &mut http::HeaderMap, name: &str, mime: &str) {
 
 /// `GET /media?id=`: the file, streamed, whole (200) or one byte range
 /// (206) for players that seek; `HEAD`: its headers from the row.
-pub async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
+pub(crate) async fn download(app: &App, req: &Request<impl Sized>) -> Response<Outgoing> {
     let result: Result<Response<Outgoing>, Response<Body>> = async {
         let (Some(db), Some(vault), Some(store)) = (
             app.db.as_ref(),

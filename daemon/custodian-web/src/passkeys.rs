@@ -19,7 +19,7 @@ use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
 
 /// JSON ceremony bodies are small: a credential and a name.
-pub const JSON_LIMIT: usize = 16 * 1024;
+pub(crate) const JSON_LIMIT: usize = 16 * 1024;
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
     let mut res = Response::new(http_body_util::Full::new(Bytes::from(value.to_string())));
@@ -104,12 +104,12 @@ async fn list_page(
     ))
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let session = manager(app, req).await?;
     list_page(app, &session, None, StatusCode::OK).await
 }
 
-pub async fn remove<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn remove<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -144,7 +144,7 @@ where
     }
 }
 
-pub async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -161,7 +161,7 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -224,7 +224,7 @@ async fn asserting<B>(
     }
 }
 
-pub async fn assert_begin<B>(
+pub(crate) async fn assert_begin<B>(
     app: &App,
     req: Request<B>,
     peer: std::net::SocketAddr,
@@ -250,7 +250,7 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub async fn assert_finish<B>(
+pub(crate) async fn assert_finish<B>(
     app: &App,
     req: Request<B>,
     peer: std::net::SocketAddr,

@@ -14,7 +14,7 @@ use crate::guard::{admit, admit_form};
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ManagePermissions, _>(app, req).await?;
     let session = &s.session;
@@ -30,7 +30,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn save<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn save<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -35,7 +35,7 @@ fn json_reply(found: &[(i64, String)]) -> Response<Body> {
     res
 }
 
-pub async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ReadBulletins, _>(app, req).await?;
     let (db, actor) = (&s.db, s.actor());
     let q = req.uri().query();

@@ -32,7 +32,7 @@ fn page_html(
     )
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ManageSettings, _>(app, req).await?;
     let db = &s.db;
     let notice = settings::get(db, LOGIN_NOTICE)
@@ -50,7 +50,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn save<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn save<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

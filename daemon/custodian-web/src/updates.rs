@@ -35,7 +35,7 @@ async fn status(app: &App) -> Result<serde_json::Value, String> {
     }
 }
 
-pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
+pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let signed = admit::<InstallUpdates, _>(app, req).await?;
     let session = &signed.session;
     let csrf = csrf_for(app, session).await?;
@@ -51,7 +51,7 @@ pub async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub async fn act<B>(app: &App, req: Request<B>) -> Reply
+pub(crate) async fn act<B>(app: &App, req: Request<B>) -> Reply
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

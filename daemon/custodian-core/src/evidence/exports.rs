@@ -120,14 +120,14 @@ mod render {
     use super::{csv_cell, Format, Row};
     use serde_json::json;
 
-    pub fn head(format: Format) -> &'static [u8] {
+    pub(super) fn head(format: Format) -> &'static [u8] {
         match format {
             Format::Csv => b"id,title,description,status,revision,updated_utc\r\n",
             Format::Json => b"{\n  \"bulletins\": [",
         }
     }
 
-    pub fn row(format: Format, r: &Row, first: bool, out: &mut Vec<u8>) {
+    pub(super) fn row(format: Format, r: &Row, first: bool, out: &mut Vec<u8>) {
         match format {
             Format::Csv => out.extend_from_slice(
                 format!(
@@ -160,7 +160,7 @@ mod render {
         }
     }
 
-    pub fn tail(format: Format, any: bool) -> &'static [u8] {
+    pub(super) fn tail(format: Format, any: bool) -> &'static [u8] {
         match (format, any) {
             (Format::Csv, _) => b"",
             (Format::Json, true) => b"\n  ]\n}",

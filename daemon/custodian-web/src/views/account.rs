@@ -11,7 +11,7 @@ use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 
 /// The passkey list: names, kind, dates, a remove button each, and the
 /// registration button. `required` explains a pending obligation.
-pub fn passkeys(
+pub(crate) fn passkeys(
     v: &Viewer,
     csrf: &str,
     keys: &[keys::Listed],
@@ -76,7 +76,7 @@ pub fn passkeys(
     )
 }
 
-pub fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Listed]) -> Markup {
+pub(crate) fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Listed]) -> Markup {
     layout(
         &Page::signed("Notifications", v, Area::Notifications).csrf(csrf),
         html! {
@@ -104,7 +104,7 @@ pub fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Listed]) -> 
 
 /// Enrolment: the QR code (inline SVG from our own encoder), the secret in
 /// text for manual entry, and the confirmation form.
-pub fn totp_enrol(
+pub(crate) fn totp_enrol(
     v: &Viewer,
     csrf: &str,
     message: Option<&str>,
@@ -137,7 +137,7 @@ pub fn totp_enrol(
 
 /// The recovery-codes page: how many remain, and (right after generating)
 /// the new codes, shown this once.
-pub fn recovery_codes(
+pub(crate) fn recovery_codes(
     v: &Viewer,
     csrf: &str,
     remaining: i64,
@@ -168,7 +168,7 @@ pub fn recovery_codes(
 
 /// Sessions with a button to end each; `action` is where the form posts.
 /// `show_user`: everyone's (the administrators' page), else one's own.
-pub fn sessions(
+pub(crate) fn sessions(
     v: &Viewer,
     title: &str,
     rows: &[sessions::Listed],

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::layout::{layout, Area, Page, Viewer};
 
-pub struct Filters<'a> {
+pub(crate) struct Filters<'a> {
     pub actor: &'a str,
     pub action: &'a str,
     pub target: &'a str,
@@ -13,7 +13,7 @@ pub struct Filters<'a> {
 }
 
 /// `newer` / `older`: the addresses of the neighbouring pages, if any.
-pub fn page(
+pub(crate) fn page(
     v: &Viewer,
     f: &Filters<'_>,
     rows: &[Entry],

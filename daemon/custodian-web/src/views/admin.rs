@@ -98,7 +98,7 @@ fn account_actions(r: &AccountRow, n: usize, csrf: &str) -> Markup {
 /// The accounts page of the administrator `v`: one row per account, and
 /// none of the actions the server refuses on one's own account. `created`
 /// shows a new account's one-time password, once.
-pub fn accounts(
+pub(crate) fn accounts(
     v: &Viewer,
     rows: &[AccountRow],
     csrf: &str,
@@ -178,7 +178,7 @@ pub fn accounts(
 }
 
 /// `/admin/users/permissions`: another account's flags and access groups.
-pub fn permissions(v: &Viewer, c: &Current, csrf: &str, message: Option<&str>) -> Markup {
+pub(crate) fn permissions(v: &Viewer, c: &Current, csrf: &str, message: Option<&str>) -> Markup {
     let effective: Vec<String> = match (&c.explicit, Role::parse(&c.role)) {
         (Some(f), _) => f.clone(),
         (None, Some(r)) => {
@@ -228,7 +228,7 @@ pub fn permissions(v: &Viewer, c: &Current, csrf: &str, message: Option<&str>) -
 
 /// `/admin/settings`: the settings kept in the database, and how the
 /// appliance is configured (never a secret).
-pub fn settings(
+pub(crate) fn settings(
     v: &Viewer,
     about: &[(&str, String)],
     csrf: &str,
@@ -262,7 +262,12 @@ pub fn settings(
 }
 
 /// `/admin/event-types`: the list, retiring, and adding one.
-pub fn event_types(v: &Viewer, types: &[EventType], csrf: &str, message: Option<&str>) -> Markup {
+pub(crate) fn event_types(
+    v: &Viewer,
+    types: &[EventType],
+    csrf: &str,
+    message: Option<&str>,
+) -> Markup {
     const PAGE: &str = "/admin/event-types";
     layout(
         &Page::signed("Event types", v, Area::EventTypes)
@@ -315,7 +320,7 @@ pub fn event_types(v: &Viewer, types: &[EventType], csrf: &str, message: Option<
 }
 
 /// What `/admin/load` shows; read from memory only.
-pub struct LoadView {
+pub(crate) struct LoadView {
     pub pool: Option<PoolReport>,
     pub limits: Limits,
     pub expensive_running: usize,
@@ -323,7 +328,7 @@ pub struct LoadView {
     pub rows: Vec<(String, Counts)>,
 }
 
-pub fn load(v: &Viewer, l: &LoadView) -> Markup {
+pub(crate) fn load(v: &Viewer, l: &LoadView) -> Markup {
     layout(
         &Page::signed("Load", v, Area::Load).wide(),
         html! {

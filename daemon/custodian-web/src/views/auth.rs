@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 
-pub fn home() -> Markup {
+pub(crate) fn home() -> Markup {
     layout(
         &Page::new("Welcome"),
         html! {
@@ -35,7 +35,7 @@ pub fn home() -> Markup {
     )
 }
 
-pub fn login(csrf: &str, message: Option<&str>, username: &str, notice: &str) -> Markup {
+pub(crate) fn login(csrf: &str, message: Option<&str>, username: &str, notice: &str) -> Markup {
     layout(
         &Page::new("Sign in"),
         html! {
@@ -71,7 +71,12 @@ struct TokenForm {
     button: &'static str,
 }
 
-pub fn setup(csrf: &str, message: Option<&str>, username: &str, min_length: usize) -> Markup {
+pub(crate) fn setup(
+    csrf: &str,
+    message: Option<&str>,
+    username: &str,
+    min_length: usize,
+) -> Markup {
     token_and_password(
         &TokenForm {
             title: "First administrator",
@@ -94,7 +99,12 @@ pub fn setup(csrf: &str, message: Option<&str>, username: &str, min_length: usiz
 }
 
 /// The page for a recovery token issued at the console.
-pub fn recover(csrf: &str, message: Option<&str>, username: &str, min_length: usize) -> Markup {
+pub(crate) fn recover(
+    csrf: &str,
+    message: Option<&str>,
+    username: &str,
+    min_length: usize,
+) -> Markup {
     token_and_password(
         &TokenForm {
             title: "Recover an administrator account",
@@ -150,7 +160,7 @@ fn token_and_password(
 
 /// The signed-in home: who, unread notifications, and the account's pages
 /// (the rest of the site is in the navigation).
-pub fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
+pub(crate) fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
     let mut v = v.clone();
     v.unread = Some(unread);
     layout(
@@ -204,7 +214,7 @@ pub(super) fn passkey_button(
 
 /// The second step of signing in: the passkey button when the account has
 /// one, and the code form (authenticator code, or a recovery code).
-pub fn second_step(csrf: &str, message: Option<&str>, passkey: bool, totp: bool) -> Markup {
+pub(crate) fn second_step(csrf: &str, message: Option<&str>, passkey: bool, totp: bool) -> Markup {
     let (label, hint) = if totp {
         (
             "Authenticator code or recovery code",
@@ -237,7 +247,7 @@ pub fn second_step(csrf: &str, message: Option<&str>, passkey: bool, totp: bool)
     )
 }
 
-pub fn change_password(
+pub(crate) fn change_password(
     v: &Viewer,
     csrf: &str,
     message: Option<&str>,
@@ -270,7 +280,13 @@ pub fn change_password(
     )
 }
 
-pub fn reauth(v: &Viewer, csrf: &str, message: Option<&str>, next: &str, passkey: bool) -> Markup {
+pub(crate) fn reauth(
+    v: &Viewer,
+    csrf: &str,
+    message: Option<&str>,
+    next: &str,
+    passkey: bool,
+) -> Markup {
     layout(
         &Page::signed("Confirm it is you", v, Area::Account)
             .csrf(csrf)

@@ -15,7 +15,7 @@ use maud::{html, Markup, PreEscaped};
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 
 /// Where a kind of record sits in the navigation.
-pub fn area(kind: Kind) -> Area {
+pub(crate) fn area(kind: Kind) -> Area {
     match kind {
         Kind::Bulletin => Area::Bulletins,
         Kind::Actor => Area::Actors,
@@ -23,7 +23,7 @@ pub fn area(kind: Kind) -> Area {
     }
 }
 
-pub struct ListView<'a> {
+pub(crate) struct ListView<'a> {
     pub kind: Kind,
     pub listing: &'a Listing,
     /// What was asked for: the search, every filter, the order; the form
@@ -164,7 +164,7 @@ fn list_table(v: &ListView<'_>) -> Markup {
     }
 }
 
-pub fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
+pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
     let (path, noun, plural) = (v.kind.path(), v.kind.noun(), v.kind.plural());
     let (n, many) = match v.listing.count {
         Count::Exact(n) => (n, false),
@@ -253,7 +253,7 @@ pub fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
 }
 
 /// What a form shows: the values as typed (or stored).
-pub struct FormValues<'a> {
+pub(crate) struct FormValues<'a> {
     pub title: &'a str,
     pub description: &'a str,
     pub details: &'a serde_json::Value,
@@ -278,7 +278,7 @@ fn detail_fields(kind: Kind, details: &serde_json::Value) -> Markup {
     }
 }
 
-pub fn form(
+pub(crate) fn form(
     viewer: &Viewer,
     kind: Kind,
     csrf: &str,
@@ -329,7 +329,7 @@ pub fn form(
     )
 }
 
-pub struct Actions<'a> {
+pub(crate) struct Actions<'a> {
     pub csrf: &'a str,
     pub can_edit: bool,
     pub can_history: bool,
@@ -559,7 +559,7 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
     }
 }
 
-pub fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option<&str>) -> Markup {
+pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option<&str>) -> Markup {
     let path = b.kind.path();
     let groups = if b.access_groups.is_empty() {
         "everyone".to_owned()
@@ -626,7 +626,7 @@ pub fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option<&str>)
     )
 }
 
-pub fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revision]) -> Markup {
+pub(crate) fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revision]) -> Markup {
     let (path, title, noun) = (kind.path(), kind.title(), kind.noun());
     let crumb = format!("{title} {id}");
     layout(
@@ -656,7 +656,7 @@ pub fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revision]) -> 
 }
 
 /// The outcome of a bulk change: one row per record.
-pub fn bulk_done(
+pub(crate) fn bulk_done(
     viewer: &Viewer,
     kind: Kind,
     step: &str,

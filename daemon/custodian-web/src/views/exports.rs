@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
 
-pub struct ExportsView<'a> {
+pub(crate) struct ExportsView<'a> {
     pub rows: &'a [Listed],
     pub csrf: &'a str,
     /// The viewer's account id (their own requests are downloaded, the
@@ -18,7 +18,7 @@ pub struct ExportsView<'a> {
     pub has_store: bool,
 }
 
-pub fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
+pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
     let csrf = e.csrf;
     layout(
         &Page::signed("Exports", v, Area::Exports).csrf(csrf).wide(),

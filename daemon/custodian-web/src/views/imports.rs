@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
 
 /// The upload form. `kinds`: (value, what the file holds).
-pub fn form(
+pub(crate) fn form(
     v: &Viewer,
     csrf: &str,
     kinds: &[(&str, &str)],
@@ -36,7 +36,7 @@ pub fn form(
 
 /// An import's progress; while it runs the page reloads itself (no
 /// script needed).
-pub fn job(v: &Viewer, j: &Job) -> Markup {
+pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
     let percent = if j.total > 0 {
         j.processed * 100 / j.total
     } else {
@@ -74,7 +74,7 @@ pub fn job(v: &Viewer, j: &Job) -> Markup {
 }
 
 /// `/reference?kind=`: every row of one kind of reference data.
-pub fn reference(v: &Viewer, kind: Kind, rows: &[Vec<String>]) -> Markup {
+pub(crate) fn reference(v: &Viewer, kind: Kind, rows: &[Vec<String>]) -> Markup {
     let (title, area) = match kind {
         Kind::Labels => ("Labels", Area::Labels),
         Kind::Sources => ("Sources", Area::Sources),

@@ -8,7 +8,7 @@ use maud::{html, Markup, DOCTYPE};
 /// place, [`super::viewer`], from the session; the views never look at a
 /// role themselves.
 #[derive(Debug, Clone, Default)]
-pub struct Viewer {
+pub(crate) struct Viewer {
     pub username: String,
     /// The role as the person reads it ("analyst").
     pub role: String,
@@ -23,7 +23,7 @@ pub struct Viewer {
 
 /// Where a page sits in the navigation (the link marked as current).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Area {
+pub(crate) enum Area {
     #[default]
     Home,
     Bulletins,
@@ -46,11 +46,11 @@ pub enum Area {
 }
 
 /// A link in a breadcrumb: its words and its address.
-pub type Crumb<'a> = (&'a str, String);
+pub(crate) type Crumb<'a> = (&'a str, String);
 
 /// What the frame needs to know about a page.
 #[derive(Default)]
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     /// The `<title>` (before "· Custodian") and the breadcrumb's last part.
     pub title: &'a str,
     /// The breadcrumb between "Home" and this page.
@@ -70,7 +70,7 @@ pub struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    pub fn new(title: &'a str) -> Self {
+    pub(crate) fn new(title: &'a str) -> Self {
         Page {
             title,
             ..Page::default()
@@ -78,7 +78,7 @@ impl<'a> Page<'a> {
     }
 
     /// Signed in as `viewer`, in `area` of the navigation.
-    pub fn signed(title: &'a str, viewer: &'a Viewer, area: Area) -> Self {
+    pub(crate) fn signed(title: &'a str, viewer: &'a Viewer, area: Area) -> Self {
         Page {
             title,
             viewer: Some(viewer),
@@ -87,34 +87,34 @@ impl<'a> Page<'a> {
         }
     }
 
-    pub fn trail(mut self, label: &'a str, href: impl Into<String>) -> Self {
+    pub(crate) fn trail(mut self, label: &'a str, href: impl Into<String>) -> Self {
         self.trail.push((label, href.into()));
         self
     }
 
-    pub fn csrf(mut self, csrf: &'a str) -> Self {
+    pub(crate) fn csrf(mut self, csrf: &'a str) -> Self {
         self.csrf = Some(csrf);
         self
     }
 
-    pub fn passkeys(mut self, yes: bool) -> Self {
+    pub(crate) fn passkeys(mut self, yes: bool) -> Self {
         self.passkeys = yes;
         self
     }
 
-    pub fn refresh(mut self, seconds: Option<u32>) -> Self {
+    pub(crate) fn refresh(mut self, seconds: Option<u32>) -> Self {
         self.refresh = seconds;
         self
     }
 
-    pub fn wide(mut self) -> Self {
+    pub(crate) fn wide(mut self) -> Self {
         self.wide = true;
         self
     }
 }
 
 /// A whole page around `body`.
-pub fn layout(p: &Page<'_>, body: Markup) -> Markup {
+pub(crate) fn layout(p: &Page<'_>, body: Markup) -> Markup {
     let signed = p.viewer.filter(|v| !v.restricted);
     html! {
         (DOCTYPE)
@@ -243,7 +243,7 @@ fn breadcrumb(p: &Page<'_>) -> Markup {
 }
 
 /// An error, as a paragraph the screen reader announces.
-pub fn alert(message: Option<&str>) -> Markup {
+pub(crate) fn alert(message: Option<&str>) -> Markup {
     html! {
         @if let Some(m) = message {
             p.error role="alert" { (m) }
@@ -252,6 +252,6 @@ pub fn alert(message: Option<&str>) -> Markup {
 }
 
 /// The hidden CSRF field every form carries.
-pub fn csrf_field(csrf: &str) -> Markup {
+pub(crate) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
 }

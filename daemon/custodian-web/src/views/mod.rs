@@ -13,18 +13,18 @@
 //! [`SafeHtml`]: custodian_core::evidence::sanitize::SafeHtml
 //! [`QrSvg`]: custodian_core::identity::totp::QrSvg
 
-pub mod account;
-pub mod activity;
-pub mod admin;
-pub mod auth;
-pub mod evidence;
-pub mod exports;
-pub mod imports;
-pub mod layout;
-pub mod updates;
+pub(crate) mod account;
+pub(crate) mod activity;
+pub(crate) mod admin;
+pub(crate) mod auth;
+pub(crate) mod evidence;
+pub(crate) mod exports;
+pub(crate) mod imports;
+pub(crate) mod layout;
+pub(crate) mod updates;
 
-pub use layout::{Area, Page, Viewer};
-pub use maud::Markup;
+pub(crate) use layout::{Area, Page, Viewer};
+pub(crate) use maud::Markup;
 
 use custodian_core::identity::sessions::Session;
 use maud::html;
@@ -36,7 +36,7 @@ use maud::html;
 // offers. It asks `policy::would_allow` for an actor made from the
 // session's role alone (no flags, no groups: the administration actions
 // are decided by role); to become the guard's own actor (`Signed::actor`).
-pub fn viewer(session: &Session) -> Viewer {
+pub(crate) fn viewer(session: &Session) -> Viewer {
     use custodian_core::policy::{
         would_allow, Actor, ImportReference, InstallUpdates, ManageAccounts, ManageEventTypes,
         ManageSessions, ManageSettings, ViewActivity, ViewLoad,
@@ -107,12 +107,12 @@ pub fn viewer(session: &Session) -> Viewer {
 
 /// What the pages that need the media store (files on a bulletin,
 /// exports) say when custodiand runs without one: the setting to add.
-pub const NO_MEDIA_STORE: &str = "This appliance has no media store, so it cannot keep files or exports. \
+pub(crate) const NO_MEDIA_STORE: &str = "This appliance has no media store, so it cannot keep files or exports. \
 Its administrator adds a [storage] section to custodiand's configuration file, with \
 dir = \"/var/lib/custodian/media\" (a directory custodiand's account owns), and restarts custodiand.";
 
 /// The plain words for `status`.
-pub fn error_text(status: http::StatusCode) -> &'static str {
+pub(crate) fn error_text(status: http::StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "The request could not be understood.",
         403 => "You are not allowed to do this.",
@@ -128,12 +128,12 @@ pub fn error_text(status: http::StatusCode) -> &'static str {
 }
 
 /// Error pages say what happened in plain words and never why inside.
-pub fn error(status: http::StatusCode) -> Markup {
+pub(crate) fn error(status: http::StatusCode) -> Markup {
     error_with(status, error_text(status))
 }
 
 /// An error page with a specific, user-facing explanation.
-pub fn error_with(status: http::StatusCode, text: &str) -> Markup {
+pub(crate) fn error_with(status: http::StatusCode, text: &str) -> Markup {
     let title = match status.as_u16() {
         400 => "Bad request",
         403 => "Forbidden",

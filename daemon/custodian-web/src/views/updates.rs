@@ -8,7 +8,7 @@ use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 const PAGE: &str = "/admin/updates";
 
 /// A reported value as text ("—" when absent).
-pub fn s(v: &serde_json::Value) -> String {
+pub(crate) fn s(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "—".into(),
         serde_json::Value::String(t) => t.clone(),
@@ -37,7 +37,7 @@ fn check_form(csrf: &str) -> Markup {
 }
 
 /// `status`: what custodian-updated said, or why it could not be asked.
-pub fn page(
+pub(crate) fn page(
     v: &Viewer,
     csrf: &str,
     status: Result<&serde_json::Value, &str>,
