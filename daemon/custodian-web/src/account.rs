@@ -2,13 +2,15 @@
 //! administrator set it), step-up re-authentication, and the account list
 //! for administrators. Each handler states its own access decision first.
 
+use crate::guard::csrf_for;
 use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
-use super::auth::{field, redirect, unavailable, unavailable_because};
 use super::guesses;
-use super::routes::{error, html, Body, Reply};
 use super::views;
+use crate::input::field;
+use crate::respond::{error, html, Body, Reply};
+use crate::respond::{redirect, unavailable, unavailable_because};
 
 use crate::app::App;
 use crate::cookies::COOKIE;
@@ -16,13 +18,6 @@ use crate::guard::{admit, admit_form, session_form};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
 use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
-
-pub(super) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
-    sessions::csrf_token(keyring, &session.token_hash)
-        .await
-        .ok_or_else(unavailable)
-}
 
 pub(crate) async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<UseOwnAccount, _>(app, req).await?;
@@ -120,7 +115,7 @@ where
 
 /// `next` if it is a known step-up target, else the home page.
 pub(super) fn step_up_allowed(next: &str) -> &'static str {
-    crate::routes::step_up_page(next).unwrap_or("/")
+    crate::table::step_up_page(next).unwrap_or("/")
 }
 
 fn step_up_target(query: Option<&str>) -> &'static str {
@@ -375,7 +370,7 @@ pub(super) async fn pending_session(
         crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
     )
     .await
-    .map_err(super::auth::lookup_failed)?
+    .map_err(crate::respond::lookup_failed)?
     .ok_or_else(|| redirect("/login"))
 }
 

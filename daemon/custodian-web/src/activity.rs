@@ -4,12 +4,12 @@
 
 use http::{Request, StatusCode};
 
-use super::auth::{unavailable, unavailable_because};
-use super::evidence::query_param;
-use super::routes::{html, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::admit;
+use crate::input::query_param;
+use crate::respond::{html, Reply};
+use crate::respond::{unavailable, unavailable_because};
 use custodian_core::activity_log;
 use custodian_core::policy::ViewActivity;
 

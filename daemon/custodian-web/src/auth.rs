@@ -2,92 +2,29 @@
 //! check and a CSRF token before its form is looked at; every outcome is a
 //! plain page or a 303 redirect.
 
+use crate::input::{field, parse_form};
+use crate::respond::{redirect, unavailable, unavailable_because};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
-use super::routes::{error, html, read_body, Body};
 use super::views;
 use crate::app::App;
 use crate::cookies::{COOKIE, PRE_COOKIE};
+use crate::guard::session_of;
 use crate::guard::{admit_anonymous, Anonymous};
+use crate::respond::{error, html, Body};
 use custodian_core::error::CoreError;
 use custodian_core::identity::accounts::{self, SetupOutcome};
 use custodian_core::identity::console_recovery;
 use custodian_core::identity::notifications;
-use custodian_core::identity::sessions::{self, Session};
+use custodian_core::identity::sessions::{self};
 use custodian_core::identity::tokens;
-use custodian_core::load::{Cause, Unavailable};
 
-/// Forms are also bounded by their route's limit (the route table), which
-/// is usually much smaller.
-const FORM_LIMIT: usize = 1024 * 1024;
 const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked for a while.";
 const FORM_EXPIRED: &str =
     "This form expired or did not come from this appliance. Reload the page and try again.";
-
-pub(crate) fn redirect(to: &'static str) -> Response<Body> {
-    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    res.headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_static(to));
-    res
-}
-
-/// A 503 for a backend this request needs that is not there (database,
-/// Vault or keyring not configured or not ready). Marked with where it
-/// was answered, so no 503 goes unexplained in the journal.
-#[track_caller]
-pub(crate) fn unavailable() -> Response<Body> {
-    marked(
-        Cause::Other,
-        "a backend this request needs is not available".into(),
-        Some(std::panic::Location::caller()),
-    )
-}
-
-/// A 503 caused by `cause` (a database, pool or Vault error). Which kind
-/// of failure it is decides the page (overloaded, database unreachable,
-/// statement timeout); the dispatcher logs the cause once and shows none
-/// of its text. (Mostly passed to `map_err`, where a caller location would
-/// name the standard library: the error and the path say where.)
-pub(crate) fn unavailable_because<E: std::error::Error + 'static>(cause: E) -> Response<Body> {
-    unavailable_for(&cause)
-}
-
-/// [`unavailable_because`] for an error the caller keeps.
-pub(crate) fn unavailable_for(cause: &(dyn std::error::Error + 'static)) -> Response<Body> {
-    marked(
-        custodian_core::load::cause_of(cause),
-        cause.to_string(),
-        None,
-    )
-}
-
-fn marked(
-    cause: Cause,
-    detail: String,
-    at: Option<&'static std::panic::Location<'static>>,
-) -> Response<Body> {
-    let mut res = error(StatusCode::SERVICE_UNAVAILABLE);
-    res.extensions_mut()
-        .insert(Unavailable { cause, detail, at });
-    res
-}
-
-/// A 503 for a request that needs the media store of a custodiand
-/// configured without `[storage]`: not a passing outage, so the page names
-/// the setting instead of asking to try again.
-#[track_caller]
-pub(crate) fn no_media_store() -> Response<Body> {
-    let at = std::panic::Location::caller();
-    tracing::warn!(target: "http", at = %at, "503: this request needs the media store; add [storage] dir to the configuration");
-    html(
-        StatusCode::SERVICE_UNAVAILABLE,
-        views::error_with(StatusCode::SERVICE_UNAVAILABLE, views::NO_MEDIA_STORE),
-    )
-}
 
 /// The pre-session nonce that binds anonymous forms' CSRF tokens, and the
 /// cookie to set when the browser had none yet.
@@ -107,70 +44,6 @@ fn with_cookie(mut res: Response<Body>, cookie: Option<HeaderValue>) -> Response
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
-}
-
-pub(crate) async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let form_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
-    if !form_type {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
-    }
-    let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    super::input::check_form(&form)?;
-    Ok(form)
-}
-
-pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-/// The signed-in session of this request, if any. Only "no such session"
-/// (no cookie, or none that is live) is `Ok(None)`, which sends the
-/// browser to sign in. A lookup that fails (no pool connection in time,
-/// the database restarting, a statement timeout) is the 503 that says so:
-/// the session is still valid, and signing its owner out would lose their
-/// work and blame them for the appliance's load.
-pub(crate) async fn session_of(
-    app: &App,
-    headers: &HeaderMap,
-) -> Result<Option<Session>, Response<Body>> {
-    let Some(db) = app.db.as_ref() else {
-        return Ok(None);
-    };
-    sessions::current(
-        db,
-        &app.identity.policy,
-        crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
-        &app.identity.factors,
-    )
-    .await
-    .map_err(lookup_failed)
-}
-
-/// The answer when a session could not be looked up. A statement timeout
-/// here is no expensive search of the person's: the database is too
-/// loaded to answer a small query in time.
-pub(crate) fn lookup_failed(e: custodian_core::pool::DbError) -> Response<Body> {
-    let cause = match custodian_core::load::cause_of(&e) {
-        Cause::StatementTimeout => Cause::Overloaded,
-        other => other,
-    };
-    marked(cause, format!("session lookup failed: {e}"), None)
 }
 
 async fn note_device(

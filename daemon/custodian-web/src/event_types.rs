@@ -4,13 +4,14 @@
 use bytes::Bytes;
 use http::{Request, StatusCode};
 
-use super::account::csrf_for;
-use super::auth::{field, unavailable, unavailable_because};
-use super::evidence::see_other;
-use super::routes::{error, html, Reply};
 use super::views;
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, form_of};
+use crate::input::field;
+use crate::respond::see_other;
+use crate::respond::{error, html, Reply};
+use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
 

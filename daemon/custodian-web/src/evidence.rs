@@ -5,15 +5,18 @@
 //! row-level security, so an item the actor may not see is a 404 here,
 //! not a 403 (no oracle for its existence).
 
+use crate::input::query_param;
+use crate::respond::see_other;
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 
-use super::account::csrf_for;
-use super::auth::{field, unavailable, unavailable_because};
-use super::routes::{error, html, Body};
 use super::views::{self, evidence as view};
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form, also};
+use crate::input::field;
+use crate::respond::{error, html, Body};
+use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Content, Kind, ListQuery, Refused};
 use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
@@ -22,24 +25,6 @@ use custodian_core::policy::{
 };
 
 type Reply = Result<Response<Body>, Response<Body>>;
-
-pub(super) fn see_other(to: String) -> Response<Body> {
-    let mut res = Response::new(http_body_util::Full::new(Bytes::new()));
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    if let Ok(v) = HeaderValue::from_str(&to) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    res
-}
-
-pub(super) fn query_param(query: Option<&str>, name: &str) -> String {
-    query
-        .into_iter()
-        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
 
 /// A positive id, or `None` (answered as "not found").
 fn id_of(text: &str) -> Option<i64> {

@@ -5,14 +5,16 @@
 use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::account::csrf_for;
-use super::auth::{field, no_media_store, unavailable, unavailable_because, unavailable_for};
 use super::body::Outgoing;
-use super::evidence::{query_param, see_other};
-use super::routes::{error, html, Body, Reply};
 use super::views;
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
+use crate::input::field;
+use crate::input::query_param;
+use crate::respond::see_other;
+use crate::respond::{error, html, Body, Reply};
+use crate::respond::{no_media_store, unavailable, unavailable_because, unavailable_for};
 use custodian_core::evidence::exports::{self, Format, Refused};
 use custodian_core::evidence::items::Query;
 use custodian_core::policy::workflow::Status;

@@ -21,8 +21,10 @@ use custodian_core::pool::Database;
 use custodian_vault::keyring::Keyring;
 
 use crate::app::App;
-use crate::auth::{field, parse_form, redirect, session_of, unavailable, unavailable_because};
-use crate::routes::{self, error, Body, Obligation, Route};
+use crate::input::{field, parse_form};
+use crate::respond::{error, Body};
+use crate::respond::{lookup_failed, redirect, unavailable, unavailable_because};
+use crate::table::{self, Obligation, Route};
 
 /// A signed-in request that the policy allowed for `A`. Only the guard's
 /// functions make one (the private field).
@@ -53,6 +55,13 @@ impl<A: Action> Signed<A> {
 /// A signed-in form the policy allowed for `A`, with its fields.
 pub(crate) type Form = Vec<(String, String)>;
 
+pub(crate) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
+    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    sessions::csrf_token(keyring, &session.token_hash)
+        .await
+        .ok_or_else(unavailable)
+}
+
 /// The database and the keyring, which every signed-in handler needs;
 /// without them (a development appliance on a PEM pair) the answer is 503.
 #[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
@@ -61,6 +70,29 @@ fn backends(app: &App) -> Result<(Arc<Database>, Arc<Keyring>), Response<Body>> 
         (Some(db), Some(k)) => Ok((db.clone(), k.clone())),
         _ => Err(unavailable()),
     }
+}
+
+/// The signed-in session of this request, if any. Only "no such session"
+/// (no cookie, or none that is live) is `Ok(None)`, which sends the
+/// browser to sign in. A lookup that fails (no pool connection in time,
+/// the database restarting, a statement timeout) is the 503 that says so:
+/// the session is still valid, and signing its owner out would lose their
+/// work and blame them for the appliance's load.
+pub(crate) async fn session_of(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, Response<Body>> {
+    let Some(db) = app.db.as_ref() else {
+        return Ok(None);
+    };
+    sessions::current(
+        db,
+        &app.identity.policy,
+        crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
+        &app.identity.factors,
+    )
+    .await
+    .map_err(lookup_failed)
 }
 
 /// A live session whose obligations are met, or the answer that sends
@@ -95,7 +127,7 @@ pub(crate) async fn signed_in(
 /// found it already, so its absence is a programming error, answered 500.
 #[allow(clippy::result_large_err)]
 fn route_of<A: Action>(method: &Method, path: &str) -> Result<&'static Route, Response<Body>> {
-    let route = routes::find(path);
+    let route = table::find(path);
     match route {
         Some(r) if r.access.action_for(method) == Some(A::INFO) => Ok(r),
         _ => {
@@ -140,7 +172,7 @@ async fn admit_parts<A: Action>(
             Obligation::TotpEnrolment | Obligation::PasskeyEnrolment
         );
     if A::STEP_UP && !session.fresh && !enrolling {
-        return Err(crate::evidence::see_other(format!(
+        return Err(crate::respond::see_other(format!(
             "/reauth?next={}",
             route.page
         )));

@@ -6,10 +6,10 @@
 
 use http::{header, HeaderValue, Response, StatusCode};
 
-use super::auth::{unavailable, unavailable_for};
-use super::routes::{html, Body};
 use super::views;
 use crate::app::App;
+use crate::respond::{html, Body};
+use crate::respond::{unavailable, unavailable_for};
 use custodian_core::error::CoreError;
 use custodian_core::identity::hashing::RETRY_AFTER_SECS;
 use custodian_core::identity::lockout::{self, Claim};

@@ -5,13 +5,14 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use super::account::csrf_for;
-use super::auth::{unavailable, unavailable_because};
-use super::evidence::{query_param, see_other};
-use super::routes::{error, html, Body, Reply};
 use super::views;
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, admit_multipart, check_csrf};
+use crate::input::query_param;
+use crate::respond::see_other;
+use crate::respond::{error, html, Body, Reply};
+use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
 use custodian_core::policy::{ImportReference, ReadBulletins};
 

@@ -8,10 +8,16 @@
 // it is built once per refused request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use http::{Response, StatusCode};
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
 
-use super::routes::{html, Body};
-use super::views;
+use crate::respond::{error, html, Body};
+use crate::views;
+
+/// Forms are also bounded by their route's limit (the route table), which
+/// is usually much smaller.
+const FORM_LIMIT: usize = 1024 * 1024;
 
 /// A 400 page naming the field and the fix.
 pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {
@@ -20,7 +26,7 @@ pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {
         StatusCode::BAD_REQUEST,
         views::error_with(StatusCode::BAD_REQUEST, &text),
     );
-    super::headers::apply(res.headers_mut());
+    crate::headers::apply(res.headers_mut());
     res
 }
 
@@ -52,7 +58,7 @@ pub(crate) fn text(
     name: &str,
     max_chars: usize,
 ) -> Result<String, Response<Body>> {
-    let value = super::evidence::query_param(query, name);
+    let value = query_param(query, name);
     match problem(&value, max_chars) {
         Some(p) => Err(bad_field(name, &p)),
         None => Ok(value),
@@ -94,6 +100,67 @@ pub(crate) fn check_form(form: &[(String, String)]) -> Result<(), Response<Body>
         }
     }
     Ok(())
+}
+
+pub(crate) async fn parse_form<B>(req: Request<B>) -> Result<Vec<(String, String)>, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form_type {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    check_form(&form)?;
+    Ok(form)
+}
+
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Reads a whole body up to `limit` bytes, refusing early on a declared
+/// length that is too large.
+pub(crate) async fn read_body<B>(req: Request<B>, limit: usize) -> Result<Bytes, StatusCode>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> String {
+    query
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use super::routes::{html, Body, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::admit;
+use crate::respond::{html, Body, Reply};
 use custodian_core::load::{Cause, Unavailable};
 use custodian_core::policy::ViewLoad;
 
@@ -73,7 +73,7 @@ pub(super) fn answer(
 /// An expensive request turned away by its account's or the overall limit,
 /// before it touched the database.
 pub(super) fn turned_away(cause: Cause) -> Response<Body> {
-    let mut res = super::routes::error(StatusCode::SERVICE_UNAVAILABLE);
+    let mut res = crate::respond::error(StatusCode::SERVICE_UNAVAILABLE);
     res.extensions_mut().insert(Unavailable {
         cause,
         detail: "the expensive-request limit is reached".into(),

@@ -11,12 +11,12 @@ use futures_util::StreamExt;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyStream, Full};
 
-use super::auth::{no_media_store, unavailable, unavailable_because};
 use super::body::{self, Outgoing};
-use super::routes::{error, html, Body};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, also, check_csrf};
+use crate::respond::{error, html, Body};
+use crate::respond::{no_media_store, unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Kind};
 use custodian_core::evidence::media;
 use custodian_core::evidence::uploads::{self, Refusal};
@@ -185,7 +185,7 @@ where
                     )
                     .await
                     .map_err(unavailable_because)?;
-                    return Ok(super::evidence::see_other(format!("/bulletins/view?id={bulletin_id}")));
+                    return Ok(crate::respond::see_other(format!("/bulletins/view?id={bulletin_id}")));
                 }
                 _ => return Err(error(StatusCode::BAD_REQUEST)),
             }
@@ -233,7 +233,7 @@ pub(crate) async fn download(app: &App, req: &Request<impl Sized>) -> Response<O
         };
         let s = admit::<AccessMedia, _>(app, req).await?;
         let (session, permit) = (&s.session, &s.permit);
-        let id = super::evidence::query_param(req.uri().query(), "id")
+        let id = crate::input::query_param(req.uri().query(), "id")
             .parse::<i64>()
             .map_err(|_| error(StatusCode::NOT_FOUND))?;
         let file = media::find(db, permit, id)

@@ -7,19 +7,21 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::account::{csrf_for, pending_session, step_up_allowed, with_session_cookie};
-use super::auth::{field, redirect, unavailable, unavailable_because};
+use super::account::{pending_session, step_up_allowed, with_session_cookie};
 use super::guesses;
-use super::routes::{error, html, read_body, Body, Reply};
 use super::views;
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, session_form};
+use crate::input::field;
+use crate::input::read_body;
+use crate::respond::{error, html, Body, Reply};
+use crate::respond::{redirect, unavailable, unavailable_because};
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
 
-/// JSON ceremony bodies are small: a credential and a name.
-pub(crate) const JSON_LIMIT: usize = 16 * 1024;
+use crate::table::JSON_LIMIT;
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
     let mut res = Response::new(http_body_util::Full::new(Bytes::from(value.to_string())));

@@ -9,11 +9,11 @@
 use http::{header, HeaderValue, Request, Response};
 use serde_json::json;
 
-use super::auth::unavailable_because;
-use super::evidence::query_param;
-use super::routes::{Body, Reply};
 use crate::app::App;
 use crate::guard::admit;
+use crate::input::query_param;
+use crate::respond::unavailable_because;
+use crate::respond::{Body, Reply};
 use custodian_core::evidence::items::Kind;
 use custodian_core::evidence::pickers::{self, Reference};
 use custodian_core::policy::ReadBulletins;

@@ -5,12 +5,13 @@
 use bytes::Bytes;
 use http::{Request, StatusCode};
 
-use super::auth::{field, unavailable_because};
-use super::evidence::see_other;
-use super::routes::{html, Reply};
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
+use crate::input::field;
+use crate::respond::see_other;
+use crate::respond::unavailable_because;
+use crate::respond::{html, Reply};
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
 use custodian_core::policy::ManageSettings;
 

@@ -6,14 +6,15 @@
 use bytes::Bytes;
 use http::{Request, StatusCode};
 
-use super::account::csrf_for;
-use super::auth::{field, unavailable};
-use super::evidence::see_other;
-use super::routes::{html, Reply};
 use super::views;
 use super::views::updates::s;
 use crate::app::App;
+use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
+use crate::input::field;
+use crate::respond::see_other;
+use crate::respond::unavailable;
+use crate::respond::{html, Reply};
 use custodian_core::policy::InstallUpdates;
 use custodian_core::updater;
 
