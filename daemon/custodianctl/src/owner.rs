@@ -21,6 +21,11 @@ pub struct Owner {
 }
 
 impl Owner {
+    /// The migrator's Vault session.
+    pub fn vault(&self) -> &Client {
+        self.session.client()
+    }
+
     /// Revokes the owner credentials (Vault drops the user) and the token.
     pub async fn session_end(self) {
         drop(self.client);
@@ -115,14 +120,21 @@ pub async fn connect(
 /// Loads the log, keeps only checkpoints whose Vault signature is valid,
 /// and verifies the chain against them.
 pub async fn verify_audit(owner: &Owner) -> Result<audit::Report, String> {
-    let (entries, checkpoints) = audit::load(&owner.client)
-        .await
-        .map_err(|e| e.to_string())?;
+    verify_audit_on(&owner.client, owner.session.client()).await
+}
+
+/// [`verify_audit`] on any database (a restored copy), with signatures
+/// checked by `vault`.
+pub async fn verify_audit_on(
+    db: &tokio_postgres::Client,
+    vault: &Client,
+) -> Result<audit::Report, String> {
+    let (entries, checkpoints) = audit::load(db).await.map_err(|e| e.to_string())?;
     let mut trusted = Vec::new();
     let mut forged = Vec::new();
     for c in checkpoints {
         let ok = transit::verify(
-            owner.session.client(),
+            vault,
             "transit",
             "custodian-audit",
             &audit::checkpoint_message(c.seq, &c.hash),
