@@ -34,7 +34,7 @@ impl Drop for Scratch {
         if let Some((bin, data, user)) = self.pg.take() {
             let _ = Tool::new("pg_ctl", "stop the scratch PostgreSQL")
                 .run_as(&user)
-                .env("PATH", bin.as_os_str())
+                .program(bin.join("pg_ctl"))
                 .arg("-D")
                 .arg(&data)
                 .args(["-m", "immediate", "-w", "stop"])
@@ -102,15 +102,27 @@ async fn run(cfg: &Config, sample: usize, owner: &crate::owner::Owner) -> Result
     step(1, STEPS, &format!("restoring PostgreSQL backup {label} into {}", data.display()));
     pgbackrest::restore(cfg, &pass.pgbackrest, &data, &pgbackrest::Target::Set(label.clone()), false)?;
     step(2, STEPS, "starting the scratch PostgreSQL (unix socket only, no archiving)");
-    let opts = format!(
-        "-c listen_addresses='' -k {} -p {} -c archive_mode=off -c archive_command='' -c max_connections=20",
+    // Recovery refuses lower limits than the server that wrote the WAL had.
+    let mut opts = format!(
+        "-c listen_addresses='' -k {} -p {} -c archive_mode=off -c archive_command=''",
         socket.display(),
         cfg.postgres.port
     );
+    for setting in ["max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction"] {
+        let row = owner
+            .client
+            .query_one(&format!("SELECT current_setting('{setting}')"), &[])
+            .await
+            .map_err(|source| BackupError::Database { what: format!("read {setting}"), source })?;
+        let value: String = row.get(0);
+        if value.chars().all(|c| c.is_ascii_digit()) {
+            opts.push_str(&format!(" -c {setting}={value}"));
+        }
+    }
     scratch.pg = Some((cfg.postgres.bin_dir.clone(), data.clone(), cfg.postgres.os_user.clone()));
     Tool::new("pg_ctl", "start the scratch PostgreSQL")
         .run_as(&cfg.postgres.os_user)
-        .env("PATH", cfg.postgres.bin_dir.as_os_str())
+        .program(cfg.postgres.bin_dir.join("pg_ctl"))
         .arg("-D")
         .arg(&data)
         .arg("-o")
@@ -119,7 +131,11 @@ async fn run(cfg: &Config, sample: usize, owner: &crate::owner::Owner) -> Result
         .arg(dir.join("pg.log"))
         .args(["-w", "-t", "300", "start"])
         .quiet()
-        .run()?;
+        .run()
+        .map_err(|e| {
+            let log = std::fs::read_to_string(dir.join("pg.log")).unwrap_or_default();
+            BackupError::Refused(format!("{e}; its log: {}", super::tools::last_lines(&log, 8)))
+        })?;
     let mut pgc = tokio_postgres::Config::new();
     pgc.host_path(&socket)
         .port(cfg.postgres.port)

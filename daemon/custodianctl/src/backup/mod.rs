@@ -227,6 +227,7 @@ async fn setup(cfg: &Config) -> Result<(), BackupError> {
         pgbackrest::archive_command(cfg)
     );
     tools::Tool::new("psql", "turn on WAL archiving (as PostgreSQL's superuser)")
+        .program(&psql)
         .run_as(&cfg.postgres.os_user)
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
         .arg(&cfg.postgres.socket_dir)
@@ -458,7 +459,7 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
             .arg("-D")
             .arg(&cfg.postgres.data_dir)
             .args(["-m", "fast", "-w", "stop"])
-            .env("PATH", cfg.postgres.bin_dir.as_os_str())
+            .program(cfg.postgres.bin_dir.join("pg_ctl"))
             .run()?;
     }
     pgbackrest::prepare(cfg, &pass.pgbackrest)?;

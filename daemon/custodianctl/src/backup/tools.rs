@@ -69,7 +69,7 @@ pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError
 pub struct Tool {
     pub name: &'static str,
     pub what: String,
-    program: &'static str,
+    program: OsString,
     args: Vec<OsString>,
     secret_env: Vec<(&'static str, SecretString)>,
     plain_env: Vec<(&'static str, OsString)>,
@@ -85,7 +85,7 @@ impl Tool {
         Self {
             name,
             what: what.into(),
-            program: name,
+            program: name.into(),
             args: Vec::new(),
             secret_env: Vec::new(),
             plain_env: Vec::new(),
@@ -94,6 +94,11 @@ impl Tool {
             disk: None,
             quiet: false,
         }
+    }
+    /// Runs this executable (a full path) instead of `name` from PATH.
+    pub fn program(mut self, p: impl Into<OsString>) -> Self {
+        self.program = p.into();
+        self
     }
     pub fn arg(mut self, a: impl Into<OsString>) -> Self {
         self.args.push(a.into());
@@ -139,10 +144,10 @@ impl Tool {
         let mut cmd = match &self.run_as {
             Some(u) if me.as_deref() != Some(u.as_str()) && nix::unistd::geteuid().is_root() => {
                 let mut c = Command::new("runuser");
-                c.args(["-u", u, "--", self.program]);
+                c.args(["-u", u, "--"]).arg(&self.program);
                 c
             }
-            _ => Command::new(self.program),
+            _ => Command::new(&self.program),
         };
         cmd.args(&self.args);
         // Only what the tool needs: no inherited secrets (VAULT_TOKEN).
