@@ -501,7 +501,7 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
     let media_plain = &png(1)[5000..5064];
     let passphrases = a
         .bao
-        .must("GET", "kv/data/custodian/backup", None)
+        .must("GET", "/v1/kv/data/custodian/backup", None)
         .expect("kv");
     let pgb = passphrases.pointer("/data/data/pgbackrest-cipher-pass").and_then(|v| v.as_str()).expect("pass").to_owned();
     let rst = passphrases.pointer("/data/data/restic-password").and_then(|v| v.as_str()).expect("pass").to_owned();
@@ -531,7 +531,7 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
         .arg(format!("--config={}", conf.display()))
         .args(["--stanza=custodian", "--output=json", "info"])
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("PGBACKREST_REPO1_CIPHER_PASS", "guessed")
         .output()
         .expect("pgbackrest");
@@ -543,6 +543,7 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
     let restic = Command::new("restic")
         .args(["snapshots", "--no-cache"])
         .env_clear()
+        .env("PATH", "/usr/bin:/bin")
         .env("RESTIC_REPOSITORY", t.repo.join("restic"))
         .env("RESTIC_PASSWORD", "guessed")
         .output()
