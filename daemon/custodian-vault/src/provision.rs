@@ -230,7 +230,10 @@ pub async fn provision(
         Err(VaultError::NotFound { .. }) => {
             let mut data = serde_json::Map::new();
             for field in BACKUP_SECRET_FIELDS {
-                data.insert((*field).to_owned(), Value::String(crate::keyring::random_b64(32)?));
+                data.insert(
+                    (*field).to_owned(),
+                    Value::String(crate::keyring::random_b64(32)?),
+                );
             }
             admin
                 .post(

@@ -76,7 +76,13 @@ impl Layout {
         let repo = p.join("repo");
         std::fs::create_dir(&repo).expect("repo");
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={REPO_MIB}m,mode=0755"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={REPO_MIB}m,mode=0755"),
+                "tmpfs",
+            ])
             .arg(&repo)
             .status()
             .expect("mount");
@@ -100,7 +106,15 @@ impl Layout {
         }
     }
 
-    fn config(&self, name: &str, bao: &str, role_id: &str, secret_id: &Path, pg: &custodian_harness::Postgres, recipient: &str) -> PathBuf {
+    fn config(
+        &self,
+        name: &str,
+        bao: &str,
+        role_id: &str,
+        secret_id: &Path,
+        pg: &custodian_harness::Postgres,
+        recipient: &str,
+    ) -> PathBuf {
         let text = format!(
             r#"[repository]
 path = "{repo}"
@@ -184,9 +198,13 @@ fn sql(pg: &custodian_harness::Postgres, q: &str) -> String {
 }
 
 fn png(seed: u8) -> Vec<u8> {
-    let mut v = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
+    let mut v = vec![
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d,
+    ];
     v.extend_from_slice(b"IHDR");
-    v.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde]);
+    v.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
+    ]);
     v.extend((0..200_000u32).map(|i| ((i % 251) as u8) ^ seed));
     v.extend_from_slice(&[0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
     v
@@ -210,7 +228,10 @@ fn multipart(csrf: &str, id: &str, name: &str, bytes: &[u8]) -> Vec<u8> {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn poll(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
@@ -261,7 +282,12 @@ async fn populate(a: &Appliance, d: &custodian_harness::Daemon) -> (String, Vec<
     let created = admin
         .post(
             "/bulletins",
-            &[("csrf", &csrf), ("title", "Checkpoint footage, kept offsite"), ("description", "<p>seen at dawn</p>"), ("groups", "")],
+            &[
+                ("csrf", &csrf),
+                ("title", "Checkpoint footage, kept offsite"),
+                ("description", "<p>seen at dawn</p>"),
+                ("groups", ""),
+            ],
         )
         .await;
     let view = created.location.clone().expect("created");
@@ -284,7 +310,13 @@ async fn populate(a: &Appliance, d: &custodian_harness::Daemon) -> (String, Vec<
     let r = admin
         .post(
             "/exports",
-            &[("csrf", &csrf), ("format", "json"), ("q", ""), ("status", ""), ("reason", "for the court filing")],
+            &[
+                ("csrf", &csrf),
+                ("format", "json"),
+                ("q", ""),
+                ("status", ""),
+                ("reason", "for the court filing"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "export: {}", r.body);
@@ -302,7 +334,11 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
 
     // The security team: an offline age identity, the escrow sealed to it.
     let identity = t.offline.join("recovery-key.txt");
-    let out = Command::new("age-keygen").arg("-o").arg(&identity).output().expect("age-keygen");
+    let out = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&identity)
+        .output()
+        .expect("age-keygen");
     assert!(out.status.success(), "{}", text(&out));
     let recipient = text(&out)
         .lines()
@@ -310,11 +346,19 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
         .expect("public key")
         .trim()
         .to_owned();
-    let cfg = t.config("backup.toml", &a.bao.url(), &a.db.migrator_role_id, &a.db.migrator_secret_id_file, &a.pg, &recipient);
+    let cfg = t.config(
+        "backup.toml",
+        &a.bao.url(),
+        &a.db.migrator_role_id,
+        &a.db.migrator_secret_id_file,
+        &a.pg,
+        &recipient,
+    );
     ok(backup(&cfg, &["check-config"]));
 
     // Without the escrow, a backup is refused with the fix.
-    a.pg.psql("postgres", "CREATE TABLE pitr_marker (label text)").expect("marker table");
+    a.pg.psql("postgres", "CREATE TABLE pitr_marker (label text)")
+        .expect("marker table");
     let out = backup(&cfg, &["setup"]);
     let setup = ok(out);
     assert!(setup.contains("restart PostgreSQL"), "{setup}");
@@ -322,7 +366,11 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     a.pg.start_server().expect("start with archiving");
     let refused = backup(&cfg, &["now", "--type", "full"]);
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("custodianctl vault escrow"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("custodianctl vault escrow"),
+        "{}",
+        text(&refused)
+    );
     let sealed = ctl(&a.bao)
         .expect("ctl")
         .args(["vault", "escrow", "--recipient", &recipient, "--out"])
@@ -332,7 +380,10 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     assert!(sealed.status.success(), "{}", text(&sealed));
 
     // The appliance, in use.
-    let mut dcfg = a.daemon_config("checkpoint-interval-secs = 1\n", "login-attempts-per-5-minutes = 1000");
+    let mut dcfg = a.daemon_config(
+        "checkpoint-interval-secs = 1\n",
+        "login-attempts-per-5-minutes = 1000",
+    );
     dcfg.storage_toml = Some(String::new());
     dcfg.storage_dir = Some(t.media.clone());
     let d = daemon(dcfg);
@@ -350,7 +401,12 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     assert!(list.contains("WAL archived up to"), "{list}");
     ok(backup(&cfg, &["verify"]));
     ok(backup(&cfg, &["now", "--type", "incr"]));
-    for action in ["backup.configured", "backup.started", "backup.finished", "backup.verified"] {
+    for action in [
+        "backup.configured",
+        "backup.started",
+        "backup.finished",
+        "backup.verified",
+    ] {
         assert!(audit(&a, action) >= 1, "{action} recorded");
     }
     let started = Instant::now();
@@ -369,47 +425,84 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     // 4. The disaster. custodiand stops; what it held is noted.
     drop(d);
     let before = sql(&a.pg, FINGERPRINT);
-    let media: Vec<(String, String)> = sql(&a.pg, "SELECT id || ' ' || sha256 FROM media ORDER BY id")
-        .lines()
-        .filter_map(|l| l.split_once(' ').map(|(i, s)| (i.to_owned(), s.to_owned())))
-        .collect();
+    let media: Vec<(String, String)> =
+        sql(&a.pg, "SELECT id || ' ' || sha256 FROM media ORDER BY id")
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(i, s)| (i.to_owned(), s.to_owned())))
+            .collect();
     assert_eq!(media.len(), 2);
-    let export_objects = sql(&a.pg, "SELECT count(*) FROM export_request WHERE object_name IS NOT NULL");
+    let export_objects = sql(
+        &a.pg,
+        "SELECT count(*) FROM export_request WHERE object_name IS NOT NULL",
+    );
     // A write before the target time, one after.
-    a.pg.psql("postgres", "INSERT INTO pitr_marker VALUES ('before')").expect("marker");
+    a.pg.psql("postgres", "INSERT INTO pitr_marker VALUES ('before')")
+        .expect("marker");
     std::thread::sleep(Duration::from_millis(1100));
-    let target = a
-        .pg
-        .psql("postgres", "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')")
+    let target =
+        a.pg.psql(
+            "postgres",
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
+        )
         .expect("now");
     std::thread::sleep(Duration::from_millis(1100));
-    a.pg.psql("postgres", "INSERT INTO pitr_marker VALUES ('after')").expect("marker");
-    let wal = a
-        .pg
-        .psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())")
-        .expect("switch");
-    poll("the last WAL segment archived", Duration::from_secs(60), || {
-        a.pg.psql("postgres", "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+    a.pg.psql("postgres", "INSERT INTO pitr_marker VALUES ('after')")
+        .expect("marker");
+    let wal =
+        a.pg.psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())")
+            .expect("switch");
+    poll(
+        "the last WAL segment archived",
+        Duration::from_secs(60),
+        || {
+            a.pg.psql(
+                "postgres",
+                "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver",
+            )
             .map(|w| w.as_str() >= wal.as_str())
             .unwrap_or(false)
-    });
+        },
+    );
 
-    let Appliance { bao, vault, mut pg, db } = a;
+    let Appliance {
+        bao,
+        vault,
+        mut pg,
+        db,
+    } = a;
     pg.stop().expect("stop PostgreSQL");
     std::fs::remove_dir_all(pg.data_dir()).expect("destroy the data directory");
     for e in std::fs::read_dir(&t.media).expect("media").flatten() {
         let p = e.path();
-        if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) }.expect("destroy the media store");
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        }
+        .expect("destroy the media store");
     }
     drop(vault);
     drop(bao);
     drop(db);
     let bao = OpenBao::start().expect("a fresh OpenBao");
-    let cfg2 = t.config("backup-new-vault.toml", &bao.url(), "to-be-provisioned", &t.base.join("none"), &pg, &recipient);
+    let cfg2 = t.config(
+        "backup-new-vault.toml",
+        &bao.url(),
+        "to-be-provisioned",
+        &t.base.join("none"),
+        &pg,
+        &recipient,
+    );
 
     // Another identity opens nothing and changes nothing.
     let stranger = t.offline.join("stranger.txt");
-    assert!(Command::new("age-keygen").arg("-o").arg(&stranger).output().expect("age-keygen").status.success());
+    assert!(Command::new("age-keygen")
+        .arg("-o")
+        .arg(&stranger)
+        .output()
+        .expect("age-keygen")
+        .status
+        .success());
     let wrong = Command::new(custodianctl_bin().expect("ctl"))
         .args(["backup", "restore", "--config"])
         .arg(&cfg2)
@@ -419,7 +512,11 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
         .output()
         .expect("restore");
     assert!(!wrong.status.success());
-    assert!(text(&wrong).contains("open the key escrow"), "{}", text(&wrong));
+    assert!(
+        text(&wrong).contains("open the key escrow"),
+        "{}",
+        text(&wrong)
+    );
     assert!(!pg.data_dir().join("PG_VERSION").exists());
 
     let started = Instant::now();
@@ -435,26 +532,63 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     let restored = ok(restored);
     pg.start_server().expect("start the restored PostgreSQL");
     poll("recovery to end", Duration::from_secs(120), || {
-        pg.psql("postgres", "SELECT pg_is_in_recovery()").map(|r| r == "f").unwrap_or(false)
+        pg.psql("postgres", "SELECT pg_is_in_recovery()")
+            .map(|r| r == "f")
+            .unwrap_or(false)
     });
-    println!("restore to a running PostgreSQL: {:.1} s", started.elapsed().as_secs_f64());
-    assert!(restored.contains("restored transit key custodian-media"), "{restored}");
-    assert_eq!(pg.psql("postgres", "SELECT string_agg(label, ',') FROM pitr_marker").expect("markers"), "before");
-    assert_eq!(sql(&pg, FINGERPRINT), before, "the same records, media rows, exports and activity log");
-    assert_eq!(sql(&pg, "SELECT count(*) FROM export_request WHERE object_name IS NOT NULL"), export_objects);
+    println!(
+        "restore to a running PostgreSQL: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        restored.contains("restored transit key custodian-media"),
+        "{restored}"
+    );
+    assert_eq!(
+        pg.psql("postgres", "SELECT string_agg(label, ',') FROM pitr_marker")
+            .expect("markers"),
+        "before"
+    );
+    assert_eq!(
+        sql(&pg, FINGERPRINT),
+        before,
+        "the same records, media rows, exports and activity log"
+    );
+    assert_eq!(
+        sql(
+            &pg,
+            "SELECT count(*) FROM export_request WHERE object_name IS NOT NULL"
+        ),
+        export_objects
+    );
 
     // The security team provisions the fresh Vault: it keeps the restored
     // keys. The database admin's password is reset (only the old Vault knew it).
     let vault = VaultFixture::provision(&bao, &[]).expect("provision");
-    assert!(!vault.report.contains("created transit key"), "{}", vault.report);
+    assert!(
+        !vault.report.contains("created transit key"),
+        "{}",
+        vault.report
+    );
     let pw = custodian_harness::random_hex(16);
-    pg.psql("postgres", &format!("ALTER ROLE custodian_vault_admin PASSWORD '{pw}'")).expect("reset");
+    pg.psql(
+        "postgres",
+        &format!("ALTER ROLE custodian_vault_admin PASSWORD '{pw}'"),
+    )
+    .expect("reset");
     let pw_file = t.offline.join("pw");
     std::fs::write(&pw_file, &pw).expect("pw");
     let sid = t.offline.join("migrator-secret-id");
     let out = ctl(&bao)
         .expect("ctl")
-        .args(["vault", "provision-database", "--db-host", "127.0.0.1", "--db-port", &pg.port.to_string()])
+        .args([
+            "vault",
+            "provision-database",
+            "--db-host",
+            "127.0.0.1",
+            "--db-port",
+            &pg.port.to_string(),
+        ])
         .arg("--admin-password-file")
         .arg(&pw_file)
         .arg("--migrator-secret-id-out")
@@ -469,8 +603,14 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
         port: pg.port,
         report: String::new(),
     };
-    let verified = db.ctl_owner(&bao, &["audit", "verify"]).expect("audit verify");
-    assert!(verified.status.success() && text(&verified).contains("intact"), "{}", text(&verified));
+    let verified = db
+        .ctl_owner(&bao, &["audit", "verify"])
+        .expect("audit verify");
+    assert!(
+        verified.status.success() && text(&verified).contains("intact"),
+        "{}",
+        text(&verified)
+    );
     let a = Appliance { bao, vault, pg, db };
 
     // custodiand on the restored appliance: the same sign-in, the same files.
@@ -480,13 +620,22 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     let d = daemon(dcfg);
     let mut admin = Browser::new(&d);
     let step = admin.login("admin", PASSWORD).await;
-    assert_eq!(step.location.as_deref(), Some("/login/totp"), "{}", step.body);
+    assert_eq!(
+        step.location.as_deref(),
+        Some("/login/totp"),
+        "{}",
+        step.body
+    );
     let home = second_step(&mut admin, &totp_code(&totp_key, 1)).await;
     assert_eq!(home.location.as_deref(), Some("/"), "{}", home.body);
     for (id, sha) in &media {
         let (status, _, bytes) = admin.download(&format!("/media?id={id}")).await;
         assert_eq!(status, 200);
-        assert_eq!(&hex_sha256(&bytes), sha, "media {id} decrypts to its recorded SHA-256");
+        assert_eq!(
+            &hex_sha256(&bytes),
+            sha,
+            "media {id} decrypts to its recorded SHA-256"
+        );
     }
     let mut got: Vec<String> = media.iter().map(|(_, s)| s.clone()).collect();
     let mut want: Vec<String> = uploaded.iter().map(|f| hex_sha256(f)).collect();
@@ -497,19 +646,33 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
 
 /// What the repository yields to someone who has only it.
 async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, identity: &Path) {
-    let title = sql(&a.pg, "SELECT title FROM bulletin WHERE length(title) >= 16 ORDER BY id DESC LIMIT 1");
+    let title = sql(
+        &a.pg,
+        "SELECT title FROM bulletin WHERE length(title) >= 16 ORDER BY id DESC LIMIT 1",
+    );
     let media_plain = &png(1)[5000..5064];
     let passphrases = a
         .bao
         .must("GET", "/v1/kv/data/custodian/backup", None)
         .expect("kv");
-    let pgb = passphrases.pointer("/data/data/pgbackrest-cipher-pass").and_then(|v| v.as_str()).expect("pass").to_owned();
-    let rst = passphrases.pointer("/data/data/restic-password").and_then(|v| v.as_str()).expect("pass").to_owned();
+    let pgb = passphrases
+        .pointer("/data/data/pgbackrest-cipher-pass")
+        .and_then(|v| v.as_str())
+        .expect("pass")
+        .to_owned();
+    let rst = passphrases
+        .pointer("/data/data/restic-password")
+        .and_then(|v| v.as_str())
+        .expect("pass")
+        .to_owned();
     let mut all = Vec::new();
     files(&t.repo, &mut all);
     assert!(all.len() > 20, "the repository holds files: {}", all.len());
     let secret = std::fs::read_to_string(identity).expect("identity");
-    let secret_key = secret.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).expect("key");
+    let secret_key = secret
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .expect("key");
     for f in &all {
         let bytes = std::fs::read(f).expect("read");
         for (what, needle) in [
@@ -548,10 +711,23 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
         .env("RESTIC_PASSWORD", "guessed")
         .output()
         .expect("restic");
-    assert!(!restic.status.success(), "restic opened with a guessed password");
-    assert!(text(&restic).contains("wrong password"), "{}", text(&restic));
+    assert!(
+        !restic.status.success(),
+        "restic opened with a guessed password"
+    );
+    assert!(
+        text(&restic).contains("wrong password"),
+        "{}",
+        text(&restic)
+    );
     let stranger = t.offline.join("stranger-early.txt");
-    assert!(Command::new("age-keygen").arg("-o").arg(&stranger).output().expect("age-keygen").status.success());
+    assert!(Command::new("age-keygen")
+        .arg("-o")
+        .arg(&stranger)
+        .output()
+        .expect("age-keygen")
+        .status
+        .success());
     let age = Command::new("age")
         .args(["--decrypt", "--identity"])
         .arg(&stranger)
@@ -559,7 +735,10 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
         .stdout(Stdio::piped())
         .output()
         .expect("age");
-    assert!(!age.status.success() && age.stdout.is_empty(), "the escrow opened without the recovery key");
+    assert!(
+        !age.status.success() && age.stdout.is_empty(),
+        "the escrow opened without the recovery key"
+    );
     let _ = cfg;
 }
 
@@ -576,15 +755,19 @@ fn killed_backup_leaves_a_consistent_repository(cfg: &Path) {
         .expect("spawn");
     let pgid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     poll("pgBackRest copying files", Duration::from_secs(60), || {
-        std::fs::read_to_string(&log).unwrap_or_default().contains("backup start archive")
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("backup start archive")
     });
     nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
     let status = child.wait().expect("wait");
     assert!(!status.success());
     // Every process of the killed backup is gone before the next one.
-    poll("the killed backup's processes to exit", Duration::from_secs(30), || {
-        nix::sys::signal::killpg(pgid, None).is_err()
-    });
+    poll(
+        "the killed backup's processes to exit",
+        Duration::from_secs(30),
+        || nix::sys::signal::killpg(pgid, None).is_err(),
+    );
     let verified = ok(backup(cfg, &["verify"]));
     assert!(verified.contains("no damage found"), "{verified}");
     ok(backup(cfg, &["now", "--type", "full"]));
@@ -604,10 +787,22 @@ fn full_disk_fails_clearly_and_keeps_what_was_stored(t: &Layout, cfg: &Path) {
     let failed = backup(cfg, &["now", "--type", "full"]);
     assert!(!failed.status.success());
     let msg = text(&failed);
-    assert!(msg.contains("is full") && msg.contains("nothing already stored was changed"), "{msg}");
+    assert!(
+        msg.contains("is full") && msg.contains("nothing already stored was changed"),
+        "{msg}"
+    );
     std::fs::remove_file(&filler).expect("free the disk");
     let after = ok(backup(cfg, &["list"]));
-    let labels = |s: &str| s.lines().filter(|l| l.contains("consistent at")).map(str::to_owned).collect::<Vec<_>>();
-    assert_eq!(labels(&after), labels(&before), "the stored backups are all still there");
+    let labels = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("consistent at"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        labels(&after),
+        labels(&before),
+        "the stored backups are all still there"
+    );
     ok(backup(cfg, &["verify"]));
 }

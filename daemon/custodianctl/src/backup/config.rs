@@ -305,7 +305,10 @@ impl Config {
                 "the offline recipient's age1… public key (age-keygen -y on the offline machine)",
             ));
         }
-        if !(self.vault.address.starts_with("https://") || self.vault.address.starts_with("http://127.0.0.1") || self.vault.address.starts_with("http://localhost")) {
+        if !(self.vault.address.starts_with("https://")
+            || self.vault.address.starts_with("http://127.0.0.1")
+            || self.vault.address.starts_with("http://localhost"))
+        {
             return Err(bad(
                 "vault.address",
                 format!("is {}", self.vault.address),
@@ -389,10 +392,13 @@ recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
         assert!(parse(GOOD).is_ok());
         let unknown = parse(&GOOD.replace("[files]", "[files]\ncolour = 1"));
         assert!(matches!(unknown, Err(ConfigError::Parse { .. })));
-        let e = parse(&GOOD.replace("path = \"/srv/backup\"", "path = \"/var/lib/custodian/media/b\""))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let e = parse(&GOOD.replace(
+            "path = \"/srv/backup\"",
+            "path = \"/var/lib/custodian/media/b\"",
+        ))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(e.contains("repository.path"), "{e}");
         let e = parse(&GOOD.replace("[postgres]", "[postgres]\narchive-timeout-secs = 300"))
             .err()

@@ -94,7 +94,9 @@ pub async fn collect(admin: &Client, progress: &dyn Fn(&str)) -> Result<SecretSt
         let b = v
             .pointer("/data/backup")
             .and_then(Value::as_str)
-            .ok_or_else(|| BackupError::Refused(format!("Vault gave no backup of transit key {key}")))?;
+            .ok_or_else(|| {
+                BackupError::Refused(format!("Vault gave no backup of transit key {key}"))
+            })?;
         transit.insert((*key).to_owned(), Value::String(b.to_owned()));
         let info = admin
             .get(&format!("{TRANSIT_MOUNT}/keys/{key}"))
@@ -103,7 +105,9 @@ pub async fn collect(admin: &Client, progress: &dyn Fn(&str)) -> Result<SecretSt
             .unwrap_or(Value::Null);
         versions.insert(
             (*key).to_owned(),
-            info.pointer("/data/latest_version").cloned().unwrap_or(Value::Null),
+            info.pointer("/data/latest_version")
+                .cloned()
+                .unwrap_or(Value::Null),
         );
         progress(&format!("escrowed transit key {key}"));
     }
@@ -153,7 +157,8 @@ pub fn seal(bundle: &SecretString, recipient: &str, out: &Path) -> Result<(), Ba
         .quiet()
         .run()?;
     let f = std::fs::File::open(&tmp).map_err(io(format!("open {}", tmp.display())))?;
-    f.sync_all().map_err(io(format!("sync {}", tmp.display())))?;
+    f.sync_all()
+        .map_err(io(format!("sync {}", tmp.display())))?;
     std::fs::rename(&tmp, out).map_err(io(format!("move {} into place", out.display())))
 }
 
@@ -166,17 +171,23 @@ pub fn open(sealed: &Path, identity: &Path) -> Result<Bundle, BackupError> {
         )));
     }
     let out = Zeroizing::new(
-        Tool::new("age", "open the key escrow (is this the right recovery key?)")
-            .args(["--decrypt", "--identity"])
-            .arg(identity)
-            .arg(sealed)
-            .quiet()
-            .run()?,
+        Tool::new(
+            "age",
+            "open the key escrow (is this the right recovery key?)",
+        )
+        .args(["--decrypt", "--identity"])
+        .arg(identity)
+        .arg(sealed)
+        .quiet()
+        .run()?,
     );
-    let v: Value = serde_json::from_slice(&out)
-        .map_err(|_| BackupError::Refused("the key escrow is not a bundle this custodianctl knows".into()))?;
+    let v: Value = serde_json::from_slice(&out).map_err(|_| {
+        BackupError::Refused("the key escrow is not a bundle this custodianctl knows".into())
+    })?;
     if v.get("format").and_then(Value::as_u64) != Some(FORMAT) {
-        return Err(BackupError::Refused("the key escrow has an unknown format".into()));
+        return Err(BackupError::Refused(
+            "the key escrow has an unknown format".into(),
+        ));
     }
     Ok(Bundle(v))
 }
@@ -274,7 +285,12 @@ impl Bundle {
             let exists = match admin.get(&format!("{TRANSIT_MOUNT}/keys/{key}")).await {
                 Ok(_) => true,
                 Err(VaultError::NotFound { .. }) => false,
-                Err(e) => return Err(BackupError::Vault { what: format!("look up transit key {key}"), source: e }),
+                Err(e) => {
+                    return Err(BackupError::Vault {
+                        what: format!("look up transit key {key}"),
+                        source: e,
+                    })
+                }
             };
             if exists && !force {
                 return Err(BackupError::Refused(format!(
@@ -327,7 +343,10 @@ impl Bundle {
                 }
             };
             admin
-                .post(&format!("{KV_MOUNT}/data/{KEYRING_PATH}"), &json!({"data": data}))
+                .post(
+                    &format!("{KV_MOUNT}/data/{KEYRING_PATH}"),
+                    &json!({"data": data}),
+                )
                 .await
                 .map_err(vault(format!("write keyring version {v}")))?;
         }

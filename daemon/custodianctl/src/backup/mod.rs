@@ -135,7 +135,9 @@ pub const COUNTED: &[&str] = &[
     "webauthn_credential",
 ];
 
-pub async fn counts(db: &tokio_postgres::Client) -> Result<serde_json::Map<String, serde_json::Value>, BackupError> {
+pub async fn counts(
+    db: &tokio_postgres::Client,
+) -> Result<serde_json::Map<String, serde_json::Value>, BackupError> {
     let mut m = serde_json::Map::new();
     for t in COUNTED {
         let row = db
@@ -161,11 +163,16 @@ async fn connect(cfg: &Config) -> Result<Owner, BackupError> {
         &cfg.postgres.dbname,
     )
     .await
-    .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator (Vault) and reach PostgreSQL: {e}")))
+    .map_err(|e| {
+        BackupError::Refused(format!(
+            "cannot log in as the migrator (Vault) and reach PostgreSQL: {e}"
+        ))
+    })
 }
 
 pub async fn record(db: &tokio_postgres::Client, action: &str, detail: &serde_json::Value) {
-    if let Err(e) = custodian_db::audit::record(db, "custodianctl", action, "backup", detail).await {
+    if let Err(e) = custodian_db::audit::record(db, "custodianctl", action, "backup", detail).await
+    {
         eprintln!("backup: warning: could not write {action} to the activity log: {e}");
     }
 }
@@ -237,10 +244,20 @@ async fn setup(cfg: &Config) -> Result<(), BackupError> {
         .stdin_secret(secrecy::SecretString::from(sql))
         .quiet()
         .run()
-        .map_err(|e| BackupError::Refused(format!("{e} (psql lives in postgres.bin-dir {})", psql.display())))?;
+        .map_err(|e| {
+            BackupError::Refused(format!(
+                "{e} (psql lives in postgres.bin-dir {})",
+                psql.display()
+            ))
+        })?;
     pgbackrest::stanza_create(cfg, &pass.pgbackrest)?;
     restic::init_if_missing(cfg, &pass.restic)?;
-    record(&owner.client, "backup.configured", &json!({"repository": cfg.repository.path})).await;
+    record(
+        &owner.client,
+        "backup.configured",
+        &json!({"repository": cfg.repository.path}),
+    )
+    .await;
     owner.session_end().await;
     eprintln!(
         "backup: repository ready at {}. If archive_mode was off, restart PostgreSQL now (systemctl restart postgresql), then run `custodianctl backup now --type full`.",
@@ -261,12 +278,20 @@ async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
             let mut d = detail.clone();
             d["seconds"] = json!(started.elapsed().as_secs_f64());
             record(&owner.client, "backup.finished", &d).await;
-            st.last_backup = Some(Event { at: status::now_secs(), what: kind.into(), detail: d });
+            st.last_backup = Some(Event {
+                at: status::now_secs(),
+                what: kind.into(),
+                detail: d,
+            });
         }
         Err(e) => {
             let d = json!({"type": kind, "error": e.to_string()});
             record(&owner.client, "backup.failed", &d).await;
-            st.last_failure = Some(Event { at: status::now_secs(), what: kind.into(), detail: d });
+            st.last_failure = Some(Event {
+                at: status::now_secs(),
+                what: kind.into(),
+                detail: d,
+            });
         }
     }
     let _ = st.save(&cfg.status_file());
@@ -282,12 +307,20 @@ async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
     Ok(())
 }
 
-async fn now_inner(cfg: &Config, kind: &str, owner: &Owner) -> Result<serde_json::Value, BackupError> {
+async fn now_inner(
+    cfg: &Config,
+    kind: &str,
+    owner: &Owner,
+) -> Result<serde_json::Value, BackupError> {
     const STEPS: usize = 5;
     step(1, STEPS, "reading the repository passphrases from Vault");
     let pass = escrow::passphrases(owner.vault()).await?;
     record(&owner.client, "backup.started", &json!({"type": kind})).await;
-    step(2, STEPS, "copying the sealed key escrow into the repository");
+    step(
+        2,
+        STEPS,
+        "copying the sealed key escrow into the repository",
+    );
     if !cfg.escrow.file.is_file() {
         return Err(BackupError::Refused(format!(
             "no sealed key escrow at {} (escrow.file): run `custodianctl vault escrow --recipient {} --out {}` with an operator token first; without it a restore on a fresh Vault could read nothing",
@@ -296,7 +329,8 @@ async fn now_inner(cfg: &Config, kind: &str, owner: &Owner) -> Result<serde_json
             cfg.escrow.file.display()
         )));
     }
-    let sealed = std::fs::read(&cfg.escrow.file).map_err(io(format!("read {}", cfg.escrow.file.display())))?;
+    let sealed = std::fs::read(&cfg.escrow.file)
+        .map_err(io(format!("read {}", cfg.escrow.file.display())))?;
     let dir = cfg.escrow_copy();
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent).map_err(io(format!("create {}", parent.display())))?;
@@ -314,18 +348,24 @@ async fn now_inner(cfg: &Config, kind: &str, owner: &Owner) -> Result<serde_json
     restic::init_if_missing(cfg, &pass.restic)?;
     let _ = restic::unlock(cfg, &pass.restic);
     let snapshot = restic::backup(cfg, &pass.restic)?;
-    step(5, STEPS, "retention (pgBackRest expires with each backup; restic forget --prune)");
+    step(
+        5,
+        STEPS,
+        "retention (pgBackRest expires with each backup; restic forget --prune)",
+    );
     restic::forget(cfg, &pass.restic)?;
     Ok(json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts}))
 }
 
 fn disk_full_or(cfg: &Config, e: BackupError) -> BackupError {
     match e {
-        BackupError::Io { source, what } if source.raw_os_error() == Some(28) => BackupError::DiskFull {
-            path: cfg.repository.path.clone(),
-            tool: "custodianctl",
-            detail: format!("{what}: {source}"),
-        },
+        BackupError::Io { source, what } if source.raw_os_error() == Some(28) => {
+            BackupError::DiskFull {
+                path: cfg.repository.path.clone(),
+                tool: "custodianctl",
+                detail: format!("{what}: {source}"),
+            }
+        }
         other => other,
     }
 }
@@ -371,12 +411,20 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
     let result = async {
         let pass = escrow::passphrases(owner.vault()).await?;
         pgbackrest::prepare(cfg, &pass.pgbackrest)?;
-        step(1, 2, "PostgreSQL: pgBackRest verify (every backup and WAL file's checksum)");
+        step(
+            1,
+            2,
+            "PostgreSQL: pgBackRest verify (every backup and WAL file's checksum)",
+        );
         pgbackrest::verify(cfg, &pass.pgbackrest)?;
-        step(2, 2, &format!(
-            "media and state: restic check, reading {}% of the data",
-            cfg.repository.verify_read_data_percent
-        ));
+        step(
+            2,
+            2,
+            &format!(
+                "media and state: restic check, reading {}% of the data",
+                cfg.repository.verify_read_data_percent
+            ),
+        );
         let _ = restic::unlock(cfg, &pass.restic);
         restic::check(cfg, &pass.restic)?;
         Ok::<_, BackupError>(())
@@ -386,10 +434,23 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
         Ok(()) => json!({"ok": true}),
         Err(e) => json!({"ok": false, "error": e.to_string()}),
     };
-    record(&owner.client, if result.is_ok() { "backup.verified" } else { "backup.verify_failed" }, &d).await;
+    record(
+        &owner.client,
+        if result.is_ok() {
+            "backup.verified"
+        } else {
+            "backup.verify_failed"
+        },
+        &d,
+    )
+    .await;
     owner.session_end().await;
     let mut st = Status::load(&cfg.status_file());
-    st.last_verify = Some(Event { at: status::now_secs(), what: "verify".into(), detail: d });
+    st.last_verify = Some(Event {
+        at: status::now_secs(),
+        what: "verify".into(),
+        detail: d,
+    });
     let _ = st.save(&cfg.status_file());
     result?;
     eprintln!("backup: repository verified: no damage found");
@@ -401,12 +462,16 @@ fn target_time(t: &str) -> Result<String, BackupError> {
     let t = t.trim().trim_end_matches('Z').replace('T', " ");
     let t = t.strip_suffix("+00").unwrap_or(&t).to_owned();
     let ok = t.len() >= 19
-        && t.as_bytes().iter().take(19).enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            10 => *b == b' ',
-            13 | 16 => *b == b':',
-            _ => b.is_ascii_digit(),
-        });
+        && t.as_bytes()
+            .iter()
+            .take(19)
+            .enumerate()
+            .all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                10 => *b == b' ',
+                13 | 16 => *b == b':',
+                _ => b.is_ascii_digit(),
+            });
     if ok {
         Ok(format!("{t}+00"))
     } else {
@@ -427,12 +492,15 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     // A running appliance is not overwritten by accident.
     if custodiand_active() {
         return Err(BackupError::Refused(
-            "custodiand is running: stop it first (systemctl stop custodiand.socket custodiand)".into(),
+            "custodiand is running: stop it first (systemctl stop custodiand.socket custodiand)"
+                .into(),
         ));
     }
     let pg_running = pgbackrest::running(&cfg.postgres.data_dir);
     let has_data = cfg.postgres.data_dir.join("PG_VERSION").exists();
-    let media_nonempty = std::fs::read_dir(&cfg.files.media_dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    let media_nonempty = std::fs::read_dir(&cfg.files.media_dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
     if (pg_running || has_data || media_nonempty) && !a.force {
         return Err(BackupError::Refused(format!(
             "this appliance has data ({}{}{}): a restore would overwrite it. Pass --force to overwrite (PostgreSQL is stopped first)",
@@ -448,9 +516,18 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     if a.keep_vault {
         step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
     } else {
-        step(2, STEPS, &format!("importing the escrowed keys into the Vault at {}", cfg.vault.address));
+        step(
+            2,
+            STEPS,
+            &format!(
+                "importing the escrowed keys into the Vault at {}",
+                cfg.vault.address
+            ),
+        );
         let admin = operator_client(cfg)?;
-        bundle.import(&admin, a.force, &|s| eprintln!("  {s}")).await?;
+        bundle
+            .import(&admin, a.force, &|s| eprintln!("  {s}"))
+            .await?;
     }
     step(3, STEPS, "PostgreSQL: pgBackRest restore");
     if pg_running {
@@ -464,7 +541,13 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     }
     pgbackrest::prepare(cfg, &pass.pgbackrest)?;
     let nonempty = pgbackrest::prepare_data_dir(cfg, &cfg.postgres.data_dir)?;
-    pgbackrest::restore(cfg, &pass.pgbackrest, &cfg.postgres.data_dir, &target, nonempty)?;
+    pgbackrest::restore(
+        cfg,
+        &pass.pgbackrest,
+        &cfg.postgres.data_dir,
+        &target,
+        nonempty,
+    )?;
     step(4, STEPS, "media store and state: restic restore");
     let snaps = restic::snapshots(cfg, &pass.restic)?;
     let wanted = match &target {
@@ -472,12 +555,18 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
             // The newest snapshot taken at or before the target (RFC 3339
             // strings of one zone compare in time order).
             let t3339 = t.trim_end_matches("+00").replacen(' ', "T", 1);
-            snaps.iter().rev().find(|(_, time)| time.as_str() <= t3339.as_str()).or(snaps.first())
+            snaps
+                .iter()
+                .rev()
+                .find(|(_, time)| time.as_str() <= t3339.as_str())
+                .or(snaps.first())
         }
         _ => snaps.last(),
     };
     let Some((snapshot, _)) = wanted.cloned() else {
-        return Err(BackupError::Refused("the restic repository has no snapshot".into()));
+        return Err(BackupError::Refused(
+            "the restic repository has no snapshot".into(),
+        ));
     };
     if media_nonempty && a.force {
         clear_dir(&cfg.files.media_dir)?;
@@ -493,7 +582,11 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         pgbackrest::Target::Set(s) => s.clone(),
     }, "pending-log": true});
     st.last_backup = None;
-    st.last_verify = Some(Event { at: status::now_secs(), what: "restore".into(), detail });
+    st.last_verify = Some(Event {
+        at: status::now_secs(),
+        what: "restore".into(),
+        detail,
+    });
     let _ = st.save(&cfg.status_file());
     eprintln!(
         "backup: restored. Next, at the console:\n\
@@ -520,7 +613,9 @@ fn clear_dir(dir: &Path) -> Result<(), BackupError> {
 /// The operator's token (VAULT_TOKEN) for the Vault the escrow goes into.
 fn operator_client(cfg: &Config) -> Result<custodian_vault::Client, BackupError> {
     let ca_pem = match &cfg.vault.ca_cert {
-        Some(p) => Some(std::fs::read(p).map_err(io(format!("read vault.ca-cert {}", p.display())))?),
+        Some(p) => {
+            Some(std::fs::read(p).map_err(io(format!("read vault.ca-cert {}", p.display())))?)
+        }
         None => None,
     };
     let client = custodian_vault::Client::new(&custodian_vault::ClientConfig {
@@ -528,7 +623,10 @@ fn operator_client(cfg: &Config) -> Result<custodian_vault::Client, BackupError>
         ca_pem,
         timeout: std::time::Duration::from_secs(30),
     })
-    .map_err(|source| BackupError::Vault { what: "client".into(), source })?;
+    .map_err(|source| BackupError::Vault {
+        what: "client".into(),
+        source,
+    })?;
     let token = std::env::var("VAULT_TOKEN").map_err(|_| {
         BackupError::Refused("no operator token: set VAULT_TOKEN (the security team's) to import the escrowed keys into the new Vault, or pass --keep-vault if the Vault kept them".into())
     })?;

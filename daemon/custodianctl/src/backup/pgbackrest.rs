@@ -40,7 +40,8 @@ fn chown_to(cfg: &Config, p: &Path) -> Result<(), BackupError> {
 
 /// Writes pgbackrest.conf (no secrets) and the runtime passphrase file.
 pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    std::fs::create_dir_all(&cfg.state.dir).map_err(io(format!("create {}", cfg.state.dir.display())))?;
+    std::fs::create_dir_all(&cfg.state.dir)
+        .map_err(io(format!("create {}", cfg.state.dir.display())))?;
     let lock = cfg.state.dir.join("pgbackrest-lock");
     std::fs::create_dir_all(&lock).map_err(io(format!("create {}", lock.display())))?;
     chown_to(cfg, &lock)?;
@@ -128,14 +129,21 @@ pub fn ensure_repo(cfg: &Config) -> Result<(), BackupError> {
 }
 
 pub fn stanza_create(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    tool(cfg, pass, "stanza-create").arg("stanza-create").run().map(drop)
+    tool(cfg, pass, "stanza-create")
+        .arg("stanza-create")
+        .run()
+        .map(drop)
 }
 
 pub fn check(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    tool(cfg, pass, "check (is WAL archiving on? run `custodianctl backup setup` and restart PostgreSQL)")
-        .arg("check")
-        .run()
-        .map(drop)
+    tool(
+        cfg,
+        pass,
+        "check (is WAL archiving on? run `custodianctl backup setup` and restart PostgreSQL)",
+    )
+    .arg("check")
+    .run()
+    .map(drop)
 }
 
 pub fn backup(cfg: &Config, pass: &SecretString, kind: &str) -> Result<(), BackupError> {
@@ -227,7 +235,11 @@ pub fn running(data_dir: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(data_dir.join("postmaster.pid")) else {
         return false;
     };
-    let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+    let Some(pid) = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
         return false;
     };
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
@@ -235,7 +247,9 @@ pub fn running(data_dir: &Path) -> bool {
 
 /// Creates (or empties, with `force`) a data directory for a restore.
 pub fn prepare_data_dir(cfg: &Config, dir: &PathBuf) -> Result<bool, BackupError> {
-    let nonempty = std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    let nonempty = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
     if !dir.exists() {
         std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
     }

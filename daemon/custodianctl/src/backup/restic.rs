@@ -47,18 +47,23 @@ pub fn backup(cfg: &Config, pass: &SecretString) -> Result<String, BackupError> 
     let out = t.run()?;
     let mut id = None;
     for line in String::from_utf8_lossy(&out).lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        match v.get("message_type").and_then(|m| m.as_str()) {
-            Some("summary") => {
-                id = v.get("snapshot_id").and_then(|s| s.as_str()).map(str::to_owned);
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v.get("message_type").and_then(|m| m.as_str()) == Some("summary") {
+            {
+                id = v
+                    .get("snapshot_id")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_owned);
                 eprintln!(
                     "  restic: {} files ({} new), {} bytes added",
-                    v.get("total_files_processed").unwrap_or(&serde_json::Value::Null),
+                    v.get("total_files_processed")
+                        .unwrap_or(&serde_json::Value::Null),
                     v.get("files_new").unwrap_or(&serde_json::Value::Null),
                     v.get("data_added").unwrap_or(&serde_json::Value::Null)
                 );
             }
-            _ => {}
         }
     }
     id.ok_or_else(|| BackupError::Refused("restic backup reported no snapshot".into()))
@@ -107,7 +112,12 @@ pub fn check(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
 
 /// Restores `snapshot` under `target` (`/` puts every file back where it
 /// was).
-pub fn restore(cfg: &Config, pass: &SecretString, snapshot: &str, target: &Path) -> Result<(), BackupError> {
+pub fn restore(
+    cfg: &Config,
+    pass: &SecretString,
+    snapshot: &str,
+    target: &Path,
+) -> Result<(), BackupError> {
     tool(cfg, pass, "restore")
         .args(["restore", snapshot, "--target"])
         .arg(target)
@@ -117,5 +127,9 @@ pub fn restore(cfg: &Config, pass: &SecretString, snapshot: &str, target: &Path)
 
 /// Unlocks locks left by a killed restic.
 pub fn unlock(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    tool(cfg, pass, "unlock").arg("unlock").quiet().run().map(drop)
+    tool(cfg, pass, "unlock")
+        .arg("unlock")
+        .quiet()
+        .run()
+        .map(drop)
 }

@@ -41,9 +41,8 @@ impl Status {
     }
 
     pub fn save(&self, path: &Path) -> Result<(), BackupError> {
-        let text = serde_json::to_vec_pretty(self).map_err(|e| {
-            BackupError::Refused(format!("cannot encode the backup status: {e}"))
-        })?;
+        let text = serde_json::to_vec_pretty(self)
+            .map_err(|e| BackupError::Refused(format!("cannot encode the backup status: {e}")))?;
         super::escrow::write_file(path, &text, 0o644)
     }
 }

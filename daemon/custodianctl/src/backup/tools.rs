@@ -226,9 +226,7 @@ impl Tool {
         let status = child
             .wait()
             .map_err(io(format!("wait for {}", self.name)))?;
-        let tail = err_reader
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default();
+        let tail = err_reader.and_then(|h| h.join().ok()).unwrap_or_default();
         if status.success() {
             return Ok(out);
         }
