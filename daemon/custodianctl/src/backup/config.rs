@@ -388,6 +388,12 @@ recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
     }
 
     #[test]
+    fn the_shipped_example_parses() {
+        let text = include_str!("../../../../packaging/backup.toml");
+        assert!(parse(text).is_ok(), "{:?}", parse(text).err());
+    }
+
+    #[test]
     fn example_parses_and_bad_values_name_their_key() {
         assert!(parse(GOOD).is_ok());
         let unknown = parse(&GOOD.replace("[files]", "[files]\ncolour = 1"));

@@ -152,12 +152,21 @@ pub async fn counts(
     Ok(m)
 }
 
+/// The migrator's secret_id: the systemd credential when the unit passes
+/// one (`LoadCredential=migrator-secret-id:…`), else `vault.secret-id-file`.
+fn secret_id_file(cfg: &Config) -> PathBuf {
+    std::env::var_os("CREDENTIALS_DIRECTORY")
+        .map(|d| PathBuf::from(d).join("migrator-secret-id"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| cfg.vault.secret_id_file.clone())
+}
+
 async fn connect(cfg: &Config) -> Result<Owner, BackupError> {
     owner::connect(
         &cfg.vault.address,
         cfg.vault.ca_cert.as_deref(),
         &cfg.vault.role_id,
-        &cfg.vault.secret_id_file,
+        &secret_id_file(cfg),
         &cfg.vault.db_host,
         cfg.postgres.port,
         &cfg.postgres.dbname,

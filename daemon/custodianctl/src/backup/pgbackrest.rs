@@ -242,7 +242,11 @@ pub fn running(data_dir: &Path) -> bool {
     else {
         return false;
     };
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    // EPERM: alive, but another account's (without CAP_KILL).
+    matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Ok(()) | Err(nix::errno::Errno::EPERM)
+    )
 }
 
 /// Creates (or empties, with `force`) a data directory for a restore.
