@@ -55,6 +55,43 @@ fn check_host(host: &str) -> Result<(), String> {
     }
 }
 
+/// Logs in as the migrator without touching PostgreSQL (a restore, with
+/// the database stopped, reads the repository passphrases this way).
+pub async fn login(
+    address: &str,
+    ca_cert: Option<&Path>,
+    role_id: &str,
+    secret_id_file: &Path,
+) -> Result<Arc<Session>, String> {
+    let ca_pem = match ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --ca-cert {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let vault = Client::new(&ClientConfig {
+        address: address.to_owned(),
+        ca_pem,
+        timeout: Duration::from_secs(30),
+    })
+    .map_err(|e| e.to_string())?;
+    let raw = Zeroizing::new(std::fs::read_to_string(secret_id_file).map_err(|e| {
+        format!(
+            "cannot read --secret-id-file {}: {e}",
+            secret_id_file.display()
+        )
+    })?);
+    let approle = AppRole {
+        mount: APPROLE_MOUNT.into(),
+        role_name: MIGRATOR_ROLE.into(),
+        role_id: role_id.to_owned(),
+        secret_id: SecretIdSource::Plain(SecretString::from(raw.trim().to_owned())),
+    };
+    Session::start(vault, approle)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn connect(
     address: &str,

@@ -422,8 +422,55 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     killed_backup_leaves_a_consistent_repository(&cfg);
     full_disk_fails_clearly_and_keeps_what_was_stored(&t, &cfg);
 
-    // 4. The disaster. custodiand stops; what it held is noted.
+    // 4. A restore point (what the updater takes before migrating) and a
+    // restore to it with the Vault kept (no recovery key needed).
     drop(d);
+    let at_point = sql(&a.pg, FINGERPRINT);
+    ok(backup(&cfg, &["restore-point", "--name", "before-0.2.0"]));
+    assert_eq!(audit(&a, "backup.restore_point"), 1);
+    a.pg.psql(
+        "postgres",
+        "INSERT INTO pitr_marker VALUES ('past the point')",
+    )
+    .expect("marker");
+    sql(&a.pg, "UPDATE bulletin SET title = 'changed by a migration' WHERE id = (SELECT min(id) FROM bulletin)");
+    a.pg.stop().expect("stop");
+    let refused = backup(&cfg, &["restore", "--keep-vault", "--name", "before-0.2.0"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    ok(backup(
+        &cfg,
+        &[
+            "restore",
+            "--keep-vault",
+            "--name",
+            "before-0.2.0",
+            "--force",
+        ],
+    ));
+    a.pg.start_server().expect("start");
+    poll(
+        "recovery to the restore point",
+        Duration::from_secs(120),
+        || {
+            a.pg.psql("postgres", "SELECT pg_is_in_recovery()")
+                .map(|r| r == "f")
+                .unwrap_or(false)
+        },
+    );
+    assert_eq!(
+        a.pg.psql("postgres", "SELECT count(*) FROM pitr_marker")
+            .expect("markers"),
+        "0"
+    );
+    assert_eq!(
+        sql(&a.pg, FINGERPRINT),
+        at_point,
+        "back at the restore point"
+    );
+    ok(backup(&cfg, &["now", "--type", "incr"]));
+
+    // 5. The disaster. What the appliance held is noted.
     let before = sql(&a.pg, FINGERPRINT);
     let media: Vec<(String, String)> =
         sql(&a.pg, "SELECT id || ' ' || sha256 FROM media ORDER BY id")

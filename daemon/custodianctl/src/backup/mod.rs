@@ -50,6 +50,11 @@ pub enum BackupCommand {
     /// the escrowed keys into a fresh Vault (with VAULT_TOKEN set), using
     /// the offline recovery key.
     Restore(RestoreArgs),
+    /// Mark the present moment as a named restore point (before a
+    /// migration): a backup first if the repository has none, then
+    /// PostgreSQL's pg_create_restore_point, the WAL segment switched and
+    /// archived. `restore --keep-vault --name NAME` goes back to it.
+    RestorePoint(RestorePointArgs),
     /// Restore the latest backup into a scratch PostgreSQL and a scratch
     /// media directory, decrypt a sample of media, compare record counts,
     /// check the activity log's chain; report (and record) the result.
@@ -74,18 +79,31 @@ pub struct NowArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RestorePointArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The restore point's name (letters, digits, `.`, `-`, `_`).
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
 pub struct RestoreArgs {
     #[command(flatten)]
     pub config: ConfigArg,
     /// The offline age identity (the recovery key) that opens the escrow.
-    #[arg(long, value_name = "FILE")]
-    pub recovery_key: PathBuf,
+    /// Not needed with --keep-vault (the passphrases then come from Vault).
+    #[arg(long, value_name = "FILE", required_unless_present = "keep_vault")]
+    pub recovery_key: Option<PathBuf>,
     /// Restore to this point in time (UTC, `YYYY-MM-DD HH:MM:SS`).
-    #[arg(long, value_name = "TIME", conflicts_with = "set")]
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["set", "name"])]
     pub time: Option<String>,
     /// Restore to the end of this backup (a label from `backup list`).
-    #[arg(long, value_name = "LABEL")]
+    #[arg(long, value_name = "LABEL", conflicts_with = "name")]
     pub set: Option<String>,
+    /// Restore to a restore point (`backup restore-point`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Overwrite an existing database and media store (PostgreSQL is
     /// stopped first).
     #[arg(long)]
@@ -222,6 +240,9 @@ pub async fn run(cmd: BackupCommand) -> Result<(), BackupError> {
         BackupCommand::List(a) => list(&Config::load(&a.config)?).await,
         BackupCommand::Verify(a) => verify(&Config::load(&a.config)?).await,
         BackupCommand::Restore(a) => restore(&Config::load(&a.config.config)?, &a).await,
+        BackupCommand::RestorePoint(a) => {
+            restore_point(&Config::load(&a.config.config)?, &a.name).await
+        }
         BackupCommand::Drill(a) => drill::drill(&Config::load(&a.config.config)?, a.sample).await,
     }
 }
@@ -493,10 +514,11 @@ fn target_time(t: &str) -> Result<String, BackupError> {
 async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     require_root("restore")?;
     repository_present(cfg)?;
-    let target = match (&a.time, &a.set) {
-        (Some(t), _) => pgbackrest::Target::Time(target_time(t)?),
-        (None, Some(s)) => pgbackrest::Target::Set(s.clone()),
-        (None, None) => pgbackrest::Target::Latest,
+    let target = match (&a.time, &a.set, &a.name) {
+        (Some(t), _, _) => pgbackrest::Target::Time(target_time(t)?),
+        (None, Some(s), _) => pgbackrest::Target::Set(s.clone()),
+        (None, None, Some(n)) => pgbackrest::Target::Name(point_name(n)?),
+        (None, None, None) => pgbackrest::Target::Latest,
     };
     // A running appliance is not overwritten by accident.
     if custodiand_active() {
@@ -519,25 +541,52 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         )));
     }
     const STEPS: usize = 5;
-    step(1, STEPS, "opening the key escrow with the recovery key");
-    let bundle = escrow::open(&cfg.escrow_copy(), &a.recovery_key)?;
-    let pass = bundle.passphrases()?;
-    if a.keep_vault {
-        step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
-    } else {
-        step(
-            2,
-            STEPS,
-            &format!(
-                "importing the escrowed keys into the Vault at {}",
-                cfg.vault.address
-            ),
-        );
-        let admin = operator_client(cfg)?;
-        bundle
-            .import(&admin, a.force, &|s| eprintln!("  {s}"))
-            .await?;
-    }
+    let pass = match &a.recovery_key {
+        Some(key) => {
+            step(1, STEPS, "opening the key escrow with the recovery key");
+            let bundle = escrow::open(&cfg.escrow_copy(), key)?;
+            let pass = bundle.passphrases()?;
+            if a.keep_vault {
+                step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
+            } else {
+                step(
+                    2,
+                    STEPS,
+                    &format!(
+                        "importing the escrowed keys into the Vault at {}",
+                        cfg.vault.address
+                    ),
+                );
+                let admin = operator_client(cfg)?;
+                bundle
+                    .import(&admin, a.force, &|s| eprintln!("  {s}"))
+                    .await?;
+            }
+            pass
+        }
+        None => {
+            step(
+                1,
+                STEPS,
+                "reading the repository passphrases from Vault (--keep-vault)",
+            );
+            let session = owner::login(
+                &cfg.vault.address,
+                cfg.vault.ca_cert.as_deref(),
+                &cfg.vault.role_id,
+                &secret_id_file(cfg),
+            )
+            .await
+            .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))?;
+            let pass = escrow::passphrases(session.client()).await?;
+            let _ = session
+                .client()
+                .post("auth/token/revoke-self", &json!({}))
+                .await;
+            step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
+            pass
+        }
+    };
     step(3, STEPS, "PostgreSQL: pgBackRest restore");
     if pg_running {
         tools::Tool::new("pg_ctl", "stop PostgreSQL before the restore")
@@ -557,30 +606,42 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         &target,
         nonempty,
     )?;
-    step(4, STEPS, "media store and state: restic restore");
-    let snaps = restic::snapshots(cfg, &pass.restic)?;
-    let wanted = match &target {
-        pgbackrest::Target::Time(t) => {
-            // The newest snapshot taken at or before the target (RFC 3339
-            // strings of one zone compare in time order).
-            let t3339 = t.trim_end_matches("+00").replacen(' ', "T", 1);
-            snaps
-                .iter()
-                .rev()
-                .find(|(_, time)| time.as_str() <= t3339.as_str())
-                .or(snaps.first())
+    let snapshot = if let pgbackrest::Target::Name(n) = &target {
+        // A restore point undoes schema changes; media are not touched by
+        // migrations and stay as they are.
+        step(
+            4,
+            STEPS,
+            &format!("media store kept as it is (restore point {n})"),
+        );
+        "kept".to_owned()
+    } else {
+        step(4, STEPS, "media store and state: restic restore");
+        let snaps = restic::snapshots(cfg, &pass.restic)?;
+        let wanted = match &target {
+            pgbackrest::Target::Time(t) => {
+                // The newest snapshot taken at or before the target (RFC
+                // 3339 strings of one zone compare in time order).
+                let t3339 = t.trim_end_matches("+00").replacen(' ', "T", 1);
+                snaps
+                    .iter()
+                    .rev()
+                    .find(|(_, time)| time.as_str() <= t3339.as_str())
+                    .or(snaps.first())
+            }
+            _ => snaps.last(),
+        };
+        let Some((snapshot, _)) = wanted.cloned() else {
+            return Err(BackupError::Refused(
+                "the restic repository has no snapshot".into(),
+            ));
+        };
+        if media_nonempty && a.force {
+            clear_dir(&cfg.files.media_dir)?;
         }
-        _ => snaps.last(),
+        restic::restore(cfg, &pass.restic, &snapshot, Path::new("/"))?;
+        snapshot
     };
-    let Some((snapshot, _)) = wanted.cloned() else {
-        return Err(BackupError::Refused(
-            "the restic repository has no snapshot".into(),
-        ));
-    };
-    if media_nonempty && a.force {
-        clear_dir(&cfg.files.media_dir)?;
-    }
-    restic::restore(cfg, &pass.restic, &snapshot, Path::new("/"))?;
     step(5, STEPS, "recording the restore");
     let mut st = Status::load(&cfg.status_file());
     st.last_restore_verified = None;
@@ -588,7 +649,7 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     let detail = json!({"snapshot": snapshot, "target": match &target {
         pgbackrest::Target::Latest => "latest".to_owned(),
         pgbackrest::Target::Time(t) => t.clone(),
-        pgbackrest::Target::Set(s) => s.clone(),
+        pgbackrest::Target::Set(s) | pgbackrest::Target::Name(s) => s.clone(),
     }, "pending-log": true});
     st.last_backup = None;
     st.last_verify = Some(Event {
@@ -603,6 +664,90 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
          2. `custodianctl vault provision` and `vault provision-database` (they keep the restored keys; the database admin's password must be reset first, since only the old Vault knew it);\n\
          3. `custodianctl audit verify`, then start custodiand (systemctl start custodiand.socket)."
     );
+    Ok(())
+}
+
+fn point_name(n: &str) -> Result<String, BackupError> {
+    if !n.is_empty()
+        && n.len() <= 60
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        Ok(n.to_owned())
+    } else {
+        Err(BackupError::Refused(format!(
+            "restore point name {n:?}: use letters, digits, '.', '-' and '_' (at most 60)"
+        )))
+    }
+}
+
+/// psql as PostgreSQL's superuser over the unix socket; SQL on stdin.
+fn superuser_sql(cfg: &Config, what: &str, sql: String) -> Result<String, BackupError> {
+    let out = tools::Tool::new("psql", what)
+        .program(cfg.postgres.bin_dir.join("psql"))
+        .run_as(&cfg.postgres.os_user)
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(&cfg.postgres.socket_dir)
+        .arg("-p")
+        .arg(cfg.postgres.port.to_string())
+        .args(["-d", "postgres", "-f", "-"])
+        .stdin_secret(secrecy::SecretString::from(sql))
+        .quiet()
+        .run()?;
+    Ok(String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+async fn restore_point(cfg: &Config, name: &str) -> Result<(), BackupError> {
+    require_root("restore-point")?;
+    repository_present(cfg)?;
+    let name = point_name(name)?;
+    let owner = connect(cfg).await?;
+    let pass = escrow::passphrases(owner.vault()).await?;
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let has_backup = !pgbackrest::backups(&pgbackrest::info(cfg, &pass.pgbackrest)?).is_empty();
+    owner.session_end().await;
+    if !has_backup {
+        eprintln!("backup: the repository holds no backup yet: taking a full one first");
+        Box::pin(now(cfg, "full")).await?;
+    }
+    let owner = connect(cfg).await?;
+    let wal = superuser_sql(
+        cfg,
+        "create the restore point",
+        format!(
+            "SELECT pg_create_restore_point('{name}');\nSELECT pg_walfile_name(pg_switch_wal());\n"
+        ),
+    )?;
+    let wal = wal.lines().last().unwrap_or_default().to_owned();
+    // Bounded wait until the segment holding the point is in the repository.
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let archived = superuser_sql(
+            cfg,
+            "ask how far WAL is archived",
+            "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver;\n".into(),
+        )?;
+        if archived.as_str() >= wal.as_str() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let d = json!({"name": name, "error": "WAL not archived within 120 s"});
+            record(&owner.client, "backup.restore_point_failed", &d).await;
+            owner.session_end().await;
+            return Err(BackupError::Refused(format!(
+                "restore point {name} was made, but WAL segment {wal} is not archived after 120 s: check archive_command (`custodianctl backup setup`) and the backup disk"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    record(
+        &owner.client,
+        "backup.restore_point",
+        &json!({"name": name, "wal": wal}),
+    )
+    .await;
+    owner.session_end().await;
+    eprintln!("backup: restore point {name} is in the repository (WAL {wal})");
     Ok(())
 }
 

@@ -193,6 +193,8 @@ pub enum Target {
     Time(String),
     /// The end of a named backup.
     Set(String),
+    /// A restore point made by `custodianctl backup restore-point`.
+    Name(String),
 }
 
 /// Restores into `pg_path` (PostgreSQL stopped). `delta` reuses what is
@@ -223,6 +225,11 @@ pub fn restore(
         Target::Set(label) => t.args([
             format!("--set={label}"),
             "--type=immediate".to_owned(),
+            "--target-action=promote".to_owned(),
+        ]),
+        Target::Name(name) => t.args([
+            "--type=name".to_owned(),
+            format!("--target={name}"),
             "--target-action=promote".to_owned(),
         ]),
     };
