@@ -364,6 +364,40 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     assert!(setup.contains("restart PostgreSQL"), "{setup}");
     a.pg.stop().expect("stop");
     a.pg.start_server().expect("start with archiving");
+    // Errors that name the fix: the repository's disk missing, the
+    // passphrases unavailable from Vault.
+    let unmounted = std::fs::read_to_string(&cfg).expect("config").replace(
+        &format!("path = \"{}\"", t.repo.display()),
+        "path = \"/nonexistent/backup-disk\"",
+    );
+    let unmounted_cfg = t.base.join("unmounted.toml");
+    std::fs::write(&unmounted_cfg, unmounted).expect("write");
+    let out = backup(&unmounted_cfg, &["now"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("does not exist or is not mounted: mount the backup disk"),
+        "{}",
+        text(&out)
+    );
+    let kept = a
+        .bao
+        .must("GET", "/v1/kv/data/custodian/backup", None)
+        .expect("kv");
+    a.bao
+        .must("DELETE", "/v1/kv/metadata/custodian/backup", None)
+        .expect("delete");
+    let out = backup(&cfg, &["list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("passphrases are unavailable from Vault"),
+        "{}",
+        text(&out)
+    );
+    let data = serde_json::json!({"data": kept.pointer("/data/data").cloned().expect("data")});
+    a.bao
+        .must("POST", "/v1/kv/data/custodian/backup", Some(&data))
+        .expect("put back");
+
     let refused = backup(&cfg, &["now", "--type", "full"]);
     assert!(!refused.status.success());
     assert!(
