@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod backup_watch;
 pub mod boot;
 pub mod cli;
 pub mod config;

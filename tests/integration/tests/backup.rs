@@ -420,8 +420,23 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     );
     dcfg.storage_toml = Some(String::new());
     dcfg.storage_dir = Some(t.media.clone());
+    dcfg.extra_toml
+        .push_str("\n[backup]\nstale-after-hours = 1\ncheck-interval-secs = 1\n");
     let d = daemon(dcfg);
     let (totp_key, uploaded) = populate(&a, &d).await;
+    // No backup yet: /readyz is degraded and names the fix.
+    let backup_problem = |d: &custodian_harness::Daemon| {
+        common::readyz(d)
+            .pointer("/problems/backup")
+            .and_then(|p| p.as_str())
+            .map(str::to_owned)
+    };
+    poll(
+        "/readyz to report the missing backup",
+        Duration::from_secs(30),
+        || backup_problem(&d).is_some_and(|p| p.contains("custodianctl backup now")),
+    );
+    assert_eq!(common::readyz(&d)["status"], "degraded");
 
     // 1. now, list, verify, drill.
     let started = Instant::now();
@@ -430,6 +445,9 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     for step in ["[1/5]", "[3/5]", "[5/5]", "backup: done"] {
         assert!(first.contains(step), "progress {step}:\n{first}");
     }
+    poll("/readyz to see the backup", Duration::from_secs(30), || {
+        backup_problem(&d).is_none()
+    });
     let list = ok(backup(&cfg, &["list"]));
     assert!(list.contains("F  full"), "{list}");
     assert!(list.contains("WAL archived up to"), "{list}");
