@@ -264,6 +264,9 @@ fn run() -> Result<ExitCode, String> {
     drop(vault);
     drop(bao);
     drop(pg);
+    // PostgreSQL is down: its archive_command's passphrase file can go
+    // (the next start writes it again).
+    let _ = std::fs::remove_dir_all(backup_runtime_dir(&state));
     println!(
         "stopped; the state is kept in {} (scripts/appliance --fresh starts over)",
         state.display()
@@ -486,11 +489,7 @@ fn backup_repository(
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    // A name per state directory, in memory (tmpfs) as /run is on a server.
-    let runtime = PathBuf::from(format!(
-        "/dev/shm/custodian-appliance-{}",
-        std::fs::metadata(state).map(|m| m.ino()).unwrap_or(0)
-    ));
+    let runtime = backup_runtime_dir(state);
     let config = dir.join("backup.toml");
     let text = format!(
         "# Written by scripts/appliance at every start (the ports change).\n\
@@ -538,6 +537,14 @@ fn backup_repository(
     }
     println!("      {}", repo.display());
     Ok(config)
+}
+
+/// A name per state directory, in memory (tmpfs) as /run is on a server.
+fn backup_runtime_dir(state: &Path) -> PathBuf {
+    PathBuf::from(format!(
+        "/dev/shm/custodian-appliance-{}",
+        std::fs::metadata(state).map(|m| m.ino()).unwrap_or(0)
+    ))
 }
 
 fn media_dir(state: &Path) -> Result<PathBuf, String> {
