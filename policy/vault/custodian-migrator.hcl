@@ -16,3 +16,18 @@ path "transit/sign/custodian-audit" {
 path "transit/verify/custodian-audit" {
   capabilities = ["update"]
 }
+# The backup job (`custodianctl backup`, run with the migrator's AppRole):
+# the repository passphrases, and, for the weekly restore drill, unwrapping
+# media keys to check that restored files decrypt to their SHA-256.
+# Neither custodiand nor this policy may back up or export transit keys:
+# the key escrow is made with an operator token (`custodianctl vault
+# escrow`).
+path "kv/data/custodian/backup" {
+  capabilities = ["read"]
+}
+path "transit/decrypt/custodian-media" {
+  capabilities = ["update"]
+}
+path "transit/decrypt/custodian-fields" {
+  capabilities = ["update"]
+}

@@ -27,6 +27,33 @@ pub struct Config {
     pub client: Client,
     pub service: Service,
     pub migrate: Migrate,
+    /// A restore point before every migration (`custodianctl backup
+    /// restore-point`), and the restore a rollback across a migration the
+    /// previous release cannot run on performs. With it, such an update
+    /// is reversible and needs no `--irreversible`.
+    #[serde(default)]
+    pub backup: Option<Backup>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Backup {
+    /// Run before the migrations; `{point}` is replaced by the restore
+    /// point's name (`update-<version>-<operation>`).
+    pub restore_point: Vec<String>,
+    /// Run when rolling back across a non-additive migration, after
+    /// `current` points to the previous release again and before it is
+    /// restarted; `{point}` as above. It must stop custodiand and
+    /// PostgreSQL, restore, and start PostgreSQL.
+    pub restore: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default = "default_backup_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_backup_timeout() -> u64 {
+    3600
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +175,11 @@ impl Config {
         }
         if self.migrate.command.is_empty() {
             return Err("migrate.command is empty".into());
+        }
+        if let Some(b) = &self.backup {
+            if b.restore_point.is_empty() || b.restore.is_empty() {
+                return Err("backup.restore-point and backup.restore must both be set (e.g. [\"custodianctl\", \"backup\", \"restore-point\", \"--name\", \"{point}\"])".into());
+            }
         }
         if !self.paths.install_root.is_absolute() || !self.paths.state_dir.is_absolute() {
             return Err("paths.install-root and paths.state-dir must be absolute".into());

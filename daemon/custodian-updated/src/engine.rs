@@ -434,6 +434,7 @@ impl Engine {
             to: Some(version),
             previous_dir: self.layout.current_name(),
             irreversible: false,
+            restore_point: None,
         };
         self.journal(&j)?;
         let archive = self.store.downloads().join(&plan.target);
@@ -467,6 +468,17 @@ impl Engine {
         if let Some(prev) = j.previous_dir.clone() {
             match self.rollback_possible(&staged, &prev).await {
                 Ok(true) => {}
+                Ok(false) if self.config.backup.is_some() => {
+                    let point = format!("update-{version}-{op}");
+                    j.restore_point = Some(point.clone());
+                    self.event(
+                        op,
+                        "schema",
+                        "ok",
+                        Some(version),
+                        &format!("releases/{prev} cannot run on the new schema; a failure will restore the database to restore point {point}"),
+                    );
+                }
                 Ok(false) if matches!(plan.origin, Origin::Console { irreversible: true, .. }) => {
                     j.irreversible = true;
                     self.event(
@@ -507,6 +519,31 @@ impl Engine {
         let (op, version) = (j.op, j.to.ok_or("journal without a target version")?);
         let name = version.to_string();
         let staged = self.layout.release_dir(&name);
+        if let Some(b) = &self.config.backup {
+            let point = j
+                .restore_point
+                .clone()
+                .unwrap_or_else(|| format!("update-{version}-{op}"));
+            let argv: Vec<String> = service::expand(&b.restore_point, &staged)
+                .iter()
+                .map(|a| a.replace("{point}", &point))
+                .collect();
+            if let Err(e) = service::run(&argv, &b.env, Duration::from_secs(b.timeout_secs)).await {
+                return self.abandon(
+                    op,
+                    version,
+                    "backup",
+                    format!("no restore point before migrating, so nothing was migrated: {e}"),
+                );
+            }
+            self.event(
+                op,
+                "backup",
+                "ok",
+                Some(version),
+                &format!("restore point {point} taken before the migrations"),
+            );
+        }
         j.step = Step::Migrating;
         self.journal(&j)?;
         let m = &self.config.migrate;
@@ -520,6 +557,23 @@ impl Engine {
                 let why = format!("{e}; the schema may be past what the running release can use: restore the database backup, or fix the cause and run custodian-updated apply --irreversible {version} again");
                 self.event(op, "migrate", "failed", Some(version), &why);
                 return Err(why);
+            }
+            if let Some(point) = j.restore_point.clone() {
+                // Some non-additive migrations may have run: back to the point.
+                if let Err(r) = self.restore_point(&j, &point).await {
+                    j.step = Step::Failed;
+                    self.journal(&j)?;
+                    let why = format!("{e}; restoring restore point {point} failed too: {r}");
+                    self.event(op, "restore", "failed", Some(version), &why);
+                    return Err(why);
+                }
+                self.event(
+                    op,
+                    "restore",
+                    "ok",
+                    Some(version),
+                    &format!("database back at restore point {point}"),
+                );
             }
             return self.abandon(op, version, "migrate", e);
         }
@@ -607,6 +661,23 @@ impl Engine {
         Ok(new.compatible_from <= old.version)
     }
 
+    /// Runs `backup.restore` for `point`.
+    async fn restore_point(&self, j: &Journal, point: &str) -> Result<(), String> {
+        let Some(b) = &self.config.backup else {
+            return Err("no [backup] in the configuration".into());
+        };
+        let release = j
+            .previous_dir
+            .as_deref()
+            .map(|p| self.layout.release_dir(p))
+            .unwrap_or_default();
+        let argv: Vec<String> = service::expand(&b.restore, &release)
+            .iter()
+            .map(|a| a.replace("{point}", point))
+            .collect();
+        service::run(&argv, &b.env, Duration::from_secs(b.timeout_secs)).await
+    }
+
     /// Archives are worth nothing once installed or abandoned (a verified
     /// download is fetched again if needed), and a torn one must not stay.
     fn clear_downloads(&self) {
@@ -672,6 +743,18 @@ impl Engine {
         };
         let back = async {
             self.layout.switch_to(&prev).map_err(|e| e.to_string())?;
+            if let Some(point) = &j.restore_point {
+                self.restore_point(&j, point)
+                    .await
+                    .map_err(|e| format!("restoring restore point {point}: {e}"))?;
+                self.event(
+                    op,
+                    "restore",
+                    "ok",
+                    version,
+                    &format!("database back at restore point {point}"),
+                );
+            }
             self.restart().await?;
             self.health(&prev).await
         }
@@ -716,6 +799,28 @@ impl Engine {
             Step::Migrating | Step::Switching if !switched && j.irreversible => {
                 self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} of an update accepted as irreversible; the old release may not run on the schema, so migrating again and going forward", j.step));
                 self.migrate_and_switch(j).await.or(Ok(()))
+            }
+            Step::Migrating | Step::Switching if !switched && j.restore_point.is_some() => {
+                // Non-additive migrations may have run: back to the point.
+                let point = j.restore_point.clone().unwrap_or_default();
+                if let Err(e) = self.restore_point(&j, &point).await {
+                    let mut j = j;
+                    j.step = Step::Failed;
+                    self.journal(&j)?;
+                    let why = format!(
+                        "interrupted in {:?}; restoring restore point {point} failed: {e}",
+                        j.step
+                    );
+                    self.event(j.op, "recover", "failed", version, &why);
+                    return Ok(());
+                }
+                if let Some(n) = &to_name {
+                    self.layout.discard(n).map_err(|e| e.to_string())?;
+                }
+                self.clear_downloads();
+                self.journal(&Journal::idle(j.op))?;
+                self.event(j.op, "recover", "ok", version, &format!("interrupted in {:?} before the switch; the database is back at restore point {point}, the staged release discarded", j.step));
+                Ok(())
             }
             Step::Downloading | Step::Staged | Step::Migrating | Step::Switching if !switched => {
                 if let Some(n) = &to_name {

@@ -46,6 +46,10 @@ pub struct Journal {
     /// cannot run on: a failure after them cannot be rolled back.
     #[serde(default)]
     pub irreversible: bool,
+    /// The restore point taken before the migrations, when a rollback
+    /// must restore it (the previous release cannot run on the new schema).
+    #[serde(default)]
+    pub restore_point: Option<String>,
 }
 
 impl Journal {
@@ -57,6 +61,7 @@ impl Journal {
             to: None,
             previous_dir: None,
             irreversible: false,
+            restore_point: None,
         }
     }
 }

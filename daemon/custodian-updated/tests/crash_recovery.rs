@@ -162,6 +162,7 @@ async fn crash_and_recover(case: &Case) {
             to: Some(NEW),
             previous_dir: Some("0.1.0".into()),
             irreversible: case.irreversible,
+            restore_point: None,
         })
         .expect("journal");
 
@@ -302,6 +303,7 @@ async fn a_failed_irreversible_update_is_left_for_an_operator() {
             to: Some(NEW),
             previous_dir: Some("0.1.0".into()),
             irreversible: true,
+            restore_point: None,
         })
         .expect("journal");
     let broken = Arc::new(Mutex::new(BTreeSet::from(["0.2.0".to_owned()])));
@@ -372,6 +374,7 @@ async fn a_bad_version_that_passes_on_a_retry_is_no_longer_bad() {
             to: Some(NEW),
             previous_dir: Some("0.1.0".into()),
             irreversible: false,
+            restore_point: None,
         })
         .expect("journal");
     let readiness = serve_readiness(root.clone(), Arc::new(Mutex::new(BTreeSet::new()))).await;
@@ -396,4 +399,70 @@ fn only_the_console_retries_a_bad_version_and_only_when_asked() {
     assert!(why.contains("apply --retry-bad 0.2.0"), "{why}");
     assert_eq!(bad_version(&installed, NEW, true), None);
     assert_eq!(bad_version(&installed, Version(0, 3, 0), false), None);
+}
+
+/// With `[backup]` configured, an update whose migrations the previous
+/// release cannot run on is reversible: a failed health check switches
+/// back and restores the restore point taken before the migrations (before
+/// the old release restarts); a crash while migrating restores it too.
+#[tokio::test]
+async fn a_restore_point_makes_a_non_additive_update_reversible() {
+    for (step, switched) in [(Step::HealthCheck, true), (Step::Migrating, false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("root");
+        release_dir(&root, "0.1.0");
+        release_dir(&root, "0.2.0");
+        let layout = Layout::new(&root);
+        layout
+            .switch_to(if switched { "0.2.0" } else { "0.1.0" })
+            .expect("current");
+        let store = Store::open(&dir.path().join("state")).expect("store");
+        store
+            .set_journal(&Journal {
+                step,
+                op: 7,
+                from: Some(OLD),
+                to: Some(NEW),
+                previous_dir: Some("0.1.0".into()),
+                irreversible: false,
+                restore_point: Some("update-0.2.0-7".into()),
+            })
+            .expect("journal");
+        let broken = Arc::new(Mutex::new(BTreeSet::from(["0.2.0".to_owned()])));
+        let readiness = serve_readiness(root.clone(), broken).await;
+        let log = dir.path().join("restored");
+        let mut cfg = config(dir.path(), &readiness);
+        let path = dir.path().join("updater.toml");
+        let mut text = std::fs::read_to_string(&path).expect("config");
+        text.push_str(&format!(
+            "[backup]\nrestore-point = [\"true\"]\nrestore = [\"sh\", \"-c\", \"echo {{point}} $(readlink {root}/current) >> {log}\"]\n",
+            root = root.display(),
+            log = log.display()
+        ));
+        std::fs::write(&path, text).expect("config");
+        cfg = Config::load(&path).unwrap_or(cfg);
+        assert!(cfg.backup.is_some());
+        let engine = Engine::open(cfg).expect("engine");
+        engine.recover().await.expect("recover");
+        assert_eq!(
+            std::fs::read_to_string(&log)
+                .expect("the restore ran")
+                .trim(),
+            "update-0.2.0-7 releases/0.1.0",
+            "{step:?}: restored once, with current back on the old release"
+        );
+        assert_eq!(store.journal().expect("journal").step, Step::Idle);
+        assert_eq!(layout.current_name().as_deref(), Some("0.1.0"));
+        let events = store.events().expect("events");
+        assert!(
+            events
+                .iter()
+                .any(|e| e.step == "restore" && e.outcome == "ok")
+                || events
+                    .iter()
+                    .any(|e| e.step == "recover" && e.detail.contains("restore point")),
+            "{step:?}: {:?}",
+            events.iter().map(|e| &e.detail).collect::<Vec<_>>()
+        );
+    }
 }

@@ -213,6 +213,14 @@ impl Keyring {
 }
 
 /// A fresh keyring version's fields: 32 random bytes each, base64.
+/// `n` random bytes in base64 (a new passphrase).
+pub fn random_b64(n: usize) -> Result<String, VaultError> {
+    let mut bytes = zeroize::Zeroizing::new(vec![0u8; n]);
+    getrandom::getrandom(bytes.as_mut())
+        .map_err(|e| VaultError::Invalid(format!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes.as_slice()))
+}
+
 pub fn new_version_data() -> Result<serde_json::Value, VaultError> {
     let mut data = serde_json::Map::new();
     for field in FIELDS {

@@ -16,6 +16,9 @@ pub const TRANSIT_MOUNT: &str = "transit";
 pub const APPROLE_MOUNT: &str = "approle";
 pub const ROLE: &str = "custodiand";
 pub const KEYRING_PATH: &str = "custodian/keyring";
+/// The backup repositories' passphrases (KV v2).
+pub const BACKUP_SECRETS_PATH: &str = "custodian/backup";
+pub const BACKUP_SECRET_FIELDS: &[&str] = &["pgbackrest-cipher-pass", "restic-password"];
 pub const MIGRATOR_ROLE: &str = "custodian-migrator";
 pub const DATABASE_MOUNT: &str = "database";
 pub const DATABASE_CONNECTION: &str = "custodian";
@@ -211,6 +214,35 @@ pub async fn provision(
             rotate_keyring(admin).await?;
             note(format!(
                 "wrote the first keyring version at {KV_MOUNT}/{KEYRING_PATH}"
+            ));
+        }
+        Err(e) => return Err(e),
+    }
+
+    // The backup repositories' passphrases (pgBackRest's cipher pass and
+    // restic's password), generated once; read by the backup job with the
+    // migrator's token, escrowed with the keys (`custodianctl vault escrow`).
+    match admin
+        .get(&format!("{KV_MOUNT}/metadata/{BACKUP_SECRETS_PATH}"))
+        .await
+    {
+        Ok(_) => {}
+        Err(VaultError::NotFound { .. }) => {
+            let mut data = serde_json::Map::new();
+            for field in BACKUP_SECRET_FIELDS {
+                data.insert(
+                    (*field).to_owned(),
+                    Value::String(crate::keyring::random_b64(32)?),
+                );
+            }
+            admin
+                .post(
+                    &format!("{KV_MOUNT}/data/{BACKUP_SECRETS_PATH}"),
+                    &json!({"data": data}),
+                )
+                .await?;
+            note(format!(
+                "generated the backup passphrases at {KV_MOUNT}/{BACKUP_SECRETS_PATH}"
             ));
         }
         Err(e) => return Err(e),

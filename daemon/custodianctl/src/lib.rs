@@ -1,6 +1,7 @@
 //! custodianctl: the administrator's command line.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod console_accounts;
 mod owner;
 
@@ -44,6 +45,13 @@ enum Command {
     /// owner's credentials), for when the web interface cannot help.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Backups and disaster recovery: PostgreSQL through pgBackRest (with
+    /// WAL archiving, restorable to any second), the media store and state
+    /// through restic, both encrypted with passphrases from Vault; the keys
+    /// that make them readable escrowed to an offline age recipient
+    /// (`vault escrow`). Configured in /etc/custodian/backup.toml.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,6 +159,26 @@ enum VaultCommand {
     /// policy/postgres/bootstrap.sql): the runtime and owner roles and the
     /// migrator's AppRole. Prints the migrator's role_id.
     ProvisionDatabase(ProvisionDatabaseArgs),
+    /// Seal the keys that make the backups readable (the transit keys, the
+    /// keyring, the repository passphrases) to an offline age recipient,
+    /// with an operator token. Marks the transit keys exportable (Vault
+    /// cannot take that back; only an operator token can export). Run at
+    /// provisioning and after every key or keyring rotation; backups copy
+    /// the sealed file into the repository.
+    Escrow(EscrowArgs),
+}
+
+#[derive(Debug, Args)]
+struct EscrowArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+    /// The offline recipient's public key (age1…); its private key (the
+    /// recovery key) is kept by the security team, never on the appliance.
+    #[arg(long, value_name = "AGE1…")]
+    recipient: String,
+    /// Where to write the sealed escrow (backup.toml's escrow.file).
+    #[arg(long, value_name = "PATH", default_value = "/etc/custodian/escrow.age")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -411,6 +439,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{role_id}");
             Ok(())
         }
+        Command::Vault(VaultCommand::Escrow(a)) => {
+            let admin = client(&a.conn)?;
+            let bundle = backup::escrow::collect(&admin, &|s| eprintln!("  {s}"))
+                .await
+                .map_err(|e| e.to_string())?;
+            backup::escrow::seal(&bundle, &a.recipient, &a.out).map_err(|e| e.to_string())?;
+            eprintln!(
+                "sealed the key escrow to {} in {}; the recovery key (its private key) stays offline",
+                a.recipient,
+                a.out.display()
+            );
+            Ok(())
+        }
+        Command::Backup(b) => backup::run(b).await.map_err(|e| e.to_string()),
         Command::Schema => {
             use custodian_db::migrations::{compatible_from_after_migrating, expected_version};
             println!(

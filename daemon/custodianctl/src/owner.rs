@@ -21,6 +21,11 @@ pub struct Owner {
 }
 
 impl Owner {
+    /// The migrator's Vault session.
+    pub fn vault(&self) -> &Client {
+        self.session.client()
+    }
+
     /// Revokes the owner credentials (Vault drops the user) and the token.
     pub async fn session_end(self) {
         drop(self.client);
@@ -48,6 +53,43 @@ fn check_host(host: &str) -> Result<(), String> {
     } else {
         Err(format!("--db-host {host}: only a loopback address or a unix socket directory is supported (no TLS to PostgreSQL yet)"))
     }
+}
+
+/// Logs in as the migrator without touching PostgreSQL (a restore, with
+/// the database stopped, reads the repository passphrases this way).
+pub async fn login(
+    address: &str,
+    ca_cert: Option<&Path>,
+    role_id: &str,
+    secret_id_file: &Path,
+) -> Result<Arc<Session>, String> {
+    let ca_pem = match ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --ca-cert {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let vault = Client::new(&ClientConfig {
+        address: address.to_owned(),
+        ca_pem,
+        timeout: Duration::from_secs(30),
+    })
+    .map_err(|e| e.to_string())?;
+    let raw = Zeroizing::new(std::fs::read_to_string(secret_id_file).map_err(|e| {
+        format!(
+            "cannot read --secret-id-file {}: {e}",
+            secret_id_file.display()
+        )
+    })?);
+    let approle = AppRole {
+        mount: APPROLE_MOUNT.into(),
+        role_name: MIGRATOR_ROLE.into(),
+        role_id: role_id.to_owned(),
+        secret_id: SecretIdSource::Plain(SecretString::from(raw.trim().to_owned())),
+    };
+    Session::start(vault, approle)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -115,14 +157,21 @@ pub async fn connect(
 /// Loads the log, keeps only checkpoints whose Vault signature is valid,
 /// and verifies the chain against them.
 pub async fn verify_audit(owner: &Owner) -> Result<audit::Report, String> {
-    let (entries, checkpoints) = audit::load(&owner.client)
-        .await
-        .map_err(|e| e.to_string())?;
+    verify_audit_on(&owner.client, owner.session.client()).await
+}
+
+/// [`verify_audit`] on any database (a restored copy), with signatures
+/// checked by `vault`.
+pub async fn verify_audit_on(
+    db: &tokio_postgres::Client,
+    vault: &Client,
+) -> Result<audit::Report, String> {
+    let (entries, checkpoints) = audit::load(db).await.map_err(|e| e.to_string())?;
     let mut trusted = Vec::new();
     let mut forged = Vec::new();
     for c in checkpoints {
         let ok = transit::verify(
-            owner.session.client(),
+            vault,
             "transit",
             "custodian-audit",
             &audit::checkpoint_message(c.seq, &c.hash),

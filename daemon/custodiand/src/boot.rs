@@ -203,6 +203,13 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                 (running.cert_slot, db, Some(running.keyring))
             }
         };
+        if let (Some(backup), Some(db)) = (&config.backup, &db) {
+            supervisors.push(tokio::spawn(crate::backup_watch::watch(
+                backup.clone(),
+                Arc::clone(db),
+                Arc::clone(&health),
+            )));
+        }
         if let (Some(updates), Some(db)) = (&config.updates, &db) {
             supervisors.push(tokio::spawn(custodian_core::updater::follow(
                 updates.clone(),

@@ -49,6 +49,10 @@ pub struct Config {
     /// custodian-updated's socket; without it the updates page says so.
     #[serde(default)]
     pub updates: Option<UpdatesConfig>,
+    /// Backups (`custodianctl backup`): with this table, a missing or
+    /// stale backup makes `/readyz` degraded and tells administrators.
+    #[serde(default)]
+    pub backup: Option<BackupConfig>,
     #[serde(default)]
     pub ops: OpsConfig,
     #[serde(default)]
@@ -173,6 +177,25 @@ pub enum TlsConfig {
         #[serde(default = "default_poll")]
         poll_secs: u64,
     },
+}
+
+/// How old the last successful backup may be (read from the activity
+/// log's `backup.finished` entries, which `custodianctl backup` writes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BackupConfig {
+    #[serde(default = "default_backup_stale_hours")]
+    pub stale_after_hours: u64,
+    #[serde(default = "default_backup_check_secs")]
+    pub check_interval_secs: u64,
+}
+
+fn default_backup_stale_hours() -> u64 {
+    26
+}
+
+fn default_backup_check_secs() -> u64 {
+    300
 }
 
 /// Sign-in settings that are the appliance operator's choice.
@@ -363,6 +386,22 @@ impl Config {
             problem,
             fix: fix.to_owned(),
         };
+        if let Some(b) = &self.backup {
+            if !(1..=24 * 366).contains(&b.stale_after_hours) {
+                return Err(invalid(
+                    "backup.stale-after-hours",
+                    format!("is {}", b.stale_after_hours),
+                    "hours from 1 to 8784 (26 suits daily backups)",
+                ));
+            }
+            if !(1..=86400).contains(&b.check_interval_secs) {
+                return Err(invalid(
+                    "backup.check-interval-secs",
+                    format!("is {}", b.check_interval_secs),
+                    "seconds from 1 to 86400",
+                ));
+            }
+        }
         let origin = &self.server.public_origin;
         if !origin.starts_with("https://") || origin.ends_with('/') || origin.len() <= 8 {
             return Err(invalid(

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activity;
+pub mod backup_watch;
 pub mod boot;
 pub mod cli;
 pub mod config;

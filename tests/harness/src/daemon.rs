@@ -47,6 +47,10 @@ pub struct DaemonConfig {
     /// Lines for a `[storage]` table; the harness adds `dir`, a private
     /// directory owned by the daemon's account (see [`Daemon::storage_dir`]).
     pub storage_toml: Option<String>,
+    /// With `storage_toml`: this directory (kept after the daemon) instead
+    /// of a fresh one in the daemon's own directory, e.g. for a media
+    /// store that outlives one daemon (backups and restores).
+    pub storage_dir: Option<PathBuf>,
     /// Start the daemon already as its account, with no capabilities and
     /// no_new_privs (through `setpriv`), as systemd's `User=` with an
     /// empty `CapabilityBoundingSet=` does; the files it reads at start
@@ -72,6 +76,7 @@ impl Default for DaemonConfig {
             notify_socket: None,
             writable_cwd: false,
             storage_toml: None,
+            storage_dir: None,
             start_unprivileged: false,
             binary: None,
             env: Vec::new(),
@@ -138,8 +143,11 @@ impl Daemon {
             vault.push_str(&format!("[database]\n{db}\n\n"));
         }
         if let Some(extra) = &cfg.storage_toml {
-            let storage = dir.path().join("storage");
-            std::fs::create_dir(&storage).map_err(io("create storage dir"))?;
+            let storage = cfg
+                .storage_dir
+                .clone()
+                .unwrap_or_else(|| dir.path().join("storage"));
+            std::fs::create_dir_all(&storage).map_err(io("create storage dir"))?;
             if is_root() {
                 let user = nix::unistd::User::from_name(&cfg.user)
                     .ok()

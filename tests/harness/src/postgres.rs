@@ -167,8 +167,19 @@ impl Postgres {
         Ok(me)
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The cluster's data directory.
+    pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
+    }
+
+    /// The directory holding `data/` and the unix socket.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The server binaries' directory (pg_ctl, psql).
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin
     }
 
     fn run_as_owner(&self, tool: &str, args: &[&str]) -> Result<Output> {

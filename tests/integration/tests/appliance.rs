@@ -412,6 +412,32 @@ async fn the_local_appliance_keeps_its_data_until_started_fresh() {
     let (status, bytes) = admin.download(&format!("/media?id={media}")).await;
     assert_eq!(status, 200);
     assert_eq!(hex_sha256(&bytes), hex_sha256(&file));
+    // The state directory's backup repository works as a server's would.
+    let backup_toml = state.join("backup/backup.toml");
+    for args in [
+        &["now", "--type", "full"][..],
+        &["list"],
+        &["verify"],
+        &["drill", "--sample", "5"],
+    ] {
+        let out = Command::new(custodian_harness::vault::custodianctl_bin().expect("custodianctl"))
+            .arg("backup")
+            .args(&args[..1])
+            .arg("--config")
+            .arg(&backup_toml)
+            .args(&args[1..])
+            .output()
+            .expect("custodianctl backup");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "backup {args:?}:\n{text}");
+        if args[0] == "drill" {
+            assert!(text.contains("\"media_checked\": 1"), "{text}");
+        }
+    }
     first.interrupt();
 
     // Second run on the same state: nothing to set up, the same account

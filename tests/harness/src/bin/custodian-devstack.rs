@@ -38,6 +38,9 @@ same accounts, records, uploaded files, CA certificate):
                   token (mode 0600, root only)
   DIR/vault/      custodiand's and the migrator's AppRole secret_ids
   DIR/media/      uploaded evidence files and exports (encrypted)
+  DIR/backup/     the backup repository (repository/), backup.toml, the
+                  sealed key escrow and its recovery key (development only:
+                  on a server the recovery key never lives on the machine)
   DIR/custodiand.toml, DIR/ca.pem   the configuration and the CA to trust
 DEVELOPMENT ONLY: whoever can read DIR as root holds the whole appliance,
 since OpenBao's unseal key and root token sit next to the data they open.
@@ -168,7 +171,7 @@ fn run() -> Result<ExitCode, String> {
     ensure_system_user("custodian").map_err(|e| e.to_string())?;
 
     step("starting PostgreSQL (data kept in postgres/)");
-    let pg = Postgres::start_persistent(&state.join("postgres")).map_err(|e| e.to_string())?;
+    let mut pg = Postgres::start_persistent(&state.join("postgres")).map_err(|e| e.to_string())?;
     println!("      127.0.0.1:{}", pg.port);
     stopped()?;
     step("starting OpenBao (storage and unseal key kept in openbao/)");
@@ -189,6 +192,9 @@ fn run() -> Result<ExitCode, String> {
     }
     stopped()?;
     let media = media_dir(&state)?;
+    step("configuring the backup repository (backup/; custodianctl backup setup)");
+    let backup_config = backup_repository(&state, &bao, &db, &mut pg, &media)?;
+    stopped()?;
     let ca = state.join("ca.pem");
     std::fs::write(&ca, &vault.ca_pem).map_err(|e| format!("write {}: {e}", ca.display()))?;
 
@@ -227,6 +233,14 @@ fn run() -> Result<ExitCode, String> {
              setup token custodiand printed above (valid for an hour)."
         );
     }
+    println!(
+        "Backups (as root, while this runs):\n\
+         \x20 custodianctl backup now --type full --config {c}\n\
+         \x20 custodianctl backup list --config {c}\n\
+         \x20 custodianctl backup verify --config {c}\n\
+         \x20 custodianctl backup drill --config {c}",
+        c = backup_config.display()
+    );
     println!("Press Ctrl-C to stop; the data stays for the next run.");
 
     let exited = loop {
@@ -250,6 +264,9 @@ fn run() -> Result<ExitCode, String> {
     drop(vault);
     drop(bao);
     drop(pg);
+    // PostgreSQL is down: its archive_command's passphrase file can go
+    // (the next start writes it again).
+    let _ = std::fs::remove_dir_all(backup_runtime_dir(&state));
     println!(
         "stopped; the state is kept in {} (scripts/appliance --fresh starts over)",
         state.display()
@@ -420,6 +437,116 @@ fn stop_leftovers(state: &Path) {
 /// `DIR/media`, owned by `custodian` (0700). custodiand opens it after
 /// dropping to that account, so every directory above it must let other
 /// accounts pass.
+/// A backup repository in `state/backup/`: an age recovery key (kept
+/// there: development only), the key escrow sealed to it, backup.toml for
+/// this run's ports, WAL archiving turned on (PostgreSQL restarted once
+/// for it). Returns backup.toml's path.
+fn backup_repository(
+    state: &Path,
+    bao: &OpenBao,
+    db: &DbFixture,
+    pg: &mut Postgres,
+    media: &Path,
+) -> Result<PathBuf, String> {
+    let dir = state.join("backup");
+    let repo = dir.join("repository");
+    std::fs::create_dir_all(&repo).map_err(|e| format!("create {}: {e}", repo.display()))?;
+    // PostgreSQL's account reaches its configuration and repository.
+    for d in [&dir, &repo] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("chmod {}: {e}", d.display()))?;
+    }
+    let key = dir.join("recovery-key.txt");
+    if !key.is_file() {
+        let out = Command::new("age-keygen")
+            .arg("-o")
+            .arg(&key)
+            .output()
+            .map_err(|e| format!("age-keygen (apt-get install age): {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "age-keygen: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    let out = Command::new("age-keygen")
+        .arg("-y")
+        .arg(&key)
+        .output()
+        .map_err(|e| format!("age-keygen -y: {e}"))?;
+    let recipient = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let escrow = dir.join("escrow.age");
+    let out = custodian_harness::vault::ctl(bao)
+        .map_err(|e| e.to_string())?
+        .args(["vault", "escrow", "--recipient", &recipient, "--out"])
+        .arg(&escrow)
+        .output()
+        .map_err(|e| format!("custodianctl vault escrow: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "custodianctl vault escrow: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let runtime = backup_runtime_dir(state);
+    let config = dir.join("backup.toml");
+    let text = format!(
+        "# Written by scripts/appliance at every start (the ports change).\n\
+         [repository]\npath = \"{repo}\"\nretention-full = 2\n\n\
+         [postgres]\ndata-dir = \"{data}\"\nport = {port}\nsocket-dir = \"{socket}\"\nbin-dir = \"{bin}\"\n\n\
+         [files]\nmedia-dir = \"{media}\"\nstate-paths = [\"{state}/custodiand.toml\"]\n\n\
+         [vault]\naddress = \"{bao}\"\nrole-id = \"{role}\"\nsecret-id-file = \"{sid}\"\n\n\
+         [escrow]\nfile = \"{escrow}\"\nrecipient = \"{recipient}\"\n\n\
+         [state]\ndir = \"{dir}/state\"\nruntime-dir = \"{runtime}\"\nscratch-dir = \"{dir}/scratch\"\n",
+        repo = repo.display(),
+        data = pg.data_dir().display(),
+        port = pg.port,
+        socket = pg.dir().display(),
+        bin = pg.bin_dir().display(),
+        media = media.display(),
+        state = state.display(),
+        bao = bao.url(),
+        role = db.migrator_role_id,
+        sid = db.migrator_secret_id_file.display(),
+        escrow = escrow.display(),
+        dir = dir.display(),
+        runtime = runtime.display(),
+    );
+    std::fs::write(&config, text).map_err(|e| format!("write {}: {e}", config.display()))?;
+    let archiving = pg
+        .psql("postgres", "SHOW archive_mode")
+        .map_err(|e| e.to_string())?;
+    let out =
+        Command::new(custodian_harness::vault::custodianctl_bin().map_err(|e| e.to_string())?)
+            .args(["backup", "setup", "--config"])
+            .arg(&config)
+            .env_remove("VAULT_TOKEN")
+            .output()
+            .map_err(|e| format!("custodianctl backup setup: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "custodianctl backup setup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    if archiving.trim() != "on" {
+        pg.stop().map_err(|e| e.to_string())?;
+        pg.start_server().map_err(|e| e.to_string())?;
+        println!("      WAL archiving on (PostgreSQL restarted once)");
+    }
+    println!("      {}", repo.display());
+    Ok(config)
+}
+
+/// A name per state directory, in memory (tmpfs) as /run is on a server.
+fn backup_runtime_dir(state: &Path) -> PathBuf {
+    PathBuf::from(format!(
+        "/dev/shm/custodian-appliance-{}",
+        std::fs::metadata(state).map(|m| m.ino()).unwrap_or(0)
+    ))
+}
+
 fn media_dir(state: &Path) -> Result<PathBuf, String> {
     let media = state.join("media");
     std::fs::create_dir_all(&media).map_err(|e| format!("create {}: {e}", media.display()))?;

@@ -1,0 +1,800 @@
+//! `custodianctl backup`: encrypted, point-in-time backups of the whole
+//! appliance, verified by restoring.
+//!
+//! - PostgreSQL: pgBackRest (WAL archiving, full/diff/incr, encrypted
+//!   repository), see [`pgbackrest`].
+//! - Media store and state: restic, see [`restic`].
+//! - The keys that make both readable: the age-sealed escrow, see
+//!   [`escrow`]; its private key never lives on the appliance.
+//!
+//! Every step is printed to standard error (the journal under systemd) and
+//! recorded in the hash-chained activity log (`backup.*` actions).
+
+pub mod config;
+pub mod drill;
+pub mod escrow;
+pub mod pgbackrest;
+pub mod restic;
+pub mod status;
+pub mod tools;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::owner::{self, Owner};
+use config::Config;
+use status::{Event, Status};
+use tools::{io, BackupError};
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check backup.toml (and the files it names) without doing anything.
+    CheckConfig(ConfigArg),
+    /// Once, as root: create the repository, write pgbackrest.conf, turn on
+    /// WAL archiving in PostgreSQL (ALTER SYSTEM; restart PostgreSQL after)
+    /// and create the pgBackRest stanza.
+    Setup(ConfigArg),
+    /// Back up now: PostgreSQL (pgBackRest) and the media store and state
+    /// (restic), with the sealed key escrow copied into the repository.
+    Now(NowArgs),
+    /// The backups in the repository and the points in time they reach.
+    List(ConfigArg),
+    /// Check the repository: pgBackRest `verify` (every file's checksum)
+    /// and restic `check --read-data-subset`.
+    Verify(ConfigArg),
+    /// At the console (root, custodiand and PostgreSQL stopped): restore
+    /// PostgreSQL, the media store and the state from the repository, and
+    /// the escrowed keys into a fresh Vault (with VAULT_TOKEN set), using
+    /// the offline recovery key.
+    Restore(RestoreArgs),
+    /// Mark the present moment as a named restore point (before a
+    /// migration): a backup first if the repository has none, then
+    /// PostgreSQL's pg_create_restore_point, the WAL segment switched and
+    /// archived. `restore --keep-vault --name NAME` goes back to it.
+    RestorePoint(RestorePointArgs),
+    /// Restore the latest backup into a scratch PostgreSQL and a scratch
+    /// media directory, decrypt a sample of media, compare record counts,
+    /// check the activity log's chain; report (and record) the result.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The backup configuration.
+    #[arg(long, default_value = "/etc/custodian/backup.toml")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct NowArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// full, diff (changes since the last full) or incr (since the last
+    /// backup). The first backup is always full.
+    #[arg(long = "type", default_value = "incr", value_parser = ["full", "diff", "incr"])]
+    pub kind: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestorePointArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The restore point's name (letters, digits, `.`, `-`, `_`).
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The offline age identity (the recovery key) that opens the escrow.
+    /// Not needed with --keep-vault (the passphrases then come from Vault).
+    #[arg(long, value_name = "FILE", required_unless_present = "keep_vault")]
+    pub recovery_key: Option<PathBuf>,
+    /// Restore to this point in time (UTC, `YYYY-MM-DD HH:MM:SS`).
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["set", "name"])]
+    pub time: Option<String>,
+    /// Restore to the end of this backup (a label from `backup list`).
+    #[arg(long, value_name = "LABEL", conflicts_with = "name")]
+    pub set: Option<String>,
+    /// Restore to a restore point (`backup restore-point`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Overwrite an existing database and media store (PostgreSQL is
+    /// stopped first).
+    #[arg(long)]
+    pub force: bool,
+    /// The Vault kept its keys: do not import the escrowed keys.
+    #[arg(long)]
+    pub keep_vault: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// How many media files to decrypt and hash.
+    #[arg(long, default_value_t = 20)]
+    pub sample: usize,
+}
+
+pub fn require_root(what: &str) -> Result<(), BackupError> {
+    if nix::unistd::geteuid().is_root() {
+        Ok(())
+    } else {
+        Err(BackupError::Refused(format!(
+            "`custodianctl backup {what}` must run as root (it runs pgBackRest as PostgreSQL's account and reads the media store)"
+        )))
+    }
+}
+
+fn step(n: usize, of: usize, text: &str) {
+    eprintln!("backup: [{n}/{of}] {text}");
+}
+
+/// The tables whose row counts a backup records and a drill compares.
+pub const COUNTED: &[&str] = &[
+    "app_user",
+    "bulletin",
+    "bulletin_revision",
+    "actor",
+    "incident",
+    "relation",
+    "media",
+    "export_request",
+    "audit_checkpoint",
+    "label",
+    "source",
+    "location",
+    "webauthn_credential",
+];
+
+pub async fn counts(
+    db: &tokio_postgres::Client,
+) -> Result<serde_json::Map<String, serde_json::Value>, BackupError> {
+    let mut m = serde_json::Map::new();
+    for t in COUNTED {
+        let row = db
+            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+            .await
+            .map_err(|source| BackupError::Database {
+                what: format!("count {t}"),
+                source,
+            })?;
+        m.insert((*t).to_owned(), json!(row.get::<_, i64>(0)));
+    }
+    Ok(m)
+}
+
+/// The migrator's secret_id: the systemd credential when the unit passes
+/// one (`LoadCredential=migrator-secret-id:…`), else `vault.secret-id-file`.
+fn secret_id_file(cfg: &Config) -> PathBuf {
+    std::env::var_os("CREDENTIALS_DIRECTORY")
+        .map(|d| PathBuf::from(d).join("migrator-secret-id"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| cfg.vault.secret_id_file.clone())
+}
+
+async fn connect(cfg: &Config) -> Result<Owner, BackupError> {
+    owner::connect(
+        &cfg.vault.address,
+        cfg.vault.ca_cert.as_deref(),
+        &cfg.vault.role_id,
+        &secret_id_file(cfg),
+        &cfg.vault.db_host,
+        cfg.postgres.port,
+        &cfg.postgres.dbname,
+    )
+    .await
+    .map_err(|e| {
+        BackupError::Refused(format!(
+            "cannot log in as the migrator (Vault) and reach PostgreSQL: {e}"
+        ))
+    })
+}
+
+pub async fn record(db: &tokio_postgres::Client, action: &str, detail: &serde_json::Value) {
+    if let Err(e) = custodian_db::audit::record(db, "custodianctl", action, "backup", detail).await
+    {
+        eprintln!("backup: warning: could not write {action} to the activity log: {e}");
+    }
+}
+
+fn repository_present(cfg: &Config) -> Result<(), BackupError> {
+    if cfg.repository.path.is_dir() {
+        Ok(())
+    } else {
+        Err(BackupError::RepositoryMissing {
+            path: cfg.repository.path.clone(),
+        })
+    }
+}
+
+pub async fn run(cmd: BackupCommand) -> Result<(), BackupError> {
+    match cmd {
+        BackupCommand::CheckConfig(a) => {
+            let cfg = Config::load(&a.config)?;
+            for (what, p) in [
+                ("vault.secret-id-file", Some(&cfg.vault.secret_id_file)),
+                ("vault.ca-cert", cfg.vault.ca_cert.as_ref()),
+            ] {
+                if let Some(p) = p {
+                    if !p.is_file() {
+                        return Err(BackupError::Refused(format!(
+                            "{}: {what} {} does not exist",
+                            a.config.display(),
+                            p.display()
+                        )));
+                    }
+                }
+            }
+            eprintln!("{}: ok", a.config.display());
+            Ok(())
+        }
+        BackupCommand::Setup(a) => setup(&Config::load(&a.config)?).await,
+        BackupCommand::Now(a) => now(&Config::load(&a.config.config)?, &a.kind).await,
+        BackupCommand::List(a) => list(&Config::load(&a.config)?).await,
+        BackupCommand::Verify(a) => verify(&Config::load(&a.config)?).await,
+        BackupCommand::Restore(a) => restore(&Config::load(&a.config.config)?, &a).await,
+        BackupCommand::RestorePoint(a) => {
+            restore_point(&Config::load(&a.config.config)?, &a.name).await
+        }
+        BackupCommand::Drill(a) => drill::drill(&Config::load(&a.config.config)?, a.sample).await,
+    }
+}
+
+async fn setup(cfg: &Config) -> Result<(), BackupError> {
+    require_root("setup")?;
+    repository_present(cfg)?;
+    let owner = connect(cfg).await?;
+    let pass = escrow::passphrases(owner.vault()).await?;
+    pgbackrest::ensure_repo(cfg)?;
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let psql = cfg.postgres.bin_dir.join("psql");
+    let sql = format!(
+        "ALTER SYSTEM SET archive_mode = 'on';\n\
+         ALTER SYSTEM SET archive_timeout = '{}s';\n\
+         ALTER SYSTEM SET archive_command = $cmd${}$cmd$;\n\
+         SELECT pg_reload_conf();\n",
+        cfg.postgres.archive_timeout_secs,
+        pgbackrest::archive_command(cfg)
+    );
+    tools::Tool::new("psql", "turn on WAL archiving (as PostgreSQL's superuser)")
+        .program(&psql)
+        .run_as(&cfg.postgres.os_user)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(&cfg.postgres.socket_dir)
+        .arg("-p")
+        .arg(cfg.postgres.port.to_string())
+        .args(["-d", "postgres", "-f", "-"])
+        .stdin_secret(secrecy::SecretString::from(sql))
+        .quiet()
+        .run()
+        .map_err(|e| {
+            BackupError::Refused(format!(
+                "{e} (psql lives in postgres.bin-dir {})",
+                psql.display()
+            ))
+        })?;
+    pgbackrest::stanza_create(cfg, &pass.pgbackrest)?;
+    restic::init_if_missing(cfg, &pass.restic)?;
+    record(
+        &owner.client,
+        "backup.configured",
+        &json!({"repository": cfg.repository.path}),
+    )
+    .await;
+    owner.session_end().await;
+    eprintln!(
+        "backup: repository ready at {}. If archive_mode was off, restart PostgreSQL now (systemctl restart postgresql), then run `custodianctl backup now --type full`.",
+        cfg.repository.path.display()
+    );
+    Ok(())
+}
+
+async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
+    require_root("now")?;
+    repository_present(cfg)?;
+    let started = Instant::now();
+    let owner = connect(cfg).await?;
+    let result = now_inner(cfg, kind, &owner).await;
+    let mut st = Status::load(&cfg.status_file());
+    match &result {
+        Ok(detail) => {
+            let mut d = detail.clone();
+            d["seconds"] = json!(started.elapsed().as_secs_f64());
+            record(&owner.client, "backup.finished", &d).await;
+            st.last_backup = Some(Event {
+                at: status::now_secs(),
+                what: kind.into(),
+                detail: d,
+            });
+        }
+        Err(e) => {
+            let d = json!({"type": kind, "error": e.to_string()});
+            record(&owner.client, "backup.failed", &d).await;
+            st.last_failure = Some(Event {
+                at: status::now_secs(),
+                what: kind.into(),
+                detail: d,
+            });
+        }
+    }
+    let _ = st.save(&cfg.status_file());
+    owner.session_end().await;
+    let detail = result?;
+    eprintln!(
+        "backup: done in {:.1} s: PostgreSQL {} ({}), files snapshot {}",
+        started.elapsed().as_secs_f64(),
+        detail["label"].as_str().unwrap_or("?"),
+        detail["type"].as_str().unwrap_or("?"),
+        detail["snapshot"].as_str().unwrap_or("?")
+    );
+    Ok(())
+}
+
+async fn now_inner(
+    cfg: &Config,
+    kind: &str,
+    owner: &Owner,
+) -> Result<serde_json::Value, BackupError> {
+    const STEPS: usize = 5;
+    step(1, STEPS, "reading the repository passphrases from Vault");
+    let pass = escrow::passphrases(owner.vault()).await?;
+    record(&owner.client, "backup.started", &json!({"type": kind})).await;
+    step(
+        2,
+        STEPS,
+        "copying the sealed key escrow into the repository",
+    );
+    if !cfg.escrow.file.is_file() {
+        return Err(BackupError::Refused(format!(
+            "no sealed key escrow at {} (escrow.file): run `custodianctl vault escrow --recipient {} --out {}` with an operator token first; without it a restore on a fresh Vault could read nothing",
+            cfg.escrow.file.display(),
+            cfg.escrow.recipient,
+            cfg.escrow.file.display()
+        )));
+    }
+    let sealed = std::fs::read(&cfg.escrow.file)
+        .map_err(io(format!("read {}", cfg.escrow.file.display())))?;
+    let dir = cfg.escrow_copy();
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(io(format!("create {}", parent.display())))?;
+    }
+    escrow::write_file(&cfg.escrow_copy(), &sealed, 0o644).map_err(|e| disk_full_or(cfg, e))?;
+    step(3, STEPS, &format!("PostgreSQL: pgBackRest {kind} backup"));
+    pgbackrest::ensure_repo(cfg)?;
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    pgbackrest::stanza_create(cfg, &pass.pgbackrest)?;
+    let counts = counts(&owner.client).await?;
+    pgbackrest::backup(cfg, &pass.pgbackrest, kind)?;
+    let info = pgbackrest::info(cfg, &pass.pgbackrest)?;
+    let (label, actual, _) = pgbackrest::backups(&info).pop().unwrap_or_default();
+    step(4, STEPS, "media store and state: restic snapshot");
+    restic::init_if_missing(cfg, &pass.restic)?;
+    let _ = restic::unlock(cfg, &pass.restic);
+    let snapshot = restic::backup(cfg, &pass.restic)?;
+    step(
+        5,
+        STEPS,
+        "retention (pgBackRest expires with each backup; restic forget --prune)",
+    );
+    restic::forget(cfg, &pass.restic)?;
+    Ok(json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts}))
+}
+
+fn disk_full_or(cfg: &Config, e: BackupError) -> BackupError {
+    match e {
+        BackupError::Io { source, what } if source.raw_os_error() == Some(28) => {
+            BackupError::DiskFull {
+                path: cfg.repository.path.clone(),
+                tool: "custodianctl",
+                detail: format!("{what}: {source}"),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn list(cfg: &Config) -> Result<(), BackupError> {
+    require_root("list")?;
+    repository_present(cfg)?;
+    let owner = connect(cfg).await?;
+    let pass = escrow::passphrases(owner.vault()).await?;
+    owner.session_end().await;
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let info = pgbackrest::info(cfg, &pass.pgbackrest)?;
+    println!("PostgreSQL (pgBackRest, stanza {}):", pgbackrest::STANZA);
+    let backups = pgbackrest::backups(&info);
+    if backups.is_empty() {
+        println!("  no backups yet");
+    }
+    for (label, kind, stop) in &backups {
+        println!("  {label}  {kind:<4}  consistent at {}", status::utc(*stop));
+    }
+    if let Some(max) = info.pointer("/0/archive/0/max").and_then(|m| m.as_str()) {
+        println!("  WAL archived up to segment {max} (restore to any time up to its end)");
+    }
+    println!("Media and state (restic):");
+    let snaps = restic::snapshots(cfg, &pass.restic)?;
+    if snaps.is_empty() {
+        println!("  no snapshots yet");
+    }
+    for (id, time) in snaps {
+        println!("  {id}  {time}");
+    }
+    let st = Status::load(&cfg.status_file());
+    if let Some(e) = st.last_restore_verified {
+        println!("Last verified restore: {} ({})", status::utc(e.at), e.what);
+    }
+    Ok(())
+}
+
+async fn verify(cfg: &Config) -> Result<(), BackupError> {
+    require_root("verify")?;
+    repository_present(cfg)?;
+    let owner = connect(cfg).await?;
+    let result = async {
+        let pass = escrow::passphrases(owner.vault()).await?;
+        pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+        step(
+            1,
+            2,
+            "PostgreSQL: pgBackRest verify (every backup and WAL file's checksum)",
+        );
+        pgbackrest::verify(cfg, &pass.pgbackrest)?;
+        step(
+            2,
+            2,
+            &format!(
+                "media and state: restic check, reading {}% of the data",
+                cfg.repository.verify_read_data_percent
+            ),
+        );
+        let _ = restic::unlock(cfg, &pass.restic);
+        restic::check(cfg, &pass.restic)?;
+        Ok::<_, BackupError>(())
+    }
+    .await;
+    let d = match &result {
+        Ok(()) => json!({"ok": true}),
+        Err(e) => json!({"ok": false, "error": e.to_string()}),
+    };
+    record(
+        &owner.client,
+        if result.is_ok() {
+            "backup.verified"
+        } else {
+            "backup.verify_failed"
+        },
+        &d,
+    )
+    .await;
+    owner.session_end().await;
+    let mut st = Status::load(&cfg.status_file());
+    st.last_verify = Some(Event {
+        at: status::now_secs(),
+        what: "verify".into(),
+        detail: d,
+    });
+    let _ = st.save(&cfg.status_file());
+    result?;
+    eprintln!("backup: repository verified: no damage found");
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD HH:MM:SS` (UTC) loosely into pgBackRest's form.
+fn target_time(t: &str) -> Result<String, BackupError> {
+    let t = t.trim().trim_end_matches('Z').replace('T', " ");
+    let t = t.strip_suffix("+00").unwrap_or(&t).to_owned();
+    let ok = t.len() >= 19
+        && t.as_bytes()
+            .iter()
+            .take(19)
+            .enumerate()
+            .all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                10 => *b == b' ',
+                13 | 16 => *b == b':',
+                _ => b.is_ascii_digit(),
+            });
+    if ok {
+        Ok(format!("{t}+00"))
+    } else {
+        Err(BackupError::Refused(format!(
+            "--time {t:?}: give a UTC time as YYYY-MM-DD HH:MM:SS"
+        )))
+    }
+}
+
+async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
+    require_root("restore")?;
+    repository_present(cfg)?;
+    let target = match (&a.time, &a.set, &a.name) {
+        (Some(t), _, _) => pgbackrest::Target::Time(target_time(t)?),
+        (None, Some(s), _) => pgbackrest::Target::Set(s.clone()),
+        (None, None, Some(n)) => pgbackrest::Target::Name(point_name(n)?),
+        (None, None, None) => pgbackrest::Target::Latest,
+    };
+    // A running appliance is not overwritten by accident.
+    if custodiand_active() {
+        return Err(BackupError::Refused(
+            "custodiand is running: stop it first (systemctl stop custodiand.socket custodiand)"
+                .into(),
+        ));
+    }
+    let pg_running = pgbackrest::running(&cfg.postgres.data_dir);
+    let has_data = cfg.postgres.data_dir.join("PG_VERSION").exists();
+    let media_nonempty = std::fs::read_dir(&cfg.files.media_dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if (pg_running || has_data || media_nonempty) && !a.force {
+        return Err(BackupError::Refused(format!(
+            "this appliance has data ({}{}{}): a restore would overwrite it. Pass --force to overwrite (PostgreSQL is stopped first)",
+            if pg_running { "PostgreSQL is running; " } else { "" },
+            if has_data { "a database exists; " } else { "" },
+            if media_nonempty { "the media store is not empty" } else { "" },
+        )));
+    }
+    const STEPS: usize = 5;
+    let pass = match &a.recovery_key {
+        Some(key) => {
+            step(1, STEPS, "opening the key escrow with the recovery key");
+            let bundle = escrow::open(&cfg.escrow_copy(), key)?;
+            let pass = bundle.passphrases()?;
+            if a.keep_vault {
+                step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
+            } else {
+                step(
+                    2,
+                    STEPS,
+                    &format!(
+                        "importing the escrowed keys into the Vault at {}",
+                        cfg.vault.address
+                    ),
+                );
+                let admin = operator_client(cfg)?;
+                bundle
+                    .import(&admin, a.force, &|s| eprintln!("  {s}"))
+                    .await?;
+            }
+            pass
+        }
+        None => {
+            step(
+                1,
+                STEPS,
+                "reading the repository passphrases from Vault (--keep-vault)",
+            );
+            let session = owner::login(
+                &cfg.vault.address,
+                cfg.vault.ca_cert.as_deref(),
+                &cfg.vault.role_id,
+                &secret_id_file(cfg),
+            )
+            .await
+            .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))?;
+            let pass = escrow::passphrases(session.client()).await?;
+            let _ = session
+                .client()
+                .post("auth/token/revoke-self", &json!({}))
+                .await;
+            step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
+            pass
+        }
+    };
+    step(3, STEPS, "PostgreSQL: pgBackRest restore");
+    if pg_running {
+        tools::Tool::new("pg_ctl", "stop PostgreSQL before the restore")
+            .run_as(&cfg.postgres.os_user)
+            .arg("-D")
+            .arg(&cfg.postgres.data_dir)
+            .args(["-m", "fast", "-w", "stop"])
+            .program(cfg.postgres.bin_dir.join("pg_ctl"))
+            .run()?;
+    }
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let nonempty = pgbackrest::prepare_data_dir(cfg, &cfg.postgres.data_dir)?;
+    pgbackrest::restore(
+        cfg,
+        &pass.pgbackrest,
+        &cfg.postgres.data_dir,
+        &target,
+        nonempty,
+    )?;
+    let snapshot = if let pgbackrest::Target::Name(n) = &target {
+        // A restore point undoes schema changes; media are not touched by
+        // migrations and stay as they are.
+        step(
+            4,
+            STEPS,
+            &format!("media store kept as it is (restore point {n})"),
+        );
+        "kept".to_owned()
+    } else {
+        step(4, STEPS, "media store and state: restic restore");
+        let snaps = restic::snapshots(cfg, &pass.restic)?;
+        let wanted = match &target {
+            pgbackrest::Target::Time(t) => {
+                // The newest snapshot taken at or before the target (RFC
+                // 3339 strings of one zone compare in time order).
+                let t3339 = t.trim_end_matches("+00").replacen(' ', "T", 1);
+                snaps
+                    .iter()
+                    .rev()
+                    .find(|(_, time)| time.as_str() <= t3339.as_str())
+                    .or(snaps.first())
+            }
+            _ => snaps.last(),
+        };
+        let Some((snapshot, _)) = wanted.cloned() else {
+            return Err(BackupError::Refused(
+                "the restic repository has no snapshot".into(),
+            ));
+        };
+        if media_nonempty && a.force {
+            clear_dir(&cfg.files.media_dir)?;
+        }
+        restic::restore(cfg, &pass.restic, &snapshot, Path::new("/"))?;
+        snapshot
+    };
+    step(5, STEPS, "recording the restore");
+    let mut st = Status::load(&cfg.status_file());
+    st.last_restore_verified = None;
+    st.last_failure = None;
+    let detail = json!({"snapshot": snapshot, "target": match &target {
+        pgbackrest::Target::Latest => "latest".to_owned(),
+        pgbackrest::Target::Time(t) => t.clone(),
+        pgbackrest::Target::Set(s) | pgbackrest::Target::Name(s) => s.clone(),
+    }, "pending-log": true});
+    st.last_backup = None;
+    st.last_verify = Some(Event {
+        at: status::now_secs(),
+        what: "restore".into(),
+        detail,
+    });
+    let _ = st.save(&cfg.status_file());
+    eprintln!(
+        "backup: restored. Next, at the console:\n\
+         1. start PostgreSQL (it replays the archived WAL to the target and opens);\n\
+         2. `custodianctl vault provision` and `vault provision-database` (they keep the restored keys; the database admin's password must be reset first, since only the old Vault knew it);\n\
+         3. `custodianctl audit verify`, then start custodiand (systemctl start custodiand.socket)."
+    );
+    Ok(())
+}
+
+fn point_name(n: &str) -> Result<String, BackupError> {
+    if !n.is_empty()
+        && n.len() <= 60
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        Ok(n.to_owned())
+    } else {
+        Err(BackupError::Refused(format!(
+            "restore point name {n:?}: use letters, digits, '.', '-' and '_' (at most 60)"
+        )))
+    }
+}
+
+/// psql as PostgreSQL's superuser over the unix socket; SQL on stdin.
+fn superuser_sql(cfg: &Config, what: &str, sql: String) -> Result<String, BackupError> {
+    let out = tools::Tool::new("psql", what)
+        .program(cfg.postgres.bin_dir.join("psql"))
+        .run_as(&cfg.postgres.os_user)
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(&cfg.postgres.socket_dir)
+        .arg("-p")
+        .arg(cfg.postgres.port.to_string())
+        .args(["-d", "postgres", "-f", "-"])
+        .stdin_secret(secrecy::SecretString::from(sql))
+        .quiet()
+        .run()?;
+    Ok(String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+async fn restore_point(cfg: &Config, name: &str) -> Result<(), BackupError> {
+    require_root("restore-point")?;
+    repository_present(cfg)?;
+    let name = point_name(name)?;
+    let owner = connect(cfg).await?;
+    let pass = escrow::passphrases(owner.vault()).await?;
+    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let has_backup = !pgbackrest::backups(&pgbackrest::info(cfg, &pass.pgbackrest)?).is_empty();
+    owner.session_end().await;
+    if !has_backup {
+        eprintln!("backup: the repository holds no backup yet: taking a full one first");
+        Box::pin(now(cfg, "full")).await?;
+    }
+    let owner = connect(cfg).await?;
+    let wal = superuser_sql(
+        cfg,
+        "create the restore point",
+        format!(
+            "SELECT pg_create_restore_point('{name}');\nSELECT pg_walfile_name(pg_switch_wal());\n"
+        ),
+    )?;
+    let wal = wal.lines().last().unwrap_or_default().to_owned();
+    // Bounded wait until the segment holding the point is in the repository.
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let archived = superuser_sql(
+            cfg,
+            "ask how far WAL is archived",
+            "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver;\n".into(),
+        )?;
+        if archived.as_str() >= wal.as_str() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let d = json!({"name": name, "error": "WAL not archived within 120 s"});
+            record(&owner.client, "backup.restore_point_failed", &d).await;
+            owner.session_end().await;
+            return Err(BackupError::Refused(format!(
+                "restore point {name} was made, but WAL segment {wal} is not archived after 120 s: check archive_command (`custodianctl backup setup`) and the backup disk"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    record(
+        &owner.client,
+        "backup.restore_point",
+        &json!({"name": name, "wal": wal}),
+    )
+    .await;
+    owner.session_end().await;
+    eprintln!("backup: restore point {name} is in the repository (WAL {wal})");
+    Ok(())
+}
+
+fn clear_dir(dir: &Path) -> Result<(), BackupError> {
+    for e in std::fs::read_dir(dir).map_err(io(format!("list {}", dir.display())))? {
+        let p = e.map_err(io(format!("list {}", dir.display())))?.path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        }
+        .map_err(io(format!("remove {}", p.display())))?;
+    }
+    Ok(())
+}
+
+/// The operator's token (VAULT_TOKEN) for the Vault the escrow goes into.
+fn operator_client(cfg: &Config) -> Result<custodian_vault::Client, BackupError> {
+    let ca_pem = match &cfg.vault.ca_cert {
+        Some(p) => {
+            Some(std::fs::read(p).map_err(io(format!("read vault.ca-cert {}", p.display())))?)
+        }
+        None => None,
+    };
+    let client = custodian_vault::Client::new(&custodian_vault::ClientConfig {
+        address: cfg.vault.address.clone(),
+        ca_pem,
+        timeout: std::time::Duration::from_secs(30),
+    })
+    .map_err(|source| BackupError::Vault {
+        what: "client".into(),
+        source,
+    })?;
+    let token = std::env::var("VAULT_TOKEN").map_err(|_| {
+        BackupError::Refused("no operator token: set VAULT_TOKEN (the security team's) to import the escrowed keys into the new Vault, or pass --keep-vault if the Vault kept them".into())
+    })?;
+    client.set_token(Some(secrecy::SecretString::from(token)));
+    Ok(client)
+}
+
+/// custodiand under systemd (a test or development run is the operator's
+/// to stop).
+fn custodiand_active() -> bool {
+    std::process::Command::new("systemctl")
+        .args(["is-active", "--quiet", "custodiand.service"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}

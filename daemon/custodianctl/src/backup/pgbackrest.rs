@@ -1,0 +1,271 @@
+//! PostgreSQL through pgBackRest: WAL archiving for point-in-time
+//! recovery, full/differential/incremental backups into an encrypted
+//! repository (aes-256-cbc), `check`, `verify`, retention, restore.
+//!
+//! The repository passphrase reaches pgBackRest only as
+//! `PGBACKREST_REPO1_CIPHER_PASS` in its environment. PostgreSQL's
+//! archive_command and restore_command read it from a file in a
+//! memory-backed runtime directory (tmpfs, owned by PostgreSQL's account,
+//! mode 0400), which custodianctl fills from Vault; it is never on disk.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::config::Config;
+use super::tools::{io, BackupError, Tool};
+
+pub const STANZA: &str = "custodian";
+
+fn account(cfg: &Config) -> Result<nix::unistd::User, BackupError> {
+    nix::unistd::User::from_name(&cfg.postgres.os_user)
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            BackupError::Refused(format!(
+                "postgres.os-user {} is not an account on this machine",
+                cfg.postgres.os_user
+            ))
+        })
+}
+
+fn chown_to(cfg: &Config, p: &Path) -> Result<(), BackupError> {
+    let u = account(cfg)?;
+    nix::unistd::chown(p, Some(u.uid), Some(u.gid)).map_err(|e| BackupError::Io {
+        what: format!("give {} to {}", p.display(), cfg.postgres.os_user),
+        source: e.into(),
+    })
+}
+
+/// Writes pgbackrest.conf (no secrets) and the runtime passphrase file.
+pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+    std::fs::create_dir_all(&cfg.state.dir)
+        .map_err(io(format!("create {}", cfg.state.dir.display())))?;
+    let lock = cfg.state.dir.join("pgbackrest-lock");
+    std::fs::create_dir_all(&lock).map_err(io(format!("create {}", lock.display())))?;
+    chown_to(cfg, &lock)?;
+    let conf = format!(
+        "# Written by custodianctl from backup.toml; no secrets (the cipher\n\
+         # passphrase comes from Vault through the environment).\n\
+         [global]\n\
+         repo1-path={repo}\n\
+         repo1-cipher-type=aes-256-cbc\n\
+         repo1-retention-full={ret}\n\
+         start-fast=y\n\
+         compress-type=zst\n\
+         process-max=2\n\
+         log-level-console=info\n\
+         log-level-stderr=off\n\
+         log-level-file=off\n\
+         lock-path={lock}\n\
+         \n\
+         [{STANZA}]\n\
+         pg1-path={data}\n\
+         pg1-port={port}\n\
+         pg1-socket-path={socket}\n",
+        repo = cfg.pgbackrest_repo().display(),
+        ret = cfg.repository.retention_full,
+        lock = lock.display(),
+        data = cfg.postgres.data_dir.display(),
+        port = cfg.postgres.port,
+        socket = cfg.postgres.socket_dir.display(),
+    );
+    super::escrow::write_file(&cfg.pgbackrest_conf(), conf.as_bytes(), 0o644)?;
+    write_runtime_pass(cfg, pass)
+}
+
+/// The passphrase for archive_command/restore_command, in the tmpfs
+/// runtime directory, readable by PostgreSQL's account only.
+pub fn write_runtime_pass(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+    let dir = &cfg.state.runtime_dir;
+    std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(io(format!("chmod {}", dir.display())))?;
+    chown_to(cfg, dir)?;
+    let f = cfg.cipher_pass_file();
+    let _ = std::fs::remove_file(&f);
+    super::escrow::write_file(&f, pass.expose_secret().as_bytes(), 0o400)?;
+    chown_to(cfg, &f)
+}
+
+/// The archive_command PostgreSQL runs for every WAL segment.
+pub fn archive_command(cfg: &Config) -> String {
+    format!(
+        "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {pass})\" pgbackrest --config={conf} --stanza={STANZA} archive-push %p",
+        pass = cfg.cipher_pass_file().display(),
+        conf = cfg.pgbackrest_conf().display(),
+    )
+}
+
+/// The restore_command for a cluster restored into `pg_path`.
+pub fn restore_command(cfg: &Config, pg_path: &Path) -> String {
+    format!(
+        "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {pass})\" pgbackrest --config={conf} --stanza={STANZA} --pg1-path={pg} archive-get %f \"%p\"",
+        pass = cfg.cipher_pass_file().display(),
+        conf = cfg.pgbackrest_conf().display(),
+        pg = pg_path.display(),
+    )
+}
+
+fn tool(cfg: &Config, pass: &SecretString, what: &str) -> Tool {
+    Tool::new("pgbackrest", what)
+        .run_as(&cfg.postgres.os_user)
+        .secret_env("PGBACKREST_REPO1_CIPHER_PASS", pass)
+        .arg(format!("--config={}", cfg.pgbackrest_conf().display()))
+        .arg(format!("--stanza={STANZA}"))
+        .disk(&cfg.repository.path)
+}
+
+/// Creates the repository directory (owned by PostgreSQL's account).
+pub fn ensure_repo(cfg: &Config) -> Result<(), BackupError> {
+    let repo = cfg.pgbackrest_repo();
+    if !repo.is_dir() {
+        std::fs::create_dir_all(&repo).map_err(io(format!("create {}", repo.display())))?;
+        std::fs::set_permissions(&repo, std::fs::Permissions::from_mode(0o750))
+            .map_err(io(format!("chmod {}", repo.display())))?;
+    }
+    chown_to(cfg, &repo)
+}
+
+pub fn stanza_create(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+    tool(cfg, pass, "stanza-create")
+        .arg("stanza-create")
+        .run()
+        .map(drop)
+}
+
+pub fn check(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+    tool(
+        cfg,
+        pass,
+        "check (is WAL archiving on? run `custodianctl backup setup` and restart PostgreSQL)",
+    )
+    .arg("check")
+    .run()
+    .map(drop)
+}
+
+pub fn backup(cfg: &Config, pass: &SecretString, kind: &str) -> Result<(), BackupError> {
+    tool(cfg, pass, &format!("{kind} backup"))
+        .arg(format!("--type={kind}"))
+        .arg("backup")
+        .run()
+        .map(drop)
+}
+
+pub fn verify(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+    tool(cfg, pass, "verify").arg("verify").run().map(drop)
+}
+
+/// `pgbackrest info` as JSON: the stanza's backups and WAL range.
+pub fn info(cfg: &Config, pass: &SecretString) -> Result<serde_json::Value, BackupError> {
+    let out = tool(cfg, pass, "info")
+        .args(["--output=json", "info"])
+        .quiet()
+        .run()?;
+    serde_json::from_slice(&out)
+        .map_err(|e| BackupError::Refused(format!("pgbackrest info gave no JSON: {e}")))
+}
+
+/// The backups in the repository, oldest first: (label, type, stop time).
+pub fn backups(info: &serde_json::Value) -> Vec<(String, String, u64)> {
+    info.pointer("/0/backup")
+        .and_then(|b| b.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|b| {
+                    Some((
+                        b.get("label")?.as_str()?.to_owned(),
+                        b.get("type")?.as_str()?.to_owned(),
+                        b.pointer("/timestamp/stop")?.as_u64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub enum Target {
+    /// Everything archived (the newest point).
+    Latest,
+    /// A point in time, `YYYY-MM-DD HH:MM:SS+00`.
+    Time(String),
+    /// The end of a named backup.
+    Set(String),
+    /// A restore point made by `custodianctl backup restore-point`.
+    Name(String),
+}
+
+/// Restores into `pg_path` (PostgreSQL stopped). `delta` reuses what is
+/// there (overwriting); otherwise the directory must be empty.
+pub fn restore(
+    cfg: &Config,
+    pass: &SecretString,
+    pg_path: &Path,
+    target: &Target,
+    delta: bool,
+) -> Result<(), BackupError> {
+    let mut t = tool(cfg, pass, "restore")
+        .arg(format!("--pg1-path={}", pg_path.display()))
+        .arg(format!(
+            "--recovery-option=restore_command={}",
+            restore_command(cfg, pg_path)
+        ));
+    if delta {
+        t = t.arg("--delta");
+    }
+    t = match target {
+        Target::Latest => t,
+        Target::Time(at) => t.args([
+            "--type=time".to_owned(),
+            format!("--target={at}"),
+            "--target-action=promote".to_owned(),
+        ]),
+        Target::Set(label) => t.args([
+            format!("--set={label}"),
+            "--type=immediate".to_owned(),
+            "--target-action=promote".to_owned(),
+        ]),
+        Target::Name(name) => t.args([
+            "--type=name".to_owned(),
+            format!("--target={name}"),
+            "--target-action=promote".to_owned(),
+        ]),
+    };
+    t.arg("restore").run().map(drop)
+}
+
+/// True when a postmaster runs on `data_dir` (postmaster.pid names a live
+/// process).
+pub fn running(data_dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(data_dir.join("postmaster.pid")) else {
+        return false;
+    };
+    let Some(pid) = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
+        return false;
+    };
+    // EPERM: alive, but another account's (without CAP_KILL).
+    matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Ok(()) | Err(nix::errno::Errno::EPERM)
+    )
+}
+
+/// Creates (or empties, with `force`) a data directory for a restore.
+pub fn prepare_data_dir(cfg: &Config, dir: &PathBuf) -> Result<bool, BackupError> {
+    let nonempty = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(io(format!("chmod {}", dir.display())))?;
+    chown_to(cfg, dir)?;
+    Ok(nonempty)
+}

@@ -1,0 +1,102 @@
+//! Backup freshness, for operators and administrators: `custodianctl
+//! backup` records `backup.finished` and `backup.drill_passed` in the
+//! activity log (which this daemon may read); when the newest successful
+//! backup is missing or older than `[backup] stale-after-hours`, the
+//! `backup` component is degraded: `/readyz` says so with the fix, and the
+//! transition is recorded in the activity log like every other problem.
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::BackupConfig;
+use custodian_core::pool::Database;
+use custodian_core::health::Health;
+
+/// Microseconds since the epoch of the newest `action` in the log.
+async fn newest(db: &Database, action: &str) -> Result<Option<i64>, String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let row = client
+        .query_one(
+            "SELECT max(at_us) FROM audit_log WHERE action = $1",
+            &[&action],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.get(0))
+}
+
+fn ago(now_us: i64, at_us: i64) -> String {
+    let h = (now_us - at_us).max(0) / 3_600_000_000;
+    format!("{h} h ago")
+}
+
+/// What is wrong with the backups, if anything.
+pub fn problem(
+    now_us: i64,
+    stale_after_hours: u64,
+    last_backup: Option<i64>,
+    last_drill: Option<i64>,
+) -> Option<String> {
+    let drill = match last_drill {
+        Some(d) => format!("last verified restore (drill) {}", ago(now_us, d)),
+        None => "no restore verified yet (custodianctl backup drill)".to_owned(),
+    };
+    let limit = i64::try_from(stale_after_hours)
+        .unwrap_or(i64::MAX / 3_600_000_000)
+        .saturating_mul(3_600_000_000);
+    match last_backup {
+        None => Some(format!(
+            "no backup has succeeded yet: run `custodianctl backup now --type full` and enable custodian-backup-full.timer and custodian-backup-incr.timer; {drill}"
+        )),
+        Some(b) if now_us - b > limit => Some(format!(
+            "the last successful backup was {} (more than {stale_after_hours} h): see `journalctl -u custodian-backup@incr` and run `custodianctl backup now`; {drill}",
+            ago(now_us, b)
+        )),
+        Some(_) => None,
+    }
+}
+
+pub async fn watch(cfg: BackupConfig, db: Arc<Database>, health: Arc<Health>) {
+    loop {
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        match (
+            newest(&db, "backup.finished").await,
+            newest(&db, "backup.drill_passed").await,
+        ) {
+            (Ok(b), Ok(d)) => {
+                let p = problem(now_us, cfg.stale_after_hours, b, d);
+                if let Some(text) = &p {
+                    tracing::warn!(target: "backup", problem = %text, "backups are not current");
+                }
+                health.set_problem("backup", p);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(target: "backup", error = %e, "could not read the backup status");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(cfg.check_interval_secs)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem;
+    const H: i64 = 3_600_000_000;
+
+    #[test]
+    fn missing_and_stale_backups_are_problems_with_the_fix() {
+        let now = 1000 * H;
+        let none = problem(now, 26, None, None).unwrap_or_default();
+        assert!(none.contains("custodianctl backup now"), "{none}");
+        assert!(problem(now, 26, Some(now - 2 * H), Some(now - 50 * H)).is_none());
+        let stale = problem(now, 26, Some(now - 30 * H), Some(now - 3 * H)).unwrap_or_default();
+        assert!(
+            stale.contains("30 h ago") && stale.contains("drill) 3 h ago"),
+            "{stale}"
+        );
+    }
+}
