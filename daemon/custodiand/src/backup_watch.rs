@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::BackupConfig;
-use custodian_core::pool::Database;
 use custodian_core::health::Health;
+use custodian_core::pool::Database;
 
 /// Microseconds since the epoch of the newest `action` in the log.
 async fn newest(db: &Database, action: &str) -> Result<Option<i64>, String> {
