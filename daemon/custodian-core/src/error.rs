@@ -2,7 +2,6 @@
 //! the hashing pool, an internal fault), never the person's. What a person
 //! can fix is a refusal, returned beside it with the text that says how.
 
-use crate::identity::hashing::HashError;
 use crate::pool::DbError;
 
 /// Kept whole so that its kind (connection lost, statement timeout, busy
@@ -33,4 +32,14 @@ impl From<tokio_postgres::Error> for CoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         Self::Db(DbError::Postgres(e))
     }
+}
+
+/// Password hashing could not run: every slot stayed busy, or the task
+/// failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("every password hashing slot stayed busy for {0:?}")]
+    Busy(std::time::Duration),
+    #[error("the hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }

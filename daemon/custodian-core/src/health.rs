@@ -97,3 +97,9 @@ impl Health {
         }
     }
 }
+
+impl crate::pool::Problems for Health {
+    fn set_problem(&self, component: &'static str, problem: Option<String>) {
+        Health::set_problem(self, component, problem);
+    }
+}

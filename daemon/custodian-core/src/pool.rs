@@ -19,7 +19,14 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::DatabaseConfig;
-use crate::health::Health;
+
+/// Where the pool reports the problems it works around (credentials it
+/// could not renew, a checkpoint it could not sign), so that `/readyz`
+/// and the activity log show them; `health::Health` is the one used.
+pub trait Problems: Send + Sync {
+    /// Records (or, with `None`, clears) a problem of one component.
+    fn set_problem(&self, component: &'static str, problem: Option<String>);
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -74,7 +81,7 @@ pub struct Database {
     current: ArcSwap<Generation>,
     settings: DatabaseConfig,
     session: Arc<Session>,
-    health: Arc<Health>,
+    health: Arc<dyn Problems>,
 }
 
 impl Database {
@@ -82,7 +89,7 @@ impl Database {
     pub async fn start(
         session: Arc<Session>,
         settings: DatabaseConfig,
-        health: Arc<Health>,
+        health: Arc<dyn Problems>,
     ) -> Result<Arc<Self>, DbError> {
         let generation = new_generation(&session, &settings, 1).await?;
         let expected = migrations::expected_version();

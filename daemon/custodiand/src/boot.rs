@@ -186,7 +186,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                 supervisors.push(running.keyring_task);
                 let db = match &config.database {
                     Some(settings) => {
-                        let db = Database::start(Arc::clone(&running.session), settings.clone(), Arc::clone(&health)).await?;
+                        let db = Database::start(Arc::clone(&running.session), settings.clone(), health.clone()).await?;
                         load.watch_pool(&db);
                         supervisors.push(tokio::spawn(Arc::clone(&db).maintain(running.session.generations())));
                         supervisors.push(tokio::spawn(Arc::clone(&db).checkpoints()));

@@ -14,13 +14,7 @@ pub const QUEUE: Duration = Duration::from_secs(2);
 /// What a turned-away client is told to wait.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
-#[derive(Debug, thiserror::Error)]
-pub enum HashError {
-    #[error("every password hashing slot stayed busy for {0:?}")]
-    Busy(Duration),
-    #[error("the hashing task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
-}
+pub use crate::error::HashError;
 
 /// One slot per CPU the process may use.
 pub fn slots() -> usize {

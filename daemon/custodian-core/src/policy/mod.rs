@@ -148,7 +148,7 @@ pub struct Denied(pub &'static str);
 pub trait Action {
     const NAME: &'static str;
     /// Needs a password (or passkey) entered within the step-up window
-    /// ([`crate::identity::sessions::STEP_UP_MINUTES`]).
+    /// (`identity::sessions::STEP_UP_MINUTES`).
     const STEP_UP: bool = false;
     /// What the route table shows for a route that asks for this action.
     const INFO: ActionInfo = ActionInfo {
