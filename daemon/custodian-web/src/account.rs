@@ -3,7 +3,6 @@
 //! for administrators. Each handler states its own access decision first.
 
 use crate::guard::csrf_for;
-use bytes::Bytes;
 use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::guesses;
@@ -15,6 +14,7 @@ use crate::respond::{redirect, unavailable, unavailable_because};
 use crate::app::App;
 use crate::cookies::COOKIE;
 use crate::guard::{admit, admit_form, session_form};
+use crate::input::ReqBody;
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
 use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
@@ -35,15 +35,11 @@ pub(crate) async fn password_form(app: &App, req: &Request<impl Sized>) -> Reply
     ))
 }
 
-pub(crate) async fn change_password<B>(
+pub(crate) async fn change_password<B: ReqBody>(
     app: &App,
     req: Request<B>,
     peer: std::net::SocketAddr,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let headers = req.headers().clone();
     let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
@@ -154,11 +150,11 @@ pub(crate) async fn reauth_form<B>(app: &App, req: &Request<B>) -> Reply {
     ))
 }
 
-pub(crate) async fn reauth<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn reauth<B: ReqBody>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+) -> Reply {
     let _headers = req.headers().clone();
     let (s, form) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
@@ -240,11 +236,7 @@ pub(crate) async fn accounts_page(app: &App, req: &Request<impl Sized>) -> Reply
     ))
 }
 
-pub(crate) async fn create_account<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let username = field(&form, "username").trim().to_lowercase();
@@ -285,11 +277,7 @@ where
     })
 }
 
-pub(crate) async fn change_state<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<ManageAccounts, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let who = field(&form, "username");
@@ -401,11 +389,11 @@ async fn second_step_page(
     ))
 }
 
-pub(crate) async fn totp_login<B>(app: &App, req: Request<B>, peer: std::net::SocketAddr) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn totp_login<B: ReqBody>(
+    app: &App,
+    req: Request<B>,
+    peer: std::net::SocketAddr,
+) -> Reply {
     let (db, vault) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.vault.as_ref().ok_or_else(unavailable)?,
@@ -535,11 +523,7 @@ pub(crate) async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Rep
     enrol_page(app, &s.session, None, StatusCode::OK).await
 }
 
-pub(crate) async fn totp_enrol<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn totp_enrol<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
@@ -577,11 +561,7 @@ pub(crate) async fn recovery_codes_page(app: &App, req: &Request<impl Sized>) ->
     ))
 }
 
-pub(crate) async fn regenerate_recovery_codes<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn regenerate_recovery_codes<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, _) = admit_form::<SecureOwnAccount, _>(app, req).await?;
     let (session, db, keyring) = (&s.session, &s.db, &s.keyring);
     let codes = recovery::regenerate(db, keyring, session.user_id, &session.username)
@@ -655,11 +635,7 @@ pub(crate) async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: S
     ))
 }
 
-pub(crate) async fn end_session<B>(app: &App, req: Request<B>, scope: Scope) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn end_session<B: ReqBody>(app: &App, req: Request<B>, scope: Scope) -> Reply {
     let session = scoped_session(app, &req, scope).await?;
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let form = session_form(app, &session, req).await?;
@@ -704,11 +680,7 @@ pub(crate) async fn notifications_page(app: &App, req: &Request<impl Sized>) -> 
     ))
 }
 
-pub(crate) async fn mark_notifications_read<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn mark_notifications_read<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, _) = admit_form::<UseOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     notifications::mark_all_read(db, session.user_id)

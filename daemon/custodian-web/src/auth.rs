@@ -6,7 +6,6 @@ use crate::input::{field, parse_form};
 use crate::respond::{redirect, unavailable, unavailable_because};
 use std::net::SocketAddr;
 
-use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, Response, StatusCode};
 
 use super::views;
@@ -14,6 +13,7 @@ use crate::app::App;
 use crate::cookies::{COOKIE, PRE_COOKIE};
 use crate::guard::session_of;
 use crate::guard::{admit_anonymous, Anonymous};
+use crate::input::ReqBody;
 use crate::respond::{error, html, Body};
 use custodian_core::error::CoreError;
 use custodian_core::identity::accounts::{self, SetupOutcome};
@@ -119,11 +119,11 @@ pub(crate) async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body>
     }
 }
 
-pub(crate) async fn login<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn login<B: ReqBody>(
+    app: &App,
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -254,11 +254,11 @@ pub(crate) fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
 }
 
-pub(crate) async fn setup<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn setup<B: ReqBody>(
+    app: &App,
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -373,11 +373,11 @@ pub(crate) async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Bod
 
 /// Sets a new password on the administrator account a console recovery
 /// token names. The token is checked (a hash look-up) before any hashing.
-pub(crate) async fn recover<B>(app: &App, req: Request<B>, peer: SocketAddr) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn recover<B: ReqBody>(
+    app: &App,
+    req: Request<B>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };
@@ -434,11 +434,7 @@ where
     }
 }
 
-pub(crate) async fn logout<B>(app: &App, req: Request<B>) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Response<Body> {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return unavailable();
     };

@@ -1,7 +1,6 @@
 //! `/admin/event-types`: administrators, with a recent password, add event
 //! types and retire the ones no longer wanted.
 
-use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::views;
@@ -9,6 +8,7 @@ use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, form_of};
 use crate::input::field;
+use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::{error, html, Reply};
 use crate::respond::{unavailable, unavailable_because};
@@ -18,11 +18,7 @@ use custodian_core::policy::ManageEventTypes;
 const PAGE: &str = "/admin/event-types";
 
 /// The page (GET) or a change (POST).
-pub(crate) async fn handle<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn handle<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ManageEventTypes, _>(app, &req).await?;
     let (session, permit) = (&s.session, &s.permit);

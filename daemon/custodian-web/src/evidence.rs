@@ -7,7 +7,6 @@
 
 use crate::input::query_param;
 use crate::respond::see_other;
-use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 use super::views::{self, evidence as view};
@@ -15,6 +14,7 @@ use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form, also};
 use crate::input::field;
+use crate::input::ReqBody;
 use crate::respond::{error, html, Body};
 use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Content, Kind, ListQuery, Refused};
@@ -132,11 +132,7 @@ pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -
     result.unwrap_or_else(|r| r)
 }
 
-pub(crate) async fn create<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -303,11 +299,7 @@ pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) 
     result.unwrap_or_else(|r| r)
 }
 
-pub(crate) async fn edit<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn edit<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -329,11 +321,7 @@ where
     result.unwrap_or_else(|r| r)
 }
 
-pub(crate) async fn workflow<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn workflow<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);
@@ -365,11 +353,7 @@ where
 
 /// Adds a relation, a label/source/location or an event to a record, or
 /// withdraws a wrong one.
-pub(crate) async fn links<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
     use custodian_core::evidence::links::{self, LinkChange, LinkTable};
     let result: Reply = async {
         let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
@@ -457,11 +441,7 @@ const BULK_MAX: usize = 250;
 /// with a recent password). Each item is checked on its own: one it may
 /// not see is "not found", one whose state forbids the step is refused;
 /// every item gets its own revision and activity entry, the batch one more.
-pub(crate) async fn bulk<B>(app: &App, req: Request<B>, kind: Kind) -> Response<Body>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
     let result: Reply = async {
         let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
         let (session, db) = (&s.session, &s.db);

@@ -2,7 +2,6 @@
 //! administrator other than the requester; approving and downloading both
 //! need a password (or passkey) from the last 15 minutes.
 
-use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
 use super::body::Outgoing;
@@ -12,6 +11,7 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::query_param;
+use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::{error, html, Body, Reply};
 use crate::respond::{no_media_store, unavailable, unavailable_because, unavailable_for};
@@ -60,11 +60,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub(crate) async fn request<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn request<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (Some(db), Some(vault)) = (app.db.as_ref(), app.identity.vault.as_ref()) else {
         return Err(unavailable());
     };
@@ -93,11 +89,7 @@ where
     Ok(see_other("/exports".into()))
 }
 
-pub(crate) async fn decide<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn decide<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
     let (s, form) = admit_form::<DecideExports, _>(app, req).await?;

@@ -12,7 +12,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{header, HeaderMap, Method, Request, Response, StatusCode};
 
 use custodian_core::identity::sessions::{self, Enrolment, Session};
@@ -21,6 +20,7 @@ use custodian_core::pool::Database;
 use custodian_vault::keyring::Keyring;
 
 use crate::app::App;
+use crate::input::ReqBody;
 use crate::input::{field, parse_form};
 use crate::respond::{error, Body};
 use crate::respond::{lookup_failed, redirect, unavailable, unavailable_because};
@@ -234,14 +234,10 @@ async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), Respons
 }
 
 /// The prelude, then same origin, the form and its session-bound CSRF token.
-pub(crate) async fn admit_form<A: Action, B>(
+pub(crate) async fn admit_form<A: Action, B: ReqBody>(
     app: &App,
     req: Request<B>,
-) -> Result<(Signed<A>, Form), Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<(Signed<A>, Form), Response<Body>> {
     let s = admit::<A, B>(app, &req).await?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
@@ -251,15 +247,11 @@ where
 
 /// Same origin, the form and its CSRF token, for a route that answers GET
 /// and POST in one handler after [`admit`].
-pub(crate) async fn form_of<A: Action, B>(
+pub(crate) async fn form_of<A: Action, B: ReqBody>(
     app: &App,
     s: &Signed<A>,
     req: Request<B>,
-) -> Result<Form, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Form, Response<Body>> {
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
     csrf_valid(s, field(&form, "csrf")).await?;
@@ -270,15 +262,11 @@ where
 /// already checked: the second step of signing in (a pending session,
 /// anonymous by design as far as the policy goes) and the session pages,
 /// whose action depends on their scope.
-pub(crate) async fn session_form<B>(
+pub(crate) async fn session_form<B: ReqBody>(
     app: &App,
     session: &Session,
     req: Request<B>,
-) -> Result<Form, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Form, Response<Body>> {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
@@ -348,15 +336,11 @@ pub(crate) struct Anonymous {
     pub nonce: String,
 }
 
-pub(crate) async fn admit_anonymous<B>(
+pub(crate) async fn admit_anonymous<B: ReqBody>(
     app: &App,
     req: Request<B>,
     peer: SocketAddr,
-) -> Result<Anonymous, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Anonymous, Response<Body>> {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     same_origin(app, req.headers())?;
     if !app.identity.login_attempts.allow(peer.ip()) {

@@ -15,6 +15,7 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, session_form};
 use crate::input::field;
 use crate::input::read_body;
+use crate::input::ReqBody;
 use crate::respond::{error, html, Body, Reply};
 use crate::respond::{redirect, unavailable, unavailable_because};
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
@@ -51,15 +52,11 @@ fn refused(r: Refused) -> Response<Body> {
 }
 
 /// The Origin and CSRF checks of a JSON POST, then its body.
-async fn checked_json<B>(
+async fn checked_json<B: ReqBody>(
     app: &App,
     session: &Session,
     req: Request<B>,
-) -> Result<Value, Response<Body>>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Value, Response<Body>> {
     let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
     crate::guard::json_checks(app, keyring, session, req.headers()).await?;
     let body = read_body(req, JSON_LIMIT).await.map_err(error)?;
@@ -111,11 +108,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     list_page(app, &session, None, StatusCode::OK).await
 }
 
-pub(crate) async fn remove<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let session = manager(app, &req).await?;
     let form = session_form(app, &session, req).await?;
@@ -146,11 +139,7 @@ where
     }
 }
 
-pub(crate) async fn register_begin<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn register_begin<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -163,11 +152,7 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub(crate) async fn register_finish<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn register_finish<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -226,16 +211,12 @@ async fn asserting<B>(
     }
 }
 
-pub(crate) async fn assert_begin<B>(
+pub(crate) async fn assert_begin<B: ReqBody>(
     app: &App,
     req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
@@ -252,16 +233,12 @@ where
     Ok(json_response(StatusCode::OK, &json!(options)))
 }
 
-pub(crate) async fn assert_finish<B>(
+pub(crate) async fn assert_finish<B: ReqBody>(
     app: &App,
     req: Request<B>,
     peer: std::net::SocketAddr,
     purpose: Purpose,
-) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Reply {
     let (db, wa) = (
         app.db.as_ref().ok_or_else(unavailable)?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,

@@ -1,7 +1,6 @@
 //! `/admin/users/permissions`: an administrator (with a recent password)
 //! sets another account's permission flags and access groups.
 
-use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::views;
@@ -9,6 +8,7 @@ use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
+use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::{error, html, Reply};
 use crate::respond::{unavailable, unavailable_because};
@@ -31,11 +31,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub(crate) async fn save<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
     let session = &s.session;

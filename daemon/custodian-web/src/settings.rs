@@ -2,13 +2,13 @@
 //! appliance is configured (never a secret) and change the few settings
 //! kept in the database. Changes are recorded with old and new values.
 
-use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::views;
 use crate::app::App;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
+use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
 use crate::respond::{html, Reply};
@@ -51,11 +51,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub(crate) async fn save<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
     let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
     match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)

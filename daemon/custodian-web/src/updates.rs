@@ -3,7 +3,6 @@
 //! last verified check, every step) and ask it to check or to install a
 //! signed version. custodiand sends only a verb and a version number.
 
-use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use super::views;
@@ -12,6 +11,7 @@ use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
+use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::unavailable;
 use crate::respond::{html, Reply};
@@ -52,11 +52,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     ))
 }
 
-pub(crate) async fn act<B>(app: &App, req: Request<B>) -> Reply
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let db = app.db.as_ref().ok_or_else(unavailable)?;
     let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
     let session = &signed.session;
