@@ -8,8 +8,8 @@ use super::views;
 use crate::app::App;
 use crate::guard::admit;
 use crate::input::query_param;
+use crate::respond::unavailable_because;
 use crate::respond::{html, Reply};
-use crate::respond::{unavailable, unavailable_because};
 use custodian_core::activity_log;
 use custodian_core::policy::ViewActivity;
 
@@ -40,8 +40,8 @@ fn url(f: &Filters, page: i64) -> String {
 }
 
 pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ViewActivity, _>(app, req).await?;
+    let db = &s.db;
     let session = &s.session;
     let q = req.uri().query();
     let f = Filters {

@@ -10,8 +10,8 @@ use crate::guard::{admit, form_of};
 use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
+use crate::respond::unavailable_because;
 use crate::respond::{error, html, Reply};
-use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
 
@@ -19,8 +19,8 @@ const PAGE: &str = "/admin/event-types";
 
 /// The page (GET) or a change (POST).
 pub(crate) async fn handle<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ManageEventTypes, _>(app, &req).await?;
+    let db = &s.db;
     let (session, permit) = (&s.session, &s.permit);
     let mut problem = None;
     if req.method() == http::Method::POST {

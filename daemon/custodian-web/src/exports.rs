@@ -90,9 +90,9 @@ pub(crate) async fn request<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
 }
 
 pub(crate) async fn decide<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let media = app.media.as_ref().ok_or_else(no_media_store)?;
     let (s, form) = admit_form::<DecideExports, _>(app, req).await?;
+    let db = &s.db;
     let (session, permit) = (&s.session, &s.permit);
     let id = field(&form, "id")
         .parse::<i64>()

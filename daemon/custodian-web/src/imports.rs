@@ -11,8 +11,8 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, admit_multipart, check_csrf};
 use crate::input::query_param;
 use crate::respond::see_other;
+use crate::respond::unavailable_because;
 use crate::respond::{error, html, Body, Reply};
-use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
 use custodian_core::policy::{ImportReference, ReadBulletins};
 
@@ -120,8 +120,8 @@ where
 }
 
 pub(crate) async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ImportReference, _>(app, req).await?;
+    let db = &s.db;
     let session = &s.session;
     let id = query_param(req.uri().query(), "id")
         .parse::<i64>()
@@ -137,8 +137,8 @@ pub(crate) async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
 }
 
 pub(crate) async fn reference(app: &App, req: &Request<impl Sized>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ReadBulletins, _>(app, req).await?;
+    let db = &s.db;
     let session = &s.session;
     let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
         .ok_or_else(|| error(StatusCode::NOT_FOUND))?;

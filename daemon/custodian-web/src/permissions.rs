@@ -10,14 +10,14 @@ use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
+use crate::respond::unavailable_because;
 use crate::respond::{error, html, Reply};
-use crate::respond::{unavailable, unavailable_because};
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
 
 pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let s = admit::<ManagePermissions, _>(app, req).await?;
+    let db = &s.db;
     let session = &s.session;
     let who = super::input::text(req.uri().query(), "username", 63)?;
     let current = permissions::current(db, &who)
@@ -32,8 +32,8 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
 }
 
 pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let (s, form_fields) = admit_form::<ManagePermissions, _>(app, req).await?;
+    let db = &s.db;
     let session = &s.session;
     let who = field(&form_fields, "username").to_owned();
     let flags = (field(&form_fields, "defaults") != "yes").then(|| {

@@ -13,7 +13,6 @@ use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
-use crate::respond::unavailable;
 use crate::respond::{html, Reply};
 use custodian_core::policy::InstallUpdates;
 use custodian_core::updater;
@@ -53,8 +52,8 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
 }
 
 pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
     let (signed, form) = admit_form::<InstallUpdates, _>(app, req).await?;
+    let db = &signed.db;
     let session = &signed.session;
     let socket = app.updater.clone();
     let (request, target) = match field(&form, "action") {
