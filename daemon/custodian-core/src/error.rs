@@ -43,3 +43,44 @@ pub enum HashError {
     #[error("the hashing task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
+
+/// What the domain declines to do because of what was asked (the person
+/// can fix it: the text says how), or the failure that kept it from
+/// deciding. One `Result<T, Rejected>` instead of a result inside a result.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejected {
+    #[error("{0}")]
+    Problem(std::borrow::Cow<'static, str>),
+    #[error(transparent)]
+    Failed(#[from] CoreError),
+}
+
+impl From<&'static str> for Rejected {
+    fn from(text: &'static str) -> Self {
+        Self::Problem(text.into())
+    }
+}
+
+impl From<String> for Rejected {
+    fn from(text: String) -> Self {
+        Self::Problem(text.into())
+    }
+}
+
+impl From<DbError> for Rejected {
+    fn from(e: DbError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for Rejected {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<HashError> for Rejected {
+    fn from(e: HashError) -> Self {
+        Self::Failed(e.into())
+    }
+}

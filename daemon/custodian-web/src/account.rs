@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::cookies::COOKIE;
 use crate::guard::{admit, admit_form, session_form};
 use crate::input::ReqBody;
+use crate::respond::Decided;
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
 use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
@@ -251,9 +252,9 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
             field(&form, "role"),
         )
         .await
-        .map_err(unavailable_because)?
+        .decided()?
     } else {
-        Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.")
+        Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.".into())
     };
     let rows = accounts::list_accounts(db, &s.permit)
         .await
@@ -272,7 +273,7 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
         ),
         Err(problem) => html(
             StatusCode::BAD_REQUEST,
-            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
+            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
         ),
     })
 }
@@ -294,23 +295,24 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
             field(&form, "reason"),
         )
         .await
-        .map_err(unavailable_because)?,
+        .decided()?,
         // Every account at once only with the box ticked: a single
         // mis-click must not sign everybody out.
         "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
-            "Tick the box to confirm that every other account is signed out and must choose a new password.",
+            "Tick the box to confirm that every other account is signed out and must choose a new password."
+                .into(),
         ),
         "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
-            .map_err(unavailable_because)?
+            .decided()?
             .map(|_| None),
         action => match accounts::StateChange::parse(action) {
             Some(change) => {
                 accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
                     .await
-                    .map_err(unavailable_because)?
+                    .decided()?
             }
-            None => Err("Unknown action."),
+            None => Err("Unknown action.".into()),
         },
     };
     if let Ok(None) = outcome {
@@ -333,7 +335,7 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
         ),
         Err(problem) => html(
             StatusCode::BAD_REQUEST,
-            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(problem), None),
+            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
         ),
     })
 }

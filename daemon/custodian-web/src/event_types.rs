@@ -11,6 +11,7 @@ use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
+use crate::respond::Decided;
 use crate::respond::{error, html, Reply};
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
@@ -42,7 +43,7 @@ pub(crate) async fn handle<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
             }
             _ => return Err(error(StatusCode::BAD_REQUEST)),
         };
-        match outcome.map_err(unavailable_because)? {
+        match outcome.decided()? {
             Ok(()) => return Ok(see_other(PAGE.into())),
             Err(message) => problem = Some(message),
         }

@@ -11,6 +11,7 @@ use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
+use crate::respond::Decided;
 use crate::respond::{error, html, Reply};
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
@@ -52,7 +53,7 @@ pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     groups.dedup();
     match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
         .await
-        .map_err(unavailable_because)?
+        .decided()?
     {
         Ok(()) => Ok(see_other("/admin/users".into())),
         Err(problem) => {
@@ -63,7 +64,7 @@ pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
             let csrf = csrf_for(app, session).await?;
             Ok(html(
                 StatusCode::BAD_REQUEST,
-                views::admin::permissions(&views::viewer(session), &current, &csrf, Some(problem)),
+                views::admin::permissions(&views::viewer(session), &current, &csrf, Some(&problem)),
             ))
         }
     }

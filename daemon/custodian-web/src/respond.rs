@@ -116,3 +116,21 @@ pub(crate) fn see_other(to: String) -> Response<Body> {
     }
     res
 }
+
+/// A decision of the domain as a handler needs it: the person's problem to
+/// show on the page (`Ok(Err(text))`), or the failure, as the 503 that
+/// names its cause.
+pub(crate) trait Decided<T> {
+    fn decided(self) -> Result<Result<T, std::borrow::Cow<'static, str>>, Response<Body>>;
+}
+
+impl<T> Decided<T> for Result<T, custodian_core::error::Rejected> {
+    fn decided(self) -> Result<Result<T, std::borrow::Cow<'static, str>>, Response<Body>> {
+        use custodian_core::error::Rejected;
+        match self {
+            Ok(v) => Ok(Ok(v)),
+            Err(Rejected::Problem(text)) => Ok(Err(text)),
+            Err(Rejected::Failed(e)) => Err(unavailable_because(e)),
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
+use crate::respond::Decided;
 use crate::respond::{html, Reply};
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
 use custodian_core::policy::ManageSettings;
@@ -56,7 +57,7 @@ pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
     match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
         .await
-        .map_err(unavailable_because)?
+        .decided()?
     {
         Ok(()) => Ok(see_other("/admin/settings".into())),
         Err(problem) => {

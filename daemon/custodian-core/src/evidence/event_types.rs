@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, Rejected};
 use crate::identity::accounts::audit;
 use crate::policy::{ManageEventTypes, Permit};
 use crate::pool::Database;
@@ -56,16 +56,18 @@ pub async fn add(
     by: &str,
     title: &str,
     description: &str,
-) -> Result<Result<(), String>, CoreError> {
+) -> Result<(), Rejected> {
     let title = super::sanitize::line(title, 201);
     let description = super::sanitize::line(description, 2001);
     if title.is_empty() || title.chars().count() > 200 {
-        return Ok(Err(
-            "Give the event type a title of at most 200 characters.".into(),
+        return Err(Rejected::from(
+            "Give the event type a title of at most 200 characters.",
         ));
     }
     if description.chars().count() > 2000 {
-        return Ok(Err("The description may be at most 2000 characters.".into()));
+        return Err(Rejected::from(
+            "The description may be at most 2000 characters.",
+        ));
     }
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -77,7 +79,7 @@ pub async fn add(
         )
         .await?;
     let Some(row) = added else {
-        return Ok(Err(format!(
+        return Err(Rejected::from(format!(
             "There is an event type called \u{201c}{title}\u{201d} already."
         )));
     };
@@ -91,7 +93,7 @@ pub async fn add(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Retires a type: no longer offered for new events.
@@ -100,7 +102,7 @@ pub async fn retire(
     _: &Permit<ManageEventTypes>,
     by: &str,
     id: i64,
-) -> Result<Result<(), String>, CoreError> {
+) -> Result<(), Rejected> {
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     let retired = tx
@@ -110,8 +112,8 @@ pub async fn retire(
         )
         .await?;
     let Some(row) = retired else {
-        return Ok(Err(
-            "That event type does not exist or is retired already.".into()
+        return Err(Rejected::from(
+            "That event type does not exist or is retired already.",
         ));
     };
     let title: String = row.get(0);
@@ -124,5 +126,5 @@ pub async fn retire(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }

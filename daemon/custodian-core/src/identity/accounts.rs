@@ -11,7 +11,7 @@ use super::lockout;
 use super::notifications::{notify, notify_admins};
 use super::password::Policy;
 use super::tokens;
-use crate::error::CoreError;
+use crate::error::{CoreError, Rejected};
 use crate::policy::Role;
 use crate::pool::{Database, DbError};
 
@@ -471,9 +471,9 @@ pub async fn create_account(
     by: &str,
     username: &str,
     role: &str,
-) -> Result<Result<String, &'static str>, CoreError> {
+) -> Result<String, Rejected> {
     if !ROLES.contains(&role) {
-        return Ok(Err("Choose one of the roles offered."));
+        return Err(Rejected::from("Choose one of the roles offered."));
     }
     let (temporary, version, hash) = one_time_password(keyring, policy).await?;
     let mut c = db.client().await?;
@@ -495,7 +495,7 @@ pub async fn create_account(
         )
         .await?;
     let Some(inserted) = inserted else {
-        return Ok(Err("That username is taken."));
+        return Err(Rejected::from("That username is taken."));
     };
     audit(
         &*tx,
@@ -517,7 +517,7 @@ pub async fn create_account(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(temporary))
+    Ok(temporary)
 }
 
 /// A change that takes effect only once a different administrator
@@ -599,7 +599,7 @@ async fn confirm_pending(
     by: &str,
     username: &str,
     what: Pending,
-) -> Result<Result<i64, &'static str>, CoreError> {
+) -> Result<i64, Rejected> {
     let row = pg
         .query_opt(
             "DELETE FROM admin_confirmation p USING app_user t, app_user c \
@@ -611,7 +611,7 @@ async fn confirm_pending(
         )
         .await?;
     if let Some(row) = row {
-        return Ok(Ok(row.get(0)));
+        return Ok(row.get(0));
     }
     let waiting = pg
         .query_opt(
@@ -621,7 +621,7 @@ async fn confirm_pending(
         )
         .await?
         .is_some();
-    Ok(Err(if waiting {
+    Err(Rejected::from(if waiting {
         "A different administrator than the one who asked must confirm this."
     } else {
         "Nothing waits for confirmation on that account."
@@ -750,9 +750,9 @@ pub async fn change_state(
     by: &str,
     username: &str,
     change: StateChange,
-) -> Result<Result<Option<String>, &'static str>, CoreError> {
+) -> Result<Option<String>, Rejected> {
     if by == username && change != StateChange::Unlock {
-        return Ok(Err(
+        return Err(Rejected::from(
             "You cannot change your own account's state; ask another administrator.",
         ));
     }
@@ -776,7 +776,7 @@ pub async fn change_state(
         )
         .await?;
     let Some(target) = target else {
-        return Ok(Err("There is no such account."));
+        return Err(Rejected::from("There is no such account."));
     };
     let (target_id, target_role): (i64, String) = (target.get(0), target.get(1));
     // Administrator rights, and the second factor of an administrator,
@@ -792,20 +792,18 @@ pub async fn change_state(
     if let Some(what) = waits {
         request_confirmation(pg, by, username, target_id, what, serde_json::json!({})).await?;
         tx.commit().await?;
-        return Ok(Ok(None));
+        return Ok(None);
     }
     let change = match change {
-        StateChange::Confirm(what) => match confirm_pending(pg, by, username, what).await? {
-            Ok(_) => {
-                tracing::info!(target: "identity", account = %username, by = %by, change = what.key(), "confirmed by a second administrator");
-                match what {
-                    Pending::GrantAdmin => StateChange::Role("admin"),
-                    Pending::ResetSecondFactor => StateChange::ResetSecondFactor,
-                    Pending::ResetPassword => change,
-                }
+        StateChange::Confirm(what) => {
+            confirm_pending(pg, by, username, what).await?;
+            tracing::info!(target: "identity", account = %username, by = %by, change = what.key(), "confirmed by a second administrator");
+            match what {
+                Pending::GrantAdmin => StateChange::Role("admin"),
+                Pending::ResetSecondFactor => StateChange::ResetSecondFactor,
+                Pending::ResetPassword => change,
             }
-            Err(problem) => return Ok(Err(problem)),
-        },
+        }
         StateChange::Role(_) => {
             // Any other role decided now replaces a waiting grant.
             pg.execute(
@@ -904,7 +902,7 @@ pub async fn change_state(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(fresh.map(|(temporary, _, _)| temporary)))
+    Ok(fresh.map(|(temporary, _, _)| temporary))
 }
 
 /// Removes the authenticator app, the recovery codes and the passkeys.
@@ -934,15 +932,15 @@ pub async fn reset_password(
     by: &str,
     username: &str,
     reason: &str,
-) -> Result<Result<Option<String>, &'static str>, CoreError> {
+) -> Result<Option<String>, Rejected> {
     if by == username {
-        return Ok(Err(
+        return Err(Rejected::from(
             "Change your own password on your account page, not here.",
         ));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Ok(Err(
+        return Err(Rejected::from(
             "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
         ));
     }
@@ -958,7 +956,7 @@ pub async fn reset_password(
         )
         .await?;
     let Some(target) = target else {
-        return Ok(Err("There is no such account."));
+        return Err(Rejected::from("There is no such account."));
     };
     let (id, role): (i64, String) = (target.get(0), target.get(1));
     // The one who resets learns the password: for an administrator that
@@ -975,7 +973,7 @@ pub async fn reset_password(
         )
         .await?;
         tx.commit().await?;
-        return Ok(Ok(None));
+        return Ok(None);
     }
     tx.execute(
         "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
@@ -1008,7 +1006,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(Some(temporary)))
+    Ok(Some(temporary))
 }
 
 /// Forces a password change at the next sign-in and ends the sessions of
@@ -1018,9 +1016,9 @@ pub async fn force_password_change(
     db: &Database,
     by: &str,
     username: &str,
-) -> Result<Result<u64, &'static str>, CoreError> {
+) -> Result<u64, Rejected> {
     if by == username {
-        return Ok(Err(
+        return Err(Rejected::from(
             "Change your own password on your account page, not here.",
         ));
     }
@@ -1037,7 +1035,7 @@ pub async fn force_password_change(
         .map(|r| r.get(0))
         .collect();
     if ids.is_empty() {
-        return Ok(Err("There is no such account."));
+        return Err(Rejected::from("There is no such account."));
     }
     let ended = tx
         .execute("DELETE FROM user_session WHERE user_id = ANY($1)", &[&ids])
@@ -1064,5 +1062,5 @@ pub async fn force_password_change(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(ids.len() as u64))
+    Ok(ids.len() as u64)
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::accounts::audit;
 use super::notifications::{notify, notify_admins};
-use crate::error::CoreError;
+use crate::error::{CoreError, Rejected};
 use crate::policy::Permission;
 use crate::pool::Database;
 
@@ -59,9 +59,9 @@ pub async fn set(
     username: &str,
     flags: Option<Vec<String>>,
     groups: Vec<String>,
-) -> Result<Result<(), &'static str>, CoreError> {
+) -> Result<(), Rejected> {
     if by == username {
-        return Ok(Err(
+        return Err(Rejected::from(
             "You cannot change your own permissions; ask another administrator.",
         ));
     }
@@ -81,7 +81,7 @@ pub async fn set(
         )
         .await?
     else {
-        return Ok(Err("There is no such account."));
+        return Err(Rejected::from("There is no such account."));
     };
     let id: i64 = before.get(0);
     let (old_flags, old_groups): (Option<Vec<String>>, Vec<String>) =
@@ -129,5 +129,5 @@ pub async fn set(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::accounts::audit;
 use super::notifications::notify_admins;
-use crate::error::CoreError;
+use crate::error::{CoreError, Rejected};
 use crate::policy::{ManageSettings, Permit};
 use crate::pool::Database;
 
@@ -47,7 +47,7 @@ pub async fn save(
     by: &str,
     notice: &str,
     export_ttl: &str,
-) -> Result<Result<(), String>, CoreError> {
+) -> Result<(), Rejected> {
     let by_id = permit.actor().user_id;
     let notice: String = notice
         .chars()
@@ -56,8 +56,8 @@ pub async fn save(
         .trim()
         .to_owned();
     if notice.chars().count() > 1000 {
-        return Ok(Err(
-            "The sign-in notice may be at most 1000 characters.".into()
+        return Err(Rejected::from(
+            "The sign-in notice may be at most 1000 characters.",
         ));
     }
     let ttl = export_ttl.trim();
@@ -66,7 +66,7 @@ pub async fn save(
             .parse::<u64>()
             .is_ok_and(|m| EXPORT_TTL_RANGE.contains(&m))
     {
-        return Ok(Err(format!(
+        return Err(Rejected::from(format!(
             "The export download window must be between {} and {} minutes (or empty for the configured default).",
             EXPORT_TTL_RANGE.start(),
             EXPORT_TTL_RANGE.end()
@@ -116,5 +116,5 @@ pub async fn save(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }
