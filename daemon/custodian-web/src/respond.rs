@@ -120,6 +120,7 @@ pub(crate) fn see_other(to: String) -> Response<Body> {
 /// A decision of the domain as a handler needs it: the person's problem to
 /// show on the page (`Ok(Err(text))`), or the failure, as the 503 that
 /// names its cause.
+#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere in this layer
 pub(crate) trait Decided<T> {
     fn decided(self) -> Result<Result<T, std::borrow::Cow<'static, str>>, Response<Body>>;
 }
