@@ -15,6 +15,54 @@ pub enum CoreError {
     /// Every password hashing slot is taken: answer 503 with Retry-After.
     #[error(transparent)]
     Busy(HashError),
+    /// The operating system gave no random bytes (tokens, salts, secrets).
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(#[from] getrandom::Error),
+    /// argon2id refused its parameters or its input.
+    #[error("argon2id: {0}")]
+    Hashing(#[from] argon2::password_hash::Error),
+    /// A policy file compiled into the binary does not hold.
+    #[error(transparent)]
+    Policy(#[from] PolicyFileError),
+}
+
+/// A policy file compiled into the binary (`policy/*.toml`) that does not
+/// parse or does not hold; the tests read each one, so this is a build
+/// that should never have shipped.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyFileError {
+    #[error("policy/{file} does not parse: {source}")]
+    Parse {
+        file: &'static str,
+        source: toml::de::Error,
+    },
+    #[error("policy/{file}: {why}")]
+    Invalid { file: &'static str, why: String },
+}
+
+/// What the person asked for that the domain declines, in words that say
+/// how to put it right (a form field out of range, a CSV cell that is not
+/// a number). Only the text: it is shown on the page that was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Problem(pub std::borrow::Cow<'static, str>);
+
+impl From<&'static str> for Problem {
+    fn from(text: &'static str) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<Problem> for Rejected {
+    fn from(p: Problem) -> Self {
+        Self::Problem(p.0)
+    }
 }
 
 impl From<HashError> for CoreError {

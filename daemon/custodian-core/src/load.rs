@@ -154,7 +154,10 @@ pub fn cause_of(e: &(dyn Error + 'static)) -> Cause {
             match a {
                 CoreError::Db(d) => next = Some(d as &(dyn Error + 'static)),
                 CoreError::Busy(h) => next = Some(h as &(dyn Error + 'static)),
-                CoreError::Internal(_) => next = e.source(),
+                CoreError::Internal(_)
+                | CoreError::Random(_)
+                | CoreError::Hashing(_)
+                | CoreError::Policy(_) => next = e.source(),
             }
             continue;
         }

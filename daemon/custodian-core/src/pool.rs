@@ -198,6 +198,21 @@ impl Database {
             })
     }
 
+    /// [`Self::record`] for an entry about something already done (a
+    /// sign-out, a refusal, a finished upload): it cannot be undone, so a
+    /// failure to write the entry is logged with its cause, not answered.
+    pub async fn record_after(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        details: &serde_json::Value,
+    ) {
+        if let Err(e) = self.record(actor, action, target, details).await {
+            tracing::warn!(target: "activity", %action, error = %e, "activity entry not written");
+        }
+    }
+
     /// The Vault user the pool currently connects as.
     pub fn current_user(&self) -> String {
         self.current.load().username.clone()

@@ -10,29 +10,57 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::UpdatesConfig;
-use crate::pool::Database;
+use crate::pool::{Database, DbError};
+
+/// Why custodian-updated gave no usable answer. Each says what to check.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdaterError {
+    #[error("updates are not configured here (no [updates] in custodiand.toml)")]
+    NotConfigured,
+    #[error("custodian-updated is not reachable ({0}); is it running?")]
+    Unreachable(#[source] std::io::Error),
+    #[error("the exchange with custodian-updated broke off: {0}")]
+    Exchange(#[source] std::io::Error),
+    #[error("custodian-updated gave a malformed answer: {0}")]
+    Malformed(#[source] serde_json::Error),
+    #[error("custodian-updated did not answer within 2 minutes")]
+    Timeout,
+    #[error("custodian-updated refused: {0}")]
+    Refused(String),
+    #[error("the update steps could not be copied into the activity log: {0}")]
+    Db(#[from] DbError),
+}
+
+impl From<tokio_postgres::Error> for UpdaterError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(DbError::Postgres(e))
+    }
+}
 
 /// One request, one answer; the updater closes the connection.
-pub async fn ask(socket: &Path, request: &serde_json::Value) -> Result<serde_json::Value, String> {
+pub async fn ask(
+    socket: &Path,
+    request: &serde_json::Value,
+) -> Result<serde_json::Value, UpdaterError> {
     let exchange = async {
         let mut s = tokio::net::UnixStream::connect(socket)
             .await
-            .map_err(|e| format!("custodian-updated is not reachable ({e}); is it running?"))?;
-        let mut line = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+            .map_err(UpdaterError::Unreachable)?;
+        let mut line = serde_json::to_vec(request).map_err(UpdaterError::Malformed)?;
         line.push(b'\n');
-        s.write_all(&line).await.map_err(|e| e.to_string())?;
+        s.write_all(&line).await.map_err(UpdaterError::Exchange)?;
         let mut buf = Vec::new();
         (&mut s)
             .take(8 * 1024 * 1024)
             .read_to_end(&mut buf)
             .await
-            .map_err(|e| e.to_string())?;
-        serde_json::from_slice::<serde_json::Value>(&buf)
-            .map_err(|e| format!("custodian-updated gave a malformed answer: {e}"))
+            .map_err(UpdaterError::Exchange)?;
+        serde_json::from_slice::<serde_json::Value>(&buf).map_err(UpdaterError::Malformed)
     };
+    // An elapsed timer is the whole cause: there is nothing more to keep.
     tokio::time::timeout(Duration::from_secs(120), exchange)
         .await
-        .map_err(|_| "custodian-updated did not answer within 2 minutes".to_owned())?
+        .unwrap_or(Err(UpdaterError::Timeout))
 }
 
 /// Copies new updater events into the activity log, forever.
@@ -47,12 +75,11 @@ pub async fn follow(config: UpdatesConfig, db: Arc<Database>) {
 }
 
 /// Each event and the cursor move in one transaction: none twice, none lost.
-pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, String> {
-    let mut client = db.client().await.map_err(|e| e.to_string())?;
+pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, UpdaterError> {
+    let mut client = db.client().await?;
     let after: i64 = client
         .query_one("SELECT seq FROM updater_cursor", &[])
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .get(0);
     let answer = ask(
         socket,
@@ -87,11 +114,10 @@ pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, Stri
             "detail": e["detail"],
             "at": e["at"],
         });
-        let tx = client.transaction().await.map_err(|e| e.to_string())?;
+        let tx = client.transaction().await?;
         let moved = tx
             .execute("UPDATE updater_cursor SET seq = $1 WHERE seq < $1", &[&seq])
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if moved == 1 {
             custodian_db::audit::record(
                 &*tx,
@@ -101,9 +127,9 @@ pub async fn copy_new_events(socket: &Path, db: &Database) -> Result<usize, Stri
                 &details,
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(DbError::from)?;
         }
-        tx.commit().await.map_err(|e| e.to_string())?;
+        tx.commit().await?;
         copied += usize::try_from(moved).unwrap_or(0);
     }
     Ok(copied)

@@ -8,14 +8,14 @@ use http::{header, HeaderMap, Request, Response, StatusCode};
 use super::guesses;
 use super::views;
 use crate::input::field;
-use crate::respond::{error, html, Body, Reply};
-use crate::respond::{redirect, unavailable, unavailable_because};
+use crate::respond::{html, Body, Reply, WebError};
+use crate::respond::{needed, redirect, unavailable_because};
 
 use crate::app::App;
 use crate::cookies::COOKIE;
 use crate::guard::{admit, admit_form, session_form};
 use crate::input::ReqBody;
-use crate::respond::Decided;
+use crate::respond::problem_in;
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::identity::{accounts, notifications, passkeys, recovery, totp};
 use custodian_core::policy::{ManageAccounts, ManageSessions, SecureOwnAccount, UseOwnAccount};
@@ -48,7 +48,7 @@ pub(crate) async fn change_password<B: ReqBody>(
     let (current, new) = (field(&form, "current"), field(&form, "password"));
     // The current password is a step-up guess: charged before hashing.
     if !guesses::charge(app, session).await? {
-        return Ok(guesses::locked_page(app));
+        return Err(guesses::locked_page(app));
     }
     let matches =
         match accounts::password_matches(db, keyring, policy, session.user_id, current).await {
@@ -62,7 +62,7 @@ pub(crate) async fn change_password<B: ReqBody>(
         guesses::right(app, session).await?;
     } else {
         if guesses::wrong(app, session, "current-password", &peer.ip().to_string()).await? {
-            return Ok(guesses::locked_page(app));
+            return Err(guesses::locked_page(app));
         }
     }
     let problem = if !matches {
@@ -164,7 +164,7 @@ pub(crate) async fn reauth<B: ReqBody>(
     // Charged before hashing: a flood of guesses costs a few hashes
     // and is then answered 429 without any.
     if !guesses::charge(app, session).await? {
-        return Ok(guesses::locked_page(app));
+        return Err(guesses::locked_page(app));
     }
     let matches = match accounts::password_matches(
         db,
@@ -183,16 +183,15 @@ pub(crate) async fn reauth<B: ReqBody>(
     };
     if !matches {
         if guesses::wrong(app, session, "step-up", &peer.ip().to_string()).await? {
-            return Ok(guesses::locked_page(app));
+            return Err(guesses::locked_page(app));
         }
-        let _ = db
-            .record(
-                &session.username,
-                "reauth.failed",
-                &session.username,
-                &serde_json::json!({}),
-            )
-            .await;
+        db.record_after(
+            &session.username,
+            "reauth.failed",
+            &session.username,
+            &serde_json::json!({}),
+        )
+        .await;
         let csrf = csrf_for(app, session).await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
@@ -208,14 +207,13 @@ pub(crate) async fn reauth<B: ReqBody>(
     let token = sessions::reauthenticated(db, &session.token_hash)
         .await
         .map_err(unavailable_because)?;
-    let _ = db
-        .record(
-            &session.username,
-            "reauth.succeeded",
-            &session.username,
-            &serde_json::json!({}),
-        )
-        .await;
+    db.record_after(
+        &session.username,
+        "reauth.succeeded",
+        &session.username,
+        &serde_json::json!({}),
+    )
+    .await;
     let mut res = redirect(next);
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -252,7 +250,6 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
             field(&form, "role"),
         )
         .await
-        .decided()?
     } else {
         Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.".into())
     };
@@ -271,10 +268,13 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
                 Some((&username, &temporary)),
             ),
         ),
-        Err(problem) => html(
-            StatusCode::BAD_REQUEST,
-            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
-        ),
+        Err(refused) => {
+            let problem = problem_in(refused)?;
+            html(
+                StatusCode::BAD_REQUEST,
+                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
+            )
+        }
     })
 }
 
@@ -294,8 +294,7 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
             who,
             field(&form, "reason"),
         )
-        .await
-        .decided()?,
+        .await,
         // Every account at once only with the box ticked: a single
         // mis-click must not sign everybody out.
         "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
@@ -304,13 +303,11 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
         ),
         "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
-            .decided()?
             .map(|_| None),
         action => match accounts::StateChange::parse(action) {
             Some(change) => {
                 accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
                     .await
-                    .decided()?
             }
             None => Err("Unknown action.".into()),
         },
@@ -333,10 +330,13 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
                 temporary.as_deref().map(|t| (who, t)),
             ),
         ),
-        Err(problem) => html(
-            StatusCode::BAD_REQUEST,
-            views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
-        ),
+        Err(refused) => {
+            let problem = problem_in(refused)?;
+            html(
+                StatusCode::BAD_REQUEST,
+                views::admin::accounts(&views::viewer(session), &rows, &csrf, Some(&problem), None),
+            )
+        }
     })
 }
 
@@ -349,11 +349,8 @@ pub(super) fn with_session_cookie(mut res: Response<Body>, token: &str) -> Respo
 }
 
 /// The second step of signing in, for a session that passed the password.
-pub(super) async fn pending_session(
-    app: &App,
-    headers: &HeaderMap,
-) -> Result<Session, Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+pub(super) async fn pending_session(app: &App, headers: &HeaderMap) -> Result<Session, WebError> {
+    let db = needed(app.db.as_ref())?;
     sessions::pending(
         db,
         &app.identity.policy,
@@ -361,7 +358,7 @@ pub(super) async fn pending_session(
     )
     .await
     .map_err(crate::respond::lookup_failed)?
-    .ok_or_else(|| redirect("/login"))
+    .ok_or_else(|| WebError::SeeOther("/login".into()))
 }
 
 pub(crate) async fn totp_login_form(app: &App, headers: &HeaderMap) -> Reply {
@@ -374,8 +371,8 @@ async fn second_step_page(
     session: &Session,
     message: Option<&str>,
     status: StatusCode,
-) -> Result<Response<Body>, Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+) -> Result<Response<Body>, WebError> {
+    let db = needed(app.db.as_ref())?;
     let f = passkeys::factors_of(db, session.user_id)
         .await
         .map_err(unavailable_because)?;
@@ -397,17 +394,17 @@ pub(crate) async fn totp_login<B: ReqBody>(
     peer: std::net::SocketAddr,
 ) -> Reply {
     let (db, vault) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
-        app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
+        needed(app.identity.vault.as_ref())?,
     );
     if !app.identity.login_attempts.allow(peer.ip()) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        return Err(StatusCode::TOO_MANY_REQUESTS.into());
     }
     let headers = req.headers().clone();
     let session = pending_session(app, &headers).await?;
     let form = session_form(app, &session, req).await?;
     let code = field(&form, "code");
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+    let keyring = needed(app.keyring.as_ref())?;
     let is_recovery = recovery::looks_like_recovery_code(code);
     let peer_text = peer.ip().to_string();
     // Under the hardware-key policy, an account that has a hardware key
@@ -429,7 +426,7 @@ pub(crate) async fn totp_login<B: ReqBody>(
     // Every code is charged to the account before it is checked, from
     // whatever address it comes: the budget is the account's.
     if !guesses::charge(app, &session).await? {
-        return Ok(guesses::locked_page(app));
+        return Err(guesses::locked_page(app));
     }
     let passed = if is_recovery {
         recovery::redeem(db, keyring, session.user_id, &session.username, code).await
@@ -444,8 +441,8 @@ pub(crate) async fn totp_login<B: ReqBody>(
         }
     };
     if !passed {
-        let _ = db
-            .record(
+        db
+            .record_after(
                 &session.username,
                 "login.second_factor_failed",
                 &session.username,
@@ -459,7 +456,7 @@ pub(crate) async fn totp_login<B: ReqBody>(
         };
         if guesses::wrong(app, &session, step, &peer_text).await? {
             // The pending session ended with the lock.
-            return Ok(guesses::locked_page(app));
+            return Err(guesses::locked_page(app));
         }
         return second_step_page(
             app,
@@ -472,14 +469,13 @@ pub(crate) async fn totp_login<B: ReqBody>(
     let token = sessions::second_factor_passed(db, &session.token_hash)
         .await
         .map_err(unavailable_because)?;
-    let _ = db
-        .record(
-            &session.username,
-            "login.second_factor_passed",
-            &session.username,
-            &serde_json::json!({}),
-        )
-        .await;
+    db.record_after(
+        &session.username,
+        "login.second_factor_passed",
+        &session.username,
+        &serde_json::json!({}),
+    )
+    .await;
     Ok(with_session_cookie(
         redirect(if session.must_change_password {
             "/account/password"
@@ -495,10 +491,10 @@ async fn enrol_page(
     session: &Session,
     message: Option<&str>,
     status: StatusCode,
-) -> Result<Response<Body>, Response<Body>> {
+) -> Result<Response<Body>, WebError> {
     let (db, vault) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
-        app.identity.vault.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
+        needed(app.identity.vault.as_ref())?,
     );
     let secret = totp::store::start_enrolment(db, vault, session.user_id)
         .await
@@ -528,7 +524,7 @@ pub(crate) async fn totp_enrol_form(app: &App, req: &Request<impl Sized>) -> Rep
 pub(crate) async fn totp_enrol<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<SecureOwnAccount, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let vault = app.identity.vault.as_ref().ok_or_else(unavailable)?;
+    let vault = needed(app.identity.vault.as_ref())?;
     if totp::store::finish_enrolment(
         db,
         vault,
@@ -599,11 +595,7 @@ impl Scope {
 
 /// Own sessions are the account's own business; everyone's are an
 /// administrator's ([`ManageSessions`]).
-async fn scoped_session<B>(
-    app: &App,
-    req: &Request<B>,
-    scope: Scope,
-) -> Result<Session, Response<Body>> {
+async fn scoped_session<B>(app: &App, req: &Request<B>, scope: Scope) -> Result<Session, WebError> {
     match scope {
         Scope::Own => admit::<UseOwnAccount, _>(app, req).await.map(|s| s.session),
         Scope::All => admit::<ManageSessions, _>(app, req)
@@ -614,7 +606,7 @@ async fn scoped_session<B>(
 
 pub(crate) async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: Scope) -> Reply {
     let session = scoped_session(app, req, scope).await?;
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let db = needed(app.db.as_ref())?;
     let owner = matches!(scope, Scope::Own).then_some(session.user_id);
     let rows = sessions::list(db, owner, &session.token_hash)
         .await
@@ -639,21 +631,20 @@ pub(crate) async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: S
 
 pub(crate) async fn end_session<B: ReqBody>(app: &App, req: Request<B>, scope: Scope) -> Reply {
     let session = scoped_session(app, &req, scope).await?;
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let db = needed(app.db.as_ref())?;
     let form = session_form(app, &session, req).await?;
     let owner = matches!(scope, Scope::Own).then_some(session.user_id);
     if let Some(account) = sessions::end(db, field(&form, "session"), owner)
         .await
         .map_err(unavailable_because)?
     {
-        let _ = db
-            .record(
-                &session.username,
-                "session.revoked",
-                &account,
-                &serde_json::json!({}),
-            )
-            .await;
+        db.record_after(
+            &session.username,
+            "session.revoked",
+            &account,
+            &serde_json::json!({}),
+        )
+        .await;
     }
     Ok(redirect(scope.path()))
 }

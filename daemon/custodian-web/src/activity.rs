@@ -69,8 +69,8 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     )
     .await
     .map_err(unavailable_because)?;
-    let _ = db
-        .record(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
+    db
+        .record_after(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
         .await;
     let newer = (f.page > 0).then(|| url(&f, f.page - 1));
     let older = (rows.len() as i64 > PAGE).then(|| url(&f, f.page + 1));

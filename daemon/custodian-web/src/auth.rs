@@ -14,9 +14,9 @@ use crate::cookies::{COOKIE, PRE_COOKIE};
 use crate::guard::session_of;
 use crate::guard::{admit_anonymous, Anonymous};
 use crate::input::ReqBody;
-use crate::respond::{error, html, Body};
+use crate::respond::{html, Body, Reply, WebError};
 use custodian_core::error::CoreError;
-use custodian_core::identity::accounts::{self, SetupOutcome};
+use custodian_core::identity::accounts::{self, LoginError, SetupOutcome};
 use custodian_core::identity::console_recovery;
 use custodian_core::identity::notifications;
 use custodian_core::identity::sessions::{self};
@@ -56,19 +56,19 @@ async fn note_device(
     notifications::note_device_pooled(db, keyring, user_id, peer, user_agent).await
 }
 
-pub(crate) async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn home(app: &App, headers: &HeaderMap) -> Reply {
     let session = match session_of(app, headers).await {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session) else {
-        return html(StatusCode::OK, views::auth::home());
+        return Ok(html(StatusCode::OK, views::auth::home()));
     };
     if session.must_change_password {
-        return redirect("/account/password");
+        return Ok(redirect("/account/password"));
     }
     if let Some(enrolment) = session.enrolment {
-        return redirect(enrolment.page());
+        return Ok(redirect(enrolment.page()));
     }
     let unread = match &app.db {
         Some(db) => notifications::unread(db, session.user_id)
@@ -77,11 +77,11 @@ pub(crate) async fn home(app: &App, headers: &HeaderMap) -> Response<Body> {
         None => 0,
     };
     match sessions::csrf_token(keyring, &session.token_hash).await {
-        Some(csrf) => html(
+        Some(csrf) => Ok(html(
             StatusCode::OK,
             views::auth::signed_in(&views::viewer(&session), &csrf, unread),
-        ),
-        None => unavailable(),
+        )),
+        None => Err(unavailable()),
     }
 }
 
@@ -100,32 +100,28 @@ async fn login_notice(app: &App) -> String {
     }
 }
 
-pub(crate) async fn login_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn login_form(app: &App, headers: &HeaderMap) -> Reply {
     let Some(keyring) = app.keyring.as_ref() else {
-        return unavailable();
+        return Err(unavailable());
     };
     let Some((nonce, cookie)) = pre_binding(headers) else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into());
     };
     match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-        Some(csrf) => with_cookie(
+        Some(csrf) => Ok(with_cookie(
             html(
                 StatusCode::OK,
                 views::auth::login(&csrf, None, "", &login_notice(app).await),
             ),
             cookie,
-        ),
-        None => unavailable(),
+        )),
+        None => Err(unavailable()),
     }
 }
 
-pub(crate) async fn login<B: ReqBody>(
-    app: &App,
-    req: Request<B>,
-    peer: SocketAddr,
-) -> Response<Body> {
+pub(crate) async fn login<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAddr) -> Reply {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-        return unavailable();
+        return Err(unavailable());
     };
     let Anonymous {
         headers,
@@ -133,7 +129,7 @@ pub(crate) async fn login<B: ReqBody>(
         nonce,
     } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let (username, password) = (
         field(&form, "username").trim().to_lowercase(),
@@ -151,7 +147,7 @@ pub(crate) async fn login<B: ReqBody>(
     )
     .await;
     match outcome {
-        Ok(Ok(user)) => {
+        Ok(user) => {
             let ua = headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
@@ -185,64 +181,66 @@ pub(crate) async fn login<B: ReqBody>(
                         header::SET_COOKIE,
                         crate::cookies::set_cookie(COOKIE, Some(&token)),
                     );
-                    res
+                    Ok(res)
                 }
-                Err(e) => unavailable_because(e),
+                Err(e) => Err(unavailable_because(e)),
             }
         }
-        Ok(Err(_)) => match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-            Some(csrf) => html(
-                StatusCode::UNAUTHORIZED,
-                views::auth::login(
-                    &csrf,
-                    Some(LOGIN_FAILED),
-                    &username,
-                    &login_notice(app).await,
-                ),
-            ),
-            None => unavailable(),
-        },
-        Err(e @ CoreError::Busy(_)) => {
-            tracing::warn!(target: "identity", error = %e, "login turned away: hashing pool full");
-            super::guesses::busy()
+        Err(LoginError::Refused(_)) => {
+            match sessions::csrf_token(keyring, nonce.as_bytes()).await {
+                Some(csrf) => Ok(html(
+                    StatusCode::UNAUTHORIZED,
+                    views::auth::login(
+                        &csrf,
+                        Some(LOGIN_FAILED),
+                        &username,
+                        &login_notice(app).await,
+                    ),
+                )),
+                None => Err(unavailable()),
+            }
         }
-        Err(e) => {
+        Err(LoginError::Failed(e @ CoreError::Busy(_))) => {
+            tracing::warn!(target: "identity", error = %e, "login turned away: hashing pool full");
+            Err(super::guesses::busy())
+        }
+        Err(LoginError::Failed(e)) => {
             tracing::warn!(target: "identity", error = %e, "login could not be checked");
-            unavailable()
+            Err(unavailable())
         }
     }
 }
 
-pub(crate) async fn setup_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn setup_form(app: &App, headers: &HeaderMap) -> Reply {
     let Some(db) = app.db.as_ref() else {
-        return unavailable();
+        return Err(unavailable());
     };
     match accounts::has_admin(db).await {
-        Ok(true) => return redirect("/login"),
+        Ok(true) => return Ok(redirect("/login")),
         Ok(false) => {}
-        Err(e) => return unavailable_because(e),
+        Err(e) => return Err(unavailable_because(e)),
     }
     token_form(app, headers, views::auth::setup).await
 }
 
 /// An empty setup or recovery form, its CSRF token bound to the
 /// pre-session cookie (set here when the browser has none yet).
-async fn token_form(app: &App, headers: &HeaderMap, page: TokenPage) -> Response<Body> {
+async fn token_form(app: &App, headers: &HeaderMap, page: TokenPage) -> Reply {
     let Some(keyring) = app.keyring.as_ref() else {
-        return unavailable();
+        return Err(unavailable());
     };
     let Some((nonce, cookie)) = pre_binding(headers) else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into());
     };
     match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-        Some(csrf) => with_cookie(
+        Some(csrf) => Ok(with_cookie(
             html(
                 StatusCode::OK,
                 page(&csrf, None, "", app.identity.policy.min_length),
             ),
             cookie,
-        ),
-        None => unavailable(),
+        )),
+        None => Err(unavailable()),
     }
 }
 
@@ -254,24 +252,20 @@ pub(crate) fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
 }
 
-pub(crate) async fn setup<B: ReqBody>(
-    app: &App,
-    req: Request<B>,
-    peer: SocketAddr,
-) -> Response<Body> {
+pub(crate) async fn setup<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAddr) -> Reply {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-        return unavailable();
+        return Err(unavailable());
     };
     let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     // Once an administrator exists, setup is over: answered without any
     // password check or hashing.
     match accounts::has_admin(db).await {
-        Ok(true) => return redirect("/login"),
+        Ok(true) => return Ok(redirect("/login")),
         Ok(false) => {}
-        Err(e) => return super::guesses::failure(&e),
+        Err(e) => return Err(super::guesses::failure(&e)),
     }
     let policy = &app.identity.policy;
     let username = field(&form, "username").trim().to_lowercase();
@@ -306,18 +300,17 @@ pub(crate) async fn setup<B: ReqBody>(
     {
         Ok(SetupOutcome::Created(_)) => {
             tracing::info!(target: "identity", admin = %username, "setup complete: first administrator created");
-            redirect("/login")
+            Ok(redirect("/login"))
         }
-        Ok(SetupOutcome::Done) => redirect("/login"),
+        Ok(SetupOutcome::Done) => Ok(redirect("/login")),
         Ok(SetupOutcome::BadToken) => {
-            let _ = db
-                .record(
-                    "anonymous",
-                    "setup.refused",
-                    "",
-                    &serde_json::json!({"peer": peer.ip().to_string()}),
-                )
-                .await;
+            db.record_after(
+                "anonymous",
+                "setup.refused",
+                "",
+                &serde_json::json!({"peer": peer.ip().to_string()}),
+            )
+            .await;
             let msg = "That setup token is wrong, expired or already used. Restart custodiand for a new one.";
             token_page_again(
                 app,
@@ -331,7 +324,7 @@ pub(crate) async fn setup<B: ReqBody>(
         }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "setup failed");
-            super::guesses::failure(&e)
+            Err(super::guesses::failure(&e))
         }
     }
 }
@@ -347,12 +340,12 @@ async fn token_page_again(
     message: &str,
     username: &str,
     status: StatusCode,
-) -> Response<Body> {
+) -> Reply {
     let Some(keyring) = app.keyring.as_ref() else {
-        return unavailable();
+        return Err(unavailable());
     };
     match sessions::csrf_token(keyring, nonce.as_bytes()).await {
-        Some(csrf) => html(
+        Some(csrf) => Ok(html(
             status,
             page(
                 &csrf,
@@ -360,30 +353,26 @@ async fn token_page_again(
                 username,
                 app.identity.policy.min_length,
             ),
-        ),
-        None => unavailable(),
+        )),
+        None => Err(unavailable()),
     }
 }
 
 /// The form for a recovery token issued at the console. Anonymous by
 /// design: whoever holds the token proves it by the token.
-pub(crate) async fn recover_form(app: &App, headers: &HeaderMap) -> Response<Body> {
+pub(crate) async fn recover_form(app: &App, headers: &HeaderMap) -> Reply {
     token_form(app, headers, views::auth::recover).await
 }
 
 /// Sets a new password on the administrator account a console recovery
 /// token names. The token is checked (a hash look-up) before any hashing.
-pub(crate) async fn recover<B: ReqBody>(
-    app: &App,
-    req: Request<B>,
-    peer: SocketAddr,
-) -> Response<Body> {
+pub(crate) async fn recover<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAddr) -> Reply {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-        return unavailable();
+        return Err(unavailable());
     };
     let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let policy = &app.identity.policy;
     let username = field(&form, "username").trim().to_lowercase();
@@ -410,17 +399,16 @@ pub(crate) async fn recover<B: ReqBody>(
     {
         Ok(console_recovery::Outcome::Recovered) => {
             tracing::info!(target: "identity", account = %username, "administrator account recovered with a console token");
-            redirect("/login")
+            Ok(redirect("/login"))
         }
         Ok(console_recovery::Outcome::BadToken) => {
-            let _ = db
-                .record(
-                    "anonymous",
-                    "recovery.refused",
-                    "",
-                    &serde_json::json!({"peer": peer.ip().to_string()}),
-                )
-                .await;
+            db.record_after(
+                "anonymous",
+                "recovery.refused",
+                "",
+                &serde_json::json!({"peer": peer.ip().to_string()}),
+            )
+            .await;
             again(
                 "That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.".into(),
                 StatusCode::FORBIDDEN,
@@ -429,47 +417,46 @@ pub(crate) async fn recover<B: ReqBody>(
         }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "recovery failed");
-            super::guesses::failure(&e)
+            Err(super::guesses::failure(&e))
         }
     }
 }
 
-pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Response<Body> {
+pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-        return unavailable();
+        return Err(unavailable());
     };
     if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-        return error(StatusCode::FORBIDDEN);
+        return Err(StatusCode::FORBIDDEN.into());
     }
     let headers = req.headers().clone();
     let session = match session_of(app, &headers).await {
         Ok(Some(s)) => s,
-        Ok(None) => return redirect("/login"),
-        Err(r) => return r,
+        Ok(None) => return Ok(redirect("/login")),
+        Err(r) => return Err(r),
     };
     let form = match parse_form(req).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
-        return html(
+        return Err(WebError::explained(
             StatusCode::FORBIDDEN,
-            views::error_with(StatusCode::FORBIDDEN, FORM_EXPIRED),
-        );
+            FORM_EXPIRED.to_string(),
+        ));
     }
     if let Err(e) = sessions::revoke(db, &session.token_hash).await {
-        return unavailable_because(e);
+        return Err(unavailable_because(e));
     }
-    let _ = db
-        .record(
-            &session.username,
-            "logout",
-            &session.username,
-            &serde_json::json!({}),
-        )
-        .await;
+    db.record_after(
+        &session.username,
+        "logout",
+        &session.username,
+        &serde_json::json!({}),
+    )
+    .await;
     let mut res = redirect("/login");
     res.headers_mut()
         .append(header::SET_COOKIE, crate::cookies::set_cookie(COOKIE, None));
-    res
+    Ok(res)
 }

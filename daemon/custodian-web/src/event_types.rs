@@ -9,10 +9,10 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, form_of};
 use crate::input::field;
 use crate::input::ReqBody;
+use crate::respond::problem_in;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
-use crate::respond::Decided;
-use crate::respond::{error, html, Reply};
+use crate::respond::{html, Reply};
 use custodian_core::evidence::event_types;
 use custodian_core::policy::ManageEventTypes;
 
@@ -41,11 +41,11 @@ pub(crate) async fn handle<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
                 let id = field(&form, "id").trim().parse::<i64>().unwrap_or(0);
                 event_types::retire(db, permit, &session.username, id).await
             }
-            _ => return Err(error(StatusCode::BAD_REQUEST)),
+            _ => return Err(StatusCode::BAD_REQUEST.into()),
         };
-        match outcome.decided()? {
+        match outcome {
             Ok(()) => return Ok(see_other(PAGE.into())),
-            Err(message) => problem = Some(message),
+            Err(refused) => problem = Some(problem_in(refused)?),
         }
     }
     let types = event_types::list(db, permit)

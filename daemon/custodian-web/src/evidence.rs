@@ -7,7 +7,8 @@
 
 use crate::input::query_param;
 use crate::respond::see_other;
-use http::{Request, Response, StatusCode};
+use custodian_core::error::Problem;
+use http::{Request, StatusCode};
 
 use super::views::{self, evidence as view};
 use crate::app::App;
@@ -15,7 +16,7 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form, also};
 use crate::input::field;
 use crate::input::ReqBody;
-use crate::respond::{error, html, Body};
+use crate::respond::{html, Reply, WebError};
 use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Content, Kind, ListQuery, Refused};
 use custodian_core::policy::workflow::Step;
@@ -24,22 +25,21 @@ use custodian_core::policy::{
     EditBulletins, ReadBulletins, ReadHistory,
 };
 
-type Reply = Result<Response<Body>, Response<Body>>;
-
 /// A positive id, or `None` (answered as "not found").
 fn id_of(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|i| *i > 0)
 }
 
-fn not_found() -> Response<Body> {
-    error(StatusCode::NOT_FOUND)
+fn not_found() -> WebError {
+    StatusCode::NOT_FOUND.into()
 }
 
-fn refused(r: Refused) -> Response<Body> {
+/// The domain's refusal as its page, in its words.
+fn refused(r: Refused) -> WebError {
     match r {
-        Refused::NotFound(_) => error(StatusCode::NOT_FOUND),
-        Refused::Policy(_) => error(StatusCode::FORBIDDEN),
-        Refused::Invalid(_) => error(StatusCode::BAD_REQUEST),
+        what @ Refused::NotFound(_) => WebError::explained(StatusCode::NOT_FOUND, what.to_string()),
+        Refused::Policy(why) => WebError::explained(StatusCode::FORBIDDEN, why),
+        Refused::Invalid(why) => WebError::explained(StatusCode::BAD_REQUEST, why),
         Refused::Account(a) => unavailable_because(a),
     }
 }
@@ -55,54 +55,50 @@ fn groups_of(text: &str) -> Vec<String> {
     g
 }
 
-pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<ReadBulletins, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let actor = s.actor().clone();
-        let can_create = CreateBulletin::allowed(&actor);
-        let bulk = BulkUpdate::allowed(&actor);
-        let people = if bulk {
-            items::candidates(db, &actor)
-                .await
-                .map_err(unavailable_because)?
-        } else {
-            Vec::new()
-        };
-        let csrf = if bulk {
-            csrf_for(app, session).await?
-        } else {
-            String::new()
-        };
-        let permit = &s.permit;
-        // Everything the list asks for is read and checked in core; a
-        // value it cannot use is the sender's to fix: a 400 that says what.
-        let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
-            .map_err(|e| super::input::bad_field(e.field(), &e.to_string()))?;
-        let listing = items::list(db, kind, permit, &session.username, &query)
+pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
+    let s = admit::<ReadBulletins, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let actor = s.actor().clone();
+    let can_create = CreateBulletin::allowed(&actor);
+    let bulk = BulkUpdate::allowed(&actor);
+    let people = if bulk {
+        items::candidates(db, &actor)
             .await
-            .map_err(unavailable_because)?;
-        Ok(html(
-            StatusCode::OK,
-            view::list(
-                &views::viewer(session),
-                &view::ListView {
-                    kind,
-                    listing: &listing,
-                    query: &query,
-                    can_create,
-                    groups: policy::offers_group_filter(s.actor()),
-                    bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
-                },
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+            .map_err(unavailable_because)?
+    } else {
+        Vec::new()
+    };
+    let csrf = if bulk {
+        csrf_for(app, session).await?
+    } else {
+        String::new()
+    };
+    let permit = &s.permit;
+    // Everything the list asks for is read and checked in core; a
+    // value it cannot use is the sender's to fix: a 400 that says what.
+    let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
+        .map_err(|e| super::input::bad_field(e.field(), &e.to_string()))?;
+    let listing = items::list(db, kind, permit, &session.username, &query)
+        .await
+        .map_err(unavailable_because)?;
+    Ok(html(
+        StatusCode::OK,
+        view::list(
+            &views::viewer(session),
+            &view::ListView {
+                kind,
+                listing: &listing,
+                query: &query,
+                can_create,
+                groups: policy::offers_group_filter(s.actor()),
+                bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
+            },
+        ),
+    ))
 }
 
 /// The form's values from a posted form: this kind's fields only.
-fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, String> {
+fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Problem> {
     Ok(Content {
         title: field(form, "title"),
         description: field(form, "description"),
@@ -111,65 +107,58 @@ fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Stri
     })
 }
 
-pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<CreateBulletin, _>(app, req).await?;
-        let (session, _db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let csrf = csrf_for(app, session).await?;
-        let values = view::FormValues {
-            title: "",
-            description: "",
-            details: &serde_json::Value::Null,
-            groups: "",
-        };
-        Ok(html(
-            StatusCode::OK,
-            view::form(&views::viewer(session), kind, &csrf, None, None, &values),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
+    let s = admit::<CreateBulletin, _>(app, req).await?;
+    let (session, _db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let csrf = csrf_for(app, session).await?;
+    let values = view::FormValues {
+        title: "",
+        description: "",
+        details: &serde_json::Value::Null,
+        groups: "",
+    };
+    Ok(html(
+        StatusCode::OK,
+        view::form(&views::viewer(session), kind, &csrf, None, None, &values),
+    ))
 }
 
-pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let permit = &s.permit;
-        let outcome = match content_of(kind, &form) {
-            Ok(content) => items::create(db, kind, permit, &session.username, &content).await,
-            Err(problem) => Err(Refused::Policy(problem)),
-        };
-        match outcome {
-            Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-            Err(Refused::Policy(problem)) => {
-                let csrf = csrf_for(app, session).await?;
-                let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
-                let values = view::FormValues {
-                    title: field(&form, "title"),
-                    description: field(&form, "description"),
-                    details: &typed,
-                    groups: field(&form, "groups"),
-                };
-                Ok(html(
-                    StatusCode::BAD_REQUEST,
-                    view::form(
-                        &views::viewer(session),
-                        kind,
-                        &csrf,
-                        None,
-                        Some(&problem),
-                        &values,
-                    ),
-                ))
-            }
-            Err(other) => Err(refused(other)),
+pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
+    let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let permit = &s.permit;
+    let outcome = match content_of(kind, &form) {
+        Ok(content) => items::create(db, kind, permit, &session.username, &content).await,
+        Err(problem) => Err(Refused::Invalid(problem.to_string())),
+    };
+    match outcome {
+        Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+        // The form again, with what was typed and what to put right.
+        Err(Refused::Policy(problem) | Refused::Invalid(problem)) => {
+            let csrf = csrf_for(app, session).await?;
+            let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
+            let values = view::FormValues {
+                title: field(&form, "title"),
+                description: field(&form, "description"),
+                details: &typed,
+                groups: field(&form, "groups"),
+            };
+            Ok(html(
+                StatusCode::BAD_REQUEST,
+                view::form(
+                    &views::viewer(session),
+                    kind,
+                    &csrf,
+                    None,
+                    Some(&problem),
+                    &values,
+                ),
+            ))
         }
+        Err(other) => Err(refused(other)),
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }
 
 /// The workflow steps offered to `actor` on `b` (the server checks again
@@ -195,243 +184,221 @@ fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'stati
         .collect()
 }
 
-pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<ReadBulletins, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let actor = s.actor().clone();
-        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let permit = &s.permit;
-        let b = items::get(db, kind, permit, &session.username, id)
-            .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        let people = items::view_candidates(db, &actor, &b)
-            .await
-            .map_err(unavailable_because)?;
-        let csrf = csrf_for(app, session).await?;
-        let steps = if ChangeWorkflow::allowed(&actor) {
-            offered_steps(&actor, &b)
-        } else {
-            Vec::new()
-        };
-        let files = match policy::permit::<AccessMedia>(actor.clone()) {
-            Ok(p) if kind == Kind::Bulletin => Some(
-                custodian_core::evidence::media::list(db, &p, b.id)
-                    .await
-                    .map_err(unavailable_because)?,
-            ),
-            _ => None,
-        };
-        let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
-        let links = custodian_core::evidence::links::of(db, permit, kind, id)
-            .await
-            .map_err(unavailable_because)?;
-        let choices = if can_edit {
-            let mut c = custodian_core::evidence::links::view_choices(db)
+pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
+    let s = admit::<ReadBulletins, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let actor = s.actor().clone();
+    let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+    let permit = &s.permit;
+    let b = items::get(db, kind, permit, &session.username, id)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
+    let people = items::view_candidates(db, &actor, &b)
+        .await
+        .map_err(unavailable_because)?;
+    let csrf = csrf_for(app, session).await?;
+    let steps = if ChangeWorkflow::allowed(&actor) {
+        offered_steps(&actor, &b)
+    } else {
+        Vec::new()
+    };
+    let files = match policy::permit::<AccessMedia>(actor.clone()) {
+        Ok(p) if kind == Kind::Bulletin => Some(
+            custodian_core::evidence::media::list(db, &p, b.id)
                 .await
-                .map_err(unavailable_because)?;
-            // Offer no location to whoever may not attach one (the
-            // server refuses it anyway).
-            if !policy::EditLocations::allowed(&actor) {
-                c.locations.clear();
-            }
-            Some(c)
-        } else {
-            None
-        };
-        let actions = view::Actions {
-            links: &links,
-            choices: choices.as_ref(),
-            csrf: &csrf,
-            can_edit,
-            can_history: ReadHistory::allowed(&actor),
-            can_upload: can_edit && files.is_some() && app.media.is_some(),
-            no_media_store: can_edit && files.is_some() && app.media.is_none(),
-            steps,
-            people: &people,
-            files: files.as_deref(),
-        };
-        Ok(html(
-            StatusCode::OK,
-            view::view(&views::viewer(session), &b, &actions, None),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
-}
-
-pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<EditBulletins, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let actor = s.actor().clone();
-        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let read = also::<ReadBulletins, _>(&s).await?;
-        let b = items::get(db, kind, &read, &session.username, id)
+                .map_err(unavailable_because)?,
+        ),
+        _ => None,
+    };
+    let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
+    let links = custodian_core::evidence::links::of(db, permit, kind, id)
+        .await
+        .map_err(unavailable_because)?;
+    let choices = if can_edit {
+        let mut c = custodian_core::evidence::links::view_choices(db)
             .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        if !may_edit(&actor, &b.item) {
-            return Err(error(StatusCode::FORBIDDEN));
+            .map_err(unavailable_because)?;
+        // Offer no location to whoever may not attach one (the
+        // server refuses it anyway).
+        if !policy::EditLocations::allowed(&actor) {
+            c.locations.clear();
         }
-        let csrf = csrf_for(app, session).await?;
-        let groups = b.access_groups.join(", ");
-        let values = view::FormValues {
-            title: &b.title,
-            description: &b.description_html,
-            details: &b.details,
-            groups: &groups,
-        };
-        Ok(html(
-            StatusCode::OK,
-            view::form(
-                &views::viewer(session),
-                kind,
-                &csrf,
-                Some(&b),
-                None,
-                &values,
-            ),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+        Some(c)
+    } else {
+        None
+    };
+    let actions = view::Actions {
+        links: &links,
+        choices: choices.as_ref(),
+        csrf: &csrf,
+        can_edit,
+        can_history: ReadHistory::allowed(&actor),
+        can_upload: can_edit && files.is_some() && app.media.is_some(),
+        no_media_store: can_edit && files.is_some() && app.media.is_none(),
+        steps,
+        people: &people,
+        files: files.as_deref(),
+    };
+    Ok(html(
+        StatusCode::OK,
+        view::view(&views::viewer(session), &b, &actions, None),
+    ))
 }
 
-pub(crate) async fn edit<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let permit = &s.permit;
-        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
-        let content = content_of(kind, &form).map_err(|_| error(StatusCode::BAD_REQUEST))?;
-        match items::update(db, kind, permit, &session.username, id, &content).await {
-            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-            // Say what was refused and what to do (nothing was saved).
-            Err(Refused::Policy(problem)) => Ok(html(
-                StatusCode::FORBIDDEN,
-                super::views::error_with(StatusCode::FORBIDDEN, &problem),
-            )),
-            Err(other) => Err(refused(other)),
-        }
+pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
+    let s = admit::<EditBulletins, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let actor = s.actor().clone();
+    let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+    let read = also::<ReadBulletins, _>(&s).await?;
+    let b = items::get(db, kind, &read, &session.username, id)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
+    if !may_edit(&actor, &b.item) {
+        return Err(StatusCode::FORBIDDEN.into());
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+    let csrf = csrf_for(app, session).await?;
+    let groups = b.access_groups.join(", ");
+    let values = view::FormValues {
+        title: &b.title,
+        description: &b.description_html,
+        details: &b.details,
+        groups: &groups,
+    };
+    Ok(html(
+        StatusCode::OK,
+        view::form(
+            &views::viewer(session),
+            kind,
+            &csrf,
+            Some(&b),
+            None,
+            &values,
+        ),
+    ))
 }
 
-pub(crate) async fn workflow<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let permit = &s.permit;
-        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
-        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
-        let step = match field(&form, "step") {
-            "assign" => Step::Assign(person),
-            "self-assign" => Step::SelfAssign,
-            "submit" => Step::Submit { reviewer: person },
-            "accept" => Step::Accept,
-            "send-back" => Step::SendBack,
-            "finalize" => Step::Finalize,
-            _ => return Err(error(StatusCode::BAD_REQUEST)),
-        };
-        match items::step(db, kind, permit, &session.username, id, step).await {
-            Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-            Err(Refused::Policy(problem)) => Ok(html(
-                StatusCode::FORBIDDEN,
-                super::views::error_with(StatusCode::FORBIDDEN, &problem),
-            )),
-            Err(other) => Err(refused(other)),
-        }
+pub(crate) async fn edit<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
+    let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let permit = &s.permit;
+    let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+    let content =
+        content_of(kind, &form).map_err(|p| WebError::explained(StatusCode::BAD_REQUEST, p.0))?;
+    match items::update(db, kind, permit, &session.username, id, &content).await {
+        Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+        // Say what was refused and what to do (nothing was saved).
+        Err(Refused::Policy(problem)) => Err(WebError::explained(
+            StatusCode::FORBIDDEN,
+            problem.to_string(),
+        )),
+        Err(other) => Err(refused(other)),
     }
-    .await;
-    result.unwrap_or_else(|r| r)
+}
+
+pub(crate) async fn workflow<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
+    let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let permit = &s.permit;
+    let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+    let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+    let step = match field(&form, "step") {
+        "assign" => Step::Assign(person),
+        "self-assign" => Step::SelfAssign,
+        "submit" => Step::Submit { reviewer: person },
+        "accept" => Step::Accept,
+        "send-back" => Step::SendBack,
+        "finalize" => Step::Finalize,
+        _ => return Err(StatusCode::BAD_REQUEST.into()),
+    };
+    match items::step(db, kind, permit, &session.username, id, step).await {
+        Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+        Err(Refused::Policy(problem)) => Err(WebError::explained(
+            StatusCode::FORBIDDEN,
+            problem.to_string(),
+        )),
+        Err(other) => Err(refused(other)),
+    }
 }
 
 /// Adds a relation, a label/source/location or an event to a record, or
 /// withdraws a wrong one.
-pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
+pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
     use custodian_core::evidence::links::{self, LinkChange, LinkTable};
-    let result: Reply = async {
-        let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let permit = &s.permit;
-        let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
-        let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
-        let link = match field(&form, "what") {
-            "relation" => LinkChange::Relation {
-                to: Kind::ALL
-                    .into_iter()
-                    .find(|k| k.noun() == field(&form, "to_kind"))
-                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
-                to_id: number("to_id").filter(|n| *n > 0).ok_or_else(not_found)?,
-                relation_type: field(&form, "relation_type"),
-                certainty: field(&form, "certainty"),
-                comment: field(&form, "comment"),
-            },
-            what @ ("label" | "source" | "location") => LinkChange::Reference {
-                what,
-                ref_id: number("ref_id").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
-            },
-            "event" => LinkChange::Event {
-                event_type: number("event_type").ok_or_else(|| error(StatusCode::BAD_REQUEST))?,
-                location: number("location"),
-                from: field(&form, "from"),
-                to: field(&form, "to"),
-                comment: field(&form, "comment"),
-            },
-            "withdraw" => {
-                let (table, link_id) = field(&form, "link")
-                    .split_once(':')
-                    .and_then(|(t, n)| Some((LinkTable::parse(t)?, n.parse::<i64>().ok()?)))
-                    .ok_or_else(|| error(StatusCode::BAD_REQUEST))?;
-                LinkChange::Withdraw {
-                    table,
-                    link_id,
-                    reason: field(&form, "reason"),
-                }
+    let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let permit = &s.permit;
+    let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
+    let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
+    let link = match field(&form, "what") {
+        "relation" => LinkChange::Relation {
+            to: Kind::ALL
+                .into_iter()
+                .find(|k| k.noun() == field(&form, "to_kind"))
+                .ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))?,
+            to_id: number("to_id").filter(|n| *n > 0).ok_or_else(not_found)?,
+            relation_type: field(&form, "relation_type"),
+            certainty: field(&form, "certainty"),
+            comment: field(&form, "comment"),
+        },
+        what @ ("label" | "source" | "location") => LinkChange::Reference {
+            what,
+            ref_id: number("ref_id").ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))?,
+        },
+        "event" => LinkChange::Event {
+            event_type: number("event_type")
+                .ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))?,
+            location: number("location"),
+            from: field(&form, "from"),
+            to: field(&form, "to"),
+            comment: field(&form, "comment"),
+        },
+        "withdraw" => {
+            let (table, link_id) = field(&form, "link")
+                .split_once(':')
+                .and_then(|(t, n)| Some((LinkTable::parse(t)?, n.parse::<i64>().ok()?)))
+                .ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))?;
+            LinkChange::Withdraw {
+                table,
+                link_id,
+                reason: field(&form, "reason"),
             }
-            _ => return Err(error(StatusCode::BAD_REQUEST)),
-        };
-        match links::change(db, permit, &session.username, kind, id, &link).await {
-            Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-            Err(Refused::Invalid(problem)) => Ok(html(
-                StatusCode::BAD_REQUEST,
-                super::views::error_with(StatusCode::BAD_REQUEST, &problem),
-            )),
-            Err(Refused::Policy(problem)) => Ok(html(
-                StatusCode::FORBIDDEN,
-                super::views::error_with(StatusCode::FORBIDDEN, &problem),
-            )),
-            Err(other) => Err(refused(other)),
         }
+        _ => return Err(StatusCode::BAD_REQUEST.into()),
+    };
+    match links::change(db, permit, &session.username, kind, id, &link).await {
+        Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
+        Err(Refused::Invalid(problem)) => Err(WebError::explained(
+            StatusCode::BAD_REQUEST,
+            problem.to_string(),
+        )),
+        Err(Refused::Policy(problem)) => Err(WebError::explained(
+            StatusCode::FORBIDDEN,
+            problem.to_string(),
+        )),
+        Err(other) => Err(refused(other)),
     }
-    .await;
-    result.unwrap_or_else(|r| r)
 }
 
-pub(crate) async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let s = admit::<ReadHistory, _>(app, req).await?;
-        let (_session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-        let permit = &s.permit;
-        let revisions = items::history(db, kind, permit, id)
-            .await
-            .map_err(unavailable_because)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
-        Ok(html(
-            StatusCode::OK,
-            view::history(&views::viewer(&s.session), kind, id, &revisions),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+pub(crate) async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
+    let s = admit::<ReadHistory, _>(app, req).await?;
+    let (_session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
+    let permit = &s.permit;
+    let revisions = items::history(db, kind, permit, id)
+        .await
+        .map_err(unavailable_because)?
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
+    Ok(html(
+        StatusCode::OK,
+        view::history(&views::viewer(&s.session), kind, id, &revisions),
+    ))
 }
 
 /// At most this many records in one bulk change.
@@ -441,61 +408,61 @@ const BULK_MAX: usize = 250;
 /// with a recent password). Each item is checked on its own: one it may
 /// not see is "not found", one whose state forbids the step is refused;
 /// every item gets its own revision and activity entry, the batch one more.
-pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Response<Body> {
-    let result: Reply = async {
-        let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
-        let (session, db) = (&s.session, &s.db);
-        let _actor = s.actor().clone();
-        let step_permit = also::<ChangeWorkflow, _>(&s).await?;
-        let person = field(&form, "user").parse::<i64>().unwrap_or(0);
-        let step = match field(&form, "step") {
-            "assign" => Step::Assign(person),
-            "finalize" => Step::Finalize,
-            _ => return Err(error(StatusCode::BAD_REQUEST)),
-        };
-        let ids: Vec<i64> = form
-            .iter()
-            .filter(|(k, _)| k == "id")
-            .filter_map(|(_, v)| v.parse::<i64>().ok())
-            .collect();
-        if ids.is_empty() || ids.len() > BULK_MAX {
-            return Err(html(
-                StatusCode::BAD_REQUEST,
-                super::views::error_with(
-                    StatusCode::BAD_REQUEST,
-                    "Select between 1 and 250 records.",
-                ),
-            ));
-        }
-        let mut rows = Vec::new();
-        let (mut done, mut refused) = (0, 0);
-        for id in &ids {
-            let outcome = match items::step(db, kind, &step_permit, &session.username, *id, step).await {
-                Ok(status) => {
-                    done += 1;
-                    format!("now {}", status.label())
-                }
-                Err(Refused::Account(_)) => return Err(unavailable()),
-                Err(why) => {
-                    refused += 1;
-                    why.to_string()
-                }
-            };
-            rows.push((*id, outcome));
-        }
-        let _ = db
-            .record(
-                &session.username,
-                &format!("{}.bulk", kind.noun()),
-                kind.path().trim_start_matches('/'),
-                &serde_json::json!({"step": step.name(), "items": ids, "done": done, "refused": refused}),
-            )
-            .await;
-        Ok(html(
-            StatusCode::OK,
-            view::bulk_done(&views::viewer(session), kind, step.name(), done, refused, &rows),
-        ))
+pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
+    let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
+    let _actor = s.actor().clone();
+    let step_permit = also::<ChangeWorkflow, _>(&s).await?;
+    let person = field(&form, "user").parse::<i64>().unwrap_or(0);
+    let step = match field(&form, "step") {
+        "assign" => Step::Assign(person),
+        "finalize" => Step::Finalize,
+        _ => return Err(StatusCode::BAD_REQUEST.into()),
+    };
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse::<i64>().ok())
+        .collect();
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        return Err(WebError::explained(
+            StatusCode::BAD_REQUEST,
+            "Select between 1 and 250 records.",
+        ));
     }
+    let mut rows = Vec::new();
+    let (mut done, mut refused) = (0, 0);
+    for id in &ids {
+        let outcome = match items::step(db, kind, &step_permit, &session.username, *id, step).await
+        {
+            Ok(status) => {
+                done += 1;
+                format!("now {}", status.label())
+            }
+            Err(Refused::Account(_)) => return Err(unavailable()),
+            Err(why) => {
+                refused += 1;
+                why.to_string()
+            }
+        };
+        rows.push((*id, outcome));
+    }
+    db.record_after(
+        &session.username,
+        &format!("{}.bulk", kind.noun()),
+        kind.path().trim_start_matches('/'),
+        &serde_json::json!({"step": step.name(), "items": ids, "done": done, "refused": refused}),
+    )
     .await;
-    result.unwrap_or_else(|r| r)
+    Ok(html(
+        StatusCode::OK,
+        view::bulk_done(
+            &views::viewer(session),
+            kind,
+            step.name(),
+            done,
+            refused,
+            &rows,
+        ),
+    ))
 }

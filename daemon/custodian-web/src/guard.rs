@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http::{header, HeaderMap, Method, Request, Response, StatusCode};
+use http::{header, HeaderMap, Method, Request, StatusCode};
 
 use custodian_core::identity::sessions::{self, Enrolment, Session};
 use custodian_core::policy::{self, Action, Actor, Permit};
@@ -22,8 +22,8 @@ use custodian_vault::keyring::Keyring;
 use crate::app::App;
 use crate::input::ReqBody;
 use crate::input::{field, parse_form};
-use crate::respond::{error, Body};
-use crate::respond::{lookup_failed, redirect, unavailable, unavailable_because};
+use crate::respond::WebError;
+use crate::respond::{lookup_failed, needed, unavailable, unavailable_because};
 use crate::table::{self, Obligation, Route};
 
 /// A signed-in request that the policy allowed for `A`. Only the guard's
@@ -45,7 +45,7 @@ impl<A: Action> Signed<A> {
     }
 
     /// A fresh CSRF token for the forms of the page being answered.
-    pub(crate) async fn csrf(&self) -> Result<String, Response<Body>> {
+    pub(crate) async fn csrf(&self) -> Result<String, WebError> {
         sessions::csrf_token(&self.keyring, &self.session.token_hash)
             .await
             .ok_or_else(unavailable)
@@ -55,8 +55,8 @@ impl<A: Action> Signed<A> {
 /// A signed-in form the policy allowed for `A`, with its fields.
 pub(crate) type Form = Vec<(String, String)>;
 
-pub(crate) async fn csrf_for(app: &App, session: &Session) -> Result<String, Response<Body>> {
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+pub(crate) async fn csrf_for(app: &App, session: &Session) -> Result<String, WebError> {
+    let keyring = needed(app.keyring.as_ref())?;
     sessions::csrf_token(keyring, &session.token_hash)
         .await
         .ok_or_else(unavailable)
@@ -64,8 +64,7 @@ pub(crate) async fn csrf_for(app: &App, session: &Session) -> Result<String, Res
 
 /// The database and the keyring, which every signed-in handler needs;
 /// without them (a development appliance on a PEM pair) the answer is 503.
-#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
-fn backends(app: &App) -> Result<(Arc<Database>, Arc<Keyring>), Response<Body>> {
+fn backends(app: &App) -> Result<(Arc<Database>, Arc<Keyring>), WebError> {
     match (app.db.as_ref(), app.keyring.as_ref()) {
         (Some(db), Some(k)) => Ok((db.clone(), k.clone())),
         _ => Err(unavailable()),
@@ -81,7 +80,7 @@ fn backends(app: &App) -> Result<(Arc<Database>, Arc<Keyring>), Response<Body>> 
 pub(crate) async fn session_of(
     app: &App,
     headers: &HeaderMap,
-) -> Result<Option<Session>, Response<Body>> {
+) -> Result<Option<Session>, WebError> {
     let Some(db) = app.db.as_ref() else {
         return Ok(None);
     };
@@ -103,12 +102,12 @@ pub(crate) async fn signed_in(
     app: &App,
     headers: &HeaderMap,
     page: Obligation,
-) -> Result<Session, Response<Body>> {
+) -> Result<Session, WebError> {
     let session = session_of(app, headers)
         .await?
-        .ok_or_else(|| redirect("/login"))?;
+        .ok_or_else(|| WebError::SeeOther("/login".into()))?;
     if session.must_change_password && page != Obligation::PasswordChange {
-        return Err(redirect("/account/password"));
+        return Err(WebError::SeeOther("/account/password".into()));
     }
     if let Some(needed) = session.enrolment {
         let fulfils = match page {
@@ -117,7 +116,7 @@ pub(crate) async fn signed_in(
             _ => false,
         };
         if !session.must_change_password && !fulfils {
-            return Err(redirect(needed.page()));
+            return Err(WebError::SeeOther(needed.page().into()));
         }
     }
     Ok(session)
@@ -125,14 +124,13 @@ pub(crate) async fn signed_in(
 
 /// The route of this request as the table states it; the dispatcher
 /// found it already, so its absence is a programming error, answered 500.
-#[allow(clippy::result_large_err)]
-fn route_of<A: Action>(method: &Method, path: &str) -> Result<&'static Route, Response<Body>> {
+fn route_of<A: Action>(method: &Method, path: &str) -> Result<&'static Route, WebError> {
     let route = table::find(path);
     match route {
         Some(r) if r.access.action_for(method) == Some(A::INFO) => Ok(r),
         _ => {
             tracing::error!(target: "http", path, action = A::NAME, "the route table and the handler disagree on the action; refusing");
-            Err(error(StatusCode::INTERNAL_SERVER_ERROR))
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into())
         }
     }
 }
@@ -141,7 +139,7 @@ fn route_of<A: Action>(method: &Method, path: &str) -> Result<&'static Route, Re
 pub(crate) async fn admit<A: Action, B>(
     app: &App,
     req: &Request<B>,
-) -> Result<Signed<A>, Response<Body>> {
+) -> Result<Signed<A>, WebError> {
     admit_parts::<A>(app, req.method(), req.uri().path(), req.headers()).await
 }
 
@@ -150,7 +148,7 @@ async fn admit_parts<A: Action>(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
-) -> Result<Signed<A>, Response<Body>> {
+) -> Result<Signed<A>, WebError> {
     let route = route_of::<A>(method, path)?;
     let (db, keyring) = backends(app)?;
     let session = signed_in(app, headers, route.fulfils).await?;
@@ -161,7 +159,7 @@ async fn admit_parts<A: Action>(
         Ok(p) => p,
         Err(denied) => {
             refused(&db, &session, denied, route.path).await;
-            return Err(error(StatusCode::FORBIDDEN));
+            return Err(StatusCode::FORBIDDEN.into());
         }
     };
     // A pending enrolment is done right after signing in: no step-up for
@@ -172,10 +170,9 @@ async fn admit_parts<A: Action>(
             Obligation::TotpEnrolment | Obligation::PasskeyEnrolment
         );
     if A::STEP_UP && !session.fresh && !enrolling {
-        return Err(crate::respond::see_other(format!(
-            "/reauth?next={}",
-            route.page
-        )));
+        return Err(WebError::SeeOther(
+            format!("/reauth?next={}", route.page).into(),
+        ));
     }
     Ok(Signed {
         session,
@@ -190,12 +187,12 @@ async fn admit_parts<A: Action>(
 /// A second action the same request needs (reading the record it edits,
 /// the workflow step of a bulk change): refused and recorded as the
 /// first would be.
-pub(crate) async fn also<B: Action, A: Action>(s: &Signed<A>) -> Result<Permit<B>, Response<Body>> {
+pub(crate) async fn also<B: Action, A: Action>(s: &Signed<A>) -> Result<Permit<B>, WebError> {
     match policy::permit::<B>(s.actor().clone()) {
         Ok(p) => Ok(p),
         Err(denied) => {
             refused(&s.db, &s.session, denied, s.path).await;
-            Err(error(StatusCode::FORBIDDEN))
+            Err(StatusCode::FORBIDDEN.into())
         }
     }
 }
@@ -216,20 +213,19 @@ async fn refused(db: &Database, session: &Session, denied: policy::Denied, path:
 }
 
 /// Cross-site requests are refused before any body is read.
-#[allow(clippy::result_large_err)]
-fn same_origin(app: &App, headers: &HeaderMap) -> Result<(), Response<Body>> {
+fn same_origin(app: &App, headers: &HeaderMap) -> Result<(), WebError> {
     if crate::cookies::same_origin(headers, &app.identity.public_origin) {
         Ok(())
     } else {
-        Err(error(StatusCode::FORBIDDEN))
+        Err(StatusCode::FORBIDDEN.into())
     }
 }
 
-async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), Response<Body>> {
+async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), WebError> {
     if sessions::csrf_valid(&s.keyring, &s.session.token_hash, token).await {
         Ok(())
     } else {
-        Err(error(StatusCode::FORBIDDEN))
+        Err(StatusCode::FORBIDDEN.into())
     }
 }
 
@@ -237,7 +233,7 @@ async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), Respons
 pub(crate) async fn admit_form<A: Action, B: ReqBody>(
     app: &App,
     req: Request<B>,
-) -> Result<(Signed<A>, Form), Response<Body>> {
+) -> Result<(Signed<A>, Form), WebError> {
     let s = admit::<A, B>(app, &req).await?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
@@ -251,7 +247,7 @@ pub(crate) async fn form_of<A: Action, B: ReqBody>(
     app: &App,
     s: &Signed<A>,
     req: Request<B>,
-) -> Result<Form, Response<Body>> {
+) -> Result<Form, WebError> {
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
     csrf_valid(s, field(&form, "csrf")).await?;
@@ -266,12 +262,12 @@ pub(crate) async fn session_form<B: ReqBody>(
     app: &App,
     session: &Session,
     req: Request<B>,
-) -> Result<Form, Response<Body>> {
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+) -> Result<Form, WebError> {
+    let keyring = needed(app.keyring.as_ref())?;
     same_origin(app, req.headers())?;
     let form = parse_form(req).await?;
     if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
-        return Err(error(StatusCode::FORBIDDEN));
+        return Err(StatusCode::FORBIDDEN.into());
     }
     Ok(form)
 }
@@ -283,17 +279,14 @@ pub(crate) async fn session_form<B: ReqBody>(
 pub(crate) async fn admit_multipart<A: Action, B>(
     app: &App,
     req: Request<B>,
-) -> Result<(Signed<A>, Request<B>), Response<Body>> {
+) -> Result<(Signed<A>, Request<B>), WebError> {
     let s = admit::<A, B>(app, &req).await?;
     same_origin(app, req.headers())?;
     Ok((s, req))
 }
 
 /// Checks the CSRF token a multipart handler read from its form.
-pub(crate) async fn check_csrf<A: Action>(
-    s: &Signed<A>,
-    token: &str,
-) -> Result<(), Response<Body>> {
+pub(crate) async fn check_csrf<A: Action>(s: &Signed<A>, token: &str) -> Result<(), WebError> {
     csrf_valid(s, token).await
 }
 
@@ -305,14 +298,14 @@ pub(crate) async fn json_checks(
     keyring: &Keyring,
     session: &Session,
     h: &HeaderMap,
-) -> Result<(), Response<Body>> {
+) -> Result<(), WebError> {
     let is_json = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE.into());
     }
     same_origin(app, h)?;
     let token = h
@@ -320,7 +313,7 @@ pub(crate) async fn json_checks(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !sessions::csrf_valid(keyring, &session.token_hash, token).await {
-        return Err(error(StatusCode::FORBIDDEN));
+        return Err(StatusCode::FORBIDDEN.into());
     }
     Ok(())
 }
@@ -340,18 +333,18 @@ pub(crate) async fn admit_anonymous<B: ReqBody>(
     app: &App,
     req: Request<B>,
     peer: SocketAddr,
-) -> Result<Anonymous, Response<Body>> {
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+) -> Result<Anonymous, WebError> {
+    let keyring = needed(app.keyring.as_ref())?;
     same_origin(app, req.headers())?;
     if !app.identity.login_attempts.allow(peer.ip()) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        return Err(StatusCode::TOO_MANY_REQUESTS.into());
     }
     let headers = req.headers().clone();
     let form = parse_form(req).await?;
     let nonce = crate::cookies::read_cookie(&headers, crate::cookies::PRE_COOKIE)
-        .ok_or_else(|| error(StatusCode::FORBIDDEN))?;
+        .ok_or_else(|| WebError::from(StatusCode::FORBIDDEN))?;
     if !sessions::csrf_valid(keyring, nonce.as_bytes(), field(&form, "csrf")).await {
-        return Err(error(StatusCode::FORBIDDEN));
+        return Err(StatusCode::FORBIDDEN.into());
     }
     Ok(Anonymous {
         headers,

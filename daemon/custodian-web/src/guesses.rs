@@ -4,12 +4,11 @@
 //! that costs no hashing, and a full hashing pool is a 503 with
 //! `Retry-After`.
 
-use http::{header, HeaderValue, Response, StatusCode};
+use http::StatusCode;
 
-use super::views;
 use crate::app::App;
-use crate::respond::{html, Body};
-use crate::respond::{unavailable, unavailable_for};
+use crate::respond::WebError;
+use crate::respond::{needed, unavailable_for};
 use custodian_core::error::CoreError;
 use custodian_core::identity::hashing::RETRY_AFTER_SECS;
 use custodian_core::identity::lockout::{self, Claim};
@@ -23,40 +22,23 @@ pub(super) fn locked_message(minutes: i64) -> String {
     )
 }
 
-fn with_retry_after(mut res: Response<Body>, secs: i64) -> Response<Body> {
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
-
-pub(super) fn locked_page(app: &App) -> Response<Body> {
+pub(super) fn locked_page(app: &App) -> WebError {
     let minutes = app.identity.policy.lockout_minutes;
-    with_retry_after(
-        html(
-            StatusCode::TOO_MANY_REQUESTS,
-            views::error_with(StatusCode::TOO_MANY_REQUESTS, &locked_message(minutes)),
-        ),
-        minutes * 60,
-    )
+    WebError::explained(StatusCode::TOO_MANY_REQUESTS, locked_message(minutes))
+        .with_retry_after(minutes * 60)
 }
 
 /// All hashing slots stayed busy: come back in a few seconds.
-pub(super) fn busy() -> Response<Body> {
-    with_retry_after(
-        html(
-            StatusCode::SERVICE_UNAVAILABLE,
-            views::error_with(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The appliance is busy checking other passwords. Try again in a few seconds.",
-            ),
-        ),
-        i64::from(RETRY_AFTER_SECS),
+pub(super) fn busy() -> WebError {
+    WebError::explained(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The appliance is busy checking other passwords. Try again in a few seconds.",
     )
+    .with_retry_after(i64::from(RETRY_AFTER_SECS))
 }
 
 /// The answer for an error of the account layer.
-pub(super) fn failure(e: &CoreError) -> Response<Body> {
+pub(super) fn failure(e: &CoreError) -> WebError {
     match e {
         CoreError::Busy(_) => busy(),
         other => unavailable_for(other),
@@ -65,8 +47,8 @@ pub(super) fn failure(e: &CoreError) -> Response<Body> {
 
 /// Charges one guess to the session's account; `Ok(false)` when the
 /// account is locked or out of guesses.
-pub(super) async fn charge(app: &App, session: &Session) -> Result<bool, Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+pub(super) async fn charge(app: &App, session: &Session) -> Result<bool, WebError> {
+    let db = needed(app.db.as_ref())?;
     let claim = lockout::pooled::charge(db, &app.identity.policy, session.user_id)
         .await
         .map_err(|e| failure(&e))?;
@@ -84,8 +66,8 @@ pub(super) async fn refund(app: &App, session: &Session) {
 
 /// A charged guess was right (the current password on a password change):
 /// the counters start over.
-pub(super) async fn right(app: &App, session: &Session) -> Result<(), Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+pub(super) async fn right(app: &App, session: &Session) -> Result<(), WebError> {
+    let db = needed(app.db.as_ref())?;
     lockout::pooled::passed(db, session.user_id)
         .await
         .map_err(|e| failure(&e))
@@ -98,8 +80,8 @@ pub(super) async fn wrong(
     session: &Session,
     step: &str,
     peer: &str,
-) -> Result<bool, Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+) -> Result<bool, WebError> {
+    let db = needed(app.db.as_ref())?;
     lockout::pooled::failed(
         db,
         &app.identity.policy,

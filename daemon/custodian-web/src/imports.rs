@@ -2,7 +2,7 @@
 //! read-only lists of labels, sources and locations.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use sha2::{Digest, Sha256};
 
 use super::views;
@@ -12,7 +12,7 @@ use crate::guard::{admit, admit_multipart, check_csrf};
 use crate::input::query_param;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
-use crate::respond::{error, html, Body, Reply};
+use crate::respond::{html, Reply, WebError};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
 use custodian_core::policy::{ImportReference, ReadBulletins};
 
@@ -25,11 +25,8 @@ const KINDS: [(&str, &str); 3] = [
     ),
 ];
 
-fn bad(text: &str) -> Response<Body> {
-    html(
-        StatusCode::BAD_REQUEST,
-        views::error_with(StatusCode::BAD_REQUEST, text),
-    )
+fn bad(text: impl Into<std::borrow::Cow<'static, str>>) -> WebError {
+    WebError::explained(StatusCode::BAD_REQUEST, text)
 }
 
 pub(crate) async fn form(app: &App, req: &Request<impl Sized>) -> Reply {
@@ -56,27 +53,17 @@ where
     let (s, req) = admit_multipart::<ImportReference, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
     let mut form = super::media::multipart_form(req)
-        .ok_or_else(|| error(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
+        .ok_or_else(|| WebError::from(StatusCode::UNSUPPORTED_MEDIA_TYPE))?;
     let (mut csrf_ok, mut kind) = (false, None);
-    while let Some(mut field) = form
-        .next_field()
-        .await
-        .map_err(|_| error(StatusCode::BAD_REQUEST))?
-    {
+    while let Some(mut field) = form.next_field().await.map_err(WebError::malformed)? {
         match field.name() {
             Some("csrf") => {
-                let token = field
-                    .text()
-                    .await
-                    .map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                let token = field.text().await.map_err(WebError::malformed)?;
                 check_csrf(&s, &token).await?;
                 csrf_ok = true;
             }
             Some("kind") if csrf_ok => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|_| error(StatusCode::BAD_REQUEST))?;
+                let text = field.text().await.map_err(WebError::malformed)?;
                 kind = Kind::parse(&text);
             }
             Some("file") if csrf_ok => {
@@ -84,17 +71,13 @@ where
                 let name =
                     custodian_core::evidence::uploads::safe_name(field.file_name().unwrap_or(""));
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| error(StatusCode::BAD_REQUEST))?
-                {
+                while let Some(chunk) = field.chunk().await.map_err(WebError::malformed)? {
                     bytes.extend_from_slice(&chunk);
                     if bytes.len() > MAX_BYTES {
                         return Err(bad("The file is larger than 5 MiB; split it."));
                     }
                 }
-                let parsed = imports::parse(kind, &bytes).map_err(|why| bad(&why))?;
+                let parsed = imports::parse(kind, &bytes).map_err(|why| bad(why.0))?;
                 let sha256: String = Sha256::digest(&bytes)
                     .iter()
                     .map(|b| format!("{b:02x}"))
@@ -113,7 +96,7 @@ where
                 .map_err(unavailable_because)?;
                 return Ok(see_other(format!("/admin/import/job?id={id}")));
             }
-            _ => return Err(error(StatusCode::FORBIDDEN)),
+            _ => return Err(StatusCode::FORBIDDEN.into()),
         }
     }
     Err(bad("No file was sent."))
@@ -125,11 +108,11 @@ pub(crate) async fn job(app: &App, req: &Request<impl Sized>) -> Reply {
     let session = &s.session;
     let id = query_param(req.uri().query(), "id")
         .parse::<i64>()
-        .map_err(|_| error(StatusCode::NOT_FOUND))?;
+        .map_err(WebError::not_found)?;
     let j = imports::job(db, id)
         .await
         .map_err(unavailable_because)?
-        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
     Ok(html(
         StatusCode::OK,
         views::imports::job(&views::viewer(session), &j),
@@ -141,7 +124,7 @@ pub(crate) async fn reference(app: &App, req: &Request<impl Sized>) -> Reply {
     let db = &s.db;
     let session = &s.session;
     let kind = Kind::parse(&query_param(req.uri().query(), "kind"))
-        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
     let rows = imports::list(db, kind).await.map_err(unavailable_because)?;
     Ok(html(
         StatusCode::OK,

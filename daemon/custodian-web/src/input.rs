@@ -9,11 +9,10 @@
 #![allow(clippy::result_large_err)]
 
 use bytes::Bytes;
-use http::{header, Request, Response, StatusCode};
+use http::{header, Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
 
-use crate::respond::{error, html, Body};
-use crate::views;
+use crate::respond::WebError;
 
 /// A request body the handlers read: bytes, sendable, with an error that
 /// boxes. One bound instead of a two-line where-clause on every handler.
@@ -36,14 +35,11 @@ where
 const FORM_LIMIT: usize = 1024 * 1024;
 
 /// A 400 page naming the field and the fix.
-pub(crate) fn bad_field(field: &str, problem: &str) -> Response<Body> {
-    let text = format!("The field \u{201c}{field}\u{201d} {problem}");
-    let mut res = html(
+pub(crate) fn bad_field(field: &str, problem: &str) -> WebError {
+    WebError::explained(
         StatusCode::BAD_REQUEST,
-        views::error_with(StatusCode::BAD_REQUEST, &text),
-    );
-    crate::headers::apply(res.headers_mut());
-    res
+        format!("The field \u{201c}{field}\u{201d} {problem}"),
+    )
 }
 
 /// Why a value is refused, if it is.
@@ -69,11 +65,7 @@ fn problem(value: &str, max_chars: usize) -> Option<String> {
 
 /// The query parameter `name` (empty when absent), refused when it carries
 /// a control character or is longer than `max_chars`.
-pub(crate) fn text(
-    query: Option<&str>,
-    name: &str,
-    max_chars: usize,
-) -> Result<String, Response<Body>> {
+pub(crate) fn text(query: Option<&str>, name: &str, max_chars: usize) -> Result<String, WebError> {
     let value = query_param(query, name);
     match problem(&value, max_chars) {
         Some(p) => Err(bad_field(name, &p)),
@@ -83,7 +75,7 @@ pub(crate) fn text(
 
 /// A calendar date `YYYY-MM-DD` (as a browser's date field sends it) from
 /// the query, or `None` when empty. 2026-02-31 does not exist and is refused.
-pub(crate) fn date(query: Option<&str>, name: &str) -> Result<Option<String>, Response<Body>> {
+pub(crate) fn date(query: Option<&str>, name: &str) -> Result<Option<String>, WebError> {
     let value = text(query, name, 10)?;
     if value.is_empty() {
         return Ok(None);
@@ -107,7 +99,7 @@ pub(crate) fn date(query: Option<&str>, name: &str) -> Result<Option<String>, Re
 
 /// Every form field, refused as a whole when one carries a NUL or another
 /// control character (nothing is stored from such a form).
-pub(crate) fn check_form(form: &[(String, String)]) -> Result<(), Response<Body>> {
+pub(crate) fn check_form(form: &[(String, String)]) -> Result<(), WebError> {
     for (name, value) in form {
         if let Some(p) = problem(value, usize::MAX) {
             // The name is the sender's too: show only a safe, short form of it.
@@ -120,7 +112,7 @@ pub(crate) fn check_form(form: &[(String, String)]) -> Result<(), Response<Body>
 
 pub(crate) async fn parse_form<B: ReqBody>(
     req: Request<B>,
-) -> Result<Vec<(String, String)>, Response<Body>> {
+) -> Result<Vec<(String, String)>, WebError> {
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -132,9 +124,9 @@ pub(crate) async fn parse_form<B: ReqBody>(
             })
         });
     if !form_type {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE.into());
     }
-    let body = read_body(req, FORM_LIMIT).await.map_err(error)?;
+    let body = read_body(req, FORM_LIMIT).await?;
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     check_form(&form)?;
     Ok(form)

@@ -8,7 +8,7 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use super::views;
 use crate::app::App;
 use crate::guard::admit;
-use crate::respond::{html, Body, Reply};
+use crate::respond::{html, Body, Reply, WebError};
 use custodian_core::load::{Cause, Unavailable};
 use custodian_core::policy::ViewLoad;
 
@@ -45,7 +45,7 @@ fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
 /// each minute as a warning, with the error; the rest at debug, since the
 /// minute's journal line gives their number), and shown with the words
 /// for its cause and `Retry-After`.
-pub(super) fn answer(
+pub(crate) fn answer(
     app: &App,
     marked: &Unavailable,
     expensive_route: bool,
@@ -72,14 +72,12 @@ pub(super) fn answer(
 
 /// An expensive request turned away by its account's or the overall limit,
 /// before it touched the database.
-pub(super) fn turned_away(cause: Cause) -> Response<Body> {
-    let mut res = crate::respond::error(StatusCode::SERVICE_UNAVAILABLE);
-    res.extensions_mut().insert(Unavailable {
+pub(super) fn turned_away(cause: Cause) -> WebError {
+    WebError::Unavailable(Unavailable {
         cause,
         detail: "the expensive-request limit is reached".into(),
         at: None,
-    });
-    res
+    })
 }
 
 fn truncate(path: &str) -> String {

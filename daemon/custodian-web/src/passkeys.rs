@@ -3,8 +3,7 @@
 //! signing in, and step-up. JSON requests carry the session-bound CSRF
 //! token in `x-csrf-token` and pass the same Origin check as forms.
 
-use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::account::{pending_session, step_up_allowed, with_session_cookie};
@@ -16,29 +15,24 @@ use crate::guard::{admit, session_form};
 use crate::input::field;
 use crate::input::read_body;
 use crate::input::ReqBody;
-use crate::respond::{error, html, Body, Reply};
-use crate::respond::{redirect, unavailable, unavailable_because};
+use crate::respond::{html, Body, Reply, WebError};
+use crate::respond::{needed, redirect, unavailable_because};
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
 
 use crate::table::JSON_LIMIT;
 
-fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut res = Response::new(http_body_util::Full::new(Bytes::from(value.to_string())));
-    *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
+use crate::respond::json as json_response;
+
+fn json_error(status: StatusCode, message: impl Into<std::borrow::Cow<'static, str>>) -> WebError {
+    WebError::Json {
+        status,
+        message: message.into(),
+    }
 }
 
-fn json_error(status: StatusCode, message: &str) -> Response<Body> {
-    json_response(status, &json!({ "error": message }))
-}
-
-fn refused(r: Refused) -> Response<Body> {
+fn refused(r: Refused) -> WebError {
     match r {
         Refused::Account(e) => {
             tracing::warn!(target: "identity", error = %e, "passkey ceremony failed");
@@ -47,7 +41,7 @@ fn refused(r: Refused) -> Response<Body> {
                 "The appliance is busy. Try again shortly.",
             )
         }
-        other => json_error(StatusCode::BAD_REQUEST, &other.to_string()),
+        other => json_error(StatusCode::BAD_REQUEST, other.to_string()),
     }
 }
 
@@ -56,15 +50,16 @@ async fn checked_json<B: ReqBody>(
     app: &App,
     session: &Session,
     req: Request<B>,
-) -> Result<Value, Response<Body>> {
-    let keyring = app.keyring.as_ref().ok_or_else(unavailable)?;
+) -> Result<Value, WebError> {
+    let keyring = needed(app.keyring.as_ref())?;
     crate::guard::json_checks(app, keyring, session, req.headers()).await?;
-    let body = read_body(req, JSON_LIMIT).await.map_err(error)?;
-    serde_json::from_slice(&body).map_err(|_| json_error(StatusCode::BAD_REQUEST, "Not JSON."))
+    let body = read_body(req, JSON_LIMIT).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| json_error(StatusCode::BAD_REQUEST, format!("Not JSON: {e}.")))
 }
 
 /// Passkeys are off when the appliance is reached by an address, not a name.
-fn passkeys_off() -> Response<Body> {
+fn passkeys_off() -> WebError {
     json_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "Passkeys need the appliance to be reached by a host name; ask the administrator.",
@@ -74,7 +69,7 @@ fn passkeys_off() -> Response<Body> {
 /// Registering or removing keys changes how the account signs in: it
 /// needs a recent password unless the account is enrolling its first
 /// factor right after signing in.
-async fn manager<B>(app: &App, req: &Request<B>) -> Result<Session, Response<Body>> {
+async fn manager<B>(app: &App, req: &Request<B>) -> Result<Session, WebError> {
     admit::<SecureOwnAccount, _>(app, req)
         .await
         .map(|s| s.session)
@@ -85,8 +80,8 @@ async fn list_page(
     session: &Session,
     message: Option<&str>,
     status: StatusCode,
-) -> Result<Response<Body>, Response<Body>> {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+) -> Result<Response<Body>, WebError> {
+    let db = needed(app.db.as_ref())?;
     let keys = passkeys::list(db, session.user_id)
         .await
         .map_err(unavailable_because)?;
@@ -109,7 +104,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
 }
 
 pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let db = needed(app.db.as_ref())?;
     let session = manager(app, &req).await?;
     let form = session_form(app, &session, req).await?;
     let id = field(&form, "remove").parse::<i64>().unwrap_or(-1);
@@ -118,7 +113,7 @@ pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
         .map_err(unavailable_because)?
     {
         Some(name) => {
-            let _ = passkeys::tell_admins_if_admin(
+            passkeys::tell_admins_if_admin(
                 db,
                 session.role,
                 &session.username,
@@ -141,7 +136,7 @@ pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
 
 pub(crate) async fn register_begin<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (db, wa) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
     );
     let session = manager(app, &req).await?;
@@ -154,7 +149,7 @@ pub(crate) async fn register_begin<B: ReqBody>(app: &App, req: Request<B>) -> Re
 
 pub(crate) async fn register_finish<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (db, wa) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
     );
     let session = manager(app, &req).await?;
@@ -172,7 +167,7 @@ pub(crate) async fn register_finish<B: ReqBody>(app: &App, req: Request<B>) -> R
     )
     .await
     .map_err(refused)?;
-    let _ = passkeys::tell_admins_if_admin(
+    passkeys::tell_admins_if_admin(
         db,
         session.role,
         &session.username,
@@ -187,11 +182,11 @@ pub(crate) async fn register_finish<B: ReqBody>(app: &App, req: Request<B>) -> R
 
 /// Whether this account may pass with synced passkeys: not when its role
 /// is under the hardware-key policy and it has a hardware key.
-async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Body>> {
+async fn hardware_only(app: &App, session: &Session) -> Result<bool, WebError> {
     if !app.identity.factors.hardware_only(session.role) {
         return Ok(false);
     }
-    let db = app.db.as_ref().ok_or_else(unavailable)?;
+    let db = needed(app.db.as_ref())?;
     Ok(passkeys::factors_of(db, session.user_id)
         .await
         .map_err(unavailable_because)?
@@ -200,11 +195,7 @@ async fn hardware_only(app: &App, session: &Session) -> Result<bool, Response<Bo
 
 /// The session an assertion is for: pending its second factor (sign-in),
 /// or complete (step-up).
-async fn asserting<B>(
-    app: &App,
-    req: &Request<B>,
-    purpose: Purpose,
-) -> Result<Session, Response<Body>> {
+async fn asserting<B>(app: &App, req: &Request<B>, purpose: Purpose) -> Result<Session, WebError> {
     match purpose {
         Purpose::Login => pending_session(app, req.headers()).await,
         Purpose::Reauth => admit::<UseOwnAccount, _>(app, req).await.map(|s| s.session),
@@ -218,11 +209,11 @@ pub(crate) async fn assert_begin<B: ReqBody>(
     purpose: Purpose,
 ) -> Reply {
     let (db, wa) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
     );
     if !app.identity.login_attempts.allow(peer.ip()) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        return Err(StatusCode::TOO_MANY_REQUESTS.into());
     }
     let session = asserting(app, &req, purpose).await?;
     checked_json(app, &session, req).await?;
@@ -240,11 +231,11 @@ pub(crate) async fn assert_finish<B: ReqBody>(
     purpose: Purpose,
 ) -> Reply {
     let (db, wa) = (
-        app.db.as_ref().ok_or_else(unavailable)?,
+        needed(app.db.as_ref())?,
         app.identity.webauthn.as_deref().ok_or_else(passkeys_off)?,
     );
     if !app.identity.login_attempts.allow(peer.ip()) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS));
+        return Err(StatusCode::TOO_MANY_REQUESTS.into());
     }
     let session = asserting(app, &req, purpose).await?;
     let body = checked_json(app, &session, req).await?;
@@ -257,7 +248,7 @@ pub(crate) async fn assert_finish<B: ReqBody>(
     let locked = || {
         json_error(
             StatusCode::TOO_MANY_REQUESTS,
-            &guesses::locked_message(app.identity.policy.lockout_minutes),
+            guesses::locked_message(app.identity.policy.lockout_minutes),
         )
     };
     if !guesses::charge(app, &session).await? {
@@ -278,14 +269,13 @@ pub(crate) async fn assert_finish<B: ReqBody>(
         if matches!(why, Refused::Account(_) | Refused::NoCeremony) {
             guesses::refund(app, &session).await;
         } else {
-            let _ = db
-                .record(
-                    &session.username,
-                    failed,
-                    &session.username,
-                    &json!({"method": "passkey", "peer": peer.ip().to_string()}),
-                )
-                .await;
+            db.record_after(
+                &session.username,
+                failed,
+                &session.username,
+                &json!({"method": "passkey", "peer": peer.ip().to_string()}),
+            )
+            .await;
             let step = match purpose {
                 Purpose::Login => "passkey",
                 Purpose::Reauth => "passkey step-up",
@@ -311,14 +301,13 @@ pub(crate) async fn assert_finish<B: ReqBody>(
         ),
     };
     let token = token.map_err(unavailable_because)?;
-    let _ = db
-        .record(
-            &session.username,
-            passed,
-            &session.username,
-            &json!({"method": "passkey"}),
-        )
-        .await;
+    db.record_after(
+        &session.username,
+        passed,
+        &session.username,
+        &json!({"method": "passkey"}),
+    )
+    .await;
     Ok(with_session_cookie(
         json_response(StatusCode::OK, &json!({ "next": next })),
         &token,

@@ -9,10 +9,10 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::ReqBody;
+use crate::respond::problem_in;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
-use crate::respond::Decided;
-use crate::respond::{error, html, Reply};
+use crate::respond::{html, Reply, WebError};
 use custodian_core::identity::permissions;
 use custodian_core::policy::ManagePermissions;
 
@@ -24,7 +24,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let current = permissions::current(db, &who)
         .await
         .map_err(unavailable_because)?
-        .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+        .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
     let csrf = csrf_for(app, session).await?;
     Ok(html(
         StatusCode::OK,
@@ -51,16 +51,14 @@ pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
         .collect();
     groups.sort();
     groups.dedup();
-    match permissions::set(db, &s.permit, &session.username, &who, flags, groups)
-        .await
-        .decided()?
-    {
+    match permissions::set(db, &s.permit, &session.username, &who, flags, groups).await {
         Ok(()) => Ok(see_other("/admin/users".into())),
-        Err(problem) => {
+        Err(refused) => {
+            let problem = problem_in(refused)?;
             let current = permissions::current(db, &who)
                 .await
                 .map_err(unavailable_because)?
-                .ok_or_else(|| error(StatusCode::NOT_FOUND))?;
+                .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
             let csrf = csrf_for(app, session).await?;
             Ok(html(
                 StatusCode::BAD_REQUEST,

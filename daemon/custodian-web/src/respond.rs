@@ -1,7 +1,9 @@
-//! Every answer the handlers give is made here: a page, a redirect, the
-//! error pages, and the 503 that carries its cause to the dispatcher
-//! (`routes::handle`), which logs it once. This module uses nothing of the
-//! handlers, so everything may use it.
+//! Every answer the handlers give is made here: a page, a redirect, and
+//! [`WebError`], the one type for a request that ends without its page.
+//! Handlers, the guard and the input readers return it; the dispatcher
+//! (`routes::handle`) turns it into its response with [`WebError::answer`],
+//! the one place that does, and which logs the cause. This module uses
+//! nothing of the handlers, so everything may use it.
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
@@ -12,10 +14,187 @@ use custodian_core::load::{Cause, Unavailable};
 
 pub type Body = Full<Bytes>;
 
-/// What a handler answers: its page, or the refusal it stopped at (a
-/// redirect to sign in, a 403, a 503 marked with its cause). Both are
-/// responses; `answer` makes them one.
-pub(crate) type Reply = Result<Response<Body>, Response<Body>>;
+/// What a handler answers: its page, or why it stopped.
+pub(crate) type Reply = Result<Response<Body>, WebError>;
+
+/// Why a request ends without the page it asked for.
+#[derive(Debug)]
+pub(crate) enum WebError {
+    /// The error page for `status`, with `why` (what to put right) when
+    /// there are words for it, `Retry-After` when waiting helps, and the
+    /// `cause` for the journal (never shown).
+    Page {
+        status: StatusCode,
+        why: Option<std::borrow::Cow<'static, str>>,
+        retry_after: Option<i64>,
+        cause: Option<String>,
+    },
+    /// Somewhere the person must go first: sign in, change the password,
+    /// enrol a second factor, confirm the password again.
+    SeeOther(std::borrow::Cow<'static, str>),
+    /// A method the route does not take; the `Allow` header lists these.
+    MethodNotAllowed(&'static str),
+    /// A backend failed or is not there: a 503 whose words follow the
+    /// cause (overloaded, unreachable, too slow), counted and logged.
+    Unavailable(Unavailable),
+    /// A request for the media store of a custodiand without `[storage]`.
+    NoMediaStore(&'static std::panic::Location<'static>),
+    /// A byte range that starts past the end of a file of `size` bytes.
+    RangeNotSatisfiable { size: u64 },
+    /// A refusal on a JSON endpoint (the passkey ceremonies), as JSON.
+    Json {
+        status: StatusCode,
+        message: std::borrow::Cow<'static, str>,
+    },
+}
+
+impl From<StatusCode> for WebError {
+    fn from(status: StatusCode) -> Self {
+        Self::Page {
+            status,
+            why: None,
+            retry_after: None,
+            cause: None,
+        }
+    }
+}
+
+impl WebError {
+    /// The error page for `status` with the words that say what to do.
+    pub(crate) fn explained(
+        status: StatusCode,
+        why: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
+        Self::Page {
+            status,
+            why: Some(why.into()),
+            retry_after: None,
+            cause: None,
+        }
+    }
+
+    /// 404 for a reference that names nothing (an id that is not a
+    /// number): the parse error goes to the journal at debug.
+    pub(crate) fn not_found(cause: impl std::fmt::Display) -> Self {
+        Self::Page {
+            status: StatusCode::NOT_FOUND,
+            why: None,
+            retry_after: None,
+            cause: Some(cause.to_string()),
+        }
+    }
+
+    /// 400 for a request no browser of ours sends (a broken multipart
+    /// body, a form field that is not text); its cause for the journal.
+    pub(crate) fn malformed(cause: impl std::fmt::Display) -> Self {
+        Self::Page {
+            status: StatusCode::BAD_REQUEST,
+            why: None,
+            retry_after: None,
+            cause: Some(cause.to_string()),
+        }
+    }
+
+    /// The status the answer will have.
+    #[cfg(test)]
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Self::Page { status, .. } | Self::Json { status, .. } => *status,
+            Self::SeeOther(_) => StatusCode::SEE_OTHER,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) | Self::NoMediaStore(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+        }
+    }
+
+    pub(crate) fn with_retry_after(mut self, secs: i64) -> Self {
+        if let Self::Page { retry_after, .. } = &mut self {
+            *retry_after = Some(secs);
+        }
+        self
+    }
+
+    /// The response, made here and nowhere else; the cause is logged here.
+    /// `expensive` (the route's method is an expensive one) and `path`
+    /// choose the words of a 503 and go into its journal line.
+    pub(crate) fn answer(
+        self,
+        app: &crate::app::App,
+        expensive: bool,
+        path: &str,
+    ) -> Response<Body> {
+        match self {
+            Self::Page {
+                status,
+                why,
+                retry_after,
+                cause,
+            } => {
+                if let Some(cause) = &cause {
+                    tracing::debug!(target: "http", status = status.as_u16(), path = %clean(path), %cause, "request refused");
+                }
+                let mut res = match why {
+                    Some(text) => html(status, views::error_with(status, &text)),
+                    None => html(status, views::error(status)),
+                };
+                if let Some(secs) = retry_after {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                res
+            }
+            Self::SeeOther(to) => see_other(to.into_owned()),
+            Self::MethodNotAllowed(allow) => {
+                let mut res = html(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    views::error(StatusCode::METHOD_NOT_ALLOWED),
+                );
+                res.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+                res
+            }
+            Self::Unavailable(marked) => crate::load::answer(app, &marked, expensive, path),
+            Self::NoMediaStore(at) => {
+                tracing::warn!(target: "http", %at, path = %clean(path), "503: this request needs the media store; add [storage] dir to the configuration");
+                html(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    views::error_with(StatusCode::SERVICE_UNAVAILABLE, views::NO_MEDIA_STORE),
+                )
+            }
+            Self::RangeNotSatisfiable { size } => {
+                let mut res = error(StatusCode::RANGE_NOT_SATISFIABLE);
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                res.headers_mut()
+                    .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+                res
+            }
+            Self::Json { status, message } => {
+                json(status, &serde_json::json!({ "error": message }))
+            }
+        }
+    }
+}
+
+/// A JSON answer (the passkey ceremonies).
+pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(value.to_string())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// A path as it may go into the journal: bounded, no control characters.
+pub(crate) fn clean(path: &str) -> String {
+    path.chars()
+        .take(200)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
 
 /// A page (a maud template: escaped when it was built) as the response.
 pub(crate) fn html(status: StatusCode, page: maud::Markup) -> Response<Body> {
@@ -47,7 +226,7 @@ pub(crate) fn redirect(to: &'static str) -> Response<Body> {
 /// Vault or keyring not configured or not ready). Marked with where it
 /// was answered, so no 503 goes unexplained in the journal.
 #[track_caller]
-pub(crate) fn unavailable() -> Response<Body> {
+pub(crate) fn unavailable() -> WebError {
     marked(
         Cause::Other,
         "a backend this request needs is not available".into(),
@@ -55,17 +234,28 @@ pub(crate) fn unavailable() -> Response<Body> {
     )
 }
 
+/// A backend this request needs (the database, the keyring, Vault), or
+/// the 503 marked with where it was needed: the one check of an optional
+/// backend (a development appliance on a PEM pair has none of them).
+#[track_caller]
+pub(crate) fn needed<T>(backend: Option<&T>) -> Result<&T, WebError> {
+    match backend {
+        Some(b) => Ok(b),
+        None => Err(unavailable()),
+    }
+}
+
 /// A 503 caused by `cause` (a database, pool or Vault error). Which kind
 /// of failure it is decides the page (overloaded, database unreachable,
 /// statement timeout); the dispatcher logs the cause once and shows none
 /// of its text. (Mostly passed to `map_err`, where a caller location would
 /// name the standard library: the error and the path say where.)
-pub(crate) fn unavailable_because<E: std::error::Error + 'static>(cause: E) -> Response<Body> {
+pub(crate) fn unavailable_because<E: std::error::Error + 'static>(cause: E) -> WebError {
     unavailable_for(&cause)
 }
 
 /// [`unavailable_because`] for an error the caller keeps.
-pub(crate) fn unavailable_for(cause: &(dyn std::error::Error + 'static)) -> Response<Body> {
+pub(crate) fn unavailable_for(cause: &(dyn std::error::Error + 'static)) -> WebError {
     marked(
         custodian_core::load::cause_of(cause),
         cause.to_string(),
@@ -77,30 +267,22 @@ fn marked(
     cause: Cause,
     detail: String,
     at: Option<&'static std::panic::Location<'static>>,
-) -> Response<Body> {
-    let mut res = error(StatusCode::SERVICE_UNAVAILABLE);
-    res.extensions_mut()
-        .insert(Unavailable { cause, detail, at });
-    res
+) -> WebError {
+    WebError::Unavailable(Unavailable { cause, detail, at })
 }
 
 /// A 503 for a request that needs the media store of a custodiand
 /// configured without `[storage]`: not a passing outage, so the page names
 /// the setting instead of asking to try again.
 #[track_caller]
-pub(crate) fn no_media_store() -> Response<Body> {
-    let at = std::panic::Location::caller();
-    tracing::warn!(target: "http", at = %at, "503: this request needs the media store; add [storage] dir to the configuration");
-    html(
-        StatusCode::SERVICE_UNAVAILABLE,
-        views::error_with(StatusCode::SERVICE_UNAVAILABLE, views::NO_MEDIA_STORE),
-    )
+pub(crate) fn no_media_store() -> WebError {
+    WebError::NoMediaStore(std::panic::Location::caller())
 }
 
 /// The answer when a session could not be looked up. A statement timeout
 /// here is no expensive search of the person's: the database is too
 /// loaded to answer a small query in time.
-pub(crate) fn lookup_failed(e: custodian_core::pool::DbError) -> Response<Body> {
+pub(crate) fn lookup_failed(e: custodian_core::pool::DbError) -> WebError {
     let cause = match custodian_core::load::cause_of(&e) {
         Cause::StatementTimeout => Cause::Overloaded,
         other => other,
@@ -117,21 +299,14 @@ pub(crate) fn see_other(to: String) -> Response<Body> {
     res
 }
 
-/// A decision of the domain as a handler needs it: the person's problem to
-/// show on the page (`Ok(Err(text))`), or the failure, as the 503 that
-/// names its cause.
-#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere in this layer
-pub(crate) trait Decided<T> {
-    fn decided(self) -> Result<Result<T, std::borrow::Cow<'static, str>>, Response<Body>>;
-}
-
-impl<T> Decided<T> for Result<T, custodian_core::error::Rejected> {
-    fn decided(self) -> Result<Result<T, std::borrow::Cow<'static, str>>, Response<Body>> {
-        use custodian_core::error::Rejected;
-        match self {
-            Ok(v) => Ok(Ok(v)),
-            Err(Rejected::Problem(text)) => Ok(Err(text)),
-            Err(Rejected::Failed(e)) => Err(unavailable_because(e)),
-        }
+/// The person's problem in a refusal of the domain, to show on the page
+/// that was sent; a failure instead is the answer (the 503 that names its
+/// cause).
+pub(crate) fn problem_in(
+    r: custodian_core::error::Rejected,
+) -> Result<std::borrow::Cow<'static, str>, WebError> {
+    match r {
+        custodian_core::error::Rejected::Problem(text) => Ok(text),
+        custodian_core::error::Rejected::Failed(e) => Err(unavailable_because(e)),
     }
 }

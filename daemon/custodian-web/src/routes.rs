@@ -3,7 +3,7 @@
 //! declared is refused before a handler runs, and an expensive request
 //! runs only within the limits of [`custodian_core::load::Load`].
 
-use crate::respond::Reply;
+use crate::respond::{Reply, WebError};
 // What custodiand answers with when a request outlives its time.
 use crate::input::read_body;
 pub use crate::respond::{error, Body};
@@ -21,7 +21,6 @@ use super::{
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
 use custodian_core::identity::passkeys::Purpose;
-use custodian_core::load::Unavailable;
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
 const PASSKEY_SCRIPT: &str = include_str!("../assets/passkeys.js");
@@ -39,11 +38,14 @@ where
 {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let mut res = dispatch(req, peer, app).await;
-    if let Some(marked) = res.extensions_mut().remove::<Unavailable>() {
-        let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
-        res = load::answer(app, &marked, expensive, &path).map(Outgoing::from);
-    }
+    let mut res = match dispatch(req, peer, app).await {
+        Ok(res) => res,
+        // The one place a refusal or failure becomes its response.
+        Err(e) => {
+            let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
+            e.answer(app, expensive, &path).map(Outgoing::from)
+        }
+    };
     if method == Method::HEAD {
         res = without_body(res);
     }
@@ -53,25 +55,23 @@ where
     res
 }
 
-async fn dispatch<B>(req: Request<B>, peer: SocketAddr, app: &App) -> Response<Outgoing>
+async fn dispatch<B>(
+    req: Request<B>,
+    peer: SocketAddr,
+    app: &App,
+) -> Result<Response<Outgoing>, WebError>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let (route, req) = match admit(req) {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refusal.map(Outgoing::from),
-    };
+    let (route, req) = admit(req)?;
     // Held until the handler has answered (a streamed download's body
     // then needs no database connection). Turned away here, a request has
     // cost no database connection.
     let _place = if route.expensive.contains(req.method()) {
         let account = crate::cookies::read_cookie(req.headers(), crate::cookies::COOKIE)
             .map(|t| custodian_core::identity::tokens::stored_form(&t));
-        match app.load.enter(account).await {
-            Ok(place) => place,
-            Err(cause) => return load::turned_away(cause).map(Outgoing::from),
-        }
+        app.load.enter(account).await.map_err(load::turned_away)?
     } else {
         None
     };
@@ -81,29 +81,26 @@ where
         Handler::ExportDownload => exports::download(app, &req).await,
         _ => answer(route, req, peer, app)
             .await
-            // A refusal is a response like any other: one place makes them one.
-            .unwrap_or_else(|refusal| refusal)
-            .map(Outgoing::from),
+            .map(|res| res.map(Outgoing::from)),
     }
 }
 
 /// The checks every request passes before any handler runs: a method the
 /// appliance speaks and its route allows, a declared body within the
 /// route's limit; the body is then limited to it however it is read.
-#[allow(clippy::result_large_err)] // the refusal is a response, as elsewhere
-fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Response<Body>> {
+fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), WebError> {
     let route = find(req.uri().path());
     let method = req.method();
     if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
-        return Err(method_not_allowed(
+        return Err(WebError::MethodNotAllowed(
             route.map_or(SERVED_METHODS, |r| allow(r.methods)),
         ));
     }
     let Some(route) = route else {
-        return Err(error(StatusCode::NOT_FOUND));
+        return Err(StatusCode::NOT_FOUND.into());
     };
     if !route.methods.contains(method) {
-        return Err(method_not_allowed(allow(route.methods)));
+        return Err(WebError::MethodNotAllowed(allow(route.methods)));
     }
     // The route's body limit holds for every handler, however it reads:
     // a declared length over it is refused now, a longer stream when read.
@@ -113,7 +110,7 @@ fn admit<B>(req: Request<B>) -> Result<(&'static Route, Request<Limited<B>>), Re
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit as u64) {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE));
+        return Err(StatusCode::PAYLOAD_TOO_LARGE.into());
     }
     Ok((route, req.map(|body| Limited::new(body, route.body_limit))))
 }
@@ -131,20 +128,20 @@ where
 {
     let method = req.method().clone();
     match route.handler {
-        Handler::Home => Ok(auth::home(app, req.headers()).await),
+        Handler::Home => auth::home(app, req.headers()).await,
         Handler::Robots => Ok(text(ROBOTS, "text/plain; charset=utf-8", "no-store")),
         Handler::Stylesheet => Ok(text(STYLESHEET, "text/css; charset=utf-8", "max-age=3600")),
-        Handler::CspReport => Ok(match read_body(req, route.body_limit).await {
-            Ok(body) => csp_report(&body, peer, app).await,
-            Err(status) => error(status),
-        }),
-        Handler::Login if method == Method::POST => Ok(auth::login(app, req, peer).await),
-        Handler::Login => Ok(auth::login_form(app, req.headers()).await),
-        Handler::Setup if method == Method::POST => Ok(auth::setup(app, req, peer).await),
-        Handler::Setup => Ok(auth::setup_form(app, req.headers()).await),
-        Handler::Recover if method == Method::POST => Ok(auth::recover(app, req, peer).await),
-        Handler::Recover => Ok(auth::recover_form(app, req.headers()).await),
-        Handler::Logout => Ok(auth::logout(app, req).await),
+        Handler::CspReport => {
+            let body = read_body(req, route.body_limit).await?;
+            csp_report(&body, peer, app).await
+        }
+        Handler::Login if method == Method::POST => auth::login(app, req, peer).await,
+        Handler::Login => auth::login_form(app, req.headers()).await,
+        Handler::Setup if method == Method::POST => auth::setup(app, req, peer).await,
+        Handler::Setup => auth::setup_form(app, req.headers()).await,
+        Handler::Recover if method == Method::POST => auth::recover(app, req, peer).await,
+        Handler::Recover => auth::recover_form(app, req.headers()).await,
+        Handler::Logout => auth::logout(app, req).await,
         Handler::Password if method == Method::POST => {
             account::change_password(app, req, peer).await
         }
@@ -194,18 +191,18 @@ where
             account::mark_notifications_read(app, req).await
         }
         Handler::Notifications => account::notifications_page(app, &req).await,
-        Handler::Items(k) if method == Method::POST => Ok(evidence::create(app, req, k).await),
-        Handler::Items(k) => Ok(evidence::list(app, &req, k).await),
-        Handler::ItemNew(k) => Ok(evidence::new_form(app, &req, k).await),
-        Handler::ItemView(k) => Ok(evidence::show(app, &req, k).await),
-        Handler::ItemEdit(k) if method == Method::POST => Ok(evidence::edit(app, req, k).await),
-        Handler::ItemEdit(k) => Ok(evidence::edit_form(app, &req, k).await),
-        Handler::ItemWorkflow(k) => Ok(evidence::workflow(app, req, k).await),
-        Handler::ItemHistory(k) => Ok(evidence::history(app, &req, k).await),
-        Handler::MediaUpload => Ok(media::upload(app, req).await),
+        Handler::Items(k) if method == Method::POST => evidence::create(app, req, k).await,
+        Handler::Items(k) => evidence::list(app, &req, k).await,
+        Handler::ItemNew(k) => evidence::new_form(app, &req, k).await,
+        Handler::ItemView(k) => evidence::show(app, &req, k).await,
+        Handler::ItemEdit(k) if method == Method::POST => evidence::edit(app, req, k).await,
+        Handler::ItemEdit(k) => evidence::edit_form(app, &req, k).await,
+        Handler::ItemWorkflow(k) => evidence::workflow(app, req, k).await,
+        Handler::ItemHistory(k) => evidence::history(app, &req, k).await,
+        Handler::MediaUpload => media::upload(app, req).await,
         // Streamed: `dispatch` never sends them here.
         Handler::MediaDownload | Handler::ExportDownload => {
-            Ok(error(StatusCode::INTERNAL_SERVER_ERROR))
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into())
         }
         Handler::Exports if method == Method::POST => exports::request(app, req).await,
         Handler::Exports => exports::page(app, &req).await,
@@ -222,8 +219,8 @@ where
         Handler::Import => imports::form(app, &req).await,
         Handler::ImportJob => imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
-        Handler::ItemBulk(k) => Ok(evidence::bulk(app, req, k).await),
-        Handler::ItemLinks(k) => Ok(evidence::links(app, req, k).await),
+        Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
+        Handler::ItemLinks(k) => evidence::links(app, req, k).await,
         Handler::Load => load::page(app, &req).await,
         Handler::Pickers => pickers::lookup(app, &req).await,
     }
@@ -250,10 +247,8 @@ fn without_body(res: Response<Outgoing>) -> Response<Outgoing> {
 /// Browsers report CSP violations here; an attempted injection shows up in
 /// the journal (rate-limited per address so that it cannot be flooded),
 /// never in the activity log. Only a few short, known fields are kept.
-async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return error(StatusCode::BAD_REQUEST);
-    };
+async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Reply {
+    let value = serde_json::from_slice::<serde_json::Value>(body).map_err(WebError::malformed)?;
     let report = value.get("csp-report").unwrap_or(&value);
     let field = |k: &str| {
         report
@@ -263,7 +258,7 @@ async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> 
             .unwrap_or_default()
     };
     if !app.csp_reports.allow(peer.ip()) {
-        return error(StatusCode::TOO_MANY_REQUESTS);
+        return Err(StatusCode::TOO_MANY_REQUESTS.into());
     }
     let (directive, blocked, document) = (
         field("violated-directive"),
@@ -275,7 +270,7 @@ async fn csp_report(body: &[u8], peer: SocketAddr, app: &App) -> Response<Body> 
     // choose their text, nor fill the journal.
     app.csp_tally
         .count(&directive, &blocked, &peer.ip().to_string(), &document);
-    empty(StatusCode::NO_CONTENT)
+    Ok(empty(StatusCode::NO_CONTENT))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -296,13 +291,6 @@ fn text(body: &'static str, content_type: &'static str, cache: &'static str) -> 
 fn empty(status: StatusCode) -> Response<Body> {
     let mut res = Response::new(Full::new(Bytes::new()));
     *res.status_mut() = status;
-    res
-}
-
-fn method_not_allowed(allow: &'static str) -> Response<Body> {
-    let mut res = error(StatusCode::METHOD_NOT_ALLOWED);
-    res.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
     res
 }
 

@@ -9,9 +9,9 @@ use crate::app::App;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::ReqBody;
+use crate::respond::problem_in;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
-use crate::respond::Decided;
 use crate::respond::{html, Reply};
 use custodian_core::identity::settings::{self, EXPORT_TTL, LOGIN_NOTICE};
 use custodian_core::policy::ManageSettings;
@@ -55,12 +55,10 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
 pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let (s, form) = admit_form::<ManageSettings, _>(app, req).await?;
     let (notice, ttl) = (field(&form, "notice"), field(&form, "ttl"));
-    match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl)
-        .await
-        .decided()?
-    {
+    match settings::save(&s.db, &s.permit, &s.session.username, notice, ttl).await {
         Ok(()) => Ok(see_other("/admin/settings".into())),
-        Err(problem) => {
+        Err(refused) => {
+            let problem = problem_in(refused)?;
             let csrf = s.csrf().await?;
             Ok(html(
                 StatusCode::BAD_REQUEST,

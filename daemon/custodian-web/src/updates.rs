@@ -12,26 +12,20 @@ use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
 use crate::input::field;
 use crate::input::ReqBody;
-use crate::respond::see_other;
 use crate::respond::{html, Reply};
+use crate::respond::{see_other, unavailable_because};
 use custodian_core::policy::InstallUpdates;
-use custodian_core::updater;
+use custodian_core::updater::{self, UpdaterError};
 
 const PAGE: &str = "/admin/updates";
 
-async fn status(app: &App) -> Result<serde_json::Value, String> {
-    let socket = app
-        .updater
-        .as_ref()
-        .ok_or("updates are not configured here (no [updates] in custodiand.toml)")?;
+async fn status(app: &App) -> Result<serde_json::Value, UpdaterError> {
+    let socket = app.updater.as_ref().ok_or(UpdaterError::NotConfigured)?;
     let answer = updater::ask(socket, &serde_json::json!({"op": "status"})).await?;
     if answer["ok"].as_bool() == Some(true) {
         Ok(answer["status"].clone())
     } else {
-        Err(format!(
-            "custodian-updated refused: {}",
-            s(&answer["error"])
-        ))
+        Err(UpdaterError::Refused(s(&answer["error"])))
     }
 }
 
@@ -39,7 +33,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let signed = admit::<InstallUpdates, _>(app, req).await?;
     let session = &signed.session;
     let csrf = csrf_for(app, session).await?;
-    let st = status(app).await;
+    let st = status(app).await.map_err(|e| e.to_string());
     Ok(html(
         StatusCode::OK,
         views::updates::page(
@@ -65,7 +59,7 @@ pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
                 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
             if !plausible {
                 let csrf = csrf_for(app, session).await?;
-                let st = status(app).await;
+                let st = status(app).await.map_err(|e| e.to_string());
                 return Ok(html(
                     StatusCode::BAD_REQUEST,
                     views::updates::page(
@@ -84,31 +78,35 @@ pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
         _ => return Ok(see_other(PAGE.into())),
     };
     let op = request["op"].as_str().unwrap_or("").to_owned();
-    let _ = db
-        .record(
-            &session.username,
-            &format!("update.{op}.requested"),
-            &target,
-            &serde_json::json!({}),
-        )
-        .await;
+    // Asked for only once the request is on record.
+    db.record(
+        &session.username,
+        &format!("update.{op}.requested"),
+        &target,
+        &serde_json::json!({}),
+    )
+    .await
+    .map_err(unavailable_because)?;
     let answer = match &socket {
         Some(sock) => updater::ask(sock, &request).await,
-        None => Err("updates are not configured here".into()),
+        None => Err(UpdaterError::NotConfigured),
     };
     if let Some(sock) = &socket {
-        let _ = updater::copy_new_events(sock, db).await;
+        // The follower copies them within seconds if this fails.
+        if let Err(e) = updater::copy_new_events(sock, db).await {
+            tracing::debug!(target: "updates", error = %e, "update steps not copied yet");
+        }
     }
     let problem = match answer {
         Ok(a) if a["ok"].as_bool() == Some(true) => None,
-        Ok(a) => Some(s(&a["error"])),
-        Err(e) => Some(e),
+        Ok(a) => Some(UpdaterError::Refused(s(&a["error"])).to_string()),
+        Err(e) => Some(e.to_string()),
     };
     match problem {
         None => Ok(see_other(PAGE.into())),
         Some(p) => {
             let csrf = csrf_for(app, session).await?;
-            let st = status(app).await;
+            let st = status(app).await.map_err(|e| e.to_string());
             Ok(html(
                 StatusCode::CONFLICT,
                 views::updates::page(

@@ -29,6 +29,7 @@ use crate::privileges::{self, PrivilegeError, Target};
 use crate::secrets::{self, LocalCredentials, SecretsError};
 use crate::server::Server;
 use crate::tls::{self, CertSlot, TlsError};
+use custodian_core::error::CoreError;
 use custodian_core::health::{Health, State, Stats, Transition};
 use custodian_core::identity::accounts::{self, Decoy};
 use custodian_core::identity::password::Policy;
@@ -44,7 +45,7 @@ pub enum BootError {
     #[error(transparent)]
     Log(#[from] LogError),
     #[error("media store: {0}")]
-    Storage(String),
+    Storage(#[from] custodian_core::evidence::media::OpenError),
     #[error(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
     #[error("TLS: {0}")]
@@ -56,7 +57,9 @@ pub enum BootError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("identity: {0}")]
-    Identity(String),
+    Identity(#[from] custodian_core::error::CoreError),
+    #[error("identity: the decoy hash could not be made: {0}")]
+    Decoy(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Listen(#[from] ListenError),
     #[error(transparent)]
@@ -221,7 +224,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         let media = match (&config.storage, &db) {
             (Some(settings), Some(db)) => {
                 let media = Arc::new(
-                    custodian_core::evidence::media::Media::open(settings).map_err(BootError::Storage)?,
+                    custodian_core::evidence::media::Media::open(settings)?,
                 );
                 supervisors.push(tokio::spawn(Arc::clone(&media).sweep_forever(
                     Arc::clone(db),
@@ -292,7 +295,7 @@ async fn identity_setup(
     db: Option<&Arc<Database>>,
     keyring: Option<&Arc<Keyring>>,
 ) -> Result<Identity, BootError> {
-    let policy = Policy::builtin().map_err(BootError::Identity)?;
+    let policy = Policy::builtin().map_err(CoreError::from)?;
     let pepper = match keyring {
         Some(k) => k
             .newest(accounts::PEPPER)
@@ -301,31 +304,19 @@ async fn identity_setup(
             .unwrap_or_default(),
         None => Default::default(),
     };
-    let decoy_password = tokens::new_token().map_err(BootError::Identity)?;
+    let decoy_password = tokens::new_token().map_err(CoreError::from)?;
     let decoy_policy = policy.clone();
-    let decoy = tokio::task::spawn_blocking(move || decoy_policy.hash(&decoy_password, &pepper))
-        .await
-        .map_err(|e| BootError::Identity(e.to_string()))?
-        .map_err(BootError::Identity)?;
+    let decoy =
+        tokio::task::spawn_blocking(move || decoy_policy.hash(&decoy_password, &pepper)).await??;
     if let Some(db) = db {
-        let c = db
-            .client()
-            .await
-            .map_err(|e| BootError::Identity(e.to_string()))?;
+        let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
-        let forgotten = custodian_core::identity::notifications::forget_unkeyed_devices(pg)
-            .await
-            .map_err(|e| BootError::Identity(e.to_string()))?;
+        let forgotten = custodian_core::identity::notifications::forget_unkeyed_devices(pg).await?;
         if forgotten > 0 {
             tracing::info!(target: "identity", forgotten, "removed device fingerprints that were not keyed");
         }
-        if !accounts::has_admin(db)
-            .await
-            .map_err(|e| BootError::Identity(e.to_string()))?
-        {
-            let token = accounts::issue_setup_token(db)
-                .await
-                .map_err(|e| BootError::Identity(e.to_string()))?;
+        if !accounts::has_admin(db).await? {
+            let token = accounts::issue_setup_token(db).await?;
             tracing::warn!(
                 target: "setup",
                 "no administrator yet: open {}/setup within one hour and enter the one-time setup token {token}",

@@ -5,6 +5,7 @@
 //! and shows its progress. Started by an administrator with step-up; the
 //! start and the outcome are in the activity log.
 
+use crate::error::Problem;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -88,42 +89,39 @@ pub struct Parsed {
     pub rejected: Vec<(usize, String)>,
 }
 
-fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, String> {
+fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, Problem> {
     let t = cell.trim();
     if t.starts_with(['=', '+', '-', '@']) {
         return Err(format!(
             "{what} starts with {}: spreadsheet formulas are not accepted",
             &t[..1]
-        ));
+        )
+        .into());
     }
     if t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(format!("{what} contains control characters"));
+        return Err(format!("{what} contains control characters").into());
     }
     if required && t.is_empty() {
-        return Err(format!("{what} is empty"));
+        return Err(format!("{what} is empty").into());
     }
     if t.chars().count() > max {
-        return Err(format!("{what} is longer than {max} characters"));
+        return Err(format!("{what} is longer than {max} characters").into());
     }
     Ok(t.to_owned())
 }
 
-fn number(cell: &str, what: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, String> {
+fn number(cell: &str, what: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, Problem> {
     let v: f64 = cell
         .trim()
         .parse()
-        .map_err(|_| format!("{what} {:?} is not a number", cell.trim()))?;
+        .map_err(|_| Problem::from(format!("{what} {:?} is not a number", cell.trim())))?;
     if !v.is_finite() || !range.contains(&v) {
-        return Err(format!(
-            "{what} {v} is outside {} to {}",
-            range.start(),
-            range.end()
-        ));
+        return Err(format!("{what} {v} is outside {} to {}", range.start(), range.end()).into());
     }
     Ok(v)
 }
 
-fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, String> {
+fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
     let c = |i: usize| cells.get(i).unwrap_or("");
     Ok(match kind {
         Kind::Labels => Record::Label {
@@ -147,7 +145,8 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, String> {
             {
                 return Err(format!(
                     "country_code {country:?} is not two capital letters (ISO 3166)"
-                ));
+                )
+                .into());
             }
             Record::Location {
                 title: text(c(0), "title", 200, true)?,
@@ -161,22 +160,23 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, String> {
 
 /// Checks the whole file. `Err` is a problem with the file itself (its
 /// size, encoding, header or length); row problems are in `rejected`.
-pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, String> {
+pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
     if bytes.len() > MAX_BYTES {
         return Err(format!(
             "The file is larger than {} MiB; split it.",
             MAX_BYTES / 1024 / 1024
-        ));
+        )
+        .into());
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| "The file is not UTF-8 text; save it as CSV UTF-8.".to_owned())?;
+        .map_err(|_| Problem::from("The file is not UTF-8 text; save it as CSV UTF-8."))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("The first line cannot be read: {e}"))?
+        .map_err(|e| Problem::from(format!("The first line cannot be read: {e}")))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
@@ -185,12 +185,13 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, String> {
             "The first line must be exactly: {} (it is: {}).",
             kind.columns().join(","),
             header.join(",")
-        ));
+        )
+        .into());
     }
     let mut parsed = Parsed::default();
     for (i, result) in reader.records().enumerate() {
         if i >= MAX_ROWS {
-            return Err(format!("The file has more than {MAX_ROWS} rows; split it."));
+            return Err(format!("The file has more than {MAX_ROWS} rows; split it.").into());
         }
         let line = result
             .as_ref()
@@ -205,7 +206,7 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, String> {
             )),
             Ok(r) => match record(kind, &r) {
                 Ok(rec) => parsed.rows.push((line, rec)),
-                Err(why) => parsed.rejected.push((line, why)),
+                Err(why) => parsed.rejected.push((line, why.to_string())),
             },
         }
     }
@@ -441,12 +442,14 @@ mod tests {
     fn the_file_itself_is_checked() {
         assert!(parse(Kind::Labels, b"name,notes\nx,y\n")
             .unwrap_err()
+            .0
             .contains("must be exactly: title,description"));
         assert!(parse(Kind::Labels, b"title,description\n\xff\xfe\n")
             .unwrap_err()
+            .0
             .contains("UTF-8"));
         let big = vec![b'a'; MAX_BYTES + 1];
-        assert!(parse(Kind::Labels, &big).unwrap_err().contains("larger"));
+        assert!(parse(Kind::Labels, &big).unwrap_err().0.contains("larger"));
         let p = parse(
             Kind::Sources,
             "\u{feff}title,url\nA,https://a.example\nB,ftp://b\n".as_bytes(),

@@ -3,6 +3,7 @@
 //! and each kind's own fields) is here, in one place. Table names come
 //! only from this enum, never from a request.
 
+use crate::error::Problem;
 use serde_json::{json, Map, Value};
 
 use super::sanitize;
@@ -137,7 +138,7 @@ impl Kind {
 
     /// This kind's own fields from a form (`get` reads one field), checked:
     /// a choice must be one of its choices, text is one sanitised line.
-    pub fn details<'a>(self, get: impl Fn(&str) -> &'a str) -> Result<Value, String> {
+    pub fn details<'a>(self, get: impl Fn(&str) -> &'a str) -> Result<Value, Problem> {
         let mut m = Map::new();
         for f in self.fields() {
             let raw = get(f.key);
@@ -145,13 +146,13 @@ impl Kind {
                 Some(choices) => {
                     let v = if raw.is_empty() { choices[0] } else { raw };
                     if !choices.contains(&v) {
-                        return Err(format!("{}: choose one of the listed values.", f.label));
+                        return Err(format!("{}: choose one of the listed values.", f.label).into());
                     }
                     v.to_owned()
                 }
                 None => {
                     if raw.chars().count() > f.max {
-                        return Err(format!("{}: at most {} characters.", f.label, f.max));
+                        return Err(format!("{}: at most {} characters.", f.label, f.max).into());
                     }
                     sanitize::line(raw, f.max)
                 }

@@ -18,6 +18,18 @@ use crate::identity::accounts::audit;
 use crate::policy::{AccessMedia, Permit};
 use crate::pool::{Database, DbError};
 
+/// Why the media store could not be opened at start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Policy(#[from] crate::error::PolicyFileError),
+    #[error("storage.dir {dir}: {source} (it must be a directory the daemon's account may write)", dir = dir.display())]
+    Store {
+        dir: std::path::PathBuf,
+        source: super::store::StoreError,
+    },
+}
+
 pub struct Media {
     pub store: Store,
     /// Exports waiting for approval or download, encrypted the same way.
@@ -28,18 +40,16 @@ pub struct Media {
 }
 
 impl Media {
-    pub fn open(settings: &crate::config::StorageConfig) -> Result<Self, String> {
+    pub fn open(settings: &crate::config::StorageConfig) -> Result<Self, OpenError> {
         let mut policy = UploadPolicy::builtin()?;
         if let Some(max) = settings.max_upload_bytes {
             policy.max_bytes = policy.max_bytes.min(max);
         }
-        let store = Store::open(&settings.dir).map_err(|e| {
-            format!(
-                "{e} (storage.dir {}: it must be a directory the daemon's account may write)",
-                settings.dir.display()
-            )
-        })?;
-        let exports = Store::open(&settings.dir.join("exports")).map_err(|e| e.to_string())?;
+        let open = |dir: std::path::PathBuf| {
+            Store::open(&dir).map_err(|source| OpenError::Store { dir, source })
+        };
+        let store = open(settings.dir.clone())?;
+        let exports = open(settings.dir.join("exports"))?;
         Ok(Self {
             store,
             exports,

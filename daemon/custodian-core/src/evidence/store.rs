@@ -30,8 +30,21 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("media store: {0} failed to decrypt (damaged or not ours)")]
     Corrupt(String),
-    #[error("media store: no randomness")]
-    Random,
+    #[error("media store: no randomness: {0}")]
+    Random(#[source] getrandom::Error),
+    /// A writer used after `finish`: a fault of ours, not of the file.
+    #[error("media store: the file was written after it was finished")]
+    Finished,
+}
+
+/// A read that ended early means a truncated (damaged) object; any other
+/// I/O error is kept as it is.
+fn short(e: std::io::Error, corrupt: impl Fn() -> StoreError) -> StoreError {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        corrupt()
+    } else {
+        StoreError::Io(e)
+    }
 }
 
 pub struct Store {
@@ -71,7 +84,7 @@ impl Drop for InUse {
 
 fn random<const N: usize>() -> Result<[u8; N], StoreError> {
     let mut b = [0u8; N];
-    getrandom::getrandom(&mut b).map_err(|_| StoreError::Random)?;
+    getrandom::getrandom(&mut b).map_err(StoreError::Random)?;
     Ok(b)
 }
 
@@ -255,7 +268,8 @@ impl Reader {
         let mut file = std::fs::File::open(&path)?;
         let file_len = file.metadata()?.len();
         let mut header = [0u8; HEADER as usize];
-        file.read_exact(&mut header).map_err(|_| corrupt())?;
+        file.read_exact(&mut header)
+            .map_err(|e| short(e, corrupt))?;
         let (magic, prefix) = header.split_at(MAGIC.len());
         if magic != MAGIC.as_slice() {
             return Err(corrupt());
@@ -306,7 +320,9 @@ impl Reader {
         };
         let mut sealed = vec![0u8; usize::try_from(len).map_err(|_| corrupt())?];
         self.file.seek(SeekFrom::Start(start))?;
-        self.file.read_exact(&mut sealed).map_err(|_| corrupt())?;
+        self.file
+            .read_exact(&mut sealed)
+            .map_err(|e| short(e, corrupt))?;
         // In place: one buffer per chunk, the tag cut off by decryption.
         self.stream
             .open_in_place(position, last, &mut sealed)
@@ -358,7 +374,7 @@ impl Incoming {
             // A full chunk is encrypted only once more data follows: the
             // last chunk must be sealed as the last.
             if self.buf.len() == CHUNK {
-                let enc = self.enc.as_mut().ok_or(StoreError::Random)?;
+                let enc = self.enc.as_mut().ok_or(StoreError::Finished)?;
                 let sealed = enc
                     .next(self.buf.as_slice())
                     .map_err(|_| StoreError::Corrupt("encryption".into()))?;
@@ -373,7 +389,7 @@ impl Incoming {
     }
 
     pub async fn finish(mut self) -> Result<Finished, StoreError> {
-        let enc = self.enc.take().ok_or(StoreError::Random)?;
+        let enc = self.enc.take().ok_or(StoreError::Finished)?;
         let sealed = enc
             .last(self.buf.as_slice())
             .map_err(|_| StoreError::Corrupt("encryption".into()))?;

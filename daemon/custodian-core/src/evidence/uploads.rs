@@ -31,11 +31,17 @@ pub struct UploadPolicy {
 }
 
 impl UploadPolicy {
-    pub fn builtin() -> Result<Self, String> {
-        let p: Self =
-            toml::from_str(UPLOADS_TOML).map_err(|e| format!("policy/uploads.toml: {e}"))?;
+    pub fn builtin() -> Result<Self, crate::error::PolicyFileError> {
+        use crate::error::PolicyFileError;
+        let p: Self = toml::from_str(UPLOADS_TOML).map_err(|source| PolicyFileError::Parse {
+            file: "uploads.toml",
+            source,
+        })?;
         if p.max_bytes as usize > ROUTE_LIMIT - 64 * 1024 {
-            return Err("policy/uploads.toml: max-bytes is above the upload route's limit".into());
+            return Err(PolicyFileError::Invalid {
+                file: "uploads.toml",
+                why: "max-bytes is above the upload route's limit".into(),
+            });
         }
         Ok(p)
     }

@@ -33,7 +33,7 @@ pub async fn has_admin(db: &Database) -> Result<bool, CoreError> {
 /// Makes a one-time setup token valid for an hour, replacing older unused
 /// ones. Returned in clear once; only its hash is stored.
 pub async fn issue_setup_token(db: &Database) -> Result<String, CoreError> {
-    let token = tokens::new_token().map_err(CoreError::Internal)?;
+    let token = tokens::new_token()?;
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     pg.execute(
@@ -56,9 +56,7 @@ async fn hash_blocking(
     pepper: zeroize::Zeroizing<Vec<u8>>,
 ) -> Result<String, CoreError> {
     let (policy, password) = (policy.clone(), zeroize::Zeroizing::new(password.to_owned()));
-    hashing::run(move || policy.hash(&password, &pepper))
-        .await?
-        .map_err(CoreError::Internal)
+    hashing::run(move || policy.hash(&password, &pepper)).await?
 }
 
 /// `password` hashed under the keyring's newest pepper: the pepper's
@@ -81,11 +79,7 @@ async fn one_time_password(
     keyring: &Keyring,
     policy: &Policy,
 ) -> Result<(String, u64, String), CoreError> {
-    let temporary: String = tokens::new_token()
-        .map_err(CoreError::Internal)?
-        .chars()
-        .take(22)
-        .collect();
+    let temporary: String = tokens::new_token()?.chars().take(22).collect();
     let (version, hash) = hash_with_newest_pepper(keyring, policy, &temporary).await?;
     Ok((temporary, version, hash))
 }
@@ -212,6 +206,40 @@ impl Refusal {
     }
 }
 
+/// A sign-in that did not succeed: refused (the person is told only that
+/// it failed), or not decided because the appliance failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("sign-in refused: {}", .0.as_str())]
+    Refused(Refusal),
+    #[error(transparent)]
+    Failed(#[from] CoreError),
+}
+
+impl From<Refusal> for LoginError {
+    fn from(r: Refusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+impl From<DbError> for LoginError {
+    fn from(e: DbError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for LoginError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<crate::error::HashError> for LoginError {
+    fn from(e: crate::error::HashError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
 /// A hash of a random password, made at start, so that an unknown
 /// username costs the same work as a known one.
 pub struct Decoy(pub String);
@@ -227,7 +255,7 @@ pub async fn login(
     username: &str,
     password: &str,
     peer: &str,
-) -> Result<Result<Authenticated, Refusal>, CoreError> {
+) -> Result<Authenticated, LoginError> {
     let row = {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
@@ -325,7 +353,7 @@ pub async fn login(
             .map_err(DbError::from)?;
         }
     }
-    Ok(outcome)
+    Ok(outcome?)
 }
 
 async fn record_failure(

@@ -28,19 +28,29 @@ use crate::pool::Database;
 const CEREMONY_MINUTES: i32 = 5;
 
 /// The relying party: this appliance's public origin (its host is the RP ID).
-pub fn relying_party(public_origin: &str) -> Result<Webauthn, String> {
-    let url = Url::parse(public_origin).map_err(|e| format!("public origin: {e}"))?;
-    let host = url
-        .host_str()
-        .ok_or("the public origin has no host name")?
-        .to_owned();
+pub fn relying_party(public_origin: &str) -> Result<Webauthn, OriginError> {
+    let url = Url::parse(public_origin)?;
+    let host = url.host_str().ok_or(OriginError::NoHost)?.to_owned();
     WebauthnBuilder::new(&host, &url)
         .and_then(|b| b.rp_name("Custodian").build())
-        .map_err(|e| {
-            format!(
-                "WebAuthn cannot use {public_origin} ({e}); it needs a host name, not an address"
-            )
+        .map_err(|source| OriginError::Refused {
+            origin: public_origin.to_owned(),
+            source,
         })
+}
+
+/// Why the configured public origin cannot be a WebAuthn relying party.
+#[derive(Debug, thiserror::Error)]
+pub enum OriginError {
+    #[error("public origin: {0}")]
+    Unparsable(#[from] url::ParseError),
+    #[error("the public origin has no host name")]
+    NoHost,
+    #[error("WebAuthn cannot use {origin} ({source}); it needs a host name, not an address")]
+    Refused {
+        origin: String,
+        source: webauthn_rs::prelude::WebauthnError,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,18 +434,25 @@ pub async fn tell_admins_if_admin(
     role: crate::policy::Role,
     username: &str,
     what: &str,
-) -> Result<(), CoreError> {
+) {
     if role != crate::policy::Role::Admin {
-        return Ok(());
+        return;
     }
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    notify_admins(
-        pg,
-        "admin.second_factor_changed",
-        &format!("Administrator {username}: {what}."),
-    )
-    .await
+    // The change is made and in the activity log already; a notification
+    // that cannot be written is logged with its cause, not answered.
+    let told = async {
+        let c = db.client().await?;
+        let pg: &tokio_postgres::Client = &c;
+        notify_admins(
+            pg,
+            "admin.second_factor_changed",
+            &format!("Administrator {username}: {what}."),
+        )
+        .await
+    };
+    if let Err(e) = told.await {
+        tracing::warn!(target: "identity", error = %e, "administrators not told of a second-factor change");
+    }
 }
 
 #[cfg(test)]

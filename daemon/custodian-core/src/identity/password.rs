@@ -7,6 +7,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use serde::Deserialize;
 
+use crate::error::{CoreError, PolicyFileError};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Policy {
@@ -25,21 +27,25 @@ const POLICY_TOML: &str = include_str!("../../../../policy/password.toml");
 
 impl Policy {
     /// The compiled-in policy (`policy/password.toml`).
-    pub fn builtin() -> Result<Self, String> {
-        let p: Policy =
-            toml::from_str(POLICY_TOML).map_err(|e| format!("policy/password.toml: {e}"))?;
-        p.params()?;
+    pub fn builtin() -> Result<Self, PolicyFileError> {
+        const FILE: &str = "password.toml";
+        let p: Policy = toml::from_str(POLICY_TOML)
+            .map_err(|source| PolicyFileError::Parse { file: FILE, source })?;
+        p.params().map_err(|e| PolicyFileError::Invalid {
+            file: FILE,
+            why: format!("argon2 parameters: {e}"),
+        })?;
         if p.min_length < 8 || p.min_score > 4 || p.lockout_after < 1 {
-            return Err(
-                "policy/password.toml: min-length >= 8, min-score <= 4, lockout-after >= 1".into(),
-            );
+            return Err(PolicyFileError::Invalid {
+                file: FILE,
+                why: "min-length >= 8, min-score <= 4, lockout-after >= 1".into(),
+            });
         }
         Ok(p)
     }
 
-    fn params(&self) -> Result<Params, String> {
+    fn params(&self) -> Result<Params, argon2::Error> {
         Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|e| format!("argon2 parameters: {e}"))
     }
 
     /// Why `password` is not acceptable, in words for the user; `None` if
@@ -63,17 +69,18 @@ impl Policy {
     }
 
     /// A PHC string for `password` with `pepper`.
-    pub fn hash(&self, password: &str, pepper: &[u8]) -> Result<String, String> {
-        let argon =
-            Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, self.params()?)
-                .map_err(|e| format!("argon2: {e}"))?;
+    pub fn hash(&self, password: &str, pepper: &[u8]) -> Result<String, CoreError> {
+        let argon = Argon2::new_with_secret(
+            pepper,
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params().map_err(argon2::password_hash::Error::from)?,
+        )
+        .map_err(argon2::password_hash::Error::from)?;
         let mut salt = [0u8; 16];
-        getrandom::getrandom(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| format!("salt: {e}"))?;
-        argon
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| format!("argon2: {e}"))
+        getrandom::getrandom(&mut salt)?;
+        let salt = SaltString::encode_b64(&salt)?;
+        Ok(argon.hash_password(password.as_bytes(), &salt)?.to_string())
     }
 
     /// Whether `password` matches `stored` (made with `pepper`). Always does

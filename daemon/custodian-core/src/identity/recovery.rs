@@ -34,9 +34,9 @@ fn digest(pepper: &[u8], user_id: i64, code: &str) -> Option<Vec<u8>> {
 }
 
 /// Twelve base32 characters (60 random bits) shown as XXXX-XXXX-XXXX.
-fn new_code() -> Result<String, String> {
+fn new_code() -> Result<String, getrandom::Error> {
     let mut raw = zeroize::Zeroizing::new([0u8; 8]);
-    getrandom::getrandom(raw.as_mut()).map_err(|e| format!("no randomness: {e}"))?;
+    getrandom::getrandom(raw.as_mut())?;
     let text: String = base32(raw.as_ref()).chars().take(12).collect();
     Ok(format!("{}-{}-{}", &text[..4], &text[4..8], &text[8..]))
 }
@@ -54,8 +54,7 @@ pub async fn regenerate(
         .ok_or_else(|| CoreError::Internal("keyring has no pepper".into()))?;
     let codes = (0..COUNT)
         .map(|_| new_code())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CoreError::Internal)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     tx.execute("DELETE FROM recovery_code WHERE user_id = $1", &[&user_id])

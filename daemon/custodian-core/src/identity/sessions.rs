@@ -19,7 +19,7 @@ pub enum SessionError {
     #[error("{0}")]
     Db(#[from] DbError),
     #[error("no randomness for a session token: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
     #[error("the session ended meanwhile")]
     Ended,
     #[error("{0}")]

@@ -4,9 +4,9 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// 256 random bits, base64url without padding.
-pub fn new_token() -> Result<String, String> {
+pub fn new_token() -> Result<String, getrandom::Error> {
     let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::getrandom(raw.as_mut()).map_err(|e| format!("no randomness: {e}"))?;
+    getrandom::getrandom(raw.as_mut())?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_ref()))
 }
 

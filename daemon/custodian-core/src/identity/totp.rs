@@ -14,9 +14,9 @@ fn totp(secret: &[u8]) -> Option<TOTP> {
 }
 
 /// 160 random bits, as RFC 4226 recommends.
-pub fn new_secret() -> Result<Zeroizing<Vec<u8>>, String> {
+pub fn new_secret() -> Result<Zeroizing<Vec<u8>>, getrandom::Error> {
     let mut s = Zeroizing::new(vec![0u8; 20]);
-    getrandom::getrandom(&mut s).map_err(|e| format!("no randomness: {e}"))?;
+    getrandom::getrandom(&mut s)?;
     Ok(s)
 }
 
@@ -163,6 +163,8 @@ pub mod store {
         let b64 = wrapping::unwrap(vault, Purpose::Totp, &user_id.to_string(), ciphertext)
             .await
             .map_err(vault_err)?;
+        // The decoders' errors are left out on purpose: they quote the
+        // offending byte and its place, which is part of the secret.
         let text = std::str::from_utf8(b64.expose_secret())
             .map_err(|_| CoreError::Internal("TOTP secret is not text".into()))?;
         base64::engine::general_purpose::STANDARD
@@ -178,7 +180,7 @@ pub mod store {
         vault: &Client,
         user_id: i64,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
-        let secret = new_secret().map_err(CoreError::Internal)?;
+        let secret = new_secret()?;
         let ciphertext = wrapping::wrap(
             vault,
             Purpose::Totp,

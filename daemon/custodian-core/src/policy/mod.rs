@@ -84,8 +84,11 @@ struct PermissionsFile {
 
 const PERMISSIONS_TOML: &str = include_str!("../../../../policy/permissions.toml");
 
-fn parse_defaults() -> Result<PermissionsFile, String> {
-    toml::from_str(PERMISSIONS_TOML).map_err(|e| format!("policy/permissions.toml: {e}"))
+fn parse_defaults() -> Result<PermissionsFile, crate::error::PolicyFileError> {
+    toml::from_str(PERMISSIONS_TOML).map_err(|source| crate::error::PolicyFileError::Parse {
+        file: "permissions.toml",
+        source,
+    })
 }
 
 /// The role's default flags from `policy/permissions.toml` (empty if the
