@@ -26,6 +26,8 @@ pub struct App {
     pub updater: Option<std::path::PathBuf>,
     /// The limits on expensive requests and the counts of 503s.
     pub load: Arc<custodian_core::load::Load>,
+    /// The interface language for a browser that asks for none of ours.
+    pub language: crate::i18n::Lang,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -55,8 +57,8 @@ impl App {
         media: Option<Arc<custodian_core::evidence::media::Media>>,
         updater: Option<std::path::PathBuf>,
         load: Arc<custodian_core::load::Load>,
-    ) -> Arc<Self> {
-        Arc::new(Self {
+    ) -> Self {
+        Self {
             db,
             keyring,
             csp_reports: RateLimiter::new(csp_reports_per_minute, Duration::from_secs(60)),
@@ -65,6 +67,13 @@ impl App {
             media,
             updater,
             load,
-        })
+            language: crate::i18n::Lang::default(),
+        }
+    }
+
+    /// The interface language for a browser that asks for none of ours.
+    pub fn with_language(mut self, language: crate::i18n::Lang) -> Self {
+        self.language = language;
+        self
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod app;
 mod csp_tally;
+pub mod i18n;
 
 mod account;
 mod activity;

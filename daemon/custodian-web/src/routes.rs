@@ -38,6 +38,28 @@ where
 {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let lang = crate::i18n::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        app.language,
+    );
+    // Everything this request renders, its error page included, is in
+    // the one language decided here.
+    crate::i18n::scope(lang, handle_in_language(req, peer, app, method, path)).await
+}
+
+async fn handle_in_language<B>(
+    req: Request<B>,
+    peer: SocketAddr,
+    app: &App,
+    method: Method,
+    path: String,
+) -> Response<Outgoing>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let mut res = match dispatch(req, peer, app).await {
         Ok(res) => res,
         // The one place a refusal or failure becomes its response.
@@ -50,6 +72,13 @@ where
         res = without_body(res);
     }
     headers::apply(res.headers_mut());
+    let lang = crate::i18n::current();
+    res.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-language"));
     // Only the path is logged: query strings may carry tokens.
     tracing::info!(target: "access", %peer, %method, path = %truncate(&path, 200), status = res.status().as_u16());
     res
@@ -320,7 +349,7 @@ mod tests {
             per_account: 1,
             wait: std::time::Duration::from_millis(10),
         });
-        App::new(None, None, 1000, identity, None, None, load)
+        std::sync::Arc::new(App::new(None, None, 1000, identity, None, None, load))
     }
 
     async fn call_on(app: &App, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {

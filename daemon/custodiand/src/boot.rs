@@ -238,7 +238,7 @@ pub fn run(options: &Options) -> Result<(), BootError> {
         supervisors.push(tokio::spawn(Arc::clone(&load).report_every_minute()));
 
         // 7. serve
-        let app = App::new(
+        let app = Arc::new(App::new(
             db,
             keyring,
             config.limits.csp_reports_per_minute,
@@ -246,7 +246,8 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             media,
             config.updates.as_ref().map(|u| u.socket.clone()),
             load,
-        );
+        )
+        .with_language(config.server.language()));
         let csp_tally = Arc::clone(&app.csp_tally);
         supervisors.push(tokio::spawn(Arc::clone(&csp_tally).write_every_minute()));
         let server = Server {

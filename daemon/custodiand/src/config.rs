@@ -73,6 +73,21 @@ pub struct ServerConfig {
     /// Defaults to the user's primary group.
     #[serde(default)]
     pub group: Option<String>,
+    /// The interface language when the browser asks for none of ours
+    /// (`Accept-Language`): "en" or "ar".
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+impl ServerConfig {
+    /// The default interface language (checked by [`Config::check`]).
+    pub fn language(&self) -> custodian_web::i18n::Lang {
+        custodian_web::i18n::Lang::from_tag(&self.language).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -401,6 +416,13 @@ impl Config {
                     "seconds from 1 to 86400",
                 ));
             }
+        }
+        if custodian_web::i18n::Lang::from_tag(&self.server.language).is_none() {
+            return Err(invalid(
+                "server.language",
+                format!("is {:?}", self.server.language),
+                "use \"en\" (English) or \"ar\" (Arabic)",
+            ));
         }
         let origin = &self.server.public_origin;
         if !origin.starts_with("https://") || origin.ends_with('/') || origin.len() <= 8 {

@@ -41,6 +41,8 @@ pub struct DaemonConfig {
     pub env: Vec<(String, String)>,
     /// Further tables appended to the configuration (e.g. `[identity]`).
     pub extra_toml: String,
+    /// More keys of `[server]` (e.g. `language = "ar"`).
+    pub server_toml: String,
     /// Give the daemon's account its working directory, so that a core
     /// dump could be written there if the daemon allowed one.
     pub writable_cwd: bool,
@@ -81,6 +83,7 @@ impl Default for DaemonConfig {
             binary: None,
             env: Vec::new(),
             extra_toml: String::new(),
+            server_toml: String::new(),
         }
     }
 }
@@ -162,10 +165,11 @@ impl Daemon {
             ));
         }
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n\n\
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic-origin = \"https://localhost:{port}\"\nuser = \"{user}\"\n{server}\n\n\
              {vault}[tls]\n{tls}\n\n\
              [ops]\nlisten = \"{ops_line}\"\n\n[log]\ntarget = \"stderr\"\nlevel = \"debug,hyper=info,rustls=info,h2=info,reqwest=info\"\n\n[limits]\n{limits}\n",
             user = cfg.user,
+            server = cfg.server_toml,
             limits = cfg.limits,
         ) + &cfg.extra_toml;
         let path = dir.path().join("custodiand.toml");

@@ -229,3 +229,63 @@ async fn no_secret_reaches_the_log() {
         .collect();
     assert!(!log.contains(&key_body[..32]), "key material in the log");
 }
+
+/// The interface speaks the browser's language when it is one of ours
+/// (Arabic, right to left; English), else the appliance's default.
+#[tokio::test]
+async fn pages_follow_accept_language_and_the_configured_default() {
+    async fn page(
+        d: &custodian_harness::Daemon,
+        path: &str,
+        lang: Option<&str>,
+    ) -> (String, String) {
+        let mut req = client(d).get(d.url(path));
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        let res = req.send().await.expect("get");
+        let content_language = res
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (content_language, res.text().await.expect("body"))
+    }
+    let d = daemon(DaemonConfig::default());
+    let (cl, en) = page(&d, "/", None).await;
+    assert_eq!(cl, "en");
+    assert!(en.contains("<html lang=\"en\" dir=\"ltr\">"), "{en}");
+    assert!(en.contains("Before you sign in"), "{en}");
+    for accept in ["ar-SY,ar;q=0.9,en;q=0.8", "fr-FR, ar;q=0.5, en;q=0.4", "AR"] {
+        let (cl, ar) = page(&d, "/", Some(accept)).await;
+        assert_eq!(cl, "ar", "{accept}");
+        assert!(
+            ar.contains("<html lang=\"ar\" dir=\"rtl\">"),
+            "{accept}: {ar}"
+        );
+        assert!(ar.contains("قبل تسجيل الدخول"), "{ar}");
+        for english in [
+            "Before you sign in",
+            "Skip to the page",
+            "Sign in",
+            "evidence appliance",
+        ] {
+            assert!(!ar.contains(english), "{english} on the Arabic page: {ar}");
+        }
+    }
+    let (_, fr) = page(&d, "/", Some("fr, de;q=0.5")).await;
+    assert!(fr.contains("<html lang=\"en\""), "{fr}");
+    // An error page is in the request's language too.
+    let (_, missing) = page(&d, "/no-such-page", Some("ar")).await;
+    assert!(missing.contains("dir=\"rtl\""), "{missing}");
+
+    let d = daemon(DaemonConfig {
+        server_toml: "language = \"ar\"".into(),
+        ..DaemonConfig::default()
+    });
+    let (_, ar) = page(&d, "/", None).await;
+    assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"), "{ar}");
+    let (_, en) = page(&d, "/", Some("en-GB")).await;
+    assert!(en.contains("<html lang=\"en\" dir=\"ltr\">"), "{en}");
+}

@@ -54,8 +54,8 @@ pub(crate) fn page(
                         tbody {
                             @for r in rows {
                                 tr {
-                                    td { (r.seq) } td.when { (r.at) } td { (r.actor) } td { (r.action) } td { (r.target) }
-                                    td { code { (r.details.chars().take(300).collect::<String>()) } }
+                                    td { (r.seq) } td.when { span dir="ltr" { (r.at) } } td { bdi { (r.actor) } } td { (r.action) } td dir="auto" { (r.target) }
+                                    td dir="auto" { code { (r.details.chars().take(300).collect::<String>()) } }
                                 }
                             }
                         }

@@ -4,32 +4,30 @@
 use maud::{html, Markup};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
+use crate::i18n::t;
 
 pub(crate) fn home() -> Markup {
+    let title = t("home-title");
     layout(
-        &Page::new("Welcome"),
+        &Page::new(&title).home(),
         html! {
             section.card {
                 h1 { "Custodian" }
-                p { "This appliance keeps documentation of human-rights violations: bulletins, actors, incidents \
-        and the media that support them, with a record of who did what and when." }
-                h2 { "Before you sign in" }
+                p { (t("home-about")) }
+                h2 { (t("home-before")) }
                 ul {
-                    li { "Accounts are created by the appliance administrators. There is no self-registration and no \
-        password reset by e-mail: if you are locked out, contact an administrator in person." }
-                    li { "Check that the address bar shows this appliance's name and a valid certificate. The appliance \
-        never asks for your password anywhere else." }
-                    li { "Every sign-in and every change is written to a tamper-evident activity log." }
+                    li { (t("home-accounts")) }
+                    li { (t("home-address")) }
+                    li { (t("home-log")) }
                 }
-                h2 { "What this appliance does not do" }
+                h2 { (t("home-does-not")) }
                 ul {
-                    li { "It loads no scripts, fonts or images from other sites and sets no tracking cookies." }
-                    li { "It does not share data with third parties." }
+                    li { (t("home-no-third-party-content")) }
+                    li { (t("home-no-sharing")) }
                 }
-                h2 { "If something seems wrong" }
-                p { "A sign-in you did not make, a warning about the certificate, or a page that asks for more than \
-        your own credentials: stop, do not enter anything, and tell an administrator." }
-                p { a.button href="/login" { "Sign in" } }
+                h2 { (t("home-wrong")) }
+                p { (t("home-wrong-text")) }
+                p { a.button href="/login" { (t("sign-in")) } }
             }
         },
     )
@@ -37,23 +35,23 @@ pub(crate) fn home() -> Markup {
 
 pub(crate) fn login(csrf: &str, message: Option<&str>, username: &str, notice: &str) -> Markup {
     layout(
-        &Page::new("Sign in"),
+        &Page::new(&t("sign-in")),
         html! {
             section.card.narrow {
-                h1 { "Sign in" }
+                h1 { (t("sign-in")) }
                 @if !notice.is_empty() {
                     p.notice { (notice) }
                 }
                 (alert(message))
                 form method="post" action="/login" {
                     (csrf_field(csrf))
-                    label for="username" { "Username" }
+                    label for="username" { (t("username")) }
                     input #username name="username" autocomplete="username" required maxlength="63" value=(username);
-                    label for="password" { "Password" }
+                    label for="password" { (t("password")) }
                     input #password name="password" type="password" autocomplete="current-password" required maxlength="1024";
-                    button type="submit" { "Sign in" }
+                    button type="submit" { (t("sign-in")) }
                 }
-                p.muted { "Forgot your password? Ask an administrator of this appliance in person." }
+                p.muted { (t("forgot-password")) }
             }
         },
     )
@@ -163,12 +161,13 @@ fn token_and_password(
 pub(crate) fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
     let mut v = v.clone();
     v.unread = Some(unread);
+    let home = t("crumb-home");
     layout(
-        &Page::signed("Home", &v, Area::Home).csrf(csrf),
+        &Page::signed(&home, &v, Area::Home).csrf(csrf).home(),
         html! {
             section.card {
                 h1 { "Welcome, " (v.username) }
-                p.muted { "Signed in as " (v.username) " (" (v.role) ")." }
+                p.muted { "Signed in as " (v.username) " (" (t(v.role)) ")." }
                 @if unread > 0 {
                     p.notice role="status" {
                         a href="/account/notifications" {
@@ -216,31 +215,26 @@ pub(super) fn passkey_button(
 /// one, and the code form (authenticator code, or a recovery code).
 pub(crate) fn second_step(csrf: &str, message: Option<&str>, passkey: bool, totp: bool) -> Markup {
     let (label, hint) = if totp {
-        (
-            "Authenticator code or recovery code",
-            "Or enter the six-digit code your authenticator app shows for Custodian.",
-        )
+        (t("totp-or-recovery"), t("totp-hint"))
     } else {
-        (
-            "Recovery code",
-            "Lost your key? Enter one of your recovery codes.",
-        )
+        (t("recovery-code"), t("recovery-hint"))
     };
+    let title = t("second-factor");
     layout(
-        &Page::new("Second factor").passkeys(passkey),
+        &Page::new(&title).passkeys(passkey),
         html! {
             section.card.narrow {
-                h1 { "Second factor" }
+                h1 { (title) }
                 (alert(message))
                 @if passkey {
-                    (passkey_button("login", "/login/passkey", csrf, "", "Use your passkey"))
+                    (passkey_button("login", "/login/passkey", csrf, "", &t("use-passkey")))
                 }
                 p { (hint) }
                 form method="post" action="/login/totp" {
                     (csrf_field(csrf))
                     label for="code" { (label) }
                     input #code name="code" autocomplete="one-time-code" required maxlength="24";
-                    button type="submit" { "Continue" }
+                    button type="submit" { (t("continue")) }
                 }
             }
         },

@@ -152,10 +152,10 @@ fn list_table(v: &ListView<'_>) -> Markup {
                                 }
                                 (r.id)
                             }
-                            td { a href={(path) "/view?id=" (r.id)} { (r.title) } }
+                            td dir="auto" { a href={(path) "/view?id=" (r.id)} { (r.title) } }
                             td { (r.status.label()) }
-                            td { (r.assignee) }
-                            td { (r.updated) }
+                            td { bdi { (r.assignee) } }
+                            td { span dir="ltr" { (r.updated) } }
                         }
                     }
                 }
@@ -575,7 +575,7 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
             .wide(),
         html! {
             section.card {
-                h1 { (b.title) }
+                h1 dir="auto" { (b.title) }
                 (alert(message))
                 div.record {
                     div.main {
@@ -734,7 +734,8 @@ mod tests {
         };
         let viewer = Viewer {
             username: EVIL.to_owned(),
-            role: EVIL.to_owned(),
+            // Not a key: shown as itself, and escaped.
+            role: EVIL,
             ..Viewer::default()
         };
         let b = record();

@@ -4,15 +4,17 @@
 
 use maud::{html, Markup, DOCTYPE};
 
+use crate::i18n::{self, t, t_with};
+
 /// Who is looking, as far as the navigation needs to know. Built in one
 /// place, [`super::viewer`], from the session; the views never look at a
 /// role themselves.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Viewer {
     pub username: String,
-    /// The role as the person reads it ("analyst").
-    pub role: String,
-    /// The administration pages to offer: (address, words, area).
+    /// The catalogue key of the role's name ("role-analyst").
+    pub role: &'static str,
+    /// The administration pages to offer: (address, catalogue key, area).
     pub administration: Vec<(&'static str, &'static str, Area)>,
     /// The session still owes something (a second factor, its own
     /// password): only the way out is offered, not the rest of the site.
@@ -67,6 +69,8 @@ pub(crate) struct Page<'a> {
     pub refresh: Option<u32>,
     /// Lay the page out wide (tables) rather than as a reading column.
     pub wide: bool,
+    /// The home page (signed in or not): no "Home" before its title.
+    pub home: bool,
 }
 
 impl<'a> Page<'a> {
@@ -111,14 +115,20 @@ impl<'a> Page<'a> {
         self.wide = true;
         self
     }
+
+    pub(crate) fn home(mut self) -> Self {
+        self.home = true;
+        self
+    }
 }
 
 /// A whole page around `body`.
 pub(crate) fn layout(p: &Page<'_>, body: Markup) -> Markup {
     let signed = p.viewer.filter(|v| !v.restricted);
+    let lang = i18n::current();
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag()) dir=(lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -134,7 +144,7 @@ pub(crate) fn layout(p: &Page<'_>, body: Markup) -> Markup {
                 }
             }
             body class=(if signed.is_some() { "signed" } else { "anonymous" }) {
-                a.skip href="#content" { "Skip to the page" }
+                a.skip href="#content" { (t("skip-to-content")) }
                 header.top {
                     a.brand href="/" { "Custodian" }
                     @if let Some(v) = p.viewer {
@@ -150,7 +160,7 @@ pub(crate) fn layout(p: &Page<'_>, body: Markup) -> Markup {
                         (body)
                     }
                 }
-                footer { "Custodian evidence appliance" }
+                footer { (t("footer")) }
             }
         }
     }
@@ -160,16 +170,16 @@ pub(crate) fn layout(p: &Page<'_>, body: Markup) -> Markup {
 fn who(v: &Viewer, csrf: Option<&str>) -> Markup {
     html! {
         div.who {
-            span.account { (v.username) " " span.muted { "(" (v.role) ")" } }
+            span.account { bdi { (v.username) } " " span.muted { "(" (t(v.role)) ")" } }
             @if let Some(csrf) = csrf {
                 form.signout method="post" action="/logout" {
                     input type="hidden" name="csrf" value=(csrf);
                     // An input, not a button: the page's own forms keep
                     // their first `button[type=submit]`.
-                    input.signout type="submit" value="Sign out";
+                    input.signout type="submit" value=(t("sign-out"));
                 }
             } @else {
-                a.signout href="/" { "Sign out" }
+                a.signout href="/" { (t("sign-out")) }
             }
         }
     }
@@ -190,34 +200,34 @@ fn link(href: &str, label: &str, current: bool) -> Markup {
 /// The navigation of a signed-in page: always the same, in the same place.
 fn navigation(v: &Viewer, area: Area) -> Markup {
     let notifications = match v.unread {
-        Some(n) if n > 0 => format!("Notifications ({n} new)"),
-        _ => "Notifications".to_owned(),
+        Some(n) if n > 0 => t_with("nav-notifications-new", &[("count", n.into())]),
+        _ => t("nav-notifications"),
     };
     html! {
-        nav.site aria-label="Site" {
-            h2 { "Records" }
+        nav.site aria-label=(t("landmark-site")) {
+            h2 { (t("nav-records")) }
             ul {
-                (link("/bulletins", "Bulletins", area == Area::Bulletins))
-                (link("/actors", "Actors", area == Area::Actors))
-                (link("/incidents", "Incidents", area == Area::Incidents))
+                (link("/bulletins", &t("nav-bulletins"), area == Area::Bulletins))
+                (link("/actors", &t("nav-actors"), area == Area::Actors))
+                (link("/incidents", &t("nav-incidents"), area == Area::Incidents))
             }
-            h2 { "Reference data" }
+            h2 { (t("nav-reference")) }
             ul {
-                (link("/reference?kind=labels", "Labels", area == Area::Labels))
-                (link("/reference?kind=sources", "Sources", area == Area::Sources))
-                (link("/reference?kind=locations", "Locations", area == Area::Locations))
+                (link("/reference?kind=labels", &t("nav-labels"), area == Area::Labels))
+                (link("/reference?kind=sources", &t("nav-sources"), area == Area::Sources))
+                (link("/reference?kind=locations", &t("nav-locations"), area == Area::Locations))
             }
-            h2 { "Work" }
+            h2 { (t("nav-work")) }
             ul {
-                (link("/exports", "Exports", area == Area::Exports))
+                (link("/exports", &t("nav-exports"), area == Area::Exports))
                 (link("/account/notifications", &notifications, area == Area::Notifications))
-                (link("/", "Your account", area == Area::Account || area == Area::Home))
+                (link("/", &t("nav-account"), area == Area::Account || area == Area::Home))
             }
             @if !v.administration.is_empty() {
-                h2 { "Administration" }
+                h2 { (t("nav-administration")) }
                 ul {
-                    @for (href, label, at) in &v.administration {
-                        (link(href, label, area == *at))
+                    @for (href, key, at) in &v.administration {
+                        (link(href, &t(key), area == *at))
                     }
                 }
             }
@@ -228,10 +238,10 @@ fn navigation(v: &Viewer, area: Area) -> Markup {
 /// Home / … / this page.
 fn breadcrumb(p: &Page<'_>) -> Markup {
     html! {
-        nav.crumbs aria-label="Breadcrumb" {
+        nav.crumbs aria-label=(t("landmark-breadcrumb")) {
             ol {
-                @if p.title != "Home" && p.title != "Welcome" {
-                    li { a href="/" { "Home" } }
+                @if !p.home {
+                    li { a href="/" { (t("crumb-home")) } }
                 }
                 @for (label, href) in &p.trail {
                     li { a href=(href) { (label) } }

@@ -46,49 +46,49 @@ pub(crate) fn viewer(session: &Session) -> Viewer {
         (
             would_allow::<ManageAccounts>(&actor),
             "/admin/users",
-            "Accounts",
+            "nav-admin-accounts",
             Area::Accounts,
         ),
         (
             would_allow::<ManageSessions>(&actor),
             "/admin/sessions",
-            "All sessions",
+            "nav-admin-sessions",
             Area::Sessions,
         ),
         (
             would_allow::<ViewActivity>(&actor),
             "/admin/activity",
-            "Activity",
+            "nav-admin-activity",
             Area::Activity,
         ),
         (
             would_allow::<ViewLoad>(&actor),
             "/admin/load",
-            "Load",
+            "nav-admin-load",
             Area::Load,
         ),
         (
             would_allow::<ManageSettings>(&actor),
             "/admin/settings",
-            "Settings",
+            "nav-admin-settings",
             Area::Settings,
         ),
         (
             would_allow::<ManageEventTypes>(&actor),
             "/admin/event-types",
-            "Event types",
+            "nav-admin-event-types",
             Area::EventTypes,
         ),
         (
             would_allow::<InstallUpdates>(&actor),
             "/admin/updates",
-            "Updates",
+            "nav-admin-updates",
             Area::Updates,
         ),
         (
             would_allow::<ImportReference>(&actor),
             "/admin/import",
-            "Import",
+            "nav-admin-import",
             Area::Import,
         ),
     ]
@@ -98,7 +98,12 @@ pub(crate) fn viewer(session: &Session) -> Viewer {
     .collect();
     Viewer {
         username: session.username.clone(),
-        role: session.role.key().to_owned(),
+        role: match session.role {
+            custodian_core::policy::Role::Admin => "role-admin",
+            custodian_core::policy::Role::Moderator => "role-moderator",
+            custodian_core::policy::Role::Analyst => "role-analyst",
+            custodian_core::policy::Role::ReadOnly => "role-readonly",
+        },
         administration,
         restricted: session.must_change_password || session.enrolment.is_some(),
         unread: None,
@@ -165,7 +170,7 @@ mod tests {
     fn pages_have_no_inline_script_or_style() {
         let v = Viewer {
             username: "u".into(),
-            role: "analyst".into(),
+            role: "role-analyst",
             ..Viewer::default()
         };
         for page in [
@@ -186,7 +191,7 @@ mod tests {
     fn the_navigation_offers_administration_only_when_told() {
         let mut v = Viewer {
             username: "analyst1".into(),
-            role: "analyst".into(),
+            role: "role-analyst",
             ..Viewer::default()
         };
         let page = account::notifications(&v, "c", &[]).into_string();

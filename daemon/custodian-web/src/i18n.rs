@@ -1,0 +1,360 @@
+//! The interface's languages: which one a request is answered in, and its
+//! strings, from Fluent catalogues (`i18n/<tag>.ftl`, compiled in).
+//!
+//! The language is decided once per request, in `routes::handle`, from
+//! `Accept-Language` and the appliance's default, and is in scope for
+//! everything that request renders ([`current`]); views ask for strings
+//! with [`t`] and [`t_with`] and never compare languages themselves.
+//! Adding a language: a catalogue file, a variant of [`Lang`] and its line
+//! in [`Lang::ALL`] (the catalogue test then checks it is complete).
+
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ar,
+}
+
+impl Lang {
+    /// Every language, in the order a tie in `Accept-Language` prefers.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ar];
+
+    /// The BCP 47 tag, as `<html lang>` and the configuration write it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ar => "ar",
+        }
+    }
+
+    /// The direction of its script, for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::En => "ltr",
+            Lang::Ar => "rtl",
+        }
+    }
+
+    /// The language a tag names (`ar`, `ar-SY`, `EN-gb`), if it is one of
+    /// ours.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(primary))
+    }
+
+    fn catalogue(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("../i18n/en.ftl"),
+            Lang::Ar => include_str!("../i18n/ar.ftl"),
+        }
+    }
+}
+
+/// The language of an `Accept-Language` header: the one of ours with the
+/// highest weight (the first of equals), else `default`. Malformed parts
+/// are skipped; `q=0` means "not this one".
+pub fn negotiate(accept_language: Option<&str>, default: Lang) -> Lang {
+    let mut best: Option<(Lang, u16)> = None;
+    for part in accept_language.unwrap_or("").split(',').take(32) {
+        let mut pieces = part.split(';');
+        let Some(lang) = Lang::from_tag(pieces.next().unwrap_or("")) else {
+            continue;
+        };
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1000), weight);
+        let Some(q) = q.filter(|q| *q > 0) else {
+            continue;
+        };
+        if best.map_or(true, |(_, b)| q > b) {
+            best = Some((lang, q));
+        }
+    }
+    best.map_or(default, |(l, _)| l)
+}
+
+/// A quality value (`0`, `0.8`, `1.000`) in thousandths.
+fn weight(q: &str) -> Option<u16> {
+    let v: f32 = q.trim().parse().ok()?;
+    (0.0..=1.0)
+        .contains(&v)
+        .then(|| (v * 1000.0).round() as u16)
+}
+
+tokio::task_local! {
+    static LANG: Cell<Lang>;
+}
+
+/// Runs `f` (one request's handling) with `lang` as its language.
+pub async fn scope<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
+    LANG.scope(Cell::new(lang), f).await
+}
+
+/// The language of the request being answered (English outside one:
+/// unit tests, start-up).
+pub fn current() -> Lang {
+    LANG.try_with(Cell::get).unwrap_or_default()
+}
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundles() -> &'static [Bundle; 2] {
+    static BUNDLES: OnceLock<[Bundle; 2]> = OnceLock::new();
+    BUNDLES.get_or_init(|| Lang::ALL.map(bundle))
+}
+
+fn bundle(lang: Lang) -> Bundle {
+    let langid: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();
+    let mut b = FluentBundle::new_concurrent(vec![langid]);
+    // No isolation marks around placeables: the markup isolates user text
+    // itself (`dir="auto"`, `<bdi>`), and the marks would end up in values
+    // of attributes and in the tests' expectations.
+    b.set_use_isolating(false);
+    // A catalogue that does not parse is a build that must not ship; the
+    // catalogue test parses each one, so this keeps what parsed.
+    let resource = match FluentResource::try_new(lang.catalogue().to_owned()) {
+        Ok(r) => r,
+        Err((r, errors)) => {
+            tracing::error!(lang = lang.tag(), ?errors, "interface catalogue has errors");
+            r
+        }
+    };
+    if let Err(errors) = b.add_resource(resource) {
+        tracing::error!(
+            lang = lang.tag(),
+            ?errors,
+            "interface catalogue has duplicate keys"
+        );
+    }
+    b
+}
+
+fn index(lang: Lang) -> usize {
+    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
+}
+
+/// The string `key` in the request's language.
+pub fn t(key: &str) -> String {
+    format(current(), key, None)
+}
+
+/// The string `key` with its placeables filled from `args`.
+pub fn t_with(key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    let mut a = FluentArgs::new();
+    for (name, value) in args {
+        a.set(*name, value.clone());
+    }
+    format(current(), key, Some(&a))
+}
+
+fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
+    let b = &bundles()[index(lang)];
+    let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
+        // A key missing from a catalogue is caught by the catalogue test;
+        // showing the key beats showing nothing.
+        tracing::warn!(lang = lang.tag(), key, "interface string missing");
+        return key.to_owned();
+    };
+    let mut errors = Vec::new();
+    let text = b.format_pattern(pattern, args, &mut errors);
+    if !errors.is_empty() {
+        tracing::warn!(
+            lang = lang.tag(),
+            key,
+            ?errors,
+            "interface string did not format"
+        );
+    }
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// A catalogue's messages and the variables each one uses.
+    fn messages(ftl: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut current: Option<String> = None;
+        for line in ftl.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            // A new message starts at the margin (a select's closing
+            // brace may stand there too).
+            if !line.starts_with(char::is_whitespace) && !line.starts_with('}') {
+                let key = line.split('=').next().unwrap_or("").trim().to_owned();
+                assert!(
+                    out.insert(key.clone(), BTreeSet::new()).is_none(),
+                    "{key} twice"
+                );
+                current = Some(key);
+            }
+            let Some(key) = &current else { continue };
+            let vars = out.entry(key.clone()).or_default();
+            for piece in line.split('$').skip(1) {
+                let name: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                vars.insert(name);
+            }
+        }
+        out
+    }
+
+    /// Every string literal in the web layer's sources.
+    fn literals() -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap_or_default();
+                    // Between quotes: every second piece (no escaped
+                    // quotes in a key).
+                    for (i, piece) in text.split('"').enumerate() {
+                        if i % 2 == 1 {
+                            out.insert(piece.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The keys asked for by name: `t("..")` and `t_with("..", ..)`.
+    fn asked_for() -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap_or_default();
+                    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                        for call in ["t(\"", "t_with(\""] {
+                            let mut rest = line;
+                            while let Some(at) = rest.find(call) {
+                                let before = rest[..at].chars().next_back();
+                                let after = &rest[at + call.len()..];
+                                // `t(` itself, not the end of `split(`.
+                                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                                    if let Some(key) = after.split('"').next() {
+                                        out.insert(key.to_owned());
+                                    }
+                                }
+                                rest = after;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn catalogues_are_complete_used_and_agree_on_placeables() {
+        let en = messages(Lang::En.catalogue());
+        assert!(en.len() > 40, "read {} English messages", en.len());
+        let literals = literals();
+        for key in en.keys() {
+            assert!(
+                literals.contains(key),
+                "{key} is in the catalogue but not used"
+            );
+        }
+        let asked = asked_for();
+        assert!(asked.len() > 20, "found {} keys asked for", asked.len());
+        for key in &asked {
+            assert!(en.contains_key(key), "{key} is used but not in en.ftl");
+        }
+        // Keys kept in tables and asked for through a variable.
+        for key in literals.iter().filter(|l| {
+            l.strip_prefix("nav-")
+                .or_else(|| l.strip_prefix("role-"))
+                .is_some_and(|rest| !rest.is_empty())
+        }) {
+            assert!(en.contains_key(key), "{key} is used but not in en.ftl");
+        }
+        for lang in Lang::ALL {
+            let other = messages(lang.catalogue());
+            let missing: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).collect();
+            let extra: Vec<_> = other.keys().filter(|k| !en.contains_key(*k)).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: missing {missing:?}, not in English {extra:?}",
+                lang.tag()
+            );
+            for (key, vars) in &en {
+                assert_eq!(&other[key], vars, "{}: placeables of {key}", lang.tag());
+            }
+            // Fluent itself parses it, with no errors.
+            assert!(
+                FluentResource::try_new(lang.catalogue().to_owned()).is_ok(),
+                "{} parses",
+                lang.tag()
+            );
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_heaviest_of_ours() {
+        assert_eq!(
+            negotiate(Some("ar-SY,ar;q=0.9,en;q=0.8"), Lang::En),
+            Lang::Ar
+        );
+        assert_eq!(negotiate(Some("en-GB, ar;q=0.5"), Lang::Ar), Lang::En);
+        assert_eq!(
+            negotiate(Some("fr-FR, ar;q=0.3, en;q=0.2"), Lang::En),
+            Lang::Ar
+        );
+        assert_eq!(negotiate(Some("fr, de"), Lang::Ar), Lang::Ar);
+        assert_eq!(negotiate(Some("ar;q=0, en;q=0.1"), Lang::Ar), Lang::En);
+        assert_eq!(negotiate(None, Lang::Ar), Lang::Ar);
+        assert_eq!(negotiate(Some(";;q=x,,ar;q=2"), Lang::En), Lang::En);
+        assert_eq!(negotiate(Some("EN, AR"), Lang::Ar), Lang::En);
+    }
+
+    #[tokio::test]
+    async fn strings_follow_the_request_language() {
+        assert_eq!(t("nav-bulletins"), "Bulletins");
+        let ar = scope(Lang::Ar, async { t("nav-bulletins") }).await;
+        assert_eq!(ar, "النشرات");
+        let n = |lang, n: i64| {
+            scope(lang, async move {
+                t_with("nav-notifications-new", &[("count", n.into())])
+            })
+        };
+        assert_eq!(n(Lang::En, 1).await, "Notifications (1 new)");
+        assert_eq!(n(Lang::En, 3).await, "Notifications (3 new)");
+        assert_ne!(
+            n(Lang::Ar, 1).await,
+            n(Lang::Ar, 3).await,
+            "Arabic plural forms"
+        );
+    }
+}
