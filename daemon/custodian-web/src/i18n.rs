@@ -138,7 +138,8 @@ fn bundle(lang: Lang) -> Bundle {
     b
 }
 
-fn index(lang: Lang) -> usize {
+/// The language's place in [`Lang::ALL`] (for tables kept per language).
+pub fn index(lang: Lang) -> usize {
     Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
 }
 

@@ -198,7 +198,12 @@ pub(crate) fn clean(path: &str) -> String {
 
 /// A page (a maud template: escaped when it was built) as the response.
 pub(crate) fn html(status: StatusCode, page: maud::Markup) -> Response<Body> {
-    let mut res = Response::new(Full::new(Bytes::from(page.into_string())));
+    html_bytes(status, Bytes::from(page.into_string()))
+}
+
+/// A page made earlier from a template (kept because it never changes).
+pub(crate) fn html_bytes(status: StatusCode, page: Bytes) -> Response<Body> {
+    let mut res = Response::new(Full::new(page));
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
