@@ -110,7 +110,6 @@ fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Prob
 pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
     let s = admit::<CreateBulletin, _>(app, req).await?;
     let (session, _db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let csrf = csrf_for(app, session).await?;
     let values = view::FormValues {
         title: "",
@@ -127,7 +126,6 @@ pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -
 pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
     let (s, form) = admit_form::<CreateBulletin, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let permit = &s.permit;
     let outcome = match content_of(kind, &form) {
         Ok(content) => items::create(db, kind, permit, &session.username, &content).await,
@@ -283,26 +281,20 @@ pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) 
 pub(crate) async fn edit<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
     let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let permit = &s.permit;
     let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
     let content =
         content_of(kind, &form).map_err(|p| WebError::explained(StatusCode::BAD_REQUEST, p.0))?;
     match items::update(db, kind, permit, &session.username, id, &content).await {
         Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-        // Say what was refused and what to do (nothing was saved).
-        Err(Refused::Policy(problem)) => Err(WebError::explained(
-            StatusCode::FORBIDDEN,
-            problem.to_string(),
-        )),
-        Err(other) => Err(refused(other)),
+        // Says what was refused and what to do (nothing was saved).
+        Err(r) => Err(refused(r)),
     }
 }
 
 pub(crate) async fn workflow<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
     let (s, form) = admit_form::<ChangeWorkflow, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let permit = &s.permit;
     let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
     let person = field(&form, "user").parse::<i64>().unwrap_or(0);
@@ -317,11 +309,9 @@ pub(crate) async fn workflow<B: ReqBody>(app: &App, req: Request<B>, kind: Kind)
     };
     match items::step(db, kind, permit, &session.username, id, step).await {
         Ok(_) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-        Err(Refused::Policy(problem)) => Err(WebError::explained(
-            StatusCode::FORBIDDEN,
-            problem.to_string(),
-        )),
-        Err(other) => Err(refused(other)),
+
+        // Says what was refused and what to do (nothing was saved).
+        Err(r) => Err(refused(r)),
     }
 }
 
@@ -331,7 +321,6 @@ pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) ->
     use custodian_core::evidence::links::{self, LinkChange, LinkTable};
     let (s, form) = admit_form::<EditBulletins, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let permit = &s.permit;
     let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
     let number = |name: &str| field(&form, name).trim().parse::<i64>().ok();
@@ -377,18 +366,15 @@ pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) ->
             StatusCode::BAD_REQUEST,
             problem.to_string(),
         )),
-        Err(Refused::Policy(problem)) => Err(WebError::explained(
-            StatusCode::FORBIDDEN,
-            problem.to_string(),
-        )),
-        Err(other) => Err(refused(other)),
+
+        // Says what was refused and what to do (nothing was saved).
+        Err(r) => Err(refused(r)),
     }
 }
 
 pub(crate) async fn history(app: &App, req: &Request<impl Sized>, kind: Kind) -> Reply {
     let s = admit::<ReadHistory, _>(app, req).await?;
     let (_session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
     let permit = &s.permit;
     let revisions = items::history(db, kind, permit, id)
@@ -411,7 +397,6 @@ const BULK_MAX: usize = 250;
 pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> Reply {
     let (s, form) = admit_form::<BulkUpdate, _>(app, req).await?;
     let (session, db) = (&s.session, &s.db);
-    let _actor = s.actor().clone();
     let step_permit = also::<ChangeWorkflow, _>(&s).await?;
     let person = field(&form, "user").parse::<i64>().unwrap_or(0);
     let step = match field(&form, "step") {

@@ -214,9 +214,9 @@ mod tests {
         out
     }
 
-    /// Every string literal in the web layer's sources.
-    fn literals() -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
+    /// The text of every source file of the web layer.
+    fn sources() -> Vec<String> {
+        let mut out = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/src"
@@ -227,14 +227,22 @@ mod tests {
                 if p.is_dir() {
                     dirs.push(p);
                 } else if p.extension().is_some_and(|x| x == "rs") {
-                    let text = std::fs::read_to_string(&p).unwrap_or_default();
-                    // Between quotes: every second piece (no escaped
-                    // quotes in a key).
-                    for (i, piece) in text.split('"').enumerate() {
-                        if i % 2 == 1 {
-                            out.insert(piece.to_owned());
-                        }
-                    }
+                    out.push(std::fs::read_to_string(&p).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// Every string literal in the web layer's sources.
+    fn literals() -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for text in sources() {
+            // Between quotes: every second piece (no escaped quotes in a
+            // key).
+            for (i, piece) in text.split('"').enumerate() {
+                if i % 2 == 1 {
+                    out.insert(piece.to_owned());
                 }
             }
         }
@@ -244,32 +252,20 @@ mod tests {
     /// The keys asked for by name: `t("..")` and `t_with("..", ..)`.
     fn asked_for() -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        let mut dirs = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    let text = std::fs::read_to_string(&p).unwrap_or_default();
-                    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                        for call in ["t(\"", "t_with(\""] {
-                            let mut rest = line;
-                            while let Some(at) = rest.find(call) {
-                                let before = rest[..at].chars().next_back();
-                                let after = &rest[at + call.len()..];
-                                // `t(` itself, not the end of `split(`.
-                                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                                    if let Some(key) = after.split('"').next() {
-                                        out.insert(key.to_owned());
-                                    }
-                                }
-                                rest = after;
+        for text in sources() {
+            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for call in ["t(\"", "t_with(\""] {
+                    let mut rest = line;
+                    while let Some(at) = rest.find(call) {
+                        let before = rest[..at].chars().next_back();
+                        let after = &rest[at + call.len()..];
+                        // `t(` itself, not the end of `split(`.
+                        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                            if let Some(key) = after.split('"').next() {
+                                out.insert(key.to_owned());
                             }
                         }
+                        rest = after;
                     }
                 }
             }

@@ -749,7 +749,10 @@ mod tests {
         );
         // The title in <title> and in the heading, escaped.
         assert!(page.contains("<title>&quot;&gt;&lt;script&gt;"), "{page}");
-        assert!(page.contains("<h1>&quot;&gt;&lt;script&gt;"), "{page}");
+        assert!(
+            page.contains("<h1 dir=\"auto\">&quot;&gt;&lt;script&gt;"),
+            "{page}"
+        );
         // The sanitised description keeps what the allow-list allows.
         assert!(
             page.contains("<div class=\"description\"><p>Witness</p>"),
