@@ -57,10 +57,7 @@ async fn note_device(
 }
 
 pub(crate) async fn home(app: &App, headers: &HeaderMap) -> Reply {
-    let session = match session_of(app, headers).await {
-        Ok(s) => s,
-        Err(r) => return Err(r),
-    };
+    let session = session_of(app, headers).await?;
     let (Some(keyring), Some(session)) = (app.keyring.as_ref(), session) else {
         return Ok(public_home());
     };
@@ -139,10 +136,7 @@ pub(crate) async fn login<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAd
         headers,
         form,
         nonce,
-    } = match admit_anonymous(app, req, peer).await {
-        Ok(p) => p,
-        Err(r) => return Err(r),
-    };
+    } = admit_anonymous(app, req, peer).await?;
     let (username, password) = (
         field(&form, "username").trim().to_lowercase(),
         field(&form, "password"),
@@ -268,10 +262,7 @@ pub(crate) async fn setup<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAd
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return Err(unavailable());
     };
-    let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
-        Ok(p) => p,
-        Err(r) => return Err(r),
-    };
+    let Anonymous { form, nonce, .. } = admit_anonymous(app, req, peer).await?;
     // Once an administrator exists, setup is over: answered without any
     // password check or hashing.
     match accounts::has_admin(db).await {
@@ -382,10 +373,7 @@ pub(crate) async fn recover<B: ReqBody>(app: &App, req: Request<B>, peer: Socket
     let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
         return Err(unavailable());
     };
-    let Anonymous { form, nonce, .. } = match admit_anonymous(app, req, peer).await {
-        Ok(p) => p,
-        Err(r) => return Err(r),
-    };
+    let Anonymous { form, nonce, .. } = admit_anonymous(app, req, peer).await?;
     let policy = &app.identity.policy;
     let username = field(&form, "username").trim().to_lowercase();
     let password = field(&form, "password");
@@ -442,15 +430,10 @@ pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
         return Err(StatusCode::FORBIDDEN.into());
     }
     let headers = req.headers().clone();
-    let session = match session_of(app, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Ok(redirect("/login")),
-        Err(r) => return Err(r),
+    let Some(session) = session_of(app, &headers).await? else {
+        return Ok(redirect("/login"));
     };
-    let form = match parse_form(req).await {
-        Ok(f) => f,
-        Err(r) => return Err(r),
-    };
+    let form = parse_form(req).await?;
     if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
         return Err(WebError::explained(
             StatusCode::FORBIDDEN,

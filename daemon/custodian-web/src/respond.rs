@@ -2,7 +2,8 @@
 //! [`WebError`], the one type for a request that ends without its page.
 //! Handlers, the guard and the input readers return it; the dispatcher
 //! (`routes::handle`) turns it into its response with [`WebError::answer`],
-//! the one place that does, and which logs the cause. This module uses
+//! the one place that does, and which logs the cause (a 503 is also
+//! counted by cause for `/admin/load` and says `Retry-After`). This module uses
 //! nothing of the handlers, so everything may use it.
 
 use bytes::Bytes;
@@ -153,7 +154,7 @@ impl WebError {
                     .insert(header::ALLOW, HeaderValue::from_static(allow));
                 res
             }
-            Self::Unavailable(marked) => crate::load::answer(app, &marked, expensive, path),
+            Self::Unavailable(marked) => outage(app, &marked, expensive, path),
             Self::NoMediaStore(at) => {
                 tracing::warn!(target: "http", %at, path = %clean(path), "503: this request needs the media store; add [storage] dir to the configuration");
                 html(
@@ -175,6 +176,74 @@ impl WebError {
             }
         }
     }
+}
+
+/// What the person at the browser is told. Every page but the last says
+/// that they are still signed in: the one thing a 503 must never look
+/// like is a sign-out.
+fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
+    match cause {
+        Cause::Overloaded => "The appliance is overloaded: too many requests are waiting for the database. \
+             You are still signed in; try again in a few seconds."
+            .into(),
+        Cause::AccountBusy => format!(
+            "You already have {per_account} lists, searches, exports or uploads running, as many as one account may. \
+             They go on; wait for them to finish, then try again. You are still signed in."
+        ),
+        Cause::ExpensiveBusy => "The appliance is overloaded: it is already running as many lists, searches, exports \
+             and uploads as it can. Record views and other pages still work. You are still signed in; \
+             try again in a few seconds."
+            .into(),
+        Cause::StatementTimeout if expensive_route => "This list or search was too expensive: it took longer than the appliance allows \
+             and was stopped. Narrow it (a more specific search term, a status filter) and try again."
+            .into(),
+        Cause::StatementTimeout => "The database took longer than the appliance allows to answer this request, so it \
+             was stopped: the appliance is overloaded. You are still signed in; try again in a minute."
+            .into(),
+        Cause::DatabaseUnreachable => "The appliance cannot reach its database right now (it may be restarting). \
+             You are still signed in; try again in a minute."
+            .into(),
+        Cause::Other => views::error_text(StatusCode::SERVICE_UNAVAILABLE).into(),
+    }
+}
+
+/// The page of a 503 (of the overload issue's causes): counted, logged (the first of its cause
+/// each minute as a warning, with the error; the rest at debug, since the
+/// minute's journal line gives their number), and shown with the words
+/// for its cause and `Retry-After`.
+fn outage(
+    app: &crate::app::App,
+    marked: &Unavailable,
+    expensive_route: bool,
+    path: &str,
+) -> Response<Body> {
+    let cause = marked.cause;
+    let first = app.load.count(cause);
+    let at = marked.at.map(ToString::to_string).unwrap_or_default();
+    let path = clean(path);
+    if first || cause == Cause::Other {
+        tracing::warn!(target: "http", cause = cause.name(), %at, %path, error = %marked.detail, "503: request not completed");
+    } else {
+        tracing::debug!(target: "http", cause = cause.name(), %at, %path, error = %marked.detail, "503: request not completed");
+    }
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let text = message(cause, expensive_route, app.load.limits().per_account);
+    let mut res = html(status, views::error_with(status, &text));
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(cause.retry_after_secs()),
+    );
+    res
+}
+
+/// An expensive request turned away by its account's or the overall limit,
+/// before it touched the database.
+pub(crate) fn turned_away(cause: Cause) -> WebError {
+    WebError::Unavailable(Unavailable {
+        cause,
+        detail: "the expensive-request limit is reached".into(),
+        at: None,
+    })
 }
 
 /// A JSON answer (the passkey ceremonies).
@@ -313,5 +382,32 @@ pub(crate) fn problem_in(
     match r {
         custodian_core::error::Rejected::Problem(text) => Ok(text),
         custodian_core::error::Rejected::Failed(e) => Err(unavailable_because(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_overload_page_reads_like_a_sign_out_or_a_start() {
+        for cause in Cause::ALL {
+            for expensive in [false, true] {
+                let text = message(cause, expensive, 2);
+                // The daemon answers only once it has started (boot.rs);
+                // a database that is restarting may be named.
+                assert!(
+                    !text
+                        .split(|c: char| !c.is_alphabetic())
+                        .any(|w| w == "starting"),
+                    "{cause:?}: {text}"
+                );
+                if cause != Cause::Other && !(cause == Cause::StatementTimeout && expensive) {
+                    assert!(text.contains("still signed in"), "{cause:?}: {text}");
+                }
+            }
+        }
+        assert!(message(Cause::StatementTimeout, true, 2).contains("Narrow it"));
+        assert!(message(Cause::AccountBusy, true, 3).contains("3 lists"));
     }
 }

@@ -100,7 +100,10 @@ where
     let _place = if route.expensive.contains(req.method()) {
         let account = crate::cookies::read_cookie(req.headers(), crate::cookies::COOKIE)
             .map(|t| custodian_core::identity::tokens::stored_form(&t));
-        app.load.enter(account).await.map_err(load::turned_away)?
+        app.load
+            .enter(account)
+            .await
+            .map_err(crate::respond::turned_away)?
     } else {
         None
     };

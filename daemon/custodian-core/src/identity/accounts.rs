@@ -706,7 +706,7 @@ pub enum StateChange {
     ResetSecondFactor,
     /// A new role; the account's sessions end, so no session keeps the
     /// old privileges. Administrator waits for confirmation.
-    Role(&'static str),
+    Role(Role),
     /// A different administrator confirms a waiting change.
     Confirm(Pending),
 }
@@ -724,8 +724,8 @@ impl StateChange {
             "confirm-reset-password" => Some(Self::Confirm(Pending::ResetPassword)),
             other => other
                 .strip_prefix("role-")
-                .and_then(|r| ROLES.iter().find(|known| **known == r))
-                .map(|r| Self::Role(r)),
+                .and_then(Role::parse)
+                .map(Self::Role),
         }
     }
 
@@ -752,7 +752,7 @@ impl StateChange {
             Self::ResetSecondFactor => format!(
                 "Your second factors (authenticator app, passkeys, recovery codes) were reset by {by}."
             ),
-            Self::Role(role) => format!("Your role was changed to {role} by {by}."),
+            Self::Role(role) => format!("Your role was changed to {} by {by}.", role.key()),
             Self::Confirm(Pending::GrantAdmin) => {
                 format!("Your role was changed to admin (confirmed by {by}).")
             }
@@ -811,9 +811,7 @@ pub async fn change_state(
     // change only with a second administrator's confirmation.
     let target_is_admin = Role::parse(&target_role) == Some(Role::Admin);
     let waits = match change {
-        StateChange::Role(r) if Role::parse(r) == Some(Role::Admin) && !target_is_admin => {
-            Some(Pending::GrantAdmin)
-        }
+        StateChange::Role(Role::Admin) if !target_is_admin => Some(Pending::GrantAdmin),
         StateChange::ResetSecondFactor if target_is_admin => Some(Pending::ResetSecondFactor),
         _ => None,
     };
@@ -827,7 +825,7 @@ pub async fn change_state(
             confirm_pending(pg, by, username, what).await?;
             tracing::info!(target: "identity", account = %username, by = %by, change = what.key(), "confirmed by a second administrator");
             match what {
-                Pending::GrantAdmin => StateChange::Role("admin"),
+                Pending::GrantAdmin => StateChange::Role(Role::Admin),
                 Pending::ResetSecondFactor => StateChange::ResetSecondFactor,
                 Pending::ResetPassword => change,
             }
@@ -865,7 +863,7 @@ pub async fn change_state(
             .await?
         }
         StateChange::Role(role) => {
-            pg.execute("UPDATE app_user SET role = $2 WHERE id = $1", &[&id, &role])
+            pg.execute("UPDATE app_user SET role = $2 WHERE id = $1", &[&id, &role.key()])
                 .await?
         }
         // Below, with the new credentials or the second factors.
@@ -877,7 +875,7 @@ pub async fn change_state(
     // administrator) holds nothing afterwards: the confirming
     // administrator hands over a new one-time password, and a new
     // administrator enrols her own second factor.
-    let new_admin = change == StateChange::Role("admin") && fresh.is_some();
+    let new_admin = change == StateChange::Role(Role::Admin) && fresh.is_some();
     if let Some((_, version, hash)) = &fresh {
         pg.execute(
             "UPDATE app_user SET password_hash = $2, pepper_version = $3, must_change_password = true, \
@@ -904,7 +902,7 @@ pub async fn change_state(
     };
     let details = match change {
         StateChange::Role(role) => {
-            serde_json::json!({"sessions_ended": ended, "role": role, "new_credentials": new_admin})
+            serde_json::json!({"sessions_ended": ended, "role": role.key(), "new_credentials": new_admin})
         }
         _ => serde_json::json!({"sessions_ended": ended}),
     };
