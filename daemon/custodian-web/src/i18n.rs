@@ -291,9 +291,14 @@ mod tests {
         }
         // Keys kept in tables and asked for through a variable.
         for key in literals.iter().filter(|l| {
-            l.strip_prefix("nav-")
-                .or_else(|| l.strip_prefix("role-"))
-                .is_some_and(|rest| !rest.is_empty())
+            ["nav-", "role-", "error-"].iter().any(|p| {
+                l.strip_prefix(p).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                })
+            })
         }) {
             assert!(en.contains_key(key), "{key} is used but not in en.ftl");
         }

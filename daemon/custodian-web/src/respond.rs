@@ -159,7 +159,7 @@ impl WebError {
                 tracing::warn!(target: "http", %at, path = %clean(path), "503: this request needs the media store; add [storage] dir to the configuration");
                 html(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    views::error_with(StatusCode::SERVICE_UNAVAILABLE, views::NO_MEDIA_STORE),
+                    views::error_with(StatusCode::SERVICE_UNAVAILABLE, &views::no_media_store()),
                 )
             }
             Self::RangeNotSatisfiable { size } => {
@@ -182,28 +182,15 @@ impl WebError {
 /// that they are still signed in: the one thing a 503 must never look
 /// like is a sign-out.
 fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
+    use crate::i18n::{t, t_with};
     match cause {
-        Cause::Overloaded => "The appliance is overloaded: too many requests are waiting for the database. \
-             You are still signed in; try again in a few seconds."
-            .into(),
-        Cause::AccountBusy => format!(
-            "You already have {per_account} lists, searches, exports or uploads running, as many as one account may. \
-             They go on; wait for them to finish, then try again. You are still signed in."
-        ),
-        Cause::ExpensiveBusy => "The appliance is overloaded: it is already running as many lists, searches, exports \
-             and uploads as it can. Record views and other pages still work. You are still signed in; \
-             try again in a few seconds."
-            .into(),
-        Cause::StatementTimeout if expensive_route => "This list or search was too expensive: it took longer than the appliance allows \
-             and was stopped. Narrow it (a more specific search term, a status filter) and try again."
-            .into(),
-        Cause::StatementTimeout => "The database took longer than the appliance allows to answer this request, so it \
-             was stopped: the appliance is overloaded. You are still signed in; try again in a minute."
-            .into(),
-        Cause::DatabaseUnreachable => "The appliance cannot reach its database right now (it may be restarting). \
-             You are still signed in; try again in a minute."
-            .into(),
-        Cause::Other => views::error_text(StatusCode::SERVICE_UNAVAILABLE).into(),
+        Cause::Overloaded => t("outage-overloaded"),
+        Cause::AccountBusy => t_with("outage-account-busy", &[("count", (per_account as i64).into())]),
+        Cause::ExpensiveBusy => t("outage-expensive-busy"),
+        Cause::StatementTimeout if expensive_route => t("outage-too-expensive"),
+        Cause::StatementTimeout => t("outage-statement-timeout"),
+        Cause::DatabaseUnreachable => t("outage-database-unreachable"),
+        Cause::Other => views::error_text(StatusCode::SERVICE_UNAVAILABLE),
     }
 }
 
@@ -409,5 +396,20 @@ mod tests {
         }
         assert!(message(Cause::StatementTimeout, true, 2).contains("Narrow it"));
         assert!(message(Cause::AccountBusy, true, 3).contains("3 lists"));
+    }
+
+    #[tokio::test]
+    async fn overload_pages_say_the_same_in_arabic() {
+        let still_signed_in = "ما زلت مسجّل الدخول";
+        for cause in Cause::ALL {
+            let text = crate::i18n::scope(crate::i18n::Lang::Ar, async move {
+                message(cause, false, 2)
+            })
+            .await;
+            assert!(!text.contains("signed in"), "{cause:?}: {text}");
+            if cause != Cause::Other {
+                assert!(text.contains(still_signed_in), "{cause:?}: {text}");
+            }
+        }
     }
 }

@@ -279,6 +279,8 @@ async fn pages_follow_accept_language_and_the_configured_default() {
     // An error page is in the request's language too.
     let (_, missing) = page(&d, "/no-such-page", Some("ar")).await;
     assert!(missing.contains("dir=\"rtl\""), "{missing}");
+    assert!(missing.contains("لا يوجد شيء في هذا العنوان"), "{missing}");
+    assert!(!missing.contains("nothing at this address"), "{missing}");
 
     let d = daemon(DaemonConfig {
         server_toml: "language = \"ar\"".into(),

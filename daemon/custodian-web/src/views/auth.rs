@@ -4,7 +4,8 @@
 use maud::{html, Markup};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
-use crate::i18n::t;
+use crate::i18n::{t, t_with};
+use fluent_bundle::FluentValue;
 
 pub(crate) fn home() -> Markup {
     let title = t("home-title");
@@ -60,13 +61,13 @@ pub(crate) fn login(csrf: &str, message: Option<&str>, username: &str, notice: &
 /// The words of a page that takes a one-time token, a username and a new
 /// password (setup and console recovery).
 struct TokenForm {
-    title: &'static str,
-    heading: &'static str,
+    title: String,
+    heading: String,
     intro: Markup,
     action: &'static str,
-    token_label: &'static str,
-    username_label: &'static str,
-    button: &'static str,
+    token_label: String,
+    username_label: String,
+    button: String,
 }
 
 pub(crate) fn setup(
@@ -77,17 +78,15 @@ pub(crate) fn setup(
 ) -> Markup {
     token_and_password(
         &TokenForm {
-            title: "First administrator",
-            heading: "Set up this appliance",
+            title: t("setup-title"),
+            heading: t("setup-heading"),
             intro: html! {
-                "Create the first administrator. You need the one-time setup token that custodiand wrote to its log ("
-                code { "journalctl -u custodiand" }
-                ") when it started; it is valid for one hour."
+                (t("setup-intro-before")) " " code dir="ltr" { "journalctl -u custodiand" } " " (t("setup-intro-after"))
             },
             action: "/setup",
-            token_label: "Setup token",
-            username_label: "Administrator's username",
-            button: "Create administrator",
+            token_label: t("setup-token"),
+            username_label: t("setup-username"),
+            button: t("setup-button"),
         },
         csrf,
         message,
@@ -103,20 +102,19 @@ pub(crate) fn recover(
     username: &str,
     min_length: usize,
 ) -> Markup {
+    let heading = t("recover-title");
     token_and_password(
         &TokenForm {
-            title: "Recover an administrator account",
-            heading: "Recover an administrator account",
+            title: heading.clone(),
+            heading,
             intro: html! {
-                "Choose a new password for an administrator account with the recovery token that "
-                code { "custodianctl account recover-admin" } " (or " code { "confirm-admin" } ") printed at the appliance's console; \
-            it is valid for one hour and only for the account it names. The account's old password and second factors are gone: \
-            after signing in you enrol a second factor again. Every administrator is told."
+                (t("recover-intro-before")) " " code dir="ltr" { "custodianctl account recover-admin" }
+                " (" (t("word-or")) " " code dir="ltr" { "confirm-admin" } ") " (t("recover-intro-after"))
             },
             action: "/recover",
-            token_label: "Recovery token",
-            username_label: "Username of the account",
-            button: "Set the new password",
+            token_label: t("recover-token"),
+            username_label: t("recover-username"),
+            button: t("recover-button"),
         },
         csrf,
         message,
@@ -132,8 +130,9 @@ fn token_and_password(
     username: &str,
     min_length: usize,
 ) -> Markup {
+    let min = [("min", FluentValue::from(min_length as i64))];
     layout(
-        &Page::new(f.title),
+        &Page::new(&f.title),
         html! {
             section.card.narrow {
                 h1 { (f.heading) }
@@ -145,9 +144,9 @@ fn token_and_password(
                     input #token name="token" autocomplete="off" required maxlength="64";
                     label for="username" { (f.username_label) }
                     input #username name="username" autocomplete="username" required maxlength="63" value=(username);
-                    label for="password" { "Password (at least " (min_length) " characters)" }
+                    label for="password" { (t_with("password-with-min", &min)) }
                     input #password name="password" type="password" autocomplete="new-password" required maxlength="1024";
-                    label for="confirm" { "Password again" }
+                    label for="confirm" { (t("password-again")) }
                     input #confirm name="confirm" type="password" autocomplete="new-password" required maxlength="1024";
                     button type="submit" { (f.button) }
                 }
@@ -166,27 +165,29 @@ pub(crate) fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
         &Page::signed(&home, &v, Area::Home).csrf(csrf).home(),
         html! {
             section.card {
-                h1 { "Welcome, " (v.username) }
-                p.muted { "Signed in as " (v.username) " (" (t(v.role)) ")." }
+                h1 { (t_with("home-welcome", &[("name", v.username.as_str().into())])) }
+                p.muted {
+                    (t_with("home-signed-in-as", &[("name", v.username.as_str().into()), ("role", t(v.role).into())]))
+                }
                 @if unread > 0 {
                     p.notice role="status" {
                         a href="/account/notifications" {
-                            (unread) " new security notification" @if unread != 1 { "s" }
+                            (t_with("home-unread", &[("count", unread.into())]))
                         }
                     }
                 }
-                h2 { "Your account" }
+                h2 { (t("nav-account")) }
                 ul.links {
-                    li { a href="/account/password" { "Change your password" } }
-                    li { a href="/account/passkeys" { "Passkeys and security keys" } }
-                    li { a href="/account/totp" { "Authenticator app" } }
-                    li { a href="/account/recovery-codes" { "Recovery codes" } }
-                    li { a href="/account/sessions" { "Your sessions" } }
-                    li { a href="/account/notifications" { "Notifications" } }
+                    li { a href="/account/password" { (t("account-change-password")) } }
+                    li { a href="/account/passkeys" { (t("account-passkeys")) } }
+                    li { a href="/account/totp" { (t("account-totp")) } }
+                    li { a href="/account/recovery-codes" { (t("account-recovery-codes")) } }
+                    li { a href="/account/sessions" { (t("account-sessions")) } }
+                    li { a href="/account/notifications" { (t("nav-notifications")) } }
                 }
                 form method="post" action="/logout" {
                     (csrf_field(csrf))
-                    button type="submit" { "Sign out" }
+                    button type="submit" { (t("sign-out")) }
                 }
             }
         },
@@ -248,26 +249,28 @@ pub(crate) fn change_password(
     forced: bool,
     min_length: usize,
 ) -> Markup {
+    let (title, account) = (t("password-change"), t("nav-account"));
+    let min = [("min", FluentValue::from(min_length as i64))];
     layout(
-        &Page::signed("Change password", v, Area::Account)
-            .trail("Your account", "/")
+        &Page::signed(&title, v, Area::Account)
+            .trail(&account, "/")
             .csrf(csrf),
         html! {
             section.card.narrow {
-                h1 { "Change password" }
+                h1 { (title) }
                 @if forced {
-                    p { "Your password was set by an administrator. Choose your own before you continue." }
+                    p { (t("password-forced")) }
                 }
                 (alert(message))
                 form method="post" action="/account/password" {
                     (csrf_field(csrf))
-                    label for="current" { "Current password" }
+                    label for="current" { (t("password-current")) }
                     input #current name="current" type="password" autocomplete="current-password" required maxlength="1024";
-                    label for="password" { "New password (at least " (min_length) " characters)" }
+                    label for="password" { (t_with("password-new", &min)) }
                     input #password name="password" type="password" autocomplete="new-password" required maxlength="1024";
-                    label for="confirm" { "New password again" }
+                    label for="confirm" { (t("password-new-again")) }
                     input #confirm name="confirm" type="password" autocomplete="new-password" required maxlength="1024";
-                    button type="submit" { "Change password" }
+                    button type="submit" { (title) }
                 }
             }
         },
@@ -281,24 +284,25 @@ pub(crate) fn reauth(
     next: &str,
     passkey: bool,
 ) -> Markup {
+    let title = t("reauth-title");
     layout(
-        &Page::signed("Confirm it is you", v, Area::Account)
+        &Page::signed(&title, v, Area::Account)
             .csrf(csrf)
             .passkeys(passkey),
         html! {
             section.card.narrow {
-                h1 { "Confirm it is you" }
-                p { "This part of the appliance needs your password" @if passkey { " or your passkey" } " again." }
+                h1 { (title) }
+                p { (t(if passkey { "reauth-password-or-passkey" } else { "reauth-password" })) }
                 (alert(message))
                 @if passkey {
-                    (passkey_button("reauth", "/reauth/passkey", csrf, next, "Use your passkey"))
+                    (passkey_button("reauth", "/reauth/passkey", csrf, next, &t("use-passkey")))
                 }
                 form method="post" action="/reauth" {
                     (csrf_field(csrf))
                     input type="hidden" name="next" value=(next);
-                    label for="password" { "Password" }
+                    label for="password" { (t("password")) }
                     input #password name="password" type="password" autocomplete="current-password" required maxlength="1024";
-                    button type="submit" { "Continue" }
+                    button type="submit" { (t("continue")) }
                 }
             }
         },

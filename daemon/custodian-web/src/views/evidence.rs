@@ -554,7 +554,7 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
                 button type="submit" { "Upload" }
             }
         } @else if a.no_media_store {
-            p.notice role="status" { (super::NO_MEDIA_STORE) }
+            p.notice role="status" { (super::no_media_store()) }
         }
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
                 }
                 @if e.can_request && !e.has_store {
                     h2 { "Ask for an export" }
-                    p.notice role="status" { (super::NO_MEDIA_STORE) }
+                    p.notice role="status" { (super::no_media_store()) }
                 } @else if e.can_request {
                     h2 { "Ask for an export" }
                     p.muted { "The file is made now from what you may see, and released \

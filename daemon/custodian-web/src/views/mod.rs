@@ -112,51 +112,53 @@ pub(crate) fn viewer(session: &Session) -> Viewer {
 
 /// What the pages that need the media store (files on a bulletin,
 /// exports) say when custodiand runs without one: the setting to add.
-pub(crate) const NO_MEDIA_STORE: &str = "This appliance has no media store, so it cannot keep files or exports. \
-Its administrator adds a [storage] section to custodiand's configuration file, with \
-dir = \"/var/lib/custodian/media\" (a directory custodiand's account owns), and restarts custodiand.";
+pub(crate) fn no_media_store() -> String {
+    crate::i18n::t("no-media-store")
+}
 
 /// The plain words for `status`.
-pub(crate) fn error_text(status: http::StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "The request could not be understood.",
-        403 => "You are not allowed to do this.",
-        404 => "There is nothing at this address.",
-        405 => "This address does not accept that kind of request.",
-        408 => "The request took too long to arrive.",
-        413 => "The request is larger than this address accepts.",
-        415 => "This address does not accept that content type.",
-        429 => "Please wait a moment and try again.",
-        503 => "The appliance could not complete this request now: a service it needs is unavailable or overloaded. Please try again shortly.",
-        _ => "The appliance could not complete the request.",
-    }
+pub(crate) fn error_text(status: http::StatusCode) -> String {
+    crate::i18n::t(match status.as_u16() {
+        400 => "error-400-text",
+        403 => "error-403-text",
+        404 => "error-404-text",
+        405 => "error-405-text",
+        408 => "error-408-text",
+        413 => "error-413-text",
+        415 => "error-415-text",
+        416 => "error-416-text",
+        429 => "error-429-text",
+        503 => "error-503-text",
+        _ => "error-other-text",
+    })
 }
 
 /// Error pages say what happened in plain words and never why inside.
 pub(crate) fn error(status: http::StatusCode) -> Markup {
-    error_with(status, error_text(status))
+    error_with(status, &error_text(status))
 }
 
 /// An error page with a specific, user-facing explanation.
 pub(crate) fn error_with(status: http::StatusCode, text: &str) -> Markup {
-    let title = match status.as_u16() {
-        400 => "Bad request",
-        403 => "Forbidden",
-        404 => "Not found",
-        405 => "Method not allowed",
-        408 => "Request timeout",
-        413 => "Too large",
-        415 => "Unsupported type",
-        429 => "Too many requests",
-        503 => "Unavailable",
-        _ => "Something went wrong",
-    };
+    let title = crate::i18n::t(match status.as_u16() {
+        400 => "error-400",
+        403 => "error-403",
+        404 => "error-404",
+        405 => "error-405",
+        408 => "error-408",
+        413 => "error-413",
+        415 => "error-415",
+        416 => "error-416",
+        429 => "error-429",
+        503 => "error-503",
+        _ => "error-other",
+    });
     layout::layout(
-        &Page::new(title),
+        &Page::new(&title),
         html! {
             section.card {
                 h1 { (title) }
-                p { (text) }
+                p dir="auto" { (text) }
             }
         },
     )
