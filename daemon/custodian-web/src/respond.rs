@@ -185,7 +185,10 @@ fn message(cause: Cause, expensive_route: bool, per_account: usize) -> String {
     use crate::i18n::{t, t_with};
     match cause {
         Cause::Overloaded => t("outage-overloaded"),
-        Cause::AccountBusy => t_with("outage-account-busy", &[("count", (per_account as i64).into())]),
+        Cause::AccountBusy => t_with(
+            "outage-account-busy",
+            &[("count", (per_account as i64).into())],
+        ),
         Cause::ExpensiveBusy => t("outage-expensive-busy"),
         Cause::StatementTimeout if expensive_route => t("outage-too-expensive"),
         Cause::StatementTimeout => t("outage-statement-timeout"),
@@ -402,10 +405,12 @@ mod tests {
     async fn overload_pages_say_the_same_in_arabic() {
         let still_signed_in = "ما زلت مسجّل الدخول";
         for cause in Cause::ALL {
-            let text = crate::i18n::scope(crate::i18n::Lang::Ar, async move {
-                message(cause, false, 2)
-            })
-            .await;
+            let text =
+                crate::i18n::scope(
+                    crate::i18n::Lang::Ar,
+                    async move { message(cause, false, 2) },
+                )
+                .await;
             assert!(!text.contains("signed in"), "{cause:?}: {text}");
             if cause != Cause::Other {
                 assert!(text.contains(still_signed_in), "{cause:?}: {text}");
