@@ -1,12 +1,15 @@
 //! The interface's languages: which one a request is answered in, and its
-//! strings, from Fluent catalogues (`i18n/<tag>.ftl`, compiled in).
+//! strings, from Fluent catalogues (`i18n/<tag>/<area>.ftl`, compiled in;
+//! one file per area of the interface, so the pages of an area and their
+//! strings change together).
 //!
 //! The language is decided once per request, in `routes::handle`, from
 //! `Accept-Language` and the appliance's default, and is in scope for
 //! everything that request renders ([`current`]); views ask for strings
 //! with [`t`] and [`t_with`] and never compare languages themselves.
-//! Adding a language: a catalogue file, a variant of [`Lang`] and its line
-//! in [`Lang::ALL`] (the catalogue test then checks it is complete).
+//! Adding a language: a directory of catalogues (a copy of `i18n/en/`,
+//! translated), a variant of [`Lang`], its line in [`Lang::ALL`] and in
+//! `Lang::catalogue` (the catalogue test then checks it is complete).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -51,13 +54,29 @@ impl Lang {
             .find(|l| l.tag().eq_ignore_ascii_case(primary))
     }
 
-    fn catalogue(self) -> &'static str {
+    /// The catalogue's files, one per area, in [`AREAS`]'s order.
+    fn catalogue(self) -> [&'static str; AREAS.len()] {
+        macro_rules! files {
+            ($tag:literal) => {
+                [
+                    include_str!(concat!("../i18n/", $tag, "/common.ftl")),
+                    include_str!(concat!("../i18n/", $tag, "/records.ftl")),
+                    include_str!(concat!("../i18n/", $tag, "/admin.ftl")),
+                    include_str!(concat!("../i18n/", $tag, "/account.ftl")),
+                ]
+            };
+        }
         match self {
-            Lang::En => include_str!("../i18n/en.ftl"),
-            Lang::Ar => include_str!("../i18n/ar.ftl"),
+            Lang::En => files!("en"),
+            Lang::Ar => files!("ar"),
         }
     }
 }
+
+/// The areas of the interface, each with a catalogue file per language:
+/// the frame, sign-in and error pages; the records and reference data; the
+/// administration; the account's own pages.
+const AREAS: [&str; 4] = ["common", "records", "admin", "account"];
 
 /// The language of an `Accept-Language` header: the one of ours with the
 /// highest weight (the first of equals), else `default`. Malformed parts
@@ -121,19 +140,27 @@ fn bundle(lang: Lang) -> Bundle {
     b.set_use_isolating(false);
     // A catalogue that does not parse is a build that must not ship; the
     // catalogue test parses each one, so this keeps what parsed.
-    let resource = match FluentResource::try_new(lang.catalogue().to_owned()) {
-        Ok(r) => r,
-        Err((r, errors)) => {
-            tracing::error!(lang = lang.tag(), ?errors, "interface catalogue has errors");
-            r
+    for (area, text) in AREAS.iter().zip(lang.catalogue()) {
+        let resource = match FluentResource::try_new(text.to_owned()) {
+            Ok(r) => r,
+            Err((r, errors)) => {
+                tracing::error!(
+                    lang = lang.tag(),
+                    area,
+                    ?errors,
+                    "interface catalogue has errors"
+                );
+                r
+            }
+        };
+        if let Err(errors) = b.add_resource(resource) {
+            tracing::error!(
+                lang = lang.tag(),
+                area,
+                ?errors,
+                "interface catalogue has duplicate keys"
+            );
         }
-    };
-    if let Err(errors) = b.add_resource(resource) {
-        tracing::error!(
-            lang = lang.tag(),
-            ?errors,
-            "interface catalogue has duplicate keys"
-        );
     }
     b
 }
@@ -275,7 +302,7 @@ mod tests {
 
     #[test]
     fn catalogues_are_complete_used_and_agree_on_placeables() {
-        let en = messages(Lang::En.catalogue());
+        let en = messages(&Lang::En.catalogue().join("\n"));
         assert!(en.len() > 40, "read {} English messages", en.len());
         let literals = literals();
         for key in en.keys() {
@@ -287,7 +314,10 @@ mod tests {
         let asked = asked_for();
         assert!(asked.len() > 20, "found {} keys asked for", asked.len());
         for key in &asked {
-            assert!(en.contains_key(key), "{key} is used but not in en.ftl");
+            assert!(
+                en.contains_key(key),
+                "{key} is used but not in the English catalogue"
+            );
         }
         // Keys kept in tables and asked for through a variable.
         for key in literals.iter().filter(|l| {
@@ -300,10 +330,13 @@ mod tests {
                 })
             })
         }) {
-            assert!(en.contains_key(key), "{key} is used but not in en.ftl");
+            assert!(
+                en.contains_key(key),
+                "{key} is used but not in the English catalogue"
+            );
         }
         for lang in Lang::ALL {
-            let other = messages(lang.catalogue());
+            let other = messages(&lang.catalogue().join("\n"));
             let missing: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).collect();
             let extra: Vec<_> = other.keys().filter(|k| !en.contains_key(*k)).collect();
             assert!(
@@ -314,12 +347,14 @@ mod tests {
             for (key, vars) in &en {
                 assert_eq!(&other[key], vars, "{}: placeables of {key}", lang.tag());
             }
-            // Fluent itself parses it, with no errors.
-            assert!(
-                FluentResource::try_new(lang.catalogue().to_owned()).is_ok(),
-                "{} parses",
-                lang.tag()
-            );
+            // Fluent itself parses each file, with no errors.
+            for (area, text) in AREAS.iter().zip(lang.catalogue()) {
+                assert!(
+                    FluentResource::try_new(text.to_owned()).is_ok(),
+                    "{}/{area}.ftl parses",
+                    lang.tag()
+                );
+            }
         }
     }
 

@@ -1,0 +1,1 @@
+# ar: the admin pages. Keys grouped by page; see common.ftl for the rules.

@@ -1,0 +1,1 @@
+# en: the account pages. Keys grouped by page; see common.ftl for the rules.

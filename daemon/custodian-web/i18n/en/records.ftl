@@ -1,0 +1,1 @@
+# en: the records pages. Keys grouped by page; see common.ftl for the rules.
