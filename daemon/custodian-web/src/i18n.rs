@@ -63,6 +63,7 @@ impl Lang {
                     include_str!(concat!("../i18n/", $tag, "/records.ftl")),
                     include_str!(concat!("../i18n/", $tag, "/admin.ftl")),
                     include_str!(concat!("../i18n/", $tag, "/account.ftl")),
+                    include_str!(concat!("../i18n/", $tag, "/problems.ftl")),
                 ]
             };
         }
@@ -75,8 +76,9 @@ impl Lang {
 
 /// The areas of the interface, each with a catalogue file per language:
 /// the frame, sign-in and error pages; the records and reference data; the
-/// administration; the account's own pages.
-const AREAS: [&str; 4] = ["common", "records", "admin", "account"];
+/// administration; the account's own pages; the domain's refusals (what
+/// the person must change), whichever page shows them.
+const AREAS: [&str; 5] = ["common", "records", "admin", "account", "problems"];
 
 /// The language of an `Accept-Language` header: the one of ours with the
 /// highest weight (the first of equals), else `default`. Malformed parts

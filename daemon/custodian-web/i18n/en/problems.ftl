@@ -1,0 +1,1 @@
+# en: the domain's refusals, what the person must change. See common.ftl for the rules.
