@@ -170,6 +170,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "link_read_inline",
         sql: include_str!("../../../migrations/0028_link_read_inline.sql"),
     },
+    Migration {
+        version: 29,
+        name: "account_preferences",
+        sql: include_str!("../../../migrations/0029_account_preferences.sql"),
+    },
 ];
 
 /// The schema version this build expects.

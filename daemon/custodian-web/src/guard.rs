@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use http::{header, HeaderMap, Method, Request, StatusCode};
 
+use crate::views::layout::Viewer;
 use custodian_core::identity::sessions::{self, Enrolment, Session};
 use custodian_core::policy::{self, Action, Actor, Permit};
 use custodian_core::pool::Database;
@@ -81,17 +82,33 @@ pub(crate) async fn session_of(
     app: &App,
     headers: &HeaderMap,
 ) -> Result<Option<Session>, WebError> {
+    let token = crate::cookies::read_cookie(headers, crate::cookies::COOKIE);
+    session_for(app, token.as_deref()).await
+}
+
+/// The signed-in person an error page is for, so that it is drawn in
+/// their frame (the navigation) and their language like every other page.
+/// A lookup that fails leaves the anonymous frame: the answer is already
+/// an error, and must not become a 503 for it.
+pub(crate) async fn viewer_for_error(app: &App, token: Option<&str>) -> Option<Viewer> {
+    token?;
+    let session = session_for(app, token).await.ok()??;
+    Some(crate::views::viewer(&session))
+}
+
+async fn session_for(app: &App, token: Option<&str>) -> Result<Option<Session>, WebError> {
     let Some(db) = app.db.as_ref() else {
         return Ok(None);
     };
-    sessions::current(
-        db,
-        &app.identity.policy,
-        crate::cookies::read_cookie(headers, crate::cookies::COOKIE).as_deref(),
-        &app.identity.factors,
-    )
-    .await
-    .map_err(lookup_failed)
+    let session = sessions::current(db, &app.identity.policy, token, &app.identity.factors)
+        .await
+        .map_err(lookup_failed)?;
+    // From here on the request speaks the account's language and keeps
+    // its clock, its error pages included.
+    if let Some(s) = &session {
+        crate::i18n::follow(&s.preferences);
+    }
+    Ok(session)
 }
 
 /// A live session whose obligations are met, or the answer that sends

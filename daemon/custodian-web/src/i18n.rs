@@ -11,7 +11,7 @@
 //! translated), a variant of [`Lang`], its line in [`Lang::ALL`] and in
 //! `Lang::catalogue` (the catalogue test then checks it is complete).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -34,6 +34,14 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Ar => "ar",
+        }
+    }
+
+    /// Its name in itself, as a language menu shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ar => "العربية",
         }
     }
 
@@ -111,19 +119,78 @@ fn weight(q: &str) -> Option<u16> {
         .then(|| (v * 1000.0).round() as u16)
 }
 
-tokio::task_local! {
-    static LANG: Cell<Lang>;
+/// Who is reading, as far as the words and the clock go: the language and
+/// the time zone of one request's pages.
+struct Reader {
+    lang: Cell<Lang>,
+    zone: RefCell<jiff::tz::TimeZone>,
 }
 
-/// Runs `f` (one request's handling) with `lang` as its language.
+tokio::task_local! {
+    static READER: Reader;
+}
+
+/// Runs `f` (one request's handling) with `lang` as its language (the
+/// browser's, or the appliance's default) and times in UTC, until the
+/// request's session says otherwise ([`follow`]).
 pub async fn scope<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
-    LANG.scope(Cell::new(lang), f).await
+    let reader = Reader {
+        lang: Cell::new(lang),
+        zone: RefCell::new(jiff::tz::TimeZone::UTC),
+    };
+    READER.scope(reader, f).await
+}
+
+/// The signed-in account's own choices, once its session is known: its
+/// language (kept as the browser's when it chose none, or one this build
+/// no longer has) and its time zone (UTC when none, or one the database
+/// does not know).
+pub fn follow(prefs: &custodian_core::identity::preferences::Preferences) {
+    let _ = READER.try_with(|r| {
+        if let Some(lang) = prefs.language.as_deref().and_then(Lang::from_tag) {
+            r.lang.set(lang);
+        }
+        if let Some(zone) = prefs.time_zone.as_deref().and_then(zone) {
+            *r.zone.borrow_mut() = zone;
+        }
+    });
 }
 
 /// The language of the request being answered (English outside one:
 /// unit tests, start-up).
 pub fn current() -> Lang {
-    LANG.try_with(Cell::get).unwrap_or_default()
+    READER.try_with(|r| r.lang.get()).unwrap_or_default()
+}
+
+/// The time zone the request's pages show times in (UTC outside one).
+pub fn time_zone() -> jiff::tz::TimeZone {
+    READER
+        .try_with(|r| r.zone.borrow().clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// The zone of an IANA name, from the database compiled into the binary
+/// (the sandbox keeps `/usr/share/zoneinfo` out of reach, and a zone must
+/// mean the same on every appliance of a release).
+pub fn zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    zones().get(name).ok()
+}
+
+fn zones() -> &'static jiff::tz::TimeZoneDatabase {
+    static DB: OnceLock<jiff::tz::TimeZoneDatabase> = OnceLock::new();
+    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
+}
+
+/// Every zone name a person may choose, sorted.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = zones()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .filter(|n| n.contains('/') || n == "UTC")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 type Bundle = FluentBundle<FluentResource>;

@@ -28,6 +28,7 @@ mod media;
 mod passkeys;
 mod permissions;
 mod pickers;
+mod preferences;
 mod respond;
 pub mod routes;
 mod settings;

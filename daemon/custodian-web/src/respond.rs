@@ -115,14 +115,30 @@ impl WebError {
         self
     }
 
+    /// Whether the answer is an error page that a signed-in person should
+    /// see in their own frame. Not a redirect or JSON, and not a 503 of the
+    /// database's (looking the session up would ask the overloaded
+    /// database once more).
+    pub(crate) fn is_page(&self) -> bool {
+        matches!(
+            self,
+            Self::Page { .. }
+                | Self::MethodNotAllowed(_)
+                | Self::NoMediaStore(_)
+                | Self::RangeNotSatisfiable { .. }
+        ) && !matches!(self, Self::Page { status, .. } if *status == StatusCode::SERVICE_UNAVAILABLE || *status == StatusCode::TOO_MANY_REQUESTS)
+    }
+
     /// The response, made here and nowhere else; the cause is logged here.
     /// `expensive` (the route's method is an expensive one) and `path`
-    /// choose the words of a 503 and go into its journal line.
+    /// choose the words of a 503 and go into its journal line; `viewer`,
+    /// when the person who asked is signed in, the frame it is drawn in.
     pub(crate) fn answer(
         self,
         app: &crate::app::App,
         expensive: bool,
         path: &str,
+        viewer: Option<&views::Viewer>,
     ) -> Response<Body> {
         match self {
             Self::Page {
@@ -135,8 +151,8 @@ impl WebError {
                     tracing::debug!(target: "http", status = status.as_u16(), path = %clean(path), %cause, "request refused");
                 }
                 let mut res = match why {
-                    Some(text) => html(status, views::error_with(status, &text)),
-                    None => html(status, views::error(status)),
+                    Some(text) => html(status, views::error_with(status, &text, viewer)),
+                    None => html(status, views::error(status, viewer)),
                 };
                 if let Some(secs) = retry_after {
                     res.headers_mut()
@@ -148,7 +164,7 @@ impl WebError {
             Self::MethodNotAllowed(allow) => {
                 let mut res = html(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    views::error(StatusCode::METHOD_NOT_ALLOWED),
+                    views::error(StatusCode::METHOD_NOT_ALLOWED, viewer),
                 );
                 res.headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static(allow));
@@ -159,7 +175,11 @@ impl WebError {
                 tracing::warn!(target: "http", %at, path = %clean(path), "503: this request needs the media store; add [storage] dir to the configuration");
                 html(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    views::error_with(StatusCode::SERVICE_UNAVAILABLE, &views::no_media_store()),
+                    views::error_with(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        &views::no_media_store(),
+                        viewer,
+                    ),
                 )
             }
             Self::RangeNotSatisfiable { size } => {
@@ -218,7 +238,7 @@ fn outage(
     }
     let status = StatusCode::SERVICE_UNAVAILABLE;
     let text = message(cause, expensive_route, app.load.limits().per_account);
-    let mut res = html(status, views::error_with(status, &text));
+    let mut res = html(status, views::error_with(status, &text, None));
     res.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from(cause.retry_after_secs()),
@@ -273,7 +293,7 @@ pub(crate) fn html_bytes(status: StatusCode, page: Bytes) -> Response<Body> {
 
 /// A complete error response with the plain error page.
 pub fn error(status: StatusCode) -> Response<Body> {
-    let mut res = html(status, views::error(status));
+    let mut res = html(status, views::error(status, None));
     crate::headers::apply(res.headers_mut());
     res
 }

@@ -16,7 +16,7 @@ use http_body_util::{Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, event_types, evidence, exports, headers, imports, load, media,
-    passkeys, permissions, pickers, settings, updates,
+    passkeys, permissions, pickers, preferences, settings, updates,
 };
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
@@ -60,12 +60,18 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let token = crate::cookies::read_cookie(req.headers(), crate::cookies::COOKIE);
     let mut res = match dispatch(req, peer, app).await {
         Ok(res) => res,
         // The one place a refusal or failure becomes its response.
         Err(e) => {
             let expensive = find(&path).is_some_and(|r| r.expensive.contains(&method));
-            e.answer(app, expensive, &path).map(Outgoing::from)
+            let viewer = match e.is_page() {
+                true => crate::guard::viewer_for_error(app, token.as_deref()).await,
+                false => None,
+            };
+            e.answer(app, expensive, &path, viewer.as_ref())
+                .map(Outgoing::from)
         }
     };
     if method == Method::HEAD {
@@ -223,6 +229,8 @@ where
             account::mark_notifications_read(app, req).await
         }
         Handler::Notifications => account::notifications_page(app, &req).await,
+        Handler::Preferences if method == Method::POST => preferences::save(app, req).await,
+        Handler::Preferences => preferences::page(app, &req).await,
         Handler::Items(k) if method == Method::POST => evidence::create(app, req, k).await,
         Handler::Items(k) => evidence::list(app, &req, k).await,
         Handler::ItemNew(k) => evidence::new_form(app, &req, k).await,

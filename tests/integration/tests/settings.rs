@@ -1,7 +1,7 @@
 //! The settings page: administrators with step-up only; the configuration
 //! is shown without any secret; changes are validated, take effect (the
 //! sign-in notice, escaped; the export window) and are recorded with old
-//! and new values.
+//! and new values. An account's own language and time zone.
 
 mod common;
 
@@ -78,5 +78,131 @@ async fn settings_are_for_administrators_show_no_secret_and_are_audited() {
     assert_eq!(
         admin.get("/admin/settings").await.location.as_deref(),
         Some("/reauth?next=/admin/settings")
+    );
+
+    own_preferences(&a, &mut admin, &mut ana).await;
+}
+
+/// An account's language and time zone: its own to choose, among what the
+/// interface has; its pages follow them whatever the browser asks; the
+/// change is recorded; nobody else's pages change.
+async fn own_preferences(a: &Appliance, admin: &mut Browser<'_>, ana: &mut Browser<'_>) {
+    let stored = || {
+        a.pg.psql(
+            "custodian",
+            "SELECT coalesce(language, '-') || ' ' || coalesce(time_zone, '-') FROM app_user WHERE username = 'ana'",
+        )
+        .expect("psql")
+        .trim()
+        .to_owned()
+    };
+    let page = ana.get("/account/preferences").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"<option value="ar" lang="ar" dir="rtl">العربية</option>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"<option value="Asia/Damascus">"#));
+    let csrf = page.csrf();
+    // The form's own checks: a CSRF token, and only what is offered.
+    let forged = ana
+        .post(
+            "/account/preferences",
+            &[("language", "ar"), ("time_zone", "")],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    for (language, zone, problem) in [
+        ("fr", "", "Choose one of the languages offered."),
+        ("", "Mars/Olympus", "Choose one of the time zones offered."),
+        (
+            "",
+            "../../etc/passwd",
+            "Choose one of the time zones offered.",
+        ),
+    ] {
+        let r = ana
+            .post(
+                "/account/preferences",
+                &[("csrf", &csrf), ("language", language), ("time_zone", zone)],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{language} {zone}: {}", r.body);
+        assert!(r.body.contains(problem), "{}", r.body);
+    }
+    assert_eq!(stored(), "- -", "a refused form changes nothing");
+
+    let r = ana
+        .post(
+            "/account/preferences",
+            &[
+                ("csrf", &csrf),
+                ("language", "ar"),
+                ("time_zone", "asia/damascus"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/account/preferences?saved=1"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        stored(),
+        "ar Asia/Damascus",
+        "stored in the database's spelling"
+    );
+    assert_eq!(audit(a, "account.preferences_changed"), 1);
+    // Arabic now, though the browser asks for nothing (the appliance's
+    // default is English), its error pages too.
+    let saved = ana.get("/account/preferences?saved=1").await;
+    assert!(
+        saved.body.contains(r#"<html lang="ar" dir="rtl">"#),
+        "{}",
+        saved.body
+    );
+    assert!(saved.body.contains("حُفظ"), "{}", saved.body);
+    assert!(saved
+        .body
+        .contains(r#"<option value="Asia/Damascus" selected>"#));
+    let home = ana.get("/").await;
+    assert!(
+        home.body.contains(r#"<html lang="ar" dir="rtl">"#),
+        "{}",
+        home.body
+    );
+    let missing = ana.get("/no-such-page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains(r#"dir="rtl""#), "{}", missing.body);
+    // ... drawn in the signed-in frame: the navigation, the account.
+    assert!(
+        missing.body.contains(r#"href="/bulletins""#),
+        "{}",
+        missing.body
+    );
+    assert!(missing.body.contains("<bdi>ana</bdi>"), "{}", missing.body);
+    // Someone else's pages are unchanged.
+    let other = admin.get("/").await;
+    assert!(
+        other.body.contains(r#"<html lang="en" dir="ltr">"#),
+        "{}",
+        other.body
+    );
+    // "The browser's language" again.
+    let csrf = saved.csrf();
+    ana.post(
+        "/account/preferences",
+        &[("csrf", &csrf), ("language", ""), ("time_zone", "")],
+    )
+    .await;
+    assert_eq!(stored(), "- -");
+    let home = ana.get("/").await;
+    assert!(
+        home.body.contains(r#"<html lang="en" dir="ltr">"#),
+        "{}",
+        home.body
     );
 }

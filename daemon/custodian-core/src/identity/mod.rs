@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod passkeys;
 pub mod password;
 pub mod permissions;
+pub mod preferences;
 pub mod recovery;
 pub mod sessions;
 pub mod settings;

@@ -140,7 +140,7 @@ pub struct Listed {
     pub id: i64,
     pub kind: String,
     pub message: String,
-    pub created: String,
+    pub created: std::time::SystemTime,
     pub unread: bool,
 }
 
@@ -149,7 +149,7 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError>
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
         .query(
-            "SELECT id, kind, message, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
+            "SELECT id, kind, message, created_at, \
              read_at IS NULL FROM notification WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
             &[&user_id],
         )

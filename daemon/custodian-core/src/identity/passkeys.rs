@@ -337,8 +337,9 @@ pub struct Listed {
     pub id: i64,
     pub name: String,
     pub hardware: bool,
-    pub created: String,
-    pub last_used: String,
+    pub created: std::time::SystemTime,
+    /// `None`: never used to sign in.
+    pub last_used: Option<std::time::SystemTime>,
 }
 
 pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError> {
@@ -346,8 +347,7 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError>
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
         .query(
-            "SELECT id, name, hardware, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
-             coalesce(to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), 'never') \
+            "SELECT id, name, hardware, created_at, last_used_at \
              FROM webauthn_credential WHERE user_id = $1 ORDER BY id",
             &[&user_id],
         )

@@ -43,6 +43,8 @@ pub struct Session {
     pub fresh: bool,
     /// The account's role requires a second factor it does not have yet.
     pub enrolment: Option<Enrolment>,
+    /// The language and time zone the account chose for its pages.
+    pub preferences: super::preferences::Preferences,
 }
 
 /// Which roles need a second factor, and which a hardware key.
@@ -155,7 +157,8 @@ async fn lookup(
                     (SELECT 1 FROM webauthn_credential w WHERE w.user_id = u.id AND w.hardware) THEN 2 \
                   WHEN u.role = ANY($5) AND u.totp_secret IS NULL AND NOT EXISTS \
                     (SELECT 1 FROM webauthn_credential w WHERE w.user_id = u.id) THEN 1 \
-                  ELSE 0 END \
+                  ELSE 0 END, \
+             u.language, u.time_zone \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > now() AND s.second_factor_pending = $4 \
                AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
@@ -186,6 +189,10 @@ async fn lookup(
             2 => Some(Enrolment::HardwareKey),
             1 => Some(Enrolment::SecondFactor),
             _ => None,
+        },
+        preferences: super::preferences::Preferences {
+            language: r.get(7),
+            time_zone: r.get(8),
         },
         token_hash: hash,
     }))
@@ -288,8 +295,8 @@ pub async fn csrf_valid(keyring: &Keyring, binding: &[u8], token: &str) -> bool 
 pub struct Listed {
     pub handle: String,
     pub username: String,
-    pub created: String,
-    pub last_seen: String,
+    pub created: std::time::SystemTime,
+    pub last_seen: std::time::SystemTime,
     pub peer: String,
     pub user_agent: String,
     pub current: bool,
@@ -306,8 +313,7 @@ pub async fn list(
     let rows = pg
         .query(
             "SELECT left(encode(s.token_hash, 'hex'), 16), u.username, \
-             to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
-             to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
+             s.created_at, s.last_seen, \
              s.peer, s.user_agent, s.token_hash = $2 \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
              WHERE ($1::bigint IS NULL OR s.user_id = $1) AND s.expires_at > now() ORDER BY s.last_seen DESC",

@@ -1,13 +1,15 @@
 //! One's own account: passkeys, the authenticator app, recovery codes,
-//! sessions (one's own, and everyone's for administrators) and security
-//! notifications.
+//! sessions (one's own, and everyone's for administrators), security
+//! notifications, and the language and time zone of its pages.
 
+use custodian_core::identity::preferences::Preferences;
 use custodian_core::identity::totp::QrSvg;
 use custodian_core::identity::{notifications, passkeys as keys, sessions};
 use maud::{html, Markup, PreEscaped};
 
 use super::auth::passkey_button;
-use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
+use super::layout::{alert, csrf_field, layout, when, Area, Page, Viewer};
+use crate::i18n::{t, t_with, Lang};
 
 /// The passkey list: names, kind, dates, a remove button each, and the
 /// registration button. `required` explains a pending obligation.
@@ -19,44 +21,49 @@ pub(crate) fn passkeys(
     required: Option<sessions::Enrolment>,
 ) -> Markup {
     use sessions::Enrolment;
+    let (title, account) = (t("passkeys-title"), t("crumb-account"));
     layout(
-        &Page::signed("Passkeys", v, Area::Account)
-            .trail("Your account", "/")
+        &Page::signed(&title, v, Area::Account)
+            .trail(&account, "/")
             .csrf(csrf)
             .passkeys(true),
         html! {
             section.card {
-                h1 { "Passkeys and security keys" }
+                h1 { (t("passkeys-heading")) }
                 @match required {
                     Some(Enrolment::HardwareKey) => p.notice role="status" {
-                        "Your role requires a hardware security key (one that cannot be copied off the device). \
-        Register one before you continue."
+                        (t("passkeys-hardware-required"))
                     },
                     Some(Enrolment::SecondFactor) => p.notice role="status" {
-                        "Your account needs a second factor. Register a passkey or security key here, or "
-                        a href="/account/totp" { "set up an authenticator app" } "."
+                        (t("passkeys-second-factor-required")) " "
+                        a href="/account/totp" { (t("passkeys-or-totp")) } "."
                     },
                     None => {},
                 }
                 (alert(message))
                 @if keys.is_empty() {
-                    p.muted { "No passkeys yet." }
+                    p.muted { (t("passkeys-none")) }
                 } @else {
                     div.table {
                         table {
-                            thead { tr { th { "Name" } th { "Kind" } th { "Added" } th { "Last used" } th {} } }
+                            thead { tr { th { (t("passkeys-name")) } th { (t("passkeys-kind")) } th { (t("passkeys-added")) } th { (t("passkeys-last-used")) } th {} } }
                             tbody {
                                 @for k in keys {
                                     tr {
-                                        td { (k.name) }
-                                        td { @if k.hardware { "hardware key" } @else { "synced passkey" } }
-                                        td { (k.created) }
-                                        td { (k.last_used) }
+                                        td dir="auto" { (k.name) }
+                                        td { @if k.hardware { (t("passkeys-hardware")) } @else { (t("passkeys-synced")) } }
+                                        td { (when(k.created)) }
+                                        td {
+                                            @match k.last_used {
+                                                Some(at) => (when(at)),
+                                                None => (t("passkeys-never")),
+                                            }
+                                        }
                                         td {
                                             form.inline method="post" action="/account/passkeys" {
                                                 (csrf_field(csrf))
                                                 input type="hidden" name="remove" value=(k.id);
-                                                button.small type="submit" { "Remove" }
+                                                button.small type="submit" { (t("passkeys-remove")) }
                                             }
                                         }
                                     }
@@ -65,12 +72,12 @@ pub(crate) fn passkeys(
                         }
                     }
                 }
-                h2 { "Add one" }
-                p { "Name it after the device, so you can tell your keys apart later." }
-                label for="passkey-name" { "Name" }
-                input #passkey-name maxlength="60" autocomplete="off";
-                (passkey_button("register", "/account/passkeys", csrf, "", "Register a passkey"))
-                noscript { p.muted { "Registering a passkey needs JavaScript; everything else works without it." } }
+                h2 { (t("passkeys-add")) }
+                p { (t("passkeys-add-hint")) }
+                label for="passkey-name" { (t("passkeys-name")) }
+                input #passkey-name maxlength="60" autocomplete="off" dir="auto";
+                (passkey_button("register", "/account/passkeys", csrf, "", &t("passkeys-register")))
+                noscript { p.muted { (t("passkeys-needs-script")) } }
             }
         },
     )
@@ -78,24 +85,24 @@ pub(crate) fn passkeys(
 
 pub(crate) fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Listed]) -> Markup {
     layout(
-        &Page::signed("Notifications", v, Area::Notifications).csrf(csrf),
+        &Page::signed(&t("nav-notifications"), v, Area::Notifications).csrf(csrf),
         html! {
             section.card {
-                h1 { "Security notifications" }
+                h1 { (t("notifications-heading")) }
                 @if rows.is_empty() {
-                    p.muted { "Nothing to report." }
+                    p.muted { (t("notifications-none")) }
                 } @else {
                     ul.notifications {
                         @for n in rows {
                             li class=(if n.unread { "unread" } else { "read" }) {
-                                span.muted { (n.created) } " " (n.message)
+                                span.muted { (when(n.created)) } " " span dir="auto" { (n.message) }
                             }
                         }
                     }
                 }
                 form method="post" action="/account/notifications" {
                     (csrf_field(csrf))
-                    button type="submit" { "Mark all as read" }
+                    button type="submit" { (t("notifications-mark-read")) }
                 }
             }
         },
@@ -112,23 +119,22 @@ pub(crate) fn totp_enrol(
     secret_base32: &str,
 ) -> Markup {
     layout(
-        &Page::signed("Authenticator app", v, Area::Account)
-            .trail("Your account", "/")
+        &Page::signed(&t("totp-title"), v, Area::Account)
+            .trail(&t("crumb-account"), "/")
             .csrf(csrf),
         html! {
             section.card.narrow {
-                h1 { "Set up an authenticator app" }
-                p { "Your account needs a second factor. Scan this code with an authenticator app, or type the key \
-        below into it, then enter the six-digit code it shows." }
+                h1 { (t("totp-heading")) }
+                p { (t("totp-explain")) }
                 (alert(message))
                 // Raw output: the SVG our QR encoder drew (no script, no style).
                 div.qr { @if let Some(qr) = qr { (PreEscaped(qr.as_str())) } }
-                p { "Key: " code.secret { (secret_base32) } }
+                p { (t("totp-key")) " " code.secret { (secret_base32) } }
                 form method="post" action="/account/totp" {
                     (csrf_field(csrf))
-                    label for="code" { "Code from the app" }
-                    input #code name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="7";
-                    button type="submit" { "Confirm" }
+                    label for="code" { (t("totp-code")) }
+                    input #code name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="7" dir="ltr";
+                    button type="submit" { (t("totp-confirm")) }
                 }
             }
         },
@@ -144,23 +150,22 @@ pub(crate) fn recovery_codes(
     fresh_codes: Option<&[String]>,
 ) -> Markup {
     layout(
-        &Page::signed("Recovery codes", v, Area::Account)
-            .trail("Your account", "/")
+        &Page::signed(&t("recovery-title"), v, Area::Account)
+            .trail(&t("crumb-account"), "/")
             .csrf(csrf),
         html! {
             section.card.narrow {
-                h1 { "Recovery codes" }
+                h1 { (t("recovery-title")) }
                 @if let Some(codes) = fresh_codes {
-                    p.notice role="status" { "Your new recovery codes. Write them down or print them and keep them \
-        somewhere safe: each works once, and they are shown only now." }
-                    ol.codes { @for c in codes { li { code.secret { (c) } } } }
+                    p.notice role="status" { (t("recovery-fresh")) }
+                    ol.codes dir="ltr" { @for c in codes { li { code.secret { (c) } } } }
                 }
-                p { "If you lose your authenticator app, a recovery code gets you in once. You have " (remaining) " unused." }
+                p { (t_with("recovery-remaining", &[("count", remaining.into())])) }
                 form method="post" action="/account/recovery-codes" {
                     (csrf_field(csrf))
-                    button type="submit" { "Generate new codes" }
+                    button type="submit" { (t("recovery-generate")) }
                 }
-                p.muted { "New codes replace all old ones." }
+                p.muted { (t("recovery-replace")) }
             }
         },
     )
@@ -176,10 +181,11 @@ pub(crate) fn sessions(
     action: &str,
     show_user: bool,
 ) -> Markup {
+    let account = t("crumb-account");
     let page = if show_user {
         Page::signed(title, v, Area::Sessions)
     } else {
-        Page::signed(title, v, Area::Account).trail("Your account", "/")
+        Page::signed(title, v, Area::Account).trail(&account, "/")
     };
     layout(
         &page.csrf(csrf).wide(),
@@ -190,26 +196,26 @@ pub(crate) fn sessions(
                     table {
                         thead {
                             tr {
-                                @if show_user { th { "Account" } }
-                                th { "Signed in" } th { "Last seen" } th { "From" } th { "Browser" } th {}
+                                @if show_user { th { (t("sessions-account")) } }
+                                th { (t("sessions-signed-in")) } th { (t("sessions-last-seen")) } th { (t("sessions-from")) } th { (t("sessions-browser")) } th {}
                             }
                         }
                         tbody {
                             @for r in rows {
                                 tr {
-                                    @if show_user { td { (r.username) } }
-                                    td { (r.created) }
-                                    td { (r.last_seen) }
-                                    td { (r.peer) }
-                                    td.muted { (r.user_agent.chars().take(60).collect::<String>()) }
+                                    @if show_user { td { bdi { (r.username) } } }
+                                    td { (when(r.created)) }
+                                    td { (when(r.last_seen)) }
+                                    td dir="ltr" { (r.peer) }
+                                    td.muted dir="ltr" { (r.user_agent.chars().take(60).collect::<String>()) }
                                     td {
                                         @if r.current {
-                                            span.muted { "this session" }
+                                            span.muted { (t("sessions-this")) }
                                         } @else {
                                             form.inline method="post" action=(action) {
                                                 (csrf_field(csrf))
                                                 input type="hidden" name="session" value=(r.handle);
-                                                button.small type="submit" { "End" }
+                                                button.small type="submit" { (t("sessions-end")) }
                                             }
                                         }
                                     }
@@ -217,6 +223,54 @@ pub(crate) fn sessions(
                             }
                         }
                     }
+                }
+            }
+        },
+    )
+}
+
+/// The account's language and time zone. Each language is named in
+/// itself, so a reader lost in the other language still finds their own.
+pub(crate) fn preferences(
+    v: &Viewer,
+    csrf: &str,
+    prefs: &Preferences,
+    zones: &[String],
+    message: Option<&str>,
+    saved: bool,
+) -> Markup {
+    let title = t("preferences-title");
+    let home = t("crumb-account");
+    let chosen_lang = prefs.language.as_deref().unwrap_or("");
+    let chosen_zone = prefs.time_zone.as_deref().unwrap_or("");
+    layout(
+        &Page::signed(&title, v, Area::Account)
+            .trail(&home, "/")
+            .csrf(csrf),
+        html! {
+            section.card.narrow {
+                h1 { (title) }
+                @if saved { p.notice role="status" { (t("preferences-saved")) } }
+                (alert(message))
+                form method="post" action="/account/preferences" {
+                    (csrf_field(csrf))
+                    label for="language" { (t("preferences-language")) }
+                    select #language name="language" {
+                        option value="" selected[chosen_lang.is_empty()] { (t("preferences-language-browser")) }
+                        @for lang in Lang::ALL {
+                            option value=(lang.tag()) lang=(lang.tag()) dir=(lang.dir())
+                                selected[chosen_lang == lang.tag()] { (lang.name()) }
+                        }
+                    }
+                    label for="time_zone" { (t("preferences-time-zone")) }
+                    select #time_zone name="time_zone" dir="ltr" {
+                        option value="" selected[chosen_zone.is_empty()] { "UTC" }
+                        @for z in zones {
+                            option value=(z) selected[chosen_zone == z] { (z) }
+                        }
+                    }
+                    small.muted { (t("preferences-time-zone-hint")) }
+                    button type="submit" { (t("preferences-save")) }
                 }
             }
         },

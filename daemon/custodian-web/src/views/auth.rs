@@ -184,6 +184,7 @@ pub(crate) fn signed_in(v: &Viewer, csrf: &str, unread: i64) -> Markup {
                     li { a href="/account/recovery-codes" { (t("account-recovery-codes")) } }
                     li { a href="/account/sessions" { (t("account-sessions")) } }
                     li { a href="/account/notifications" { (t("nav-notifications")) } }
+                    li { a href="/account/preferences" { (t("preferences-title")) } }
                 }
                 form method="post" action="/logout" {
                     (csrf_field(csrf))

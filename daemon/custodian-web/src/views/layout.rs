@@ -45,6 +45,8 @@ pub(crate) enum Area {
     EventTypes,
     Updates,
     Import,
+    /// No page of the navigation: an error page.
+    Nowhere,
 }
 
 /// A link in a breadcrumb: its words and its address.
@@ -264,4 +266,82 @@ pub(crate) fn alert(message: Option<&str>) -> Markup {
 /// The hidden CSRF field every form carries.
 pub(crate) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+/// A moment, however the domain holds it.
+pub(crate) struct Moment(std::time::SystemTime);
+
+impl From<std::time::SystemTime> for Moment {
+    fn from(t: std::time::SystemTime) -> Self {
+        Moment(t)
+    }
+}
+
+impl From<jiff::Timestamp> for Moment {
+    fn from(t: jiff::Timestamp) -> Self {
+        Moment(t.into())
+    }
+}
+
+/// A moment as the reader's clock shows it: their time zone, with its
+/// offset, the UTC value on hover and machine-readable in `datetime`. The
+/// same digits and order (year first) in every language: numbers and
+/// dates stay left to right inside Arabic sentences, and a date whose
+/// order depends on the language is a date an investigator misreads.
+pub(crate) fn when(at: impl Into<Moment>) -> Markup {
+    let at = match jiff::Timestamp::try_from(at.into().0) {
+        Ok(at) => at,
+        // Outside jiff's range (years -9999 to 9999): no such time is
+        // stored, but a page must not fail over one.
+        Err(_) => return html! { "?" },
+    };
+    let zone = i18n::time_zone();
+    let utc_zone = zone == jiff::tz::TimeZone::UTC;
+    let local = at.to_zoned(zone);
+    let shown = match utc_zone {
+        true => local.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        false => local.strftime("%Y-%m-%d %H:%M %:z").to_string(),
+    };
+    let utc = at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
+    html! { time datetime=(at.to_string()) title=(utc) dir="ltr" { (shown) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use custodian_core::identity::preferences::Preferences;
+
+    #[tokio::test]
+    async fn a_moment_is_shown_on_the_readers_clock_with_utc_beside_it() {
+        let at: jiff::Timestamp = "2026-07-01T09:30:00Z".parse().expect("a timestamp");
+        assert!(when(at).into_string().contains(">2026-07-01 09:30 UTC<"));
+        let damascus = i18n::scope(i18n::Lang::Ar, async {
+            i18n::follow(&Preferences {
+                language: None,
+                time_zone: Some("Asia/Damascus".into()),
+            });
+            when(at).into_string()
+        })
+        .await;
+        assert!(damascus.contains(">2026-07-01 12:30 +03:00<"), "{damascus}");
+        assert!(
+            damascus.contains(r#"title="2026-07-01 09:30:00 UTC""#),
+            "{damascus}"
+        );
+        assert!(
+            damascus.contains(r#"datetime="2026-07-01T09:30:00Z""#),
+            "{damascus}"
+        );
+        // A zone the database does not know leaves the clock at UTC.
+        let unknown = i18n::scope(i18n::Lang::En, async {
+            i18n::follow(&Preferences {
+                language: Some("xx".into()),
+                time_zone: Some("Mars/Olympus".into()),
+            });
+            (when(at).into_string(), i18n::current())
+        })
+        .await;
+        assert!(unknown.0.contains("09:30 UTC"), "{}", unknown.0);
+        assert_eq!(unknown.1, i18n::Lang::En);
+    }
 }

@@ -134,12 +134,13 @@ pub(crate) fn error_text(status: http::StatusCode) -> String {
 }
 
 /// Error pages say what happened in plain words and never why inside.
-pub(crate) fn error(status: http::StatusCode) -> Markup {
-    error_with(status, &error_text(status))
+pub(crate) fn error(status: http::StatusCode, viewer: Option<&Viewer>) -> Markup {
+    error_with(status, &error_text(status), viewer)
 }
 
-/// An error page with a specific, user-facing explanation.
-pub(crate) fn error_with(status: http::StatusCode, text: &str) -> Markup {
+/// An error page with a specific, user-facing explanation; in the
+/// signed-in frame when `viewer` is the person who asked.
+pub(crate) fn error_with(status: http::StatusCode, text: &str, viewer: Option<&Viewer>) -> Markup {
     let title = crate::i18n::t(match status.as_u16() {
         400 => "error-400",
         403 => "error-403",
@@ -153,8 +154,12 @@ pub(crate) fn error_with(status: http::StatusCode, text: &str) -> Markup {
         503 => "error-503",
         _ => "error-other",
     });
+    let page = match viewer {
+        Some(v) => Page::signed(&title, v, Area::Nowhere),
+        None => Page::new(&title),
+    };
     layout::layout(
-        &Page::new(&title),
+        &page,
         html! {
             section.card {
                 h1 { (title) }
@@ -177,8 +182,8 @@ mod tests {
         };
         for page in [
             auth::home(),
-            error(http::StatusCode::NOT_FOUND),
-            error(http::StatusCode::INTERNAL_SERVER_ERROR),
+            error(http::StatusCode::NOT_FOUND, None),
+            error(http::StatusCode::INTERNAL_SERVER_ERROR, Some(&v)),
             auth::signed_in(&v, "csrf", 2),
             account::notifications(&v, "csrf", &[]),
         ] {
@@ -210,7 +215,7 @@ mod tests {
 
     #[test]
     fn every_page_has_a_title_and_a_breadcrumb() {
-        let page = error(http::StatusCode::NOT_FOUND).into_string();
+        let page = error(http::StatusCode::NOT_FOUND, None).into_string();
         assert!(
             page.contains("<title>Not found · Custodian</title>"),
             "{page}"
@@ -220,5 +225,21 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("<h1>Not found</h1>"), "{page}");
+        assert!(!page.contains("href=\"/bulletins\""), "{page}");
+    }
+
+    #[test]
+    fn a_signed_in_persons_error_page_keeps_their_navigation() {
+        let v = Viewer {
+            username: "analyst1".into(),
+            role: "role-analyst",
+            ..Viewer::default()
+        };
+        let page = error(http::StatusCode::FORBIDDEN, Some(&v)).into_string();
+        assert!(page.contains("href=\"/bulletins\""), "{page}");
+        assert!(page.contains("<bdi>analyst1</bdi>"), "{page}");
+        // No link of the navigation is marked as the current page.
+        assert!(!page.contains("aria-current=\"page\" href"), "{page}");
+        assert!(!page.contains("<a href=\"/\" aria-current"), "{page}");
     }
 }
