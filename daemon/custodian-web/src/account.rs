@@ -7,6 +7,7 @@ use http::{header, HeaderMap, Request, Response, StatusCode};
 
 use super::guesses;
 use super::views;
+use crate::i18n::t;
 use crate::input::field;
 use crate::respond::{html, Body, Reply, WebError};
 use crate::respond::{needed, redirect, unavailable_because};
@@ -66,11 +67,11 @@ pub(crate) async fn change_password<B: ReqBody>(
         }
     }
     let problem = if !matches {
-        Some("The current password is not right.".to_owned())
+        Some(t("password-problem-wrong-current"))
     } else if new != field(&form, "confirm") {
-        Some("The two new passwords differ.".to_owned())
+        Some(t("password-problem-differ"))
     } else if new == current {
-        Some("Choose a password different from the current one.".to_owned())
+        Some(t("password-problem-same"))
     } else {
         policy.check(new, &[&session.username, "custodian"])
     };
@@ -198,7 +199,7 @@ pub(crate) async fn reauth<B: ReqBody>(
             views::auth::reauth(
                 &views::viewer(session),
                 &csrf,
-                Some("That is not your password."),
+                Some(&t("reauth-wrong-password")),
                 next,
                 has_passkey(app, session).await,
             ),
@@ -251,7 +252,7 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
         )
         .await
     } else {
-        Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.".into())
+        Err(t("accounts-username-invalid").into())
     };
     let rows = accounts::list_accounts(db, &s.permit)
         .await
@@ -286,30 +287,39 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
     // Ok(Some(password)): a one-time password to show once; Ok(None):
     // done, or waiting for a second administrator.
     let outcome = match field(&form, "action") {
-        "reset-password" => accounts::reset_password(
-            db,
-            keyring,
-            policy,
-            &session.username,
-            who,
-            field(&form, "reason"),
-        )
-        .await,
+        "reset-password" => {
+            accounts::reset_password(
+                db,
+                keyring,
+                policy,
+                &session.username,
+                who,
+                field(&form, "reason"),
+            )
+            .await
+        }
         // Every account at once only with the box ticked: a single
         // mis-click must not sign everybody out.
-        "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
-            "Tick the box to confirm that every other account is signed out and must choose a new password."
-                .into(),
-        ),
+        "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => {
+            Err(t("accounts-force-all-unticked").into())
+        }
         "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
             .map(|_| None),
         action => match accounts::StateChange::parse(action) {
             Some(change) => {
-                accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
-                    .await
+                accounts::change_state(
+                    db,
+                    &s.permit,
+                    keyring,
+                    policy,
+                    &session.username,
+                    who,
+                    change,
+                )
+                .await
             }
-            None => Err("Unknown action.".into()),
+            None => Err(t("accounts-unknown-action").into()),
         },
     };
     if let Ok(None) = outcome {
@@ -417,7 +427,7 @@ pub(crate) async fn totp_login<B: ReqBody>(
             return second_step_page(
                 app,
                 &session,
-                Some("Your role requires your hardware security key (or a recovery code)."),
+                Some(&t("second-step-hardware-required")),
                 StatusCode::UNAUTHORIZED,
             )
             .await;
@@ -461,7 +471,7 @@ pub(crate) async fn totp_login<B: ReqBody>(
         return second_step_page(
             app,
             &session,
-            Some("That code is not right, or was already used. Wait for the next one."),
+            Some(&t("second-step-wrong-code")),
             StatusCode::UNAUTHORIZED,
         )
         .await;
@@ -540,7 +550,7 @@ pub(crate) async fn totp_enrol<B: ReqBody>(app: &App, req: Request<B>) -> Reply 
     enrol_page(
         app,
         session,
-        Some("That code did not match. Scan the new code below and try again."),
+        Some(&t("totp-enrol-mismatch")),
         StatusCode::BAD_REQUEST,
     )
     .await
@@ -613,14 +623,14 @@ pub(crate) async fn sessions_page(app: &App, req: &Request<impl Sized>, scope: S
         .map_err(unavailable_because)?;
     let csrf = csrf_for(app, &session).await?;
     let title = match scope {
-        Scope::Own => "Your sessions",
-        Scope::All => "All sessions",
+        Scope::Own => t("account-sessions"),
+        Scope::All => t("nav-admin-sessions"),
     };
     Ok(html(
         StatusCode::OK,
         views::account::sessions(
             &views::viewer(&session),
-            title,
+            &title,
             &rows,
             &csrf,
             scope.path(),

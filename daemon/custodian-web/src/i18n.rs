@@ -390,7 +390,7 @@ mod tests {
         }
         // Keys kept in tables and asked for through a variable.
         for key in literals.iter().filter(|l| {
-            ["nav-", "role-", "error-"].iter().any(|p| {
+            ["nav-", "role-", "error-", "event-"].iter().any(|p| {
                 l.strip_prefix(p).is_some_and(|rest| {
                     !rest.is_empty()
                         && rest

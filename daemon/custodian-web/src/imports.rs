@@ -9,6 +9,7 @@ use super::views;
 use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, admit_multipart, check_csrf};
+use crate::i18n::t;
 use crate::input::query_param;
 use crate::respond::see_other;
 use crate::respond::unavailable_because;
@@ -16,13 +17,11 @@ use crate::respond::{html, Reply, WebError};
 use custodian_core::evidence::imports::{self, Kind, MAX_BYTES};
 use custodian_core::policy::{ImportReference, ReadBulletins};
 
+/// (value, catalogue key of what the file holds).
 const KINDS: [(&str, &str); 3] = [
-    ("labels", "Labels (title,description)"),
-    ("sources", "Sources (title,url)"),
-    (
-        "locations",
-        "Locations (title,latitude,longitude,country_code)",
-    ),
+    ("labels", "import-kind-labels"),
+    ("sources", "import-kind-sources"),
+    ("locations", "import-kind-locations"),
 ];
 
 fn bad(text: impl Into<std::borrow::Cow<'static, str>>) -> WebError {
@@ -67,14 +66,14 @@ where
                 kind = Kind::parse(&text);
             }
             Some("file") if csrf_ok => {
-                let kind = kind.ok_or_else(|| bad("Choose what the file holds."))?;
+                let kind = kind.ok_or_else(|| bad(t("import-choose-kind")))?;
                 let name =
                     custodian_core::evidence::uploads::safe_name(field.file_name().unwrap_or(""));
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(WebError::malformed)? {
                     bytes.extend_from_slice(&chunk);
                     if bytes.len() > MAX_BYTES {
-                        return Err(bad("The file is larger than 5 MiB; split it."));
+                        return Err(bad(t("import-too-large")));
                     }
                 }
                 let parsed = imports::parse(kind, &bytes).map_err(|why| bad(why.0))?;
@@ -99,7 +98,7 @@ where
             _ => return Err(StatusCode::FORBIDDEN.into()),
         }
     }
-    Err(bad("No file was sent."))
+    Err(bad(t("import-no-file")))
 }
 
 pub(crate) async fn job(app: &App, req: &Request<impl Sized>) -> Reply {

@@ -7,6 +7,7 @@ use http::{Request, StatusCode};
 use super::views;
 use crate::app::App;
 use crate::guard::admit;
+use crate::i18n::t;
 use crate::respond::{html, Reply};
 use custodian_core::policy::ViewLoad;
 
@@ -18,7 +19,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<ViewLoad, _>(app, req).await?;
     let session = &s.session;
     let load = &app.load;
-    let mut rows = vec![("this minute so far".to_owned(), load.current_minute())];
+    let mut rows = vec![(t("load-this-minute"), load.current_minute())];
     for m in load.history().iter().rev() {
         let when = m
             .ended
@@ -29,7 +30,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
             .unwrap_or_default();
         rows.push((when, m.counts));
     }
-    rows.push(("since custodiand started".to_owned(), load.totals()));
+    rows.push((t("load-since-start"), load.totals()));
     Ok(html(
         StatusCode::OK,
         views::admin::load(

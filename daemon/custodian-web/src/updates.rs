@@ -10,6 +10,7 @@ use super::views::updates::s;
 use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, admit_form};
+use crate::i18n::t;
 use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::{html, Reply};
@@ -66,7 +67,7 @@ pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
                         &views::viewer(session),
                         &csrf,
                         st.as_ref().map_err(String::as_str),
-                        Some("Choose a version from the list."),
+                        Some(&t("updates-choose-version")),
                     ),
                 ));
             }

@@ -5,8 +5,33 @@ use custodian_core::evidence::imports::{Job, Kind};
 use maud::{html, Markup};
 
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
+use crate::i18n::{t, t_with};
 
-/// The upload form. `kinds`: (value, what the file holds).
+/// An import's status (the status's own word in English).
+fn status_name(status: &str) -> String {
+    match status {
+        "running" => t("import-status-running"),
+        "done" => t("import-status-done"),
+        "failed" => t("import-status-failed"),
+        other => other.to_owned(),
+    }
+}
+
+/// A column of reference data (the CSV column's name in English).
+fn column_name(column: &str) -> String {
+    match column {
+        "title" => t("reference-column-title"),
+        "description" => t("reference-column-description"),
+        "url" => t("reference-column-url"),
+        "latitude" => t("reference-column-latitude"),
+        "longitude" => t("reference-column-longitude"),
+        "country_code" => t("reference-column-country-code"),
+        other => other.to_owned(),
+    }
+}
+
+/// The upload form. `kinds`: (value, catalogue key of what the file
+/// holds).
 pub(crate) fn form(
     v: &Viewer,
     csrf: &str,
@@ -14,20 +39,25 @@ pub(crate) fn form(
     max_mib: usize,
     max_rows: usize,
 ) -> Markup {
+    let title = t("nav-admin-import");
     layout(
-        &Page::signed("Import", v, Area::Import).csrf(csrf),
+        &Page::signed(&title, v, Area::Import).csrf(csrf),
         html! {
             section.card.narrow {
-                h1 { "Import reference data" }
-                p { "A CSV file (UTF-8, at most " (max_mib) " MiB and " (max_rows) " rows) whose first line names the columns. Every row is checked; \
-        rows that fail are listed with their line and the reason, and the others are added." }
+                h1 { (t("import-heading")) }
+                p {
+                    (t_with("import-intro", &[
+                        ("mib", max_mib.to_string().into()),
+                        ("rows", max_rows.to_string().into()),
+                    ]))
+                }
                 form method="post" action="/admin/import" enctype="multipart/form-data" {
                     (csrf_field(csrf))
-                    label for="kind" { "What the file holds" }
-                    select #kind name="kind" { @for (value, label) in kinds { option value=(value) { (label) } } }
-                    label for="file" { "CSV file" }
+                    label for="kind" { (t("import-kind")) }
+                    select #kind name="kind" { @for (value, label) in kinds { option value=(value) { (t(label)) } } }
+                    label for="file" { (t("import-file")) }
                     input #file name="file" type="file" accept=".csv,text/csv" required;
-                    button type="submit" { "Import" }
+                    button type="submit" { (t("import-button")) }
                 }
             }
         },
@@ -42,31 +72,49 @@ pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
     } else {
         100
     };
+    let (title, heading) = (t("nav-admin-import"), t("import-heading"));
+    let see = match j.kind.as_str() {
+        "labels" => t("import-see-labels"),
+        "sources" => t("import-see-sources"),
+        "locations" => t("import-see-locations"),
+        other => other.to_owned(),
+    };
     layout(
-        &Page::signed("Import", v, Area::Import)
-            .trail("Import reference data", "/admin/import")
+        &Page::signed(&title, v, Area::Import)
+            .trail(&heading, "/admin/import")
             .refresh((j.status == "running").then_some(1)),
         html! {
             section.card {
-                h1 { "Import " (j.id) " of " (j.file_name) }
+                h1 { (t_with("import-job", &[("id", j.id.to_string().into())])) " " bdi { (j.file_name) } }
                 p {
                     progress max="100" value=(percent) { (percent) "%" }
-                    " " (j.processed) " of " (j.total) " rows checked (" (percent) "%). Status: " strong { (j.status) } "."
+                    " "
+                    (t_with("import-progress", &[
+                        ("processed", j.processed.to_string().into()),
+                        ("total", j.total.to_string().into()),
+                        ("percent", percent.to_string().into()),
+                    ]))
+                    " " strong { (status_name(&j.status)) } "."
                 }
-                p { "Added: " (j.accepted) ". Not imported: " (j.rejected.len()) "." }
+                p {
+                    (t_with("import-counts", &[
+                        ("accepted", j.accepted.to_string().into()),
+                        ("rejected", j.rejected.len().to_string().into()),
+                    ]))
+                }
                 @if !j.rejected.is_empty() {
-                    h2 { "Rows not imported" }
+                    h2 { (t("import-rejected-heading")) }
                     div.table {
                         table {
-                            thead { tr { th { "Line" } th { "Why" } } }
+                            thead { tr { th { (t("import-line")) } th { (t("import-why")) } } }
                             tbody { @for (line, why) in &j.rejected { tr { td { (line) } td { (why) } } } }
                         }
                     }
                 }
                 p {
-                    a href={"/reference?kind=" (j.kind)} { "See the " (j.kind) }
+                    a href={"/reference?kind=" (j.kind)} { (see) }
                     " · "
-                    a href="/admin/import" { "Import another file" }
+                    a href="/admin/import" { (t("import-another")) }
                 }
             }
         },
@@ -76,19 +124,19 @@ pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
 /// `/reference?kind=`: every row of one kind of reference data.
 pub(crate) fn reference(v: &Viewer, kind: Kind, rows: &[Vec<String>]) -> Markup {
     let (title, area) = match kind {
-        Kind::Labels => ("Labels", Area::Labels),
-        Kind::Sources => ("Sources", Area::Sources),
-        Kind::Locations => ("Locations", Area::Locations),
+        Kind::Labels => (t("nav-labels"), Area::Labels),
+        Kind::Sources => (t("nav-sources"), Area::Sources),
+        Kind::Locations => (t("nav-locations"), Area::Locations),
     };
     layout(
-        &Page::signed(title, v, area).wide(),
+        &Page::signed(&title, v, area).wide(),
         html! {
             section.card {
                 h1 { (title) }
                 div.table {
                     table {
-                        thead { tr { @for c in kind.columns() { th { (c) } } } }
-                        tbody { @for r in rows { tr { @for cell in r { td { (cell) } } } } }
+                        thead { tr { @for c in kind.columns() { th { (column_name(c)) } } } }
+                        tbody { @for r in rows { tr { @for cell in r { td dir="auto" { (cell) } } } } }
                     }
                 }
             }

@@ -4,6 +4,7 @@
 use maud::{html, Markup};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
+use crate::i18n::{t, t_with};
 
 const PAGE: &str = "/admin/updates";
 
@@ -31,7 +32,7 @@ fn check_form(csrf: &str) -> Markup {
         form method="post" action=(PAGE) {
             (csrf_field(csrf))
             input type="hidden" name="action" value="check";
-            button type="submit" { "Check for signed updates" }
+            button type="submit" { (t("updates-check")) }
         }
     }
 }
@@ -44,19 +45,20 @@ pub(crate) fn page(
     message: Option<&str>,
 ) -> Markup {
     let busy = status.is_ok_and(|st| st["busy"].as_bool() == Some(true));
+    let title = t("nav-admin-updates");
     layout(
-        &Page::signed("Updates", v, Area::Updates)
+        &Page::signed(&title, v, Area::Updates)
             .csrf(csrf)
             .refresh(busy.then_some(2))
             .wide(),
         html! {
             section.card {
-                h1 { "Updates" }
+                h1 { (title) }
                 (alert(message))
                 @match status {
                     Err(e) => {
                         p.error role="alert" { (e) }
-                        p.muted { "Start it with " code { "systemctl start custodian-updated" } "; its journal says why it stopped." }
+                        p.muted { (t("updates-start-before")) " " code dir="ltr" { "systemctl start custodian-updated" } (t("updates-start-after")) }
                     },
                     Ok(st) => (report(st, csrf, busy)),
                 }
@@ -74,39 +76,39 @@ fn report(st: &serde_json::Value, csrf: &str, busy: bool) -> Markup {
     let events = st["events"].as_array().cloned().unwrap_or_default();
     html! {
         dl.facts {
-            dt { "Installed" } dd #installed { (s(&st["installed"])) }
-            dt { "Release directory" } dd { (s(&st["release_dir"])) }
-            dt { "Never below" } dd { (s(&st["floor"])) }
-            dt { "State" }
+            dt { (t("updates-installed")) } dd #installed dir="ltr" { (s(&st["installed"])) }
+            dt { (t("updates-release-dir")) } dd dir="ltr" { (s(&st["release_dir"])) }
+            dt { (t("updates-floor")) } dd dir="ltr" { (s(&st["floor"])) }
+            dt { (t("updates-state")) }
             dd #update-state {
-                (s(&st["step"]))
-                @if busy { " (installing " (s(&st["updating_to"])) ")" }
+                bdi { (s(&st["step"])) }
+                @if busy { " " (t_with("updates-installing", &[("version", s(&st["updating_to"]).into())])) }
             }
-            dt { "Refused here after a failed health check" }
-            dd { @if bad.is_empty() { "none" } @else { (bad.join(", ")) } }
+            dt { (t("updates-refused-here")) }
+            dd { @if bad.is_empty() { (t("updates-none")) } @else { span dir="ltr" { (bad.join(", ")) } } }
         }
         (check_form(csrf))
         @if check.is_object() {
-            h2 { "Last check" }
+            h2 { (t("updates-last-check")) }
             @if check["ok"].as_bool() == Some(true) {
-                p { (when(&check["at"])) ": the signed metadata verified." }
+                p { (t_with("updates-verified", &[("when", when(&check["at"]).into())])) }
                 div.table {
                     table {
-                        thead { tr { th { "Version" } th { "Status" } th {} } }
+                        thead { tr { th { (t("updates-version")) } th { (t("updates-status")) } th {} } }
                         tbody {
                             @for r in check["releases"].as_array().into_iter().flatten() {
                                 @let version = s(&r["version"]);
                                 @let installable = r["installable"].as_bool() == Some(true);
                                 tr {
-                                    td { (version) }
-                                    td { @if installable { "can be installed" } @else { (s(&r["why_not"])) } }
+                                    td dir="ltr" { (version) }
+                                    td { @if installable { (t("updates-installable")) } @else { bdi { (s(&r["why_not"])) } } }
                                     td {
                                         @if installable && !busy {
                                             form method="post" action=(PAGE) {
                                                 (csrf_field(csrf))
                                                 input type="hidden" name="action" value="apply";
                                                 input type="hidden" name="version" value=(version);
-                                                button type="submit" { "Install " (version) }
+                                                button type="submit" { (t_with("updates-install", &[("version", version.as_str().into())])) }
                                             }
                                         }
                                     }
@@ -116,23 +118,23 @@ fn report(st: &serde_json::Value, csrf: &str, busy: bool) -> Markup {
                     }
                 }
             } @else {
-                p { (when(&check["at"])) ": " strong.error { "refused" } ": " (s(&check["error"])) }
+                p { span dir="ltr" { (when(&check["at"])) } ": " strong.error { (t("updates-refused")) } ": " bdi { (s(&check["error"])) } }
             }
         }
-        h2 { "Steps" }
+        h2 { (t("updates-steps")) }
         div.table {
             table {
-                thead { tr { th { "When" } th { "Step" } th { "Outcome" } th { "Version" } th { "Detail" } } }
+                thead { tr { th { (t("updates-when")) } th { (t("updates-step")) } th { (t("updates-outcome")) } th { (t("updates-version")) } th { (t("updates-detail")) } } }
                 tbody {
                     @for e in events.iter().rev().take(30) {
                         tr {
-                            td { (when(&e["at"])) } td { (s(&e["step"])) } td { (s(&e["outcome"])) }
-                            td { (s(&e["version"])) } td { (s(&e["detail"])) }
+                            td { span dir="ltr" { (when(&e["at"])) } } td dir="ltr" { (s(&e["step"])) } td dir="ltr" { (s(&e["outcome"])) }
+                            td dir="ltr" { (s(&e["version"])) } td dir="auto" { (s(&e["detail"])) }
                         }
                     }
                 }
             }
         }
-        p.muted { "Every step is also in the activity log." }
+        p.muted { (t("updates-in-activity-log")) }
     }
 }
