@@ -251,7 +251,9 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
         )
         .await
     } else {
-        Err("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.".into())
+        Err(custodian_core::error::Rejected::problem(
+            "account-username-invalid",
+        ))
     };
     let rows = accounts::list_accounts(db, &s.permit)
         .await
@@ -286,30 +288,41 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
     // Ok(Some(password)): a one-time password to show once; Ok(None):
     // done, or waiting for a second administrator.
     let outcome = match field(&form, "action") {
-        "reset-password" => accounts::reset_password(
-            db,
-            keyring,
-            policy,
-            &session.username,
-            who,
-            field(&form, "reason"),
-        )
-        .await,
+        "reset-password" => {
+            accounts::reset_password(
+                db,
+                keyring,
+                policy,
+                &session.username,
+                who,
+                field(&form, "reason"),
+            )
+            .await
+        }
         // Every account at once only with the box ticked: a single
         // mis-click must not sign everybody out.
         "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
-            "Tick the box to confirm that every other account is signed out and must choose a new password."
-                .into(),
+            custodian_core::error::Rejected::problem("account-force-confirm"),
         ),
         "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
             .map(|_| None),
         action => match accounts::StateChange::parse(action) {
             Some(change) => {
-                accounts::change_state(db, &s.permit, keyring, policy, &session.username, who, change)
-                    .await
+                accounts::change_state(
+                    db,
+                    &s.permit,
+                    keyring,
+                    policy,
+                    &session.username,
+                    who,
+                    change,
+                )
+                .await
             }
-            None => Err("Unknown action.".into()),
+            None => Err(custodian_core::error::Rejected::problem(
+                "account-unknown-action",
+            )),
         },
     };
     if let Ok(None) = outcome {
