@@ -40,28 +40,83 @@ pub enum PolicyFileError {
     Invalid { file: &'static str, why: String },
 }
 
-/// What the person asked for that the domain declines, in words that say
-/// how to put it right (a form field out of range, a CSV cell that is not
-/// a number). Only the text: it is shown on the page that was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Problem(pub std::borrow::Cow<'static, str>);
+/// A value filled into a refusal's message: text (a name, a title the
+/// person typed, a field) or a number (which may choose a plural form).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(std::borrow::Cow<'static, str>),
+    Number(i64),
+}
 
-impl From<&'static str> for Problem {
+impl From<&'static str> for Arg {
     fn from(text: &'static str) -> Self {
-        Self(text.into())
+        Self::Text(text.into())
     }
 }
 
-impl From<String> for Problem {
+impl From<String> for Arg {
     fn from(text: String) -> Self {
-        Self(text.into())
+        Self::Text(text.into())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(text: &String) -> Self {
+        Self::Text(text.clone().into())
+    }
+}
+
+macro_rules! number_arg {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                Self::Number(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+number_arg!(i32, i64, u32, u64, usize);
+
+/// What the person asked for that the domain declines, as the key of the
+/// message that says how to put it right (a form field out of range, a
+/// CSV cell that is not a number) and the values it names. The web layer
+/// turns it into words in the person's language (`i18n/*/problems.ftl`);
+/// the domain has no words of its own, so none can slip past the
+/// catalogues. Deliberately no `Display`: a problem is never shown as it
+/// is, only translated (its `Debug` names the key for the journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The message's key in the catalogues.
+    pub key: &'static str,
+    /// The values its placeables name, by name.
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Problem {
+    /// The problem whose message is `key`.
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With the value of the placeable `name`.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The value given for `name`, if any.
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 }
 
 impl From<Problem> for Rejected {
     fn from(p: Problem) -> Self {
-        Self::Problem(p.0)
+        Self::Problem(p)
     }
 }
 
@@ -93,25 +148,39 @@ pub enum HashError {
 }
 
 /// What the domain declines to do because of what was asked (the person
-/// can fix it: the text says how), or the failure that kept it from
-/// deciding. One `Result<T, Rejected>` instead of a result inside a result.
+/// can fix it: the [`Problem`] says how), or the failure that kept it
+/// from deciding. One `Result<T, Rejected>` instead of a result inside a
+/// result.
 #[derive(Debug, thiserror::Error)]
 pub enum Rejected {
-    #[error("{0}")]
-    Problem(std::borrow::Cow<'static, str>),
+    /// Logged by its key; the person reads it translated.
+    #[error("refused: {}", .0.key)]
+    Problem(Problem),
     #[error(transparent)]
     Failed(#[from] CoreError),
 }
 
-impl From<&'static str> for Rejected {
-    fn from(text: &'static str) -> Self {
-        Self::Problem(text.into())
+impl Rejected {
+    /// The refusal whose message is `key` (`Rejected::problem("..")`).
+    pub fn problem(key: &'static str) -> Self {
+        Self::Problem(Problem::new(key))
     }
-}
 
-impl From<String> for Rejected {
-    fn from(text: String) -> Self {
-        Self::Problem(text.into())
+    /// With the value of the placeable `name` (a failure stays as it is).
+    #[must_use]
+    pub fn with(self, name: &'static str, value: impl Into<Arg>) -> Self {
+        match self {
+            Self::Problem(p) => Self::Problem(p.with(name, value)),
+            failed @ Self::Failed(_) => failed,
+        }
+    }
+
+    /// The problem's key, if this is a refusal (tests compare it).
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            Self::Problem(p) => Some(p.key),
+            Self::Failed(_) => None,
+        }
     }
 }
 

@@ -252,7 +252,9 @@ pub(crate) async fn create_account<B: ReqBody>(app: &App, req: Request<B>) -> Re
         )
         .await
     } else {
-        Err(t("accounts-username-invalid").into())
+        Err(custodian_core::error::Rejected::problem(
+            "account-username-invalid",
+        ))
     };
     let rows = accounts::list_accounts(db, &s.permit)
         .await
@@ -300,9 +302,9 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
         }
         // Every account at once only with the box ticked: a single
         // mis-click must not sign everybody out.
-        "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => {
-            Err(t("accounts-force-all-unticked").into())
-        }
+        "force-password-change" if who == "*" && field(&form, "confirm") != "every-account" => Err(
+            custodian_core::error::Rejected::problem("account-force-confirm"),
+        ),
         "force-password-change" => accounts::force_password_change(db, &session.username, who)
             .await
             .map(|_| None),
@@ -319,7 +321,9 @@ pub(crate) async fn change_state<B: ReqBody>(app: &App, req: Request<B>) -> Repl
                 )
                 .await
             }
-            None => Err(t("accounts-unknown-action").into()),
+            None => Err(custodian_core::error::Rejected::problem(
+                "account-unknown-action",
+            )),
         },
     };
     if let Ok(None) = outcome {

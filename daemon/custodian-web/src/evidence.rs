@@ -37,7 +37,9 @@ fn not_found() -> WebError {
 /// The domain's refusal as its page, in its words.
 fn refused(r: Refused) -> WebError {
     match r {
-        what @ Refused::NotFound(_) => WebError::explained(StatusCode::NOT_FOUND, what.to_string()),
+        Refused::NotFound(kind) => {
+            WebError::explained(StatusCode::NOT_FOUND, items::not_found(kind))
+        }
         Refused::Policy(why) => WebError::explained(StatusCode::FORBIDDEN, why),
         Refused::Invalid(why) => WebError::explained(StatusCode::BAD_REQUEST, why),
         Refused::Account(a) => unavailable_because(a),
@@ -129,12 +131,13 @@ pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -
     let permit = &s.permit;
     let outcome = match content_of(kind, &form) {
         Ok(content) => items::create(db, kind, permit, &session.username, &content).await,
-        Err(problem) => Err(Refused::Invalid(problem.to_string())),
+        Err(problem) => Err(Refused::Invalid(problem)),
     };
     match outcome {
         Ok(id) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
         // The form again, with what was typed and what to put right.
         Err(Refused::Policy(problem) | Refused::Invalid(problem)) => {
+            let problem = crate::i18n::problem(&problem);
             let csrf = csrf_for(app, session).await?;
             let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
             let values = view::FormValues {
@@ -284,7 +287,7 @@ pub(crate) async fn edit<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> 
     let permit = &s.permit;
     let id = id_of(field(&form, "id")).ok_or_else(not_found)?;
     let content =
-        content_of(kind, &form).map_err(|p| WebError::explained(StatusCode::BAD_REQUEST, p.0))?;
+        content_of(kind, &form).map_err(|p| WebError::explained(StatusCode::BAD_REQUEST, p))?;
     match items::update(db, kind, permit, &session.username, id, &content).await {
         Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
         // Says what was refused and what to do (nothing was saved).
@@ -362,10 +365,9 @@ pub(crate) async fn links<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) ->
     };
     match links::change(db, permit, &session.username, kind, id, &link).await {
         Ok(()) => Ok(see_other(format!("{}/view?id={id}", kind.path()))),
-        Err(Refused::Invalid(problem)) => Err(WebError::explained(
-            StatusCode::BAD_REQUEST,
-            problem.to_string(),
-        )),
+        Err(Refused::Invalid(problem)) => {
+            Err(WebError::explained(StatusCode::BAD_REQUEST, problem))
+        }
 
         // Says what was refused and what to do (nothing was saved).
         Err(r) => Err(refused(r)),
@@ -427,7 +429,9 @@ pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> 
             Err(Refused::Account(_)) => return Err(unavailable()),
             Err(why) => {
                 refused += 1;
-                why.to_string()
+                why.problem()
+                    .map(|p| crate::i18n::problem(&p))
+                    .unwrap_or_default()
             }
         };
         rows.push((*id, outcome));

@@ -253,6 +253,26 @@ pub fn t_with(key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     format(current(), key, Some(&a))
 }
 
+/// A refusal of the domain (its message's key and values) in the
+/// request's language: the one place a [`Problem`] becomes words.
+///
+/// [`Problem`]: custodian_core::error::Problem
+pub fn problem(p: &custodian_core::error::Problem) -> String {
+    use custodian_core::error::Arg;
+    let args: Vec<(&str, FluentValue<'_>)> = p
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let v = match value {
+                Arg::Text(text) => FluentValue::from(text.as_ref()),
+                Arg::Number(n) => FluentValue::from(*n),
+            };
+            (*name, v)
+        })
+        .collect();
+    t_with(p.key, &args)
+}
+
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
     let b = &bundles()[index(lang)];
     let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
@@ -312,11 +332,23 @@ mod tests {
 
     /// The text of every source file of the web layer.
     fn sources() -> Vec<String> {
-        let mut out = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(concat!(
+        sources_in(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))
+    }
+
+    /// The text of every source file of the domain, whose refusals are
+    /// keys of `problems.ftl`.
+    fn core_sources() -> Vec<String> {
+        let out = sources_in(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
+            "/../custodian-core/src"
+        ));
+        assert!(out.len() > 20, "read {} files of custodian-core", out.len());
+        out
+    }
+
+    fn sources_in(root: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(root)];
         while let Some(d) = dirs.pop() {
             for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
                 let p = e.path();
@@ -330,16 +362,50 @@ mod tests {
         out
     }
 
-    /// Every string literal in the web layer's sources.
+    /// Every string literal in the web layer's and the domain's sources.
     fn literals() -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        for text in sources() {
-            // Between quotes: every second piece (no escaped quotes in a
-            // key).
-            for (i, piece) in text.split('"').enumerate() {
-                if i % 2 == 1 {
-                    out.insert(piece.to_owned());
+        for text in sources().into_iter().chain(core_sources()) {
+            out.extend(string_literals(&text));
+        }
+        out
+    }
+
+    /// The string literals of a Rust source, as written (escapes kept):
+    /// enough of Rust's lexing for keys (comments, `'"'`, `\"` and raw
+    /// strings skipped or read whole).
+    fn string_literals(text: &str) -> Vec<String> {
+        let b = text.as_bytes();
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(b.len(), |e| i + e);
                 }
+                b'\'' if b.get(i + 1) == Some(&b'"') && b.get(i + 2) == Some(&b'\'') => i += 3,
+                b'\'' if b.get(i + 1) == Some(&b'\\') => i += 2,
+                b'r' if b.get(i + 1) == Some(&b'#') || b.get(i + 1) == Some(&b'"') => {
+                    let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
+                    if b.get(i + 1 + hashes) != Some(&b'"') {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i + 2 + hashes;
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    let end = text[start..].find(&close).map_or(b.len(), |e| start + e);
+                    out.push(text[start..end].to_owned());
+                    i = end + close.len();
+                }
+                b'"' => {
+                    let start = i + 1;
+                    let mut j = start;
+                    while j < b.len() && b[j] != b'"' {
+                        j += if b[j] == b'\\' { 2 } else { 1 };
+                    }
+                    out.push(text[start..j.min(b.len())].to_owned());
+                    i = j + 1;
+                }
+                _ => i += 1,
             }
         }
         out
@@ -369,6 +435,181 @@ mod tests {
         out
     }
 
+    /// The refusals made by key, in the domain and the web layer:
+    /// `Rejected::problem("..")` and `Problem::new("..")`, each with the
+    /// names its `.with("name", ..)` chain gives.
+    fn problems_made() -> Vec<(String, BTreeSet<String>)> {
+        let calls = ["problem(\"", "Problem::new(\""];
+        let mut out = Vec::new();
+        for text in sources().into_iter().chain(core_sources()) {
+            let text: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let starts: Vec<(usize, usize)> = calls
+                .iter()
+                .flat_map(|call| {
+                    text.match_indices(call)
+                        .filter(|(at, _)| {
+                            // `problem(` itself, not `a_problem(`.
+                            !text[..*at]
+                                .chars()
+                                .next_back()
+                                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        })
+                        .map(|(at, _)| (at, at + call.len()))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for &(_, key_at) in &starts {
+                let key = text[key_at..].split('"').next().unwrap_or("").to_owned();
+                // Its chain: up to the end of the statement or the next
+                // refusal made.
+                let next = starts
+                    .iter()
+                    .map(|(at, _)| *at)
+                    .filter(|at| *at > key_at)
+                    .min()
+                    .unwrap_or(text.len());
+                let end = text[key_at..]
+                    .find(';')
+                    .map_or(text.len(), |e| key_at + e)
+                    .min(next);
+                let names = text[key_at..end]
+                    .split(".with(\"")
+                    .skip(1)
+                    .filter_map(|piece| piece.split('"').next())
+                    .map(str::to_owned)
+                    .collect();
+                out.push((key, names));
+            }
+        }
+        out
+    }
+
+    /// The areas of `problems.ftl`: a literal of the domain that looks
+    /// like one of its keys is one (policy checks return theirs).
+    const PROBLEM_AREAS: [&str; 10] = [
+        "account-",
+        "permissions-",
+        "settings-",
+        "event-type-",
+        "record-",
+        "groups-",
+        "workflow-",
+        "link-",
+        "export-",
+        "import-",
+    ];
+
+    #[test]
+    fn refusals_are_in_the_catalogues_with_their_placeables() {
+        let en = messages(&Lang::En.catalogue().join("\n"));
+        let made = problems_made();
+        assert!(made.len() > 60, "found {} refusals made by key", made.len());
+        for (key, names) in &made {
+            let Some(vars) = en.get(key) else {
+                panic!("refusal {key} is not in the English catalogue");
+            };
+            assert_eq!(vars, names, "placeables of {key} and the values given");
+        }
+        // Keys returned by the policy's checks (`Err("groups-keep-own")`)
+        // and chosen between or listed (a line that is only `".."`).
+        let mut placed = BTreeSet::new();
+        for text in core_sources() {
+            for line in text.lines().map(str::trim) {
+                let alone = line.strip_suffix(',').unwrap_or(line);
+                if alone.len() > 2 && alone.starts_with('"') && alone.ends_with('"') {
+                    placed.insert(alone[1..alone.len() - 1].to_owned());
+                }
+                for piece in line.split("Err(\"").skip(1) {
+                    placed.insert(piece.split('"').next().unwrap_or("").to_owned());
+                }
+            }
+        }
+        let keys: Vec<&String> = placed
+            .iter()
+            .filter(|l| {
+                PROBLEM_AREAS.iter().any(|p| {
+                    l.strip_prefix(p).is_some_and(|rest| {
+                        !rest.is_empty()
+                            && rest
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    })
+                })
+            })
+            .collect();
+        assert!(
+            keys.len() > 25,
+            "found {} keys in custodian-core",
+            keys.len()
+        );
+        for key in keys {
+            assert!(
+                en.contains_key(key),
+                "{key} is used by custodian-core but not in the English catalogue"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_read_as_they_did_in_english_and_are_arabic_in_arabic() {
+        use custodian_core::error::Problem;
+        let en = |p: Problem| problem(&p);
+        assert_eq!(
+            en(Problem::new("record-field-choose").with("field", "type")),
+            "Person or entity: choose one of the listed values."
+        );
+        assert_eq!(
+            en(Problem::new("record-field-too-long")
+                .with("field", "nationality")
+                .with("max", 100usize)),
+            "Nationality: at most 100 characters."
+        );
+        assert_eq!(
+            en(Problem::new("link-other-finalized")
+                .with("kind", "incident")
+                .with("id", 12i64)),
+            "Incident 12 is finalized: its relations cannot change any more."
+        );
+        assert_eq!(
+            en(Problem::new("record-restrict-own").with("kind", "actor")),
+            "You can restrict a actor only to access groups you belong to."
+        );
+        assert_eq!(
+            en(Problem::new("settings-export-window")
+                .with("min", 5u64)
+                .with("max", 1440u64)),
+            "The export download window must be between 5 and 1440 minutes (or empty for the configured default)."
+        );
+        assert_eq!(
+            en(Problem::new("import-file-too-many-rows").with("max", 50_000usize)),
+            "The file has more than 50000 rows; split it."
+        );
+        assert_eq!(
+            en(Problem::new("event-type-exists").with("title", "Arrest")),
+            "There is an event type called \u{201c}Arrest\u{201d} already."
+        );
+        let fields = |n: usize| {
+            scope(Lang::Ar, async move {
+                problem(
+                    &Problem::new("import-row-fields")
+                        .with("count", n)
+                        .with("expected", 4usize),
+                )
+            })
+        };
+        assert_eq!(fields(2).await, "حقلان، والمتوقع 4");
+        assert_ne!(fields(3).await, fields(11).await, "Arabic plural forms");
+        let ar = scope(Lang::Ar, async {
+            problem(&Problem::new("record-title-missing").with("kind", "actor"))
+        })
+        .await;
+        assert_eq!(ar, "يحتاج الفاعل إلى اسم.");
+    }
+
     #[test]
     fn catalogues_are_complete_used_and_agree_on_placeables() {
         let en = messages(&Lang::En.catalogue().join("\n"));
@@ -392,7 +633,9 @@ mod tests {
         for key in literals.iter().filter(|l| {
             ["nav-", "role-", "error-", "event-"].iter().any(|p| {
                 l.strip_prefix(p).is_some_and(|rest| {
+                    // A prefix (`event-type-`) is not a key.
                     !rest.is_empty()
+                        && !rest.ends_with('-')
                         && rest
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')

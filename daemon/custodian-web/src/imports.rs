@@ -24,7 +24,7 @@ const KINDS: [(&str, &str); 3] = [
     ("locations", "import-kind-locations"),
 ];
 
-fn bad(text: impl Into<std::borrow::Cow<'static, str>>) -> WebError {
+fn bad(text: impl Into<crate::respond::Why>) -> WebError {
     WebError::explained(StatusCode::BAD_REQUEST, text)
 }
 
@@ -76,7 +76,7 @@ where
                         return Err(bad(t("import-too-large")));
                     }
                 }
-                let parsed = imports::parse(kind, &bytes).map_err(|why| bad(why.0))?;
+                let parsed = imports::parse(kind, &bytes).map_err(bad)?;
                 let sha256: String = Sha256::digest(&bytes)
                     .iter()
                     .map(|b| format!("{b:02x}"))

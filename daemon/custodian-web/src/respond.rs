@@ -61,14 +61,12 @@ impl From<StatusCode> for WebError {
 }
 
 impl WebError {
-    /// The error page for `status` with the words that say what to do.
-    pub(crate) fn explained(
-        status: StatusCode,
-        why: impl Into<std::borrow::Cow<'static, str>>,
-    ) -> Self {
+    /// The error page for `status` with the words that say what to do
+    /// (a refusal of the domain is translated here).
+    pub(crate) fn explained(status: StatusCode, why: impl Into<Why>) -> Self {
         Self::Page {
             status,
-            why: Some(why.into()),
+            why: Some(why.into().0),
             retry_after: None,
             cause: None,
         }
@@ -195,6 +193,34 @@ impl WebError {
                 json(status, &serde_json::json!({ "error": message }))
             }
         }
+    }
+}
+
+/// The words of an error page: text made here, or a refusal of the
+/// domain, translated into the request's language when the error is made.
+pub(crate) struct Why(std::borrow::Cow<'static, str>);
+
+impl From<&'static str> for Why {
+    fn from(text: &'static str) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<String> for Why {
+    fn from(text: String) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<std::borrow::Cow<'static, str>> for Why {
+    fn from(text: std::borrow::Cow<'static, str>) -> Self {
+        Self(text)
+    }
+}
+
+impl From<custodian_core::error::Problem> for Why {
+    fn from(p: custodian_core::error::Problem) -> Self {
+        Self(crate::i18n::problem(&p).into())
     }
 }
 
@@ -383,14 +409,14 @@ pub(crate) fn see_other(to: String) -> Response<Body> {
     res
 }
 
-/// The person's problem in a refusal of the domain, to show on the page
-/// that was sent; a failure instead is the answer (the 503 that names its
-/// cause).
+/// The person's problem in a refusal of the domain, in the request's
+/// language, to show on the page that was sent; a failure instead is the
+/// answer (the 503 that names its cause).
 pub(crate) fn problem_in(
     r: custodian_core::error::Rejected,
 ) -> Result<std::borrow::Cow<'static, str>, WebError> {
     match r {
-        custodian_core::error::Rejected::Problem(text) => Ok(text),
+        custodian_core::error::Rejected::Problem(p) => Ok(crate::i18n::problem(&p).into()),
         custodian_core::error::Rejected::Failed(e) => Err(unavailable_because(e)),
     }
 }

@@ -60,14 +60,10 @@ pub async fn add(
     let title = super::sanitize::line(title, 201);
     let description = super::sanitize::line(description, 2001);
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(Rejected::from(
-            "Give the event type a title of at most 200 characters.",
-        ));
+        return Err(Rejected::problem("event-type-title"));
     }
     if description.chars().count() > 2000 {
-        return Err(Rejected::from(
-            "The description may be at most 2000 characters.",
-        ));
+        return Err(Rejected::problem("event-type-description-too-long"));
     }
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -79,9 +75,7 @@ pub async fn add(
         )
         .await?;
     let Some(row) = added else {
-        return Err(Rejected::from(format!(
-            "There is an event type called \u{201c}{title}\u{201d} already."
-        )));
+        return Err(Rejected::problem("event-type-exists").with("title", title));
     };
     let id: i64 = row.get(0);
     audit(
@@ -112,9 +106,7 @@ pub async fn retire(
         )
         .await?;
     let Some(row) = retired else {
-        return Err(Rejected::from(
-            "That event type does not exist or is retired already.",
-        ));
+        return Err(Rejected::problem("event-type-not-found"));
     };
     let title: String = row.get(0);
     audit(

@@ -17,7 +17,7 @@ use serde_json::json;
 use super::act_as;
 use super::items::Query;
 use super::store::{Reader, Store, StoreError};
-use crate::error::CoreError;
+use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::identity::notifications::{notify, notify_admins};
 use crate::policy::{may_decide_export, DecideExports, DownloadExport, Permit, RequestExport};
@@ -58,8 +58,9 @@ impl Format {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
-    #[error("{0}")]
-    Policy(&'static str),
+    /// What the person is told (translated by the web layer).
+    #[error("refused: {}", .0.key)]
+    Policy(Problem),
     #[error(transparent)]
     Account(#[from] CoreError),
     #[error(transparent)]
@@ -184,9 +185,7 @@ pub async fn request(
     let actor = permit.actor();
     let reason = super::sanitize::line(reason, 500);
     if reason.is_empty() {
-        return Err(Refused::Policy(
-            "Say why the export is needed; the approver reads it.",
-        ));
+        return Err(Refused::Policy(Problem::new("export-reason")));
     }
     let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
@@ -224,9 +223,7 @@ pub async fn request(
             items += 1;
         }
         if items as i64 > MAX_ITEMS {
-            return Err(Refused::Policy(
-                "More than 10,000 bulletins match; narrow the search.",
-            ));
+            return Err(Refused::Policy(Problem::new("export-too-many")));
         }
         incoming.write(&piece).await?;
         piece.clear();
@@ -336,12 +333,10 @@ pub async fn decide(
             &[&id],
         )
         .await?
-        .ok_or(Refused::Policy("There is no pending export with that number."))?;
+        .ok_or_else(|| Refused::Policy(Problem::new("export-not-pending")))?;
     let (requester, object): (i64, Option<String>) = (row.get(0), row.get(1));
     if !may_decide_export(actor, requester) {
-        return Err(Refused::Policy(
-            "Another administrator must decide on your own export.",
-        ));
+        return Err(Refused::Policy(Problem::new("export-decide-own")));
     }
     let (status, action) = if approve {
         ("approved", "export.approved")
@@ -404,9 +399,7 @@ pub async fn download(
             &[&id, &actor.user_id],
         )
         .await?
-        .ok_or(Refused::Policy(
-            "This export is not yours, not approved, already downloaded or expired.",
-        ))?;
+        .ok_or_else(|| Refused::Policy(Problem::new("export-not-downloadable")))?;
     let (format, object, wrapped): (String, String, String) = (row.get(0), row.get(1), row.get(2));
     // Nullable in the schema; without it only a key from before purposes
     // (no context) unwraps.

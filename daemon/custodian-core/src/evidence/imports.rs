@@ -5,7 +5,7 @@
 //! and shows its progress. Started by an administrator with step-up; the
 //! start and the outcome are in the activity log.
 
-use crate::error::Problem;
+use crate::error::{Arg, Problem};
 use std::sync::Arc;
 
 use serde_json::json;
@@ -86,37 +86,43 @@ pub struct Parsed {
     /// (line, record)
     pub rows: Vec<(usize, Record)>,
     /// (line, reason)
-    pub rejected: Vec<(usize, String)>,
+    pub rejected: Vec<(usize, Problem)>,
 }
 
 fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, Problem> {
     let t = cell.trim();
     if t.starts_with(['=', '+', '-', '@']) {
-        return Err(format!(
-            "{what} starts with {}: spreadsheet formulas are not accepted",
-            &t[..1]
-        )
-        .into());
+        return Err(Problem::new("import-cell-formula")
+            .with("column", what.to_owned())
+            .with("start", t[..1].to_owned()));
     }
     if t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(format!("{what} contains control characters").into());
+        return Err(Problem::new("import-cell-control").with("column", what.to_owned()));
     }
     if required && t.is_empty() {
-        return Err(format!("{what} is empty").into());
+        return Err(Problem::new("import-cell-empty").with("column", what.to_owned()));
     }
     if t.chars().count() > max {
-        return Err(format!("{what} is longer than {max} characters").into());
+        return Err(Problem::new("import-cell-too-long")
+            .with("column", what.to_owned())
+            .with("max", max));
     }
     Ok(t.to_owned())
 }
 
 fn number(cell: &str, what: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, Problem> {
-    let v: f64 = cell
-        .trim()
-        .parse()
-        .map_err(|_| Problem::from(format!("{what} {:?} is not a number", cell.trim())))?;
+    let v: f64 = cell.trim().parse().map_err(|_| {
+        Problem::new("import-cell-not-a-number")
+            .with("column", what.to_owned())
+            .with("value", format!("{:?}", cell.trim()))
+    })?;
     if !v.is_finite() || !range.contains(&v) {
-        return Err(format!("{what} {v} is outside {} to {}", range.start(), range.end()).into());
+        // As Rust writes them ("-90", "91.5"), not as numbers to format.
+        return Err(Problem::new("import-cell-out-of-range")
+            .with("column", what.to_owned())
+            .with("value", v.to_string())
+            .with("min", range.start().to_string())
+            .with("max", range.end().to_string()));
     }
     Ok(v)
 }
@@ -131,7 +137,7 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
         Kind::Sources => {
             let url = text(c(1), "url", 2000, false)?;
             if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-                return Err("url must start with https:// or http://".into());
+                return Err(Problem::new("import-url-scheme"));
             }
             Record::Source {
                 title: text(c(0), "title", 200, true)?,
@@ -143,10 +149,9 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
             if !(country.is_empty()
                 || (country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())))
             {
-                return Err(format!(
-                    "country_code {country:?} is not two capital letters (ISO 3166)"
-                )
-                .into());
+                return Err(
+                    Problem::new("import-country-code").with("value", format!("{country:?}"))
+                );
             }
             Record::Location {
                 title: text(c(0), "title", 200, true)?,
@@ -162,36 +167,30 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
 /// size, encoding, header or length); row problems are in `rejected`.
 pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
     if bytes.len() > MAX_BYTES {
-        return Err(format!(
-            "The file is larger than {} MiB; split it.",
-            MAX_BYTES / 1024 / 1024
-        )
-        .into());
+        return Err(Problem::new("import-file-too-large").with("mib", MAX_BYTES / 1024 / 1024));
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| Problem::from("The file is not UTF-8 text; save it as CSV UTF-8."))?;
+        .map_err(|_| Problem::new("import-file-not-utf8"))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| Problem::from(format!("The first line cannot be read: {e}")))?
+        // The CSV reader's own words for what it could not read.
+        .map_err(|e| Problem::new("import-header-unreadable").with("error", e.to_string()))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
     if header != kind.columns() {
-        return Err(format!(
-            "The first line must be exactly: {} (it is: {}).",
-            kind.columns().join(","),
-            header.join(",")
-        )
-        .into());
+        return Err(Problem::new("import-header-mismatch")
+            .with("expected", kind.columns().join(","))
+            .with("found", header.join(",")));
     }
     let mut parsed = Parsed::default();
     for (i, result) in reader.records().enumerate() {
         if i >= MAX_ROWS {
-            return Err(format!("The file has more than {MAX_ROWS} rows; split it.").into());
+            return Err(Problem::new("import-file-too-many-rows").with("max", MAX_ROWS));
         }
         let line = result
             .as_ref()
@@ -199,14 +198,19 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
             .and_then(|r| r.position())
             .map_or(i + 2, |p| p.line() as usize);
         match result {
-            Err(e) => parsed.rejected.push((line, format!("unreadable: {e}"))),
+            Err(e) => parsed.rejected.push((
+                line,
+                Problem::new("import-row-unreadable").with("error", e.to_string()),
+            )),
             Ok(r) if r.len() != kind.columns().len() => parsed.rejected.push((
                 line,
-                format!("{} fields, expected {}", r.len(), kind.columns().len()),
+                Problem::new("import-row-fields")
+                    .with("count", r.len())
+                    .with("expected", kind.columns().len()),
             )),
             Ok(r) => match record(kind, &r) {
                 Ok(rec) => parsed.rows.push((line, rec)),
-                Err(why) => parsed.rejected.push((line, why.to_string())),
+                Err(why) => parsed.rejected.push((line, why)),
             },
         }
     }
@@ -229,7 +233,7 @@ pub async fn start(
     let rejected: Vec<_> = parsed
         .rejected
         .iter()
-        .map(|(line, why)| json!({"line": line, "reason": why}))
+        .map(|(line, why)| reason_json(*line, why))
         .collect();
     let id: i64 = {
         let c = db.client().await?;
@@ -314,9 +318,10 @@ async fn run(
             if n == 1 {
                 accepted += 1;
             } else {
-                refused.push(
-                    json!({"line": line, "reason": format!("{:?} already exists", rec.title())}),
-                );
+                refused.push(reason_json(
+                    *line,
+                    &Problem::new("import-row-exists").with("title", format!("{:?}", rec.title())),
+                ));
             }
         }
         tx.execute(
@@ -353,7 +358,7 @@ pub struct Job {
     pub processed: i32,
     pub accepted: i32,
     /// (line, reason), in line order.
-    pub rejected: Vec<(i64, String)>,
+    pub rejected: Vec<(i64, Problem)>,
 }
 
 pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
@@ -368,17 +373,12 @@ pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
     else {
         return Ok(None);
     };
-    let mut rejected: Vec<(i64, String)> = r
+    let mut rejected: Vec<(i64, Problem)> = r
         .get::<_, serde_json::Value>(7)
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|v| {
-                    (
-                        v["line"].as_i64().unwrap_or(0),
-                        v["reason"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
+                .map(|v| (v["line"].as_i64().unwrap_or(0), reason_of(v)))
                 .collect()
         })
         .unwrap_or_default();
@@ -393,6 +393,68 @@ pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
         accepted: r.get(6),
         rejected,
     }))
+}
+
+/// Every key a refused row may be stored with (`reason_of` finds the
+/// static key again).
+const ROW_KEYS: &[&str] = &[
+    "import-cell-formula",
+    "import-cell-control",
+    "import-cell-empty",
+    "import-cell-too-long",
+    "import-cell-not-a-number",
+    "import-cell-out-of-range",
+    "import-url-scheme",
+    "import-country-code",
+    "import-row-unreadable",
+    "import-row-fields",
+    "import-row-exists",
+];
+
+/// A refused row as the job keeps it: its line, the message's key and
+/// its values, translated when the job is shown.
+fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
+    let args: serde_json::Map<String, serde_json::Value> = why
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let v = match value {
+                Arg::Text(t) => json!(t),
+                Arg::Number(n) => json!(n),
+            };
+            ((*name).to_owned(), v)
+        })
+        .collect();
+    json!({"line": line, "key": why.key, "args": args})
+}
+
+/// The reason of a stored row. A job recorded before reasons were kept by
+/// key has its English words, shown as they are
+/// (`import-row-stored`).
+fn reason_of(v: &serde_json::Value) -> Problem {
+    let stored = v["key"]
+        .as_str()
+        .and_then(|k| ROW_KEYS.iter().find(|r| **r == k));
+    let Some(key) = stored else {
+        return Problem::new("import-row-stored")
+            .with("reason", v["reason"].as_str().unwrap_or("").to_owned());
+    };
+    let mut p = Problem::new(key);
+    let names: &[&'static str] = &[
+        "column", "start", "max", "value", "min", "error", "count", "expected", "title",
+    ];
+    if let Some(args) = v["args"].as_object() {
+        for (name, value) in args {
+            let Some(&name) = names.iter().find(|n| **n == name) else {
+                continue;
+            };
+            p = match value {
+                serde_json::Value::Number(n) => p.with(name, n.as_i64().unwrap_or(0)),
+                other => p.with(name, other.as_str().unwrap_or("").to_owned()),
+            };
+        }
+    }
+    p
 }
 
 /// Titles (and details) of one kind of reference data, for the list page.
@@ -432,30 +494,64 @@ mod tests {
         assert_eq!(titles, ["Aleppo", "Idlib"]);
         let lines: Vec<usize> = p.rejected.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, [3, 4, 5, 6]);
-        assert!(p.rejected[0].1.contains("formulas"));
-        assert!(p.rejected[1].1.contains("outside -90 to 90"));
-        assert!(p.rejected[2].1.contains("two capital letters"));
-        assert!(p.rejected[3].1.contains("2 fields, expected 4"));
+        let keys: Vec<&str> = p.rejected.iter().map(|(_, why)| why.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "import-cell-formula",
+                "import-cell-out-of-range",
+                "import-country-code",
+                "import-row-fields"
+            ]
+        );
+        let why = &p.rejected[1].1;
+        assert_eq!(why.arg("min"), Some(&Arg::Text("-90".into())));
+        assert_eq!(why.arg("max"), Some(&Arg::Text("90".into())));
+        assert_eq!(why.arg("value"), Some(&Arg::Text("91".into())));
+        let why = &p.rejected[3].1;
+        assert_eq!(why.arg("count"), Some(&Arg::Number(2)));
+        assert_eq!(why.arg("expected"), Some(&Arg::Number(4)));
+        // As the job keeps them, and as it reads them back.
+        let sorted = |mut p: Problem| {
+            p.args.sort_by_key(|(name, _)| *name);
+            p
+        };
+        for (line, why) in &p.rejected {
+            let stored = reason_json(*line, why);
+            assert_eq!(sorted(reason_of(&stored)), sorted(why.clone()));
+        }
+        let old = json!({"line": 3, "reason": "title is empty"});
+        assert_eq!(
+            reason_of(&old),
+            Problem::new("import-row-stored").with("reason", "title is empty")
+        );
     }
 
     #[test]
     fn the_file_itself_is_checked() {
-        assert!(parse(Kind::Labels, b"name,notes\nx,y\n")
-            .unwrap_err()
-            .0
-            .contains("must be exactly: title,description"));
-        assert!(parse(Kind::Labels, b"title,description\n\xff\xfe\n")
-            .unwrap_err()
-            .0
-            .contains("UTF-8"));
+        let header = parse(Kind::Labels, b"name,notes\nx,y\n").unwrap_err();
+        assert_eq!(header.key, "import-header-mismatch");
+        assert_eq!(
+            header.arg("expected"),
+            Some(&Arg::Text("title,description".into()))
+        );
+        assert_eq!(
+            parse(Kind::Labels, b"title,description\n\xff\xfe\n")
+                .unwrap_err()
+                .key,
+            "import-file-not-utf8"
+        );
         let big = vec![b'a'; MAX_BYTES + 1];
-        assert!(parse(Kind::Labels, &big).unwrap_err().0.contains("larger"));
+        assert_eq!(
+            parse(Kind::Labels, &big).unwrap_err().key,
+            "import-file-too-large"
+        );
         let p = parse(
             Kind::Sources,
             "\u{feff}title,url\nA,https://a.example\nB,ftp://b\n".as_bytes(),
         )
         .expect("bom");
         assert_eq!(p.rows.len(), 1);
-        assert!(p.rejected[0].1.contains("https://"));
+        assert_eq!(p.rejected[0].1.key, "import-url-scheme");
     }
 }

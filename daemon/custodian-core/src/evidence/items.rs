@@ -14,7 +14,7 @@ pub use super::kind::Kind;
 pub use super::query::ListQuery;
 use super::query::{Dates, Filters, Person};
 use super::search::Search;
-use crate::error::CoreError;
+use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::identity::notifications::{notify, notify_admins};
 use crate::policy::workflow::{self, Item, Status, Step};
@@ -26,19 +26,38 @@ use crate::pool::Database;
 
 pub const PAGE_SIZE: i64 = 25;
 
-/// Why a change was refused, in words for the person asking.
+/// Why a change was refused: what the person is told (a [`Problem`],
+/// translated by the web layer), or the failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
-    #[error("There is no such {}, or you may not see it.", .0.noun())]
+    /// No such record, or not one the actor may see ([`not_found`]).
+    #[error("no such {}, or not visible", .0.noun())]
     NotFound(Kind),
     /// Not allowed (403).
-    #[error("{0}")]
-    Policy(String),
+    #[error("refused: {}", .0.key)]
+    Policy(Problem),
     /// Allowed, but the request itself is wrong (400).
-    #[error("{0}")]
-    Invalid(String),
+    #[error("invalid: {}", .0.key)]
+    Invalid(Problem),
     #[error(transparent)]
     Account(#[from] CoreError),
+}
+
+/// What the person is told of a record that is not there or not theirs
+/// to see (the same words, so that neither is told apart).
+pub fn not_found(kind: Kind) -> Problem {
+    Problem::new("record-not-found").with("kind", kind.noun())
+}
+
+impl Refused {
+    /// What the person is told, when this is a refusal and not a failure.
+    pub fn problem(&self) -> Option<Problem> {
+        match self {
+            Self::NotFound(kind) => Some(not_found(*kind)),
+            Self::Policy(p) | Self::Invalid(p) => Some(p.clone()),
+            Self::Account(_) => None,
+        }
+    }
 }
 
 impl From<tokio_postgres::Error> for Refused {
@@ -660,11 +679,9 @@ pub struct Content<'a> {
 fn checked<'a>(kind: Kind, c: &'a Content<'a>) -> Result<(String, String), Refused> {
     let title = super::sanitize::line(c.title, 300);
     if title.is_empty() {
-        return Err(Refused::Policy(format!(
-            "{} needs a {}.",
-            kind.title(),
-            kind.title_label().to_lowercase()
-        )));
+        return Err(Refused::Policy(
+            Problem::new("record-title-missing").with("kind", kind.noun()),
+        ));
     }
     Ok((
         title,
@@ -691,11 +708,9 @@ pub async fn create(
     let actor = permit.actor();
     let (title, description) = checked(kind, content)?;
     if !may_restrict_to(actor, &content.access_groups) {
-        return Err(Refused::Policy(format!(
-            "You can restrict {} {} only to access groups you belong to.",
-            if kind == Kind::Incident { "an" } else { "a" },
-            kind.noun()
-        )));
+        return Err(Refused::Policy(
+            Problem::new("record-restrict-own").with("kind", kind.noun()),
+        ));
     }
     let mut c = db.client().await.map_err(CoreError::from)?;
     let tx = c.transaction().await?;
@@ -845,17 +860,16 @@ pub async fn update(
     let (title, description) = checked(kind, content)?;
     let item = item_of(&row);
     if !may_edit(actor, &item) {
-        return Err(Refused::Policy(format!(
-            "You cannot edit this {} now: it is not assigned to you, it is in review, or it is finalized.",
-            kind.noun()
-        )));
+        return Err(Refused::Policy(
+            Problem::new("record-edit-not-now").with("kind", kind.noun()),
+        ));
     }
     // Who may see the record is its own decision (the policy's
     // `ChangeAccessGroups`): the same groups in another order are no
     // change and keep the stored order; anything else must pass.
     let before: Vec<String> = row.get("access_groups");
     let regroup = may_regroup(actor, &before, &content.access_groups)
-        .map_err(|e| Refused::Policy(e.to_owned()))?;
+        .map_err(|key| Refused::Policy(Problem::new(key)))?;
     let (groups, summary) = match regroup {
         Regroup::Unchanged => (before.clone(), "edited".to_owned()),
         Regroup::Changed => (
@@ -943,7 +957,7 @@ pub async fn step(
     // `next_checked` asks only about the account the step names, which is
     // the one just looked up.
     let after = workflow::next_checked(actor, before, step, |_| eligible)
-        .map_err(|e| Refused::Policy(e.to_owned()))?;
+        .map_err(|key| Refused::Policy(Problem::new(key)))?;
     note(&tx, kind, actor, (id, &row), after, step.name()).await?;
     let event = format!("{}.workflow", kind.noun());
     audit(

@@ -146,13 +146,15 @@ impl Kind {
                 Some(choices) => {
                     let v = if raw.is_empty() { choices[0] } else { raw };
                     if !choices.contains(&v) {
-                        return Err(format!("{}: choose one of the listed values.", f.label).into());
+                        return Err(Problem::new("record-field-choose").with("field", f.key));
                     }
                     v.to_owned()
                 }
                 None => {
                     if raw.chars().count() > f.max {
-                        return Err(format!("{}: at most {} characters.", f.label, f.max).into());
+                        return Err(Problem::new("record-field-too-long")
+                            .with("field", f.key)
+                            .with("max", f.max));
                     }
                     sanitize::line(raw, f.max)
                 }

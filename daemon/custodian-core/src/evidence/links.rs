@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::act_as;
 use super::items::{item_of, locked, note, Kind, Refused};
-use crate::error::CoreError;
+use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::policy::{
     may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
@@ -374,15 +374,12 @@ fn date(text: &str) -> Result<Option<String>, Refused> {
     if shape {
         Ok(Some(t.to_owned()))
     } else {
-        Err(Refused::Invalid("Write dates as YYYY-MM-DD.".into()))
+        Err(Refused::Invalid(Problem::new("link-date-format")))
     }
 }
 
 fn no_locations() -> Refused {
-    Refused::Policy(
-        "Your account may not edit locations (permission can_edit_locations); ask an administrator to grant it."
-            .into(),
-    )
+    Refused::Policy(Problem::new("link-locations-permission"))
 }
 
 /// The other end of a relation, locked, or why it may not change: a
@@ -394,10 +391,11 @@ async fn other_end(
 ) -> Result<tokio_postgres::Row, Refused> {
     let row = locked(tx, other, other_id).await?;
     if !may_link_to(&item_of(&row)) {
-        return Err(Refused::Policy(format!(
-            "{} {other_id} is finalized: its relations cannot change any more.",
-            other.title()
-        )));
+        return Err(Refused::Policy(
+            Problem::new("link-other-finalized")
+                .with("kind", other.noun())
+                .with("id", other_id),
+        ));
     }
     Ok(row)
 }
@@ -420,10 +418,9 @@ pub async fn change(
     act_as(&tx, actor).await?;
     let row = locked(&tx, kind, id).await?;
     if !may_edit(actor, &item_of(&row)) {
-        return Err(Refused::Policy(format!(
-            "You cannot change this {} now: it is not assigned to you, it is in review, or it is finalized.",
-            kind.noun()
-        )));
+        return Err(Refused::Policy(
+            Problem::new("link-edit-not-now").with("kind", kind.noun()),
+        ));
     }
     let (action, details, summary) = match link {
         LinkChange::Relation {
@@ -436,14 +433,10 @@ pub async fn change(
             if !RELATION_TYPES.iter().any(|(v, _)| v == relation_type)
                 || !CERTAINTY.contains(certainty)
             {
-                return Err(Refused::Invalid(
-                    "Choose a relation and a certainty from the lists.".into(),
-                ));
+                return Err(Refused::Invalid(Problem::new("link-relation-choose")));
             }
             if *to == kind && *to_id == id {
-                return Err(Refused::Invalid(
-                    "A record cannot be related to itself.".into(),
-                ));
+                return Err(Refused::Invalid(Problem::new("link-relation-self")));
             }
             let other_row = other_end(&tx, *to, *to_id).await?;
             let comment = super::sanitize::line(comment, 1000);
@@ -455,9 +448,7 @@ pub async fn change(
                 )
                 .await?;
             if added == 0 {
-                return Err(Refused::Invalid(
-                    "That relation is recorded already.".into(),
-                ));
+                return Err(Refused::Invalid(Problem::new("link-relation-exists")));
             }
             let back = format!("relation added: {} {id} {relation_type} this", kind.noun());
             note(
@@ -483,18 +474,16 @@ pub async fn change(
                 "label" => "label_id",
                 "source" => "source_id",
                 "location" => "location_id",
-                _ => {
-                    return Err(Refused::Invalid(
-                        "Choose a label, source or location.".into(),
-                    ))
-                }
+                _ => return Err(Refused::Invalid(Problem::new("link-reference-choose"))),
             };
             let exists = tx
                 .query_opt(&format!("SELECT 1 FROM {what} WHERE id = $1"), &[ref_id])
                 .await?
                 .is_some();
             if !exists {
-                return Err(Refused::Invalid(format!("There is no such {what}.")));
+                return Err(Refused::Invalid(
+                    Problem::new("link-reference-not-found").with("what", what.to_string()),
+                ));
             }
             let added = tx
                 .execute(
@@ -505,9 +494,9 @@ pub async fn change(
                 )
                 .await?;
             if added == 0 {
-                return Err(Refused::Invalid(format!(
-                    "That {what} is attached already."
-                )));
+                return Err(Refused::Invalid(
+                    Problem::new("link-reference-attached").with("what", what.to_string()),
+                ));
             }
             (
                 "attached",
@@ -537,14 +526,12 @@ pub async fn change(
                 .await
                 .map_err(|e| match e.code() {
                     Some(code) if code.code().starts_with("22") || code.code() == "23514" => {
-                        Refused::Invalid("That date does not exist, or the event ends before it starts.".into())
+                        Refused::Invalid(Problem::new("link-event-dates"))
                     }
                     _ => Refused::from(e),
                 })?;
             if added == 0 {
-                return Err(Refused::Invalid(
-                    "Choose an event type and location from the lists.".into(),
-                ));
+                return Err(Refused::Invalid(Problem::new("link-event-choose")));
             }
             (
                 "event_added",
@@ -559,9 +546,7 @@ pub async fn change(
         } => {
             let reason = super::sanitize::line(reason, 1000);
             if reason.is_empty() {
-                return Err(Refused::Invalid(
-                    "Say why the link is wrong; the reason stays with it.".into(),
-                ));
+                return Err(Refused::Invalid(Problem::new("link-withdraw-reason")));
             }
             // What the link touches besides this record: the other end of
             // a relation (which must not be finalized), or a location.
@@ -603,11 +588,11 @@ pub async fn change(
                 )
                 .await?;
             if changed == 0 {
-                return Err(Refused::Invalid(format!(
-                    "That {} is not on this {}, or it was withdrawn already.",
-                    table.word(),
-                    kind.noun()
-                )));
+                return Err(Refused::Invalid(
+                    Problem::new("link-withdraw-not-found")
+                        .with("link", table.word())
+                        .with("kind", kind.noun()),
+                ));
             }
             if let Some((k, other_id, other_row)) = &other {
                 let back = format!(

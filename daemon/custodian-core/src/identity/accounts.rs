@@ -501,7 +501,7 @@ pub async fn create_account(
     role: &str,
 ) -> Result<String, Rejected> {
     if !ROLES.contains(&role) {
-        return Err(Rejected::from("Choose one of the roles offered."));
+        return Err(Rejected::problem("account-role-unknown"));
     }
     let (temporary, version, hash) = one_time_password(keyring, policy).await?;
     let mut c = db.client().await?;
@@ -523,7 +523,7 @@ pub async fn create_account(
         )
         .await?;
     let Some(inserted) = inserted else {
-        return Err(Rejected::from("That username is taken."));
+        return Err(Rejected::problem("account-username-taken"));
     };
     audit(
         &*tx,
@@ -649,10 +649,10 @@ async fn confirm_pending(
         )
         .await?
         .is_some();
-    Err(Rejected::from(if waiting {
-        "A different administrator than the one who asked must confirm this."
+    Err(Rejected::problem(if waiting {
+        "account-confirm-by-another"
     } else {
-        "Nothing waits for confirmation on that account."
+        "account-nothing-to-confirm"
     }))
 }
 
@@ -780,9 +780,7 @@ pub async fn change_state(
     change: StateChange,
 ) -> Result<Option<String>, Rejected> {
     if by == username && change != StateChange::Unlock {
-        return Err(Rejected::from(
-            "You cannot change your own account's state; ask another administrator.",
-        ));
+        return Err(Rejected::problem("account-state-own"));
     }
     // Hashed before the transaction so that no row stays locked through
     // argon2id.
@@ -804,7 +802,7 @@ pub async fn change_state(
         )
         .await?;
     let Some(target) = target else {
-        return Err(Rejected::from("There is no such account."));
+        return Err(Rejected::problem("account-not-found"));
     };
     let (target_id, target_role): (i64, String) = (target.get(0), target.get(1));
     // Administrator rights, and the second factor of an administrator,
@@ -960,15 +958,11 @@ pub async fn reset_password(
     reason: &str,
 ) -> Result<Option<String>, Rejected> {
     if by == username {
-        return Err(Rejected::from(
-            "Change your own password on your account page, not here.",
-        ));
+        return Err(Rejected::problem("account-reset-own-password"));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Rejected::from(
-            "Give a reason for the reset (up to 500 characters); it is kept in the activity log.",
-        ));
+        return Err(Rejected::problem("account-reset-reason"));
     }
     // Hashed before the transaction so that no row stays locked through
     // argon2id (wasted when the account turns out to be an administrator's).
@@ -982,7 +976,7 @@ pub async fn reset_password(
         )
         .await?;
     let Some(target) = target else {
-        return Err(Rejected::from("There is no such account."));
+        return Err(Rejected::problem("account-not-found"));
     };
     let (id, role): (i64, String) = (target.get(0), target.get(1));
     // The one who resets learns the password: for an administrator that
@@ -1044,9 +1038,7 @@ pub async fn force_password_change(
     username: &str,
 ) -> Result<u64, Rejected> {
     if by == username {
-        return Err(Rejected::from(
-            "Change your own password on your account page, not here.",
-        ));
+        return Err(Rejected::problem("account-reset-own-password"));
     }
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
@@ -1061,7 +1053,7 @@ pub async fn force_password_change(
         .map(|r| r.get(0))
         .collect();
     if ids.is_empty() {
-        return Err(Rejected::from("There is no such account."));
+        return Err(Rejected::problem("account-not-found"));
     }
     let ended = tx
         .execute("DELETE FROM user_session WHERE user_id = ANY($1)", &[&ids])

@@ -61,9 +61,7 @@ pub async fn set(
     groups: Vec<String>,
 ) -> Result<(), Rejected> {
     if by == username {
-        return Err(Rejected::from(
-            "You cannot change your own permissions; ask another administrator.",
-        ));
+        return Err(Rejected::problem("permissions-own"));
     }
     let flags: Option<Vec<String>> = flags.map(|f| {
         FLAGS
@@ -81,7 +79,7 @@ pub async fn set(
         )
         .await?
     else {
-        return Err(Rejected::from("There is no such account."));
+        return Err(Rejected::problem("account-not-found"));
     };
     let id: i64 = before.get(0);
     let (old_flags, old_groups): (Option<Vec<String>>, Vec<String>) =

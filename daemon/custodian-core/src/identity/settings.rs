@@ -56,9 +56,7 @@ pub async fn save(
         .trim()
         .to_owned();
     if notice.chars().count() > 1000 {
-        return Err(Rejected::from(
-            "The sign-in notice may be at most 1000 characters.",
-        ));
+        return Err(Rejected::problem("settings-notice-too-long"));
     }
     let ttl = export_ttl.trim();
     if !ttl.is_empty()
@@ -66,11 +64,9 @@ pub async fn save(
             .parse::<u64>()
             .is_ok_and(|m| EXPORT_TTL_RANGE.contains(&m))
     {
-        return Err(Rejected::from(format!(
-            "The export download window must be between {} and {} minutes (or empty for the configured default).",
-            EXPORT_TTL_RANGE.start(),
-            EXPORT_TTL_RANGE.end()
-        )));
+        return Err(Rejected::problem("settings-export-window")
+            .with("min", *EXPORT_TTL_RANGE.start())
+            .with("max", *EXPORT_TTL_RANGE.end()));
     }
     let mut c = db.client().await?;
     let tx = c.transaction().await?;

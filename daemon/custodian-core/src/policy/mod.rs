@@ -512,42 +512,41 @@ pub fn may_regroup(
     before: &[String],
     after: &[String],
 ) -> Result<Regroup, &'static str> {
+    // `Err` is the key of the refusal's message (`i18n/*/problems.ftl`).
     let (old, new): (BTreeSet<&String>, BTreeSet<&String>) =
         (before.iter().collect(), after.iter().collect());
     if old == new {
         return Ok(Regroup::Unchanged);
     }
     if !ChangeAccessGroups::allowed(actor) {
-        return Err("Read-only accounts cannot change who may see a record.");
+        return Err("groups-readonly");
     }
     if actor.role == Role::Admin {
         return Ok(Regroup::Changed);
     }
     let mine = |g: &&String| actor.groups.contains(g);
     if old.difference(&new).any(|g| !mine(g)) {
-        return Err("You cannot remove an access group you are not in; ask an administrator.");
+        return Err("groups-remove-not-member");
     }
     if old.is_empty() {
         if !new.iter().all(mine) {
-            return Err("You can restrict a record only to access groups you belong to.");
+            return Err("groups-restrict-own");
         }
     } else if new.is_empty() {
-        return Err("Only administrators can make a restricted record visible to everyone.");
+        return Err("groups-open-admin-only");
     } else {
         let mut added = new.difference(&old).peekable();
         if added.peek().is_some() {
             if actor.role != Role::Moderator {
-                return Err("Only administrators and moderators can give more access groups access to a record; ask one of them.");
+                return Err("groups-widen-managers-only");
             }
             if !added.all(mine) {
-                return Err("Moderators can give access only to access groups they belong to.");
+                return Err("groups-widen-own");
             }
         }
     }
     if !new.is_empty() && !new.iter().any(mine) {
-        return Err(
-            "Keep one of your own access groups on the record, or you could no longer see it.",
-        );
+        return Err("groups-keep-own");
     }
     Ok(Regroup::Changed)
 }
@@ -668,7 +667,7 @@ mod tests {
         assert!(may_regroup(&moderator, &g(&["team-a", "team-z"]), &g(&["team-a"])).is_err());
         assert_eq!(
             may_regroup(&analyst, &g(&["team-a", "team-z"]), &g(&["team-z"])),
-            Err("Keep one of your own access groups on the record, or you could no longer see it.")
+            Err("groups-keep-own")
         );
         assert_eq!(
             may_regroup(

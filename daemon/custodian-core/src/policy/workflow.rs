@@ -120,28 +120,25 @@ pub fn next_checked(
 ) -> Result<Item, &'static str> {
     let after = next(actor, item, step)?;
     match step {
-        Step::Assign(to) if !eligible(to) => Err(
-            "That account cannot be assigned this record: it is disabled, read-only, or outside the record's access groups.",
-        ),
-        Step::Submit { reviewer } if !eligible(reviewer) => Err(
-            "That account cannot review this record: it is disabled, read-only, or outside the record's access groups.",
-        ),
+        Step::Assign(to) if !eligible(to) => Err("workflow-assignee-ineligible"),
+        Step::Submit { reviewer } if !eligible(reviewer) => Err("workflow-reviewer-ineligible"),
         _ => Ok(after),
     }
 }
 
-/// The item after `step` by `actor`, or why not. Who is named is
+/// The item after `step` by `actor`, or why not (the key of the
+/// refusal's message, `i18n/*/problems.ftl`). Who is named is
 /// [`next_checked`]'s question.
 pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str> {
     use Status::*;
     let me = actor.user_id;
     if actor.role == Role::ReadOnly {
-        return Err("Read-only accounts cannot change the workflow.");
+        return Err("workflow-readonly");
     }
     match (step, item.status) {
         (Step::Assign(to), Unassigned | Assigned | Revisit) => {
             if !actor.role.manages() {
-                return Err("Only administrators and moderators assign records.");
+                return Err("workflow-assign-managers-only");
             }
             Ok(Item {
                 status: if item.status == Revisit {
@@ -155,7 +152,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::SelfAssign, Unassigned) => {
             if !(actor.role.manages() || actor.has(Permission::CanSelfAssign)) {
-                return Err("Your account may not assign records to itself.");
+                return Err("workflow-self-assign");
             }
             Ok(Item {
                 status: Assigned,
@@ -165,10 +162,10 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Submit { reviewer }, Assigned | Revisit) => {
             if item.assigned_to != Some(me) {
-                return Err("Only the assignee submits a record for review.");
+                return Err("workflow-submit-assignee-only");
             }
             if reviewer == me {
-                return Err("Choose a reviewer other than yourself.");
+                return Err("workflow-reviewer-self");
             }
             Ok(Item {
                 status: PeerReview,
@@ -178,7 +175,7 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Accept | Step::SendBack, PeerReview) => {
             if item.reviewer != Some(me) {
-                return Err("Only the named reviewer reviews this record.");
+                return Err("workflow-review-reviewer-only");
             }
             Ok(Item {
                 status: if step == Step::Accept {
@@ -191,14 +188,14 @@ pub fn next(actor: &Actor, item: Item, step: Step) -> Result<Item, &'static str>
         }
         (Step::Finalize, Reviewed) => {
             if !actor.role.manages() {
-                return Err("Only administrators and moderators finalize records.");
+                return Err("workflow-finalize-managers-only");
             }
             Ok(Item {
                 status: Finalized,
                 ..item
             })
         }
-        _ => Err("That step is not possible in the record's current state."),
+        _ => Err("workflow-step-impossible"),
     }
 }
 

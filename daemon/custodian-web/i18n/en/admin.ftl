@@ -51,9 +51,6 @@ accounts-add-button = Add account
 accounts-after-incident = After an incident
 accounts-force-all-confirm = I understand: every account but mine is signed out at once and must choose a new password at its next sign-in.
 accounts-force-all-button = Force every other account to change its password
-accounts-username-invalid = Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.
-accounts-force-all-unticked = Tick the box to confirm that every other account is signed out and must choose a new password.
-accounts-unknown-action = Unknown action.
 
 ## An account's permissions
 # Followed by the account's name.

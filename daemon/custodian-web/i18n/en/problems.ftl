@@ -1,1 +1,120 @@
 # en: the domain's refusals, what the person must change. See common.ftl for the rules.
+# Each message is what the person must change, as the domain
+# (custodian-core) refuses it: `Rejected::problem("..")`,
+# `Problem::new("..")` or a policy check's key. Placeables are the values
+# the refusal names; `$kind` is bulletin, actor or incident.
+
+## Accounts, permissions and settings
+account-role-unknown = Choose one of the roles offered.
+account-username-taken = That username is taken.
+account-username-invalid = Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores.
+account-confirm-by-another = A different administrator than the one who asked must confirm this.
+account-nothing-to-confirm = Nothing waits for confirmation on that account.
+account-state-own = You cannot change your own account's state; ask another administrator.
+account-not-found = There is no such account.
+account-reset-own-password = Change your own password on your account page, not here.
+account-reset-reason = Give a reason for the reset (up to 500 characters); it is kept in the activity log.
+account-force-confirm = Tick the box to confirm that every other account is signed out and must choose a new password.
+account-unknown-action = Unknown action.
+permissions-own = You cannot change your own permissions; ask another administrator.
+settings-notice-too-long = The sign-in notice may be at most 1000 characters.
+settings-export-window = The export download window must be between { $min } and { $max } minutes (or empty for the configured default).
+
+## Event types
+event-type-title = Give the event type a title of at most 200 characters.
+event-type-description-too-long = The description may be at most 2000 characters.
+event-type-exists = There is an event type called “{ $title }” already.
+event-type-not-found = That event type does not exist or is retired already.
+
+## Records
+record-not-found = There is no such { $kind }, or you may not see it.
+record-title-missing = { $kind ->
+    [actor] Actor needs a name.
+    [incident] Incident needs a title.
+   *[bulletin] Bulletin needs a title.
+}
+record-restrict-own = { $kind ->
+    [incident] You can restrict an incident only to access groups you belong to.
+   *[other] You can restrict a { $kind } only to access groups you belong to.
+}
+record-edit-not-now = You cannot edit this { $kind } now: it is not assigned to you, it is in review, or it is finalized.
+record-field-choose = { $field ->
+    [type] Person or entity
+    [sex] Sex (people only; may stay empty)
+   *[other] { $field }
+}: choose one of the listed values.
+record-field-too-long = { $field ->
+    [nationality] Nationality
+    [potential_violations] Potential violations
+    [claimed_violations] Claimed violations
+   *[other] { $field }
+}: at most { $max } characters.
+
+## Who may see a record
+groups-readonly = Read-only accounts cannot change who may see a record.
+groups-remove-not-member = You cannot remove an access group you are not in; ask an administrator.
+groups-restrict-own = You can restrict a record only to access groups you belong to.
+groups-open-admin-only = Only administrators can make a restricted record visible to everyone.
+groups-widen-managers-only = Only administrators and moderators can give more access groups access to a record; ask one of them.
+groups-widen-own = Moderators can give access only to access groups they belong to.
+groups-keep-own = Keep one of your own access groups on the record, or you could no longer see it.
+
+## The workflow
+workflow-assignee-ineligible = That account cannot be assigned this record: it is disabled, read-only, or outside the record's access groups.
+workflow-reviewer-ineligible = That account cannot review this record: it is disabled, read-only, or outside the record's access groups.
+workflow-readonly = Read-only accounts cannot change the workflow.
+workflow-assign-managers-only = Only administrators and moderators assign records.
+workflow-self-assign = Your account may not assign records to itself.
+workflow-submit-assignee-only = Only the assignee submits a record for review.
+workflow-reviewer-self = Choose a reviewer other than yourself.
+workflow-review-reviewer-only = Only the named reviewer reviews this record.
+workflow-finalize-managers-only = Only administrators and moderators finalize records.
+workflow-step-impossible = That step is not possible in the record's current state.
+
+## Links between records: relations, references, events
+link-date-format = Write dates as YYYY-MM-DD.
+link-locations-permission = Your account may not edit locations (permission can_edit_locations); ask an administrator to grant it.
+link-other-finalized = { $kind ->
+    [actor] Actor
+    [incident] Incident
+   *[bulletin] Bulletin
+} { $id } is finalized: its relations cannot change any more.
+link-edit-not-now = You cannot change this { $kind } now: it is not assigned to you, it is in review, or it is finalized.
+link-relation-choose = Choose a relation and a certainty from the lists.
+link-relation-self = A record cannot be related to itself.
+link-relation-exists = That relation is recorded already.
+link-reference-choose = Choose a label, source or location.
+link-reference-not-found = There is no such { $what }.
+link-reference-attached = That { $what } is attached already.
+link-event-dates = That date does not exist, or the event ends before it starts.
+link-event-choose = Choose an event type and location from the lists.
+link-withdraw-reason = Say why the link is wrong; the reason stays with it.
+link-withdraw-not-found = That { $link } is not on this { $kind }, or it was withdrawn already.
+
+## Exports
+export-reason = Say why the export is needed; the approver reads it.
+export-too-many = More than 10,000 bulletins match; narrow the search.
+export-not-pending = There is no pending export with that number.
+export-decide-own = Another administrator must decide on your own export.
+export-not-downloadable = This export is not yours, not approved, already downloaded or expired.
+
+## Importing reference data: the file, and each refused row ($column is
+## the CSV column's name, $value a cell as it was written)
+import-file-too-large = The file is larger than { $mib } MiB; split it.
+import-file-not-utf8 = The file is not UTF-8 text; save it as CSV UTF-8.
+import-header-unreadable = The first line cannot be read: { $error }
+import-header-mismatch = The first line must be exactly: { $expected } (it is: { $found }).
+import-file-too-many-rows = The file has more than { $max } rows; split it.
+import-cell-formula = { $column } starts with { $start }: spreadsheet formulas are not accepted
+import-cell-control = { $column } contains control characters
+import-cell-empty = { $column } is empty
+import-cell-too-long = { $column } is longer than { $max } characters
+import-cell-not-a-number = { $column } { $value } is not a number
+import-cell-out-of-range = { $column } { $value } is outside { $min } to { $max }
+import-url-scheme = url must start with https:// or http://
+import-country-code = country_code { $value } is not two capital letters (ISO 3166)
+import-row-unreadable = unreadable: { $error }
+import-row-fields = { $count } fields, expected { $expected }
+import-row-exists = { $title } already exists
+# A row refused by an import recorded before reasons were kept by key.
+import-row-stored = { $reason }

@@ -507,7 +507,10 @@ mod tests {
             total: 4,
             processed: 4,
             accepted: 3,
-            rejected: vec![(3, "x".into())],
+            rejected: vec![(
+                3,
+                custodian_core::error::Problem::new("import-file-not-utf8"),
+            )],
         };
         let about = [
             ("Version", "0.1.0".to_owned()),
@@ -625,7 +628,7 @@ mod tests {
             "1 of at most 8 (1 per account)",
             "4 of 4 rows checked (100%). Status: <strong>done</strong>.",
             "Added: 3. Not imported: 1.",
-            "<td>3</td><td>x</td>",
+            "<td>3</td><td>The file is not UTF-8 text; save it as CSV UTF-8.</td>",
             "See the locations",
         ] {
             assert!(pages.contains(english), "{english:?} in {pages}");

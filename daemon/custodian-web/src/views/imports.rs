@@ -107,7 +107,7 @@ pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
                     div.table {
                         table {
                             thead { tr { th { (t("import-line")) } th { (t("import-why")) } } }
-                            tbody { @for (line, why) in &j.rejected { tr { td { (line) } td { (why) } } } }
+                            tbody { @for (line, why) in &j.rejected { tr { td { (line) } td { (crate::i18n::problem(why)) } } } }
                         }
                     }
                 }
