@@ -850,7 +850,7 @@ async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
     let page = admin.get("/admin/event-types").await.body;
     assert!(
         page.contains(
-            "<td>Enforced disappearance&lt;script&gt;</td><td>Held with no record</td><td>0</td>"
+            "<td dir=\"auto\">Enforced disappearance&lt;script&gt;</td><td dir=\"auto\">Held with no record</td><td>0</td>"
         ),
         "{page}"
     );
@@ -877,7 +877,7 @@ async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
         .get("/admin/event-types")
         .await
         .body
-        .contains("<td>Held with no record</td><td>1</td>"));
+        .contains("<td dir=\"auto\">Held with no record</td><td>1</td>"));
     let r = event_types(&mut admin, &[("action", "retire"), ("id", &id)]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let again = event_types(&mut admin, &[("action", "retire"), ("id", &id)]).await;

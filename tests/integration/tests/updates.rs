@@ -717,7 +717,8 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     let page = admin.get("/admin/updates").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        page.body.contains("<dd id=\"installed\">0.1.0</dd>"),
+        page.body
+            .contains("<dd id=\"installed\" dir=\"ltr\">0.1.0</dd>"),
         "{}",
         page.body
     );
@@ -762,7 +763,8 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     assert_eq!(m.current(), "releases/0.2.0");
     let page = admin.get("/admin/updates").await;
     assert!(
-        page.body.contains("<dd id=\"installed\">0.2.0</dd>"),
+        page.body
+            .contains("<dd id=\"installed\" dir=\"ltr\">0.2.0</dd>"),
         "{}",
         page.body
     );
@@ -912,7 +914,8 @@ async fn updates_install_roll_back_and_survive_kill_9_with_every_step_audited() 
     );
     let page = admin.get("/admin/updates").await;
     assert!(
-        page.body.contains("<dd id=\"installed\">0.4.0</dd>"),
+        page.body
+            .contains("<dd id=\"installed\" dir=\"ltr\">0.4.0</dd>"),
         "{}",
         page.body
     );

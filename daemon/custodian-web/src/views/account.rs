@@ -269,7 +269,7 @@ pub(crate) fn preferences(
                             option value=(z) selected[chosen_zone == z] { (z) }
                         }
                     }
-                    small.muted { (t("preferences-time-zone-hint")) }
+                    p.muted { (t("preferences-time-zone-hint")) }
                     button type="submit" { (t("preferences-save")) }
                 }
             }
