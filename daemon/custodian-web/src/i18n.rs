@@ -181,16 +181,20 @@ fn zones() -> &'static jiff::tz::TimeZoneDatabase {
     DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
 }
 
-/// Every zone name a person may choose, sorted.
-pub fn zone_names() -> Vec<String> {
-    let mut names: Vec<String> = zones()
-        .available()
-        .map(|n| n.as_str().to_owned())
-        .filter(|n| n.contains('/') || n == "UTC")
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+/// Every zone name a person may choose, sorted (read from the database
+/// once).
+pub fn zone_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = zones()
+            .available()
+            .map(|n| n.as_str().to_owned())
+            .filter(|n| n.contains('/') || n == "UTC")
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
 }
 
 type Bundle = FluentBundle<FluentResource>;

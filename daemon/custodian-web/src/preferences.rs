@@ -5,7 +5,7 @@
 use http::{Request, StatusCode};
 
 use crate::app::App;
-use crate::guard::{admit, admit_form};
+use crate::guard::{admit, admit_form, Signed};
 use crate::i18n::{self, Lang};
 use crate::input::{field, ReqBody};
 use crate::respond::{html, unavailable_because, Reply};
@@ -15,16 +15,26 @@ use custodian_core::policy::UseOwnAccount;
 
 pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let s = admit::<UseOwnAccount, _>(app, req).await?;
-    let csrf = s.csrf().await?;
     let saved = req.uri().query() == Some("saved=1");
+    page_with(&s, StatusCode::OK, None, saved).await
+}
+
+/// The form with the account's current choices.
+async fn page_with(
+    s: &Signed<UseOwnAccount>,
+    status: StatusCode,
+    problem: Option<&str>,
+    saved: bool,
+) -> Reply {
+    let csrf = s.csrf().await?;
     Ok(html(
-        StatusCode::OK,
+        status,
         views::account::preferences(
             &views::viewer(&s.session),
             &csrf,
             &s.session.preferences,
-            &i18n::zone_names(),
-            None,
+            i18n::zone_names(),
+            problem,
             saved,
         ),
     ))
@@ -35,18 +45,8 @@ pub(crate) async fn save<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     let chosen = match chosen(field(&form, "language"), field(&form, "time_zone")) {
         Ok(p) => p,
         Err(problem) => {
-            let csrf = s.csrf().await?;
-            return Ok(html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                views::account::preferences(
-                    &views::viewer(&s.session),
-                    &csrf,
-                    &s.session.preferences,
-                    &i18n::zone_names(),
-                    Some(&i18n::t(problem)),
-                    false,
-                ),
-            ));
+            let text = i18n::t(problem);
+            return page_with(&s, StatusCode::UNPROCESSABLE_ENTITY, Some(&text), false).await;
         }
     };
     preferences::save(&s.db, &s.permit, &s.session.username, &chosen)

@@ -118,13 +118,16 @@ impl WebError {
     /// database's (looking the session up would ask the overloaded
     /// database once more).
     pub(crate) fn is_page(&self) -> bool {
-        matches!(
-            self,
-            Self::Page { .. }
-                | Self::MethodNotAllowed(_)
-                | Self::NoMediaStore(_)
-                | Self::RangeNotSatisfiable { .. }
-        ) && !matches!(self, Self::Page { status, .. } if *status == StatusCode::SERVICE_UNAVAILABLE || *status == StatusCode::TOO_MANY_REQUESTS)
+        match self {
+            Self::Page { status, .. } => !matches!(
+                *status,
+                StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+            ),
+            Self::MethodNotAllowed(_)
+            | Self::NoMediaStore(_)
+            | Self::RangeNotSatisfiable { .. } => true,
+            Self::SeeOther(_) | Self::Unavailable(_) | Self::Json { .. } => false,
+        }
     }
 
     /// The response, made here and nowhere else; the cause is logged here.

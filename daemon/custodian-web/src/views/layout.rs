@@ -268,28 +268,13 @@ pub(crate) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
 }
 
-/// A moment, however the domain holds it.
-pub(crate) struct Moment(std::time::SystemTime);
-
-impl From<std::time::SystemTime> for Moment {
-    fn from(t: std::time::SystemTime) -> Self {
-        Moment(t)
-    }
-}
-
-impl From<jiff::Timestamp> for Moment {
-    fn from(t: jiff::Timestamp) -> Self {
-        Moment(t.into())
-    }
-}
-
 /// A moment as the reader's clock shows it: their time zone, with its
 /// offset, the UTC value on hover and machine-readable in `datetime`. The
 /// same digits and order (year first) in every language: numbers and
 /// dates stay left to right inside Arabic sentences, and a date whose
 /// order depends on the language is a date an investigator misreads.
-pub(crate) fn when(at: impl Into<Moment>) -> Markup {
-    let at = match jiff::Timestamp::try_from(at.into().0) {
+pub(crate) fn when(at: std::time::SystemTime) -> Markup {
+    let at = match jiff::Timestamp::try_from(at) {
         Ok(at) => at,
         // Outside jiff's range (years -9999 to 9999): no such time is
         // stored, but a page must not fail over one.
@@ -313,7 +298,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_moment_is_shown_on_the_readers_clock_with_utc_beside_it() {
-        let at: jiff::Timestamp = "2026-07-01T09:30:00Z".parse().expect("a timestamp");
+        let at: std::time::SystemTime = "2026-07-01T09:30:00Z"
+            .parse::<jiff::Timestamp>()
+            .expect("a timestamp")
+            .into();
         assert!(when(at).into_string().contains(">2026-07-01 09:30 UTC<"));
         let damascus = i18n::scope(i18n::Lang::Ar, async {
             i18n::follow(&Preferences {
