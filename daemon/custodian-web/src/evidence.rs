@@ -5,6 +5,7 @@
 //! row-level security, so an item the actor may not see is a 404 here,
 //! not a 403 (no oracle for its existence).
 
+use crate::i18n::{t, t_with};
 use crate::input::query_param;
 use crate::respond::see_other;
 use custodian_core::error::Problem;
@@ -165,18 +166,14 @@ pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -
 /// The workflow steps offered to `actor` on `b` (the server checks again
 /// when one is posted).
 fn offered_steps(actor: &Actor, b: &items::Record) -> Vec<(&'static str, &'static str, bool)> {
+    // (value, catalogue key of its button, needs a person, step)
     let candidates: [(&'static str, &'static str, bool, Step); 6] = [
-        ("assign", "Assign", true, Step::Assign(0)),
-        ("self-assign", "Assign to me", false, Step::SelfAssign),
-        (
-            "submit",
-            "Submit for review",
-            true,
-            Step::Submit { reviewer: -1 },
-        ),
-        ("accept", "Accept review", false, Step::Accept),
-        ("send-back", "Send back to revisit", false, Step::SendBack),
-        ("finalize", "Finalize", false, Step::Finalize),
+        ("assign", "step-assign", true, Step::Assign(0)),
+        ("self-assign", "step-self-assign", false, Step::SelfAssign),
+        ("submit", "step-submit", true, Step::Submit { reviewer: -1 }),
+        ("accept", "step-accept", false, Step::Accept),
+        ("send-back", "step-send-back", false, Step::SendBack),
+        ("finalize", "step-finalize", false, Step::Finalize),
     ];
     candidates
         .into_iter()
@@ -414,7 +411,7 @@ pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> 
     if ids.is_empty() || ids.len() > BULK_MAX {
         return Err(WebError::explained(
             StatusCode::BAD_REQUEST,
-            "Select between 1 and 250 records.",
+            t_with("bulk-select-between", &[("max", (BULK_MAX as i64).into())]),
         ));
     }
     let mut rows = Vec::new();
@@ -424,7 +421,10 @@ pub(crate) async fn bulk<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -> 
         {
             Ok(status) => {
                 done += 1;
-                format!("now {}", status.label())
+                t_with(
+                    "bulk-now",
+                    &[("status", t(view::status_key(status)).into())],
+                )
             }
             Err(Refused::Account(_)) => return Err(unavailable()),
             Err(why) => {

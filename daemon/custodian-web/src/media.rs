@@ -14,6 +14,7 @@ use http_body_util::{BodyStream, Full};
 use super::body::{self, Outgoing};
 use crate::app::App;
 use crate::guard::{admit, admit_multipart, also, check_csrf};
+use crate::i18n::t;
 use crate::respond::{no_media_store, unavailable, unavailable_because};
 use crate::respond::{Reply, WebError};
 use custodian_core::evidence::items::{self, Kind};
@@ -111,7 +112,7 @@ where
                 if !may_edit(&actor, &b.item) {
                     return Err(WebError::explained(
                         StatusCode::FORBIDDEN,
-                        "You can add files only to a bulletin you may edit now.",
+                        t("files-only-editable"),
                     ));
                 }
                 bulletin = Some(b.id);
@@ -184,7 +185,7 @@ where
     }
     Err(WebError::explained(
         StatusCode::BAD_REQUEST,
-        "No file was sent. Choose a file and try again.",
+        t("files-none-sent"),
     ))
 }
 

@@ -50,7 +50,7 @@ pub(crate) async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
     } else {
         return Err(super::input::bad_field(
             "what",
-            "is not one of: label, source, location, event_type, person, bulletin, actor, incident.",
+            &crate::i18n::t("pickers-what-unknown"),
         ));
     }
     .map_err(unavailable_because)?;

@@ -1,1 +1,281 @@
 # en: the records pages. Keys grouped by page; see common.ftl for the rules.
+# The lists' and pages' headings use the navigation's words (nav-bulletins,
+# nav-actors, nav-incidents, nav-exports in common.ftl).
+
+## A kind of record, by itself and with its number
+bulletin-one = Bulletin
+actor-one = Actor
+incident-one = Incident
+bulletin-noun = bulletin
+actor-noun = actor
+incident-noun = incident
+bulletin-numbered = Bulletin { $id }
+actor-numbered = Actor { $id }
+incident-numbered = Incident { $id }
+bulletin-new = New bulletin
+actor-new = New actor
+incident-new = New incident
+bulletin-edit = Edit bulletin { $id }
+actor-edit = Edit actor { $id }
+incident-edit = Edit incident { $id }
+bulletin-select = Select bulletin { $id }
+actor-select = Select actor { $id }
+incident-select = Select incident { $id }
+bulletin-history = History of bulletin { $id }
+actor-history = History of actor { $id }
+incident-history = History of incident { $id }
+bulletin-back = Back to the bulletins
+actor-back = Back to the actors
+incident-back = Back to the incidents
+
+## A list of records
+# $count: how many (for the plural); $shown: the same number with its
+# thousands separated; $sort: the order's name, in lower case.
+bulletin-none-match = No bulletins match.
+actor-none-match = No actors match.
+incident-none-match = No incidents match.
+bulletin-count = { $count ->
+    [one] { $shown } bulletin
+   *[other] { $shown } bulletins
+}; by { $sort }.
+actor-count = { $count ->
+    [one] { $shown } actor
+   *[other] { $shown } actors
+}; by { $sort }.
+incident-count = { $count ->
+    [one] { $shown } incident
+   *[other] { $shown } incidents
+}; by { $sort }.
+bulletin-count-more = More than { $shown } bulletins; by { $sort }.
+actor-count-more = More than { $shown } actors; by { $sort }.
+incident-count-more = More than { $shown } incidents; by { $sort }.
+records-search-titles = Search titles and descriptions
+records-search-names = Search names and descriptions
+records-search = Search
+records-search-hint = All words must match; "a phrase", word* for words starting so, a OR b, -word to leave out.
+records-any-status = Any status
+records-sort-by = Sort by
+records-rank-too-many = Too many records match to rank them all; narrow the search to sort by relevance.
+records-first-page = First page
+records-previous-page = Previous page
+records-next-page = Next page
+records-updated-utc = Updated (UTC)
+records-bulk-with = With the selected
+records-bulk-assign = assign to
+records-bulk-finalize = finalize (reviewed ones)
+records-person = Person
+records-apply = Apply
+
+## The list's filters
+filters-more = More filters
+filter-person-hint = me, nobody, user-N or a username
+filter-created-from = Created from
+filter-created-to = Created until
+filter-updated-from = Changed from
+filter-updated-to = Changed until
+filter-exact-title = its exact title
+filter-event-from = Event from
+filter-event-to = Event until
+filter-related = Related to
+filter-related-hint = for example bulletin/12
+filter-group = Access group
+
+## The orders of a list
+sort-relevance = Relevance
+sort-updated = Last change
+sort-created = Created
+sort-id = Number
+
+## The workflow's statuses
+status-unassigned = Unassigned
+status-assigned = Assigned
+status-peer-review = In peer review
+status-revisit = Revisit
+status-reviewed = Reviewed
+status-finalized = Finalized
+
+## The workflow's steps: the buttons, and their names in a history or a bulk change
+step-assign = Assign
+step-self-assign = Assign to me
+step-submit = Submit for review
+step-accept = Accept review
+step-send-back = Send back to revisit
+step-finalize = Finalize
+step-name-assign = assign
+step-name-self-assign = self-assign
+step-name-submit = submit
+step-name-accept = accept
+step-name-send-back = send-back
+step-name-finalize = finalize
+
+## Who, when an account is shown by what it is to the reader
+person-you = you
+person-nobody = nobody
+
+## A record's words, in its form and on its page
+records-title = Title
+records-name = Name
+records-status = Status
+records-assigned-to = Assigned to
+records-reviewer = Reviewer
+records-visible-to = Visible to
+records-everyone = everyone
+records-revision = Revision
+records-description = Description
+records-description-hint = Paragraphs, emphasis, lists, quotes, code and links are kept; anything else is removed.
+records-groups = Restrict to access groups (comma-separated; empty: everyone)
+records-save = Save
+records-edit = Edit
+records-history = History
+records-workflow = Workflow
+records-person-for = Person for { $step }
+records-when-by = { $when } by { $by }
+records-label = Label
+records-source = Source
+records-location = Location
+records-event-type = Event type
+
+## The own fields of actors and incidents, and their choices
+field-type = Person or entity
+field-sex = Sex (people only; may stay empty)
+field-nationality = Nationality
+field-potential-violations = Potential violations
+field-claimed-violations = Claimed violations
+choice-person = person
+choice-entity = entity
+choice-female = female
+choice-male = male
+choice-other = other
+
+## A bulletin's files
+files-heading = Files
+files-none = No files yet.
+files-file = File
+files-type = Type
+files-size = Size
+files-added = Added
+files-bytes = { $size } bytes
+files-add = Add a file (images, PDF, video, audio; the appliance checks what it really is)
+files-upload = Upload
+files-only-editable = You can add files only to a bulletin you may edit now.
+files-none-sent = No file was sent. Choose a file and try again.
+
+## Related records, labels, sources, locations and events
+# The relation's words read from one record to the other; $kind is the
+# record the words describe (bulletin, actor, incident), for languages
+# whose words agree with it. $other is the other record.
+bulletin-relation-out = This bulletin { $words } { $other }
+actor-relation-out = This actor { $words } { $other }
+incident-relation-out = This incident { $words } { $other }
+bulletin-relation-in = { $other } { $words } this bulletin
+actor-relation-in = { $other } { $words } this actor
+incident-relation-in = { $other } { $words } this incident
+bulletin-relation-this = This bulletin
+actor-relation-this = This actor
+incident-relation-this = This incident
+relation-related = is related to
+relation-duplicate = is a duplicate of
+relation-same-event = { $kind ->
+   *[other] is the same event as
+}
+relation-appears-in = { $kind ->
+   *[other] appears in
+}
+relation-victim = is a victim in
+relation-witness = { $kind ->
+   *[other] is a witness of
+}
+relation-perpetrator = { $kind ->
+   *[other] is a perpetrator in
+}
+relation-member-of = is a member of
+relation-family = is family of
+relation-part-of = is part of
+relation-type-related = related
+relation-type-duplicate = duplicate
+relation-type-same-event = same_event
+relation-type-appears-in = appears_in
+relation-type-victim = victim
+relation-type-witness = witness
+relation-type-perpetrator = perpetrator
+relation-type-member-of = member_of
+relation-type-family = family
+relation-type-part-of = part_of
+certainty-unverified = unverified
+certainty-probable = probable
+certainty-confirmed = confirmed
+links-related = Related records
+links-none = None yet.
+links-references = Labels, sources and locations
+links-events = Events
+links-event = Event
+links-where = Where
+links-from = From
+links-to = To
+links-note = Note
+links-withdrawn = withdrawn { $when } by { $by }: { $reason }
+links-withdraw = Withdraw
+links-why-wrong = Why is it wrong?
+links-add-relation = Add a relation
+links-record = Record
+links-its-number = Its number
+links-certainty = Certainty
+links-add-relation-button = Add relation
+links-add-event = Add an event
+links-from-date = From (YYYY-MM-DD)
+links-to-date = To (YYYY-MM-DD)
+links-add-event-button = Add event
+reference-label = label
+reference-source = source
+reference-location = location
+links-attach-label = Attach label
+links-attach-source = Attach source
+links-attach-location = Attach location
+
+## A record's history
+history-when = When
+history-who = Who
+history-change = Change
+history-created = created
+history-edited = edited
+history-regrouped = edited; access groups: { $before } -> { $after }
+history-attached = { $what } { $id } attached
+history-event-added = event of type { $id } added
+history-withdrawn = { $what } { $id } withdrawn: { $reason }
+history-relation-added = relation added: { $relation } { $kind } { $id }
+history-relation-added-back = relation added: { $kind } { $id } { $relation } this
+history-link-relation = relation
+history-link-reference = reference
+history-link-event = event
+
+## A bulk change
+bulk-title = Bulk change
+bulk-heading = Bulk change: { $step }
+bulk-done = Done: { $done }. Refused: { $refused }.
+bulk-outcome = Outcome
+bulk-now = now { $status }
+bulk-select-between = Select between 1 and { $max } records.
+
+## Exports
+exports-asked-by = Asked by
+exports-format = Format
+exports-items = Items
+exports-why = Why
+exports-asked = Asked
+exports-expires = Expires
+exports-approve = Approve
+exports-reject = Reject
+exports-download = Download (once)
+exports-ask = Ask for an export
+exports-hint = The file is made now from what you may see, and released when another administrator approves it. You can download it once.
+exports-matching = Bulletins matching
+exports-why-needed = Why is it needed?
+exports-ask-button = Ask for the export
+export-status-requested = requested
+export-status-approved = approved
+export-status-rejected = rejected
+export-status-downloaded = downloaded
+export-status-expired = expired
+
+## The pickers' look-ups
+pickers-what-unknown = is not one of: label, source, location, event_type, person, bulletin, actor, incident.

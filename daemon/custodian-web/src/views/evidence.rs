@@ -10,9 +10,11 @@ use custodian_core::evidence::links;
 use custodian_core::evidence::media;
 use custodian_core::evidence::sanitize;
 use custodian_core::policy::workflow::Status;
+use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
+use crate::i18n::{t, t_with};
 
 /// Where a kind of record sits in the navigation.
 pub(crate) fn area(kind: Kind) -> Area {
@@ -21,6 +23,280 @@ pub(crate) fn area(kind: Kind) -> Area {
         Kind::Actor => Area::Actors,
         Kind::Incident => Area::Incidents,
     }
+}
+
+/// The catalogue keys of a kind's words (each language words them in
+/// its own grammar, so every phrase that names the kind is its own key).
+pub(crate) struct KindWords {
+    /// "Bulletins" (the navigation's word).
+    pub plural: &'static str,
+    /// "Bulletin".
+    pub one: &'static str,
+    /// "bulletin", as a history's summary names it.
+    pub noun: &'static str,
+    /// "Bulletin 7" (`$id`).
+    pub numbered: &'static str,
+    pub new: &'static str,
+    pub edit: &'static str,
+    pub select: &'static str,
+    pub history: &'static str,
+    pub back: &'static str,
+    pub none_match: &'static str,
+    pub count: &'static str,
+    pub count_more: &'static str,
+    pub relation_out: &'static str,
+    pub relation_in: &'static str,
+    pub relation_this: &'static str,
+}
+
+pub(crate) fn kind_words(kind: Kind) -> &'static KindWords {
+    const BULLETIN: KindWords = KindWords {
+        plural: "nav-bulletins",
+        one: "bulletin-one",
+        noun: "bulletin-noun",
+        numbered: "bulletin-numbered",
+        new: "bulletin-new",
+        edit: "bulletin-edit",
+        select: "bulletin-select",
+        history: "bulletin-history",
+        back: "bulletin-back",
+        none_match: "bulletin-none-match",
+        count: "bulletin-count",
+        count_more: "bulletin-count-more",
+        relation_out: "bulletin-relation-out",
+        relation_in: "bulletin-relation-in",
+        relation_this: "bulletin-relation-this",
+    };
+    const ACTOR: KindWords = KindWords {
+        plural: "nav-actors",
+        one: "actor-one",
+        noun: "actor-noun",
+        numbered: "actor-numbered",
+        new: "actor-new",
+        edit: "actor-edit",
+        select: "actor-select",
+        history: "actor-history",
+        back: "actor-back",
+        none_match: "actor-none-match",
+        count: "actor-count",
+        count_more: "actor-count-more",
+        relation_out: "actor-relation-out",
+        relation_in: "actor-relation-in",
+        relation_this: "actor-relation-this",
+    };
+    const INCIDENT: KindWords = KindWords {
+        plural: "nav-incidents",
+        one: "incident-one",
+        noun: "incident-noun",
+        numbered: "incident-numbered",
+        new: "incident-new",
+        edit: "incident-edit",
+        select: "incident-select",
+        history: "incident-history",
+        back: "incident-back",
+        none_match: "incident-none-match",
+        count: "incident-count",
+        count_more: "incident-count-more",
+        relation_out: "incident-relation-out",
+        relation_in: "incident-relation-in",
+        relation_this: "incident-relation-this",
+    };
+    match kind {
+        Kind::Bulletin => &BULLETIN,
+        Kind::Actor => &ACTOR,
+        Kind::Incident => &INCIDENT,
+    }
+}
+
+/// "Bulletin 7", in the request's language.
+fn numbered(kind: Kind, id: i64) -> String {
+    t_with(kind_words(kind).numbered, &[("id", id.into())])
+}
+
+/// The catalogue key of a workflow status's name.
+pub(crate) fn status_key(s: Status) -> &'static str {
+    match s {
+        Status::Unassigned => "status-unassigned",
+        Status::Assigned => "status-assigned",
+        Status::PeerReview => "status-peer-review",
+        Status::Revisit => "status-revisit",
+        Status::Reviewed => "status-reviewed",
+        Status::Finalized => "status-finalized",
+    }
+}
+
+fn sort_key(s: Sort) -> &'static str {
+    match s {
+        Sort::Relevance => "sort-relevance",
+        Sort::Updated => "sort-updated",
+        Sort::Created => "sort-created",
+        Sort::Id => "sort-id",
+    }
+}
+
+/// What the `title` column is called for this kind.
+fn title_label(kind: Kind) -> String {
+    t(match kind {
+        Kind::Actor => "records-name",
+        _ => "records-title",
+    })
+}
+
+/// A kind's own field's label (core names it in English), by its key.
+fn field_label(f: &custodian_core::evidence::kind::Field) -> String {
+    let key = match f.key {
+        "type" => "field-type",
+        "sex" => "field-sex",
+        "nationality" => "field-nationality",
+        "potential_violations" => "field-potential-violations",
+        "claimed_violations" => "field-claimed-violations",
+        _ => return f.label.to_owned(),
+    };
+    t(key)
+}
+
+/// A stored choice of a field ("person", "female") as the reader's word.
+fn choice_label(value: &str) -> String {
+    let key = match value {
+        "person" => "choice-person",
+        "entity" => "choice-entity",
+        "female" => "choice-female",
+        "male" => "choice-male",
+        "other" => "choice-other",
+        _ => return value.to_owned(),
+    };
+    t(key)
+}
+
+/// An account as core shows it to the reader: "you" and "nobody" are
+/// words of the interface; anything else (a username, `user-N`) is shown
+/// as it is.
+pub(crate) fn person(shown: &str) -> String {
+    match shown {
+        "you" => t("person-you"),
+        "nobody" => t("person-nobody"),
+        other => other.to_owned(),
+    }
+}
+
+/// A workflow step's name ("assign", as a history or a bulk change
+/// names it).
+fn step_name_key(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "assign" => "step-name-assign",
+        "self-assign" => "step-name-self-assign",
+        "submit" => "step-name-submit",
+        "accept" => "step-name-accept",
+        "send-back" => "step-name-send-back",
+        "finalize" => "step-name-finalize",
+        _ => return None,
+    })
+}
+
+/// The words of a relation type read from the record of `kind` (the
+/// stored type as a fallback).
+fn relation_words(stored: &str, kind: Kind) -> String {
+    let key = match stored {
+        "related" => "relation-related",
+        "duplicate" => "relation-duplicate",
+        "same_event" => "relation-same-event",
+        "appears_in" => "relation-appears-in",
+        "victim" => "relation-victim",
+        "witness" => "relation-witness",
+        "perpetrator" => "relation-perpetrator",
+        "member_of" => "relation-member-of",
+        "family" => "relation-family",
+        "part_of" => "relation-part-of",
+        _ => return stored.to_owned(),
+    };
+    t_with(key, &[("kind", kind.noun().into())])
+}
+
+/// A relation type's name, as a history's summary names it.
+fn relation_name(stored: &str) -> String {
+    let key = match stored {
+        "related" => "relation-type-related",
+        "duplicate" => "relation-type-duplicate",
+        "same_event" => "relation-type-same-event",
+        "appears_in" => "relation-type-appears-in",
+        "victim" => "relation-type-victim",
+        "witness" => "relation-type-witness",
+        "perpetrator" => "relation-type-perpetrator",
+        "member_of" => "relation-type-member-of",
+        "family" => "relation-type-family",
+        "part_of" => "relation-type-part-of",
+        _ => return stored.to_owned(),
+    };
+    t(key)
+}
+
+fn certainty(stored: &str) -> String {
+    let key = match stored {
+        "unverified" => "certainty-unverified",
+        "probable" => "certainty-probable",
+        "confirmed" => "certainty-confirmed",
+        _ => return stored.to_owned(),
+    };
+    t(key)
+}
+
+/// "label", "source", "location": what a reference is.
+fn reference_word(what: &str) -> String {
+    let key = match what {
+        "label" => "reference-label",
+        "source" => "reference-source",
+        "location" => "reference-location",
+        _ => return what.to_owned(),
+    };
+    t(key)
+}
+
+/// A stand-in for `marks[i]` of [`marked`], to pass as a placeable.
+pub(crate) fn slot(i: usize) -> FluentValue<'static> {
+    FluentValue::from(format!("\u{E000}{i}\u{E001}"))
+}
+
+/// A formatted sentence whose placeables [`slot`]`(i)` are shown as
+/// `marks[i]` (a name in `bdi`, a link): the sentence is cut at the
+/// stand-ins, and its words and the marks are each escaped as usual.
+pub(crate) fn marked(text: &str, marks: &[Markup]) -> Markup {
+    let mut pieces: Vec<Result<&str, usize>> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('\u{E000}') {
+        let after = &rest[at + '\u{E000}'.len_utf8()..];
+        let Some(end) = after.find('\u{E001}') else {
+            break;
+        };
+        match after[..end].parse::<usize>() {
+            Ok(i) if i < marks.len() => {
+                pieces.push(Ok(&rest[..at]));
+                pieces.push(Err(i));
+            }
+            _ => pieces.push(Ok(
+                &rest[..at + '\u{E000}'.len_utf8() + end + '\u{E001}'.len_utf8()]
+            )),
+        }
+        rest = &after[end + '\u{E001}'.len_utf8()..];
+    }
+    pieces.push(Ok(rest));
+    html! {
+        @for p in pieces {
+            @match p {
+                Ok(words) => (words),
+                Err(i) => (marks[i]),
+            }
+        }
+    }
+}
+
+/// A date or a time, left to right inside any sentence.
+fn when(text: &str) -> Markup {
+    html! { span dir="ltr" { (text) } }
+}
+
+/// An account's name (or "you", "nobody", `user-N`), isolated.
+fn who(shown: &str) -> Markup {
+    html! { bdi { (person(shown)) } }
 }
 
 pub(crate) struct ListView<'a> {
@@ -63,7 +339,7 @@ fn filter_field(q: &ListQuery, name: &str, label: &str, kind: &str, hint: Option
     html! {
         div.field {
             label for=(id) { (label) }
-            input id=(id) name=(name) type=(kind) maxlength="200" value=(asked(q, name));
+            input id=(id) name=(name) type=(kind) maxlength="200" dir="auto" value=(asked(q, name));
             @if let Some(h) = hint { small.muted { (h) } }
         }
     }
@@ -87,29 +363,33 @@ fn more_filters(v: &ListView<'_>) -> Markup {
             || !f.groups.is_empty()
             || !f.fields.is_empty()
     };
-    let person = Some("me, nobody, user-N or a username");
+    let person = t("filter-person-hint");
+    let person = Some(person.as_str());
+    let exact = t("filter-exact-title");
+    let exact = Some(exact.as_str());
+    let related = t("filter-related-hint");
     html! {
         details.filters open[open] {
-            summary { "More filters" }
+            summary { (t("filters-more")) }
             div.filter-grid {
-                (filter_field(q, "assignee", "Assigned to", "text", person))
-                (filter_field(q, "reviewer", "Reviewer", "text", person))
-                (filter_field(q, "created_from", "Created from", "date", None))
-                (filter_field(q, "created_to", "Created until", "date", None))
-                (filter_field(q, "updated_from", "Changed from", "date", None))
-                (filter_field(q, "updated_to", "Changed until", "date", None))
-                (filter_field(q, "label", "Label", "text", Some("its exact title")))
-                (filter_field(q, "source", "Source", "text", Some("its exact title")))
-                (filter_field(q, "location", "Location", "text", Some("its exact title")))
-                (filter_field(q, "event_type", "Event type", "text", None))
-                (filter_field(q, "event_from", "Event from", "date", None))
-                (filter_field(q, "event_to", "Event until", "date", None))
-                (filter_field(q, "related", "Related to", "text", Some("for example bulletin/12")))
+                (filter_field(q, "assignee", &t("records-assigned-to"), "text", person))
+                (filter_field(q, "reviewer", &t("records-reviewer"), "text", person))
+                (filter_field(q, "created_from", &t("filter-created-from"), "date", None))
+                (filter_field(q, "created_to", &t("filter-created-to"), "date", None))
+                (filter_field(q, "updated_from", &t("filter-updated-from"), "date", None))
+                (filter_field(q, "updated_to", &t("filter-updated-to"), "date", None))
+                (filter_field(q, "label", &t("records-label"), "text", exact))
+                (filter_field(q, "source", &t("records-source"), "text", exact))
+                (filter_field(q, "location", &t("records-location"), "text", exact))
+                (filter_field(q, "event_type", &t("records-event-type"), "text", None))
+                (filter_field(q, "event_from", &t("filter-event-from"), "date", None))
+                (filter_field(q, "event_to", &t("filter-event-to"), "date", None))
+                (filter_field(q, "related", &t("filter-related"), "text", Some(related.as_str())))
                 @if v.groups {
-                    (filter_field(q, "group", "Access group", "text", None))
+                    (filter_field(q, "group", &t("filter-group"), "text", None))
                 }
                 @for f in v.kind.fields() {
-                    (filter_field(q, f.key, f.label, "text", None))
+                    (filter_field(q, f.key, &field_label(f), "text", None))
                 }
             }
         }
@@ -133,29 +413,30 @@ fn thousands(n: i64) -> String {
 }
 
 fn people_options(people: &[(i64, String)]) -> Markup {
-    html! { @for (id, name) in people { option value=(id) { (name) } } }
+    html! { @for (id, name) in people { option value=(id) dir="auto" { (person(name)) } } }
 }
 
 fn list_table(v: &ListView<'_>) -> Markup {
-    let (path, noun) = (v.kind.path(), v.kind.noun());
+    let path = v.kind.path();
+    let words = kind_words(v.kind);
     html! {
         div.table {
             table {
-                thead { tr { th { "#" } th { (v.kind.title_label()) } th { "Status" } th { "Assigned to" } th { "Updated (UTC)" } } }
+                thead { tr { th { "#" } th { (title_label(v.kind)) } th { (t("records-status")) } th { (t("records-assigned-to")) } th { (t("records-updated-utc")) } } }
                 tbody {
                     @for r in &v.listing.rows {
                         tr {
                             td {
                                 @if v.bulk.is_some() {
-                                    input type="checkbox" name="id" value=(r.id) aria-label={"Select " (noun) " " (r.id)};
+                                    input type="checkbox" name="id" value=(r.id) aria-label=(t_with(words.select, &[("id", r.id.into())]));
                                     " "
                                 }
                                 (r.id)
                             }
                             td dir="auto" { a href={(path) "/view?id=" (r.id)} { (r.title) } }
-                            td { (r.status.label()) }
-                            td { bdi { (r.assignee) } }
-                            td { span dir="ltr" { (r.updated) } }
+                            td { (t(status_key(r.status))) }
+                            td { (who(&r.assignee)) }
+                            td { (when(&r.updated)) }
                         }
                     }
                 }
@@ -165,12 +446,26 @@ fn list_table(v: &ListView<'_>) -> Markup {
 }
 
 pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
-    let (path, noun, plural) = (v.kind.path(), v.kind.noun(), v.kind.plural());
+    let path = v.kind.path();
+    let words = kind_words(v.kind);
+    let plural = t(words.plural);
     let (n, many) = match v.listing.count {
         Count::Exact(n) => (n, false),
         Count::MoreThan(n) => (n, true),
     };
-    let mut page = Page::signed(plural, viewer, area(v.kind)).wide();
+    let count_args = [
+        ("count", FluentValue::from(n)),
+        ("shown", FluentValue::from(thousands(n))),
+        (
+            "sort",
+            FluentValue::from(t(sort_key(v.listing.sort)).to_lowercase()),
+        ),
+    ];
+    let count = t_with(
+        if many { words.count_more } else { words.count },
+        &count_args,
+    );
+    let mut page = Page::signed(&plural, viewer, area(v.kind)).wide();
     if let Some((csrf, _)) = v.bulk {
         page = page.csrf(csrf);
     }
@@ -181,70 +476,69 @@ pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                 div.heading {
                     h1 { (plural) }
                     @if v.can_create {
-                        p { a.button href={(path) "/new"} { "New " (noun) } }
+                        p { a.button href={(path) "/new"} { (t(words.new)) } }
                     }
                 }
                 form.search method="get" action=(path) {
                     div.field.grow {
-                        label for="q" { "Search " @if v.kind == Kind::Actor { "names" } @else { "titles" } " and descriptions" }
-                        input #q name="q" maxlength="200" value=(v.query.text);
+                        label for="q" { (t(if v.kind == Kind::Actor { "records-search-names" } else { "records-search-titles" })) }
+                        input #q name="q" maxlength="200" dir="auto" value=(v.query.text);
                     }
                     div.field {
-                        label for="status" { "Status" }
+                        label for="status" { (t("records-status")) }
                         select #status name="status" {
-                            option value="" selected[v.query.filters.status.is_none()] { "Any status" }
+                            option value="" selected[v.query.filters.status.is_none()] { (t("records-any-status")) }
                             @for s in Status::ALL {
-                                option value=(s.as_str()) selected[v.query.filters.status == Some(s)] { (s.label()) }
+                                option value=(s.as_str()) selected[v.query.filters.status == Some(s)] { (t(status_key(s))) }
                             }
                         }
                     }
                     div.field {
-                        label for="sort" { "Sort by" }
+                        label for="sort" { (t("records-sort-by")) }
                         select #sort name="sort" {
                             @for s in Sort::ALL {
-                                option value=(s.as_str()) selected[s == v.query.sort] { (s.label()) }
+                                option value=(s.as_str()) selected[s == v.query.sort] { (t(sort_key(s))) }
                             }
                         }
                     }
                     (more_filters(v))
-                    button type="submit" { "Search" }
-                    p.muted.hint { "All words must match; \"a phrase\", word* for words starting so, a OR b, -word to leave out." }
+                    button type="submit" { (t("records-search")) }
+                    p.muted.hint { (t("records-search-hint")) }
                 }
                 @if v.listing.rows.is_empty() {
-                    p.muted { "No " (plural.to_lowercase()) " match." }
+                    p.muted { (t(words.none_match)) }
                 } @else if let Some((csrf, people)) = v.bulk {
                     form method="post" action={(path) "/bulk"} {
                         (csrf_field(csrf))
                         (list_table(v))
                         p.bulk {
-                            label for="bulk-step" { "With the selected" }
+                            label for="bulk-step" { (t("records-bulk-with")) }
                             select #bulk-step name="step" {
-                                option value="assign" { "assign to" }
-                                option value="finalize" { "finalize (reviewed ones)" }
+                                option value="assign" { (t("records-bulk-assign")) }
+                                option value="finalize" { (t("records-bulk-finalize")) }
                             }
-                            select name="user" aria-label="Person" { (people_options(people)) }
-                            button.small type="submit" { "Apply" }
+                            select name="user" aria-label=(t("records-person")) { (people_options(people)) }
+                            button.small type="submit" { (t("records-apply")) }
                         }
                     }
                 } @else {
                     (list_table(v))
                 }
                 p.muted {
-                    @if many { "More than " }
-                    (thousands(n)) " " (noun) @if n != 1 || many { "s" } "; by " (v.listing.sort.label().to_lowercase()) "."
+                    (count)
                     @if v.listing.sort != v.query.sort && v.query.search.is_some() {
-                        " Too many records match to rank them all; narrow the search to sort by relevance."
+                        " " (t("records-rank-too-many"))
                     }
                 }
                 p.pages {
                     @if v.listing.previous.is_some() {
-                        a href=(list_url(v, None)) { "First page" } " "
+                        a href=(list_url(v, None)) { (t("records-first-page")) } " "
                     }
                     @if let Some(c) = v.listing.previous {
-                        a href=(list_url(v, Some(("before", c)))) rel="prev" { "Previous page" } " "
+                        a href=(list_url(v, Some(("before", c)))) rel="prev" { (t("records-previous-page")) } " "
                     }
                     @if let Some(c) = v.listing.next {
-                        a href=(list_url(v, Some(("after", c)))) rel="next" { "Next page" }
+                        a href=(list_url(v, Some(("after", c)))) rel="next" { (t("records-next-page")) }
                     }
                 }
             }
@@ -265,14 +559,14 @@ fn detail_fields(kind: Kind, details: &serde_json::Value) -> Markup {
     html! {
         @for f in kind.fields() {
             @let current = Kind::detail(details, f.key);
-            label for=(f.key) { (f.label) }
+            label for=(f.key) { (field_label(f)) }
             @match f.choices {
                 Some(choices) => select id=(f.key) name=(f.key) {
                     @for c in choices {
-                        option value=(c) selected[*c == current] { @if c.is_empty() { "—" } @else { (c) } }
+                        option value=(c) selected[*c == current] { @if c.is_empty() { "—" } @else { (choice_label(c)) } }
                     }
                 },
-                None => input id=(f.key) name=(f.key) maxlength=(f.max) value=(current);,
+                None => input id=(f.key) name=(f.key) maxlength=(f.max) dir="auto" value=(current);,
             }
         }
     }
@@ -286,20 +580,17 @@ pub(crate) fn form(
     message: Option<&str>,
     v: &FormValues<'_>,
 ) -> Markup {
-    let (path, noun) = (kind.path(), kind.noun());
+    let path = kind.path();
+    let words = kind_words(kind);
     let heading = match existing {
-        Some(b) => format!("Edit {noun} {}", b.id),
-        None => format!("New {noun}"),
+        Some(b) => t_with(words.edit, &[("id", b.id.into())]),
+        None => t(words.new),
     };
+    let plural = t(words.plural);
     let mut page = Page::signed(&heading, viewer, area(kind))
-        .trail(kind.plural(), path)
+        .trail(&plural, path)
         .csrf(csrf);
-    let record = existing.map(|b| {
-        (
-            format!("{} {}", kind.title(), b.id),
-            format!("{path}/view?id={}", b.id),
-        )
-    });
+    let record = existing.map(|b| (numbered(kind, b.id), format!("{path}/view?id={}", b.id)));
     if let Some((label, href)) = &record {
         page = page.trail(label, href.clone());
     }
@@ -314,15 +605,15 @@ pub(crate) fn form(
                     @if let Some(b) = existing {
                         input type="hidden" name="id" value=(b.id);
                     }
-                    label for="title" { (kind.title_label()) }
-                    input #title name="title" required maxlength="300" value=(v.title);
+                    label for="title" { (title_label(kind)) }
+                    input #title name="title" required maxlength="300" dir="auto" value=(v.title);
                     (detail_fields(kind, v.details))
-                    label for="description" { "Description" }
-                    textarea #description name="description" rows="10" maxlength="100000" { (v.description) }
-                    p.muted { "Paragraphs, emphasis, lists, quotes, code and links are kept; anything else is removed." }
-                    label for="groups" { "Restrict to access groups (comma-separated; empty: everyone)" }
-                    input #groups name="groups" maxlength="500" value=(v.groups);
-                    button type="submit" { "Save" }
+                    label for="description" { (t("records-description")) }
+                    textarea #description name="description" rows="10" maxlength="100000" dir="auto" { (v.description) }
+                    p.muted { (t("records-description-hint")) }
+                    label for="groups" { (t("records-groups")) }
+                    input #groups name="groups" maxlength="500" dir="auto" value=(v.groups);
+                    button type="submit" { (t("records-save")) }
                 }
             }
         },
@@ -333,7 +624,7 @@ pub(crate) struct Actions<'a> {
     pub csrf: &'a str,
     pub can_edit: bool,
     pub can_history: bool,
-    /// (step value, label, needs a person)
+    /// (step value, catalogue key of its button, needs a person)
     pub steps: Vec<(&'static str, &'static str, bool)>,
     pub people: &'a [(i64, String)],
     pub can_upload: bool,
@@ -348,7 +639,7 @@ pub(crate) struct Actions<'a> {
 }
 
 fn options(list: &[(i64, String)]) -> Markup {
-    html! { @for (id, t) in list { option value=(id) { (t) } } }
+    html! { @for (id, title) in list { option value=(id) dir="auto" { (title) } } }
 }
 
 /// The hidden fields of every link form.
@@ -365,17 +656,22 @@ fn withdrawal(w: Option<&links::Withdrawal>, form: Option<(&str, &Markup)>, link
     html! {
         @match (w, form) {
             (Some(w), _) => {
-                " " span.withdrawn { "withdrawn " (w.when) " by " (w.by) ": " (w.reason) }
+                " " span.withdrawn {
+                    (marked(
+                        &t_with("links-withdrawn", &[("when", slot(0)), ("by", slot(1)), ("reason", slot(2))]),
+                        &[when(&w.when), who(&w.by), html! { bdi { (w.reason) } }],
+                    ))
+                }
             },
             (None, Some((action, hidden))) => {
                 " " details.withdraw {
-                    summary { "Withdraw" }
+                    summary { (t("links-withdraw")) }
                     form method="post" action=(action) {
                         (hidden)
                         input type="hidden" name="what" value="withdraw";
                         input type="hidden" name="link" value=(link);
-                        label { "Why is it wrong? " input name="reason" maxlength="1000" required; }
-                        button.small type="submit" { "Withdraw" }
+                        label { (t("links-why-wrong")) " " input name="reason" maxlength="1000" dir="auto" required; }
+                        button.small type="submit" { (t("links-withdraw")) }
                     }
                 }
             },
@@ -391,6 +687,14 @@ fn struck(withdrawn: bool, inner: Markup) -> Markup {
     }
 }
 
+/// "… by …" after a link or a file.
+fn when_by(at: &str, by: &str) -> Markup {
+    marked(
+        &t_with("records-when-by", &[("when", slot(0)), ("by", slot(1))]),
+        &[when(at), who(by)],
+    )
+}
+
 /// Relations, references and events, with the forms that add them.
 fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
     let l = a.links;
@@ -398,62 +702,70 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
     let hidden = link_hidden(b, a.csrf);
     // Links are withdrawn under the same rule as they are added.
     let form = a.choices.map(|_| (action.as_str(), &hidden));
+    let words = kind_words(b.kind);
     html! {
-        h2 { "Related records" }
+        h2 { (t("links-related")) }
         @if l.relations.is_empty() {
-            p.muted { "None yet." }
+            p.muted { (t("links-none")) }
         } @else {
             ul.relations {
                 @for r in &l.relations {
                     @let other = html! {
-                        a href={(r.other.path()) "/view?id=" (r.other_id)} { (r.other.title()) " " (r.other_id) ": " (r.other_title) }
+                        a href={(r.other.path()) "/view?id=" (r.other_id)} { (numbered(r.other, r.other_id)) ": " bdi { (r.other_title) } }
                     };
+                    @let stored = links::RELATION_TYPES.iter().find(|(_, w)| *w == r.words).map_or("related", |(v, _)| *v);
                     li {
                         (struck(r.withdrawn.is_some(), html! {
                             @if r.outgoing {
-                                "This " (b.kind.noun()) " " (r.words) " " (other)
+                                (marked(
+                                    &t_with(words.relation_out, &[("words", relation_words(stored, b.kind).into()), ("other", slot(0))]),
+                                    &[other],
+                                ))
                             } @else {
-                                (other) " " (r.words) " this " (b.kind.noun())
+                                (marked(
+                                    &t_with(words.relation_in, &[("words", relation_words(stored, r.other).into()), ("other", slot(0))]),
+                                    &[other],
+                                ))
                             }
-                            " (" (r.certainty) ")"
-                            @if !r.comment.is_empty() { " — " (r.comment) }
+                            " (" (certainty(&r.certainty)) ")"
+                            @if !r.comment.is_empty() { " — " bdi { (r.comment) } }
                         }))
-                        " " span.muted { (r.when) " by " (r.by) }
+                        " " span.muted { (when_by(&r.when, &r.by)) }
                         (withdrawal(r.withdrawn.as_ref(), form, &format!("relation:{}", r.id)))
                     }
                 }
             }
         }
-        h2 { "Labels, sources and locations" }
+        h2 { (t("links-references")) }
         @if l.references.is_empty() {
-            p.muted { "None yet." }
+            p.muted { (t("links-none")) }
         } @else {
             dl.facts {
                 @for r in &l.references {
-                    dt { (r.what) }
+                    dt { (reference_word(&r.what)) }
                     dd {
-                        (struck(r.withdrawn.is_some(), html! { (r.title) }))
+                        (struck(r.withdrawn.is_some(), html! { bdi { (r.title) } }))
                         (withdrawal(r.withdrawn.as_ref(), form, &format!("reference:{}", r.id)))
                     }
                 }
             }
         }
-        h2 { "Events" }
+        h2 { (t("links-events")) }
         @if l.events.is_empty() {
-            p.muted { "None yet." }
+            p.muted { (t("links-none")) }
         } @else {
             div.table {
                 table {
-                    thead { tr { th { "Event" } th { "Where" } th { "From" } th { "To" } th { "Note" } th {} } }
+                    thead { tr { th { (t("links-event")) } th { (t("links-where")) } th { (t("links-from")) } th { (t("links-to")) } th { (t("links-note")) } th {} } }
                     tbody {
                         @for e in &l.events {
                             @let gone = e.withdrawn.is_some();
                             tr {
-                                td { (struck(gone, html! { (e.event_type) })) }
-                                td { (struck(gone, html! { (e.location) })) }
-                                td { (struck(gone, html! { (e.from) })) }
-                                td { (struck(gone, html! { (e.to) })) }
-                                td { (struck(gone, html! { (e.comment) })) }
+                                td dir="auto" { (struck(gone, html! { (e.event_type) })) }
+                                td dir="auto" { (struck(gone, html! { (e.location) })) }
+                                td { (struck(gone, when(&e.from))) }
+                                td { (struck(gone, when(&e.to))) }
+                                td dir="auto" { (struck(gone, html! { (e.comment) })) }
                                 td { (withdrawal(e.withdrawn.as_ref(), form, &format!("event:{}", e.id))) }
                             }
                         }
@@ -463,55 +775,59 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
         }
         @if let Some(c) = a.choices {
             details {
-                summary { "Add a relation" }
+                summary { (t("links-add-relation")) }
                 form method="post" action=(action) {
                     (hidden)
                     input type="hidden" name="what" value="relation";
-                    label for="rel-type" { "This " (b.kind.noun()) }
+                    label for="rel-type" { (t(words.relation_this)) }
                     select #rel-type name="relation_type" {
-                        @for (v, w) in links::RELATION_TYPES { option value=(v) { (w) } }
+                        @for (v, _) in links::RELATION_TYPES { option value=(v) { (relation_words(v, b.kind)) } }
                     }
-                    label for="rel-kind" { "Record" }
+                    label for="rel-kind" { (t("links-record")) }
                     select #rel-kind name="to_kind" {
-                        @for k in Kind::ALL { option value=(k.noun()) { (k.title()) } }
+                        @for k in Kind::ALL { option value=(k.noun()) { (t(kind_words(k).one)) } }
                     }
-                    label for="rel-id" { "Its number" }
-                    input #rel-id name="to_id" inputmode="numeric" maxlength="18" required;
-                    label for="rel-certainty" { "Certainty" }
+                    label for="rel-id" { (t("links-its-number")) }
+                    input #rel-id name="to_id" inputmode="numeric" maxlength="18" dir="ltr" required;
+                    label for="rel-certainty" { (t("links-certainty")) }
                     select #rel-certainty name="certainty" {
-                        @for v in links::CERTAINTY { option value=(v) { (v) } }
+                        @for v in links::CERTAINTY { option value=(v) { (certainty(v)) } }
                     }
-                    label for="rel-comment" { "Note" }
-                    input #rel-comment name="comment" maxlength="1000";
-                    button type="submit" { "Add relation" }
+                    label for="rel-comment" { (t("links-note")) }
+                    input #rel-comment name="comment" maxlength="1000" dir="auto";
+                    button type="submit" { (t("links-add-relation-button")) }
                 }
             }
-            @for (what, list) in [("label", &c.labels), ("source", &c.sources), ("location", &c.locations)] {
+            @for (what, list, attach) in [
+                ("label", &c.labels, "links-attach-label"),
+                ("source", &c.sources, "links-attach-source"),
+                ("location", &c.locations, "links-attach-location"),
+            ] {
                 @if !list.is_empty() {
                     form.inline method="post" action=(action) {
                         (hidden)
                         input type="hidden" name="what" value=(what);
-                        select name="ref_id" aria-label=(what) { (options(list)) }
-                        button.small type="submit" { "Attach " (what) }
+                        select name="ref_id" aria-label=(reference_word(what)) { (options(list)) }
+                        button.small type="submit" { (t(attach)) }
                     }
                 }
             }
             details {
-                summary { "Add an event" }
+                summary { (t("links-add-event")) }
                 form method="post" action=(action) {
                     (hidden)
                     input type="hidden" name="what" value="event";
-                    label for="ev-type" { "Event type" }
+                    label for="ev-type" { (t("records-event-type")) }
                     select #ev-type name="event_type" { (options(&c.event_types)) }
-                    label for="ev-location" { "Location" }
+                    label for="ev-location" { (t("records-location")) }
                     select #ev-location name="location" { option value="" { "—" } (options(&c.locations)) }
-                    label for="ev-from" { "From (YYYY-MM-DD)" }
-                    input #ev-from name="from" maxlength="10";
-                    label for="ev-to" { "To (YYYY-MM-DD)" }
-                    input #ev-to name="to" maxlength="10";
-                    label for="ev-comment" { "Note" }
-                    input #ev-comment name="comment" maxlength="1000";
-                    button type="submit" { "Add event" }
+                    label for="ev-from" { (t("links-from-date")) }
+                    input #ev-from name="from" maxlength="10" dir="ltr";
+                    label for="ev-to" { (t("links-to-date")) }
+                    input #ev-to name="to" maxlength="10" dir="ltr";
+                    label for="ev-comment" { (t("links-note")) }
+                    input #ev-comment name="comment" maxlength="1000" dir="auto";
+                    button type="submit" { (t("links-add-event-button")) }
                 }
             }
         }
@@ -524,21 +840,21 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
         return html! {};
     };
     html! {
-        h2 { "Files" }
+        h2 { (t("files-heading")) }
         @if files.is_empty() {
-            p.muted { "No files yet." }
+            p.muted { (t("files-none")) }
         } @else {
             div.table {
                 table {
-                    thead { tr { th { "File" } th { "Type" } th { "Size" } th { "SHA-256" } th { "Added" } } }
+                    thead { tr { th { (t("files-file")) } th { (t("files-type")) } th { (t("files-size")) } th { "SHA-256" } th { (t("files-added")) } } }
                     tbody {
                         @for f in files {
                             tr {
-                                td { a href={"/media?id=" (f.id)} { (f.name) } }
-                                td { (f.mime) }
-                                td { (f.size) " bytes" }
-                                td { code.hash { (f.sha256) } }
-                                td { (f.uploaded) " by " (f.uploaded_by) }
+                                td dir="auto" { a href={"/media?id=" (f.id)} { (f.name) } }
+                                td dir="ltr" { (f.mime) }
+                                td { (t_with("files-bytes", &[("size", f.size.to_string().into())])) }
+                                td { code.hash dir="ltr" { (f.sha256) } }
+                                td { (when_by(&f.uploaded, &f.uploaded_by)) }
                             }
                         }
                     }
@@ -549,9 +865,9 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
             form method="post" action="/bulletins/media" enctype="multipart/form-data" {
                 (csrf_field(a.csrf))
                 input type="hidden" name="id" value=(bulletin_id);
-                label for="file" { "Add a file (images, PDF, video, audio; the appliance checks what it really is)" }
+                label for="file" { (t("files-add")) }
                 input #file name="file" type="file" required;
-                button type="submit" { "Upload" }
+                button type="submit" { (t("files-upload")) }
             }
         } @else if a.no_media_store {
             p.notice role="status" { (super::no_media_store()) }
@@ -562,15 +878,21 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
 pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option<&str>) -> Markup {
     let path = b.kind.path();
     let groups = if b.access_groups.is_empty() {
-        "everyone".to_owned()
+        html! { (t("records-everyone")) }
     } else {
-        b.access_groups.join(", ")
+        html! {
+            @for (i, g) in b.access_groups.iter().enumerate() {
+                @if i > 0 { ", " }
+                bdi { (g) }
+            }
+        }
     };
+    let plural = t(kind_words(b.kind).plural);
     // Sanitised again on the way out: the one raw output of this page.
     let description = sanitize::rich_text(&b.description_html);
     layout(
         &Page::signed(&b.title, viewer, area(b.kind))
-            .trail(b.kind.plural(), path)
+            .trail(&plural, path)
             .csrf(a.csrf)
             .wide(),
         html! {
@@ -583,22 +905,25 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
                             @for f in b.kind.fields() {
                                 @let value = Kind::detail(&b.details, f.key);
                                 @if !value.is_empty() {
-                                    dt { (f.label) } dd { (value) }
+                                    dt { (field_label(f)) }
+                                    dd dir="auto" {
+                                        @if f.choices.is_some() { (choice_label(&value)) } @else { (value) }
+                                    }
                                 }
                             }
-                            dt { "Status" } dd { (b.item.status.label()) }
-                            dt { "Assigned to" } dd { (b.assignee) }
-                            dt { "Reviewer" } dd { (b.reviewer_name) }
-                            dt { "Visible to" } dd { (groups) }
-                            dt { "Revision" } dd { (b.revision) " (" (b.updated) ")" }
+                            dt { (t("records-status")) } dd { (t(status_key(b.item.status))) }
+                            dt { (t("records-assigned-to")) } dd { (who(&b.assignee)) }
+                            dt { (t("records-reviewer")) } dd { (who(&b.reviewer_name)) }
+                            dt { (t("records-visible-to")) } dd { (groups) }
+                            dt { (t("records-revision")) } dd { (b.revision) " (" (when(&b.updated)) ")" }
                         }
-                        div.description { (PreEscaped(description.as_str())) }
+                        div.description dir="auto" { (PreEscaped(description.as_str())) }
                         p {
                             @if a.can_edit {
-                                a.button href={(path) "/edit?id=" (b.id)} { "Edit" } " "
+                                a.button href={(path) "/edit?id=" (b.id)} { (t("records-edit")) } " "
                             }
                             @if a.can_history {
-                                a href={(path) "/history?id=" (b.id)} { "History" }
+                                a href={(path) "/history?id=" (b.id)} { (t("records-history")) }
                             }
                         }
                         (files_html(a, b.id))
@@ -606,14 +931,15 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
                     }
                     @if !a.steps.is_empty() {
                         aside.workflow {
-                            h2 { "Workflow" }
+                            h2 { (t("records-workflow")) }
                             @for (value, label, needs_person) in &a.steps {
+                                @let label = t(label);
                                 form.inline method="post" action={(path) "/workflow"} {
                                     (csrf_field(a.csrf))
                                     input type="hidden" name="id" value=(b.id);
                                     input type="hidden" name="step" value=(value);
                                     @if *needs_person {
-                                        select name="user" aria-label={"Person for " (label)} { (people_options(a.people)) }
+                                        select name="user" aria-label=(t_with("records-person-for", &[("step", label.as_str().into())])) { (people_options(a.people)) }
                                     }
                                     button.small type="submit" { (label) }
                                 }
@@ -626,25 +952,132 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
     )
 }
 
+/// A revision's summary as stored ("created", "finalize", "label 3
+/// attached"), in the reader's words where core's wording is known;
+/// anything else as it was recorded.
+fn summary(text: &str) -> Markup {
+    let num = |s: &str| s.parse::<i64>().ok();
+    let noun_kind = |s: &str| Kind::ALL.into_iter().find(|k| k.noun() == s);
+    let groups = |s: &str| -> Markup {
+        if s == "everyone" {
+            html! { (t("records-everyone")) }
+        } else {
+            html! { bdi { (s) } }
+        }
+    };
+    if text == "created" {
+        return html! { (t("history-created")) };
+    }
+    if text == "edited" {
+        return html! { (t("history-edited")) };
+    }
+    if let Some(key) = step_name_key(text) {
+        return html! { (t(key)) };
+    }
+    if let Some((before, after)) = text
+        .strip_prefix("edited; access groups: ")
+        .and_then(|r| r.split_once(" -> "))
+    {
+        return marked(
+            &t_with(
+                "history-regrouped",
+                &[("before", slot(0)), ("after", slot(1))],
+            ),
+            &[groups(before), groups(after)],
+        );
+    }
+    if let Some(rest) = text.strip_prefix("relation added: ") {
+        let parts: Vec<&str> = rest.split(' ').collect();
+        match parts.as_slice() {
+            [noun, id, relation, "this"] => {
+                if let (Some(k), Some(id)) = (noun_kind(noun), num(id)) {
+                    return html! {
+                        (t_with("history-relation-added-back", &[
+                            ("kind", t(kind_words(k).noun).into()),
+                            ("id", id.into()),
+                            ("relation", relation_name(relation).into()),
+                        ]))
+                    };
+                }
+            }
+            [relation, noun, id] => {
+                if let (Some(k), Some(id)) = (noun_kind(noun), num(id)) {
+                    return html! {
+                        (t_with("history-relation-added", &[
+                            ("kind", t(kind_words(k).noun).into()),
+                            ("id", id.into()),
+                            ("relation", relation_name(relation).into()),
+                        ]))
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((what, id)) = text
+        .strip_suffix(" attached")
+        .and_then(|r| r.split_once(' '))
+    {
+        if let (true, Some(id)) = (matches!(what, "label" | "source" | "location"), num(id)) {
+            return html! {
+                (t_with("history-attached", &[("what", reference_word(what).into()), ("id", id.into())]))
+            };
+        }
+    }
+    if let Some(id) = text
+        .strip_prefix("event of type ")
+        .and_then(|r| r.strip_suffix(" added"))
+        .and_then(num)
+    {
+        return html! { (t_with("history-event-added", &[("id", id.into())])) };
+    }
+    if let Some((head, reason)) = text.split_once(" withdrawn: ") {
+        if let Some((word, id)) = head.split_once(' ') {
+            let key = match word {
+                "relation" => Some("history-link-relation"),
+                "reference" => Some("history-link-reference"),
+                "event" => Some("history-link-event"),
+                _ => None,
+            };
+            if let (Some(key), Some(id)) = (key, num(id)) {
+                return marked(
+                    &t_with(
+                        "history-withdrawn",
+                        &[
+                            ("what", t(key).into()),
+                            ("id", id.into()),
+                            ("reason", slot(0)),
+                        ],
+                    ),
+                    &[html! { bdi { (reason) } }],
+                );
+            }
+        }
+    }
+    html! { bdi { (text) } }
+}
+
 pub(crate) fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revision]) -> Markup {
-    let (path, title, noun) = (kind.path(), kind.title(), kind.noun());
-    let crumb = format!("{title} {id}");
+    let path = kind.path();
+    let words = kind_words(kind);
+    let crumb = numbered(kind, id);
+    let (title, plural) = (t("records-history"), t(words.plural));
     layout(
-        &Page::signed("History", viewer, area(kind))
-            .trail(kind.plural(), path)
+        &Page::signed(&title, viewer, area(kind))
+            .trail(&plural, path)
             .trail(&crumb, format!("{path}/view?id={id}"))
             .wide(),
         html! {
             section.card {
-                h1 { "History of " (noun) " " (id) }
+                h1 { (t_with(words.history, &[("id", id.into())])) }
                 div.table {
                     table {
-                        thead { tr { th { "Revision" } th { "When" } th { "Who" } th { "Change" } } }
+                        thead { tr { th { (t("records-revision")) } th { (t("history-when")) } th { (t("history-who")) } th { (t("history-change")) } } }
                         tbody {
                             @for r in revisions {
-                                tr { td { (r.revision) } td { (r.when) } td { (r.editor) } td { (r.summary) } }
+                                tr { td { (r.revision) } td { (when(&r.when)) } td { (who(&r.editor)) } td { (summary(&r.summary)) } }
                                 @if let Some(snapshot) = &r.snapshot {
-                                    tr { td {} td colspan="3" { pre.snapshot { (snapshot) } } }
+                                    tr { td {} td colspan="3" { pre.snapshot dir="ltr" { (snapshot) } } }
                                 }
                             }
                         }
@@ -664,23 +1097,26 @@ pub(crate) fn bulk_done(
     refused: usize,
     outcomes: &[(i64, String)],
 ) -> Markup {
+    let words = kind_words(kind);
+    let (title, plural) = (t("bulk-title"), t(words.plural));
+    let step = step_name_key(step).map_or_else(|| step.to_owned(), t);
     layout(
-        &Page::signed("Bulk change", viewer, area(kind)).trail(kind.plural(), kind.path()),
+        &Page::signed(&title, viewer, area(kind)).trail(&plural, kind.path()),
         html! {
             section.card {
-                h1 { "Bulk change: " (step) }
-                p { "Done: " (done) ". Refused: " (refused) "." }
+                h1 { (t_with("bulk-heading", &[("step", step.into())])) }
+                p { (t_with("bulk-done", &[("done", (done as i64).into()), ("refused", (refused as i64).into())])) }
                 div.table {
                     table {
-                        thead { tr { th { (kind.title()) } th { "Outcome" } } }
+                        thead { tr { th { (t(words.one)) } th { (t("bulk-outcome")) } } }
                         tbody {
                             @for (id, outcome) in outcomes {
-                                tr { td { a href={(kind.path()) "/view?id=" (id)} { (id) } } td { (outcome) } }
+                                tr { td { a href={(kind.path()) "/view?id=" (id)} { (id) } } td dir="auto" { (outcome) } }
                             }
                         }
                     }
                 }
-                p { a href=(kind.path()) { "Back to the " (kind.plural().to_lowercase()) } }
+                p { a href=(kind.path()) { (t(words.back)) } }
             }
         },
     )
@@ -724,7 +1160,7 @@ mod tests {
             csrf: EVIL,
             can_edit: true,
             can_history: true,
-            steps: vec![("submit", "Submit", true)],
+            steps: vec![("submit", "step-submit", true)],
             people: &[(1, EVIL.to_owned())],
             can_upload: false,
             no_media_store: false,
@@ -755,7 +1191,7 @@ mod tests {
         );
         // The sanitised description keeps what the allow-list allows.
         assert!(
-            page.contains("<div class=\"description\"><p>Witness</p>"),
+            page.contains("<div class=\"description\" dir=\"auto\"><p>Witness</p>"),
             "{page}"
         );
         // A form re-shows the typed (evil) description as text.
@@ -770,5 +1206,332 @@ mod tests {
             !page.contains("<script") && !page.contains("<img"),
             "{page}"
         );
+    }
+
+    /// Every page of the records area, with Arabic user data, in the
+    /// request's language.
+    fn pages() -> Vec<String> {
+        use custodian_core::evidence::exports::Listed as Export;
+        let viewer = Viewer {
+            username: "سارة".to_owned(),
+            role: "role-moderator",
+            ..Viewer::default()
+        };
+        let w = |by: &str| links::Withdrawal {
+            by: by.to_owned(),
+            when: "2026-12-02".to_owned(),
+            reason: "خطأ في الإدخال".to_owned(),
+        };
+        let links = links::Links {
+            relations: vec![
+                links::Relation {
+                    id: 1,
+                    other: Kind::Incident,
+                    other_id: 12,
+                    other_title: "قصف السوق".to_owned(),
+                    outgoing: true,
+                    words: "appears in",
+                    certainty: "probable".to_owned(),
+                    comment: "ملاحظة".to_owned(),
+                    by: "you".to_owned(),
+                    when: "2026-12-01".to_owned(),
+                    withdrawn: None,
+                },
+                links::Relation {
+                    id: 2,
+                    other: Kind::Actor,
+                    other_id: 3,
+                    other_title: "أحمد".to_owned(),
+                    outgoing: false,
+                    words: "is a witness of",
+                    certainty: "confirmed".to_owned(),
+                    comment: String::new(),
+                    by: "user-4".to_owned(),
+                    when: "2026-12-01".to_owned(),
+                    withdrawn: Some(w("nobody")),
+                },
+            ],
+            references: vec![links::Reference {
+                id: 5,
+                what: "label".to_owned(),
+                title: "غارة جوية".to_owned(),
+                withdrawn: None,
+            }],
+            events: vec![links::Event {
+                id: 6,
+                event_type: "اعتقال".to_owned(),
+                location: "حلب".to_owned(),
+                from: "2026-01-01".to_owned(),
+                to: "2026-01-02".to_owned(),
+                comment: "شهود".to_owned(),
+                withdrawn: Some(w("you")),
+            }],
+        };
+        let choices = links::Choices {
+            labels: vec![(1, "غارة جوية".to_owned())],
+            sources: vec![(2, "شاهد عيان".to_owned())],
+            locations: vec![(3, "حلب".to_owned())],
+            event_types: vec![(4, "اعتقال".to_owned())],
+        };
+        let files = [media::Listed {
+            id: 9,
+            name: "صورة.png".to_owned(),
+            mime: "image/png".to_owned(),
+            size: 2048,
+            sha256: "0123456789".to_owned(),
+            uploaded_by: "you".to_owned(),
+            uploaded: "2026-12-02".to_owned(),
+        }];
+        let people = [(1, "you".to_owned()), (2, "ليلى".to_owned())];
+        let a = Actions {
+            csrf: "c",
+            can_edit: true,
+            can_history: true,
+            steps: vec![
+                ("assign", "step-assign", true),
+                ("self-assign", "step-self-assign", false),
+                ("submit", "step-submit", true),
+                ("accept", "step-accept", false),
+                ("send-back", "step-send-back", false),
+                ("finalize", "step-finalize", false),
+            ],
+            people: &people,
+            can_upload: true,
+            no_media_store: false,
+            files: Some(&files),
+            links: &links,
+            choices: Some(&choices),
+        };
+        let mut out = Vec::new();
+        for kind in Kind::ALL {
+            let mut b = record();
+            b.kind = kind;
+            b.title = "توثيق".to_owned();
+            b.description_html = "<p>وصف</p>".to_owned();
+            b.assignee = "you".to_owned();
+            b.reviewer_name = "nobody".to_owned();
+            b.access_groups = vec!["حلب".to_owned()];
+            b.details =
+                serde_json::json!({"type": "person", "sex": "female", "nationality": "سورية"});
+            out.push(view(&viewer, &b, &a, None).into_string());
+            let values = FormValues {
+                title: "توثيق",
+                description: "وصف",
+                details: &b.details,
+                groups: "",
+            };
+            out.push(form(&viewer, kind, "c", Some(&b), None, &values).into_string());
+            out.push(form(&viewer, kind, "c", None, None, &values).into_string());
+            let revisions = [
+                "created",
+                "edited",
+                "finalize",
+                "send-back",
+                "edited; access groups: everyone -> حلب",
+                "relation added: victim incident 12",
+                "relation added: actor 3 witness this",
+                "label 3 attached",
+                "event of type 4 added",
+                "reference 5 withdrawn: خطأ",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Revision {
+                revision: i as i32 + 1,
+                editor: "you".to_owned(),
+                when: "2026-12-02 10:00:00 UTC".to_owned(),
+                summary: (*s).to_owned(),
+                snapshot: None,
+            })
+            .collect::<Vec<_>>();
+            out.push(history(&viewer, kind, 7, &revisions).into_string());
+            out.push(
+                bulk_done(
+                    &viewer,
+                    kind,
+                    "finalize",
+                    1,
+                    1,
+                    &[(
+                        7,
+                        t_with(
+                            "bulk-now",
+                            &[("status", t(status_key(Status::Finalized)).into())],
+                        ),
+                    )],
+                )
+                .into_string(),
+            );
+            for (count, sort) in [
+                (Count::Exact(0), Sort::Updated),
+                (Count::Exact(1), Sort::Id),
+                (Count::Exact(3), Sort::Created),
+                (Count::Exact(12), Sort::Updated),
+                (Count::MoreThan(1000), Sort::Updated),
+            ] {
+                let listing = Listing {
+                    rows: vec![custodian_core::evidence::items::Listed {
+                        id: 7,
+                        title: "توثيق".to_owned(),
+                        status: Status::PeerReview,
+                        assignee: "nobody".to_owned(),
+                        updated: "2026-12-02".to_owned(),
+                    }],
+                    count,
+                    sort,
+                    next: Some(Cursor { key: 1, id: 1 }),
+                    previous: Some(Cursor { key: 2, id: 2 }),
+                };
+                let actor = custodian_core::policy::Actor::new(
+                    1,
+                    custodian_core::policy::Role::Moderator,
+                    None,
+                    Vec::new(),
+                );
+                let query = ListQuery::from_params(
+                    kind,
+                    &actor,
+                    Some("q=%D8%AD%D9%84%D8%A8&sort=relevance"),
+                )
+                .expect("query");
+                let lv = ListView {
+                    kind,
+                    listing: &listing,
+                    query: &query,
+                    can_create: true,
+                    groups: true,
+                    bulk: Some(("c", &people)),
+                };
+                out.push(list(&viewer, &lv).into_string());
+            }
+        }
+        let export = |status: &str| Export {
+            id: 1,
+            requester: "ليلى".to_owned(),
+            requested_by: 2,
+            format: "csv".to_owned(),
+            items: 3,
+            reason: "تقرير".to_owned(),
+            status: status.to_owned(),
+            created: "2026-12-02".to_owned(),
+            expires: String::new(),
+            sha256: String::new(),
+        };
+        for (me, status) in [(1, "requested"), (2, "approved")] {
+            let rows = [export(status)];
+            let e = super::super::exports::ExportsView {
+                rows: &rows,
+                csrf: "c",
+                me,
+                can_request: true,
+                can_decide: true,
+                has_store: true,
+            };
+            out.push(super::super::exports::page(&viewer, &e).into_string());
+        }
+        out
+    }
+
+    /// The visible words of a page: tags and entities taken out.
+    fn words(page: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in page.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        for e in ["&quot;", "&amp;", "&lt;", "&gt;", "&#39;"] {
+            out = out.replace(e, " ");
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn every_string_is_in_the_catalogues_and_arabic_pages_have_no_english() {
+        let keys: Vec<&str> = include_str!("../../i18n/en/records.ftl")
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split(" =").next())
+            .collect();
+        assert!(keys.len() > 100, "{} keys", keys.len());
+        let english = crate::i18n::scope(crate::i18n::Lang::En, async { pages() }).await;
+        let arabic = crate::i18n::scope(crate::i18n::Lang::Ar, async { pages() }).await;
+        for page in english.iter().chain(&arabic) {
+            for key in &keys {
+                assert!(
+                    !words(page).contains(key),
+                    "{key} shown as itself in {page}"
+                );
+            }
+        }
+        // Identifiers, file types and the product's name stay as they are.
+        let allowed = [
+            "Custodian",
+            "UTC",
+            "PDF",
+            "CSV",
+            "JSON",
+            "SHA",
+            "YYYY",
+            "MM",
+            "DD",
+            "OR",
+            "me",
+            "nobody",
+            "user",
+            "N",
+            "bulletin",
+            "label",
+            "source",
+            "location",
+            "event_type",
+            "person",
+            "actor",
+            "incident",
+            "image",
+            "png",
+            "csv",
+        ];
+        for page in &arabic {
+            let text = words(page);
+            for word in text
+                .split(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
+                .filter(|w| !w.is_empty())
+            {
+                assert!(
+                    allowed.contains(&word),
+                    "English {word:?} on an Arabic page: {text}"
+                );
+            }
+        }
+        // The English pages keep their words.
+        let all = english.join("\n");
+        for expected in [
+            "0 bulletins; by last change.",
+            "1 bulletin; by number.",
+            "More than 1,000 actors; by last change.",
+            "This bulletin appears in ",
+            " is a witness of this bulletin",
+            "withdrawn ",
+            "Done: 1. Refused: 1.",
+            "Bulk change: finalize",
+            "relation added: victim incident 12",
+            "relation added: actor 3 witness this",
+            "edited; access groups: everyone -&gt; ",
+            "Download (once)",
+            "2048 bytes",
+        ] {
+            assert!(
+                all.contains(expected),
+                "{expected:?} not in the English pages"
+            );
+        }
     }
 }

@@ -5,7 +5,9 @@ use custodian_core::evidence::exports::Listed;
 use custodian_core::policy::workflow::Status;
 use maud::{html, Markup};
 
+use super::evidence::{person, status_key};
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
+use crate::i18n::t;
 
 pub(crate) struct ExportsView<'a> {
     pub rows: &'a [Listed],
@@ -18,34 +20,48 @@ pub(crate) struct ExportsView<'a> {
     pub has_store: bool,
 }
 
+/// An export's stored status ("requested") as the reader's word.
+fn status_word(stored: &str) -> String {
+    let key = match stored {
+        "requested" => "export-status-requested",
+        "approved" => "export-status-approved",
+        "rejected" => "export-status-rejected",
+        "downloaded" => "export-status-downloaded",
+        "expired" => "export-status-expired",
+        other => return other.to_owned(),
+    };
+    t(key)
+}
+
 pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
     let csrf = e.csrf;
+    let title = t("nav-exports");
     layout(
-        &Page::signed("Exports", v, Area::Exports).csrf(csrf).wide(),
+        &Page::signed(&title, v, Area::Exports).csrf(csrf).wide(),
         html! {
             section.card {
-                h1 { "Exports" }
+                h1 { (title) }
                 div.table {
                     table {
-                        thead { tr { th { "#" } th { "Asked by" } th { "Format" } th { "Items" } th { "Why" } th { "Status" } th { "Asked" } th { "Expires" } th {} } }
+                        thead { tr { th { "#" } th { (t("exports-asked-by")) } th { (t("exports-format")) } th { (t("exports-items")) } th { (t("exports-why")) } th { (t("records-status")) } th { (t("exports-asked")) } th { (t("exports-expires")) } th {} } }
                         tbody {
                             @for r in e.rows {
                                 tr {
-                                    td { (r.id) } td { (r.requester) } td { (r.format) } td { (r.items) }
-                                    td { (r.reason) } td { (r.status) } td { (r.created) } td { (r.expires) }
+                                    td { (r.id) } td { bdi { (person(&r.requester)) } } td dir="ltr" { (r.format) } td { (r.items) }
+                                    td dir="auto" { (r.reason) } td { (status_word(&r.status)) } td { span dir="ltr" { (r.created) } } td { span dir="ltr" { (r.expires) } }
                                     td {
                                         @if r.status == "requested" && e.can_decide && r.requested_by != e.me {
-                                            @for (decision, label) in [("approve", "Approve"), ("reject", "Reject")] {
+                                            @for (decision, label) in [("approve", "exports-approve"), ("reject", "exports-reject")] {
                                                 form.inline method="post" action="/exports/decide" {
                                                     (csrf_field(csrf))
                                                     input type="hidden" name="id" value=(r.id);
                                                     input type="hidden" name="decision" value=(decision);
-                                                    button.small type="submit" { (label) }
+                                                    button.small type="submit" { (t(label)) }
                                                 }
                                             }
                                         }
                                         @if r.status == "approved" && r.requested_by == e.me {
-                                            a.button href={"/exports/download?id=" (r.id)} { "Download (once)" }
+                                            a.button href={"/exports/download?id=" (r.id)} { (t("exports-download")) }
                                         }
                                     }
                                 }
@@ -54,26 +70,25 @@ pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
                     }
                 }
                 @if e.can_request && !e.has_store {
-                    h2 { "Ask for an export" }
+                    h2 { (t("exports-ask")) }
                     p.notice role="status" { (super::no_media_store()) }
                 } @else if e.can_request {
-                    h2 { "Ask for an export" }
-                    p.muted { "The file is made now from what you may see, and released \
-        when another administrator approves it. You can download it once." }
+                    h2 { (t("exports-ask")) }
+                    p.muted { (t("exports-hint")) }
                     form.narrow method="post" action="/exports" {
                         (csrf_field(csrf))
-                        label for="format" { "Format" }
+                        label for="format" { (t("exports-format")) }
                         select #format name="format" { option value="csv" { "CSV" } option value="json" { "JSON" } }
-                        label for="q" { "Bulletins matching" }
-                        input #q name="q" maxlength="200";
-                        label for="status" { "Status" }
+                        label for="q" { (t("exports-matching")) }
+                        input #q name="q" maxlength="200" dir="auto";
+                        label for="status" { (t("records-status")) }
                         select #status name="status" {
-                            option value="" { "Any status" }
-                            @for s in Status::ALL { option value=(s.as_str()) { (s.label()) } }
+                            option value="" { (t("records-any-status")) }
+                            @for s in Status::ALL { option value=(s.as_str()) { (t(status_key(s))) } }
                         }
-                        label for="reason" { "Why is it needed?" }
-                        input #reason name="reason" required maxlength="500";
-                        button type="submit" { "Ask for the export" }
+                        label for="reason" { (t("exports-why-needed")) }
+                        input #reason name="reason" required maxlength="500" dir="auto";
+                        button type="submit" { (t("exports-ask-button")) }
                     }
                 }
             }
