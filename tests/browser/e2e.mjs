@@ -327,10 +327,15 @@ try {
     // marked whole are Arabic throughout: every text of the interface,
     // leaving out only what people entered and identifiers (user text sits
     // in dir=auto or <bdi>, identifiers, times and codes in dir=ltr or
-    // <code>). The records pages' own text is not yet from the catalogues.
+    // <code>).
     for (const [path, name, signed, whole] of [
       ['/', 'ar-home', true, true],
-      ['/bulletins', 'ar-bulletins', true, false],
+      ['/bulletins?q=market', 'ar-bulletins', true, true],
+      ['/bulletins/view?id=1', 'ar-bulletin', true, true],
+      ['/bulletins/new', 'ar-new-bulletin', true, true],
+      ['/actors', 'ar-actors', true, true],
+      ['/incidents', 'ar-incidents', true, true],
+      ['/exports', 'ar-exports', true, true],
       ['/admin/users', 'ar-accounts', true, true],
       // (The activity filter's hints quote identifiers and the settings
       // list the configuration's own values, in English.)
@@ -367,11 +372,16 @@ try {
         const text = await p.evaluate(() => {
           const body = document.body.cloneNode(true);
           body.querySelectorAll('script, code, bdi, time, [dir="ltr"], [dir="auto"]').forEach((e) => e.remove());
-          return body.textContent;
+          // Each text on its own, so neighbouring words stay apart.
+          const walk = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+          const texts = [];
+          while (walk.nextNode()) texts.push(walk.currentNode.nodeValue);
+          return texts.join(' ');
         });
         // The account's own name (the administrator here is "admin") is
-        // user text too, inside sentences of the catalogue.
-        const rest = text.replace(/\b(Custodian|Vault|UTC|admin)\b/g, '');
+        // user text too, inside sentences of the catalogue; SHA-256 and PDF
+        // are written so in Arabic as well.
+        const rest = text.replace(/\b(Custodian|Vault|UTC|admin|SHA|PDF)\b/g, '');
         const latin = rest.match(/[A-Za-z]{3,}/g);
         expect(!latin, `${path}: English on the Arabic page: ${latin} in ${rest.replace(/\s+/g, ' ')}`);
       }

@@ -91,7 +91,11 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
         "{}",
         page.body
     );
-    assert!(page.body.contains("<dd>entity</dd>"), "{}", page.body);
+    assert!(
+        page.body.contains("<dd dir=\"auto\">entity</dd>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(page.body.contains("<p>Commander</p>"));
     for bad in ["<script>", "onerror", "alert(2)"] {
@@ -149,7 +153,7 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
     let page = admin.get(&format!("/incidents/view?id={incident}")).await;
     assert!(
         page.body
-            .contains("<dt>Potential violations</dt><dd>attack on civilians</dd>"),
+            .contains("<dt>Potential violations</dt><dd dir=\"auto\">attack on civilians</dd>"),
         "{}",
         page.body
     );
@@ -473,12 +477,12 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         assert!(r.body.contains(words), "{fields:?}: {}", r.body);
     }
     let view = admin.get(&format!("/actors/view?id={actor}")).await.body;
-    assert!(view.contains(&format!("This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;")), "{view}");
+    assert!(view.contains(&format!("This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: <bdi>Video of the market</bdi></a> (probable) — <bdi>&lt;i&gt;seen&lt;/i&gt;</bdi>")), "{view}");
     let back = admin
         .get(&format!("/incidents/view?id={incident}"))
         .await
         .body;
-    assert!(back.contains(&format!("<a href=\"/actors/view?id={actor}\">Actor {actor}: Unit 7</a> is a perpetrator in this incident")), "{back}");
+    assert!(back.contains(&format!("<a href=\"/actors/view?id={actor}\">Actor {actor}: <bdi>Unit 7</bdi></a> is a perpetrator in this incident")), "{back}");
 
     // A relation shows only when both ends are visible: ana is outside the
     // sealed bulletin's group.
@@ -624,11 +628,13 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         .await
         .body;
     assert!(
-        view.contains("<dt>label</dt><dd>Chemical <details class=\"withdraw\">")
-            && view.contains("<dt>location</dt><dd>Old Market <details class=\"withdraw\">"),
+        view.contains("<dt>label</dt><dd><bdi>Chemical</bdi> <details class=\"withdraw\">")
+            && view.contains(
+                "<dt>location</dt><dd><bdi>Old Market</bdi> <details class=\"withdraw\">"
+            ),
         "{view}"
     );
-    assert!(view.contains("<td>Shelling</td><td>Old Market</td><td>2024-02-29</td><td>2024-03-01</td><td>morning&lt;script&gt;alert(5)&lt;/script&gt;</td>"), "{view}");
+    assert!(view.contains("<td dir=\"auto\">Shelling</td><td dir=\"auto\">Old Market</td><td><span dir=\"ltr\">2024-02-29</span></td><td><span dir=\"ltr\">2024-03-01</span></td><td dir=\"auto\">morning&lt;script&gt;alert(5)&lt;/script&gt;</td>"), "{view}");
     // Each link is also a revision of the record it was added to.
     let history = admin
         .get(&format!("/incidents/history?id={incident}"))
@@ -742,9 +748,11 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         r.body
     );
     let view = admin.get(&format!("/actors/view?id={actor}")).await.body;
-    assert!(view.contains(&format!("<del>This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: Video of the market</a> (probable) — &lt;i&gt;seen&lt;/i&gt;</del>")), "{view}");
+    assert!(view.contains(&format!("<del>This actor appears in <a href=\"/bulletins/view?id={bulletin}\">Bulletin {bulletin}: <bdi>Video of the market</bdi></a> (probable) — <bdi>&lt;i&gt;seen&lt;/i&gt;</bdi></del>")), "{view}");
     assert!(
-        view.contains("by you: Wrong video: &lt;b&gt;mixed up&lt;/b&gt;</span>"),
+        view.contains(
+            "by <bdi>you</bdi>: <bdi>Wrong video: &lt;b&gt;mixed up&lt;/b&gt;</bdi></span>"
+        ),
         "{view}"
     );
     let corrected = link(
@@ -769,11 +777,11 @@ async fn relations_references_and_events_follow_the_records_visibility() {
         ),
         "3"
     );
-    assert!(admin
-        .get(&format!("/actors/history?id={actor}"))
-        .await
-        .body
-        .contains(&format!("relation {rel} withdrawn: Wrong video")));
+    let history = admin.get(&format!("/actors/history?id={actor}")).await.body;
+    assert!(
+        history.contains(&format!("relation {rel} withdrawn: <bdi>Wrong video")),
+        "{history}"
+    );
     assert!(audit(&a, "actor.link_withdrawn") >= 1);
     // The runtime role may set the withdrawal columns only, and only once.
     assert!(
@@ -891,7 +899,7 @@ async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
         .await
         .body;
     assert!(
-        view.contains("<td>Enforced disappearance&lt;script&gt;</td>"),
+        view.contains("<td dir=\"auto\">Enforced disappearance&lt;script&gt;</td>"),
         "the event keeps its type: {view}"
     );
     assert!(

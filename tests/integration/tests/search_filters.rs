@@ -264,7 +264,7 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
     // `me` is shown as the account it stands for.
     assert!(
         page.body.contains(&format!(
-            "name=\"assignee\" type=\"text\" maxlength=\"200\" value=\"user-{ana_id}\""
+            "name=\"assignee\" type=\"text\" maxlength=\"200\" dir=\"auto\" value=\"user-{ana_id}\""
         )),
         "{}",
         page.body

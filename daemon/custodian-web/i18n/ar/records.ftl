@@ -78,7 +78,7 @@ records-apply = تطبيق
 
 ## عوامل تصفية القائمة
 filters-more = مزيد من عوامل التصفية
-filter-person-hint = me أو nobody أو user-N أو اسم مستخدم
+filter-person-hint = { $me } أو { $nobody } أو { $user } أو اسم مستخدم
 filter-created-from = تاريخ الإنشاء من
 filter-created-to = تاريخ الإنشاء حتى
 filter-updated-from = تاريخ التغيير من
@@ -87,7 +87,7 @@ filter-exact-title = عنوانه كما هو تمامًا
 filter-event-from = تاريخ الحدث من
 filter-event-to = تاريخ الحدث حتى
 filter-related = مرتبط بالسجل
-filter-related-hint = مثلًا bulletin/12
+filter-related-hint = مثلًا { $example }
 filter-group = مجموعة الوصول
 
 ## طرق ترتيب القائمة
@@ -235,8 +235,8 @@ links-its-number = رقمه
 links-certainty = درجة اليقين
 links-add-relation-button = أضف العلاقة
 links-add-event = إضافة حدث
-links-from-date = من (بصيغة YYYY-MM-DD)
-links-to-date = إلى (بصيغة YYYY-MM-DD)
+links-from-date = من (بصيغة { $format })
+links-to-date = إلى (بصيغة { $format })
 links-add-event-button = أضف الحدث
 reference-label = تصنيف
 reference-source = مصدر

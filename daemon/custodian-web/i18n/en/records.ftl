@@ -68,7 +68,7 @@ records-apply = Apply
 
 ## The list's filters
 filters-more = More filters
-filter-person-hint = me, nobody, user-N or a username
+filter-person-hint = { $me }, { $nobody }, { $user } or a username
 filter-created-from = Created from
 filter-created-to = Created until
 filter-updated-from = Changed from
@@ -77,7 +77,7 @@ filter-exact-title = its exact title
 filter-event-from = Event from
 filter-event-to = Event until
 filter-related = Related to
-filter-related-hint = for example bulletin/12
+filter-related-hint = for example { $example }
 filter-group = Access group
 
 ## The orders of a list
@@ -222,8 +222,8 @@ links-its-number = Its number
 links-certainty = Certainty
 links-add-relation-button = Add relation
 links-add-event = Add an event
-links-from-date = From (YYYY-MM-DD)
-links-to-date = To (YYYY-MM-DD)
+links-from-date = From ({ $format })
+links-to-date = To ({ $format })
 links-add-event-button = Add event
 reference-label = label
 reference-source = source

@@ -289,6 +289,11 @@ pub(crate) fn marked(text: &str, marks: &[Markup]) -> Markup {
     }
 }
 
+/// The form a typed date takes, written the same in either language.
+fn date_format() -> Markup {
+    html! { code dir="ltr" { "YYYY-MM-DD" } }
+}
+
 /// A date or a time, left to right inside any sentence.
 fn when(text: &str) -> Markup {
     html! { span dir="ltr" { (text) } }
@@ -334,7 +339,13 @@ fn asked(q: &ListQuery, name: &str) -> String {
 }
 
 /// One labelled input of the filter form.
-fn filter_field(q: &ListQuery, name: &str, label: &str, kind: &str, hint: Option<&str>) -> Markup {
+fn filter_field(
+    q: &ListQuery,
+    name: &str,
+    label: &str,
+    kind: &str,
+    hint: Option<&Markup>,
+) -> Markup {
     let id = format!("f-{name}");
     html! {
         div.field {
@@ -363,11 +374,23 @@ fn more_filters(v: &ListView<'_>) -> Markup {
             || !f.groups.is_empty()
             || !f.fields.is_empty()
     };
-    let person = t("filter-person-hint");
-    let person = Some(person.as_str());
-    let exact = t("filter-exact-title");
-    let exact = Some(exact.as_str());
-    let related = t("filter-related-hint");
+    // What may be typed (`me`, `user-N`, `bulletin/12`) is shown as code,
+    // the same in either language.
+    let code = |words: &str| html! { code dir="ltr" { (words) } };
+    let person = marked(
+        &t_with(
+            "filter-person-hint",
+            &[("me", slot(0)), ("nobody", slot(1)), ("user", slot(2))],
+        ),
+        &[code("me"), code("nobody"), code("user-N")],
+    );
+    let person = Some(&person);
+    let exact = html! { (t("filter-exact-title")) };
+    let exact = Some(&exact);
+    let related = marked(
+        &t_with("filter-related-hint", &[("example", slot(0))]),
+        &[code("bulletin/12")],
+    );
     html! {
         details.filters open[open] {
             summary { (t("filters-more")) }
@@ -384,7 +407,7 @@ fn more_filters(v: &ListView<'_>) -> Markup {
                 (filter_field(q, "event_type", &t("records-event-type"), "text", None))
                 (filter_field(q, "event_from", &t("filter-event-from"), "date", None))
                 (filter_field(q, "event_to", &t("filter-event-to"), "date", None))
-                (filter_field(q, "related", &t("filter-related"), "text", Some(related.as_str())))
+                (filter_field(q, "related", &t("filter-related"), "text", Some(&related)))
                 @if v.groups {
                     (filter_field(q, "group", &t("filter-group"), "text", None))
                 }
@@ -821,9 +844,9 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                     select #ev-type name="event_type" { (options(&c.event_types)) }
                     label for="ev-location" { (t("records-location")) }
                     select #ev-location name="location" { option value="" { "—" } (options(&c.locations)) }
-                    label for="ev-from" { (t("links-from-date")) }
+                    label for="ev-from" { (marked(&t_with("links-from-date", &[("format", slot(0))]), &[date_format()])) }
                     input #ev-from name="from" maxlength="10" dir="ltr";
-                    label for="ev-to" { (t("links-to-date")) }
+                    label for="ev-to" { (marked(&t_with("links-to-date", &[("format", slot(0))]), &[date_format()])) }
                     input #ev-to name="to" maxlength="10" dir="ltr";
                     label for="ev-comment" { (t("links-note")) }
                     input #ev-comment name="comment" maxlength="1000" dir="auto";

@@ -78,7 +78,7 @@ pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
                     form.narrow method="post" action="/exports" {
                         (csrf_field(csrf))
                         label for="format" { (t("exports-format")) }
-                        select #format name="format" { option value="csv" { "CSV" } option value="json" { "JSON" } }
+                        select #format name="format" { option value="csv" dir="ltr" { "CSV" } option value="json" dir="ltr" { "JSON" } }
                         label for="q" { (t("exports-matching")) }
                         input #q name="q" maxlength="200" dir="auto";
                         label for="status" { (t("records-status")) }

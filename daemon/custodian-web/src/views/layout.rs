@@ -248,7 +248,9 @@ fn breadcrumb(p: &Page<'_>) -> Markup {
                 @for (label, href) in &p.trail {
                     li { a href=(href) { (label) } }
                 }
-                li aria-current="page" { (p.title) }
+                // The current page is often a record's title (user text),
+                // isolated so it does not reorder the trail around it.
+                li aria-current="page" { bdi { (p.title) } }
             }
         }
     }
