@@ -175,6 +175,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "account_preferences",
         sql: include_str!("../../../migrations/0029_account_preferences.sql"),
     },
+    Migration {
+        version: 30,
+        name: "notification_keys",
+        sql: include_str!("../../../migrations/0030_notification_keys.sql"),
+    },
 ];
 
 /// The schema version this build expects.

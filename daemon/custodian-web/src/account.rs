@@ -678,6 +678,18 @@ pub(crate) async fn notifications_page(app: &App, req: &Request<impl Sized>) -> 
         names.retain(|(id, _)| *id != session.user_id);
         for row in &mut rows {
             row.message = notifications::mask_names(&row.message, &names);
+            for value in row.args.values_mut() {
+                if let serde_json::Value::String(text) = value {
+                    *text = notifications::mask_names(text, &names);
+                }
+            }
+        }
+    }
+    // In the reader's language; a notification from before they were
+    // stored by key keeps its English sentence.
+    for row in &mut rows {
+        if let Some(key) = &row.key {
+            row.message = crate::i18n::notice_in(crate::i18n::current(), key, &row.args);
         }
     }
     let csrf = csrf_for(app, session).await?;

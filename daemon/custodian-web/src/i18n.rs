@@ -277,6 +277,28 @@ pub fn problem(p: &custodian_core::error::Problem) -> String {
     t_with(p.key, &args)
 }
 
+/// A stored notification (custodian-core's `Notice`: its key, and its
+/// values as a JSON object of texts and numbers) in `lang`.
+pub fn notice_in(
+    lang: Lang,
+    key: &str,
+    args: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let mut a = FluentArgs::new();
+    for (name, value) in args {
+        let v = match value {
+            serde_json::Value::String(text) => FluentValue::from(text.as_str()),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(n) => FluentValue::from(n),
+                None => FluentValue::from(n.to_string()),
+            },
+            other => FluentValue::from(other.to_string()),
+        };
+        a.set(name.as_str(), v);
+    }
+    format(lang, key, Some(&a))
+}
+
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
     let b = &bundles()[index(lang)];
     let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
@@ -369,7 +391,9 @@ mod tests {
     /// Every string literal in the web layer's and the domain's sources.
     fn literals() -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        for text in sources().into_iter().chain(core_sources()) {
+        // The console's notifications are written by custodianctl.
+        let console = sources_in(concat!(env!("CARGO_MANIFEST_DIR"), "/../custodianctl/src"));
+        for text in sources().into_iter().chain(core_sources()).chain(console) {
             out.extend(string_literals(&text));
         }
         out
@@ -443,7 +467,8 @@ mod tests {
     /// `Rejected::problem("..")` and `Problem::new("..")`, each with the
     /// names its `.with("name", ..)` chain gives.
     fn problems_made() -> Vec<(String, BTreeSet<String>)> {
-        let calls = ["problem(\"", "Problem::new(\""];
+        // Notifications are made by key the same way (`Notice::new("..")`).
+        let calls = ["problem(\"", "Problem::new(\"", "Notice::new(\""];
         let mut out = Vec::new();
         for text in sources().into_iter().chain(core_sources()) {
             let text: String = text
@@ -554,6 +579,63 @@ mod tests {
             assert!(
                 en.contains_key(key),
                 "{key} is used by custodian-core but not in the English catalogue"
+            );
+        }
+    }
+
+    #[test]
+    fn notifications_are_worded_in_the_readers_language_from_their_key() {
+        let args = |v: serde_json::Value| v.as_object().cloned().expect("object");
+        let locked = args(
+            serde_json::json!({"account": "carol", "minutes": 15, "attempts": 5,
+                                             "step": "recovery-code", "peer": "10.0.0.7"}),
+        );
+        assert_eq!(
+            notice_in(Lang::En, "notice-locked-guesses", &locked),
+            "The account carol was locked for 15 minutes after 5 wrong recovery-code attempts \
+             (last from 10.0.0.7). If this was not its owner, someone knows the password: change it."
+        );
+        let ar = notice_in(Lang::Ar, "notice-locked-guesses", &locked);
+        assert!(
+            ar.contains("رمز الاسترداد") && ar.contains("carol") && ar.contains("10.0.0.7"),
+            "{ar}"
+        );
+        // The selectors: words for identifiers, lists when there are any.
+        let perms = |mode: &str, flags: &str, groups: &[&str]| {
+            notice_in(
+                Lang::En,
+                "notice-permissions-changed",
+                &args(
+                    serde_json::json!({"by": "admin", "flags_mode": mode, "flags": flags,
+                                         "groups_count": groups.len(), "groups": groups.join(", ")}),
+                ),
+            )
+        };
+        assert_eq!(
+            perms("defaults", "", &[]),
+            "admin changed your permissions to: the defaults of your role; access groups: none."
+        );
+        assert_eq!(
+            perms("list", "can_export", &["north", "south"]),
+            "admin changed your permissions to: can_export; access groups: north, south."
+        );
+        let returned =
+            args(serde_json::json!({"kind": "bulletin", "id": 12, "status": "peer_review"}));
+        assert_eq!(
+            notice_in(Lang::En, "notice-review-returned", &returned),
+            "Your bulletin 12 came back from review: In peer review."
+        );
+        assert!(
+            notice_in(Lang::Ar, "notice-review-returned", &returned).contains("قيد مراجعة الأقران")
+        );
+        // Every notice key has no English left in Arabic but its values.
+        let en = messages(&Lang::En.catalogue().join("\n"));
+        for key in en.keys().filter(|k| k.starts_with("notice-")) {
+            let empty = serde_json::Map::new();
+            assert_ne!(
+                notice_in(Lang::Ar, key, &empty),
+                notice_in(Lang::En, key, &empty),
+                "{key}"
             );
         }
     }

@@ -17,6 +17,7 @@ use crate::input::read_body;
 use crate::input::ReqBody;
 use crate::respond::{html, Body, Reply, WebError};
 use crate::respond::{needed, redirect, unavailable_because};
+use custodian_core::identity::notifications::Notice;
 use custodian_core::identity::passkeys::{self, Purpose, Refused};
 use custodian_core::identity::sessions::{self, Session};
 use custodian_core::policy::{SecureOwnAccount, UseOwnAccount};
@@ -116,8 +117,9 @@ pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
             passkeys::tell_admins_if_admin(
                 db,
                 session.role,
-                &session.username,
-                &format!("removed the passkey “{name}”"),
+                &Notice::new("notice-admin-passkey-removed")
+                    .with("account", session.username.clone())
+                    .with("name", name),
             )
             .await;
             Ok(redirect("/account/passkeys"))
@@ -170,8 +172,9 @@ pub(crate) async fn register_finish<B: ReqBody>(app: &App, req: Request<B>) -> R
     passkeys::tell_admins_if_admin(
         db,
         session.role,
-        &session.username,
-        &format!("added a passkey “{}”", name.trim()),
+        &Notice::new("notice-admin-passkey-added")
+            .with("account", session.username.clone())
+            .with("name", name.trim().to_owned()),
     )
     .await;
     Ok(json_response(

@@ -73,17 +73,20 @@ async fn open_for_recovery(
     Ok(token)
 }
 
-/// Tells every active administrator, and the account itself.
+/// Tells every active administrator, and the account itself: the
+/// message's catalogue key (`i18n/*/account.ftl`) and its values, worded
+/// in each reader's language when read (see custodian-core's `Notice`).
 async fn tell(
     tx: &tokio_postgres::Transaction<'_>,
     id: i64,
     kind: &str,
-    message: &str,
+    key: &str,
+    args: serde_json::Value,
 ) -> Result<(), String> {
     tx.execute(
-        "INSERT INTO notification (user_id, kind, message) \
-         SELECT id, $2, $3 FROM app_user WHERE (role = 'admin' AND state = 'active') OR id = $1",
-        &[&id, &kind, &message],
+        "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
+         SELECT id, $2, $3, $3, $4 FROM app_user WHERE (role = 'admin' AND state = 'active') OR id = $1",
+        &[&id, &kind, &key, &args],
     )
     .await
     .map(|_| ())
@@ -157,11 +160,8 @@ pub async fn recover_admin(
         &tx,
         id,
         "account.recovery_issued",
-        &format!(
-            "At the appliance's console, a recovery of the administrator account {username} was issued (reason: {reason}). \
-             Its password and second factors were removed and its sessions ended; a new password is chosen with the recovery token within an hour. \
-             If you did not expect this, tell the appliance's operators at once."
-        ),
+        "notice-console-recovery-issued",
+        serde_json::json!({"account": username, "reason": reason}),
     )
     .await?;
     tx.commit().await.map_err(|e| format!("database: {e}"))?;
@@ -211,10 +211,8 @@ pub async fn confirm_admin(
         &tx,
         id,
         "account.role_changed",
-        &format!(
-            "At the appliance's console, administrator rights for {username} (asked for by {asked_by}) were confirmed (reason: {reason}). \
-             The account's password and second factors were replaced by a recovery token, valid for an hour, given by the person at the console."
-        ),
+        "notice-console-admin-confirmed",
+        serde_json::json!({"account": username, "asked_by": asked_by, "reason": reason}),
     )
     .await?;
     tx.commit().await.map_err(|e| format!("database: {e}"))?;

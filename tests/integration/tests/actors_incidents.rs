@@ -248,11 +248,8 @@ async fn actors_and_incidents_have_their_fields_workflow_history_and_access_rule
         "finalized Col. Y female"
     );
     // Notified as for bulletins, in the kind's words.
-    assert!(sql(
-        &a,
-        &format!("SELECT string_agg(message, '|') FROM notification WHERE user_id = {ben_id}")
-    )
-    .contains(&format!("Actor {actor} waits for your review.")));
+    assert!(common::notifications_where(&a, &format!("u.id = {ben_id}"))
+        .contains(&format!("Actor {actor} waits for your review.")));
 
     // History: every change, with the kind's fields in the full snapshot.
     let history = admin.get(&format!("/actors/history?id={actor}")).await;

@@ -4,6 +4,7 @@
 //! once; resetting an administrator's second factor waits the same way.
 
 mod common;
+use common::notifications_of;
 
 use common::daemon;
 use common::web::*;
@@ -14,16 +15,6 @@ const PW2: &str = "copper valley listens slowly";
 
 fn sql(a: &Appliance, q: &str) -> String {
     a.pg.psql("custodian", q).expect("sql")
-}
-
-fn notifications_of(a: &Appliance, user: &str) -> String {
-    sql(
-        a,
-        &format!(
-            "SELECT coalesce(string_agg(n.message, ' | ' ORDER BY n.id), '') FROM notification n \
-             JOIN app_user u ON u.id = n.user_id WHERE u.username = '{user}'"
-        ),
-    )
 }
 
 fn role_of(a: &Appliance, user: &str) -> String {

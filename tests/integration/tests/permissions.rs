@@ -56,8 +56,11 @@ async fn flags_and_groups_are_set_by_another_administrator_and_apply_at_once() {
     assert!(!ana.get("/").await.body.contains("Signed in as"));
     ana.login("ana", PW).await;
     assert_eq!(ana.get("/exports").await.status, 200);
-    assert!(sql(&a, "SELECT message FROM notification n JOIN app_user u ON u.id = n.user_id WHERE u.username = 'ana' AND kind = 'account.permissions_changed'")
-        .contains("can_export"));
+    assert!(common::notifications_where(
+        &a,
+        "u.username = 'ana' AND n.kind = 'account.permissions_changed'"
+    )
+    .contains("can_export"));
     let details = sql(
         &a,
         "SELECT details::text FROM audit_log WHERE action = 'account.permissions_changed'",

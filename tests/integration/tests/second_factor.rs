@@ -4,21 +4,11 @@
 //! themselves run in Chromium (`browser.rs`).
 
 mod common;
+use common::notifications_of;
 
 use common::daemon;
 use common::web::*;
 use custodian_harness::Appliance;
-
-fn notifications_of(a: &Appliance, user: &str) -> String {
-    a.pg.psql(
-        "custodian",
-        &format!(
-            "SELECT coalesce(string_agg(n.message, ' | ' ORDER BY n.id), '') FROM notification n \
-             JOIN app_user u ON u.id = n.user_id WHERE u.username = '{user}'"
-        ),
-    )
-    .expect("notifications")
-}
 
 fn data_csrf(page: &Page) -> String {
     page.first_after("data-csrf=\"", '"')

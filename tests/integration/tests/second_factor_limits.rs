@@ -6,6 +6,7 @@
 //! keyed. One daemon serves every case, each on its own account.
 
 mod common;
+use common::notifications_of;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -39,16 +40,6 @@ fn browser_from<'a>(
 
 fn sql(a: &Appliance, q: &str) -> String {
     a.pg.psql("custodian", q).expect("psql")
-}
-
-fn notifications_of(a: &Appliance, user: &str) -> String {
-    sql(
-        a,
-        &format!(
-            "SELECT coalesce(string_agg(n.message, ' | ' ORDER BY n.id), '') FROM notification n \
-             JOIN app_user u ON u.id = n.user_id WHERE u.username = '{user}'"
-        ),
-    )
 }
 
 fn kib(field: &str) -> u64 {

@@ -191,6 +191,32 @@ async fn own_preferences(a: &Appliance, admin: &mut Browser<'_>, ana: &mut Brows
         "{}",
         other.body
     );
+    // Notifications are worded when they are read, in the reader's
+    // language: the settings change told the administrators in English
+    // (admin reads English); the same notice reads Arabic for ana, with
+    // the administrator's name masked (she may not see usernames). One
+    // stored before notifications had keys keeps its sentence.
+    let notes = admin.get("/account/notifications").await.body;
+    assert!(
+        notes.contains("admin changed the appliance settings."),
+        "{notes}"
+    );
+    a.pg.psql(
+        "custodian",
+        "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
+         SELECT id, 'settings.changed', 'notice-settings-changed', 'notice-settings-changed', \
+                '{\"by\": \"admin\"}' FROM app_user WHERE username = 'ana'; \
+         INSERT INTO notification (user_id, kind, message) \
+         SELECT id, 'old.kind', 'A sentence from an older release.' FROM app_user WHERE username = 'ana'",
+    )
+    .expect("notifications");
+    let notes = ana.get("/account/notifications").await.body;
+    assert!(notes.contains("إعدادات الجهاز"), "{notes}");
+    assert!(!notes.contains("غيّر admin"), "{notes}");
+    assert!(
+        notes.contains("A sentence from an older release."),
+        "{notes}"
+    );
     // "The browser's language" again.
     let csrf = saved.csrf();
     ana.post(

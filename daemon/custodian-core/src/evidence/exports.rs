@@ -19,7 +19,7 @@ use super::items::Query;
 use super::store::{Reader, Store, StoreError};
 use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
-use crate::identity::notifications::{notify, notify_admins};
+use crate::identity::notifications::{notify, notify_admins, Notice};
 use crate::policy::{may_decide_export, DecideExports, DownloadExport, Permit, RequestExport};
 use crate::pool::{Database, DbError};
 
@@ -256,10 +256,11 @@ pub async fn request(
     notify_admins(
         &*tx,
         "export.requested",
-        &format!(
-            "{username} asks to export {items} bulletins ({}): {reason}",
-            format.as_str()
-        ),
+        &Notice::new("notice-export-requested")
+            .with("by", username.to_owned())
+            .with("items", items)
+            .with("format", format.as_str())
+            .with("reason", reason.to_owned()),
     )
     .await?;
     if let Err(e) = tx.commit().await {
@@ -355,12 +356,11 @@ pub async fn decide(
         requester,
         action,
         &if approve {
-            format!(
-                "Your export {id} was approved; download it within {} minutes (once).",
-                ttl.as_secs() / 60
-            )
+            Notice::new("notice-export-approved")
+                .with("id", id)
+                .with("minutes", ttl.as_secs() / 60)
         } else {
-            format!("Your export {id} was rejected.")
+            Notice::new("notice-export-rejected").with("id", id)
         },
     )
     .await?;

@@ -16,7 +16,7 @@ use super::query::{Dates, Filters, Person};
 use super::search::Search;
 use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
-use crate::identity::notifications::{notify, notify_admins};
+use crate::identity::notifications::{notify, notify_admins, Notice};
 use crate::policy::workflow::{self, Item, Status, Step};
 use crate::policy::{
     may_edit, may_regroup, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins,
@@ -912,12 +912,13 @@ pub async fn update(
         notify_admins(
             &*tx,
             &event,
-            &format!(
-                "Who may see {} {id} changed: {} -> {}. Its history tells who.",
-                kind.noun(),
-                groups_text(&before),
-                groups_text(&groups)
-            ),
+            &Notice::new("notice-access-changed")
+                .with("kind", kind.noun())
+                .with("id", id)
+                .with("before_count", before.len())
+                .with("before", before.join(", "))
+                .with("after_count", groups.len())
+                .with("after", groups.join(", ")),
         )
         .await?;
     }
@@ -968,28 +969,20 @@ pub async fn step(
         json!({"step": step.name(), "from": before.status.as_str(), "to": after.status.as_str()}),
     )
     .await?;
-    let (title_word, noun) = (kind.title(), kind.noun());
+    let record = |key| Notice::new(key).with("kind", kind.noun()).with("id", id);
     let told = match step {
-        Step::Assign(to) if to != actor.user_id => {
-            Some((to, format!("{title_word} {id} was assigned to you.")))
-        }
-        Step::Submit { reviewer } => Some((
-            reviewer,
-            format!("{title_word} {id} waits for your review."),
-        )),
+        Step::Assign(to) if to != actor.user_id => Some((to, record("notice-assigned"))),
+        Step::Submit { reviewer } => Some((reviewer, record("notice-review-waiting"))),
         Step::SendBack | Step::Accept => after.assigned_to.map(|a| {
             (
                 a,
-                format!(
-                    "Your {noun} {id} came back from review: {}.",
-                    after.status.label()
-                ),
+                record("notice-review-returned").with("status", after.status.as_str()),
             )
         }),
         _ => None,
     };
-    if let Some((to, message)) = told {
-        notify(&*tx, to, &event, &message).await?;
+    if let Some((to, notice)) = told {
+        notify(&*tx, to, &event, &notice).await?;
     }
     tx.commit().await?;
     Ok(after.status)

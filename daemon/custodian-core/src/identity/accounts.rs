@@ -8,7 +8,7 @@ use tokio_postgres::GenericClient;
 
 use super::hashing;
 use super::lockout;
-use super::notifications::{notify, notify_admins};
+use super::notifications::{notify, notify_admins, Notice};
 use super::password::Policy;
 use super::tokens;
 use crate::error::{CoreError, Rejected};
@@ -396,12 +396,13 @@ async fn record_failure(
     .await
     .map_err(DbError::from)?;
     if let Some(user_id) = locked_now {
-        let message = format!(
-            "The account {username} was locked for {} minutes after {} failed sign-ins (last from {peer}).",
-            policy.lockout_minutes, policy.lockout_after
-        );
-        notify(pg, user_id, "account.locked", &message).await?;
-        notify_admins(pg, "account.locked", &message).await?;
+        let notice = Notice::new("notice-locked-sign-ins")
+            .with("account", username.to_owned())
+            .with("minutes", policy.lockout_minutes)
+            .with("attempts", policy.lockout_after)
+            .with("peer", peer.to_owned());
+        notify(pg, user_id, "account.locked", &notice).await?;
+        notify_admins(pg, "account.locked", &notice).await?;
         custodian_db::audit::record(
             pg,
             "custodiand",
@@ -568,14 +569,6 @@ impl Pending {
         }
     }
 
-    fn describe(self) -> &'static str {
-        match self {
-            Self::GrantAdmin => "administrator rights",
-            Self::ResetSecondFactor => "a reset of their second factors",
-            Self::ResetPassword => "a reset of their password",
-        }
-    }
-
     /// Whether confirming it hands the account a new one-time password,
     /// shown to the confirming administrator.
     pub fn issues_password(self) -> bool {
@@ -612,10 +605,10 @@ async fn request_confirmation(
     notify_admins(
         pg,
         "account.confirmation_requested",
-        &format!(
-            "{by} asked for {} for the account {username}. Nothing changes until a different administrator confirms it on the accounts page; if you did not expect this, suspend both accounts.",
-            what.describe()
-        ),
+        &Notice::new("notice-confirmation-requested")
+            .with("by", by.to_owned())
+            .with("change", what.key())
+            .with("account", username.to_owned()),
     )
     .await
 }
@@ -743,25 +736,37 @@ impl StateChange {
     }
 
     /// What the account's owner is told.
-    fn notice(self, by: &str) -> String {
+    /// What the account is told, and what every administrator is told
+    /// when the change is one they should know of. `new_admin`: the
+    /// account became an administrator and was handed new credentials.
+    fn notices(self, by: &str, username: &str, new_admin: bool) -> (Notice, Option<Notice>) {
+        let to = |key| Notice::new(key).with("by", by.to_owned());
+        let admins = |key| Some(to(key).with("account", username.to_owned()));
         match self {
-            Self::Suspend => format!("Your account was suspended by {by}."),
-            Self::Disable => format!("Your account was disabled by {by}."),
-            Self::Activate => format!("Your account was activated by {by}."),
-            Self::Unlock => format!("Your account was unlocked by {by}."),
-            Self::ResetSecondFactor => format!(
-                "Your second factors (authenticator app, passkeys, recovery codes) were reset by {by}."
+            _ if new_admin => (
+                to("notice-admin-granted-new-credentials"),
+                admins("notice-admins-admin-granted"),
             ),
-            Self::Role(role) => format!("Your role was changed to {} by {by}.", role.key()),
-            Self::Confirm(Pending::GrantAdmin) => {
-                format!("Your role was changed to admin (confirmed by {by}).")
+            Self::Suspend => (to("notice-account-suspended"), None),
+            Self::Disable => (to("notice-account-disabled"), None),
+            Self::Activate => (to("notice-account-activated"), None),
+            Self::Unlock => (to("notice-account-unlocked"), None),
+            Self::ResetSecondFactor => (
+                to("notice-second-factors-reset"),
+                admins("notice-admins-second-factors-reset"),
+            ),
+            Self::Role(role) => (
+                to("notice-role-changed").with("role", role.key()),
+                admins("notice-admins-role-changed").map(|n| n.with("role", role.key())),
+            ),
+            Self::Confirm(Pending::GrantAdmin) => (to("notice-admin-granted"), None),
+            Self::Confirm(Pending::ResetPassword) => (
+                to("notice-password-reset-confirmed"),
+                admins("notice-admins-password-reset-confirmed"),
+            ),
+            Self::Confirm(Pending::ResetSecondFactor) => {
+                (to("notice-second-factors-reset-confirmed"), None)
             }
-            Self::Confirm(Pending::ResetPassword) => format!(
-                "Your password was reset (confirmed by {by}); you were signed out everywhere. Sign in with the one-time password {by} gives you and choose a new one. If you did not ask for this, tell another administrator."
-            ),
-            Self::Confirm(Pending::ResetSecondFactor) => format!(
-                "Your second factors (authenticator app, passkeys, recovery codes) were reset (confirmed by {by})."
-            ),
         }
     }
 }
@@ -905,25 +910,10 @@ pub async fn change_state(
         _ => serde_json::json!({"sessions_ended": ended}),
     };
     audit(pg, by, change.audit_action(), username, details).await?;
-    let mut notice = change.notice(by);
-    if new_admin {
-        notice = format!(
-            "Your role was changed to admin (confirmed by {by}). Sign in with the one-time password {by} gives you, choose a new password and enrol your second factor again."
-        );
-    }
+    let (notice, for_admins) = change.notices(by, username, new_admin);
     notify(pg, id, change.audit_action(), &notice).await?;
-    if matches!(
-        change,
-        StateChange::ResetSecondFactor
-            | StateChange::Role(_)
-            | StateChange::Confirm(Pending::ResetPassword)
-    ) {
-        notify_admins(
-            pg,
-            change.audit_action(),
-            &format!("{username}: {}", notice.replacen("Your", "their", 1)),
-        )
-        .await?;
+    if let Some(n) = for_admins {
+        notify_admins(pg, change.audit_action(), &n).await?;
     }
     tx.commit().await?;
     Ok(fresh.map(|(temporary, _, _)| temporary))
@@ -1016,13 +1006,15 @@ pub async fn reset_password(
         &*tx,
         id,
         "password.reset",
-        &format!("Your password was reset by {by}; you were signed out everywhere. Sign in with the one-time password they give you and choose a new one. If you did not ask for this, tell another administrator."),
+        &Notice::new("notice-password-reset").with("by", by.to_owned()),
     )
     .await?;
     notify_admins(
         &*tx,
         "password.reset",
-        &format!("{by} reset the password of {username}."),
+        &Notice::new("notice-admins-password-reset")
+            .with("by", by.to_owned())
+            .with("account", username.to_owned()),
     )
     .await?;
     tx.commit().await?;
@@ -1075,7 +1067,7 @@ pub async fn force_password_change(
             &*tx,
             *id,
             "password.reset_forced",
-            &format!("{by} asked you to choose a new password: you were signed out everywhere, and you must change it at your next sign-in."),
+            &Notice::new("notice-password-change-forced").with("by", by.to_owned()),
         )
         .await?;
     }

@@ -8,7 +8,7 @@
 use custodian_vault::keyring::Keyring;
 
 use super::accounts::{audit, hash_with_newest_pepper};
-use super::notifications::notify_admins;
+use super::notifications::{notify_admins, Notice};
 use super::password::Policy;
 use super::tokens;
 use crate::error::CoreError;
@@ -83,7 +83,7 @@ pub async fn recover(
     notify_admins(
         &*tx,
         "account.recovered",
-        &format!("The administrator account {username} was recovered with a token issued at the console, and has a new password. If you did not expect this, suspend it and check the activity log (account.recovery_issued)."),
+        &Notice::new("notice-account-recovered").with("account", username.to_owned()),
     )
     .await?;
     tx.commit().await?;

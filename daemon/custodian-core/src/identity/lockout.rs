@@ -17,7 +17,7 @@
 use tokio_postgres::GenericClient;
 
 use super::accounts::audit;
-use super::notifications::{notify, notify_admins};
+use super::notifications::{notify, notify_admins, Notice};
 use super::password::Policy;
 use crate::error::CoreError;
 
@@ -118,13 +118,14 @@ pub async fn failed(
             &[&user_id],
         )
         .await?;
-    let message = format!(
-        "The account {username} was locked for {} minutes after {} wrong {step} attempts (last from {peer}). \
-         If this was not its owner, someone knows the password: change it.",
-        policy.lockout_minutes, policy.lockout_after
-    );
-    notify(pg, user_id, "account.locked", &message).await?;
-    notify_admins(pg, "account.locked", &message).await?;
+    let notice = Notice::new("notice-locked-guesses")
+        .with("account", username.to_owned())
+        .with("minutes", policy.lockout_minutes)
+        .with("attempts", policy.lockout_after)
+        .with("step", step.to_owned())
+        .with("peer", peer.to_owned());
+    notify(pg, user_id, "account.locked", &notice).await?;
+    notify_admins(pg, "account.locked", &notice).await?;
     audit(
         pg,
         "custodiand",

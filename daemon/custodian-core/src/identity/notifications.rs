@@ -8,34 +8,81 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio_postgres::GenericClient;
 
-use crate::error::CoreError;
+use crate::error::{Arg, CoreError};
 use crate::pool::Database;
 
-/// Tells `user_id` about `message`.
+/// What a notification says: the catalogue key of its message
+/// (`i18n/*/account.ftl`, `notice-…`) and the values its placeables name.
+/// The web layer words it in the reader's language when it is read, so a
+/// notification written to an Arabic reader by an English administrator
+/// is Arabic, and the domain has no words of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Notice {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With the value of the placeable `name`.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The values as stored (`message_args`): a JSON object of texts and
+    /// numbers.
+    fn args_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.args
+                .iter()
+                .map(|(name, value)| {
+                    let v = match value {
+                        Arg::Text(t) => serde_json::Value::from(t.as_ref()),
+                        Arg::Number(n) => serde_json::Value::from(*n),
+                    };
+                    ((*name).to_owned(), v)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Tells `user_id` about `notice`.
 pub async fn notify(
     pg: &impl GenericClient,
     user_id: i64,
     kind: &str,
-    message: &str,
+    notice: &Notice,
 ) -> Result<(), CoreError> {
+    // `message` gets the key: it is what a release before migration 0030
+    // shows after a rollback.
     pg.execute(
-        "INSERT INTO notification (user_id, kind, message) VALUES ($1, $2, $3)",
-        &[&user_id, &kind, &message],
+        "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
+         VALUES ($1, $2, $3, $3, $4)",
+        &[&user_id, &kind, &notice.key, &notice.args_json()],
     )
     .await?;
     Ok(())
 }
 
-/// Tells every active administrator about `message`.
+/// Tells every active administrator about `notice`.
 pub async fn notify_admins(
     pg: &impl GenericClient,
     kind: &str,
-    message: &str,
+    notice: &Notice,
 ) -> Result<(), CoreError> {
     pg.execute(
-        "INSERT INTO notification (user_id, kind, message) \
-         SELECT id, $1, $2 FROM app_user WHERE role = 'admin' AND state = 'active'",
-        &[&kind, &message],
+        "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
+         SELECT id, $1, $2, $2, $3 FROM app_user WHERE role = 'admin' AND state = 'active'",
+        &[&kind, &notice.key, &notice.args_json()],
     )
     .await?;
     Ok(())
@@ -122,16 +169,14 @@ pub async fn note_device(
     let new_device = !seen && had_any;
     if new_device {
         let browser: String = user_agent.chars().take(80).collect();
-        notify(
-            pg,
-            user_id,
-            "login.new_device",
-            &format!(
-                "New sign-in from {peer} with {}. If this was not you, change your password and tell an administrator.",
-                if browser.is_empty() { "an unnamed browser" } else { &browser }
-            ),
-        )
-        .await?;
+        let notice = if browser.is_empty() {
+            Notice::new("notice-new-device-unnamed").with("peer", peer.to_owned())
+        } else {
+            Notice::new("notice-new-device")
+                .with("peer", peer.to_owned())
+                .with("browser", browser)
+        };
+        notify(pg, user_id, "login.new_device", &notice).await?;
     }
     Ok(new_device)
 }
@@ -139,7 +184,12 @@ pub async fn note_device(
 pub struct Listed {
     pub id: i64,
     pub kind: String,
+    /// The English sentence of a notification written before migration
+    /// 0030; for later ones, their key (as `key`).
     pub message: String,
+    /// The catalogue key, and the values by name (texts and numbers).
+    pub key: Option<String>,
+    pub args: serde_json::Map<String, serde_json::Value>,
     pub created: std::time::SystemTime,
     pub unread: bool,
 }
@@ -149,8 +199,8 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError>
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
         .query(
-            "SELECT id, kind, message, created_at, \
-             read_at IS NULL FROM notification WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
+            "SELECT id, kind, message, created_at, read_at IS NULL, message_key, message_args \
+             FROM notification WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
             &[&user_id],
         )
         .await?;
@@ -162,6 +212,11 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError>
             message: r.get(2),
             created: r.get(3),
             unread: r.get(4),
+            key: r.get(5),
+            args: match r.get::<_, serde_json::Value>(6) {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            },
         })
         .collect())
 }

@@ -20,7 +20,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::accounts::audit;
-use super::notifications::{notify, notify_admins};
+use super::notifications::{notify, notify_admins, Notice};
 use crate::error::CoreError;
 use crate::pool::Database;
 
@@ -255,7 +255,7 @@ pub async fn finish_registration(
         pg,
         user_id,
         "passkey.added",
-        &format!("A passkey named “{name}” was added to your account. If this was not you, tell an administrator now."),
+        &Notice::new("notice-passkey-added").with("name", name.to_owned()),
     )
     .await?;
     Ok(())
@@ -422,19 +422,14 @@ pub async fn remove(
         pg,
         user_id,
         "passkey.removed",
-        &format!("The passkey named “{name}” was removed from your account."),
+        &Notice::new("notice-passkey-removed").with("name", name.clone()),
     )
     .await?;
     Ok(Some(name))
 }
 
 /// Tells administrators when an administrator's second factor changes.
-pub async fn tell_admins_if_admin(
-    db: &Database,
-    role: crate::policy::Role,
-    username: &str,
-    what: &str,
-) {
+pub async fn tell_admins_if_admin(db: &Database, role: crate::policy::Role, notice: &Notice) {
     if role != crate::policy::Role::Admin {
         return;
     }
@@ -443,12 +438,7 @@ pub async fn tell_admins_if_admin(
     let told = async {
         let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
-        notify_admins(
-            pg,
-            "admin.second_factor_changed",
-            &format!("Administrator {username}: {what}."),
-        )
-        .await
+        notify_admins(pg, "admin.second_factor_changed", notice).await
     };
     if let Err(e) = told.await {
         tracing::warn!(target: "identity", error = %e, "administrators not told of a second-factor change");

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::accounts::audit;
-use super::notifications::{notify, notify_admins};
+use super::notifications::{notify, notify_admins, Notice};
 use crate::error::{CoreError, Rejected};
 use crate::policy::Permission;
 use crate::pool::Database;
@@ -101,29 +101,31 @@ pub async fn set(
                "after": {"flags": flags, "groups": groups}, "sessions_ended": ended}),
     )
     .await?;
-    let summary = match &flags {
-        None => "the defaults of your role".to_owned(),
-        Some(f) if f.is_empty() => "none".to_owned(),
-        Some(f) => f.join(", "),
+    // The permissions are named by their identifiers (`can_export`), as
+    // on the permissions page; only "the defaults" and "none" are words.
+    let (flags_mode, flag_list) = match &flags {
+        None => ("defaults", String::new()),
+        Some(f) if f.is_empty() => ("none", String::new()),
+        Some(f) => ("list", f.join(", ")),
     };
     notify(
         &*tx,
         id,
         "account.permissions_changed",
-        &format!(
-            "{by} changed your permissions to: {summary}; access groups: {}.",
-            if groups.is_empty() {
-                "none".to_owned()
-            } else {
-                groups.join(", ")
-            }
-        ),
+        &Notice::new("notice-permissions-changed")
+            .with("by", by.to_owned())
+            .with("flags_mode", flags_mode)
+            .with("flags", flag_list)
+            .with("groups_count", groups.len())
+            .with("groups", groups.join(", ")),
     )
     .await?;
     notify_admins(
         &*tx,
         "account.permissions_changed",
-        &format!("{by} changed the permissions of {username}."),
+        &Notice::new("notice-admins-permissions-changed")
+            .with("by", by.to_owned())
+            .with("account", username.to_owned()),
     )
     .await?;
     tx.commit().await?;

@@ -79,7 +79,7 @@ pub async fn regenerate(
         &*tx,
         user_id,
         "recovery_codes.generated",
-        "New recovery codes were generated for your account; the old ones no longer work.",
+        &crate::identity::notifications::Notice::new("notice-recovery-codes"),
     )
     .await?;
     tx.commit().await?;

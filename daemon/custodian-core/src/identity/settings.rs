@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::accounts::audit;
-use super::notifications::notify_admins;
+use super::notifications::{notify_admins, Notice};
 use crate::error::{CoreError, Rejected};
 use crate::policy::{ManageSettings, Permit};
 use crate::pool::Database;
@@ -107,7 +107,7 @@ pub async fn save(
         notify_admins(
             &*tx,
             "settings.changed",
-            &format!("{by} changed the appliance settings."),
+            &Notice::new("notice-settings-changed").with("by", by.to_owned()),
         )
         .await?;
     }

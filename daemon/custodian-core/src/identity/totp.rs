@@ -259,7 +259,7 @@ pub mod store {
             pg,
             user_id,
             "totp.enrolled",
-            "An authenticator app was set up for your account. If this was not you, tell an administrator now.",
+            &crate::identity::notifications::Notice::new("notice-totp-enrolled"),
         )
         .await?;
         Ok(true)

@@ -62,3 +62,79 @@ sessions-from = From
 sessions-browser = Browser
 sessions-this = this session
 sessions-end = End
+
+## What notifications say (custodian-core's Notice, stored by key; worded
+## when read, in the reader's language)
+notice-new-device = New sign-in from { $peer } with { $browser }. If this was not you, change your password and tell an administrator.
+notice-new-device-unnamed = New sign-in from { $peer } with an unnamed browser. If this was not you, change your password and tell an administrator.
+notice-totp-enrolled = An authenticator app was set up for your account. If this was not you, tell an administrator now.
+notice-recovery-codes = New recovery codes were generated for your account; the old ones no longer work.
+notice-passkey-added = A passkey named “{ $name }” was added to your account. If this was not you, tell an administrator now.
+notice-passkey-removed = The passkey named “{ $name }” was removed from your account.
+notice-admin-passkey-added = Administrator { $account }: added a passkey “{ $name }”.
+notice-admin-passkey-removed = Administrator { $account }: removed the passkey “{ $name }”.
+notice-locked-guesses = The account { $account } was locked for { $minutes } minutes after { $attempts } wrong { $step } attempts (last from { $peer }). If this was not its owner, someone knows the password: change it.
+notice-locked-sign-ins = The account { $account } was locked for { $minutes } minutes after { $attempts } failed sign-ins (last from { $peer }).
+notice-confirmation-requested = { $by } asked for { $change ->
+        [grant-admin] administrator rights
+        [reset-second-factor] a reset of their second factors
+       *[reset-password] a reset of their password
+    } for the account { $account }. Nothing changes until a different administrator confirms it on the accounts page; if you did not expect this, suspend both accounts.
+notice-account-suspended = Your account was suspended by { $by }.
+notice-account-disabled = Your account was disabled by { $by }.
+notice-account-activated = Your account was activated by { $by }.
+notice-account-unlocked = Your account was unlocked by { $by }.
+notice-second-factors-reset = Your second factors (authenticator app, passkeys, recovery codes) were reset by { $by }.
+notice-admins-second-factors-reset = { $account }: their second factors (authenticator app, passkeys, recovery codes) were reset by { $by }.
+notice-role-changed = Your role was changed to { $role } by { $by }.
+notice-admins-role-changed = { $account }: their role was changed to { $role } by { $by }.
+notice-admin-granted = Your role was changed to admin (confirmed by { $by }).
+notice-admin-granted-new-credentials = Your role was changed to admin (confirmed by { $by }). Sign in with the one-time password { $by } gives you, choose a new password and enrol your second factor again.
+notice-admins-admin-granted = { $account }: their role was changed to admin (confirmed by { $by }); they sign in with a one-time password from { $by } and enrol their second factor again.
+notice-password-reset-confirmed = Your password was reset (confirmed by { $by }); you were signed out everywhere. Sign in with the one-time password { $by } gives you and choose a new one. If you did not ask for this, tell another administrator.
+notice-admins-password-reset-confirmed = { $account }: their password was reset (confirmed by { $by }); they were signed out everywhere.
+notice-second-factors-reset-confirmed = Your second factors (authenticator app, passkeys, recovery codes) were reset (confirmed by { $by }).
+notice-password-reset = Your password was reset by { $by }; you were signed out everywhere. Sign in with the one-time password they give you and choose a new one. If you did not ask for this, tell another administrator.
+notice-admins-password-reset = { $by } reset the password of { $account }.
+notice-password-change-forced = { $by } asked you to choose a new password: you were signed out everywhere, and you must change it at your next sign-in.
+notice-account-recovered = The administrator account { $account } was recovered with a token issued at the console, and has a new password. If you did not expect this, suspend it and check the activity log (account.recovery_issued).
+notice-console-recovery-issued = At the appliance's console, a recovery of the administrator account { $account } was issued (reason: { $reason }). Its password and second factors were removed and its sessions ended; a new password is chosen with the recovery token within an hour. If you did not expect this, tell the appliance's operators at once.
+notice-console-admin-confirmed = At the appliance's console, administrator rights for { $account } (asked for by { $asked_by }) were confirmed (reason: { $reason }). The account's password and second factors were replaced by a recovery token, valid for an hour, given by the person at the console.
+notice-settings-changed = { $by } changed the appliance settings.
+notice-permissions-changed = { $by } changed your permissions to: { $flags_mode ->
+        [defaults] the defaults of your role
+        [none] none
+       *[list] { $flags }
+    }; access groups: { $groups_count ->
+        [0] none
+       *[other] { $groups }
+    }.
+notice-admins-permissions-changed = { $by } changed the permissions of { $account }.
+notice-export-requested = { $by } asks to export { $items } bulletins ({ $format }): { $reason }
+notice-export-approved = Your export { $id } was approved; download it within { $minutes } minutes (once).
+notice-export-rejected = Your export { $id } was rejected.
+notice-access-changed = Who may see { $kind } { $id } changed: { $before_count ->
+        [0] everyone
+       *[other] { $before }
+    } -> { $after_count ->
+        [0] everyone
+       *[other] { $after }
+    }. Its history tells who.
+notice-assigned = { $kind ->
+        [bulletin] Bulletin
+        [actor] Actor
+       *[incident] Incident
+    } { $id } was assigned to you.
+notice-review-waiting = { $kind ->
+        [bulletin] Bulletin
+        [actor] Actor
+       *[incident] Incident
+    } { $id } waits for your review.
+notice-review-returned = Your { $kind } { $id } came back from review: { $status ->
+        [unassigned] Unassigned
+        [assigned] Assigned
+        [peer_review] In peer review
+        [revisit] Revisit
+        [reviewed] Reviewed
+       *[finalized] Finalized
+    }.

@@ -186,3 +186,36 @@ pub fn readyz(d: &Daemon) -> serde_json::Value {
         .unwrap_or_default();
     serde_json::from_str(body).unwrap_or_else(|_| panic!("readyz: {raw}"))
 }
+
+/// The notifications whose row `n` (joined with its account `u`) meets
+/// `condition`, oldest first, as the English catalogue words them (they
+/// are stored by key), joined by " | ".
+pub fn notifications_where(a: &custodian_harness::Appliance, condition: &str) -> String {
+    let rows = a
+        .pg
+        .psql(
+            "custodian",
+            &format!(
+                "SELECT coalesce(json_agg(json_build_object('key', n.message_key, 'args', n.message_args, \
+                 'message', n.message) ORDER BY n.id), '[]') \
+                 FROM notification n JOIN app_user u ON u.id = n.user_id WHERE {condition}"
+            ),
+        )
+        .expect("sql");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(rows.trim()).expect("notifications as JSON");
+    rows.iter()
+        .map(|r| match (r["key"].as_str(), r["args"].as_object()) {
+            (Some(key), Some(args)) => {
+                custodian_web::i18n::notice_in(custodian_web::i18n::Lang::En, key, args)
+            }
+            _ => r["message"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// [`notifications_where`] for the account `user`.
+pub fn notifications_of(a: &custodian_harness::Appliance, user: &str) -> String {
+    notifications_where(a, &format!("u.username = '{user}'"))
+}
