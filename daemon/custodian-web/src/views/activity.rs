@@ -108,6 +108,19 @@ pub(crate) fn event_key(action: &str) -> Option<&'static str> {
         "incident.access_changed" => "event-incident-access-changed",
         "incident.workflow" => "event-incident-workflow",
         "incident.bulk" => "event-incident-bulk",
+        // Its links (custodian-core's `links`): `<kind>.<what>` too.
+        "bulletin.related" => "event-bulletin-related",
+        "bulletin.attached" => "event-bulletin-attached",
+        "bulletin.event_added" => "event-bulletin-event-added",
+        "bulletin.link_withdrawn" => "event-bulletin-link-withdrawn",
+        "actor.related" => "event-actor-related",
+        "actor.attached" => "event-actor-attached",
+        "actor.event_added" => "event-actor-event-added",
+        "actor.link_withdrawn" => "event-actor-link-withdrawn",
+        "incident.related" => "event-incident-related",
+        "incident.attached" => "event-incident-attached",
+        "incident.event_added" => "event-incident-event-added",
+        "incident.link_withdrawn" => "event-incident-link-withdrawn",
         // Updates: asked for here, then custodian-updated's steps.
         "update.check.requested" => "event-update-check-requested",
         "update.apply.requested" => "event-update-apply-requested",
@@ -222,6 +235,13 @@ mod tests {
             known.contains(r#"<small><code dir="ltr">login.failed</code></small>"#),
             "{known}"
         );
+        // Every link a record's page makes is named, for each kind.
+        for kind in ["bulletin", "actor", "incident"] {
+            for what in ["related", "attached", "event_added", "link_withdrawn"] {
+                let action = format!("{kind}.{what}");
+                assert!(event_key(&action).is_some(), "{action} has no name");
+            }
+        }
         let unknown = event("made.up<x>").into_string();
         assert_eq!(unknown, r#"<code dir="ltr">made.up&lt;x&gt;</code>"#);
     }
