@@ -73,7 +73,9 @@ pub(crate) async fn change_password<B: ReqBody>(
     } else if new == current {
         Some(t("password-problem-same"))
     } else {
-        policy.check(new, &[&session.username, "custodian"])
+        policy
+            .check(new, &[&session.username, "custodian"])
+            .map(|p| crate::i18n::problem(&p))
     };
     if let Some(p) = problem {
         let csrf = csrf_for(app, session).await?;

@@ -2,6 +2,7 @@
 //! check and a CSRF token before its form is looked at; every outcome is a
 //! plain page or a 303 redirect.
 
+use crate::i18n::t;
 use crate::input::{field, parse_form};
 use crate::respond::{redirect, unavailable, unavailable_because};
 use std::net::SocketAddr;
@@ -21,10 +22,6 @@ use custodian_core::identity::console_recovery;
 use custodian_core::identity::notifications;
 use custodian_core::identity::sessions::{self};
 use custodian_core::identity::tokens;
-
-const LOGIN_FAILED: &str = "Wrong username or password, or the account is locked for a while.";
-const FORM_EXPIRED: &str =
-    "This form expired or did not come from this appliance. Reload the page and try again.";
 
 /// The pre-session nonce that binds anonymous forms' CSRF tokens, and the
 /// cookie to set when the browser had none yet.
@@ -198,7 +195,7 @@ pub(crate) async fn login<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAd
                     StatusCode::UNAUTHORIZED,
                     views::auth::login(
                         &csrf,
-                        Some(LOGIN_FAILED),
+                        Some(&t("sign-in-failed")),
                         &username,
                         &login_notice(app).await,
                     ),
@@ -274,11 +271,13 @@ pub(crate) async fn setup<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAd
     let username = field(&form, "username").trim().to_lowercase();
     let password = field(&form, "password");
     let problem = if !valid_username(&username) {
-        Some("Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.".to_owned())
+        Some(t("setup-problem-username"))
     } else if password != field(&form, "confirm") {
-        Some("The two passwords differ.".to_owned())
+        Some(t("setup-problem-differ"))
     } else {
-        policy.check(password, &[&username, "custodian"])
+        policy
+            .check(password, &[&username, "custodian"])
+            .map(|p| crate::i18n::problem(&p))
     };
     if let Some(p) = problem {
         return token_page_again(
@@ -314,7 +313,7 @@ pub(crate) async fn setup<B: ReqBody>(app: &App, req: Request<B>, peer: SocketAd
                 &serde_json::json!({"peer": peer.ip().to_string()}),
             )
             .await;
-            let msg = "That setup token is wrong, expired or already used. Restart custodiand for a new one.";
+            let msg = &t("setup-problem-token");
             token_page_again(
                 app,
                 &nonce,
@@ -382,10 +381,10 @@ pub(crate) async fn recover<B: ReqBody>(app: &App, req: Request<B>, peer: Socket
         async move { token_page_again(app, &nonce, views::auth::recover, &msg, &username, status).await }
     };
     if password != field(&form, "confirm") {
-        return again("The two passwords differ.".into(), StatusCode::BAD_REQUEST).await;
+        return again(t("setup-problem-differ"), StatusCode::BAD_REQUEST).await;
     }
     if let Some(p) = policy.check(password, &[&username, "custodian"]) {
-        return again(p, StatusCode::BAD_REQUEST).await;
+        return again(crate::i18n::problem(&p), StatusCode::BAD_REQUEST).await;
     }
     match console_recovery::recover(
         db,
@@ -409,11 +408,7 @@ pub(crate) async fn recover<B: ReqBody>(app: &App, req: Request<B>, peer: Socket
                 &serde_json::json!({"peer": peer.ip().to_string()}),
             )
             .await;
-            again(
-                "That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.".into(),
-                StatusCode::FORBIDDEN,
-            )
-            .await
+            again(t("recover-problem-token"), StatusCode::FORBIDDEN).await
         }
         Err(e) => {
             tracing::warn!(target: "identity", error = %e, "recovery failed");
@@ -437,7 +432,7 @@ pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
     if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
         return Err(WebError::explained(
             StatusCode::FORBIDDEN,
-            FORM_EXPIRED.to_string(),
+            t("sign-out-form-expired"),
         ));
     }
     if let Err(e) = sessions::revoke(db, &session.token_hash).await {

@@ -16,10 +16,7 @@ use custodian_core::identity::sessions::Session;
 
 /// What a person over the budget is told (page or JSON).
 pub(super) fn locked_message(minutes: i64) -> String {
-    format!(
-        "Too many wrong attempts: this account is locked for up to {minutes} minutes. \
-         Its owner and the administrators were told. Try again later, or ask an administrator to unlock it."
-    )
+    crate::i18n::t_with("sign-in-locked", &[("minutes", minutes.into())])
 }
 
 pub(super) fn locked_page(app: &App) -> WebError {
@@ -32,7 +29,7 @@ pub(super) fn locked_page(app: &App) -> WebError {
 pub(super) fn busy() -> WebError {
     WebError::explained(
         StatusCode::SERVICE_UNAVAILABLE,
-        "The appliance is busy checking other passwords. Try again in a few seconds.",
+        crate::i18n::t("sign-in-busy"),
     )
     .with_retry_after(i64::from(RETRY_AFTER_SECS))
 }

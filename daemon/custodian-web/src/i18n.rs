@@ -584,6 +584,44 @@ mod tests {
     }
 
     #[test]
+    fn weak_passwords_are_refused_in_words_of_the_catalogue() {
+        let policy = custodian_core::identity::password::Policy::builtin().expect("policy");
+        let en = messages(&Lang::En.catalogue().join("\n"));
+        let mut seen = BTreeSet::new();
+        for weak in [
+            "",
+            "short",
+            "qwertyuiopasdfgh",
+            "aaaaaaaaaaaaaaaa",
+            "abcdefghijklmnop",
+            "password12345678",
+            "custodiancustodian",
+        ] {
+            let p = policy.check(weak, &["ana", "custodian"]).expect(weak);
+            assert!(
+                en.contains_key(p.key),
+                "{weak:?}: {} not in the catalogue",
+                p.key
+            );
+            assert_eq!(
+                en[p.key],
+                p.args
+                    .iter()
+                    .map(|(n, _)| (*n).to_owned())
+                    .collect::<BTreeSet<_>>()
+            );
+            seen.insert(p.key);
+        }
+        assert!(
+            seen.len() >= 4,
+            "the estimator's reasons are named: {seen:?}"
+        );
+        assert!(policy
+            .check("granite orchard whispers twice", &[])
+            .is_none());
+    }
+
+    #[test]
     fn notifications_are_worded_in_the_readers_language_from_their_key() {
         let args = |v: serde_json::Value| v.as_object().cloned().expect("object");
         let locked = args(

@@ -68,7 +68,7 @@ fn refusal(r: &Refusal) -> WebError {
         Refusal::Empty | Refusal::Truncated(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     };
-    WebError::explained(status, r.to_string())
+    WebError::explained(status, crate::i18n::problem(&r.problem()))
 }
 
 pub(crate) async fn upload<B>(app: &App, req: Request<B>) -> Reply

@@ -12,6 +12,7 @@ use super::views;
 use crate::app::App;
 use crate::guard::csrf_for;
 use crate::guard::{admit, session_form};
+use crate::i18n::t;
 use crate::input::field;
 use crate::input::read_body;
 use crate::input::ReqBody;
@@ -34,15 +35,12 @@ fn json_error(status: StatusCode, message: impl Into<std::borrow::Cow<'static, s
 }
 
 fn refused(r: Refused) -> WebError {
-    match r {
-        Refused::Account(e) => {
-            tracing::warn!(target: "identity", error = %e, "passkey ceremony failed");
-            json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The appliance is busy. Try again shortly.",
-            )
+    match (r.problem(), r) {
+        (Some(p), _) => json_error(StatusCode::BAD_REQUEST, crate::i18n::problem(&p)),
+        (None, r) => {
+            tracing::warn!(target: "identity", error = %r, "passkey ceremony failed");
+            json_error(StatusCode::SERVICE_UNAVAILABLE, t("passkeys-busy"))
         }
-        other => json_error(StatusCode::BAD_REQUEST, other.to_string()),
     }
 }
 
@@ -55,15 +53,14 @@ async fn checked_json<B: ReqBody>(
     let keyring = needed(app.keyring.as_ref())?;
     crate::guard::json_checks(app, keyring, session, req.headers()).await?;
     let body = read_body(req, JSON_LIMIT).await?;
-    serde_json::from_slice(&body)
-        .map_err(|e| json_error(StatusCode::BAD_REQUEST, format!("Not JSON: {e}.")))
+    serde_json::from_slice(&body).map_err(|_| refused(Refused::Invalid))
 }
 
 /// Passkeys are off when the appliance is reached by an address, not a name.
 fn passkeys_off() -> WebError {
     json_error(
         StatusCode::SERVICE_UNAVAILABLE,
-        "Passkeys need the appliance to be reached by a host name; ask the administrator.",
+        t("passkeys-need-host-name"),
     )
 }
 
@@ -128,7 +125,7 @@ pub(crate) async fn remove<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
             list_page(
                 app,
                 &session,
-                Some("There is no such key on your account."),
+                Some(&t("passkeys-no-such-key")),
                 StatusCode::BAD_REQUEST,
             )
             .await

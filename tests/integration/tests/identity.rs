@@ -58,6 +58,38 @@ async fn setup_login_and_logout() {
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("less predictable"), "{}", r.body);
+    // The same refusals in the browser's language.
+    let mut ar = Browser::arabic(&d);
+    let form = ar.get("/setup").await;
+    let ra = ar
+        .post(
+            "/setup",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", "wrong"),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(ra.status, 403);
+    assert!(ra.body.contains("رمز الإعداد هذا خاطئ"), "{}", ra.body);
+    let ra = ar
+        .post(
+            "/setup",
+            &[
+                ("csrf", &ra.csrf()),
+                ("token", &setup_token(&d)),
+                ("username", "admin"),
+                ("password", "password1234"),
+                ("confirm", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(ra.status, 400, "{}", ra.body);
+    assert!(ra.body.contains("أصعب توقعًا"), "{}", ra.body);
+    assert!(!ra.body.contains("less predictable"), "{}", ra.body);
     let r = b
         .post(
             "/setup",
@@ -78,6 +110,14 @@ async fn setup_login_and_logout() {
     );
     // Setup is closed now, and the token cannot be used again.
     assert_eq!(b.get("/setup").await.location.as_deref(), Some("/login"));
+    // A failed sign-in says so in the browser's language.
+    let r = ar.login("admin", "not the password at all").await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(
+        r.body.contains("اسم المستخدم أو كلمة المرور خاطئة"),
+        "{}",
+        r.body
+    );
 
     let r = b.login("admin", PASSWORD).await;
     assert_eq!(

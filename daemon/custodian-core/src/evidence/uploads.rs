@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use crate::error::Problem;
+
 const UPLOADS_TOML: &str = include_str!("../../../../policy/uploads.toml");
 
 /// Hard ceiling for the upload route; the policy's limit must be below it.
@@ -64,6 +66,35 @@ pub enum Refusal {
     ExtensionMismatch { ext: String, actual: String },
     #[error("Your browser said the file is {declared}, but its content is {actual}.")]
     DeclaredMismatch { declared: String, actual: String },
+}
+
+impl Refusal {
+    /// The refusal as the person reads it (`upload-…` in problems.ftl);
+    /// its `Display` is for the journal.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Empty => Problem::new("upload-empty"),
+            Self::TooLarge(max) => Problem::new("upload-too-large").with("max", *max),
+            Self::NotAllowed(found) => match found
+                .trim()
+                .strip_prefix('(')
+                .and_then(|f| f.strip_suffix(')'))
+            {
+                Some(mime) => {
+                    Problem::new("upload-not-allowed-found").with("found", mime.to_owned())
+                }
+                None => Problem::new("upload-not-allowed"),
+            },
+            Self::ActiveContent => Problem::new("upload-active-content"),
+            Self::Truncated(format) => Problem::new("upload-truncated").with("format", *format),
+            Self::ExtensionMismatch { ext, actual } => Problem::new("upload-extension-mismatch")
+                .with("ext", ext.clone())
+                .with("actual", actual.clone()),
+            Self::DeclaredMismatch { declared, actual } => Problem::new("upload-declared-mismatch")
+                .with("declared", declared.clone())
+                .with("actual", actual.clone()),
+        }
+    }
 }
 
 fn looks_like_markup(head: &[u8]) -> bool {

@@ -21,7 +21,7 @@ use webauthn_rs::prelude::{
 
 use super::accounts::audit;
 use super::notifications::{notify, notify_admins, Notice};
-use crate::error::CoreError;
+use crate::error::{CoreError, Problem};
 use crate::pool::Database;
 
 /// How long a browser has to answer a challenge.
@@ -86,6 +86,22 @@ pub enum Refused {
     BadName,
     #[error(transparent)]
     Account(#[from] CoreError),
+}
+
+impl Refused {
+    /// The refusal as the person reads it (`passkey-…` in problems.ftl);
+    /// `None` for a failure of the appliance, which is not theirs to fix.
+    pub fn problem(&self) -> Option<Problem> {
+        Some(Problem::new(match self {
+            Self::NoCeremony => "passkey-no-ceremony",
+            Self::Invalid => "passkey-invalid",
+            Self::NotHardware => "passkey-not-hardware",
+            Self::Duplicate => "passkey-duplicate",
+            Self::NoKeys => "passkey-none",
+            Self::BadName => "passkey-bad-name",
+            Self::Account(_) => return None,
+        }))
+    }
 }
 
 impl From<tokio_postgres::Error> for Refused {

@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use serde::Deserialize;
 
-use crate::error::{CoreError, PolicyFileError};
+use crate::error::{CoreError, PolicyFileError, Problem};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -48,23 +48,23 @@ impl Policy {
         Params::new(self.memory_kib, self.iterations, self.parallelism, None)
     }
 
-    /// Why `password` is not acceptable, in words for the user; `None` if
+    /// Why `password` is not acceptable (`password-…` in problems.ftl,
+    /// naming what makes it guessable when the estimator says); `None` if
     /// it is. `context` holds words the password must not be built from
     /// (the username, the appliance's name).
-    pub fn check(&self, password: &str, context: &[&str]) -> Option<String> {
+    pub fn check(&self, password: &str, context: &[&str]) -> Option<Problem> {
         if password.chars().count() < self.min_length {
-            return Some(format!("Use at least {} characters.", self.min_length));
+            return Some(Problem::new("password-too-short").with("min", self.min_length));
         }
         match zxcvbn::zxcvbn(password, context) {
             Ok(e) if e.score() >= self.min_score => None,
-            Ok(e) => Some(
+            Ok(e) => Some(Problem::new(
                 e.feedback()
                     .as_ref()
-                    .and_then(|f| f.warning().map(|w| format!("{w}. ")))
-                    .unwrap_or_default()
-                    + "Choose a longer or less predictable password, for example several unrelated words.",
-            ),
-            Err(_) => Some("Choose a password.".into()),
+                    .and_then(|f| f.warning())
+                    .map_or("password-weak", weakness),
+            )),
+            Err(_) => Some(Problem::new("password-empty")),
         }
     }
 
@@ -112,6 +112,29 @@ impl Policy {
             || params.m_cost() != self.memory_kib
             || params.t_cost() != self.iterations
             || params.p_cost() != self.parallelism
+    }
+}
+
+/// The message naming what the estimator found guessable.
+fn weakness(w: zxcvbn::feedback::Warning) -> &'static str {
+    use zxcvbn::feedback::Warning as W;
+    match w {
+        W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess => {
+            "password-weak-keyboard"
+        }
+        W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "password-weak-repeats"
+        }
+        W::ThisIsATop10Password | W::ThisIsATop100Password | W::ThisIsACommonPassword => {
+            "password-weak-common"
+        }
+        W::ThisIsSimilarToACommonlyUsedPassword => "password-weak-similar",
+        W::SequencesLikeAbcAreEasyToGuess => "password-weak-sequence",
+        W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess => "password-weak-dates",
+        W::AWordByItselfIsEasyToGuess => "password-weak-word",
+        W::NamesAndSurnamesByThemselvesAreEasyToGuess | W::CommonNamesAndSurnamesAreEasyToGuess => {
+            "password-weak-names"
+        }
     }
 }
 

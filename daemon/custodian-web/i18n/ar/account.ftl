@@ -33,6 +33,9 @@ passkeys-add = أضف مفتاحًا
 passkeys-add-hint = سمّه باسم الجهاز، لتميّز مفاتيحك بعضها من بعض لاحقًا.
 passkeys-register = سجّل مفتاح مرور
 passkeys-needs-script = يحتاج تسجيل مفتاح المرور إلى جافاسكربت؛ وكل ما عداه يعمل من دونها.
+passkeys-busy = الجهاز مشغول. حاول مجددًا بعد قليل.
+passkeys-no-such-key = لا يوجد مفتاح كهذا في حسابك.
+passkeys-need-host-name = تحتاج مفاتيح المرور إلى الوصول إلى الجهاز باسم مضيف؛ اسأل المدير.
 
 ## إشعارات الأمان
 notifications-heading = إشعارات الأمان

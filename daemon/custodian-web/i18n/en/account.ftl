@@ -33,6 +33,9 @@ passkeys-add = Add one
 passkeys-add-hint = Name it after the device, so you can tell your keys apart later.
 passkeys-register = Register a passkey
 passkeys-needs-script = Registering a passkey needs JavaScript; everything else works without it.
+passkeys-busy = The appliance is busy. Try again shortly.
+passkeys-no-such-key = There is no such key on your account.
+passkeys-need-host-name = Passkeys need the appliance to be reached by a host name; ask the administrator.
 
 ## Security notifications
 notifications-heading = Security notifications

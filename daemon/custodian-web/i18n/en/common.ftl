@@ -54,6 +54,12 @@ home-wrong = If something seems wrong
 home-wrong-text = A sign-in you did not make, a warning about the certificate, or a page that asks for more than your own credentials: stop, do not enter anything, and tell an administrator.
 
 ## Signing in
+sign-in-failed = Wrong username or password, or the account is locked for a while.
+sign-in-locked = Too many wrong attempts: this account is locked for up to { $minutes } minutes. Its owner and the administrators were told. Try again later, or ask an administrator to unlock it.
+sign-in-busy = The appliance is busy checking other passwords. Try again in a few seconds.
+sign-out-form-expired = This form expired or did not come from this appliance. Reload the page and try again.
+setup-problem-token = That setup token is wrong, expired or already used. Restart custodiand for a new one.
+recover-problem-token = That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.
 sign-in = Sign in
 username = Username
 password = Password
@@ -128,6 +134,8 @@ setup-intro-after = when it started; it is valid for one hour.
 setup-token = Setup token
 setup-username = Administrator's username
 setup-button = Create administrator
+setup-problem-username = Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.
+setup-problem-differ = The two passwords differ.
 recover-title = Recover an administrator account
 recover-intro-before = Choose a new password for an administrator account with the recovery token that
 recover-intro-after = printed at the appliance's console; it is valid for one hour and only for the account it names. The account's old password and second factors are gone: after signing in you enrol a second factor again. Every administrator is told.

@@ -118,3 +118,34 @@ import-row-fields = { $count } fields, expected { $expected }
 import-row-exists = { $title } already exists
 # A row refused by an import recorded before reasons were kept by key.
 import-row-stored = { $reason }
+
+# Uploads (custodian-core's uploads::Refusal).
+upload-empty = The file is empty.
+upload-too-large = The file is larger than the { $max } bytes this appliance accepts.
+upload-not-allowed = This kind of file is not accepted. Accepted: images (JPEG, PNG, GIF, WebP), PDF, MP4/WebM video, MP3/Ogg/WAV audio.
+upload-not-allowed-found = This kind of file is not accepted ({ $found }). Accepted: images (JPEG, PNG, GIF, WebP), PDF, MP4/WebM video, MP3/Ogg/WAV audio.
+upload-active-content = The file contains markup or script (HTML, SVG, XML), which is never accepted as evidence media. Convert it (for example print a web page to PDF) and upload that.
+upload-truncated = The file is incomplete or damaged: it does not end the way a { $format } file must.
+upload-extension-mismatch = The file's name says .{ $ext }, but its content is { $actual }. Rename it or upload the right file.
+upload-declared-mismatch = Your browser said the file is { $declared }, but its content is { $actual }.
+
+# Passkeys (custodian-core's passkeys::Refused).
+passkey-no-ceremony = The request expired or was already used. Try again.
+passkey-invalid = The browser's answer was not valid. Try again.
+passkey-not-hardware = Your role requires a hardware security key. A passkey that syncs to other devices (a phone or a password manager) is not accepted.
+passkey-duplicate = This key is already registered.
+passkey-none = No passkey is registered for this account.
+passkey-bad-name = Give the key a name (1 to 60 characters).
+
+# Passwords (custodian-core's password::Policy::check).
+password-too-short = Use at least { $min } characters.
+password-empty = Choose a password.
+password-weak = Choose a longer or less predictable password, for example several unrelated words.
+password-weak-keyboard = Keyboard patterns are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-repeats = Repeated characters or groups are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-common = This is a very common password. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-similar = This is similar to a commonly used password. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-sequence = Sequences like abc or 6543 are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-dates = Dates and years are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-word = A word by itself is easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+password-weak-names = Names and surnames are easy to guess. Choose a longer or less predictable password, for example several unrelated words.

@@ -61,10 +61,27 @@ impl<'a> Browser<'a> {
         Self::with_user_agent(d, "custodian-tests")
     }
 
+    /// A browser whose language is Arabic (`Accept-Language: ar`).
+    pub fn arabic(d: &'a Daemon) -> Self {
+        Self::built(d, "custodian-tests", Some("ar"))
+    }
+
     /// A browser that names itself `user_agent` (another device).
     pub fn with_user_agent(d: &'a Daemon, user_agent: &str) -> Self {
+        Self::built(d, user_agent, None)
+    }
+
+    fn built(d: &'a Daemon, user_agent: &str, language: Option<&str>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(l) = language {
+            headers.insert(
+                reqwest::header::ACCEPT_LANGUAGE,
+                reqwest::header::HeaderValue::from_str(l).expect("language"),
+            );
+        }
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
+            .default_headers(headers)
             .tls_built_in_root_certs(false)
             .add_root_certificate(reqwest::Certificate::from_der(&d.client_ca_der).expect("CA"))
             .resolve("localhost", d.addr())
