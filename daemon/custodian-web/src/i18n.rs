@@ -700,7 +700,7 @@ mod tests {
         );
         assert_eq!(
             en(Problem::new("record-restrict-own").with("kind", "actor")),
-            "You can restrict a actor only to access groups you belong to."
+            "You can restrict an actor only to access groups you belong to."
         );
         assert_eq!(
             en(Problem::new("settings-export-window")

@@ -38,14 +38,17 @@ const FORM_LIMIT: usize = 1024 * 1024;
 pub(crate) fn bad_field(field: &str, problem: &str) -> WebError {
     WebError::explained(
         StatusCode::BAD_REQUEST,
-        format!("The field \u{201c}{field}\u{201d} {problem}"),
+        crate::i18n::t_with(
+            "field-refused",
+            &[("field", field.into()), ("problem", problem.into())],
+        ),
     )
 }
 
 /// Why a value is refused, if it is.
 fn problem(value: &str, max_chars: usize) -> Option<String> {
     if value.contains('\0') {
-        return Some("contains a NUL character; remove it and try again.".into());
+        return Some(crate::i18n::t("field-nul"));
     }
     // Tab, newline and carriage return are ordinary in multi-line text; the
     // other C0/C1 controls have no business in a form.
@@ -53,12 +56,13 @@ fn problem(value: &str, max_chars: usize) -> Option<String> {
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return Some("contains a control character; remove it and try again.".into());
+        return Some(crate::i18n::t("field-control"));
     }
     let n = value.chars().count();
     (n > max_chars).then(|| {
-        format!(
-            "is {n} characters long; at most {max_chars} are accepted. Shorten it and try again."
+        crate::i18n::t_with(
+            "field-too-long",
+            &[("length", n.into()), ("max", max_chars.into())],
         )
     })
 }
@@ -90,10 +94,7 @@ pub(crate) fn date(query: Option<&str>, name: &str) -> Result<Option<String>, We
         });
     match (shaped, value.parse::<jiff::civil::Date>()) {
         (true, Ok(_)) => Ok(Some(value)),
-        _ => Err(bad_field(
-            name,
-            "is not a date that exists; write it as YYYY-MM-DD (for example 2026-02-28).",
-        )),
+        _ => Err(bad_field(name, &crate::i18n::t("field-not-a-date"))),
     }
 }
 

@@ -136,6 +136,12 @@ setup-username = Administrator's username
 setup-button = Create administrator
 setup-problem-username = Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.
 setup-problem-differ = The two passwords differ.
+# A form or query value refused as it came (the field's name as sent).
+field-refused = The field “{ $field }” { $problem }
+field-nul = contains a NUL character; remove it and try again.
+field-control = contains a control character; remove it and try again.
+field-too-long = is { $length } characters long; at most { $max } are accepted. Shorten it and try again.
+field-not-a-date = is not a date that exists; write it as YYYY-MM-DD (for example 2026-02-28).
 recover-title = Recover an administrator account
 recover-intro-before = Choose a new password for an administrator account with the recovery token that
 recover-intro-after = printed at the appliance's console; it is valid for one hour and only for the account it names. The account's old password and second factors are gone: after signing in you enrol a second factor again. Every administrator is told.

@@ -35,6 +35,7 @@ record-title-missing = { $kind ->
 }
 record-restrict-own = { $kind ->
     [incident] You can restrict an incident only to access groups you belong to.
+    [actor] You can restrict an actor only to access groups you belong to.
    *[other] You can restrict a { $kind } only to access groups you belong to.
 }
 record-edit-not-now = You cannot edit this { $kind } now: it is not assigned to you, it is in review, or it is finalized.
