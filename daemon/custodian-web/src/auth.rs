@@ -3,7 +3,7 @@
 //! plain page or a 303 redirect.
 
 use crate::i18n::t;
-use crate::input::{field, parse_form};
+use crate::input::field;
 use crate::respond::{redirect, unavailable, unavailable_because};
 use std::net::SocketAddr;
 
@@ -15,7 +15,7 @@ use crate::cookies::{COOKIE, PRE_COOKIE};
 use crate::guard::session_of;
 use crate::guard::{admit_anonymous, Anonymous};
 use crate::input::ReqBody;
-use crate::respond::{html, Body, Reply, WebError};
+use crate::respond::{html, Body, Reply};
 use custodian_core::error::CoreError;
 use custodian_core::identity::accounts::{self, LoginError, SetupOutcome};
 use custodian_core::identity::console_recovery;
@@ -418,23 +418,10 @@ pub(crate) async fn recover<B: ReqBody>(app: &App, req: Request<B>, peer: Socket
 }
 
 pub(crate) async fn logout<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
-    let (Some(db), Some(keyring)) = (app.db.as_ref(), app.keyring.as_ref()) else {
-        return Err(unavailable());
-    };
-    if !crate::cookies::same_origin(req.headers(), &app.identity.public_origin) {
-        return Err(StatusCode::FORBIDDEN.into());
-    }
-    let headers = req.headers().clone();
-    let Some(session) = session_of(app, &headers).await? else {
-        return Ok(redirect("/login"));
-    };
-    let form = parse_form(req).await?;
-    if !sessions::csrf_valid(keyring, &session.token_hash, field(&form, "csrf")).await {
-        return Err(WebError::explained(
-            StatusCode::FORBIDDEN,
-            t("sign-out-form-expired"),
-        ));
-    }
+    // The guard checks the origin and the session's CSRF token; without a
+    // session it sends the browser to sign in, as there is nothing to end.
+    let (s, _) = crate::guard::admit_form::<custodian_core::policy::SignOut, B>(app, req).await?;
+    let (session, db) = (&s.session, &s.db);
     if let Err(e) = sessions::revoke(db, &session.token_hash).await {
         return Err(unavailable_because(e));
     }

@@ -123,6 +123,9 @@ pub(crate) async fn signed_in(
     let session = session_of(app, headers)
         .await?
         .ok_or_else(|| WebError::SeeOther("/login".into()))?;
+    if page == Obligation::Any {
+        return Ok(session);
+    }
     if session.must_change_password && page != Obligation::PasswordChange {
         return Err(WebError::SeeOther("/account/password".into()));
     }

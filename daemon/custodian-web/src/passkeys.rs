@@ -53,7 +53,10 @@ async fn checked_json<B: ReqBody>(
     let keyring = needed(app.keyring.as_ref())?;
     crate::guard::json_checks(app, keyring, session, req.headers()).await?;
     let body = read_body(req, JSON_LIMIT).await?;
-    serde_json::from_slice(&body).map_err(|_| refused(Refused::Invalid))
+    serde_json::from_slice(&body).map_err(|e| {
+        tracing::info!(target: "identity", error = %e, "a passkey answer that is not JSON");
+        refused(Refused::Invalid)
+    })
 }
 
 /// Passkeys are off when the appliance is reached by an address, not a name.

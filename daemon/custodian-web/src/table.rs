@@ -15,8 +15,8 @@ use custodian_core::policy::{
     AccessMedia, ActionInfo, BulkUpdate, ChangeWorkflow, CreateBulletin, DecideExports,
     DownloadExport, EditBulletins, ImportReference, InstallUpdates, ManageAccounts,
     ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings, ReadBulletins,
-    ReadHistory, RequestExport, SecureOwnAccount, UseOwnAccount, ViewActivity, ViewExports,
-    ViewLoad,
+    ReadHistory, RequestExport, SecureOwnAccount, SignOut, UseOwnAccount, ViewActivity,
+    ViewExports, ViewLoad,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +137,8 @@ impl Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Obligation {
     None,
+    /// Whatever the session still owes: signing out.
+    Any,
     PasswordChange,
     TotpEnrolment,
     /// Passkeys satisfy both kinds of enrolment.
@@ -825,8 +827,8 @@ pub(crate) static ROUTES: &[Route] = &[
     },
     Route {
         path: "/logout",
-        access: Access::Anonymous("ends the session the cookie names, if any; same origin checked"),
-        fulfils: Obligation::None,
+        access: Access::Action(SignOut::INFO),
+        fulfils: Obligation::Any,
         page: "/logout",
         handler: Handler::Logout,
         methods: POST_ONLY,

@@ -417,6 +417,22 @@ async fn accounts_step_up_and_forced_password_change() {
         .await;
     assert_eq!(bad_role.status, 400);
 
+    // Signing out needs nothing done first: a session that still owes
+    // its new password ends.
+    let mut leaving = Browser::new(&d);
+    leaving.login("analyst1", &temporary).await;
+    let owed = leaving.get("/account/password").await;
+    let out = leaving.post("/logout", &[("csrf", &owed.csrf())]).await;
+    assert_eq!(
+        (out.status, out.location.as_deref()),
+        (303, Some("/login")),
+        "{}",
+        out.body
+    );
+    assert_eq!(
+        leaving.get("/account/password").await.location.as_deref(),
+        Some("/login")
+    );
     // The new user must choose a password before anything else.
     let mut user = Browser::new(&d);
     let r = user.login("analyst1", &temporary).await;

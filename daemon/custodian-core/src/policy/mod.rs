@@ -337,6 +337,17 @@ impl Action for UseOwnAccount {
     }
 }
 
+/// Ending the session the request carries: every role, and in any state
+/// of the session (a password to change or a second factor to enrol
+/// first does not keep anyone signed in).
+pub struct SignOut;
+impl Action for SignOut {
+    const NAME: &'static str = "session.sign_out";
+    fn allowed(_: &Actor) -> bool {
+        true
+    }
+}
+
 /// The same, for the pages that change a second factor or show recovery
 /// codes: a recent password first.
 pub struct SecureOwnAccount;
@@ -413,6 +424,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     ManageEventTypes::INFO,
     ChangeAccessGroups::INFO,
     UseOwnAccount::INFO,
+    SignOut::INFO,
     SecureOwnAccount::INFO,
     ManageAccounts::INFO,
     ManageSessions::INFO,

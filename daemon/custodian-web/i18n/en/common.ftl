@@ -57,7 +57,6 @@ home-wrong-text = A sign-in you did not make, a warning about the certificate, o
 sign-in-failed = Wrong username or password, or the account is locked for a while.
 sign-in-locked = Too many wrong attempts: this account is locked for up to { $minutes } minutes. Its owner and the administrators were told. Try again later, or ask an administrator to unlock it.
 sign-in-busy = The appliance is busy checking other passwords. Try again in a few seconds.
-sign-out-form-expired = This form expired or did not come from this appliance. Reload the page and try again.
 setup-problem-token = That setup token is wrong, expired or already used. Restart custodiand for a new one.
 recover-problem-token = That recovery token is wrong, expired, already used or for another account. Issue a new one at the console: custodianctl account recover-admin --help.
 sign-in = Sign in
