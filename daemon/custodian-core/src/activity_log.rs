@@ -10,15 +10,16 @@ pub struct Filters<'a> {
     pub actor: &'a str,
     pub action: &'a str,
     pub target: &'a str,
-    /// A checked calendar date (YYYY-MM-DD).
-    pub since: Option<&'a str>,
+    /// Entries from this moment on (microseconds since 1970): the start of
+    /// a day on the reader's clock, which the web layer knows.
+    pub since_us: Option<i64>,
 }
 
 /// One entry as shown to administrators.
 pub struct Entry {
     pub seq: i64,
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When it was recorded (the log keeps microseconds since 1970).
+    pub at: std::time::SystemTime,
     pub actor: String,
     pub action: String,
     pub target: String,
@@ -36,11 +37,18 @@ pub async fn search(
     let c = db.client().await?;
     let rows = c
         .query(
-            "SELECT seq, to_char(to_timestamp(at_us / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), actor, action, target, details::text \
+            "SELECT seq, at_us, actor, action, target, details::text \
              FROM audit_log WHERE actor ILIKE $1 AND action ILIKE $2 AND target ILIKE $3 \
-             AND ($4::text IS NULL OR at_us >= extract(epoch FROM $4::date) * 1e6) \
+             AND ($4::bigint IS NULL OR at_us >= $4) \
              ORDER BY seq DESC LIMIT $5 OFFSET $6",
-            &[&like_prefix(f.actor), &like_prefix(f.action), &like_prefix(f.target), &f.since, &limit, &offset],
+            &[
+                &like_prefix(f.actor),
+                &like_prefix(f.action),
+                &like_prefix(f.target),
+                &f.since_us,
+                &limit,
+                &offset,
+            ],
         )
         .await
         .map_err(DbError::Postgres)?;
@@ -48,7 +56,8 @@ pub async fn search(
         .iter()
         .map(|r| Entry {
             seq: r.get(0),
-            at: r.get(1),
+            at: std::time::UNIX_EPOCH
+                + std::time::Duration::from_micros(u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)),
             actor: r.get(2),
             action: r.get(3),
             target: r.get(4),

@@ -54,15 +54,21 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
             .unwrap_or(0)
             .clamp(0, 1_000_000),
     };
-    // A checked calendar date (YYYY-MM-DD), or none.
-    let since = (!f.since.is_empty()).then(|| f.since.clone());
+    // A checked calendar date (YYYY-MM-DD), or none: from its midnight on
+    // the reader's clock (the zone their pages show).
+    let since_us = f
+        .since
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(crate::i18n::time_zone()).ok())
+        .map(|z| z.timestamp().as_microsecond());
     let rows = activity_log::search(
         db,
         &activity_log::Filters {
             actor: &f.actor,
             action: &f.action,
             target: &f.target,
-            since: since.as_deref(),
+            since_us,
         },
         PAGE + 1,
         f.page * PAGE,

@@ -3,7 +3,7 @@
 use custodian_core::activity_log::Entry;
 use maud::{html, Markup};
 
-use super::layout::{layout, Area, Page, Viewer};
+use super::layout::{layout, when_to_the_second, Area, Page, Viewer};
 use crate::i18n::t;
 
 pub(crate) struct Filters<'a> {
@@ -207,7 +207,7 @@ pub(crate) fn page(
                         tbody {
                             @for r in rows {
                                 tr {
-                                    td { (r.seq) } td.when { span dir="ltr" { (r.at) } } td { bdi { (r.actor) } } td { (event(&r.action)) } td dir="auto" { (r.target) }
+                                    td { (r.seq) } td.when { (when_to_the_second(r.at)) } td { bdi { (r.actor) } } td { (event(&r.action)) } td dir="auto" { (r.target) }
                                     td dir="auto" { code { (r.details.chars().take(300).collect::<String>()) } }
                                 }
                             }

@@ -276,6 +276,16 @@ pub(crate) fn csrf_field(csrf: &str) -> Markup {
 /// dates stay left to right inside Arabic sentences, and a date whose
 /// order depends on the language is a date an investigator misreads.
 pub(crate) fn when(at: std::time::SystemTime) -> Markup {
+    moment(at, false)
+}
+
+/// [`when`] to the second, where the order of events within a minute
+/// matters (the activity log).
+pub(crate) fn when_to_the_second(at: std::time::SystemTime) -> Markup {
+    moment(at, true)
+}
+
+fn moment(at: std::time::SystemTime, seconds: bool) -> Markup {
     let at = match jiff::Timestamp::try_from(at) {
         Ok(at) => at,
         // Outside jiff's range (years -9999 to 9999): no such time is
@@ -285,9 +295,14 @@ pub(crate) fn when(at: std::time::SystemTime) -> Markup {
     let zone = i18n::time_zone();
     let utc_zone = zone == jiff::tz::TimeZone::UTC;
     let local = at.to_zoned(zone);
+    let clock = if seconds {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%Y-%m-%d %H:%M"
+    };
     let shown = match utc_zone {
-        true => local.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        false => local.strftime("%Y-%m-%d %H:%M %:z").to_string(),
+        true => format!("{} UTC", local.strftime(clock)),
+        false => format!("{} {}", local.strftime(clock), local.strftime("%:z")),
     };
     let utc = at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
     html! { time datetime=(at.to_string()) title=(utc) dir="ltr" { (shown) } }
@@ -311,9 +326,14 @@ mod tests {
                 time_zone: Some("Asia/Damascus".into()),
             });
             when(at).into_string()
+                + &when_to_the_second(at + std::time::Duration::from_secs(7)).into_string()
         })
         .await;
         assert!(damascus.contains(">2026-07-01 12:30 +03:00<"), "{damascus}");
+        assert!(
+            damascus.contains(">2026-07-01 12:30:07 +03:00<"),
+            "{damascus}"
+        );
         assert!(
             damascus.contains(r#"title="2026-07-01 09:30:00 UTC""#),
             "{damascus}"
