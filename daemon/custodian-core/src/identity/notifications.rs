@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio_postgres::GenericClient;
 
-use crate::error::{Arg, CoreError};
+use crate::error::{Arg, CoreError, Problem};
 use crate::pool::Database;
 
 /// What a notification says: the catalogue key of its message
@@ -16,32 +16,33 @@ use crate::pool::Database;
 /// The web layer words it in the reader's language when it is read, so a
 /// notification written to an Arabic reader by an English administrator
 /// is Arabic, and the domain has no words of its own.
+///
+/// Its key and values are made as a refusal's are (a [`Problem`]), and
+/// checked against the catalogues by the same test.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    pub key: &'static str,
-    pub args: Vec<(&'static str, Arg)>,
-}
+pub struct Notice(Problem);
 
 impl Notice {
     pub fn new(key: &'static str) -> Self {
-        Self {
-            key,
-            args: Vec::new(),
-        }
+        Self(Problem::new(key))
     }
 
     /// With the value of the placeable `name`.
     #[must_use]
-    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        self.args.push((name, value.into()));
-        self
+    pub fn with(self, name: &'static str, value: impl Into<Arg>) -> Self {
+        Self(self.0.with(name, value))
+    }
+
+    pub fn key(&self) -> &'static str {
+        self.0.key
     }
 
     /// The values as stored (`message_args`): a JSON object of texts and
     /// numbers.
     fn args_json(&self) -> serde_json::Value {
         serde_json::Value::Object(
-            self.args
+            self.0
+                .args
                 .iter()
                 .map(|(name, value)| {
                     let v = match value {
@@ -67,7 +68,7 @@ pub async fn notify(
     pg.execute(
         "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
          VALUES ($1, $2, $3, $3, $4)",
-        &[&user_id, &kind, &notice.key, &notice.args_json()],
+        &[&user_id, &kind, &notice.key(), &notice.args_json()],
     )
     .await?;
     Ok(())
@@ -82,7 +83,7 @@ pub async fn notify_admins(
     pg.execute(
         "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
          SELECT id, $1, $2, $2, $3 FROM app_user WHERE role = 'admin' AND state = 'active'",
-        &[&kind, &notice.key, &notice.args_json()],
+        &[&kind, &notice.key(), &notice.args_json()],
     )
     .await?;
     Ok(())
