@@ -17,6 +17,18 @@ async fn administrators_filter_the_activity_log_others_cannot() {
         "",
         "login-attempts-per-5-minutes = 1000\nshutdown-grace-secs = 2",
     ));
+    // The day before anything is recorded, and two days on (UTC: the
+    // administrator has chosen no time zone).
+    let day = |offset: i32| {
+        a.pg.psql(
+            "custodian",
+            &format!("SELECT ((now() AT TIME ZONE 'UTC')::date + {offset})::text"),
+        )
+        .expect("date")
+        .trim()
+        .to_owned()
+    };
+    let (today, later) = (day(0), day(2));
     set_up(&d).await;
     let mut admin = Browser::new(&d);
     admin.login("admin", PASSWORD).await;
@@ -48,6 +60,13 @@ async fn administrators_filter_the_activity_log_others_cannot() {
     assert!(all.body.contains("account.created") && all.body.contains("login.failed"));
     let logins = admin.get("/admin/activity?action=login.").await;
     assert!(logins.body.contains("login.succeeded") && !logins.body.contains("account.created"));
+    // Since a day: from its midnight on the reader's clock; each entry's
+    // moment is shown on that clock with UTC on hover.
+    let since = admin.get(&format!("/admin/activity?since={today}")).await;
+    assert!(since.body.contains("login.succeeded"), "{}", since.body);
+    assert!(since.body.contains("<time datetime=\""), "{}", since.body);
+    let after = admin.get(&format!("/admin/activity?since={later}")).await;
+    assert!(!after.body.contains("login.succeeded"), "{}", after.body);
     let by_ana = admin.get("/admin/activity?actor=ana").await;
     assert!(by_ana.body.contains("password.changed") && !by_ana.body.contains("setup.completed"));
     // Filters are text, never SQL or markup.
