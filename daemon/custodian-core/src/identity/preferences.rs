@@ -28,22 +28,25 @@ pub async fn save(
     prefs: &Preferences,
 ) -> Result<(), CoreError> {
     let user_id = permit.actor().user_id;
-    let c = db.client().await?;
-    c.execute(
+    // The change and its entry in the log together, or neither.
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    tx.execute(
         "UPDATE app_user SET language = $2, time_zone = $3 WHERE id = $1",
         &[&user_id, &prefs.language, &prefs.time_zone],
     )
     .await?;
-    drop(c);
-    db.record(
+    super::accounts::audit(
+        &*tx,
         username,
         "account.preferences_changed",
         username,
-        &serde_json::json!({
+        serde_json::json!({
             "language": prefs.language,
             "time_zone": prefs.time_zone,
         }),
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
