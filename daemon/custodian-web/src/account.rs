@@ -671,17 +671,21 @@ pub(crate) async fn notifications_page(app: &App, req: &Request<impl Sized>) -> 
     let mut rows = notifications::list(db, session.user_id)
         .await
         .map_err(unavailable_because)?;
-    // Notices name administrators; who may not see usernames sees
-    // them as elsewhere, `user-<id>`.
+    // Notices name accounts; who may not see usernames sees them as
+    // elsewhere, `user-<id>`. Only the values that are account names are
+    // masked: the others are words the catalogue chooses by (a role, a
+    // status) or the reader's own text (a passkey's name).
     if !actor.has(custodian_core::policy::Permission::ViewUsernames) {
-        let mut names = notifications::administrators(db)
+        let mut names = notifications::usernames(db)
             .await
             .map_err(unavailable_because)?;
         names.retain(|(id, _)| *id != session.user_id);
         for row in &mut rows {
             row.message = notifications::mask_names(&row.message, &names);
-            for value in row.args.values_mut() {
-                if let serde_json::Value::String(text) = value {
+            for (arg, value) in row.args.iter_mut() {
+                if let (true, serde_json::Value::String(text)) =
+                    (notifications::NAME_ARGS.contains(&arg.as_str()), value)
+                {
                     *text = notifications::mask_names(text, &names);
                 }
             }
@@ -690,8 +694,12 @@ pub(crate) async fn notifications_page(app: &App, req: &Request<impl Sized>) -> 
     // In the reader's language; a notification from before they were
     // stored by key keeps its English sentence.
     for row in &mut rows {
-        if let Some(key) = &row.key {
-            row.message = crate::i18n::notice_in(crate::i18n::current(), key, &row.args);
+        if let Some(text) = row
+            .key
+            .as_deref()
+            .and_then(|key| crate::i18n::notice_in(crate::i18n::current(), key, &row.args))
+        {
+            row.message = text;
         }
     }
     let csrf = csrf_for(app, session).await?;

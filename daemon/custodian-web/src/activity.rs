@@ -76,7 +76,7 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     .await
     .map_err(unavailable_because)?;
     db
-        .record_after(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "page": f.page}))
+        .record_after(&session.username, "activity.viewed", "", &serde_json::json!({"actor": f.actor, "action": f.action, "target": f.target, "since": f.since, "zone": crate::i18n::time_zone().iana_name(), "page": f.page}))
         .await;
     let newer = (f.page > 0).then(|| url(&f, f.page - 1));
     let older = (rows.len() as i64 > PAGE).then(|| url(&f, f.page + 1));

@@ -245,7 +245,11 @@ async fn csrf_valid<A: Action>(s: &Signed<A>, token: &str) -> Result<(), WebErro
     if sessions::csrf_valid(&s.keyring, &s.session.token_hash, token).await {
         Ok(())
     } else {
-        Err(StatusCode::FORBIDDEN.into())
+        // An old tab, or a form from elsewhere: what to do about it.
+        Err(WebError::explained(
+            StatusCode::FORBIDDEN,
+            crate::i18n::t("form-expired"),
+        ))
     }
 }
 

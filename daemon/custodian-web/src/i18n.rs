@@ -278,16 +278,28 @@ pub fn problem(p: &custodian_core::error::Problem) -> String {
 }
 
 /// A stored notification (custodian-core's `Notice`: its key, and its
-/// values as a JSON object of texts and numbers) in `lang`.
+/// values as a JSON object of texts and numbers) in `lang`; `None` for a
+/// key that is not a notice's. A text value is isolated (U+2068 …
+/// U+2069) so that a group list or an address inside an Arabic sentence,
+/// or a browser name carrying direction marks, keeps to itself and cannot
+/// reorder the words around it; except a value shaped like an identifier
+/// (`recovery-code`, `peer_review`), which a select expression may choose
+/// by and which is one word in any direction.
 pub fn notice_in(
     lang: Lang,
     key: &str,
     args: &serde_json::Map<String, serde_json::Value>,
-) -> String {
+) -> Option<String> {
+    if !key.starts_with("notice-") {
+        return None;
+    }
     let mut a = FluentArgs::new();
     for (name, value) in args {
         let v = match value {
-            serde_json::Value::String(text) => FluentValue::from(text.as_str()),
+            serde_json::Value::String(text) if is_identifier(text) => {
+                FluentValue::from(text.as_str())
+            }
+            serde_json::Value::String(text) => FluentValue::from(format!("\u{2068}{text}\u{2069}")),
             serde_json::Value::Number(n) => match n.as_i64() {
                 Some(n) => FluentValue::from(n),
                 None => FluentValue::from(n.to_string()),
@@ -296,7 +308,14 @@ pub fn notice_in(
         };
         a.set(name.as_str(), v);
     }
-    format(lang, key, Some(&a))
+    Some(format(lang, key, Some(&a)))
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
@@ -623,24 +642,30 @@ mod tests {
 
     #[test]
     fn notifications_are_worded_in_the_readers_language_from_their_key() {
+        // Without the isolation marks around values, to compare the words.
+        let notice_plain = |lang, key: &str, args: &serde_json::Map<String, serde_json::Value>| {
+            notice_in(lang, key, args)
+                .expect("a notice key")
+                .replace(['\u{2068}', '\u{2069}'], "")
+        };
         let args = |v: serde_json::Value| v.as_object().cloned().expect("object");
         let locked = args(
             serde_json::json!({"account": "carol", "minutes": 15, "attempts": 5,
                                              "step": "recovery-code", "peer": "10.0.0.7"}),
         );
         assert_eq!(
-            notice_in(Lang::En, "notice-locked-guesses", &locked),
+            notice_plain(Lang::En, "notice-locked-guesses", &locked),
             "The account carol was locked for 15 minutes after 5 wrong recovery-code attempts \
              (last from 10.0.0.7). If this was not its owner, someone knows the password: change it."
         );
-        let ar = notice_in(Lang::Ar, "notice-locked-guesses", &locked);
+        let ar = notice_plain(Lang::Ar, "notice-locked-guesses", &locked);
         assert!(
             ar.contains("رمز الاسترداد") && ar.contains("carol") && ar.contains("10.0.0.7"),
             "{ar}"
         );
         // The selectors: words for identifiers, lists when there are any.
         let perms = |mode: &str, flags: &str, groups: &[&str]| {
-            notice_in(
+            notice_plain(
                 Lang::En,
                 "notice-permissions-changed",
                 &args(
@@ -660,22 +685,28 @@ mod tests {
         let returned =
             args(serde_json::json!({"kind": "bulletin", "id": 12, "status": "peer_review"}));
         assert_eq!(
-            notice_in(Lang::En, "notice-review-returned", &returned),
+            notice_plain(Lang::En, "notice-review-returned", &returned),
             "Your bulletin 12 came back from review: In peer review."
         );
-        assert!(
-            notice_in(Lang::Ar, "notice-review-returned", &returned).contains("قيد مراجعة الأقران")
-        );
+        assert!(notice_plain(Lang::Ar, "notice-review-returned", &returned)
+            .contains("قيد مراجعة الأقران"));
         // Every notice key has no English left in Arabic but its values.
         let en = messages(&Lang::En.catalogue().join("\n"));
         for key in en.keys().filter(|k| k.starts_with("notice-")) {
             let empty = serde_json::Map::new();
             assert_ne!(
-                notice_in(Lang::Ar, key, &empty),
-                notice_in(Lang::En, key, &empty),
+                notice_plain(Lang::Ar, key, &empty),
+                notice_plain(Lang::En, key, &empty),
                 "{key}"
             );
         }
+        // Values are isolated; a key that is not a notice's is not worded.
+        let named = args(serde_json::json!({"by": "j.doe"}));
+        assert_eq!(
+            notice_in(Lang::Ar, "notice-settings-changed", &named).as_deref(),
+            Some("غيّر \u{2068}j.doe\u{2069} إعدادات الجهاز.")
+        );
+        assert_eq!(notice_in(Lang::En, "crumb-home", &named), None);
     }
 
     #[tokio::test]

@@ -281,7 +281,7 @@ pub(crate) async fn assert_finish<B: ReqBody>(
             .await;
             let step = match purpose {
                 Purpose::Login => "passkey",
-                Purpose::Reauth => "passkey step-up",
+                Purpose::Reauth => "passkey-step-up",
             };
             if guesses::wrong(app, &session, step, &peer.ip().to_string()).await? {
                 return Err(locked());

@@ -400,6 +400,22 @@ mod tests {
     /// Which routes are expensive is the route table's business; this
     /// pins the classification so that a change to it is a visible one.
     #[test]
+    fn only_signing_out_skips_what_a_session_still_owes() {
+        use custodian_core::policy::Action as _;
+        let skipping: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.fulfils == crate::table::Obligation::Any)
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(skipping, ["/logout"]);
+        let logout = ROUTES.iter().find(|r| r.path == "/logout").expect("route");
+        assert_eq!(
+            logout.access.action_for(&Method::POST),
+            Some(custodian_core::policy::SignOut::INFO)
+        );
+    }
+
+    #[test]
     fn lists_searches_exports_and_uploads_are_the_expensive_routes() {
         let expensive: Vec<String> = ROUTES
             .iter()

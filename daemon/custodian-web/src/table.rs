@@ -137,7 +137,8 @@ impl Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Obligation {
     None,
-    /// Whatever the session still owes: signing out.
+    /// Not a page that fulfils anything, but one open whatever the session
+    /// still owes: signing out, alone (a test keeps it so).
     Any,
     PasswordChange,
     TotpEnrolment,

@@ -49,15 +49,17 @@ impl UploadPolicy {
     }
 }
 
-/// Why an upload was refused, in words for the person uploading.
+/// Why an upload was refused. The person reads it as its [`Refusal::problem`]
+/// (in their language); the English here is for the journal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("The file is empty.")]
     Empty,
     #[error("The file is larger than the {0} bytes this appliance accepts.")]
     TooLarge(u64),
-    #[error("This kind of file is not accepted{0}. Accepted: images (JPEG, PNG, GIF, WebP), PDF, MP4/WebM video, MP3/Ogg/WAV audio.")]
-    NotAllowed(String),
+    /// What the bytes were found to be, when they are a type at all.
+    #[error("This kind of file is not accepted ({}).", .0.unwrap_or("unknown"))]
+    NotAllowed(Option<&'static str>),
     #[error("The file contains markup or script (HTML, SVG, XML), which is never accepted as evidence media. Convert it (for example print a web page to PDF) and upload that.")]
     ActiveContent,
     #[error("The file is incomplete or damaged: it does not end the way a {0} file must.")]
@@ -75,16 +77,10 @@ impl Refusal {
         match self {
             Self::Empty => Problem::new("upload-empty"),
             Self::TooLarge(max) => Problem::new("upload-too-large").with("max", *max),
-            Self::NotAllowed(found) => match found
-                .trim()
-                .strip_prefix('(')
-                .and_then(|f| f.strip_suffix(')'))
-            {
-                Some(mime) => {
-                    Problem::new("upload-not-allowed-found").with("found", mime.to_owned())
-                }
-                None => Problem::new("upload-not-allowed"),
-            },
+            Self::NotAllowed(Some(mime)) => {
+                Problem::new("upload-not-allowed-found").with("found", *mime)
+            }
+            Self::NotAllowed(None) => Problem::new("upload-not-allowed"),
             Self::ActiveContent => Problem::new("upload-active-content"),
             Self::Truncated(format) => Problem::new("upload-truncated").with("format", *format),
             Self::ExtensionMismatch { ext, actual } => Problem::new("upload-extension-mismatch")
@@ -172,10 +168,10 @@ pub fn verdict<'p>(
     }
     let sniffed = infer::get(head);
     let Some(kind) = sniffed else {
-        return Err(Refusal::NotAllowed(String::new()));
+        return Err(Refusal::NotAllowed(None));
     };
     let Some(allowed) = policy.types.iter().find(|t| t.mime == kind.mime_type()) else {
-        return Err(Refusal::NotAllowed(format!(" ({})", kind.mime_type())));
+        return Err(Refusal::NotAllowed(Some(kind.mime_type())));
     };
     ends_well(&allowed.mime, tail)?;
     let ext = file_name

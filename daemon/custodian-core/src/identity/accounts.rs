@@ -735,7 +735,6 @@ impl StateChange {
         }
     }
 
-    /// What the account's owner is told.
     /// What the account is told, and what every administrator is told
     /// when the change is one they should know of. `new_admin`: the
     /// account became an administrator and was handed new credentials.
@@ -751,22 +750,26 @@ impl StateChange {
             Self::Disable => (to("notice-account-disabled"), None),
             Self::Activate => (to("notice-account-activated"), None),
             Self::Unlock => (to("notice-account-unlocked"), None),
-            Self::ResetSecondFactor => (
+            // A confirmed change is applied as the change itself (see
+            // `change_state`), so these two share its words.
+            Self::ResetSecondFactor | Self::Confirm(Pending::ResetSecondFactor) => (
                 to("notice-second-factors-reset"),
                 admins("notice-admins-second-factors-reset"),
             ),
-            Self::Role(role) => (
-                to("notice-role-changed").with("role", role.key()),
-                admins("notice-admins-role-changed").map(|n| n.with("role", role.key())),
-            ),
-            Self::Confirm(Pending::GrantAdmin) => (to("notice-admin-granted"), None),
+            Self::Role(_) | Self::Confirm(Pending::GrantAdmin) => {
+                let role = match self {
+                    Self::Role(role) => role,
+                    _ => Role::Admin,
+                };
+                (
+                    to("notice-role-changed").with("role", role.key()),
+                    admins("notice-admins-role-changed").map(|n| n.with("role", role.key())),
+                )
+            }
             Self::Confirm(Pending::ResetPassword) => (
                 to("notice-password-reset-confirmed"),
                 admins("notice-admins-password-reset-confirmed"),
             ),
-            Self::Confirm(Pending::ResetSecondFactor) => {
-                (to("notice-second-factors-reset-confirmed"), None)
-            }
         }
     }
 }

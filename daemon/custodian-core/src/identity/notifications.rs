@@ -37,6 +37,13 @@ impl Notice {
         self.0.key
     }
 
+    /// What `message` holds: the key and the values, which is what a
+    /// release before migration 0030 shows after a rollback (no words, but
+    /// nothing of a lockout's who and where lost).
+    fn fallback(&self) -> String {
+        format!("{} {}", self.key(), self.args_json())
+    }
+
     /// The values as stored (`message_args`): a JSON object of texts and
     /// numbers.
     fn args_json(&self) -> serde_json::Value {
@@ -63,12 +70,16 @@ pub async fn notify(
     kind: &str,
     notice: &Notice,
 ) -> Result<(), CoreError> {
-    // `message` gets the key: it is what a release before migration 0030
-    // shows after a rollback.
     pg.execute(
         "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
-         VALUES ($1, $2, $3, $3, $4)",
-        &[&user_id, &kind, &notice.key(), &notice.args_json()],
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &user_id,
+            &kind,
+            &notice.fallback(),
+            &notice.key(),
+            &notice.args_json(),
+        ],
     )
     .await?;
     Ok(())
@@ -82,8 +93,13 @@ pub async fn notify_admins(
 ) -> Result<(), CoreError> {
     pg.execute(
         "INSERT INTO notification (user_id, kind, message, message_key, message_args) \
-         SELECT id, $1, $2, $2, $3 FROM app_user WHERE role = 'admin' AND state = 'active'",
-        &[&kind, &notice.key(), &notice.args_json()],
+         SELECT id, $1, $2, $3, $4 FROM app_user WHERE role = 'admin' AND state = 'active'",
+        &[
+            &kind,
+            &notice.fallback(),
+            &notice.key(),
+            &notice.args_json(),
+        ],
     )
     .await?;
     Ok(())
@@ -222,16 +238,18 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<Listed>, CoreError>
         .collect())
 }
 
-/// Administrators' names as `(id, username)`, for masking notifications
-/// shown to an account without `view_usernames`.
-pub async fn administrators(db: &Database) -> Result<Vec<(i64, String)>, CoreError> {
+/// The values of a [`Notice`] that are account names (masked for a reader
+/// without `view_usernames`).
+pub const NAME_ARGS: [&str; 3] = ["account", "by", "asked_by"];
+
+/// Every account's name as `(id, username)`, for masking the names a
+/// notification carries when it is shown to an account without
+/// `view_usernames` (an account demoted since, or any other, included).
+pub async fn usernames(db: &Database) -> Result<Vec<(i64, String)>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     Ok(pg
-        .query(
-            "SELECT id, username FROM app_user WHERE role = 'admin'",
-            &[],
-        )
+        .query("SELECT id, username FROM app_user", &[])
         .await?
         .iter()
         .map(|r| (r.get(0), r.get(1)))

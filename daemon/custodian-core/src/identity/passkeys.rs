@@ -68,8 +68,8 @@ impl Purpose {
     }
 }
 
-/// Why a registration or an assertion was not accepted, in words for the
-/// person at the browser.
+/// Why a registration or an assertion was not accepted. The person reads it
+/// as its [`Refused::problem`]; the English here is for the journal.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
     #[error("The request expired or was already used. Try again.")]

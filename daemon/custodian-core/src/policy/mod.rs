@@ -337,9 +337,10 @@ impl Action for UseOwnAccount {
     }
 }
 
-/// Ending the session the request carries: every role, and in any state
-/// of the session (a password to change or a second factor to enrol
-/// first does not keep anyone signed in).
+/// Ending the session the request carries: every role, whatever the
+/// session still owes (a password to change or a second factor to enrol
+/// does not keep anyone signed in). A sign-in still waiting for its second
+/// step is not a session yet: it expires on its own.
 pub struct SignOut;
 impl Action for SignOut {
     const NAME: &'static str = "session.sign_out";

@@ -81,50 +81,72 @@ notice-passkey-added = أُضيف إلى حسابك مفتاح مرور باسم
 notice-passkey-removed = أُزيل من حسابك مفتاح المرور المسمّى «{ $name }».
 notice-admin-passkey-added = المدير { $account }: أضاف مفتاح مرور «{ $name }».
 notice-admin-passkey-removed = المدير { $account }: أزال مفتاح المرور «{ $name }».
-notice-locked-guesses = قُفل الحساب { $account } لمدة { $minutes } دقيقة بعد { $attempts } محاولات خاطئة في { $step ->
+notice-locked-guesses = قُفل الحساب { $account } لمدة { $minutes ->
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+       *[other] { $minutes } دقيقة
+    } بعد { $attempts ->
+        [one] محاولة خاطئة واحدة
+        [two] محاولتين خاطئتين
+        [few] { $attempts } محاولات خاطئة
+       *[other] { $attempts } محاولة خاطئة
+    } في { $step ->
         [current-password] كلمة المرور الحالية
         [step-up] تأكيد الهوية
         [recovery-code] رمز الاسترداد
         [authenticator-code] رمز تطبيق المصادقة
         [passkey] مفتاح المرور
-       *[other] تأكيد الهوية بمفتاح المرور
-    } (آخرها من { $peer }). إن لم يكن هذا صاحبه، فهناك من يعرف كلمة المرور: غيّرها.
-notice-locked-sign-ins = قُفل الحساب { $account } لمدة { $minutes } دقيقة بعد { $attempts } محاولات دخول فاشلة (آخرها من { $peer }).
+        [passkey-step-up] تأكيد الهوية بمفتاح المرور
+       *[other] { $step }
+    } (آخرها من { $peer }). إن لم يكن صاحبه من حاول، فهناك من يعرف كلمة المرور: غيّرها.
+notice-locked-sign-ins = قُفل الحساب { $account } لمدة { $minutes ->
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+       *[other] { $minutes } دقيقة
+    } بعد { $attempts ->
+        [one] محاولة دخول فاشلة واحدة
+        [two] محاولتَي دخول فاشلتين
+        [few] { $attempts } محاولات دخول فاشلة
+       *[other] { $attempts } محاولة دخول فاشلة
+    } (آخرها من { $peer }).
 notice-confirmation-requested = طلب { $by } { $change ->
         [grant-admin] صلاحيات المدير
         [reset-second-factor] إعادة تعيين عوامل التحقق الثانية
-       *[reset-password] إعادة تعيين كلمة المرور
+        [reset-password] إعادة تعيين كلمة المرور
+       *[other] { $change }
     } للحساب { $account }. لا يتغير شيء حتى يؤكده مدير آخر في صفحة الحسابات؛ إن لم تتوقع هذا، فأوقف الحسابين كليهما.
 notice-account-suspended = أوقف { $by } حسابك.
 notice-account-disabled = عطّل { $by } حسابك.
 notice-account-activated = فعّل { $by } حسابك.
 notice-account-unlocked = فتح { $by } قفل حسابك.
 notice-second-factors-reset = أعاد { $by } تعيين عوامل التحقق الثانية لحسابك (تطبيق المصادقة ومفاتيح المرور ورموز الاسترداد).
-notice-admins-second-factors-reset = { $account }: أعاد { $by } تعيين عوامل التحقق الثانية (تطبيق المصادقة ومفاتيح المرور ورموز الاسترداد).
+notice-admins-second-factors-reset = الحساب { $account }: أعاد { $by } تعيين عوامل التحقق الثانية (تطبيق المصادقة ومفاتيح المرور ورموز الاسترداد).
 notice-role-changed = غيّر { $by } دورك إلى { $role ->
         [admin] مدير
         [moderator] مشرف
         [analyst] محلل
-       *[readonly] قراءة فقط
+        [readonly] قراءة فقط
+       *[other] { $role }
     }.
-notice-admins-role-changed = { $account }: غيّر { $by } دوره إلى { $role ->
+notice-admins-role-changed = الحساب { $account }: غيّر { $by } دوره إلى { $role ->
         [admin] مدير
         [moderator] مشرف
         [analyst] محلل
-       *[readonly] قراءة فقط
+        [readonly] قراءة فقط
+       *[other] { $role }
     }.
-notice-admin-granted = تغيّر دورك إلى مدير (بتأكيد من { $by }).
 notice-admin-granted-new-credentials = تغيّر دورك إلى مدير (بتأكيد من { $by }). سجّل الدخول بكلمة المرور المؤقتة التي يعطيك إياها { $by }، واختر كلمة مرور جديدة، وسجّل عامل التحقق الثاني من جديد.
-notice-admins-admin-granted = { $account }: تغيّر دوره إلى مدير (بتأكيد من { $by })؛ يسجّل الدخول بكلمة مرور مؤقتة من { $by } ويسجّل عامل التحقق الثاني من جديد.
+notice-admins-admin-granted = الحساب { $account }: تغيّر دوره إلى مدير (بتأكيد من { $by })؛ يسجّل الدخول بكلمة مرور مؤقتة من { $by } ويسجّل عامل التحقق الثاني من جديد.
 notice-password-reset-confirmed = أُعيد تعيين كلمة مرورك (بتأكيد من { $by })؛ وسُجّل خروجك من كل مكان. سجّل الدخول بكلمة المرور المؤقتة التي يعطيك إياها { $by } واختر كلمة جديدة. إن لم تطلب هذا، فأخبر مديرًا آخر.
-notice-admins-password-reset-confirmed = { $account }: أُعيد تعيين كلمة مروره (بتأكيد من { $by })؛ وسُجّل خروجه من كل مكان.
-notice-second-factors-reset-confirmed = أُعيد تعيين عوامل التحقق الثانية لحسابك (تطبيق المصادقة ومفاتيح المرور ورموز الاسترداد) بتأكيد من { $by }.
-notice-password-reset = أعاد { $by } تعيين كلمة مرورك؛ وسُجّل خروجك من كل مكان. سجّل الدخول بكلمة المرور المؤقتة التي يعطونك إياها واختر كلمة جديدة. إن لم تطلب هذا، فأخبر مديرًا آخر.
+notice-admins-password-reset-confirmed = الحساب { $account }: أُعيد تعيين كلمة مروره (بتأكيد من { $by })؛ وسُجّل خروجه من كل مكان.
+notice-password-reset = أعاد { $by } تعيين كلمة مرورك؛ وسُجّل خروجك من كل مكان. سجّل الدخول بكلمة المرور المؤقتة التي يعطيك إياها واختر كلمة جديدة. إن لم تطلب هذا، فأخبر مديرًا آخر.
 notice-admins-password-reset = أعاد { $by } تعيين كلمة مرور { $account }.
 notice-password-change-forced = طلب منك { $by } اختيار كلمة مرور جديدة: سُجّل خروجك من كل مكان، وعليك تغييرها عند دخولك التالي.
-notice-account-recovered = استُعيد حساب المدير { $account } برمز صادر من وحدة التحكم في الجهاز، وله كلمة مرور جديدة. إن لم تتوقع هذا، فأوقفه وراجع سجل النشاط (account.recovery_issued).
-notice-console-recovery-issued = من وحدة التحكم في الجهاز، صدر طلب استعادة لحساب المدير { $account } (السبب: { $reason }). أُزيلت كلمة مروره وعوامل التحقق الثانية وأُنهيت جلساته؛ وتُختار كلمة مرور جديدة برمز الاستعادة خلال ساعة. إن لم تتوقع هذا، فأخبر مشغّلي الجهاز فورًا.
-notice-console-admin-confirmed = من وحدة التحكم في الجهاز، أُكّدت صلاحيات المدير للحساب { $account } (بطلب من { $asked_by }) (السبب: { $reason }). استُبدل بكلمة مرور الحساب وعوامل التحقق الثانية رمز استعادة صالح لساعة واحدة، يسلّمه الشخص الموجود عند وحدة التحكم.
+notice-account-recovered = استُعيد حساب المدير { $account } برمز استرداد صادر من وحدة التحكم في الجهاز، وله كلمة مرور جديدة. إن لم تتوقع هذا، فأوقفه وراجع سجل النشاط (account.recovery_issued).
+notice-console-recovery-issued = من وحدة التحكم في الجهاز، صدر رمز استرداد لحساب المدير { $account } (السبب: { $reason }). أُزيلت كلمة مروره وعوامل التحقق الثانية وأُنهيت جلساته؛ وتُختار كلمة مرور جديدة برمز الاسترداد خلال ساعة. إن لم تتوقع هذا، فأخبر مشغّلي الجهاز فورًا.
+notice-console-admin-confirmed = من وحدة التحكم في الجهاز، أُكّدت صلاحيات المدير للحساب { $account } (بطلب من { $asked_by }) (السبب: { $reason }). استُبدل بكلمة مرور الحساب وعوامل التحقق الثانية رمز استرداد صالح لساعة واحدة، يسلّمه الشخص الموجود عند وحدة التحكم.
 notice-settings-changed = غيّر { $by } إعدادات الجهاز.
 notice-permissions-changed = غيّر { $by } صلاحياتك إلى: { $flags_mode ->
         [defaults] الصلاحيات الافتراضية لدورك
@@ -135,39 +157,54 @@ notice-permissions-changed = غيّر { $by } صلاحياتك إلى: { $flags_
        *[other] { $groups }
     }.
 notice-admins-permissions-changed = غيّر { $by } صلاحيات { $account }.
-notice-export-requested = يطلب { $by } تصدير { $items } نشرة ({ $format }): { $reason }
-notice-export-approved = وُوفق على التصدير { $id }؛ نزّله خلال { $minutes } دقيقة (مرة واحدة).
-notice-export-rejected = رُفض التصدير { $id }.
+notice-export-requested = يطلب { $by } تصدير { $items ->
+        [one] نشرة واحدة
+        [two] نشرتين
+        [few] { $items } نشرات
+       *[other] { $items } نشرة
+    } ({ $format }): { $reason }
+notice-export-approved = وُوفق على تصديرك { $id }؛ نزّله خلال { $minutes ->
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+       *[other] { $minutes } دقيقة
+    } (مرة واحدة).
+notice-export-rejected = رُفض تصديرك { $id }.
 notice-access-changed = تغيّر من يحق له الاطلاع على { $kind ->
         [bulletin] النشرة
         [actor] الفاعل
-       *[incident] الحادثة
-    } { $id }: { $before_count ->
+        [incident] الحادثة
+       *[other] { $kind }
+    } { $id }: من { $before_count ->
         [0] الجميع
        *[other] { $before }
-    } ← { $after_count ->
+    } إلى { $after_count ->
         [0] الجميع
        *[other] { $after }
     }. يبيّن سجل التغييرات من غيّره.
 notice-assigned = { $kind ->
         [bulletin] أُسندت إليك النشرة
         [actor] أُسند إليك الفاعل
-       *[incident] أُسندت إليك الحادثة
+        [incident] أُسندت إليك الحادثة
+       *[other] أُسند إليك السجل
     } { $id }.
 notice-review-waiting = { $kind ->
         [bulletin] النشرة
         [actor] الفاعل
-       *[incident] الحادثة
+        [incident] الحادثة
+       *[other] السجل
     } { $id } بانتظار مراجعتك.
 notice-review-returned = { $kind ->
         [bulletin] عادت نشرتك
         [actor] عاد فاعلك
-       *[incident] عادت حادثتك
-    } { $id } من المراجعة: { $status ->
-        [unassigned] غير مُسنَد
+        [incident] عادت حادثتك
+       *[other] عاد سجلك
+    } { $id } من المراجعة؛ الحالة الآن: { $status ->
+        [unassigned] بلا إسناد
         [assigned] مُسنَد
         [peer_review] قيد مراجعة الأقران
         [revisit] لإعادة النظر
-        [reviewed] تمت مراجعته
-       *[finalized] نهائي
+        [reviewed] تمت المراجعة
+        [finalized] نهائي
+       *[other] { $status }
     }.

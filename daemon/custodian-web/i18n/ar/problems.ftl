@@ -160,8 +160,8 @@ upload-not-allowed = هذا النوع من الملفات غير مقبول. ا
 upload-not-allowed-found = هذا النوع من الملفات غير مقبول ({ $found }). المقبول: الصور (JPEG وPNG وGIF وWebP) وPDF والفيديو MP4/WebM والصوت MP3/Ogg/WAV.
 upload-active-content = يحتوي الملف على ترميز أو نص برمجي (HTML أو SVG أو XML)، ولا يُقبل ذلك أبدًا وسيطًا للأدلة. حوّله (مثلًا اطبع صفحة الويب إلى PDF) وارفع الناتج.
 upload-truncated = الملف ناقص أو تالف: لا ينتهي كما يجب أن ينتهي ملف { $format }.
-upload-extension-mismatch = اسم الملف يقول ‎.{ $ext }‏، لكن محتواه { $actual }. أعد تسميته أو ارفع الملف الصحيح.
-upload-declared-mismatch = قال متصفحك إن الملف { $declared }، لكن محتواه { $actual }.
+upload-extension-mismatch = اسم الملف يقول ‎.{ $ext }‏، لكن محتواه من نوع { $actual }. أعد تسميته أو ارفع الملف الصحيح.
+upload-declared-mismatch = قال متصفحك إن الملف من نوع { $declared }، لكن محتواه من نوع { $actual }.
 
 # مفاتيح المرور
 passkey-no-ceremony = انتهت صلاحية الطلب أو استُخدم من قبل. حاول مجددًا.

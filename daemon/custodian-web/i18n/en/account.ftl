@@ -76,12 +76,21 @@ notice-passkey-added = A passkey named “{ $name }” was added to your account
 notice-passkey-removed = The passkey named “{ $name }” was removed from your account.
 notice-admin-passkey-added = Administrator { $account }: added a passkey “{ $name }”.
 notice-admin-passkey-removed = Administrator { $account }: removed the passkey “{ $name }”.
-notice-locked-guesses = The account { $account } was locked for { $minutes } minutes after { $attempts } wrong { $step } attempts (last from { $peer }). If this was not its owner, someone knows the password: change it.
+notice-locked-guesses = The account { $account } was locked for { $minutes } minutes after { $attempts } wrong { $step ->
+        [current-password] current-password
+        [step-up] step-up password
+        [recovery-code] recovery-code
+        [authenticator-code] authenticator-code
+        [passkey] passkey
+        [passkey-step-up] passkey step-up
+       *[other] { $step }
+    } attempts (last from { $peer }). If this was not its owner, someone knows the password: change it.
 notice-locked-sign-ins = The account { $account } was locked for { $minutes } minutes after { $attempts } failed sign-ins (last from { $peer }).
 notice-confirmation-requested = { $by } asked for { $change ->
         [grant-admin] administrator rights
         [reset-second-factor] a reset of their second factors
-       *[reset-password] a reset of their password
+        [reset-password] a reset of their password
+       *[other] { $change }
     } for the account { $account }. Nothing changes until a different administrator confirms it on the accounts page; if you did not expect this, suspend both accounts.
 notice-account-suspended = Your account was suspended by { $by }.
 notice-account-disabled = Your account was disabled by { $by }.
@@ -91,12 +100,10 @@ notice-second-factors-reset = Your second factors (authenticator app, passkeys, 
 notice-admins-second-factors-reset = { $account }: their second factors (authenticator app, passkeys, recovery codes) were reset by { $by }.
 notice-role-changed = Your role was changed to { $role } by { $by }.
 notice-admins-role-changed = { $account }: their role was changed to { $role } by { $by }.
-notice-admin-granted = Your role was changed to admin (confirmed by { $by }).
 notice-admin-granted-new-credentials = Your role was changed to admin (confirmed by { $by }). Sign in with the one-time password { $by } gives you, choose a new password and enrol your second factor again.
 notice-admins-admin-granted = { $account }: their role was changed to admin (confirmed by { $by }); they sign in with a one-time password from { $by } and enrol their second factor again.
 notice-password-reset-confirmed = Your password was reset (confirmed by { $by }); you were signed out everywhere. Sign in with the one-time password { $by } gives you and choose a new one. If you did not ask for this, tell another administrator.
 notice-admins-password-reset-confirmed = { $account }: their password was reset (confirmed by { $by }); they were signed out everywhere.
-notice-second-factors-reset-confirmed = Your second factors (authenticator app, passkeys, recovery codes) were reset (confirmed by { $by }).
 notice-password-reset = Your password was reset by { $by }; you were signed out everywhere. Sign in with the one-time password they give you and choose a new one. If you did not ask for this, tell another administrator.
 notice-admins-password-reset = { $by } reset the password of { $account }.
 notice-password-change-forced = { $by } asked you to choose a new password: you were signed out everywhere, and you must change it at your next sign-in.
@@ -126,12 +133,14 @@ notice-access-changed = Who may see { $kind } { $id } changed: { $before_count -
 notice-assigned = { $kind ->
         [bulletin] Bulletin
         [actor] Actor
-       *[incident] Incident
+        [incident] Incident
+       *[other] Record
     } { $id } was assigned to you.
 notice-review-waiting = { $kind ->
         [bulletin] Bulletin
         [actor] Actor
-       *[incident] Incident
+        [incident] Incident
+       *[other] Record
     } { $id } waits for your review.
 notice-review-returned = Your { $kind } { $id } came back from review: { $status ->
         [unassigned] Unassigned
@@ -139,5 +148,6 @@ notice-review-returned = Your { $kind } { $id } came back from review: { $status
         [peer_review] In peer review
         [revisit] Revisit
         [reviewed] Reviewed
-       *[finalized] Finalized
+        [finalized] Finalized
+       *[other] { $status }
     }.

@@ -136,6 +136,7 @@ setup-button = Create administrator
 setup-problem-username = Usernames are 2 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.
 setup-problem-differ = The two passwords differ.
 # A form or query value refused as it came (the field's name as sent).
+form-expired = This form expired or did not come from this appliance. Reload the page and try again.
 field-refused = The field “{ $field }” { $problem }
 field-nul = contains a NUL character; remove it and try again.
 field-control = contains a control character; remove it and try again.

@@ -95,7 +95,10 @@ pub(crate) fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Liste
                     ul.notifications {
                         @for n in rows {
                             li class=(if n.unread { "unread" } else { "read" }) {
-                                span.muted { (when(n.created)) } " " span dir="auto" { (n.message) }
+                                span.muted { (when(n.created)) } " "
+                                // Worded in the reader's language, its values isolated; one
+                                // stored before notices had keys is English, in its own direction.
+                                @if n.key.is_some() { span { (n.message) } } @else { span dir="auto" { (n.message) } }
                             }
                         }
                     }

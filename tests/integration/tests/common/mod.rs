@@ -206,8 +206,11 @@ pub fn notifications_where(a: &custodian_harness::Appliance, condition: &str) ->
         serde_json::from_str(rows.trim()).expect("notifications as JSON");
     rows.iter()
         .map(|r| match (r["key"].as_str(), r["args"].as_object()) {
+            // Without the marks that isolate each value, to compare words.
             (Some(key), Some(args)) => {
                 custodian_web::i18n::notice_in(custodian_web::i18n::Lang::En, key, args)
+                    .expect("a notice key")
+                    .replace(['\u{2068}', '\u{2069}'], "")
             }
             _ => r["message"].as_str().unwrap_or_default().to_owned(),
         })
