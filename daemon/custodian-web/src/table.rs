@@ -15,8 +15,8 @@ use custodian_core::policy::{
     AccessMedia, ActionInfo, BulkUpdate, ChangeWorkflow, CreateBulletin, DecideExports,
     DownloadExport, EditBulletins, ImportReference, InstallUpdates, ManageAccounts,
     ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings, ReadBulletins,
-    ReadHistory, RequestExport, SecureOwnAccount, UseOwnAccount, ViewActivity, ViewExports,
-    ViewLoad,
+    ReadHistory, RequestExport, SecureOwnAccount, UseOwnAccount, ViewActivity, ViewBackups,
+    ViewExports, ViewLoad,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,7 @@ pub(crate) enum Handler {
     ItemLinks(Kind),
     Load,
     Pickers,
+    Backups,
 }
 
 /// One entry of the access map: reading it answers "who may call this
@@ -819,6 +820,16 @@ pub(crate) static ROUTES: &[Route] = &[
         fulfils: Obligation::None,
         page: "/admin/load",
         handler: Handler::Load,
+        methods: READ_ONLY,
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/backups",
+        access: Access::Action(ViewBackups::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/backups",
+        handler: Handler::Backups,
         methods: READ_ONLY,
         body_limit: 0,
         expensive: NEVER,
