@@ -8,6 +8,7 @@
 #![warn(unreachable_pub)]
 
 pub mod activity_log;
+pub mod backups;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -28,6 +28,10 @@ pub struct App {
     pub load: Arc<custodian_core::load::Load>,
     /// The interface language for a browser that asks for none of ours.
     pub language: crate::i18n::Lang,
+    /// `[backup] stale-after-hours`: how old the last backup may be
+    /// before the backups page calls it stale; `None` without `[backup]`
+    /// (nothing watches the backups then, and the page says so).
+    pub backup_stale_after_hours: Option<u64>,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -68,7 +72,14 @@ impl App {
             updater,
             load,
             language: crate::i18n::Lang::default(),
+            backup_stale_after_hours: None,
         }
+    }
+
+    /// The backups are watched, and stale after this many hours.
+    pub fn with_backup_watch(mut self, stale_after_hours: Option<u64>) -> Self {
+        self.backup_stale_after_hours = stale_after_hours;
+        self
     }
 
     /// The interface language for a browser that asks for none of ours.

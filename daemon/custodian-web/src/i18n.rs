@@ -700,6 +700,17 @@ mod tests {
                 "{key}"
             );
         }
+        // The stale-backup notice names the fix.
+        let stale = notice_plain(
+            Lang::En,
+            "notice-backup-stale",
+            &args(serde_json::json!({"hours": 30, "limit": 26})),
+        );
+        assert!(
+            stale.contains("30 h ago (more than 26 h)")
+                && stale.contains("custodianctl backup now"),
+            "{stale}"
+        );
         // Values are isolated; a key that is not a notice's is not worded.
         let named = args(serde_json::json!({"by": "j.doe"}));
         assert_eq!(

@@ -13,6 +13,7 @@ pub mod i18n;
 mod account;
 mod activity;
 mod auth;
+mod backups;
 mod body;
 mod cookies;
 mod event_types;

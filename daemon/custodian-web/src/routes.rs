@@ -15,8 +15,8 @@ use http_body_util::{Full, Limited};
 
 use super::body::Outgoing;
 use super::{
-    account, activity, auth, event_types, evidence, exports, headers, imports, load, media,
-    passkeys, permissions, pickers, preferences, settings, updates,
+    account, activity, auth, backups, event_types, evidence, exports, headers, imports, load,
+    media, passkeys, permissions, pickers, preferences, settings, updates,
 };
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
@@ -263,6 +263,7 @@ where
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
         Handler::Load => load::page(app, &req).await,
         Handler::Pickers => pickers::lookup(app, &req).await,
+        Handler::Backups => backups::page(app, &req).await,
     }
 }
 

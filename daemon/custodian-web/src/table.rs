@@ -16,7 +16,7 @@ use custodian_core::policy::{
     DownloadExport, EditBulletins, ImportReference, InstallUpdates, ManageAccounts,
     ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings, ReadBulletins,
     ReadHistory, RequestExport, SecureOwnAccount, SignOut, UseOwnAccount, ViewActivity,
-    ViewExports, ViewLoad,
+    ViewBackups, ViewExports, ViewLoad,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,7 @@ pub(crate) enum Handler {
     ItemLinks(Kind),
     Load,
     Pickers,
+    Backups,
 }
 
 /// One entry of the access map: reading it answers "who may call this
@@ -822,6 +823,16 @@ pub(crate) static ROUTES: &[Route] = &[
         fulfils: Obligation::None,
         page: "/admin/load",
         handler: Handler::Load,
+        methods: READ_ONLY,
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    Route {
+        path: "/admin/backups",
+        access: Access::Action(ViewBackups::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/backups",
+        handler: Handler::Backups,
         methods: READ_ONLY,
         body_limit: 0,
         expensive: NEVER,

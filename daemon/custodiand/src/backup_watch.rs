@@ -4,26 +4,23 @@
 //! backup is missing or older than `[backup] stale-after-hours`, the
 //! `backup` component is degraded: `/readyz` says so with the fix, and the
 //! transition is recorded in the activity log like every other problem.
+//! The reading, and the administrators' notification (once per episode of
+//! missing or stale backups), are `custodian_core::backups::watch_once`.
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::BackupConfig;
+use custodian_core::backups;
 use custodian_core::health::Health;
 use custodian_core::pool::Database;
 
-/// Microseconds since the epoch of the newest `action` in the log.
-async fn newest(db: &Database, action: &str) -> Result<Option<i64>, String> {
-    let client = db.client().await.map_err(|e| e.to_string())?;
-    let row = client
-        .query_one(
-            "SELECT max(at_us) FROM audit_log WHERE action = $1",
-            &[&action],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(row.get(0))
+/// Microseconds since the epoch, as `problem` counts.
+fn micros(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 fn ago(now_us: i64, at_us: i64) -> String {
@@ -59,22 +56,24 @@ pub fn problem(
 
 pub async fn watch(cfg: BackupConfig, db: Arc<Database>, health: Arc<Health>) {
     loop {
-        let now_us = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        match (
-            newest(&db, "backup.finished").await,
-            newest(&db, "backup.drill_passed").await,
-        ) {
-            (Ok(b), Ok(d)) => {
-                let p = problem(now_us, cfg.stale_after_hours, b, d);
+        let now = custodian_core::clock::now();
+        match backups::watch_once(&db, now, cfg.stale_after_hours).await {
+            Ok(check) => {
+                let p = problem(
+                    micros(now),
+                    cfg.stale_after_hours,
+                    check.last_backup.map(micros),
+                    check.last_drill.map(micros),
+                );
                 if let Some(text) = &p {
                     tracing::warn!(target: "backup", problem = %text, "backups are not current");
                 }
+                if check.notified {
+                    tracing::info!(target: "backup", "administrators notified that backups are not current");
+                }
                 health.set_problem("backup", p);
             }
-            (Err(e), _) | (_, Err(e)) => {
+            Err(e) => {
                 tracing::warn!(target: "backup", error = %e, "could not read the backup status");
             }
         }

@@ -247,7 +247,8 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             config.updates.as_ref().map(|u| u.socket.clone()),
             load,
         )
-        .with_language(config.server.language()));
+        .with_language(config.server.language())
+        .with_backup_watch(config.backup.as_ref().map(|b| b.stale_after_hours)));
         let csp_tally = Arc::clone(&app.csp_tally);
         supervisors.push(tokio::spawn(Arc::clone(&csp_tally).write_every_minute()));
         let server = Server {

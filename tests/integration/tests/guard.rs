@@ -25,6 +25,7 @@ const ADMIN_PAGES: &[(&str, &str, &str)] = &[
     ("/admin/import", "imports.run", "/admin/import"),
     ("/admin/updates", "updates.install", "/admin/updates"),
     ("/admin/load", "load.view", "/admin/load"),
+    ("/admin/backups", "backups.view", "/admin/backups"),
     (
         "/admin/event-types",
         "event_types.manage",

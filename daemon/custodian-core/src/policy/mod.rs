@@ -407,6 +407,10 @@ administrators!(
     /// The load page: pool, expensive requests, requests turned away.
     ViewLoad, "load.view", step_up: true
 );
+administrators!(
+    /// The backups page: the last backup, verify and drill, failures.
+    ViewBackups, "backups.view", step_up: true
+);
 
 /// Every action a route may name, for the route table's check.
 pub const ACTIONS: &[ActionInfo] = &[
@@ -435,6 +439,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     ImportReference::INFO,
     InstallUpdates::INFO,
     ViewLoad::INFO,
+    ViewBackups::INFO,
 ];
 
 /// Four eyes: nobody approves their own export.

@@ -208,3 +208,5 @@ notice-review-returned = { $kind ->
         [finalized] نهائي
        *[other] { $status }
     }.
+notice-backup-stale = آخر نسخة احتياطية ناجحة كانت قبل { $hours } ساعة (أكثر من { $limit } ساعة). من وحدة التحكم، راجع journalctl -u custodian-backup@incr وشغّل custodianctl backup now. تعرض صفحة النسخ الاحتياطية (/admin/backups) الحالة.
+notice-backup-missing = لم تنجح أي نسخة احتياطية بعد. من وحدة التحكم، شغّل custodianctl backup now --type full وفعّل مؤقّتات النسخ الاحتياطي. تعرض صفحة النسخ الاحتياطية (/admin/backups) الحالة.

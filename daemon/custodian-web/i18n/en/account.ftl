@@ -151,3 +151,5 @@ notice-review-returned = Your { $kind } { $id } came back from review: { $status
         [finalized] Finalized
        *[other] { $status }
     }.
+notice-backup-stale = The last successful backup was { $hours } h ago (more than { $limit } h). At the console, see journalctl -u custodian-backup@incr and run custodianctl backup now. Backups (/admin/backups) shows the status.
+notice-backup-missing = No backup has succeeded yet. At the console, run custodianctl backup now --type full and enable the backup timers. Backups (/admin/backups) shows the status.

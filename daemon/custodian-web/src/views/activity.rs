@@ -45,6 +45,7 @@ pub(crate) fn event_key(action: &str) -> Option<&'static str> {
         "backup.restore_point" => "event-backup-restore-point",
         "backup.restore_point_failed" => "event-backup-restore-point-failed",
         "backup.started" => "event-backup-started",
+        "backup.stale_notified" => "event-backup-stale-notified",
         "backup.verified" => "event-backup-verified",
         "backup.verify_failed" => "event-backup-verify-failed",
         "daemon.started" => "event-daemon-started",

@@ -41,6 +41,7 @@ pub(crate) enum Area {
     Sessions,
     Activity,
     Load,
+    Backups,
     Settings,
     EventTypes,
     Updates,

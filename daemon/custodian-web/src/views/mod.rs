@@ -17,6 +17,7 @@ pub(crate) mod account;
 pub(crate) mod activity;
 pub(crate) mod admin;
 pub(crate) mod auth;
+pub(crate) mod backups;
 pub(crate) mod evidence;
 pub(crate) mod exports;
 pub(crate) mod imports;
@@ -39,7 +40,7 @@ use maud::html;
 pub(crate) fn viewer(session: &Session) -> Viewer {
     use custodian_core::policy::{
         would_allow, Actor, ImportReference, InstallUpdates, ManageAccounts, ManageEventTypes,
-        ManageSessions, ManageSettings, ViewActivity, ViewLoad,
+        ManageSessions, ManageSettings, ViewActivity, ViewBackups, ViewLoad,
     };
     let actor = Actor::new(session.user_id, session.role, None, Vec::new());
     let administration = [
@@ -66,6 +67,12 @@ pub(crate) fn viewer(session: &Session) -> Viewer {
             "/admin/load",
             "nav-admin-load",
             Area::Load,
+        ),
+        (
+            would_allow::<ViewBackups>(&actor),
+            "/admin/backups",
+            "nav-admin-backups",
+            Area::Backups,
         ),
         (
             would_allow::<ManageSettings>(&actor),
