@@ -152,7 +152,7 @@ fn reader_lang() -> Lang {
 
 /// The two languages in the order a page shows them: the interface's
 /// first, unless it has no text there; the second only when it has text.
-fn in_reading_order<'a>(texts: Both<&'a str>) -> Vec<(Lang, &'a str)> {
+fn in_reading_order(texts: Both<&str>) -> Vec<(Lang, &str)> {
     let first = reader_lang();
     let order = if texts.get(first).is_empty() {
         [first.other(), first]
