@@ -71,6 +71,14 @@ impl<T> Both<T> {
         }
     }
 
+    /// Each language's text through `f`.
+    pub fn map<'s, U>(&'s self, f: impl Fn(&'s T) -> U) -> Both<U> {
+        Both {
+            arabic: f(&self.arabic),
+            english: f(&self.english),
+        }
+    }
+
     /// From the stored shape: the main text in `lang`, the other's beside.
     pub fn from_main(lang: Lang, main: T, alt: T) -> Self {
         match lang {

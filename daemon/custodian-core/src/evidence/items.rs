@@ -735,20 +735,9 @@ impl Texts {
 /// The content checked and arranged for storage; `keep` is the stored
 /// record's main language (see [`super::bilingual::main_language`]).
 fn checked(kind: Kind, c: &Content<'_>, keep: Option<Lang>) -> Result<Texts, Refused> {
-    let line = |t: &str| super::sanitize::line(t, 300);
+    let titles = c.title.map(|t| super::sanitize::line(t, 300));
     let rich = |t: &str| super::sanitize::rich_text(t).into_string();
-    let titles = (line(c.title.arabic), line(c.title.english));
-    let titles = Both {
-        arabic: titles.0,
-        english: titles.1,
-    };
-    let Some(lang) = super::bilingual::main_language(
-        Both {
-            arabic: titles.arabic.as_str(),
-            english: titles.english.as_str(),
-        },
-        keep,
-    ) else {
+    let Some(lang) = super::bilingual::main_language(titles.map(String::as_str), keep) else {
         return Err(Refused::Policy(
             Problem::new("record-title-missing").with("kind", kind.noun()),
         ));
