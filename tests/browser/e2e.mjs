@@ -253,8 +253,8 @@ try {
     await expectPath(page, '/');
     step('create a bulletin');
     await page.goto(`${base}/bulletins/new`);
-    await page.fill('#title', 'Shelling of the market, 3 May');
-    await page.fill('#description', '<p>Three <strong>witnesses</strong>.</p><script>alert(1)</script>');
+    await page.fill('#title-en', 'Shelling of the market, 3 May');
+    await page.fill('#description-en', '<p>Three <strong>witnesses</strong>.</p><script>alert(1)</script>');
     await page.click('button[type=submit]');
     await expectPath(page, '/bulletins/view');
     expect((await page.textContent('.description')).includes('Three witnesses.'), 'description kept, script gone');
@@ -272,7 +272,7 @@ try {
     await shot(page, 'bulletin');
     step('an actor related to the bulletin, with an event');
     await page.goto(`${base}/actors/new`);
-    await page.fill('#title', 'Unit 7');
+    await page.fill('#title-en', 'Unit 7');
     await page.selectOption('#type', 'entity');
     await page.fill('#nationality', 'unknown');
     await page.click('button[type=submit]');

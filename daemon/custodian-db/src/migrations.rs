@@ -180,6 +180,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "notification_keys",
         sql: include_str!("../../../migrations/0030_notification_keys.sql"),
     },
+    Migration {
+        version: 31,
+        name: "bilingual_records",
+        sql: include_str!("../../../migrations/0031_bilingual_records.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -19,7 +19,7 @@ use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::{html, Reply, WebError};
 use crate::respond::{unavailable, unavailable_because};
-use custodian_core::evidence::items::{self, Content, Kind, ListQuery, Refused};
+use custodian_core::evidence::items::{self, Both, Content, Kind, ListQuery, Refused};
 use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
     self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
@@ -100,11 +100,26 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     ))
 }
 
+/// A text the form asks for in each language (`<name>_ar`, `<name>_en`).
+/// A form without them (a script written before records were bilingual)
+/// may post `<name>` alone: the text is then in the language of its script.
+fn both<'a>(form: &'a [(String, String)], name: &str) -> Both<&'a str> {
+    let (ar, en) = (format!("{name}_ar"), format!("{name}_en"));
+    if form.iter().any(|(k, _)| *k == ar || *k == en) {
+        Both {
+            arabic: field(form, &ar),
+            english: field(form, &en),
+        }
+    } else {
+        Both::of_one(field(form, name))
+    }
+}
+
 /// The form's values from a posted form: this kind's fields only.
 fn content_of(kind: Kind, form: &[(String, String)]) -> Result<Content<'_>, Problem> {
     Ok(Content {
-        title: field(form, "title"),
-        description: field(form, "description"),
+        title: both(form, "title"),
+        description: both(form, "description"),
         details: kind.details(|k| field(form, k))?,
         access_groups: groups_of(field(form, "groups")),
     })
@@ -115,8 +130,8 @@ pub(crate) async fn new_form(app: &App, req: &Request<impl Sized>, kind: Kind) -
     let (session, _db) = (&s.session, &s.db);
     let csrf = csrf_for(app, session).await?;
     let values = view::FormValues {
-        title: "",
-        description: "",
+        title: Both::default(),
+        description: Both::default(),
         details: &serde_json::Value::Null,
         groups: "",
     };
@@ -142,8 +157,8 @@ pub(crate) async fn create<B: ReqBody>(app: &App, req: Request<B>, kind: Kind) -
             let csrf = csrf_for(app, session).await?;
             let typed = kind.details(|k| field(&form, k)).unwrap_or_default();
             let values = view::FormValues {
-                title: field(&form, "title"),
-                description: field(&form, "description"),
+                title: both(&form, "title"),
+                description: both(&form, "description"),
                 details: &typed,
                 groups: field(&form, "groups"),
             };
@@ -260,8 +275,8 @@ pub(crate) async fn edit_form(app: &App, req: &Request<impl Sized>, kind: Kind) 
     let csrf = csrf_for(app, session).await?;
     let groups = b.access_groups.join(", ");
     let values = view::FormValues {
-        title: &b.title,
-        description: &b.description_html,
+        title: b.titles(),
+        description: b.descriptions_html(),
         details: &b.details,
         groups: &groups,
     };

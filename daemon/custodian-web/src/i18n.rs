@@ -773,7 +773,10 @@ mod tests {
             problem(&Problem::new("record-title-missing").with("kind", "actor"))
         })
         .await;
-        assert_eq!(ar, "يحتاج الفاعل إلى اسم.");
+        assert_eq!(
+            ar,
+            "يحتاج الفاعل إلى اسم. اكتبه بالعربية أو بالإنجليزية أو بكلتيهما."
+        );
     }
 
     #[test]

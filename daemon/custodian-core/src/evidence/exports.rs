@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::act_as;
+use super::bilingual::{Both, Lang};
 use super::items::Query;
 use super::store::{Reader, Store, StoreError};
 use crate::error::{CoreError, Problem};
@@ -94,8 +95,9 @@ const BATCH: i32 = 200;
 
 struct Row {
     id: i64,
-    title: String,
-    description: String,
+    /// Both languages, each in its own column of the file.
+    title: Both<String>,
+    description: Both<String>,
     status: String,
     updated: String,
     revision: i32,
@@ -103,10 +105,11 @@ struct Row {
 
 impl Row {
     fn of(r: &tokio_postgres::Row) -> Self {
+        let lang = Lang::parse(r.get(6)).unwrap_or(Lang::English);
         Self {
             id: r.get(0),
-            title: r.get(1),
-            description: r.get(2),
+            title: Both::from_main(lang, r.get(1), r.get(7)),
+            description: Both::from_main(lang, r.get(2), r.get(8)),
             status: r.get(3),
             revision: r.get(4),
             updated: r.get(5),
@@ -119,11 +122,19 @@ impl Row {
 /// give (for JSON, `serde_json`'s pretty form of `{"bulletins": [...]}`).
 mod render {
     use super::{csv_cell, Format, Row};
+
+    /// One file's item, as JSON.
+    pub(super) fn item(r: &Row) -> serde_json::Value {
+        json!({"id": r.id,
+               "title_ar": r.title.arabic, "title_en": r.title.english,
+               "description_ar": r.description.arabic, "description_en": r.description.english,
+               "status": r.status, "revision": r.revision, "updated_utc": r.updated})
+    }
     use serde_json::json;
 
     pub(super) fn head(format: Format) -> &'static [u8] {
         match format {
-            Format::Csv => b"id,title,description,status,revision,updated_utc\r\n",
+            Format::Csv => b"id,title_ar,title_en,description_ar,description_en,status,revision,updated_utc\r\n",
             Format::Json => b"{\n  \"bulletins\": [",
         }
     }
@@ -132,10 +143,12 @@ mod render {
         match format {
             Format::Csv => out.extend_from_slice(
                 format!(
-                    "{},{},{},{},{},{}\r\n",
+                    "{},{},{},{},{},{},{},{}\r\n",
                     r.id,
-                    csv_cell(&r.title),
-                    csv_cell(&r.description),
+                    csv_cell(&r.title.arabic),
+                    csv_cell(&r.title.english),
+                    csv_cell(&r.description.arabic),
+                    csv_cell(&r.description.english),
                     csv_cell(&r.status),
                     r.revision,
                     csv_cell(&r.updated)
@@ -143,9 +156,7 @@ mod render {
                 .as_bytes(),
             ),
             Format::Json => {
-                let item = json!({"id": r.id, "title": r.title, "description": r.description,
-                                  "status": r.status, "revision": r.revision, "updated_utc": r.updated});
-                let pretty = serde_json::to_string_pretty(&item).unwrap_or_default();
+                let pretty = serde_json::to_string_pretty(&item(r)).unwrap_or_default();
                 out.extend_from_slice(if first { b"\n" } else { b",\n" });
                 // Pretty JSON has line breaks only between tokens (a
                 // string's own are escaped), so indenting each line nests
@@ -201,8 +212,10 @@ pub async fn request(
     let status = q.status.map(|s| s.as_str());
     let select = tx
         .prepare(
-            "SELECT id, title, description, status, revision, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
-             FROM bulletin WHERE ($1 = '%%' OR title ILIKE $1 OR description ILIKE $1) AND ($2::text IS NULL OR status = $2) \
+            "SELECT id, title, description, status, revision, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), \
+             title_lang, title_alt, description_alt \
+             FROM bulletin WHERE ($1 = '%%' OR title ILIKE $1 OR description ILIKE $1 OR title_alt ILIKE $1 OR description_alt ILIKE $1) \
+             AND ($2::text IS NULL OR status = $2) \
              ORDER BY id LIMIT $3",
         )
         .await?;
@@ -501,8 +514,14 @@ mod tests {
         let rows: Vec<Row> = (1..=3)
             .map(|i| Row {
                 id: i,
-                title: format!("t{i} \"quoted\"\nline"),
-                description: "=1+1".into(),
+                title: Both {
+                    arabic: format!("ع{i}"),
+                    english: format!("t{i} \"quoted\"\nline"),
+                },
+                description: Both {
+                    arabic: String::new(),
+                    english: "=1+1".into(),
+                },
                 status: "draft".into(),
                 updated: "2026-01-01 00:00:00".into(),
                 revision: 2,
@@ -520,7 +539,8 @@ mod tests {
             let items: Vec<_> = rows[..n]
                 .iter()
                 .map(|r| {
-                    json!({"id": r.id, "title": r.title, "description": r.description,
+                    json!({"id": r.id, "title_ar": r.title.arabic, "title_en": r.title.english,
+                           "description_ar": r.description.arabic, "description_en": r.description.english,
                            "status": r.status, "revision": r.revision, "updated_utc": r.updated})
                 })
                 .collect();
@@ -534,9 +554,9 @@ mod tests {
         let csv = String::from_utf8(pieces(Format::Csv, &rows[..2])).expect("utf-8");
         assert_eq!(
             csv,
-            "id,title,description,status,revision,updated_utc\r\n\
-             1,\"t1 \"\"quoted\"\"\nline\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n\
-             2,\"t2 \"\"quoted\"\"\nline\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n"
+            "id,title_ar,title_en,description_ar,description_en,status,revision,updated_utc\r\n\
+             1,\"ع1\",\"t1 \"\"quoted\"\"\nline\",\"\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n\
+             2,\"ع2\",\"t2 \"\"quoted\"\"\nline\",\"\",\"'=1+1\",\"draft\",2,\"2026-01-01 00:00:00\"\r\n"
         );
     }
 }

@@ -10,6 +10,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::act_as;
+pub use super::bilingual::{Both, Lang};
 pub use super::kind::Kind;
 pub use super::query::ListQuery;
 use super::query::{Dates, Filters, Person};
@@ -389,7 +390,10 @@ pub async fn list(
         .unwrap_or_default()
     {
         let p = bind(&mut params, pattern);
-        filters.push(format!("(b.title ILIKE {p} OR b.description ILIKE {p})"));
+        filters.push(format!(
+            "(b.title ILIKE {p} OR b.description ILIKE {p} \
+             OR b.title_alt ILIKE {p} OR b.description_alt ILIKE {p})"
+        ));
     }
     filter_sql(kind, &q.filters, &mut params, &mut filters);
     let filter_sql = if filters.is_empty() {
@@ -545,17 +549,44 @@ pub async fn list(
 pub struct Record {
     pub kind: Kind,
     pub id: i64,
+    /// The main title (in [`Record::lang`]), as lists show it.
     pub title: String,
     /// The kind's own fields (checked when stored).
     pub details: Value,
-    /// Sanitised when stored.
+    /// The main description. Sanitised when stored.
     pub description_html: String,
+    /// The language of the main title and description.
+    pub lang: Lang,
+    /// The other language's title and description ('' when none).
+    pub title_alt: String,
+    pub description_alt_html: String,
     pub item: Item,
     pub assignee: String,
     pub reviewer_name: String,
     pub access_groups: Vec<String>,
     pub revision: i32,
     pub updated: String,
+}
+
+impl Record {
+    /// The titles by language.
+    pub fn titles(&self) -> Both<&str> {
+        Both::from_main(self.lang, self.title.as_str(), self.title_alt.as_str())
+    }
+
+    /// The descriptions by language (sanitised HTML).
+    pub fn descriptions_html(&self) -> Both<&str> {
+        Both::from_main(
+            self.lang,
+            self.description_html.as_str(),
+            self.description_alt_html.as_str(),
+        )
+    }
+}
+
+/// The stored language of a row (`title_lang`).
+fn lang_of(r: &Row) -> Lang {
+    Lang::parse(r.get("title_lang")).unwrap_or(Lang::English)
 }
 
 pub(super) fn item_of(r: &Row) -> Item {
@@ -606,7 +637,7 @@ async fn fetch(
     let row = tx
         .query_opt(
             &format!(
-                "SELECT b.id, b.title, b.description, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
+                "SELECT b.id, b.title, b.description, b.title_lang, b.title_alt, b.description_alt, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
                  b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
                  a.username AS assignee_name, r.username AS reviewer_name \
                  FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
@@ -639,6 +670,9 @@ async fn fetch(
             title: r.get("title"),
             details: r.get("details"),
             description_html: r.get("description"),
+            lang: lang_of(&r),
+            title_alt: r.get("title_alt"),
+            description_alt_html: r.get("description_alt"),
             assignee: actor.shows_user(item.assigned_to, r.get("assignee_name")),
             reviewer_name: actor.shows_user(item.reviewer, r.get("reviewer_name")),
             item,
@@ -649,17 +683,15 @@ async fn fetch(
     }))
 }
 
-/// The stored form of a change, for the revision history.
-fn snapshot(
-    title: &str,
-    description: &str,
-    details: &Value,
-    item: Item,
-    groups: &[String],
-) -> Value {
+/// The stored form of a change, for the revision history: both
+/// languages, under the names of the columns that hold them.
+fn snapshot(text: &Texts, details: &Value, item: Item, groups: &[String]) -> Value {
     json!({
-        "title": title,
-        "description": description,
+        "title": text.title,
+        "description": text.description,
+        "title_lang": text.lang.as_str(),
+        "title_alt": text.title_alt,
+        "description_alt": text.description_alt,
         "details": details,
         "status": item.status.as_str(),
         "assigned_to": item.assigned_to,
@@ -669,24 +701,55 @@ fn snapshot(
 }
 
 pub struct Content<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
+    /// At least one of the two is needed (an actor's: its name).
+    pub title: Both<&'a str>,
+    /// Sanitised when stored.
+    pub description: Both<&'a str>,
     /// From [`Kind::details`], which checked it.
     pub details: Value,
     pub access_groups: Vec<String>,
 }
 
-fn checked<'a>(kind: Kind, c: &'a Content<'a>) -> Result<(String, String), Refused> {
-    let title = super::sanitize::line(c.title, 300);
-    if title.is_empty() {
+/// A record's text as stored: the main language's and the other's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Texts {
+    lang: Lang,
+    title: String,
+    description: String,
+    title_alt: String,
+    description_alt: String,
+}
+
+impl Texts {
+    fn of_row(r: &Row) -> Self {
+        Texts {
+            lang: lang_of(r),
+            title: r.get("title"),
+            description: r.get("description"),
+            title_alt: r.get("title_alt"),
+            description_alt: r.get("description_alt"),
+        }
+    }
+}
+
+/// The content checked and arranged for storage; `keep` is the stored
+/// record's main language (see [`super::bilingual::main_language`]).
+fn checked(kind: Kind, c: &Content<'_>, keep: Option<Lang>) -> Result<Texts, Refused> {
+    let titles = c.title.map(|t| super::sanitize::line(t, 300));
+    let rich = |t: &str| super::sanitize::rich_text(t).into_string();
+    let Some(lang) = super::bilingual::main_language(titles.map(String::as_str), keep) else {
         return Err(Refused::Policy(
             Problem::new("record-title-missing").with("kind", kind.noun()),
         ));
-    }
-    Ok((
-        title,
-        super::sanitize::rich_text(c.description).into_string(),
-    ))
+    };
+    let other = lang.other();
+    Ok(Texts {
+        lang,
+        title: titles.get(lang).clone(),
+        description: rich(c.description.get(lang)),
+        title_alt: titles.get(other).clone(),
+        description_alt: rich(c.description.get(other)),
+    })
 }
 
 /// A group list as people read it.
@@ -706,7 +769,7 @@ pub async fn create(
     content: &Content<'_>,
 ) -> Result<i64, Refused> {
     let actor = permit.actor();
-    let (title, description) = checked(kind, content)?;
+    let text = checked(kind, content, None)?;
     if !may_restrict_to(actor, &content.access_groups) {
         return Err(Refused::Policy(
             Problem::new("record-restrict-own").with("kind", kind.noun()),
@@ -718,10 +781,12 @@ pub async fn create(
     let id: i64 = tx
         .query_one(
             &format!(
-                "INSERT INTO {} (title, description, details, access_groups, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO {} (title, description, title_lang, title_alt, description_alt, details, access_groups, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 kind.table()
             ),
-            &[&title, &description, &content.details, &content.access_groups, &actor.user_id],
+            &[&text.title, &text.description, &text.lang.as_str(), &text.title_alt, &text.description_alt,
+              &content.details, &content.access_groups, &actor.user_id],
         )
         .await?
         .get(0);
@@ -736,7 +801,7 @@ pub async fn create(
             kind.revisions(),
             kind.item_column()
         ),
-        &[&id, &actor.user_id, &snapshot(&title, &description, &content.details, item, &content.access_groups)],
+        &[&id, &actor.user_id, &snapshot(&text, &content.details, item, &content.access_groups)],
     )
     .await?;
     audit(
@@ -759,7 +824,7 @@ pub(super) async fn locked(
 ) -> Result<Row, Refused> {
     tx.query_opt(
         &format!(
-            "SELECT title, description, details, status, assigned_to, reviewer, access_groups, revision FROM {} WHERE id = $1 FOR UPDATE",
+            "SELECT title, description, title_lang, title_alt, description_alt, details, status, assigned_to, reviewer, access_groups, revision FROM {} WHERE id = $1 FOR UPDATE",
             kind.table()
         ),
         &[&id],
@@ -770,8 +835,7 @@ pub(super) async fn locked(
 
 /// What a change writes: the record's fields after it.
 struct Change<'a> {
-    title: &'a str,
-    description: &'a str,
+    text: &'a Texts,
     details: &'a Value,
     item: Item,
     groups: &'a [String],
@@ -790,10 +854,12 @@ async fn save(
     tx.execute(
         &format!(
             "UPDATE {} SET title = $2, description = $3, details = $4, status = $5, assigned_to = $6, reviewer = $7, \
-             access_groups = $8, revision = $9, updated_at = now() WHERE id = $1",
+             access_groups = $8, revision = $9, title_lang = $10, title_alt = $11, description_alt = $12, \
+             updated_at = now() WHERE id = $1",
             kind.table()
         ),
-        &[&id, &c.title, &c.description, c.details, &item.status.as_str(), &item.assigned_to, &item.reviewer, &c.groups, &(revision + 1)],
+        &[&id, &c.text.title, &c.text.description, c.details, &item.status.as_str(), &item.assigned_to, &item.reviewer,
+          &c.groups, &(revision + 1), &c.text.lang.as_str(), &c.text.title_alt, &c.text.description_alt],
     )
     .await?;
     tx.execute(
@@ -807,7 +873,7 @@ async fn save(
             &(revision + 1),
             &actor.user_id,
             &c.summary,
-            &snapshot(c.title, c.description, c.details, item, c.groups),
+            &snapshot(c.text, c.details, item, c.groups),
         ],
     )
     .await?;
@@ -825,15 +891,10 @@ pub(super) async fn note(
     item: Item,
     summary: &str,
 ) -> Result<(), Refused> {
-    let (title, description, details, groups): (String, String, Value, Vec<String>) = (
-        row.get("title"),
-        row.get("description"),
-        row.get("details"),
-        row.get("access_groups"),
-    );
+    let text = Texts::of_row(row);
+    let (details, groups): (Value, Vec<String>) = (row.get("details"), row.get("access_groups"));
     let change = Change {
-        title: &title,
-        description: &description,
+        text: &text,
         details: &details,
         item,
         groups: &groups,
@@ -857,7 +918,7 @@ pub async fn update(
     // Existence first: an item the actor cannot see is "not found",
     // whatever else is wrong with the request.
     let row = locked(&tx, kind, id).await?;
-    let (title, description) = checked(kind, content)?;
+    let text = checked(kind, content, Some(lang_of(&row)))?;
     let item = item_of(&row);
     if !may_edit(actor, &item) {
         return Err(Refused::Policy(
@@ -882,8 +943,7 @@ pub async fn update(
         ),
     };
     let change = Change {
-        title: &title,
-        description: &description,
+        text: &text,
         details: &content.details,
         item,
         groups: &groups,

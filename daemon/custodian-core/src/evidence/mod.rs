@@ -4,6 +4,7 @@
 //!
 //! [`Permit`]: crate::policy::Permit
 
+pub mod bilingual;
 pub mod event_types;
 pub mod exports;
 pub mod imports;

@@ -150,6 +150,11 @@ pub async fn people(
         .collect())
 }
 
+/// A record as a picker names it: its main title, and the other
+/// language's beside it when there is one (either may be what was typed).
+const LABEL: &str =
+    "CASE WHEN b.title_alt = '' THEN b.title ELSE b.title || ' · ' || b.title_alt END";
+
 /// Records of `kind` the actor may see, for a picker: a number finds that
 /// record; words find records with them (the last word as a prefix, as
 /// it is being typed), newest change first.
@@ -166,7 +171,7 @@ pub async fn records(
     let table = kind.table();
     let rows = if let Some(id) = text.parse::<i64>().ok().filter(|i| *i > 0) {
         tx.query(
-            &format!("SELECT id, title FROM {table} WHERE id = $1"),
+            &format!("SELECT id, {LABEL} FROM {table} b WHERE id = $1"),
             &[&id],
         )
         .await?
@@ -186,7 +191,7 @@ pub async fn records(
             Ok(Some(search)) => {
                 tx.query(
                     &format!(
-                        "SELECT b.id, b.title FROM {table} b \
+                        "SELECT b.id, {LABEL} FROM {table} b \
                          WHERE b.id IN (SELECT f.id FROM public.custodian_search_ids($1, \
                          to_tsquery('public.custodian_search', public.custodian_fold($2)), NULL, 500) AS f(id)) \
                          ORDER BY b.updated_at DESC, b.id DESC LIMIT {PICKER_LIMIT}"

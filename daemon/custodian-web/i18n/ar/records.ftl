@@ -131,7 +131,6 @@ records-reviewer = المراجِع
 records-visible-to = نطاق الاطلاع
 records-everyone = الجميع
 records-revision = النسخة
-records-description = الوصف
 records-description-hint = تُحفظ الفقرات والتوكيد والقوائم والاقتباسات والشيفرة البرمجية والروابط، ويُحذف كل ما عدا ذلك.
 records-groups = حصر الاطلاع في مجموعات وصول (مفصولة بفواصل؛ فارغ: الجميع)
 records-save = حفظ
@@ -295,3 +294,15 @@ export-status-expired = انتهت صلاحيته
 
 ## البحث الفوري في المنتقيات
 pickers-what-unknown = ليس واحدًا من: label، source، location، event_type، person، bulletin، actor، incident.
+
+## لغتا السجل
+records-title-arabic = العنوان بالعربية
+records-title-english = العنوان بالإنجليزية
+records-name-arabic = الاسم بالعربية
+records-name-english = الاسم بالإنجليزية
+records-title-either = اكتب العنوان بالعربية أو بالإنجليزية أو بكلتيهما.
+records-name-either = اكتب الاسم بالعربية أو بالإنجليزية أو بكلتيهما.
+records-description-arabic = الوصف بالعربية
+records-description-english = الوصف بالإنجليزية
+records-in-arabic = بالعربية
+records-in-english = بالإنجليزية

@@ -29,9 +29,9 @@ event-type-not-found = That event type does not exist or is retired already.
 ## Records
 record-not-found = There is no such { $kind }, or you may not see it.
 record-title-missing = { $kind ->
-    [actor] Actor needs a name.
-    [incident] Incident needs a title.
-   *[bulletin] Bulletin needs a title.
+    [actor] Actor needs a name. Give it in Arabic, in English or both.
+    [incident] Incident needs a title. Give it in Arabic, in English or both.
+   *[bulletin] Bulletin needs a title. Give it in Arabic, in English or both.
 }
 record-restrict-own = { $kind ->
     [incident] You can restrict an incident only to access groups you belong to.

@@ -121,7 +121,6 @@ records-reviewer = Reviewer
 records-visible-to = Visible to
 records-everyone = everyone
 records-revision = Revision
-records-description = Description
 records-description-hint = Paragraphs, emphasis, lists, quotes, code and links are kept; anything else is removed.
 records-groups = Restrict to access groups (comma-separated; empty: everyone)
 records-save = Save
@@ -279,3 +278,15 @@ export-status-expired = expired
 
 ## The pickers' look-ups
 pickers-what-unknown = is not one of: label, source, location, event_type, person, bulletin, actor, incident.
+
+## A record's two languages
+records-title-arabic = Title in Arabic
+records-title-english = Title in English
+records-name-arabic = Name in Arabic
+records-name-english = Name in English
+records-title-either = Give the title in Arabic, in English or both.
+records-name-either = Give the name in Arabic, in English or both.
+records-description-arabic = Description in Arabic
+records-description-english = Description in English
+records-in-arabic = In Arabic
+records-in-english = In English

@@ -4,7 +4,7 @@
 //! way out): the one raw output of these pages.
 
 use custodian_core::evidence::items::{
-    Count, Cursor, Kind, ListQuery, Listing, Record, Revision, Sort,
+    Both, Count, Cursor, Kind, Lang, ListQuery, Listing, Record, Revision, Sort,
 };
 use custodian_core::evidence::links;
 use custodian_core::evidence::media;
@@ -140,6 +140,49 @@ fn title_label(kind: Kind) -> String {
         Kind::Actor => "records-name",
         _ => "records-title",
     })
+}
+
+/// The record language the interface speaks, shown first on a page.
+fn reader_lang() -> Lang {
+    match crate::i18n::current() {
+        crate::i18n::Lang::Ar => Lang::Arabic,
+        crate::i18n::Lang::En => Lang::English,
+    }
+}
+
+/// The two languages in the order a page shows them: the interface's
+/// first, unless it has no text there; the second only when it has text.
+fn in_reading_order(texts: Both<&str>) -> Vec<(Lang, &str)> {
+    let first = reader_lang();
+    let order = if texts.get(first).is_empty() {
+        [first.other(), first]
+    } else {
+        [first, first.other()]
+    };
+    order
+        .into_iter()
+        .map(|l| (l, *texts.get(l)))
+        .filter(|(_, text)| !text.is_empty())
+        .collect()
+}
+
+/// "In Arabic" / "In English": what marks the second language's text.
+fn in_language(lang: Lang) -> String {
+    t(match lang {
+        Lang::Arabic => "records-in-arabic",
+        Lang::English => "records-in-english",
+    })
+}
+
+/// The labels of a form's title and description in `lang`.
+fn field_labels(kind: Kind, lang: Lang) -> (String, String) {
+    let (title, description) = match (kind, lang) {
+        (Kind::Actor, Lang::Arabic) => ("records-name-arabic", "records-description-arabic"),
+        (Kind::Actor, Lang::English) => ("records-name-english", "records-description-english"),
+        (_, Lang::Arabic) => ("records-title-arabic", "records-description-arabic"),
+        (_, Lang::English) => ("records-title-english", "records-description-english"),
+    };
+    (t(title), t(description))
 }
 
 /// A kind's own field's label (core names it in English), by its key.
@@ -571,8 +614,8 @@ pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
 
 /// What a form shows: the values as typed (or stored).
 pub(crate) struct FormValues<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
+    pub title: Both<&'a str>,
+    pub description: Both<&'a str>,
     pub details: &'a serde_json::Value,
     pub groups: &'a str,
 }
@@ -610,6 +653,7 @@ pub(crate) fn form(
         None => t(words.new),
     };
     let plural = t(words.plural);
+    let langs = [reader_lang(), reader_lang().other()];
     let mut page = Page::signed(&heading, viewer, area(kind))
         .trail(&plural, path)
         .csrf(csrf);
@@ -628,11 +672,20 @@ pub(crate) fn form(
                     @if let Some(b) = existing {
                         input type="hidden" name="id" value=(b.id);
                     }
-                    label for="title" { (title_label(kind)) }
-                    input #title name="title" required maxlength="300" dir="auto" value=(v.title);
+                    // The interface's language first; either title will do
+                    // (core refuses a record with neither, and says so).
+                    @for lang in langs {
+                        @let id = format!("title-{}", lang.as_str());
+                        label for=(id) { (field_labels(kind, lang).0) }
+                        input id=(id) name={"title_" (lang.as_str())} maxlength="300" dir="auto" lang=(lang.as_str()) value=(v.title.get(lang));
+                    }
+                    p.muted { (t(if kind == Kind::Actor { "records-name-either" } else { "records-title-either" })) }
                     (detail_fields(kind, v.details))
-                    label for="description" { (t("records-description")) }
-                    textarea #description name="description" rows="10" maxlength="100000" dir="auto" { (v.description) }
+                    @for lang in langs {
+                        @let id = format!("description-{}", lang.as_str());
+                        label for=(id) { (field_labels(kind, lang).1) }
+                        textarea id=(id) name={"description_" (lang.as_str())} rows="8" maxlength="100000" dir="auto" lang=(lang.as_str()) { (v.description.get(lang)) }
+                    }
                     p.muted { (t("records-description-hint")) }
                     label for="groups" { (t("records-groups")) }
                     input #groups name="groups" maxlength="500" dir="auto" value=(v.groups);
@@ -911,16 +964,27 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
         }
     };
     let plural = t(kind_words(b.kind).plural);
+    let titles = in_reading_order(b.titles());
+    let title = titles.first().map_or(b.title.as_str(), |(_, text)| text);
     // Sanitised again on the way out: the one raw output of this page.
-    let description = sanitize::rich_text(&b.description_html);
+    let descriptions: Vec<(Lang, String)> = in_reading_order(b.descriptions_html())
+        .into_iter()
+        .map(|(lang, html)| (lang, sanitize::rich_text(html).into_string()))
+        .collect();
     layout(
-        &Page::signed(&b.title, viewer, area(b.kind))
+        &Page::signed(title, viewer, area(b.kind))
             .trail(&plural, path)
             .csrf(a.csrf)
             .wide(),
         html! {
             section.card {
-                h1 dir="auto" { (b.title) }
+                @for (i, (lang, text)) in titles.iter().enumerate() {
+                    @if i == 0 {
+                        h1 dir="auto" lang=(lang.as_str()) { (text) }
+                    } @else {
+                        p.other-language { span.muted { (in_language(*lang)) ": " } span dir="auto" lang=(lang.as_str()) { (text) } }
+                    }
+                }
                 (alert(message))
                 div.record {
                     div.main {
@@ -940,7 +1004,10 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
                             dt { (t("records-visible-to")) } dd { (groups) }
                             dt { (t("records-revision")) } dd { (b.revision) " (" (when(&b.updated)) ")" }
                         }
-                        div.description dir="auto" { (PreEscaped(description.as_str())) }
+                        @for (i, (lang, html)) in descriptions.iter().enumerate() {
+                            @if i > 0 { p.muted { (in_language(*lang)) } }
+                            div.description dir="auto" lang=(lang.as_str()) { (PreEscaped(html.as_str())) }
+                        }
                         p {
                             @if a.can_edit {
                                 a.button href={(path) "/edit?id=" (b.id)} { (t("records-edit")) } " "
@@ -1159,6 +1226,9 @@ mod tests {
             title: EVIL.to_owned(),
             details: serde_json::Value::Null,
             description_html: format!("<p>Witness</p>{EVIL}<a href=\"javascript:alert(3)\">x</a>"),
+            lang: Lang::English,
+            title_alt: EVIL.to_owned(),
+            description_alt_html: EVIL.to_owned(),
             item: Item {
                 status: Status::Unassigned,
                 assigned_to: None,
@@ -1209,18 +1279,24 @@ mod tests {
         // The title in <title> and in the heading, escaped.
         assert!(page.contains("<title>&quot;&gt;&lt;script&gt;"), "{page}");
         assert!(
-            page.contains("<h1 dir=\"auto\">&quot;&gt;&lt;script&gt;"),
+            page.contains("<h1 dir=\"auto\" lang=\"en\">&quot;&gt;&lt;script&gt;"),
             "{page}"
         );
         // The sanitised description keeps what the allow-list allows.
         assert!(
-            page.contains("<div class=\"description\" dir=\"auto\"><p>Witness</p>"),
+            page.contains("<div class=\"description\" dir=\"auto\" lang=\"en\"><p>Witness</p>"),
             "{page}"
         );
         // A form re-shows the typed (evil) description as text.
         let values = FormValues {
-            title: EVIL,
-            description: EVIL,
+            title: Both {
+                arabic: EVIL,
+                english: EVIL,
+            },
+            description: Both {
+                arabic: EVIL,
+                english: EVIL,
+            },
             details: &serde_json::Value::Null,
             groups: EVIL,
         };
@@ -1331,6 +1407,9 @@ mod tests {
             b.kind = kind;
             b.title = "توثيق".to_owned();
             b.description_html = "<p>وصف</p>".to_owned();
+            b.lang = Lang::Arabic;
+            b.title_alt = "Documentation".to_owned();
+            b.description_alt_html = "Description".to_owned();
             b.assignee = "you".to_owned();
             b.reviewer_name = "nobody".to_owned();
             b.access_groups = vec!["حلب".to_owned()];
@@ -1338,8 +1417,11 @@ mod tests {
                 serde_json::json!({"type": "person", "sex": "female", "nationality": "سورية"});
             out.push(view(&viewer, &b, &a, None).into_string());
             let values = FormValues {
-                title: "توثيق",
-                description: "وصف",
+                title: b.titles(),
+                description: Both {
+                    arabic: "وصف",
+                    english: "Description",
+                },
                 details: &b.details,
                 groups: "",
             };
@@ -1456,17 +1538,26 @@ mod tests {
     }
 
     /// The visible words of a page: tags and entities taken out.
+    /// The page's text, without the text of an element marked as English
+    /// (a record's English title or description beside the Arabic one is
+    /// the user's text, not the interface's).
     fn words(page: &str) -> String {
         let mut out = String::new();
-        let mut in_tag = false;
+        let (mut in_tag, mut tag, mut english) = (false, String::new(), false);
         for c in page.chars() {
             match c {
-                '<' => in_tag = true,
+                '<' => {
+                    in_tag = true;
+                    tag.clear();
+                    english = false;
+                }
                 '>' => {
                     in_tag = false;
+                    english = tag.contains("lang=\"en\"");
                     out.push(' ');
                 }
-                _ if !in_tag => out.push(c),
+                _ if in_tag => tag.push(c),
+                _ if !english => out.push(c),
                 _ => {}
             }
         }
