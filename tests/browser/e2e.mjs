@@ -315,6 +315,7 @@ try {
       ['/admin/event-types', 'event-types'],
       ['/admin/import', 'import'],
       ['/admin/users', 'accounts'],
+      ['/admin/backups', 'backups'],
     ]) {
       await page.goto(`${base}${path}`);
       await expectPath(page, path.split('?')[0]);
@@ -337,6 +338,7 @@ try {
       ['/incidents', 'ar-incidents', true, true],
       ['/exports', 'ar-exports', true, true],
       ['/admin/users', 'ar-accounts', true, true],
+      ['/admin/backups', 'ar-backups', true, true],
       // (The activity filter's hints quote identifiers and the settings
       // list the configuration's own values, in English.)
       ['/admin/activity', 'ar-activity', true, false],
