@@ -533,36 +533,6 @@ mod tests {
         .collect()
     }
 
-    /// The words a person reads in `<main>`: no markup, no `<code>`.
-    fn words(page: &str) -> String {
-        let main = page
-            .split("<main")
-            .nth(1)
-            .and_then(|m| m.split_once('>'))
-            .map_or("", |(_, rest)| rest);
-        let mut out = String::new();
-        let (mut in_tag, mut in_code) = (false, 0);
-        let mut rest = main;
-        while let Some(c) = rest.chars().next() {
-            if rest.starts_with("<code") {
-                in_code += 1;
-            } else if rest.starts_with("</code") {
-                in_code -= 1;
-            }
-            match c {
-                '<' => in_tag = true,
-                '>' => {
-                    in_tag = false;
-                    out.push(' ');
-                }
-                _ if !in_tag && in_code == 0 => out.push(c),
-                _ => {}
-            }
-            rest = &rest[c.len_utf8()..];
-        }
-        out
-    }
-
     #[tokio::test]
     async fn the_admin_pages_are_wholly_arabic_in_arabic() {
         let pages = scope(Lang::Ar, async { pages() }).await;
@@ -603,7 +573,7 @@ mod tests {
             "toml",
         ];
         for page in &pages {
-            let text = words(page);
+            let text = super::super::words_read(page);
             for w in text.split(|c: char| !c.is_ascii_alphabetic() && c != '_') {
                 assert!(
                     w.len() < 3 || allowed.contains(&w),

@@ -217,32 +217,7 @@ mod tests {
             page(&viewer(), &status(now), now, Some(26)).into_string()
         })
         .await;
-        let main = shown
-            .split("<main")
-            .nth(1)
-            .and_then(|m| m.split_once('>'))
-            .map_or("", |(_, rest)| rest);
-        // Drop markup and <code>…</code>, then look for Latin words.
-        let mut words = String::new();
-        let (mut tag, mut code) = (false, 0);
-        let mut rest = main;
-        while let Some(c) = rest.chars().next() {
-            if rest.starts_with("<code") {
-                code += 1;
-            } else if rest.starts_with("</code") {
-                code -= 1;
-            }
-            match c {
-                '<' => tag = true,
-                '>' => {
-                    tag = false;
-                    words.push(' ');
-                }
-                _ if !tag && code == 0 => words.push(c),
-                _ => {}
-            }
-            rest = &rest[c.len_utf8()..];
-        }
+        let words = super::super::words_read(&shown);
         for w in words.split(|c: char| !c.is_ascii_alphabetic()) {
             assert!(
                 w.len() < 3 || ["UTC", "Custodian"].contains(&w),

@@ -176,6 +176,38 @@ pub(crate) fn error_with(status: http::StatusCode, text: &str, viewer: Option<&V
     )
 }
 
+/// The words a person reads in `<main>`: no markup, no `<code>` (for the
+/// tests that look for English on an Arabic page).
+#[cfg(test)]
+pub(crate) fn words_read(page: &str) -> String {
+    let main = page
+        .split("<main")
+        .nth(1)
+        .and_then(|m| m.split_once('>'))
+        .map_or("", |(_, rest)| rest);
+    let mut out = String::new();
+    let (mut in_tag, mut in_code) = (false, 0);
+    let mut rest = main;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("<code") {
+            in_code += 1;
+        } else if rest.starts_with("</code") {
+            in_code -= 1;
+        }
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag && in_code == 0 => out.push(c),
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
