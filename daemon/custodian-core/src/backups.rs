@@ -130,8 +130,8 @@ fn text(details: &serde_json::Value, key: &str) -> String {
 }
 
 /// The newest entry of each of `actions` that has one: (action, seq,
-/// at_us, details). Each is found by walking the log backwards from its
-/// end, so a run of yesterday costs a few rows however long the log is.
+/// at_us, details). Each is one descent of the `(action, seq)` index
+/// (migration 0032), whether the action is recent, old or never logged.
 async fn newest(
     pg: &impl tokio_postgres::GenericClient,
     actions: &[&str],

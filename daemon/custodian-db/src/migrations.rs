@@ -185,6 +185,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "bilingual_records",
         sql: include_str!("../../../migrations/0031_bilingual_records.sql"),
     },
+    Migration {
+        version: 32,
+        name: "audit_action_index",
+        sql: include_str!("../../../migrations/0032_audit_action_index.sql"),
+    },
 ];
 
 /// The schema version this build expects.

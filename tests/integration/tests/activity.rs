@@ -29,17 +29,7 @@ async fn administrators_filter_the_activity_log_others_cannot() {
         .to_owned()
     };
     let (today, later) = (day(0), day(2));
-    set_up(&d).await;
-    let mut admin = Browser::new(&d);
-    admin.login("admin", PASSWORD).await;
-    let mut ana = new_user_as(
-        &d,
-        &mut admin,
-        "ana",
-        "analyst",
-        "granite orchard whispers twice",
-    )
-    .await;
+    let (mut admin, mut ana) = admin_and_analyst(&d).await;
     let mut stranger = Browser::new(&d);
     stranger
         .login("nobody-here", "wrong password entirely")

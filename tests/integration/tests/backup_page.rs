@@ -74,17 +74,7 @@ async fn administrators_see_the_backups_and_are_told_once_when_they_are_stale() 
     cfg.extra_toml
         .push_str("\n[backup]\nstale-after-hours = 1\ncheck-interval-secs = 1\n");
     let d = daemon(cfg);
-    set_up(&d).await;
-    let mut admin = Browser::new(&d);
-    admin.login("admin", PASSWORD).await;
-    let mut ana = new_user_as(
-        &d,
-        &mut admin,
-        "ana",
-        "analyst",
-        "granite orchard whispers twice",
-    )
-    .await;
+    let (mut admin, mut ana) = admin_and_analyst(&d).await;
 
     // No backup yet: the page says so, with the commands to run.
     let page = admin.get("/admin/backups").await;

@@ -53,17 +53,7 @@ async fn finished(b: &mut Browser<'_>, location: &str) -> Page {
 async fn rows_are_checked_reported_and_imported_by_administrators_only() {
     let a = Appliance::start(&[]).expect("appliance");
     let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
-    set_up(&d).await;
-    let mut admin = Browser::new(&d);
-    admin.login("admin", PASSWORD).await;
-    let mut ana = new_user_as(
-        &d,
-        &mut admin,
-        "ana",
-        "analyst",
-        "granite orchard whispers twice",
-    )
-    .await;
+    let (mut admin, mut ana) = admin_and_analyst(&d).await;
 
     let mut csv = String::from("title,latitude,longitude,country_code\n");
     csv.push_str("Aleppo,36.2,37.15,SY\n=cmd|' /C calc'!A0,1,1,SY\nNowhere,91,0,\nHoms,34.7,36.7,SY\n<b>Idlib</b>,35.9,36.6,\n");

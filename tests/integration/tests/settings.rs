@@ -23,17 +23,7 @@ async fn save(b: &mut Browser<'_>, notice: &str, ttl: &str) -> Page {
 async fn settings_are_for_administrators_show_no_secret_and_are_audited() {
     let a = Appliance::start(&[]).expect("appliance");
     let d = daemon(password_only(&a, "", "login-attempts-per-5-minutes = 1000"));
-    set_up(&d).await;
-    let mut admin = Browser::new(&d);
-    admin.login("admin", PASSWORD).await;
-    let mut ana = new_user_as(
-        &d,
-        &mut admin,
-        "ana",
-        "analyst",
-        "granite orchard whispers twice",
-    )
-    .await;
+    let (mut admin, mut ana) = admin_and_analyst(&d).await;
 
     let page = admin.get("/admin/settings").await;
     assert!(page.body.contains(&format!("https://localhost:{}", d.port)));

@@ -312,6 +312,23 @@ pub async fn new_user<'a>(
     new_user_as(d, admin, name, "analyst", password).await
 }
 
+/// The first administrator, signed in, and the analyst `ana` it created
+/// (signed in with her own password): the cast of most tests.
+pub async fn admin_and_analyst(d: &Daemon) -> (Browser<'_>, Browser<'_>) {
+    set_up(d).await;
+    let mut admin = Browser::new(d);
+    admin.login("admin", PASSWORD).await;
+    let ana = new_user_as(
+        d,
+        &mut admin,
+        "ana",
+        "analyst",
+        "granite orchard whispers twice",
+    )
+    .await;
+    (admin, ana)
+}
+
 /// Like [`new_user`], with a role.
 pub async fn new_user_as<'a>(
     d: &'a Daemon,
