@@ -31,3 +31,12 @@ path "transit/decrypt/custodian-media" {
 path "transit/decrypt/custodian-fields" {
   capabilities = ["update"]
 }
+# The backup job checks that the sealed key escrow holds every key version
+# in use: version numbers only (a transit key's metadata and the keyring's
+# version list), never key material.
+path "transit/keys/custodian-*" {
+  capabilities = ["read"]
+}
+path "kv/metadata/custodian/keyring" {
+  capabilities = ["read"]
+}

@@ -50,6 +50,46 @@ pub struct Backup {
     /// The restic snapshot of the media store and state.
     pub snapshot: String,
     pub seconds: Option<f64>,
+    /// Whether the key escrow held every key version in use at the time.
+    pub escrow: Escrow,
+}
+
+/// What the backup found of the sealed key escrow (custodianctl's
+/// `escrow` detail of `backup.finished`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Escrow {
+    /// Recorded before custodianctl checked it.
+    NotRecorded,
+    /// Holds every key version in use.
+    Covers,
+    /// Keys were rotated after it was sealed: (key, version) it lacks.
+    Lacks(Vec<(String, u64)>),
+    /// Could not be checked: `coverage-unknown` (sealed by an older
+    /// custodianctl) or `vault` (Vault did not answer).
+    Unchecked(String),
+}
+
+impl Escrow {
+    fn of(details: &serde_json::Value) -> Self {
+        let e = &details["escrow"];
+        if let Some(why) = e["unchecked"].as_str() {
+            return Self::Unchecked(why.to_owned());
+        }
+        match e["gaps"].as_array() {
+            None => Self::NotRecorded,
+            Some(g) if g.is_empty() => Self::Covers,
+            Some(g) => Self::Lacks(
+                g.iter()
+                    .map(|x| (text(x, "key"), x["version"].as_u64().unwrap_or(0)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether a restore on a fresh Vault could miss keys.
+    pub fn is_a_problem(&self) -> bool {
+        matches!(self, Self::Lacks(_) | Self::Unchecked(_))
+    }
 }
 
 /// A failed run, as custodianctl recorded it.
@@ -175,6 +215,7 @@ pub async fn status(db: &Database, _permit: &Permit<ViewBackups>) -> Result<Stat
                     label: text(&d, "label"),
                     snapshot: text(&d, "snapshot"),
                     seconds: d["seconds"].as_f64(),
+                    escrow: Escrow::of(&d),
                 });
             }
             "backup.verified" => st.last_verify = Some(at),
@@ -204,11 +245,13 @@ pub async fn status(db: &Database, _permit: &Permit<ViewBackups>) -> Result<Stat
 }
 
 /// What one look of the watcher found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub last_backup: Option<SystemTime>,
     pub last_drill: Option<SystemTime>,
     pub backup: Freshness,
+    /// What the newest backup found of the key escrow.
+    pub escrow: Escrow,
     /// The administrators were told just now.
     pub notified: bool,
 }
@@ -250,14 +293,18 @@ pub async fn watch_once(
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     let (mut finished, mut drill, mut notified) = (None, None, None);
-    for (action, seq, at_us, _) in newest(
+    let mut escrow = Escrow::NotRecorded;
+    for (action, seq, at_us, details) in newest(
         &*tx,
         &["backup.finished", "backup.drill_passed", STALE_NOTIFIED],
     )
     .await?
     {
         match action.as_str() {
-            "backup.finished" => finished = Some((seq, time_of(at_us))),
+            "backup.finished" => {
+                finished = Some((seq, time_of(at_us)));
+                escrow = Escrow::of(&details);
+            }
             "backup.drill_passed" => drill = Some(time_of(at_us)),
             _ => notified = Some(seq),
         }
@@ -300,6 +347,7 @@ pub async fn watch_once(
         last_backup,
         last_drill: drill,
         backup,
+        escrow,
         notified: notify,
     })
 }
@@ -354,6 +402,21 @@ mod tests {
                 .with("hours", 30u64)
                 .with("limit", 26u64)
         );
+    }
+
+    #[test]
+    fn the_escrow_detail_reads_as_custodianctl_records_it() {
+        let of = |v: serde_json::Value| Escrow::of(&json!({ "escrow": v }));
+        assert_eq!(Escrow::of(&json!({"type": "full"})), Escrow::NotRecorded);
+        assert_eq!(of(json!({"sealed": "x", "gaps": []})), Escrow::Covers);
+        let lacks = of(json!({"gaps": [{"key": "transit/custodian-media", "version": 3}]}));
+        assert_eq!(
+            lacks,
+            Escrow::Lacks(vec![("transit/custodian-media".into(), 3)])
+        );
+        assert!(lacks.is_a_problem());
+        assert!(of(json!({"unchecked": "vault"})).is_a_problem());
+        assert!(!Escrow::Covers.is_a_problem() && !Escrow::NotRecorded.is_a_problem());
     }
 
     #[test]

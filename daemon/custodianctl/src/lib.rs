@@ -153,8 +153,10 @@ enum VaultCommand {
     SecretId(SecretIdArgs),
     /// Write a new version of the keyring (password pepper, token keys).
     /// custodiand signs with it within its poll interval and keeps
-    /// accepting the previous version(s).
-    RotateKeyring(VaultConn),
+    /// accepting the previous version(s). Then re-seals the key escrow, if
+    /// one was sealed at --escrow, to the same recipient, so that it holds
+    /// the new version too.
+    RotateKeyring(RotateKeyringArgs),
     /// Configure Vault's database engine for Custodian's PostgreSQL (after
     /// policy/postgres/bootstrap.sql): the runtime and owner roles and the
     /// migrator's AppRole. Prints the migrator's role_id.
@@ -163,8 +165,9 @@ enum VaultCommand {
     /// keyring, the repository passphrases) to an offline age recipient,
     /// with an operator token. Marks the transit keys exportable (Vault
     /// cannot take that back; only an operator token can export). Run at
-    /// provisioning and after every key or keyring rotation; backups copy
-    /// the sealed file into the repository.
+    /// provisioning and after every transit key rotation (`vault
+    /// rotate-keyring` re-seals by itself); backups copy the sealed file
+    /// into the repository and warn when a key in use is newer than it.
     Escrow(EscrowArgs),
 }
 
@@ -174,11 +177,54 @@ struct EscrowArgs {
     conn: VaultConn,
     /// The offline recipient's public key (age1…); its private key (the
     /// recovery key) is kept by the security team, never on the appliance.
+    /// Without it, the escrow at --out is re-sealed to the recipient it was
+    /// sealed to (recorded beside it in escrow.covers.json).
     #[arg(long, value_name = "AGE1…")]
-    recipient: String,
+    recipient: Option<String>,
     /// Where to write the sealed escrow (backup.toml's escrow.file).
     #[arg(long, value_name = "PATH", default_value = "/etc/custodian/escrow.age")]
     out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RotateKeyringArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+    /// The sealed key escrow to re-seal with the new version (backup.toml's
+    /// escrow.file). Nothing is sealed if there is none there yet.
+    #[arg(long, value_name = "PATH", default_value = "/etc/custodian/escrow.age")]
+    escrow: PathBuf,
+    /// Leave the escrow as it is (backups then warn that it lacks the new
+    /// keyring version until `custodianctl vault escrow` is run).
+    #[arg(long)]
+    no_reseal: bool,
+}
+
+/// Seals the escrow to `recipient`, or to the one `out` was sealed to.
+async fn seal_escrow(admin: &Client, recipient: Option<&str>, out: &Path) -> Result<(), String> {
+    let recipient = match recipient {
+        Some(r) => r.to_owned(),
+        None => backup::escrow::Coverage::load(out)
+            .map(|c| c.recipient)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "no escrow sealed by this custodianctl at {} (its escrow.covers.json names the recipient): pass --recipient age1…",
+                    out.display()
+                )
+            })?,
+    };
+    let (bundle, coverage) = backup::escrow::collect(admin, &|s| eprintln!("  {s}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    backup::escrow::seal(&bundle, &coverage, &recipient, out).map_err(|e| e.to_string())?;
+    eprintln!(
+        "sealed the key escrow to {recipient} in {} (transit key versions {:?}, keyring versions {:?}); the recovery key (its private key) stays offline",
+        out.display(),
+        coverage.transit,
+        coverage.keyring
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -385,12 +431,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Vault(VaultCommand::RotateKeyring(conn)) => {
-            let admin = client(&conn)?;
+        Command::Vault(VaultCommand::RotateKeyring(a)) => {
+            let admin = client(&a.conn)?;
             let v = provision::rotate_keyring(&admin)
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!("wrote keyring version {v}");
+            if a.no_reseal {
+                eprintln!(
+                    "the key escrow was not re-sealed: run `custodianctl vault escrow --out {}` before the next backup",
+                    a.escrow.display()
+                );
+            } else if backup::escrow::Coverage::load(&a.escrow).is_some() {
+                seal_escrow(&admin, None, &a.escrow).await?;
+            } else {
+                eprintln!(
+                    "no sealed key escrow at {} to re-seal (seal one with `custodianctl vault escrow --recipient age1… --out PATH`)",
+                    a.escrow.display()
+                );
+            }
             Ok(())
         }
         Command::Vault(VaultCommand::ProvisionDatabase(a)) => {
@@ -441,16 +500,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Vault(VaultCommand::Escrow(a)) => {
             let admin = client(&a.conn)?;
-            let bundle = backup::escrow::collect(&admin, &|s| eprintln!("  {s}"))
-                .await
-                .map_err(|e| e.to_string())?;
-            backup::escrow::seal(&bundle, &a.recipient, &a.out).map_err(|e| e.to_string())?;
-            eprintln!(
-                "sealed the key escrow to {} in {}; the recovery key (its private key) stays offline",
-                a.recipient,
-                a.out.display()
-            );
-            Ok(())
+            seal_escrow(&admin, a.recipient.as_deref(), &a.out).await
         }
         Command::Backup(b) => backup::run(b).await.map_err(|e| e.to_string()),
         Command::Schema => {

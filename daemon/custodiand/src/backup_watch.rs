@@ -28,8 +28,31 @@ fn ago(now_us: i64, at_us: i64) -> String {
     format!("{h} h ago")
 }
 
-/// What is wrong with the backups, if anything.
+/// What is wrong with the backups, if anything: their age, else a key
+/// escrow that lacks rotated keys.
 pub fn problem(
+    now_us: i64,
+    stale_after_hours: u64,
+    last_backup: Option<i64>,
+    last_drill: Option<i64>,
+    escrow: &backups::Escrow,
+) -> Option<String> {
+    age_problem(now_us, stale_after_hours, last_backup, last_drill).or_else(|| match escrow {
+        backups::Escrow::Lacks(gaps) => Some(format!(
+            "the key escrow lacks {}: keys were rotated after it was sealed; re-seal it with an operator token (custodianctl vault escrow) before the next backup",
+            gaps.iter()
+                .map(|(k, v)| format!("{k} version {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        backups::Escrow::Unchecked(why) => Some(format!(
+            "the last backup could not check the key escrow ({why}): see `journalctl -u custodian-backup@incr`"
+        )),
+        _ => None,
+    })
+}
+
+fn age_problem(
     now_us: i64,
     stale_after_hours: u64,
     last_backup: Option<i64>,
@@ -64,6 +87,7 @@ pub async fn watch(cfg: BackupConfig, db: Arc<Database>, health: Arc<Health>) {
                     cfg.stale_after_hours,
                     check.last_backup.map(micros),
                     check.last_drill.map(micros),
+                    &check.escrow,
                 );
                 if let Some(text) = &p {
                     tracing::warn!(target: "backup", problem = %text, "backups are not current");
@@ -84,15 +108,24 @@ pub async fn watch(cfg: BackupConfig, db: Arc<Database>, health: Arc<Health>) {
 #[cfg(test)]
 mod tests {
     use super::problem;
+    use custodian_core::backups::Escrow;
     const H: i64 = 3_600_000_000;
 
     #[test]
     fn missing_and_stale_backups_are_problems_with_the_fix() {
         let now = 1000 * H;
-        let none = problem(now, 26, None, None).unwrap_or_default();
+        let ok = &Escrow::Covers;
+        let none = problem(now, 26, None, None, ok).unwrap_or_default();
         assert!(none.contains("custodianctl backup now"), "{none}");
-        assert!(problem(now, 26, Some(now - 2 * H), Some(now - 50 * H)).is_none());
-        let stale = problem(now, 26, Some(now - 30 * H), Some(now - 3 * H)).unwrap_or_default();
+        assert!(problem(now, 26, Some(now - 2 * H), Some(now - 50 * H), ok).is_none());
+        let lacks = Escrow::Lacks(vec![("transit/custodian-media".into(), 3)]);
+        let gap = problem(now, 26, Some(now - 2 * H), None, &lacks).unwrap_or_default();
+        assert!(
+            gap.contains("transit/custodian-media version 3")
+                && gap.contains("custodianctl vault escrow"),
+            "{gap}"
+        );
+        let stale = problem(now, 26, Some(now - 30 * H), Some(now - 3 * H), ok).unwrap_or_default();
         assert!(
             stale.contains("30 h ago") && stale.contains("drill) 3 h ago"),
             "{stale}"

@@ -128,6 +128,8 @@ fn allowed_syscalls() -> Vec<i64> {
         libc::SYS_fstatfs,
         libc::SYS_getcwd,
         libc::SYS_fcntl,
+        // The media store's in-use lock (evidence::media::IN_USE_FILE).
+        libc::SYS_flock,
         libc::SYS_ioctl,
         libc::SYS_dup,
         libc::SYS_dup3,

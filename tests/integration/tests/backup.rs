@@ -422,7 +422,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     dcfg.storage_dir = Some(t.media.clone());
     dcfg.extra_toml
         .push_str("\n[backup]\nstale-after-hours = 1\ncheck-interval-secs = 1\n");
-    let d = daemon(dcfg);
+    let d = daemon(dcfg.clone());
     let (totp_key, uploaded) = populate(&a, &d).await;
     // No backup yet: /readyz is degraded and names the fix.
     let backup_problem = |d: &custodian_harness::Daemon| {
@@ -467,6 +467,9 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     assert!(drill.contains("\"media_checked\": 2"), "{drill}");
     assert_eq!(audit(&a, "backup.drill_passed"), 1);
 
+    // 1b. The escrow after key rotations.
+    escrow_follows_rotations(&a, &d, &t, &cfg, &recipient, &backup_problem);
+
     // 2. The repository on its own.
     repository_alone_reads_nothing(&a, &t, &cfg, &identity).await;
 
@@ -475,7 +478,27 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     full_disk_fails_clearly_and_keeps_what_was_stored(&t, &cfg);
 
     // 4. A restore point (what the updater takes before migrating) and a
-    // restore to it with the Vault kept (no recovery key needed).
+    // restore to it with the Vault kept (no recovery key needed). Not while
+    // custodiand serves the media store, not even with --force (it was
+    // started by hand here, so only its lock on the store can tell).
+    let served = sql(&a.pg, FINGERPRINT);
+    let serving = backup(&cfg, &["restore", "--keep-vault", "--force"]);
+    assert!(!serving.status.success());
+    assert!(
+        text(&serving).contains("custodiand is running")
+            && text(&serving).contains("systemctl stop custodiand"),
+        "{}",
+        text(&serving)
+    );
+    assert_eq!(sql(&a.pg, FINGERPRINT), served, "nothing was touched");
+    // Nor does a second custodiand start on the same media store.
+    let second = custodian_harness::Daemon::run_to_exit(dcfg, |t| t, &[]).expect("run");
+    assert!(!second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("is in use by another custodiand"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     drop(d);
     let at_point = sql(&a.pg, FINGERPRINT);
     ok(backup(&cfg, &["restore-point", "--name", "before-0.2.0"]));
@@ -744,6 +767,88 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
 }
 
 /// What the repository yields to someone who has only it.
+/// Every backup checks that the sealed escrow holds every key version in
+/// use: a transit key rotated in Vault by the security team is named (on
+/// the console and in /readyz) until the escrow is re-sealed, which needs
+/// no recipient the second time; `vault rotate-keyring` re-seals by itself.
+fn escrow_follows_rotations(
+    a: &Appliance,
+    d: &custodian_harness::Daemon,
+    t: &Layout,
+    cfg: &Path,
+    recipient: &str,
+    backup_problem: &dyn Fn(&custodian_harness::Daemon) -> Option<String>,
+) {
+    let sealed = t.base.join("escrow.age");
+    let coverage = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p.with_extension("covers.json")).expect("covers"))
+            .expect("json")
+    };
+    let covered = coverage(&sealed);
+    assert_eq!(covered["recipient"], recipient);
+    assert_eq!(covered["keyring"], serde_json::json!([1]));
+    let newest_escrow_detail = || {
+        sql(
+            &a.pg,
+            "SELECT details->'escrow'->'gaps' FROM audit_log WHERE action = 'backup.finished' ORDER BY seq DESC LIMIT 1",
+        )
+    };
+    assert_eq!(
+        newest_escrow_detail(),
+        "[]",
+        "the first backups were covered"
+    );
+
+    a.bao
+        .must("POST", "/v1/transit/keys/custodian-media/rotate", None)
+        .expect("rotate");
+    let warned = ok(backup(cfg, &["now", "--type", "incr"]));
+    assert!(
+        warned.contains("lacks transit/custodian-media version 2")
+            && warned.contains("custodianctl vault escrow --out"),
+        "{warned}"
+    );
+    assert!(newest_escrow_detail().contains("custodian-media"));
+    poll(
+        "/readyz to name the escrow's gap",
+        Duration::from_secs(30),
+        || backup_problem(d).is_some_and(|p| p.contains("transit/custodian-media version 2")),
+    );
+
+    let resealed = ctl(&a.bao)
+        .expect("ctl")
+        .args(["vault", "escrow", "--out"])
+        .arg(&sealed)
+        .output()
+        .expect("escrow");
+    assert!(resealed.status.success(), "{}", text(&resealed));
+    assert_eq!(coverage(&sealed)["transit"]["custodian-media"], 2);
+    let clean = ok(backup(cfg, &["now", "--type", "incr"]));
+    assert!(!clean.contains("WARNING"), "{clean}");
+    assert_eq!(newest_escrow_detail(), "[]");
+    poll("/readyz to clear", Duration::from_secs(30), || {
+        backup_problem(d).is_none()
+    });
+    // The copy in the repository is the re-sealed one, with its coverage.
+    let copy = t.repo.join("escrow").join("escrow.age");
+    assert_eq!(std::fs::read(&copy).ok(), std::fs::read(&sealed).ok());
+    assert_eq!(coverage(&copy), coverage(&sealed));
+
+    let rotated = ctl(&a.bao)
+        .expect("ctl")
+        .args(["vault", "rotate-keyring", "--escrow"])
+        .arg(&sealed)
+        .output()
+        .expect("rotate-keyring");
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    assert!(
+        text(&rotated).contains("sealed the key escrow"),
+        "{}",
+        text(&rotated)
+    );
+    assert_eq!(coverage(&sealed)["keyring"], serde_json::json!([2, 1]));
+}
+
 async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, identity: &Path) {
     let title = sql(
         &a.pg,

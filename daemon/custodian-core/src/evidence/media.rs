@@ -28,9 +28,47 @@ pub enum OpenError {
         dir: std::path::PathBuf,
         source: super::store::StoreError,
     },
+    #[error("storage.dir {dir} is in use by another custodiand (it holds {IN_USE_FILE}): stop that one first; two daemons on one store would sweep each other's uploads away", dir = dir.display())]
+    InUse { dir: std::path::PathBuf },
+    #[error("storage.dir {dir}: cannot lock {IN_USE_FILE}: {source}", dir = dir.display())]
+    Lock {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The file in the media store's root that a serving custodiand holds an
+/// exclusive lock on (flock), for its whole life: a second daemon on the
+/// same store refuses to start, and `custodianctl backup restore` refuses
+/// to overwrite a store that is being served. The lock goes with the
+/// process, however it ends.
+pub const IN_USE_FILE: &str = ".in-use";
+
+fn hold(dir: &std::path::Path) -> Result<nix::fcntl::Flock<std::fs::File>, OpenError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lock = |source| OpenError::Lock {
+        dir: dir.to_owned(),
+        source,
+    };
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(dir.join(IN_USE_FILE))
+        .map_err(lock)?;
+    match nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(held) => Ok(held),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(OpenError::InUse {
+            dir: dir.to_owned(),
+        }),
+        Err((_, e)) => Err(lock(e.into())),
+    }
 }
 
 pub struct Media {
+    /// Locked while this process serves the store ([`IN_USE_FILE`]).
+    _in_use: nix::fcntl::Flock<std::fs::File>,
     pub store: Store,
     /// Exports waiting for approval or download, encrypted the same way.
     pub exports: Store,
@@ -49,8 +87,10 @@ impl Media {
             Store::open(&dir).map_err(|source| OpenError::Store { dir, source })
         };
         let store = open(settings.dir.clone())?;
+        let in_use = hold(&settings.dir)?;
         let exports = open(settings.dir.join("exports"))?;
         Ok(Self {
+            _in_use: in_use,
             store,
             exports,
             policy,

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use custodian_core::backups::{Freshness, Status, DRILL_EVERY};
+use custodian_core::backups::{Escrow, Freshness, Status, DRILL_EVERY};
 use maud::{html, Markup};
 
 use super::layout::{layout, when, Area, Page, Viewer};
@@ -31,6 +31,25 @@ fn verdict(f: Freshness, limit: u64) -> Markup {
             strong.error { (t_with("backups-stale", &[("hours", hours.into()), ("limit", limit.into())])) }
         },
         Freshness::Missing => html! { strong.error { (t("backups-missing")) } },
+    }
+}
+
+/// Whether the key escrow copied with the last backup holds every key
+/// version in use; key names and versions stay as Vault writes them.
+fn escrow(e: &Escrow) -> Markup {
+    match e {
+        Escrow::NotRecorded => html! { (t("backups-escrow-not-recorded")) },
+        Escrow::Covers => html! { span.ok { (t("backups-escrow-covers")) } },
+        Escrow::Lacks(gaps) => html! {
+            strong.error { (t("backups-escrow-lacks")) }
+            ul {
+                @for (key, version) in gaps {
+                    li { code dir="ltr" { (key) } " " (t_with("backups-escrow-version", &[("version", (*version).into())])) }
+                }
+            }
+            (t("backups-escrow-reseal")) " " code dir="ltr" { "custodianctl vault escrow" }
+        },
+        Escrow::Unchecked(_) => html! { strong.error { (t("backups-escrow-unchecked")) } },
     }
 }
 
@@ -85,6 +104,10 @@ pub(crate) fn page(
                         @if let (Some(m), Some(h)) = (margin, stale_after_hours) {
                             br; (verdict(st.backup_freshness(now, m), h))
                         }
+                    }
+                    @if let Some(b) = &st.last_backup {
+                        dt { (t("backups-escrow")) }
+                        dd #escrow { (escrow(&b.escrow)) }
                     }
                     dt { (t("backups-last-drill")) }
                     dd #last-drill {
@@ -163,6 +186,7 @@ mod tests {
                 label: "20261202-050014F_20261203-050011I".into(),
                 snapshot: "4f1c".into(),
                 seconds: Some(3.5),
+                escrow: Escrow::Lacks(vec![("transit/custodian-media".into(), 3)]),
             }),
             last_verify: None,
             last_drill: Some(now - Duration::from_secs(2 * H)),
@@ -189,6 +213,8 @@ mod tests {
             "Backup failed (full)",
             "the backup disk is full",
             "custodianctl backup drill",
+            "<code dir=\"ltr\">transit/custodian-media</code> version 3",
+            "<code dir=\"ltr\">custodianctl vault escrow</code>",
         ] {
             assert!(shown.contains(text), "{text:?} in {shown}");
         }

@@ -21,11 +21,12 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use custodian_vault::provision::{KEYRING_PATH, KV_MOUNT, TRANSIT_KEYS, TRANSIT_MOUNT};
 use custodian_vault::{Client, VaultError};
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
@@ -75,7 +76,10 @@ pub async fn passphrases(client: &Client) -> Result<Passphrases, BackupError> {
 /// Collects the escrow bundle with an operator token. Marks each transit
 /// key exportable with plaintext backup allowed (once; Vault does not
 /// allow taking that back).
-pub async fn collect(admin: &Client, progress: &dyn Fn(&str)) -> Result<SecretString, BackupError> {
+pub async fn collect(
+    admin: &Client,
+    progress: &dyn Fn(&str),
+) -> Result<(SecretString, Coverage), BackupError> {
     let mut transit = serde_json::Map::new();
     let mut versions = serde_json::Map::new();
     for (key, _, _) in TRANSIT_KEYS {
@@ -135,19 +139,121 @@ pub async fn collect(admin: &Client, progress: &dyn Fn(&str)) -> Result<SecretSt
         .iter()
         .map(|(k, val)| (k.clone(), Value::String(val.expose_secret().to_owned())))
         .collect();
+    let created = super::status::now_rfc3339();
+    let coverage = Coverage {
+        sealed: created.clone(),
+        recipient: String::new(),
+        transit: versions
+            .iter()
+            .filter_map(|(k, v)| v.as_u64().map(|v| (k.clone(), v)))
+            .collect(),
+        keyring: live.clone(),
+    };
     let bundle = json!({
         "format": FORMAT,
-        "created": super::status::now_rfc3339(),
+        "created": created,
         "transit": transit,
         "transit_latest_versions": versions,
         "keyring": keyring,
         "backup": backup,
     });
-    Ok(SecretString::from(bundle.to_string()))
+    Ok((SecretString::from(bundle.to_string()), coverage))
 }
 
-/// Seals `bundle` to `recipient` into `out` (0644: it is ciphertext).
-pub fn seal(bundle: &SecretString, recipient: &str, out: &Path) -> Result<(), BackupError> {
+/// What a sealed escrow holds, by version number only (no key material),
+/// written beside it ([`coverage_file`]) so that every backup can tell
+/// whether a key was rotated after the escrow was sealed, and so that a
+/// re-seal knows the recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    pub sealed: String,
+    pub recipient: String,
+    /// Each transit key's latest version at sealing (its backup holds
+    /// every version up to it).
+    pub transit: BTreeMap<String, u64>,
+    /// The keyring's live versions at sealing.
+    pub keyring: Vec<u64>,
+}
+
+/// `escrow.age` → `escrow.covers.json`.
+pub fn coverage_file(sealed: &Path) -> PathBuf {
+    sealed.with_extension("covers.json")
+}
+
+impl Coverage {
+    pub fn load(sealed: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(coverage_file(sealed)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// The key versions in use that this escrow lacks.
+    pub fn gaps(&self, in_use: &InUse) -> Vec<Gap> {
+        let mut gaps: Vec<Gap> = in_use
+            .transit
+            .iter()
+            .filter(|(k, v)| self.transit.get(*k).map_or(true, |have| have < *v))
+            .map(|(k, v)| Gap {
+                key: format!("{TRANSIT_MOUNT}/{k}"),
+                version: *v,
+            })
+            .collect();
+        gaps.extend(
+            in_use
+                .keyring
+                .iter()
+                .filter(|v| !self.keyring.contains(v))
+                .map(|v| Gap {
+                    key: format!("{KV_MOUNT}/{KEYRING_PATH}"),
+                    version: *v,
+                }),
+        );
+        gaps
+    }
+}
+
+/// A key version in use that the sealed escrow does not hold: a restore on
+/// a fresh Vault could not read what it encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub key: String,
+    pub version: u64,
+}
+
+/// The key versions Vault has now (the migrator's token may read version
+/// numbers, never key material).
+#[derive(Debug, Clone, Default)]
+pub struct InUse {
+    pub transit: BTreeMap<String, u64>,
+    pub keyring: Vec<u64>,
+}
+
+pub async fn in_use(client: &Client) -> Result<InUse, BackupError> {
+    let mut transit = BTreeMap::new();
+    for (key, _, _) in TRANSIT_KEYS {
+        let info = client
+            .get(&format!("{TRANSIT_MOUNT}/keys/{key}"))
+            .await
+            .map_err(vault(format!("read transit key {key}'s versions")))?
+            .unwrap_or(Value::Null);
+        if let Some(v) = info.pointer("/data/latest_version").and_then(Value::as_u64) {
+            transit.insert((*key).to_owned(), v);
+        }
+    }
+    let keyring = custodian_vault::kv::live_versions(client, KV_MOUNT, KEYRING_PATH)
+        .await
+        .map_err(vault("list the keyring's versions"))?;
+    Ok(InUse { transit, keyring })
+}
+
+/// Seals `bundle` to `recipient` into `out` (0644: it is ciphertext), and
+/// what it covers beside it.
+pub fn seal(
+    bundle: &SecretString,
+    coverage: &Coverage,
+    recipient: &str,
+    out: &Path,
+) -> Result<(), BackupError> {
     let tmp = out.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
     Tool::new("age", "seal the key escrow")
@@ -159,7 +265,13 @@ pub fn seal(bundle: &SecretString, recipient: &str, out: &Path) -> Result<(), Ba
     let f = std::fs::File::open(&tmp).map_err(io(format!("open {}", tmp.display())))?;
     f.sync_all()
         .map_err(io(format!("sync {}", tmp.display())))?;
-    std::fs::rename(&tmp, out).map_err(io(format!("move {} into place", out.display())))
+    std::fs::rename(&tmp, out).map_err(io(format!("move {} into place", out.display())))?;
+    let coverage = Coverage {
+        recipient: recipient.to_owned(),
+        ..coverage.clone()
+    };
+    let text = serde_json::to_vec_pretty(&coverage).unwrap_or_default();
+    write_file(&coverage_file(out), &text, 0o644)
 }
 
 /// Opens a sealed escrow with the offline identity file.
@@ -387,4 +499,50 @@ pub fn write_file(path: &Path, text: &[u8], mode: u32) -> Result<(), BackupError
         .and_then(|()| f.sync_all())
         .map_err(io(format!("write {}", tmp.display())))?;
     std::fs::rename(&tmp, path).map_err(io(format!("move {} into place", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_key_is_a_gap_until_the_escrow_is_resealed() {
+        let covered = Coverage {
+            sealed: "2026-12-03T15:00:00Z".into(),
+            recipient: "age1x".into(),
+            transit: [
+                ("custodian-media".to_owned(), 2),
+                ("custodian-fields".to_owned(), 1),
+            ]
+            .into_iter()
+            .collect(),
+            keyring: vec![2, 1],
+        };
+        let mut now = InUse {
+            transit: covered.transit.clone(),
+            keyring: vec![2, 1],
+        };
+        assert!(covered.gaps(&now).is_empty());
+        // The security team rotated one transit key in Vault, and the
+        // keyring gained a version; an old keyring version was deleted
+        // (fewer in use is no gap).
+        now.transit.insert("custodian-media".into(), 3);
+        now.transit.insert("custodian-exports".into(), 1);
+        now.keyring = vec![3, 2];
+        let gaps = covered.gaps(&now);
+        let want = |key: &str, version| Gap {
+            key: key.into(),
+            version,
+        };
+        assert_eq!(
+            gaps,
+            vec![
+                want("transit/custodian-exports", 1),
+                want("transit/custodian-media", 3),
+                want("kv/custodian/keyring", 3),
+            ]
+        );
+        let text = serde_json::to_string(&covered).unwrap_or_default();
+        assert!(!text.contains("backup"), "version numbers only: {text}");
+    }
 }

@@ -232,6 +232,7 @@ pub async fn run(cmd: BackupCommand) -> Result<(), BackupError> {
                     }
                 }
             }
+            pgbackrest::in_memory(&cfg.state.runtime_dir)?;
             eprintln!("{}: ok", a.config.display());
             Ok(())
         }
@@ -366,6 +367,7 @@ async fn now_inner(
         std::fs::create_dir_all(parent).map_err(io(format!("create {}", parent.display())))?;
     }
     escrow::write_file(&cfg.escrow_copy(), &sealed, 0o644).map_err(|e| disk_full_or(cfg, e))?;
+    let coverage = escrow_coverage(cfg, owner).await;
     step(3, STEPS, &format!("PostgreSQL: pgBackRest {kind} backup"));
     pgbackrest::ensure_repo(cfg)?;
     pgbackrest::prepare(cfg, &pass.pgbackrest)?;
@@ -384,7 +386,57 @@ async fn now_inner(
         "retention (pgBackRest expires with each backup; restic forget --prune)",
     );
     restic::forget(cfg, &pass.restic)?;
-    Ok(json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts}))
+    Ok(
+        json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts, "escrow": coverage}),
+    )
+}
+
+/// Whether the sealed escrow holds every key version in use, as recorded
+/// with the backup (`escrow.gaps`, or `escrow.unchecked` with the reason)
+/// and shown to administrators. A gap does not fail the backup (the data
+/// is still worth keeping) but is printed with the fix: after a rotation,
+/// what the new version encrypts could not be read on a fresh Vault.
+async fn escrow_coverage(cfg: &Config, owner: &Owner) -> serde_json::Value {
+    let file = &cfg.escrow.file;
+    let Some(covered) = escrow::Coverage::load(file) else {
+        eprintln!(
+            "backup: WARNING: {} does not say which key versions the escrow holds (sealed by an older custodianctl): re-seal it with an operator token: custodianctl vault escrow --recipient {} --out {}",
+            escrow::coverage_file(file).display(),
+            cfg.escrow.recipient,
+            file.display()
+        );
+        return json!({"unchecked": "coverage-unknown"});
+    };
+    if let Err(e) = escrow::write_file(
+        &escrow::coverage_file(&cfg.escrow_copy()),
+        &std::fs::read(escrow::coverage_file(file)).unwrap_or_default(),
+        0o644,
+    ) {
+        eprintln!("backup: WARNING: could not copy the escrow's coverage into the repository: {e}");
+    }
+    let in_use = match escrow::in_use(owner.vault()).await {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "backup: WARNING: could not check the escrow against Vault's key versions: {e}"
+            );
+            return json!({"unchecked": "vault"});
+        }
+    };
+    let gaps = covered.gaps(&in_use);
+    if !gaps.is_empty() {
+        let list: Vec<String> = gaps
+            .iter()
+            .map(|g| format!("{} version {}", g.key, g.version))
+            .collect();
+        eprintln!(
+            "backup: WARNING: the key escrow (sealed {}) lacks {}: keys were rotated after it was sealed, and a restore on a fresh Vault could not read what they encrypt. Re-seal it with an operator token: custodianctl vault escrow --out {}",
+            covered.sealed,
+            list.join(", "),
+            file.display()
+        );
+    }
+    json!({"sealed": covered.sealed, "gaps": gaps})
 }
 
 fn disk_full_or(cfg: &Config, e: BackupError) -> BackupError {
@@ -520,12 +572,14 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         (None, None, Some(n)) => pgbackrest::Target::Name(point_name(n)?),
         (None, None, None) => pgbackrest::Target::Latest,
     };
-    // A running appliance is not overwritten by accident.
-    if custodiand_active() {
-        return Err(BackupError::Refused(
-            "custodiand is running: stop it first (systemctl stop custodiand.socket custodiand)"
-                .into(),
-        ));
+    // A running appliance is never overwritten, not even with --force:
+    // systemd's view, and the lock a serving custodiand holds on the
+    // media store (which also catches one started by hand).
+    if custodiand_active() || media_store_served(&cfg.files.media_dir) {
+        return Err(BackupError::Refused(format!(
+            "custodiand is running (it serves {}): stop it first (systemctl stop custodiand.socket custodiand)",
+            cfg.files.media_dir.display()
+        )));
     }
     let pg_running = pgbackrest::running(&cfg.postgres.data_dir);
     let has_data = cfg.postgres.data_dir.join("PG_VERSION").exists();
@@ -790,6 +844,20 @@ fn operator_client(cfg: &Config) -> Result<custodian_vault::Client, BackupError>
 
 /// custodiand under systemd (a test or development run is the operator's
 /// to stop).
+/// Whether a custodiand holds the media store's in-use lock
+/// (custodian-core's `evidence::media::IN_USE_FILE`).
+fn media_store_served(media_dir: &Path) -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .open(media_dir.join(".in-use"))
+        .is_ok_and(|f| {
+            matches!(
+                nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockSharedNonblock),
+                Err((_, nix::errno::Errno::EWOULDBLOCK))
+            )
+        })
+}
+
 fn custodiand_active() -> bool {
     std::process::Command::new("systemctl")
         .args(["is-active", "--quiet", "custodiand.service"])

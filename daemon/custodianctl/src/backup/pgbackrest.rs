@@ -79,6 +79,7 @@ pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
 /// runtime directory, readable by PostgreSQL's account only.
 pub fn write_runtime_pass(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
     let dir = &cfg.state.runtime_dir;
+    in_memory(dir)?;
     std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(io(format!("chmod {}", dir.display())))?;
@@ -87,6 +88,31 @@ pub fn write_runtime_pass(cfg: &Config, pass: &SecretString) -> Result<(), Backu
     let _ = std::fs::remove_file(&f);
     super::escrow::write_file(&f, pass.expose_secret().as_bytes(), 0o400)?;
     chown_to(cfg, &f)
+}
+
+/// Refuses a runtime directory that is not memory-backed: the passphrase
+/// written there must never reach a disk (where it would outlive a reboot
+/// and sit in the disk's blocks after deletion). The check is on the
+/// directory, or the nearest part of its path that exists yet.
+pub fn in_memory(dir: &Path) -> Result<(), BackupError> {
+    use nix::sys::statfs::{statfs, TMPFS_MAGIC};
+    let existing = dir
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| Path::new("/"));
+    let fs = statfs(existing).map_err(|e| BackupError::Io {
+        what: format!("find the file system of {}", existing.display()),
+        source: e.into(),
+    })?;
+    let kind = fs.filesystem_type();
+    if kind == TMPFS_MAGIC {
+        return Ok(());
+    }
+    Err(BackupError::Refused(format!(
+        "state.runtime-dir {} is on a disk (file system type {:#x}), not in memory: the passphrase PostgreSQL's archive_command reads must never be written to a disk; use a directory under /run (tmpfs on a server; systemd's RuntimeDirectory) or /dev/shm",
+        dir.display(),
+        kind.0
+    )))
 }
 
 /// The archive_command PostgreSQL runs for every WAL segment.
@@ -268,4 +294,23 @@ pub fn prepare_data_dir(cfg: &Config, dir: &PathBuf) -> Result<bool, BackupError
         .map_err(io(format!("chmod {}", dir.display())))?;
     chown_to(cfg, dir)?;
     Ok(nonempty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_directory_must_be_in_memory() {
+        // /dev/shm is tmpfs on every Linux this runs on; a directory that
+        // does not exist yet is judged by the part of its path that does.
+        assert!(in_memory(Path::new("/dev/shm/custodian-not-yet/pass")).is_ok());
+        // The build directory is on a disk.
+        let disk = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let e = in_memory(disk)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("is on a disk") && e.contains("/run"), "{e}");
+    }
 }
