@@ -920,17 +920,20 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
         @if files.is_empty() {
             p.muted { (t("files-none")) }
         } @else {
+            // On a phone each file stacks as a block, every value under
+            // its heading (data-label), instead of a table to scroll.
             div.table {
-                table {
+                table.stack {
                     thead { tr { th { (t("files-file")) } th { (t("files-type")) } th { (t("files-size")) } th { "SHA-256" } th { (t("files-added")) } } }
                     tbody {
                         @for f in files {
                             tr {
-                                td dir="auto" { a href={"/media?id=" (f.id)} { (f.name) } }
-                                td dir="ltr" { (f.mime) }
-                                td { (t_with("files-bytes", &[("size", f.size.to_string().into())])) }
-                                td { code.hash dir="ltr" { (f.sha256) } }
-                                td { (when_by(&f.uploaded, &f.uploaded_by)) }
+                                // One element per cell: the heading and it are the two columns of a stacked row.
+                                td data-label=(t("files-file")) { span { a dir="auto" href={"/media?id=" (f.id)} { (f.name) } } }
+                                td data-label=(t("files-type")) { span { bdi dir="ltr" { (f.mime) } } }
+                                td data-label=(t("files-size")) { span { (t_with("files-bytes", &[("size", f.size.to_string().into())])) } }
+                                td data-label="SHA-256" { span { code.hash dir="ltr" { (f.sha256) } } }
+                                td data-label=(t("files-added")) { span { (when_by(&f.uploaded, &f.uploaded_by)) } }
                             }
                         }
                     }
