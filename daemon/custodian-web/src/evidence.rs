@@ -36,7 +36,7 @@ fn not_found() -> WebError {
 }
 
 /// The domain's refusal as its page, in its words.
-fn refused(r: Refused) -> WebError {
+pub(crate) fn refused(r: Refused) -> WebError {
     match r {
         Refused::NotFound(kind) => {
             WebError::explained(StatusCode::NOT_FOUND, items::not_found(kind))
@@ -47,7 +47,7 @@ fn refused(r: Refused) -> WebError {
     }
 }
 
-fn groups_of(text: &str) -> Vec<String> {
+pub(crate) fn groups_of(text: &str) -> Vec<String> {
     let mut g: Vec<String> = text
         .split(',')
         .map(|s| custodian_core::evidence::sanitize::line(s, 60).to_lowercase())

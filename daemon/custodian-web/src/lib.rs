@@ -30,6 +30,7 @@ mod passkeys;
 mod permissions;
 mod pickers;
 mod preferences;
+mod record_imports;
 mod respond;
 pub mod routes;
 mod settings;

@@ -16,7 +16,7 @@ use http_body_util::{Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, backups, event_types, evidence, exports, headers, imports, load,
-    media, passkeys, permissions, pickers, preferences, settings, updates,
+    media, passkeys, permissions, pickers, preferences, record_imports, settings, updates,
 };
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
@@ -258,6 +258,11 @@ where
         Handler::Import if method == Method::POST => imports::upload(app, req).await,
         Handler::Import => imports::form(app, &req).await,
         Handler::ImportJob => imports::job(app, &req).await,
+        Handler::ImportBulletins if method == Method::POST => {
+            record_imports::upload(app, req).await
+        }
+        Handler::ImportBulletins => record_imports::form(app, &req).await,
+        Handler::ImportBulletinsJob => record_imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
@@ -440,6 +445,7 @@ mod tests {
                 "GET /admin/activity",
                 "HEAD /admin/activity",
                 "POST /admin/import",
+                "POST /admin/import/bulletins",
                 "POST /bulletins/bulk",
             ]
         );

@@ -13,10 +13,10 @@ use custodian_core::evidence::items::Kind;
 use custodian_core::policy::Action as _;
 use custodian_core::policy::{
     AccessMedia, ActionInfo, BulkUpdate, ChangeWorkflow, CreateBulletin, DecideExports,
-    DownloadExport, EditBulletins, ImportReference, InstallUpdates, ManageAccounts,
-    ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings, ReadBulletins,
-    ReadHistory, RequestExport, SecureOwnAccount, SignOut, UseOwnAccount, ViewActivity,
-    ViewBackups, ViewExports, ViewLoad,
+    DownloadExport, EditBulletins, ImportBulletins, ImportReference, InstallUpdates,
+    ManageAccounts, ManageEventTypes, ManagePermissions, ManageSessions, ManageSettings,
+    ReadBulletins, ReadHistory, RequestExport, SecureOwnAccount, SignOut, UseOwnAccount,
+    ViewActivity, ViewBackups, ViewExports, ViewLoad,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,8 @@ pub(crate) enum Handler {
     Updates,
     Import,
     ImportJob,
+    ImportBulletins,
+    ImportBulletinsJob,
     Reference,
     ItemBulk(Kind),
     ItemLinks(Kind),
@@ -793,6 +795,29 @@ pub(crate) static ROUTES: &[Route] = &[
         fulfils: Obligation::None,
         page: "/admin/import",
         handler: Handler::ImportJob,
+        methods: READ_ONLY,
+        body_limit: 0,
+        expensive: NEVER,
+    },
+    // Bulletins from a CSV file in the export's format: each row is
+    // created as on the page (revision 1, activity log, row-level
+    // security as the importer), in the background.
+    Route {
+        path: "/admin/import/bulletins",
+        access: Access::Action(ImportBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/import/bulletins",
+        handler: Handler::ImportBulletins,
+        methods: FORM,
+        body_limit: custodian_core::evidence::imports::MAX_BYTES + 64 * 1024,
+        expensive: POST_ONLY,
+    },
+    Route {
+        path: "/admin/import/bulletins/job",
+        access: Access::Action(ImportBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/admin/import/bulletins",
+        handler: Handler::ImportBulletinsJob,
         methods: READ_ONLY,
         body_limit: 0,
         expensive: NEVER,

@@ -23,6 +23,11 @@ const ADMIN_PAGES: &[(&str, &str, &str)] = &[
     ("/admin/activity", "activity.view", "/admin/activity"),
     ("/admin/sessions", "sessions.manage", "/admin/sessions"),
     ("/admin/import", "imports.run", "/admin/import"),
+    (
+        "/admin/import/bulletins",
+        "imports.bulletins",
+        "/admin/import/bulletins",
+    ),
     ("/admin/updates", "updates.install", "/admin/updates"),
     ("/admin/load", "load.view", "/admin/load"),
     ("/admin/backups", "backups.view", "/admin/backups"),

@@ -87,6 +87,11 @@ pub fn csv_cell(value: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+/// The CSV file's first line: both languages, each in its own column
+/// (the bulletin import reads the same, `super::record_imports`).
+pub const CSV_HEAD: &str =
+    "id,title_ar,title_en,description_ar,description_en,status,revision,updated_utc\r\n";
+
 /// Rows fetched from the database at a time while the export is made:
 /// the file is rendered and encrypted batch by batch, so neither the rows
 /// nor the file are ever held whole (up to [`MAX_ITEMS`] bulletins with
@@ -134,7 +139,7 @@ mod render {
 
     pub(super) fn head(format: Format) -> &'static [u8] {
         match format {
-            Format::Csv => b"id,title_ar,title_en,description_ar,description_en,status,revision,updated_utc\r\n",
+            Format::Csv => super::CSV_HEAD.as_bytes(),
             Format::Json => b"{\n  \"bulletins\": [",
         }
     }

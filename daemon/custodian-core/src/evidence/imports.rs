@@ -89,7 +89,9 @@ pub struct Parsed {
     pub rejected: Vec<(usize, Problem)>,
 }
 
-fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, Problem> {
+/// One cell checked as text: no spreadsheet formula, no control character
+/// but a line break, `required` not empty, at most `max` characters.
+pub(crate) fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, Problem> {
     let t = cell.trim();
     if t.starts_with(['=', '+', '-', '@']) {
         return Err(Problem::new("import-cell-formula")
@@ -166,6 +168,20 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
 /// Checks the whole file. `Err` is a problem with the file itself (its
 /// size, encoding, header or length); row problems are in `rejected`.
 pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
+    let (rows, rejected) = rows(kind.columns(), bytes, |r| record(kind, r))?;
+    Ok(Parsed { rows, rejected })
+}
+
+/// What every CSV import checks of the file: its size, UTF-8 (after an
+/// optional byte-order mark), the header exactly `columns`, the number of
+/// rows and each row's number of fields; `record` reads each row. Returns
+/// the (line, record) read and the (line, reason) refused.
+#[allow(clippy::type_complexity)] // the two lists `Parsed` keeps
+pub(crate) fn rows<R>(
+    columns: &[&str],
+    bytes: &[u8],
+    mut record: impl FnMut(&csv::StringRecord) -> Result<R, Problem>,
+) -> Result<(Vec<(usize, R)>, Vec<(usize, Problem)>), Problem> {
     if bytes.len() > MAX_BYTES {
         return Err(Problem::new("import-file-too-large").with("mib", MAX_BYTES / 1024 / 1024));
     }
@@ -182,12 +198,17 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    if header != kind.columns() {
+    if header != columns {
         return Err(Problem::new("import-header-mismatch")
-            .with("expected", kind.columns().join(","))
+            .with("expected", columns.join(","))
             .with("found", header.join(",")));
     }
-    let mut parsed = Parsed::default();
+    let (mut read, mut refused) = (Vec::new(), Vec::new());
+    let mut lines = Lines {
+        text,
+        byte: 0,
+        line: 1,
+    };
     for (i, result) in reader.records().enumerate() {
         if i >= MAX_ROWS {
             return Err(Problem::new("import-file-too-many-rows").with("max", MAX_ROWS));
@@ -196,25 +217,53 @@ pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
             .as_ref()
             .ok()
             .and_then(|r| r.position())
-            .map_or(i + 2, |p| p.line() as usize);
+            .map_or(i + 2, |p| lines.at(p.byte() as usize));
         match result {
-            Err(e) => parsed.rejected.push((
+            Err(e) => refused.push((
                 line,
                 Problem::new("import-row-unreadable").with("error", e.to_string()),
             )),
-            Ok(r) if r.len() != kind.columns().len() => parsed.rejected.push((
+            Ok(r) if r.len() != columns.len() => refused.push((
                 line,
                 Problem::new("import-row-fields")
                     .with("count", r.len())
-                    .with("expected", kind.columns().len()),
+                    .with("expected", columns.len()),
             )),
-            Ok(r) => match record(kind, &r) {
-                Ok(rec) => parsed.rows.push((line, rec)),
-                Err(why) => parsed.rejected.push((line, why)),
+            Ok(r) => match record(&r) {
+                Ok(rec) => read.push((line, rec)),
+                Err(why) => refused.push((line, why)),
             },
         }
     }
-    Ok(parsed)
+    Ok((read, refused))
+}
+
+/// The line a record starts on, counted from its byte offset. The CSV
+/// reader's own count is one short after a CR LF line end (files saved on
+/// Windows, and the export's own): it has not yet read the LF.
+struct Lines<'a> {
+    text: &'a str,
+    /// Where the count has reached, and the line there.
+    byte: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, byte: usize) -> usize {
+        let mut end = byte.min(self.text.len());
+        // A record does not start on the LF that ends the line before it.
+        if self.text.as_bytes().get(end) == Some(&b'\n') {
+            end += 1;
+        }
+        if end > self.byte {
+            self.line += self.text.as_bytes()[self.byte..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.byte = end;
+        }
+        self.line
+    }
 }
 
 /// Records the job and starts it in the background; returns its id.
@@ -413,7 +462,7 @@ const ROW_KEYS: &[&str] = &[
 
 /// A refused row as the job keeps it: its line, the message's key and
 /// its values, translated when the job is shown.
-fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
+pub(crate) fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
     let args: serde_json::Map<String, serde_json::Value> = why
         .args
         .iter()
@@ -434,7 +483,7 @@ fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
 fn reason_of(v: &serde_json::Value) -> Problem {
     let stored = v["key"]
         .as_str()
-        .and_then(|k| ROW_KEYS.iter().find(|r| **r == k));
+        .and_then(|k| (ROW_KEYS.iter().chain(super::record_imports::ROW_KEYS)).find(|r| **r == k));
     let Some(key) = stored else {
         return Problem::new("import-row-stored")
             .with("reason", v["reason"].as_str().unwrap_or("").to_owned());

@@ -14,6 +14,7 @@ pub mod links;
 pub mod media;
 pub mod pickers;
 pub mod query;
+pub mod record_imports;
 pub mod sanitize;
 pub mod search;
 pub mod store;

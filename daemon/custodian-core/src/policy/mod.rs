@@ -396,8 +396,17 @@ administrators!(
     ManagePermissions, "permissions.manage", step_up: true
 );
 administrators!(
-    /// Importing reference data (labels, sources, locations) and records.
+    /// Importing reference data (labels, sources, locations).
     ImportReference, "imports.run", step_up: true
+);
+administrators!(
+    /// Importing bulletins from a CSV file (the export's own format). Each
+    /// row becomes a bulletin created in the importer's name, so the job
+    /// also takes [`CreateBulletin`]. Administrators with step-up, as for
+    /// reference data, rather than everyone who may create: one file adds
+    /// thousands of records at once, from outside the appliance, which no
+    /// single create on the page does.
+    ImportBulletins, "imports.bulletins", step_up: true
 );
 administrators!(
     /// Asking custodian-updated to check, apply or roll back a release.
@@ -437,6 +446,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     ManageSettings::INFO,
     ManagePermissions::INFO,
     ImportReference::INFO,
+    ImportBulletins::INFO,
     InstallUpdates::INFO,
     ViewLoad::INFO,
     ViewBackups::INFO,

@@ -45,6 +45,7 @@ nav-admin-settings = الإعدادات
 nav-admin-event-types = أنواع الأحداث
 nav-admin-updates = التحديثات
 nav-admin-import = الاستيراد
+nav-admin-import-bulletins = استيراد النشرات
 
 ## الصفحة الرئيسية العامة
 home-title = أهلًا بك

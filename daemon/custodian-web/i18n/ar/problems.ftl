@@ -152,6 +152,11 @@ import-row-fields = { $count ->
 import-row-exists = { $title } موجود بالفعل
 # سطر رفضه استيراد سُجّل قبل حفظ الأسباب بمفاتيحها.
 import-row-stored = { $reason }
+# صفوف النشرات
+import-record-no-title = لا عنوان بالعربية ولا بالإنجليزية
+import-record-status = القيمة { $value } في status ليست حالة من حالات سير العمل
+import-record-refused = تعذّر إنشاء النشرة
+import-record-create = لا يحق لحسابك إنشاء النشرات.
 
 # الرفع
 upload-empty = الملف فارغ.

@@ -306,3 +306,13 @@ records-description-arabic = الوصف بالعربية
 records-description-english = الوصف بالإنجليزية
 records-in-arabic = بالعربية
 records-in-english = بالإنجليزية
+
+## استيراد النشرات
+import-bulletins-heading = استيراد النشرات
+import-bulletins-intro = ملف CSV بصيغة ملف التصدير CSV (بترميز UTF-8، مع علامة ترتيب البايتات أو بدونها؛ لا يتجاوز حجمه { $mib } ميبيبايت ولا عدد صفوفه { $rows }). يجب أن يكون سطره الأول بالضبط:
+import-bulletins-imported = يُستورد: العنوان والوصف بالعربية وبالإنجليزية (title_ar وtitle_en وdescription_ar وdescription_en). ويحتاج كل صف إلى عنوان بإحدى اللغتين على الأقل.
+import-bulletins-status = يُفحص ولا يُحفظ: status. فالحالة التي لا يعرفها سير العمل تؤدي إلى رفض صفّها، وتبدأ كل نشرة مستوردة غير مُسندة، كالنشرة التي تُنشأ من الصفحة.
+import-bulletins-ignored = يُتجاهل: id وrevision وupdated_utc؛ فهذا الجهاز يرقّم سجلاته ويؤرّخها بنفسه.
+import-bulletins-formulas = الخلية التي تبدأ بـ = أو + أو - أو @ صيغةُ جداول بيانات، فيُرفض صفّها. أما الفاصلة العليا التي يضعها التصدير قبل مثل هذا النص فتُحذف.
+import-bulletins-created = تُنشأ كل نشرة باسمك كما تُنشأ من الصفحة: المراجعة 1 في سجلّها وقيد في سجل النشاط. وتُدرج الصفوف المرفوضة مع رقم سطرها وسبب رفضها، ويُضاف الباقي.
+import-bulletins-see = عرض النشرات

@@ -39,6 +39,7 @@ nav-admin-settings = Settings
 nav-admin-event-types = Event types
 nav-admin-updates = Updates
 nav-admin-import = Import
+nav-admin-import-bulletins = Import bulletins
 
 ## The public home page
 home-title = Welcome

@@ -119,6 +119,11 @@ import-row-fields = { $count } fields, expected { $expected }
 import-row-exists = { $title } already exists
 # A row refused by an import recorded before reasons were kept by key.
 import-row-stored = { $reason }
+# Rows of bulletins (custodian-core's record_imports).
+import-record-no-title = no title in Arabic or in English
+import-record-status = status { $value } is not a status of the workflow
+import-record-refused = the bulletin could not be created
+import-record-create = Your account may not create bulletins.
 
 # Uploads (custodian-core's uploads::Refusal).
 upload-empty = The file is empty.

@@ -46,6 +46,7 @@ pub(crate) enum Area {
     EventTypes,
     Updates,
     Import,
+    ImportBulletins,
     /// No page of the navigation: an error page.
     Nowhere,
 }

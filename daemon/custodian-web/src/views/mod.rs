@@ -22,6 +22,7 @@ pub(crate) mod evidence;
 pub(crate) mod exports;
 pub(crate) mod imports;
 pub(crate) mod layout;
+pub(crate) mod record_imports;
 pub(crate) mod updates;
 
 pub(crate) use layout::{Area, Page, Viewer};
@@ -39,8 +40,8 @@ use maud::html;
 // are decided by role); to become the guard's own actor (`Signed::actor`).
 pub(crate) fn viewer(session: &Session) -> Viewer {
     use custodian_core::policy::{
-        would_allow, Actor, ImportReference, InstallUpdates, ManageAccounts, ManageEventTypes,
-        ManageSessions, ManageSettings, ViewActivity, ViewBackups, ViewLoad,
+        would_allow, Actor, ImportBulletins, ImportReference, InstallUpdates, ManageAccounts,
+        ManageEventTypes, ManageSessions, ManageSettings, ViewActivity, ViewBackups, ViewLoad,
     };
     let actor = Actor::new(session.user_id, session.role, None, Vec::new());
     let administration = [
@@ -97,6 +98,12 @@ pub(crate) fn viewer(session: &Session) -> Viewer {
             "/admin/import",
             "nav-admin-import",
             Area::Import,
+        ),
+        (
+            would_allow::<ImportBulletins>(&actor),
+            "/admin/import/bulletins",
+            "nav-admin-import-bulletins",
+            Area::ImportBulletins,
         ),
     ]
     .into_iter()
