@@ -486,8 +486,14 @@ mod tests {
     /// `Rejected::problem("..")` and `Problem::new("..")`, each with the
     /// names its `.with("name", ..)` chain gives.
     fn problems_made() -> Vec<(String, BTreeSet<String>)> {
-        // Notifications are made by key the same way (`Notice::new("..")`).
-        let calls = ["problem(\"", "Problem::new(\"", "Notice::new(\""];
+        // Notifications and revisions' summaries are made by key the same
+        // way (`Notice::new("..")`, `Summary::new("..")`).
+        let calls = [
+            "problem(\"",
+            "Problem::new(\"",
+            "Notice::new(\"",
+            "Summary::new(\"",
+        ];
         let mut out = Vec::new();
         for text in sources().into_iter().chain(core_sources()) {
             let text: String = text

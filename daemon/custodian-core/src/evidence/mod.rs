@@ -17,6 +17,7 @@ pub mod query;
 pub mod sanitize;
 pub mod search;
 pub mod store;
+pub mod summary;
 pub mod uploads;
 
 use tokio_postgres::Transaction;
