@@ -35,6 +35,15 @@ pub struct App {
 }
 
 /// What sign-in needs besides the database and the keyring.
+/// A value of the settings page's configuration list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// Shown as it is: an address, a name, a version, a list of roles.
+    Shown(String),
+    /// Words of the interface: a catalogue key (`settings-about-…`).
+    Words(&'static str),
+}
+
 pub struct Identity {
     pub policy: Policy,
     pub decoy: Decoy,
@@ -45,7 +54,8 @@ pub struct Identity {
     /// be a hardware key.
     pub factors: custodian_core::identity::sessions::FactorPolicy,
     /// What the settings page shows of the configuration: never a secret.
-    pub about: Vec<(&'static str, String)>,
+    /// Each line's label is its catalogue key (`settings-about-…`).
+    pub about: Vec<(&'static str, About)>,
     /// Passkeys; `None` when the public origin has no host name.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// For transit (TOTP secrets); `None` without Vault.

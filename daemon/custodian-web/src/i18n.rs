@@ -391,6 +391,27 @@ mod tests {
         out
     }
 
+    /// The text of every source file of custodiand, which names the
+    /// settings page's configuration lines by key (`settings-about-…`).
+    fn daemon_sources() -> Vec<String> {
+        sources_in(concat!(env!("CARGO_MANIFEST_DIR"), "/../custodiand/src"))
+    }
+
+    #[test]
+    fn the_configuration_lines_custodiand_names_are_in_the_catalogues() {
+        let en = messages(&Lang::En.catalogue().join("\n"));
+        let ar = messages(&Lang::Ar.catalogue().join("\n"));
+        let named: BTreeSet<String> = daemon_sources()
+            .iter()
+            .flat_map(|text| string_literals(text))
+            .filter(|l| l.starts_with("settings-about-"))
+            .collect();
+        assert!(named.len() >= 10, "{named:?}");
+        for key in &named {
+            assert!(en.contains_key(key) && ar.contains_key(key), "{key}");
+        }
+    }
+
     fn sources_in(root: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(root)];
@@ -410,9 +431,15 @@ mod tests {
     /// Every string literal in the web layer's and the domain's sources.
     fn literals() -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        // The console's notifications are written by custodianctl.
+        // The console's notifications are written by custodianctl; the
+        // settings page's configuration labels are named by custodiand.
         let console = sources_in(concat!(env!("CARGO_MANIFEST_DIR"), "/../custodianctl/src"));
-        for text in sources().into_iter().chain(core_sources()).chain(console) {
+        for text in sources()
+            .into_iter()
+            .chain(core_sources())
+            .chain(console)
+            .chain(daemon_sources())
+        {
             out.extend(string_literals(&text));
         }
         out
@@ -486,8 +513,14 @@ mod tests {
     /// `Rejected::problem("..")` and `Problem::new("..")`, each with the
     /// names its `.with("name", ..)` chain gives.
     fn problems_made() -> Vec<(String, BTreeSet<String>)> {
-        // Notifications are made by key the same way (`Notice::new("..")`).
-        let calls = ["problem(\"", "Problem::new(\"", "Notice::new(\""];
+        // Notifications and revisions' summaries are made by key the same
+        // way (`Notice::new("..")`, `Summary::new("..")`).
+        let calls = [
+            "problem(\"",
+            "Problem::new(\"",
+            "Notice::new(\"",
+            "Summary::new(\"",
+        ];
         let mut out = Vec::new();
         for text in sources().into_iter().chain(core_sources()) {
             let text: String = text

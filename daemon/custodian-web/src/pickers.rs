@@ -44,7 +44,12 @@ pub(crate) async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
     let found = if let Some(r) = Reference::parse(&what) {
         pickers::references(db, r, &typed).await
     } else if what == "person" {
-        pickers::people(db, actor, &typed).await
+        pickers::people(db, actor, &typed).await.map(|found| {
+            found
+                .into_iter()
+                .map(|(id, shown)| (id, crate::views::evidence::person(&shown)))
+                .collect()
+        })
     } else if let Some(kind) = Kind::ALL.into_iter().find(|k| k.noun() == what) {
         pickers::records(db, &s.permit, kind, &typed).await
     } else {

@@ -36,7 +36,7 @@ use custodian_core::identity::password::Policy;
 use custodian_core::identity::tokens;
 use custodian_core::pool::{Database, DbError};
 use custodian_vault::keyring::Keyring;
-use custodian_web::app::{App, Identity, RateLimiter};
+use custodian_web::app::{About, App, Identity, RateLimiter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -355,45 +355,58 @@ async fn identity_setup(
 /// The configuration as the settings page shows it: names, addresses and
 /// choices, never a secret (the secret_id, tokens and database passwords
 /// are not in the configuration, and nothing read from Vault is listed).
-fn about(config: &Config) -> Vec<(&'static str, String)> {
+/// Each label is the catalogue key the page words it by.
+fn about(config: &Config) -> Vec<(&'static str, About)> {
+    let shown = About::Shown;
     let mut v = vec![
-        ("Version", env!("CARGO_PKG_VERSION").to_owned()),
-        ("Public origin", config.server.public_origin.clone()),
-        ("Runs as", config.server.user.clone()),
         (
-            "TLS certificate from",
+            "settings-about-version",
+            shown(env!("CARGO_PKG_VERSION").to_owned()),
+        ),
+        (
+            "settings-about-public-origin",
+            shown(config.server.public_origin.clone()),
+        ),
+        ("settings-about-runs-as", shown(config.server.user.clone())),
+        (
+            "settings-about-tls",
             match &config.tls {
-                crate::config::TlsConfig::DevPem { .. } => "a PEM file (development only)".into(),
-                crate::config::TlsConfig::VaultPki { mount, .. } => format!("Vault PKI ({mount})"),
+                crate::config::TlsConfig::DevPem { .. } => About::Words("settings-about-tls-pem"),
+                crate::config::TlsConfig::VaultPki { mount, .. } => {
+                    shown(format!("Vault PKI ({mount})"))
+                }
                 crate::config::TlsConfig::VaultKv { mount, path, .. } => {
-                    format!("Vault KV ({mount}/{path})")
+                    shown(format!("Vault KV ({mount}/{path})"))
                 }
             },
         ),
         (
-            "Second factor required for",
-            config.identity.require_second_factor.join(", "),
+            "settings-about-second-factor",
+            shown(config.identity.require_second_factor.join(", ")),
         ),
         (
-            "Hardware key required for",
-            config.identity.require_hardware_key.join(", "),
+            "settings-about-hardware-key",
+            shown(config.identity.require_hardware_key.join(", ")),
         ),
         (
-            "Schema version",
-            custodian_db::migrations::expected_version().to_string(),
+            "settings-about-schema",
+            shown(custodian_db::migrations::expected_version().to_string()),
         ),
     ];
     if let Some(vault) = &config.vault {
-        v.push(("Vault", vault.address.clone()));
+        v.push(("settings-about-vault", shown(vault.address.clone())));
     }
     if let Some(db) = &config.database {
         v.push((
-            "PostgreSQL",
-            format!("{}:{} / {}", db.host, db.port, db.dbname),
+            "settings-about-postgresql",
+            shown(format!("{}:{} / {}", db.host, db.port, db.dbname)),
         ));
     }
     if let Some(s) = &config.storage {
-        v.push(("Media store", s.dir.display().to_string()));
+        v.push((
+            "settings-about-media-store",
+            shown(s.dir.display().to_string()),
+        ));
     }
     v
 }

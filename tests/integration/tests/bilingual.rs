@@ -172,6 +172,47 @@ async fn both_languages_round_trip_and_are_found() {
         format!("|{TITLE_AR}")
     );
 
+    // No English left on an Arabic history: each change is stored as its
+    // message's key and worded for the reader, each time is on the
+    // reader's clock (UTC on hover); a change an older release recorded
+    // in English is still shown as it was stored.
+    sql(
+        &a,
+        &format!(
+            "UPDATE app_user SET language = 'ar', time_zone = 'Asia/Riyadh' WHERE username = 'admin'; \
+             INSERT INTO bulletin_revision (bulletin_id, revision, editor, summary, snapshot) \
+             SELECT {id}, max(revision) + 1, min(editor), 'merged by hand', '{{}}' FROM bulletin_revision WHERE bulletin_id = {id}"
+        ),
+    );
+    assert_eq!(
+        sql(
+            &a,
+            &format!(
+                "SELECT summary FROM bulletin_revision WHERE bulletin_id = {id} AND revision = 1"
+            )
+        ),
+        "history-created {}"
+    );
+    let history = admin.get(&format!("/bulletins/history?id={id}")).await.body;
+    for text in [
+        "<td>أُنشئ</td>",
+        "<td>عُدّل</td>",
+        "<bdi>merged by hand</bdi>",
+        " +03:00</time>",
+        " UTC\" dir=\"ltr\">",
+    ] {
+        assert!(history.contains(text), "{text}: {history}");
+    }
+    for english in [">created<", ">edited<", "history-"] {
+        assert!(!history.contains(english), "{english}: {history}");
+    }
+    let page = admin.get(&format!("/bulletins/view?id={id}")).await.body;
+    assert!(page.contains(" +03:00</time>"), "{page}");
+    sql(
+        &a,
+        "UPDATE app_user SET language = NULL, time_zone = NULL WHERE username = 'admin'",
+    );
+
     // Search in Arabic spelled without diacritics, with bare alef, ya for
     // alef maqsura, ha for ta marbuta, no tatweel: found though the Arabic
     // is only in the other-language columns.

@@ -282,7 +282,8 @@ async fn access_groups_links_locations_and_named_people_follow_the_rules() {
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(groups_of(&a, table, &team), "");
         assert!(
-            revisions(&a, table, &team).ends_with("edited; access groups: team-a -> everyone"),
+            revisions(&a, table, &team)
+                .ends_with(r#"history-regrouped {"after":"","before":"team-a"}"#),
             "{}",
             revisions(&a, table, &team)
         );
@@ -362,8 +363,9 @@ async fn access_groups_links_locations_and_named_people_follow_the_rules() {
     let r = link(&mut admin, "/actors", &open, &relate("appears_in", &fin)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(
-        revisions(&a, "bulletin", &fin)
-            .ends_with(&format!("relation added: actor {open} appears_in this")),
+        revisions(&a, "bulletin", &fin).ends_with(&format!(
+            r#"history-relation-added-back {{"id":{open},"kind":"actor","relation":"appears_in"}}"#
+        )),
         "{}",
         revisions(&a, "bulletin", &fin)
     );
@@ -445,10 +447,21 @@ async fn access_groups_links_locations_and_named_people_follow_the_rules() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(
         revisions(&a, "bulletin", &other).ends_with(&format!(
-            "relation {relation} withdrawn from actor {open}: wrong unit"
+            r#"history-withdrawn-back {{"from_id":{open},"id":{relation},"kind":"actor","link":"relation","reason":"wrong unit"}}"#
         )),
         "{}",
         revisions(&a, "bulletin", &other)
+    );
+    // Stored by key, worded when the history is read.
+    let history = admin
+        .get(&format!("/bulletins/history?id={other}"))
+        .await
+        .body;
+    assert!(
+        history.contains(&format!(
+            "relation {relation} withdrawn from actor {open}: <bdi>wrong unit</bdi>"
+        )),
+        "{history}"
     );
 
     // 11. can_edit_locations gates attaching and withdrawing locations.

@@ -290,14 +290,15 @@ pub async fn request(
 
 pub struct Listed {
     pub id: i64,
-    pub requester: String,
+    pub requester: crate::policy::Shown,
     pub requested_by: i64,
     pub format: String,
     pub items: i32,
     pub reason: String,
     pub status: String,
-    pub created: String,
-    pub expires: String,
+    pub created: std::time::SystemTime,
+    /// Until it is approved: none.
+    pub expires: Option<std::time::SystemTime>,
     pub sha256: String,
 }
 
@@ -309,8 +310,7 @@ pub async fn list(db: &Database, actor: &crate::policy::Actor) -> Result<Vec<Lis
     let rows = pg
         .query(
             "SELECT e.id, u.username, e.requested_by, e.format, e.items, e.reason, e.status, \
-             to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), \
-             coalesce(to_char(e.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), ''), coalesce(e.sha256, '') \
+             e.created_at, e.expires_at, coalesce(e.sha256, '') \
              FROM export_request e JOIN app_user u ON u.id = e.requested_by \
              WHERE $1 OR e.requested_by = $2 ORDER BY e.id DESC LIMIT 200",
             &[&everyone, &actor.user_id],

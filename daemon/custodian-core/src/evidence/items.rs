@@ -15,13 +15,14 @@ pub use super::kind::Kind;
 pub use super::query::ListQuery;
 use super::query::{Dates, Filters, Person};
 use super::search::Search;
+use super::summary::Summary;
 use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::identity::notifications::{notify, notify_admins, Notice};
 use crate::policy::workflow::{self, Item, Status, Step};
 use crate::policy::{
     may_edit, may_regroup, may_restrict_to, ChangeWorkflow, CreateBulletin, EditBulletins,
-    Permission, Permit, ReadBulletins, ReadHistory, Regroup,
+    Permission, Permit, ReadBulletins, ReadHistory, Regroup, Shown,
 };
 use crate::pool::Database;
 
@@ -71,8 +72,8 @@ pub struct Listed {
     pub id: i64,
     pub title: String,
     pub status: Status,
-    pub assignee: String,
-    pub updated: String,
+    pub assignee: Shown,
+    pub updated: SystemTime,
 }
 
 /// What an export asks for (its own substring match and status).
@@ -471,7 +472,7 @@ pub async fn list(
         .query(
             &format!(
                 "SELECT b.id, b.title, b.status, b.assigned_to, u.username, \
-                 to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), {time_out}, {rank_out} \
+                 b.updated_at, {time_out}, {rank_out} \
                  FROM {table} b LEFT JOIN app_user u ON u.id = b.assigned_to \
                  WHERE {} ORDER BY {order} LIMIT {}",
                 page_filters.join(" AND "),
@@ -561,11 +562,11 @@ pub struct Record {
     pub title_alt: String,
     pub description_alt_html: String,
     pub item: Item,
-    pub assignee: String,
-    pub reviewer_name: String,
+    pub assignee: Shown,
+    pub reviewer_name: Shown,
     pub access_groups: Vec<String>,
     pub revision: i32,
-    pub updated: String,
+    pub updated: SystemTime,
 }
 
 impl Record {
@@ -638,7 +639,7 @@ async fn fetch(
         .query_opt(
             &format!(
                 "SELECT b.id, b.title, b.description, b.title_lang, b.title_alt, b.description_alt, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
-                 b.revision, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS updated, \
+                 b.revision, b.updated_at AS updated, \
                  a.username AS assignee_name, r.username AS reviewer_name \
                  FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
                  WHERE b.id = $1",
@@ -753,14 +754,6 @@ fn checked(kind: Kind, c: &Content<'_>, keep: Option<Lang>) -> Result<Texts, Ref
 }
 
 /// A group list as people read it.
-fn groups_text(groups: &[String]) -> String {
-    if groups.is_empty() {
-        "everyone".to_owned()
-    } else {
-        groups.join(", ")
-    }
-}
-
 pub async fn create(
     db: &Database,
     kind: Kind,
@@ -797,11 +790,16 @@ pub async fn create(
     };
     tx.execute(
         &format!(
-            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, 1, $2, 'created', $3)",
+            "INSERT INTO {} ({}, revision, editor, summary, snapshot) VALUES ($1, 1, $2, $3, $4)",
             kind.revisions(),
             kind.item_column()
         ),
-        &[&id, &actor.user_id, &snapshot(&text, &content.details, item, &content.access_groups)],
+        &[
+            &id,
+            &actor.user_id,
+            &Summary::new("history-created").stored(),
+            &snapshot(&text, &content.details, item, &content.access_groups),
+        ],
     )
     .await?;
     audit(
@@ -839,7 +837,7 @@ struct Change<'a> {
     details: &'a Value,
     item: Item,
     groups: &'a [String],
-    summary: &'a str,
+    summary: &'a Summary,
 }
 
 async fn save(
@@ -872,7 +870,7 @@ async fn save(
             &id,
             &(revision + 1),
             &actor.user_id,
-            &c.summary,
+            &c.summary.stored(),
             &snapshot(c.text, c.details, item, c.groups),
         ],
     )
@@ -889,7 +887,7 @@ pub(super) async fn note(
     actor: &crate::policy::Actor,
     (id, row): (i64, &Row),
     item: Item,
-    summary: &str,
+    summary: &Summary,
 ) -> Result<(), Refused> {
     let text = Texts::of_row(row);
     let (details, groups): (Value, Vec<String>) = (row.get("details"), row.get("access_groups"));
@@ -931,15 +929,14 @@ pub async fn update(
     let before: Vec<String> = row.get("access_groups");
     let regroup = may_regroup(actor, &before, &content.access_groups)
         .map_err(|key| Refused::Policy(Problem::new(key)))?;
+    // The groups as one text each, empty for "everyone".
     let (groups, summary) = match regroup {
-        Regroup::Unchanged => (before.clone(), "edited".to_owned()),
+        Regroup::Unchanged => (before.clone(), Summary::new("history-edited")),
         Regroup::Changed => (
             content.access_groups.clone(),
-            format!(
-                "edited; access groups: {} -> {}",
-                groups_text(&before),
-                groups_text(&content.access_groups)
-            ),
+            Summary::new("history-regrouped")
+                .with("before", before.join(", "))
+                .with("after", content.access_groups.join(", ")),
         ),
     };
     let change = Change {
@@ -1019,7 +1016,8 @@ pub async fn step(
     // the one just looked up.
     let after = workflow::next_checked(actor, before, step, |_| eligible)
         .map_err(|key| Refused::Policy(Problem::new(key)))?;
-    note(&tx, kind, actor, (id, &row), after, step.name()).await?;
+    let summary = Summary::new("history-step").with("step", step.name());
+    note(&tx, kind, actor, (id, &row), after, &summary).await?;
     let event = format!("{}.workflow", kind.noun());
     audit(
         &*tx,
@@ -1050,8 +1048,8 @@ pub async fn step(
 
 pub struct Revision {
     pub revision: i32,
-    pub editor: String,
-    pub when: String,
+    pub editor: Shown,
+    pub when: SystemTime,
     pub summary: String,
     /// Only with `view_full_history`.
     pub snapshot: Option<String>,
@@ -1081,7 +1079,7 @@ pub async fn history(
     let rows = tx
         .query(
             &format!(
-                "SELECT h.revision, h.editor, u.username, to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
+                "SELECT h.revision, h.editor, u.username, h.changed_at, \
                  h.summary, CASE WHEN $2 THEN h.snapshot::text END \
                  FROM {} h JOIN app_user u ON u.id = h.editor WHERE h.{} = $1 ORDER BY h.revision DESC",
                 kind.revisions(),
@@ -1109,7 +1107,7 @@ pub async fn history(
 pub async fn candidates(
     db: &Database,
     actor: &crate::policy::Actor,
-) -> Result<Vec<(i64, String)>, CoreError> {
+) -> Result<Vec<(i64, Shown)>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
     let rows = pg
@@ -1132,7 +1130,7 @@ pub async fn view_candidates(
     db: &Database,
     actor: &crate::policy::Actor,
     record: &Record,
-) -> Result<Vec<(i64, String)>, CoreError> {
+) -> Result<Vec<(i64, Shown)>, CoreError> {
     let current: Vec<i64> = [record.item.assigned_to, record.item.reviewer]
         .into_iter()
         .flatten()

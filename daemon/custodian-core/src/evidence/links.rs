@@ -5,14 +5,18 @@
 //! on the page as withdrawn. PostgreSQL shows a link only when every
 //! record it touches is visible to the acting account.
 
+use std::time::SystemTime;
+
 use serde_json::json;
 
 use super::act_as;
 use super::items::{item_of, locked, note, Kind, Refused};
+use super::summary::Summary;
 use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::policy::{
     may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
+    Shown,
 };
 use crate::pool::Database;
 
@@ -37,15 +41,14 @@ fn kind_of(word: &str) -> Option<Kind> {
 
 /// Who withdrew a link, when and why.
 pub struct Withdrawal {
-    pub by: String,
-    pub when: String,
+    pub by: Shown,
+    pub when: SystemTime,
     pub reason: String,
 }
 
 /// The columns `withdrawal` reads, for a link table aliased `x` joined
 /// with `LEFT JOIN app_user w ON w.id = x.withdrawn_by`.
-const WITHDRAWAL_COLUMNS: &str =
-    "x.withdrawn_by, w.username, to_char(x.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.withdrawn_reason";
+const WITHDRAWAL_COLUMNS: &str = "x.withdrawn_by, w.username, x.withdrawn_at, x.withdrawn_reason";
 
 fn withdrawal(actor: &Actor, r: &tokio_postgres::Row, at: usize) -> Option<Withdrawal> {
     let by: Option<i64> = r.get(at);
@@ -68,8 +71,8 @@ pub struct Relation {
     pub words: &'static str,
     pub certainty: String,
     pub comment: String,
-    pub by: String,
-    pub when: String,
+    pub by: Shown,
+    pub when: SystemTime,
     pub withdrawn: Option<Withdrawal>,
 }
 
@@ -112,7 +115,7 @@ pub async fn of(
         .query(
             &format!(
                 "SELECT x.from_kind, x.from_id, x.to_kind, x.to_id, x.relation_type, x.certainty, x.comment, \
-                 x.created_by, u.username, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), x.id, \
+                 x.created_by, u.username, x.created_at, x.id, \
                  {WITHDRAWAL_COLUMNS} \
                  FROM relation x JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
                  WHERE (x.from_kind = $1 AND x.from_id = $2) OR (x.to_kind = $1 AND x.to_id = $2) ORDER BY x.id"
@@ -450,7 +453,10 @@ pub async fn change(
             if added == 0 {
                 return Err(Refused::Invalid(Problem::new("link-relation-exists")));
             }
-            let back = format!("relation added: {} {id} {relation_type} this", kind.noun());
+            let back = Summary::new("history-relation-added-back")
+                .with("kind", kind.noun())
+                .with("id", id)
+                .with("relation", relation_type.to_string());
             note(
                 &tx,
                 *to,
@@ -463,7 +469,10 @@ pub async fn change(
             (
                 "related",
                 json!({"to": format!("{}/{to_id}", to.noun()), "type": relation_type, "certainty": certainty}),
-                format!("relation added: {relation_type} {} {to_id}", to.noun()),
+                Summary::new("history-relation-added")
+                    .with("relation", relation_type.to_string())
+                    .with("kind", to.noun())
+                    .with("id", *to_id),
             )
         }
         LinkChange::Reference { what, ref_id } => {
@@ -501,7 +510,9 @@ pub async fn change(
             (
                 "attached",
                 json!({"what": what, "id": ref_id}),
-                format!("{what} {ref_id} attached"),
+                Summary::new("history-attached")
+                    .with("what", what.to_string())
+                    .with("id", *ref_id),
             )
         }
         LinkChange::Event {
@@ -536,7 +547,7 @@ pub async fn change(
             (
                 "event_added",
                 json!({"event_type": event_type, "location": location}),
-                format!("event of type {event_type} added"),
+                Summary::new("history-event-added").with("id", *event_type),
             )
         }
         LinkChange::Withdraw {
@@ -595,11 +606,12 @@ pub async fn change(
                 ));
             }
             if let Some((k, other_id, other_row)) = &other {
-                let back = format!(
-                    "{} {link_id} withdrawn from {} {id}: {reason}",
-                    table.word(),
-                    kind.noun()
-                );
+                let back = Summary::new("history-withdrawn-back")
+                    .with("link", table.word())
+                    .with("id", *link_id)
+                    .with("kind", kind.noun())
+                    .with("from_id", id)
+                    .with("reason", reason.clone());
                 note(
                     &tx,
                     *k,
@@ -613,7 +625,10 @@ pub async fn change(
             (
                 "link_withdrawn",
                 json!({"link": table.word(), "id": link_id, "reason": reason}),
-                format!("{} {link_id} withdrawn: {reason}", table.word()),
+                Summary::new("history-withdrawn")
+                    .with("link", table.word())
+                    .with("id", *link_id)
+                    .with("reason", reason.clone()),
             )
         }
     };

@@ -3,7 +3,7 @@
 //! key wrapped by Vault transit, read back only through the bulletin's
 //! access predicate.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use custodian_vault::wrapping::{self, Purpose};
 use custodian_vault::Client;
@@ -15,7 +15,7 @@ use super::store::{Finished, Reader, Store, StoreError};
 use super::uploads::{self, AllowedType, Refusal, UploadPolicy};
 use crate::error::CoreError;
 use crate::identity::accounts::audit;
-use crate::policy::{AccessMedia, Permit};
+use crate::policy::{AccessMedia, Permit, Shown};
 use crate::pool::{Database, DbError};
 
 /// Why the media store could not be opened at start.
@@ -226,8 +226,8 @@ pub struct Listed {
     pub mime: String,
     pub size: i64,
     pub sha256: String,
-    pub uploaded_by: String,
-    pub uploaded: String,
+    pub uploaded_by: Shown,
+    pub uploaded: SystemTime,
 }
 
 pub async fn list(
@@ -242,7 +242,7 @@ pub async fn list(
     let rows = tx
         .query(
             "SELECT m.id, m.original_name, m.mime, m.size_bytes, m.sha256, m.uploaded_by, u.username, \
-             to_char(m.uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') \
+             m.uploaded_at \
              FROM media m JOIN app_user u ON u.id = m.uploaded_by WHERE m.bulletin_id = $1 ORDER BY m.id",
             &[&bulletin_id],
         )

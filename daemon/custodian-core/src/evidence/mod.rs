@@ -18,6 +18,7 @@ pub mod record_imports;
 pub mod sanitize;
 pub mod search;
 pub mod store;
+pub mod summary;
 pub mod uploads;
 
 use tokio_postgres::Transaction;

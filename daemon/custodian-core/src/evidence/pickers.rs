@@ -112,7 +112,7 @@ pub async fn people(
     db: &Database,
     actor: &Actor,
     text: &str,
-) -> Result<Vec<(i64, String)>, CoreError> {
+) -> Result<Vec<(i64, crate::policy::Shown)>, CoreError> {
     let text = typed(text);
     let by_id = text
         .strip_prefix("user-")

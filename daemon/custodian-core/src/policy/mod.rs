@@ -133,14 +133,29 @@ impl Actor {
 
     /// How another account is shown to this actor: by name only with
     /// `view_usernames` (B7).
-    pub fn shows_user(&self, id: Option<i64>, name: Option<&str>) -> String {
+    pub fn shows_user(&self, id: Option<i64>, name: Option<&str>) -> Shown {
         match (id, name) {
-            (None, _) => "nobody".into(),
-            (Some(id), _) if id == self.user_id => "you".into(),
-            (Some(_), Some(name)) if self.has(Permission::ViewUsernames) => name.to_owned(),
-            (Some(id), _) => format!("user-{id}"),
+            (None, _) => Shown::Nobody,
+            (Some(id), _) if id == self.user_id => Shown::You,
+            (Some(_), Some(name)) if self.has(Permission::ViewUsernames) => {
+                Shown::Name(name.to_owned())
+            }
+            (Some(id), _) => Shown::Numbered(id),
         }
     }
+}
+
+/// An account (or none) as an actor may see it: the web layer words
+/// `Nobody`, `You` and `Numbered` in the reader's language and shows a
+/// `Name` as it is, so an account named "you" is never taken for the
+/// reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Nobody,
+    You,
+    Name(String),
+    /// Without `view_usernames`: the account's number (`user-N`).
+    Numbered(i64),
 }
 
 /// The policy refused; the handler answers 403 and records it.
@@ -626,11 +641,35 @@ mod tests {
     #[test]
     fn usernames_are_masked_without_the_flag() {
         let analyst = actor(Role::Analyst);
-        assert_eq!(analyst.shows_user(Some(9), Some("carol")), "user-9");
-        assert_eq!(analyst.shows_user(Some(7), Some("me")), "you");
+        assert_eq!(
+            analyst.shows_user(Some(9), Some("carol")),
+            Shown::Numbered(9)
+        );
+        assert_eq!(analyst.shows_user(Some(7), Some("me")), Shown::You);
+        assert_eq!(analyst.shows_user(None, None), Shown::Nobody);
         assert_eq!(
             actor(Role::Moderator).shows_user(Some(9), Some("carol")),
-            "carol"
+            Shown::Name("carol".into())
+        );
+    }
+
+    #[test]
+    fn accounts_named_you_or_nobody_are_shown_by_their_names() {
+        // Another account whose name is a word of the interface is that
+        // name, not the reader nor the absence of anyone.
+        let moderator = actor(Role::Moderator);
+        assert_ne!(moderator.user_id, 9);
+        assert_eq!(
+            moderator.shows_user(Some(9), Some("you")),
+            Shown::Name("you".into())
+        );
+        assert_eq!(
+            moderator.shows_user(Some(10), Some("nobody")),
+            Shown::Name("nobody".into())
+        );
+        assert_eq!(
+            moderator.shows_user(Some(moderator.user_id), Some("nobody")),
+            Shown::You
         );
     }
 

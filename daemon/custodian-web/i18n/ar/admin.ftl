@@ -83,6 +83,8 @@ settings-about-second-factor = العامل الثاني مطلوب للأدوا
 settings-about-hardware-key = مفتاح الأمان المادي مطلوب للأدوار
 settings-about-schema = إصدار مخطط قاعدة البيانات
 settings-about-media-store = مخزن الوسائط
+settings-about-vault = Vault
+settings-about-postgresql = PostgreSQL
 
 ## أنواع الأحداث
 event-types-hint = تُعرض عند إضافة حدث إلى سجل. النوع الموقوف لا يُعرض بعد ذلك، وتحتفظ به الأحداث التي تحمله. لا يُحذف شيء.

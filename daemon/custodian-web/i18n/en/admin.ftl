@@ -83,6 +83,8 @@ settings-about-second-factor = Second factor required for
 settings-about-hardware-key = Hardware key required for
 settings-about-schema = Schema version
 settings-about-media-store = Media store
+settings-about-vault = Vault
+settings-about-postgresql = PostgreSQL
 
 ## Event types
 event-types-hint = Offered when an event is added to a record. A retired type is no longer offered; events that have it keep it. Nothing is deleted.

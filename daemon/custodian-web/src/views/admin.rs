@@ -9,6 +9,8 @@ use custodian_core::load::{Cause, Counts, Limits, PoolReport};
 use custodian_core::policy::{self, Role};
 use maud::{html, Markup};
 
+use crate::app::About;
+
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 use crate::i18n::{t, t_with};
 
@@ -45,29 +47,6 @@ fn flag_name(flag: &str) -> String {
         "can_access_media" => t("permissions-flag-can-access-media"),
         other => other.to_owned(),
     }
-}
-
-/// A label of the configuration list (custodiand names them in English).
-fn about_label(label: &str) -> String {
-    match label {
-        "Version" => t("settings-about-version"),
-        "Public origin" => t("settings-about-public-origin"),
-        "Runs as" => t("settings-about-runs-as"),
-        "TLS certificate from" => t("settings-about-tls"),
-        "Second factor required for" => t("settings-about-second-factor"),
-        "Hardware key required for" => t("settings-about-hardware-key"),
-        "Schema version" => t("settings-about-schema"),
-        "Vault" => "Vault".to_owned(),
-        "PostgreSQL" => "PostgreSQL".to_owned(),
-        "Media store" => t("settings-about-media-store"),
-        other => other.to_owned(),
-    }
-}
-
-/// A value of the configuration list, where it is words rather than an
-/// address, a name or a version.
-fn about_value(value: &str) -> Option<String> {
-    (value == "a PEM file (development only)").then(|| t("settings-about-tls-pem"))
 }
 
 /// One button that posts `action` for `user` to `/admin/users/state`.
@@ -289,7 +268,7 @@ pub(crate) fn permissions(v: &Viewer, c: &Current, csrf: &str, message: Option<&
 /// appliance is configured (never a secret).
 pub(crate) fn settings(
     v: &Viewer,
-    about: &[(&str, String)],
+    about: &[(&'static str, About)],
     csrf: &str,
     notice: &str,
     ttl: &str,
@@ -318,11 +297,11 @@ pub(crate) fn settings(
                 h2 { (t("settings-configuration")) }
                 p.muted { (t("settings-configuration-hint")) }
                 dl.facts {
-                    @for (k, val) in about {
-                        dt { (about_label(k)) }
-                        @match about_value(val) {
-                            Some(words) => dd { (words) },
-                            None => dd { span dir="ltr" { (val) } },
+                    @for (label, val) in about {
+                        dt { (t(label)) }
+                        @match val {
+                            About::Words(key) => dd { (t(key)) },
+                            About::Shown(text) => dd { span dir="ltr" { (text) } },
                         }
                     }
                 }
@@ -513,11 +492,8 @@ mod tests {
             )],
         };
         let about = [
-            ("Version", "0.1.0".to_owned()),
-            (
-                "TLS certificate from",
-                "a PEM file (development only)".to_owned(),
-            ),
+            ("settings-about-version", About::Shown("0.1.0".to_owned())),
+            ("settings-about-tls", About::Words("settings-about-tls-pem")),
         ];
         vec![
             accounts(&v, &rows, "c", None, Some(("carol", "pw-1"))),

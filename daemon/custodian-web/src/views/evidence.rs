@@ -10,10 +10,11 @@ use custodian_core::evidence::links;
 use custodian_core::evidence::media;
 use custodian_core::evidence::sanitize;
 use custodian_core::policy::workflow::Status;
+use custodian_core::policy::Shown;
 use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped};
 
-use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
+use super::layout::{alert, csrf_field, layout, when, when_to_the_second, Area, Page, Viewer};
 use crate::i18n::{t, t_with};
 
 /// Where a kind of record sits in the navigation.
@@ -212,13 +213,15 @@ fn choice_label(value: &str) -> String {
 }
 
 /// An account as core shows it to the reader: "you" and "nobody" are
-/// words of the interface; anything else (a username, `user-N`) is shown
-/// as it is.
-pub(crate) fn person(shown: &str) -> String {
+/// words of the interface, a username is shown as it is (even one that
+/// is spelt "you"), and an account whose name the reader may not see is
+/// `user-N`, as it may be typed in either language.
+pub(crate) fn person(shown: &Shown) -> String {
     match shown {
-        "you" => t("person-you"),
-        "nobody" => t("person-nobody"),
-        other => other.to_owned(),
+        Shown::You => t("person-you"),
+        Shown::Nobody => t("person-nobody"),
+        Shown::Name(name) => name.clone(),
+        Shown::Numbered(id) => format!("user-{id}"),
     }
 }
 
@@ -337,13 +340,14 @@ fn date_format() -> Markup {
     html! { code dir="ltr" { "YYYY-MM-DD" } }
 }
 
-/// A date or a time, left to right inside any sentence.
-fn when(text: &str) -> Markup {
+/// A day as it was typed (an event's dates: `YYYY-MM-DD`, no time of
+/// day nor zone), left to right inside any sentence.
+fn day(text: &str) -> Markup {
     html! { span dir="ltr" { (text) } }
 }
 
 /// An account's name (or "you", "nobody", `user-N`), isolated.
-fn who(shown: &str) -> Markup {
+fn who(shown: &Shown) -> Markup {
     html! { bdi { (person(shown)) } }
 }
 
@@ -359,7 +363,7 @@ pub(crate) struct ListView<'a> {
     pub groups: bool,
     /// For administrators and moderators: the CSRF token and the people
     /// the bulk form may name.
-    pub bulk: Option<(&'a str, &'a [(i64, String)])>,
+    pub bulk: Option<(&'a str, &'a [(i64, Shown)])>,
 }
 
 /// A list's address; `at` is a page position ("after" or "before" a row).
@@ -478,7 +482,7 @@ fn thousands(n: i64) -> String {
     out
 }
 
-fn people_options(people: &[(i64, String)]) -> Markup {
+fn people_options(people: &[(i64, Shown)]) -> Markup {
     html! { @for (id, name) in people { option value=(id) dir="auto" { (person(name)) } } }
 }
 
@@ -502,7 +506,7 @@ fn list_table(v: &ListView<'_>) -> Markup {
                             td dir="auto" { a href={(path) "/view?id=" (r.id)} { (r.title) } }
                             td { (t(status_key(r.status))) }
                             td { (who(&r.assignee)) }
-                            td { (when(&r.updated)) }
+                            td { (when(r.updated)) }
                         }
                     }
                 }
@@ -702,7 +706,7 @@ pub(crate) struct Actions<'a> {
     pub can_history: bool,
     /// (step value, catalogue key of its button, needs a person)
     pub steps: Vec<(&'static str, &'static str, bool)>,
-    pub people: &'a [(i64, String)],
+    pub people: &'a [(i64, Shown)],
     pub can_upload: bool,
     /// The upload form would be offered, but custodiand has no media
     /// store: the page says which setting adds one instead.
@@ -735,7 +739,7 @@ fn withdrawal(w: Option<&links::Withdrawal>, form: Option<(&str, &Markup)>, link
                 " " span.withdrawn {
                     (marked(
                         &t_with("links-withdrawn", &[("when", slot(0)), ("by", slot(1)), ("reason", slot(2))]),
-                        &[when(&w.when), who(&w.by), html! { bdi { (w.reason) } }],
+                        &[when(w.when), who(&w.by), html! { bdi { (w.reason) } }],
                     ))
                 }
             },
@@ -764,7 +768,7 @@ fn struck(withdrawn: bool, inner: Markup) -> Markup {
 }
 
 /// "… by …" after a link or a file.
-fn when_by(at: &str, by: &str) -> Markup {
+fn when_by(at: std::time::SystemTime, by: &Shown) -> Markup {
     marked(
         &t_with("records-when-by", &[("when", slot(0)), ("by", slot(1))]),
         &[when(at), who(by)],
@@ -806,7 +810,7 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                             " (" (certainty(&r.certainty)) ")"
                             @if !r.comment.is_empty() { " — " bdi { (r.comment) } }
                         }))
-                        " " span.muted { (when_by(&r.when, &r.by)) }
+                        " " span.muted { (when_by(r.when, &r.by)) }
                         (withdrawal(r.withdrawn.as_ref(), form, &format!("relation:{}", r.id)))
                     }
                 }
@@ -839,8 +843,8 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                             tr {
                                 td dir="auto" { (struck(gone, html! { (e.event_type) })) }
                                 td dir="auto" { (struck(gone, html! { (e.location) })) }
-                                td { (struck(gone, when(&e.from))) }
-                                td { (struck(gone, when(&e.to))) }
+                                td { (struck(gone, day(&e.from))) }
+                                td { (struck(gone, day(&e.to))) }
                                 td dir="auto" { (struck(gone, html! { (e.comment) })) }
                                 td { (withdrawal(e.withdrawn.as_ref(), form, &format!("event:{}", e.id))) }
                             }
@@ -933,7 +937,7 @@ fn files_html(a: &Actions<'_>, bulletin_id: i64) -> Markup {
                                 td data-label=(t("files-type")) { span { bdi dir="ltr" { (f.mime) } } }
                                 td data-label=(t("files-size")) { span { (t_with("files-bytes", &[("size", f.size.to_string().into())])) } }
                                 td data-label="SHA-256" { span { code.hash dir="ltr" { (f.sha256) } } }
-                                td data-label=(t("files-added")) { span { (when_by(&f.uploaded, &f.uploaded_by)) } }
+                                td data-label=(t("files-added")) { span { (when_by(f.uploaded, &f.uploaded_by)) } }
                             }
                         }
                     }
@@ -1005,7 +1009,7 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
                             dt { (t("records-assigned-to")) } dd { (who(&b.assignee)) }
                             dt { (t("records-reviewer")) } dd { (who(&b.reviewer_name)) }
                             dt { (t("records-visible-to")) } dd { (groups) }
-                            dt { (t("records-revision")) } dd { (b.revision) " (" (when(&b.updated)) ")" }
+                            dt { (t("records-revision")) } dd { (b.revision) " (" (when(b.updated)) ")" }
                         }
                         @for (i, (lang, html)) in descriptions.iter().enumerate() {
                             @if i > 0 { p.muted { (in_language(*lang)) } }
@@ -1045,76 +1049,145 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
     )
 }
 
-/// A revision's summary as stored ("created", "finalize", "label 3
-/// attached"), in the reader's words where core's wording is known;
-/// anything else as it was recorded.
-fn summary(text: &str) -> Markup {
+/// The keys a revision's summary may name (custodian-core's `Summary`);
+/// a stored key outside them is shown as the text it is.
+const SUMMARY_KEYS: [&str; 10] = [
+    "history-created",
+    "history-edited",
+    "history-regrouped",
+    "history-step",
+    "history-relation-added",
+    "history-relation-added-back",
+    "history-attached",
+    "history-event-added",
+    "history-withdrawn",
+    "history-withdrawn-back",
+];
+
+/// A revision's summary in the reader's words: stored as its key and
+/// values (`history-attached {"what":"label","id":3}`), or, by a release
+/// before those, as an English sentence ("label 3 attached"), which is
+/// read back into its key where core's wording is known; anything else
+/// is shown as it was recorded.
+fn summary(stored: &str) -> Markup {
+    let keyed = custodian_core::evidence::summary::parse(stored)
+        .map(|(key, args)| (key.to_owned(), args))
+        .or_else(|| older_summary(stored));
+    match keyed {
+        Some((key, args)) if SUMMARY_KEYS.contains(&key.as_str()) => summary_words(&key, &args),
+        _ => html! { bdi { (stored) } },
+    }
+}
+
+/// The sentence of `key` with its values: the identifiers core stores (a
+/// kind, a relation type, a workflow step) in the reader's words, numbers
+/// as numbers, and any other text (a reason, access groups) isolated in
+/// `bdi` so that it cannot reorder the words around it; an empty list of
+/// groups is "everyone".
+fn summary_words(key: &str, args: &serde_json::Map<String, serde_json::Value>) -> Markup {
+    use serde_json::Value;
+    let mut marks: Vec<Markup> = Vec::new();
+    let mut mark = |m: Markup| {
+        marks.push(m);
+        slot(marks.len() - 1)
+    };
+    let values: Vec<(&str, FluentValue<'_>)> = args
+        .iter()
+        .map(|(name, value)| {
+            let v = match (name.as_str(), value) {
+                (_, Value::Number(n)) => n
+                    .as_i64()
+                    .map_or_else(|| FluentValue::from(n.to_string()), FluentValue::from),
+                ("kind", Value::String(s)) => match Kind::ALL.into_iter().find(|k| k.noun() == s) {
+                    Some(k) => t(kind_words(k).noun).into(),
+                    None => mark(html! { bdi { (s) } }),
+                },
+                ("relation", Value::String(s)) => relation_name(s).into(),
+                ("what", Value::String(s)) => reference_word(s).into(),
+                ("link", Value::String(s)) => link_word(s).into(),
+                ("step", Value::String(s)) => step_name_key(s).map_or_else(|| s.clone(), t).into(),
+                ("before" | "after", Value::String(s)) if s.is_empty() => {
+                    mark(html! { (t("records-everyone")) })
+                }
+                (_, Value::String(s)) => mark(html! { bdi { (s) } }),
+                (_, other) => mark(html! { bdi { (other.to_string()) } }),
+            };
+            (name.as_str(), v)
+        })
+        .collect();
+    marked(&t_with(key, &values), &marks)
+}
+
+/// "relation", "reference", "event": what kind of link a summary names.
+fn link_word(word: &str) -> String {
+    let key = match word {
+        "relation" => "history-link-relation",
+        "reference" => "history-link-reference",
+        "event" => "history-link-event",
+        _ => return word.to_owned(),
+    };
+    t(key)
+}
+
+/// The key and values of a summary an older release stored in English.
+fn older_summary(text: &str) -> Option<(String, serde_json::Map<String, serde_json::Value>)> {
+    use serde_json::json;
     let num = |s: &str| s.parse::<i64>().ok();
-    let noun_kind = |s: &str| Kind::ALL.into_iter().find(|k| k.noun() == s);
-    let groups = |s: &str| -> Markup {
-        if s == "everyone" {
-            html! { (t("records-everyone")) }
-        } else {
-            html! { bdi { (s) } }
-        }
+    let noun = |s: &str| {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.noun() == s)
+            .map(Kind::noun)
+    };
+    let groups = |s: &str| if s == "everyone" { "" } else { s }.to_owned();
+    let keyed = |key: &str, args: serde_json::Value| match args {
+        serde_json::Value::Object(map) => Some((key.to_owned(), map)),
+        _ => None,
     };
     if text == "created" {
-        return html! { (t("history-created")) };
+        return keyed("history-created", json!({}));
     }
     if text == "edited" {
-        return html! { (t("history-edited")) };
+        return keyed("history-edited", json!({}));
     }
-    if let Some(key) = step_name_key(text) {
-        return html! { (t(key)) };
+    if step_name_key(text).is_some() {
+        return keyed("history-step", json!({"step": text}));
     }
     if let Some((before, after)) = text
         .strip_prefix("edited; access groups: ")
         .and_then(|r| r.split_once(" -> "))
     {
-        return marked(
-            &t_with(
-                "history-regrouped",
-                &[("before", slot(0)), ("after", slot(1))],
-            ),
-            &[groups(before), groups(after)],
+        return keyed(
+            "history-regrouped",
+            json!({"before": groups(before), "after": groups(after)}),
         );
     }
     if let Some(rest) = text.strip_prefix("relation added: ") {
         let parts: Vec<&str> = rest.split(' ').collect();
-        match parts.as_slice() {
-            [noun, id, relation, "this"] => {
-                if let (Some(k), Some(id)) = (noun_kind(noun), num(id)) {
-                    return html! {
-                        (t_with("history-relation-added-back", &[
-                            ("kind", t(kind_words(k).noun).into()),
-                            ("id", id.into()),
-                            ("relation", relation_name(relation).into()),
-                        ]))
-                    };
-                }
+        return match parts.as_slice() {
+            [kind, id, relation, "this"] => {
+                let (kind, id) = (noun(kind)?, num(id)?);
+                keyed(
+                    "history-relation-added-back",
+                    json!({"kind": kind, "id": id, "relation": relation}),
+                )
             }
-            [relation, noun, id] => {
-                if let (Some(k), Some(id)) = (noun_kind(noun), num(id)) {
-                    return html! {
-                        (t_with("history-relation-added", &[
-                            ("kind", t(kind_words(k).noun).into()),
-                            ("id", id.into()),
-                            ("relation", relation_name(relation).into()),
-                        ]))
-                    };
-                }
+            [relation, kind, id] => {
+                let (kind, id) = (noun(kind)?, num(id)?);
+                keyed(
+                    "history-relation-added",
+                    json!({"relation": relation, "kind": kind, "id": id}),
+                )
             }
-            _ => {}
-        }
+            _ => None,
+        };
     }
     if let Some((what, id)) = text
         .strip_suffix(" attached")
         .and_then(|r| r.split_once(' '))
     {
         if let (true, Some(id)) = (matches!(what, "label" | "source" | "location"), num(id)) {
-            return html! {
-                (t_with("history-attached", &[("what", reference_word(what).into()), ("id", id.into())]))
-            };
+            return keyed("history-attached", json!({"what": what, "id": id}));
         }
     }
     if let Some(id) = text
@@ -1122,32 +1195,29 @@ fn summary(text: &str) -> Markup {
         .and_then(|r| r.strip_suffix(" added"))
         .and_then(num)
     {
-        return html! { (t_with("history-event-added", &[("id", id.into())])) };
+        return keyed("history-event-added", json!({"id": id}));
     }
-    if let Some((head, reason)) = text.split_once(" withdrawn: ") {
-        if let Some((word, id)) = head.split_once(' ') {
-            let key = match word {
-                "relation" => Some("history-link-relation"),
-                "reference" => Some("history-link-reference"),
-                "event" => Some("history-link-event"),
-                _ => None,
-            };
-            if let (Some(key), Some(id)) = (key, num(id)) {
-                return marked(
-                    &t_with(
-                        "history-withdrawn",
-                        &[
-                            ("what", t(key).into()),
-                            ("id", id.into()),
-                            ("reason", slot(0)),
-                        ],
-                    ),
-                    &[html! { bdi { (reason) } }],
+    let link = |w: &str| matches!(w, "relation" | "reference" | "event");
+    if let Some((head, reason)) = text.split_once(": ") {
+        let words: Vec<&str> = head.split(' ').collect();
+        match words.as_slice() {
+            [word, id, "withdrawn"] if link(word) => {
+                return keyed(
+                    "history-withdrawn",
+                    json!({"link": word, "id": num(id)?, "reason": reason}),
                 );
             }
+            [word, id, "withdrawn", "from", kind, from_id] if link(word) => {
+                return keyed(
+                    "history-withdrawn-back",
+                    json!({"link": word, "id": num(id)?, "kind": noun(kind)?,
+                           "from_id": num(from_id)?, "reason": reason}),
+                );
+            }
+            _ => {}
         }
     }
-    html! { bdi { (text) } }
+    None
 }
 
 pub(crate) fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revision]) -> Markup {
@@ -1168,7 +1238,7 @@ pub(crate) fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revisio
                         thead { tr { th { (t("records-revision")) } th { (t("history-when")) } th { (t("history-who")) } th { (t("history-change")) } } }
                         tbody {
                             @for r in revisions {
-                                tr { td { (r.revision) } td { (when(&r.when)) } td { (who(&r.editor)) } td { (summary(&r.summary)) } }
+                                tr { td { (r.revision) } td { (when_to_the_second(r.when)) } td { (who(&r.editor)) } td { (summary(&r.summary)) } }
                                 @if let Some(snapshot) = &r.snapshot {
                                     tr { td {} td colspan="3" { pre.snapshot dir="ltr" { (snapshot) } } }
                                 }
@@ -1222,6 +1292,10 @@ mod tests {
 
     const EVIL: &str = "\"><script>alert(1)</script><img src=x onerror=alert(2)>";
 
+    fn at(utc: &str) -> std::time::SystemTime {
+        utc.parse::<jiff::Timestamp>().expect("a time").into()
+    }
+
     fn record() -> Record {
         Record {
             kind: Kind::Bulletin,
@@ -1237,11 +1311,11 @@ mod tests {
                 assigned_to: None,
                 reviewer: None,
             },
-            assignee: EVIL.to_owned(),
-            reviewer_name: String::new(),
+            assignee: Shown::Name(EVIL.to_owned()),
+            reviewer_name: Shown::Nobody,
             access_groups: vec![EVIL.to_owned()],
             revision: 1,
-            updated: "2026-12-02".to_owned(),
+            updated: at("2026-12-02T10:00:00Z"),
         }
     }
 
@@ -1257,7 +1331,7 @@ mod tests {
             can_edit: true,
             can_history: true,
             steps: vec![("submit", "step-submit", true)],
-            people: &[(1, EVIL.to_owned())],
+            people: &[(1, Shown::Name(EVIL.to_owned()))],
             can_upload: false,
             no_media_store: false,
             files: None,
@@ -1310,6 +1384,99 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_summary_stored_by_key_reads_in_the_readers_language_and_old_english_still_shows() {
+        use crate::i18n::{scope, Lang as Ui};
+        use custodian_core::evidence::summary::Summary;
+        let withdrawn = Summary::new("history-withdrawn-back")
+            .with("link", "relation")
+            .with("id", 2)
+            .with("kind", "bulletin")
+            .with("from_id", 7)
+            .with("reason", "<b>wrong</b>".to_owned())
+            .stored();
+        let regrouped = Summary::new("history-regrouped")
+            .with("before", "")
+            .with("after", "north, south")
+            .stored();
+        let step = Summary::new("history-step")
+            .with("step", "send-back")
+            .stored();
+        let shown = |lang, stored: String| async move {
+            scope(lang, async move { summary(&stored).into_string() }).await
+        };
+        assert_eq!(
+            shown(Ui::En, withdrawn.clone()).await,
+            "relation 2 withdrawn from bulletin 7: <bdi>&lt;b&gt;wrong&lt;/b&gt;</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::Ar, withdrawn).await,
+            "سحب علاقة رقم 2 من نشرة رقم 7: <bdi>&lt;b&gt;wrong&lt;/b&gt;</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::En, regrouped.clone()).await,
+            "edited; access groups: everyone -&gt; <bdi>north, south</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::Ar, regrouped).await,
+            "عُدّل؛ مجموعات الوصول: الجميع ← <bdi>north, south</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::Ar, step).await,
+            scope(Ui::Ar, async { t("step-name-send-back") }).await
+        );
+        // Written by a release before summaries were stored by key: read
+        // back into the same words where the sentence is known…
+        assert_eq!(
+            shown(
+                Ui::Ar,
+                "relation 2 withdrawn from bulletin 7: <b>wrong</b>".into()
+            )
+            .await,
+            "سحب علاقة رقم 2 من نشرة رقم 7: <bdi>&lt;b&gt;wrong&lt;/b&gt;</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::Ar, "label 3 attached".into()).await,
+            shown(
+                Ui::Ar,
+                Summary::new("history-attached")
+                    .with("what", "label")
+                    .with("id", 3)
+                    .stored()
+            )
+            .await
+        );
+        // …and otherwise shown as it was stored, as is a key no summary has.
+        assert_eq!(
+            shown(Ui::Ar, "merged by hand".into()).await,
+            "<bdi>merged by hand</bdi>"
+        );
+        assert_eq!(
+            shown(Ui::Ar, "history-when {}".into()).await,
+            "<bdi>history-when {}</bdi>"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_named_you_is_shown_by_its_name() {
+        use crate::i18n::{scope, Lang as Ui};
+        let moderator = custodian_core::policy::Actor::new(
+            1,
+            custodian_core::policy::Role::Moderator,
+            None,
+            Vec::new(),
+        );
+        let other = moderator.shows_user(Some(2), Some("you"));
+        let me = moderator.shows_user(Some(1), Some("nobody"));
+        let (other, me, none) = scope(Ui::Ar, async {
+            (person(&other), person(&me), person(&Shown::Nobody))
+        })
+        .await;
+        assert_eq!(other, "you");
+        assert_eq!(me, "أنت");
+        assert_eq!(none, "لا أحد");
+    }
+
     /// Every page of the records area, with Arabic user data, in the
     /// request's language.
     fn pages() -> Vec<String> {
@@ -1319,9 +1486,9 @@ mod tests {
             role: "role-moderator",
             ..Viewer::default()
         };
-        let w = |by: &str| links::Withdrawal {
-            by: by.to_owned(),
-            when: "2026-12-02".to_owned(),
+        let w = |by: Shown| links::Withdrawal {
+            by,
+            when: at("2026-12-02T10:00:00Z"),
             reason: "خطأ في الإدخال".to_owned(),
         };
         let links = links::Links {
@@ -1335,8 +1502,8 @@ mod tests {
                     words: "appears in",
                     certainty: "probable".to_owned(),
                     comment: "ملاحظة".to_owned(),
-                    by: "you".to_owned(),
-                    when: "2026-12-01".to_owned(),
+                    by: Shown::You,
+                    when: at("2026-12-01T10:00:00Z"),
                     withdrawn: None,
                 },
                 links::Relation {
@@ -1348,9 +1515,9 @@ mod tests {
                     words: "is a witness of",
                     certainty: "confirmed".to_owned(),
                     comment: String::new(),
-                    by: "user-4".to_owned(),
-                    when: "2026-12-01".to_owned(),
-                    withdrawn: Some(w("nobody")),
+                    by: Shown::Numbered(4),
+                    when: at("2026-12-01T10:00:00Z"),
+                    withdrawn: Some(w(Shown::Nobody)),
                 },
             ],
             references: vec![links::Reference {
@@ -1366,7 +1533,7 @@ mod tests {
                 from: "2026-01-01".to_owned(),
                 to: "2026-01-02".to_owned(),
                 comment: "شهود".to_owned(),
-                withdrawn: Some(w("you")),
+                withdrawn: Some(w(Shown::You)),
             }],
         };
         let choices = links::Choices {
@@ -1381,10 +1548,10 @@ mod tests {
             mime: "image/png".to_owned(),
             size: 2048,
             sha256: "0123456789".to_owned(),
-            uploaded_by: "you".to_owned(),
-            uploaded: "2026-12-02".to_owned(),
+            uploaded_by: Shown::You,
+            uploaded: at("2026-12-02T10:00:00Z"),
         }];
-        let people = [(1, "you".to_owned()), (2, "ليلى".to_owned())];
+        let people = [(1, Shown::You), (2, Shown::Name("ليلى".to_owned()))];
         let a = Actions {
             csrf: "c",
             can_edit: true,
@@ -1413,8 +1580,8 @@ mod tests {
             b.lang = Lang::Arabic;
             b.title_alt = "Documentation".to_owned();
             b.description_alt_html = "Description".to_owned();
-            b.assignee = "you".to_owned();
-            b.reviewer_name = "nobody".to_owned();
+            b.assignee = Shown::You;
+            b.reviewer_name = Shown::Nobody;
             b.access_groups = vec!["حلب".to_owned()];
             b.details =
                 serde_json::json!({"type": "person", "sex": "female", "nationality": "سورية"});
@@ -1441,13 +1608,24 @@ mod tests {
                 "label 3 attached",
                 "event of type 4 added",
                 "reference 5 withdrawn: خطأ",
+                "relation 2 withdrawn from actor 3: خطأ",
+                r#"history-created {}"#,
+                r#"history-edited {}"#,
+                r#"history-step {"step":"assign"}"#,
+                r#"history-regrouped {"before":"","after":"حلب, إدلب"}"#,
+                r#"history-relation-added {"relation":"victim","kind":"incident","id":12}"#,
+                r#"history-relation-added-back {"kind":"actor","id":3,"relation":"witness"}"#,
+                r#"history-attached {"what":"source","id":3}"#,
+                r#"history-event-added {"id":4}"#,
+                r#"history-withdrawn {"link":"event","id":6,"reason":"خطأ"}"#,
+                r#"history-withdrawn-back {"link":"relation","id":2,"kind":"bulletin","from_id":7,"reason":"خطأ"}"#,
             ]
             .iter()
             .enumerate()
             .map(|(i, s)| Revision {
                 revision: i as i32 + 1,
-                editor: "you".to_owned(),
-                when: "2026-12-02 10:00:00 UTC".to_owned(),
+                editor: Shown::You,
+                when: at("2026-12-02T10:00:00Z"),
                 summary: (*s).to_owned(),
                 snapshot: None,
             })
@@ -1482,8 +1660,8 @@ mod tests {
                         id: 7,
                         title: "توثيق".to_owned(),
                         status: Status::PeerReview,
-                        assignee: "nobody".to_owned(),
-                        updated: "2026-12-02".to_owned(),
+                        assignee: Shown::Nobody,
+                        updated: at("2026-12-02T10:00:00Z"),
                     }],
                     count,
                     sort,
@@ -1515,14 +1693,14 @@ mod tests {
         }
         let export = |status: &str| Export {
             id: 1,
-            requester: "ليلى".to_owned(),
+            requester: Shown::Name("ليلى".to_owned()),
             requested_by: 2,
             format: "csv".to_owned(),
             items: 3,
             reason: "تقرير".to_owned(),
             status: status.to_owned(),
-            created: "2026-12-02".to_owned(),
-            expires: String::new(),
+            created: at("2026-12-02T10:00:00Z"),
+            expires: (status == "approved").then(|| at("2026-12-09T10:00:00Z")),
             sha256: String::new(),
         };
         for (me, status) in [(1, "requested"), (2, "approved")] {

@@ -6,7 +6,7 @@ use custodian_core::policy::workflow::Status;
 use maud::{html, Markup};
 
 use super::evidence::{person, status_key};
-use super::layout::{csrf_field, layout, Area, Page, Viewer};
+use super::layout::{csrf_field, layout, when, Area, Page, Viewer};
 use crate::i18n::t;
 
 pub(crate) struct ExportsView<'a> {
@@ -48,7 +48,7 @@ pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
                             @for r in e.rows {
                                 tr {
                                     td { (r.id) } td { bdi { (person(&r.requester)) } } td dir="ltr" { (r.format) } td { (r.items) }
-                                    td dir="auto" { (r.reason) } td { (status_word(&r.status)) } td { span dir="ltr" { (r.created) } } td { span dir="ltr" { (r.expires) } }
+                                    td dir="auto" { (r.reason) } td { (status_word(&r.status)) } td { (when(r.created)) } td { @if let Some(at) = r.expires { (when(at)) } }
                                     td {
                                         @if r.status == "requested" && e.can_decide && r.requested_by != e.me {
                                             @for (decision, label) in [("approve", "exports-approve"), ("reject", "exports-reject")] {
