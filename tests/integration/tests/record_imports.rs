@@ -189,7 +189,7 @@ async fn exported_bulletins_import_again_with_both_languages() {
             &a,
             &format!("SELECT revision || '|' || summary || '|' || (snapshot->>'title') || '|' || (snapshot->>'title_alt') FROM bulletin_revision WHERE bulletin_id = {imported}")
         ),
-        format!("1|created|{TITLE_AR}|{TITLE_EN}")
+        format!("1|history-created {{}}|{TITLE_AR}|{TITLE_EN}")
     );
     assert_eq!(audit(&a, "bulletin.created"), created_before + 1);
     // The simple history (Ana's) shows the revision; the full one (the
