@@ -80,7 +80,7 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     // Everything the list asks for is read and checked in core; a
     // value it cannot use is the sender's to fix: a 400 that says what.
     let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
-        .map_err(|e| super::input::bad_field(e.field(), &e.to_string()))?;
+        .map_err(|e| super::input::bad_field(e.field(), &crate::i18n::problem(&e.problem())))?;
     let listing = items::list(db, kind, permit, &session.username, &query)
         .await
         .map_err(unavailable_because)?;

@@ -68,6 +68,31 @@ pub enum QueryError {
 }
 
 impl QueryError {
+    /// What to tell the person who sent it, by catalogue key (`query-…`
+    /// and `search-…` in problems.ftl); `Display` stays for the journal.
+    pub fn problem(&self) -> crate::error::Problem {
+        use crate::error::Problem;
+        match self {
+            QueryError::Search(e) => e.problem(),
+            QueryError::Control { .. } => Problem::new("query-control"),
+            QueryError::TooLong { len, max, .. } => Problem::new("query-too-long")
+                .with("len", *len)
+                .with("max", *max),
+            QueryError::TooMany { count, .. } => Problem::new("query-too-many")
+                .with("count", *count)
+                .with("max", MAX_VALUES),
+            QueryError::Date { .. } => Problem::new("query-date"),
+            QueryError::Reversed { .. } => Problem::new("query-reversed"),
+            QueryError::Choice { choices, .. } => {
+                Problem::new("query-choice").with("choices", *choices)
+            }
+            QueryError::Position { .. } => Problem::new("query-position"),
+            QueryError::Username { .. } => Problem::new("query-username"),
+            QueryError::Record { .. } => Problem::new("query-record"),
+            QueryError::Group { .. } => Problem::new("query-group"),
+        }
+    }
+
     /// The query parameter that was refused.
     pub fn field(&self) -> &str {
         match self {

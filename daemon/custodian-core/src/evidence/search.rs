@@ -41,6 +41,25 @@ pub enum SearchError {
     NotInsideOr,
 }
 
+impl SearchError {
+    /// What to tell the person who typed it (`search-…` in problems.ftl).
+    pub fn problem(&self) -> crate::error::Problem {
+        use crate::error::Problem;
+        match self {
+            SearchError::UnclosedQuote => Problem::new("search-unclosed-quote"),
+            SearchError::EmptyPhrase => Problem::new("search-empty-phrase"),
+            SearchError::DanglingOr => Problem::new("search-dangling-or"),
+            SearchError::DanglingNot => Problem::new("search-dangling-not"),
+            SearchError::LonePrefix => Problem::new("search-lone-prefix"),
+            SearchError::OnlyExcluded => Problem::new("search-only-excluded"),
+            SearchError::TooManyTerms(n) => Problem::new("search-too-many-terms")
+                .with("count", *n)
+                .with("max", MAX_TERMS),
+            SearchError::NotInsideOr => Problem::new("search-not-inside-or"),
+        }
+    }
+}
+
 /// One thing to look for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Term {

@@ -155,3 +155,24 @@ password-weak-sequence = Sequences like abc or 6543 are easy to guess. Choose a 
 password-weak-dates = Dates and years are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
 password-weak-word = A word by itself is easy to guess. Choose a longer or less predictable password, for example several unrelated words.
 password-weak-names = Names and surnames are easy to guess. Choose a longer or less predictable password, for example several unrelated words.
+
+## A list's filters and its search (custodian-core's QueryError, SearchError):
+## each follows the name of the field, "The field q …".
+query-control = contains a control character; remove it and try again.
+query-too-long = is { $len } characters long; at most { $max } are accepted. Shorten it and try again.
+query-too-many = is given { $count } times; at most { $max } are accepted.
+query-date = is not a date; write it as YYYY-MM-DD, for example 2024-03-01.
+query-reversed = ends before it starts; swap the two dates.
+query-choice = is not one of: { $choices }.
+query-position = is not a position this list gave out; start again from the first page.
+query-username = names an account the way only those who may see usernames can; use me, nobody, or user-N.
+query-record = is not a record; write it as bulletin/12, actor/3 or incident/7.
+query-group = names an access group you are not in; you can filter by your own groups only.
+search-unclosed-quote = has a quotation mark that is not closed; add the closing " or remove it.
+search-empty-phrase = has an empty phrase (""); put words between the quotation marks or remove them.
+search-dangling-or = has OR without a word on each side; write it between two words, as in: shelling OR airstrike.
+search-dangling-not = has a - with nothing after it; write it straight before the word to leave out, as in: -market.
+search-lone-prefix = has a * on its own; write it at the end of a word to find the words that start with it, as in: detain*.
+search-only-excluded = only leaves words out; add at least one word to look for.
+search-too-many-terms = has { $count } words and phrases; at most { $max } are accepted. Leave some out and try again.
+search-not-inside-or = cannot leave out a word inside OR; write -word outside the OR.
