@@ -190,6 +190,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "audit_action_index",
         sql: include_str!("../../../migrations/0032_audit_action_index.sql"),
     },
+    Migration {
+        version: 33,
+        name: "bilingual_reference_data",
+        sql: include_str!("../../../migrations/0033_bilingual_reference_data.sql"),
+    },
 ];
 
 /// The schema version this build expects.
