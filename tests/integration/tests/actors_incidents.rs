@@ -843,7 +843,7 @@ async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
     );
     for (title, words) in [
         ("ENFORCED disappearance<script>", "already"),
-        ("   ", "title of at most 200"),
+        ("   ", "name in Arabic or in English"),
     ] {
         let r = event_types(&mut admin, &[("action", "add"), ("title", title)]).await;
         assert!(
@@ -855,7 +855,7 @@ async fn administrators_add_and_retire_event_types_and_nothing_is_deleted() {
     let page = admin.get("/admin/event-types").await.body;
     assert!(
         page.contains(
-            "<td dir=\"auto\">Enforced disappearance&lt;script&gt;</td><td dir=\"auto\">Held with no record</td><td>0</td>"
+            "<td dir=\"auto\"><bdi lang=\"en\">Enforced disappearance&lt;script&gt;</bdi></td><td dir=\"auto\">Held with no record</td><td>0</td>"
         ),
         "{page}"
     );
