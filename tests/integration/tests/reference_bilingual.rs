@@ -44,7 +44,11 @@ async fn import(b: &mut Browser<'_>, kind: &str, csv: &str) {
     loop {
         let page = b.get(&job).await;
         if !page.body.contains("http-equiv=\"refresh\"") {
-            assert!(page.body.contains("Not imported: 0."), "{kind}: {}", page.body);
+            assert!(
+                page.body.contains("Not imported: 0."),
+                "{kind}: {}",
+                page.body
+            );
             return;
         }
         assert!(start.elapsed().as_secs() < 30, "import did not finish");
@@ -83,7 +87,10 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     let (mut admin, mut ana) = admin_and_analyst(&d).await;
 
     // The event type's form, in Arabic: the Arabic name's field first.
-    sql(&a, "UPDATE app_user SET language = 'ar' WHERE username = 'admin'");
+    sql(
+        &a,
+        "UPDATE app_user SET language = 'ar' WHERE username = 'admin'",
+    );
     let form = admin.get("/admin/event-types").await;
     assert!(
         before(&form.body, "name=\"title_ar\"", "name=\"title_en\""),
@@ -135,11 +142,17 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     );
     // The ten types of 0013 are English, read from their script.
     assert_eq!(
-        sql(&a, "SELECT title_lang FROM event_type WHERE title = 'Shelling'"),
+        sql(
+            &a,
+            "SELECT title_lang FROM event_type WHERE title = 'Shelling'"
+        ),
         "en"
     );
 
-    sql(&a, "UPDATE app_user SET language = 'en' WHERE username = 'admin'");
+    sql(
+        &a,
+        "UPDATE app_user SET language = 'en' WHERE username = 'admin'",
+    );
 
     // Labels, sources and locations from CSV: both names, Arabic text,
     // Arabic-Indic digits, a byte-order mark; and a file with the one
@@ -162,7 +175,12 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
         &format!("title_ar,title_en,latitude,longitude,country_code\n{PLACE_AR},Al-Amal hospital,٣٦٫٢,37.15,SY\n"),
     )
     .await;
-    import(&mut admin, "labels", "title,description\nقصف,\nCluster munitions,\n").await;
+    import(
+        &mut admin,
+        "labels",
+        "title,description\nقصف,\nCluster munitions,\n",
+    )
+    .await;
     assert_eq!(
         sql(
             &a,
@@ -191,7 +209,11 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     let created = admin
         .post(
             "/bulletins",
-            &[("csrf", csrf.as_str()), ("title_en", "Night of the raid"), ("groups", "")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("title_en", "Night of the raid"),
+                ("groups", ""),
+            ],
         )
         .await;
     assert_eq!(created.status, 303, "{}", created.body);
@@ -204,7 +226,10 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     let label = sql(&a, "SELECT id FROM label WHERE title_alt = 'Airstrike'");
     let source = sql(&a, "SELECT id FROM source");
     let place = sql(&a, "SELECT id FROM location");
-    let injury = sql(&a, "SELECT id FROM event_type WHERE title_alt = 'Serious injury'");
+    let injury = sql(
+        &a,
+        "SELECT id FROM event_type WHERE title_alt = 'Serious injury'",
+    );
     let links: [&[(&str, &str)]; 4] = [
         &[("what", "label"), ("ref_id", &label)],
         &[("what", "source"), ("ref_id", &source)],
@@ -225,7 +250,10 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     }
 
     // In Arabic: each Arabic name, the English beside it.
-    sql(&a, "UPDATE app_user SET language = 'ar' WHERE username = 'admin'");
+    sql(
+        &a,
+        "UPDATE app_user SET language = 'ar' WHERE username = 'admin'",
+    );
     let page = admin.get(&format!("/bulletins/view?id={id}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     for (ar, en) in [
@@ -247,7 +275,10 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     );
     // In English: the English first, the Arabic beside it; a name with no
     // English is shown in Arabic.
-    sql(&a, "UPDATE app_user SET language = 'en' WHERE username = 'admin'");
+    sql(
+        &a,
+        "UPDATE app_user SET language = 'en' WHERE username = 'admin'",
+    );
     let page = admin.get(&format!("/bulletins/view?id={id}")).await;
     let shown = format!("<bdi lang=\"en\">Airstrike</bdi> · <bdi lang=\"ar\">{LABEL_AR}</bdi>");
     assert!(page.body.contains(&shown), "{}", page.body);
@@ -280,7 +311,7 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
             .iter()
             .map(|e| e["id"].to_string())
             .collect();
-        assert_eq!(ids, [id.clone()], "{what} {q}: {v}");
+        assert_eq!(ids, [id.as_str()], "{what} {q}: {v}");
     }
     let v: serde_json::Value = serde_json::from_str(
         &ana.get(&format!("/pickers?what=label&q={}", encoded("جوي")))
@@ -304,7 +335,9 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
         .await;
     assert_eq!(filtered.status, 200, "{}", filtered.body);
     assert!(
-        filtered.body.contains(&format!("/bulletins/view?id={id}\"")),
+        filtered
+            .body
+            .contains(&format!("/bulletins/view?id={id}\"")),
         "{}",
         filtered.body
     );

@@ -117,7 +117,9 @@ pub fn names_at(row: &tokio_postgres::Row, at: usize) -> Both<String> {
     let main: Option<String> = row.get(at + 1);
     let alt: Option<String> = row.get(at + 2);
     Both::from_main(
-        lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::English),
+        lang.as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::English),
         main.unwrap_or_default(),
         alt.unwrap_or_default(),
     )
@@ -127,7 +129,7 @@ pub fn names_at(row: &tokio_postgres::Row, at: usize) -> Both<String> {
 /// (Arabic when there is an Arabic name, as [`main_language`] decides for
 /// a new record), the main name and the other's. `None` when both are
 /// empty.
-pub fn stored_name<'a>(names: Both<&'a str>) -> Option<(Lang, &'a str, &'a str)> {
+pub fn stored_name(names: Both<&str>) -> Option<(Lang, &str, &str)> {
     let lang = main_language(names, None)?;
     Some((lang, names.get(lang), names.get(lang.other())))
 }

@@ -375,7 +375,11 @@ async fn run(
         let tx = c.transaction().await?;
         let mut refused = Vec::new();
         for (line, rec) in batch {
-            let Name { title, lang, title_alt } = rec.name();
+            let Name {
+                title,
+                lang,
+                title_alt,
+            } = rec.name();
             let lang = lang.as_str();
             let n = match rec {
                 Record::Label { description, .. } => {
@@ -654,8 +658,11 @@ mod tests {
         assert_eq!(p.rejected[0].0, 5);
         assert_eq!(p.rejected[0].1.key, "import-cell-empty");
         // A file with the one `title`: its language from its script.
-        let old = parse(Kind::Labels, "title,description\nقصف,x\nShelling,\n".as_bytes())
-            .expect("old header");
+        let old = parse(
+            Kind::Labels,
+            "title,description\nقصف,x\nShelling,\n".as_bytes(),
+        )
+        .expect("old header");
         let langs: Vec<Lang> = old.rows.iter().map(|(_, r)| r.name().lang).collect();
         assert_eq!(langs, [Lang::Arabic, Lang::English]);
         assert!(old.rows.iter().all(|(_, r)| r.name().title_alt.is_empty()));

@@ -143,7 +143,6 @@ fn title_label(kind: Kind) -> String {
     })
 }
 
-
 /// The two languages in the order a page shows them: the interface's
 /// first, unless it has no text there; the second only when it has text.
 fn in_reading_order(texts: Both<&str>) -> Vec<(Lang, &str)> {
