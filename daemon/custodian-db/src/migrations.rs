@@ -195,6 +195,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "bulletin_imports",
         sql: include_str!("../../../migrations/0033_bulletin_imports.sql"),
     },
+    Migration {
+        version: 34,
+        name: "bilingual_reference_data",
+        sql: include_str!("../../../migrations/0034_bilingual_reference_data.sql"),
+    },
 ];
 
 /// The schema version this build expects.

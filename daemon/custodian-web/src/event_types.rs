@@ -1,5 +1,7 @@
 //! `/admin/event-types`: administrators, with a recent password, add event
-//! types and retire the ones no longer wanted.
+//! types (named in Arabic and in English: `title_ar`, `title_en`; a form
+//! that posts one `title` is read in the language of its script) and
+//! retire the ones no longer wanted.
 
 use http::{Request, StatusCode};
 
@@ -32,7 +34,7 @@ pub(crate) async fn handle<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
                     db,
                     permit,
                     &session.username,
-                    field(&form, "title"),
+                    super::evidence::both(&form, "title"),
                     field(&form, "description"),
                 )
                 .await

@@ -103,7 +103,7 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
 /// A text the form asks for in each language (`<name>_ar`, `<name>_en`).
 /// A form without them (a script written before records were bilingual)
 /// may post `<name>` alone: the text is then in the language of its script.
-fn both<'a>(form: &'a [(String, String)], name: &str) -> Both<&'a str> {
+pub(crate) fn both<'a>(form: &'a [(String, String)], name: &str) -> Both<&'a str> {
     let (ar, en) = (format!("{name}_ar"), format!("{name}_en"));
     if form.iter().any(|(k, _)| *k == ar || *k == en) {
         Both {

@@ -3,7 +3,10 @@
 //! (`[{"id": 3, "title": "Airstrike"}]`); `what` is `label`, `source`,
 //! `location`, `event_type`, `person` (accounts to assign or ask for
 //! review), or a record kind (`bulletin`, `actor`, `incident`: records to
-//! relate, under row-level security). The look-ups themselves are in
+//! relate, under row-level security). Reference data is matched by either
+//! language's name and answered with both (issue 16): `title` in the
+//! reader's language with the other's beside it, its `lang`, and
+//! `title_ar`, `title_en`. The look-ups themselves are in
 //! `custodian_core::evidence::pickers`.
 
 use http::{header, HeaderValue, Request, Response};
@@ -19,10 +22,15 @@ use custodian_core::evidence::pickers::{self, Reference};
 use custodian_core::policy::ReadBulletins;
 
 fn json_reply(found: &[(i64, String)]) -> Response<Body> {
-    let body: Vec<_> = found
-        .iter()
-        .map(|(id, title)| json!({"id": id, "title": title}))
-        .collect();
+    json_of(
+        found
+            .iter()
+            .map(|(id, title)| json!({"id": id, "title": title}))
+            .collect(),
+    )
+}
+
+fn json_of(body: Vec<serde_json::Value>) -> Response<Body> {
     let mut res = Response::new(http_body_util::Full::new(bytes::Bytes::from(
         serde_json::Value::Array(body).to_string(),
     )));
@@ -41,9 +49,21 @@ pub(crate) async fn lookup(app: &App, req: &Request<impl Sized>) -> Reply {
     let q = req.uri().query();
     let what = query_param(q, "what");
     let typed = super::input::text(q, "q", pickers::MAX_TYPED)?;
-    let found = if let Some(r) = Reference::parse(&what) {
-        pickers::references(db, r, &typed).await
-    } else if what == "person" {
+    if let Some(r) = Reference::parse(&what) {
+        let found = pickers::references(db, r, &typed)
+            .await
+            .map_err(unavailable_because)?;
+        let body = found
+            .iter()
+            .map(|(id, names)| {
+                let (lang, title) = super::views::name_text(names);
+                json!({"id": id, "title": title, "lang": lang.as_str(),
+                       "title_ar": names.arabic, "title_en": names.english})
+            })
+            .collect();
+        return Ok(json_of(body));
+    }
+    let found = if what == "person" {
         pickers::people(db, actor, &typed).await.map(|found| {
             found
                 .into_iter()

@@ -112,7 +112,8 @@ async fn rows_are_checked_reported_and_imported_by_administrators_only() {
     let r = import(&mut admin, "labels", "name,notes\nx,y\n").await;
     assert_eq!(r.status, 400);
     assert!(
-        r.body.contains("must be exactly: title,description"),
+        r.body
+            .contains("must be exactly: title_ar,title_en,description"),
         "{}",
         r.body
     );

@@ -102,6 +102,38 @@ impl<'a> Both<&'a str> {
     }
 }
 
+/// The columns of a name of reference data (a label, a source, a
+/// location, an event type; migration 0033) for [`names_at`], from a
+/// table aliased `alias`.
+pub fn name_columns(alias: &str) -> String {
+    format!("{alias}.title_lang, {alias}.title, {alias}.title_alt")
+}
+
+/// A name of reference data in both languages, from the three columns of
+/// [`name_columns`] starting at `at` (all NULL, as from an outer join
+/// that found nothing: empty in both).
+pub fn names_at(row: &tokio_postgres::Row, at: usize) -> Both<String> {
+    let lang: Option<String> = row.get(at);
+    let main: Option<String> = row.get(at + 1);
+    let alt: Option<String> = row.get(at + 2);
+    Both::from_main(
+        lang.as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::English),
+        main.unwrap_or_default(),
+        alt.unwrap_or_default(),
+    )
+}
+
+/// A name given in both languages, as it is stored: the main language
+/// (Arabic when there is an Arabic name, as [`main_language`] decides for
+/// a new record), the main name and the other's. `None` when both are
+/// empty.
+pub fn stored_name(names: Both<&str>) -> Option<(Lang, &str, &str)> {
+    let lang = main_language(names, None)?;
+    Some((lang, names.get(lang), names.get(lang.other())))
+}
+
 /// Which language is the main one once a change is stored: the record's
 /// current one (`keep`) unless the change empties its title and the other
 /// language has one (then the two swap); a new record's is Arabic when it
@@ -124,7 +156,7 @@ pub fn main_language(titles: Both<&str>, keep: Option<Lang>) -> Option<Lang> {
 
 #[cfg(test)]
 mod tests {
-    use super::{main_language, Both, Lang};
+    use super::{main_language, stored_name, Both, Lang};
 
     #[test]
     fn the_script_says_the_language() {
@@ -165,5 +197,20 @@ mod tests {
             }
         );
         assert_eq!(Both::of_one("قصف").arabic, "قصف");
+        assert_eq!(
+            stored_name(Both {
+                arabic: "اعتقال",
+                english: "Arrest"
+            }),
+            Some((Lang::Arabic, "اعتقال", "Arrest"))
+        );
+        assert_eq!(
+            stored_name(Both {
+                arabic: "",
+                english: "Arrest"
+            }),
+            Some((Lang::English, "Arrest", ""))
+        );
+        assert_eq!(stored_name(Both::default()), None);
     }
 }

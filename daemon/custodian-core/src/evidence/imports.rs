@@ -1,10 +1,12 @@
 //! CSV import of reference data (labels, sources, locations): a strict
 //! parser (size and row limits, exact header, no spreadsheet formulas,
-//! each field validated), then a background job that adds the good rows
+//! each field validated; a name in Arabic and one in English, or the one
+//! `title` of files made before names were bilingual), then a background job that adds the good rows
 //! in batches, reports every refused row with its line and the reason,
 //! and shows its progress. Started by an administrator with step-up; the
 //! start and the outcome are in the activity log.
 
+use super::bilingual::{stored_name, Both, Lang};
 use crate::error::{Arg, Problem};
 use std::sync::Arc;
 
@@ -43,8 +45,25 @@ impl Kind {
         }
     }
 
-    /// The header line the file must start with.
+    /// The header line the file must start with: a name in each language
+    /// (either cell may be empty, not both), then the kind's details.
     pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Labels => &["title_ar", "title_en", "description"],
+            Self::Sources => &["title_ar", "title_en", "url"],
+            Self::Locations => &[
+                "title_ar",
+                "title_en",
+                "latitude",
+                "longitude",
+                "country_code",
+            ],
+        }
+    }
+
+    /// The header of files made before names were bilingual, still
+    /// accepted: one `title`, in the language its script says.
+    pub fn legacy_columns(self) -> &'static [&'static str] {
         match self {
             Self::Labels => &["title", "description"],
             Self::Sources => &["title", "url"],
@@ -53,18 +72,27 @@ impl Kind {
     }
 }
 
+/// A row's name as it is stored (migration 0033): the main name, its
+/// language and the other language's name ('' when there is none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Name {
+    pub title: String,
+    pub lang: Lang,
+    pub title_alt: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Label {
-        title: String,
+        title: Name,
         description: String,
     },
     Source {
-        title: String,
+        title: Name,
         url: String,
     },
     Location {
-        title: String,
+        title: Name,
         latitude: f64,
         longitude: f64,
         country: String,
@@ -72,7 +100,12 @@ pub enum Record {
 }
 
 impl Record {
+    /// The main name.
     fn title(&self) -> &str {
+        self.name().title.as_str()
+    }
+
+    pub fn name(&self) -> &Name {
         match self {
             Self::Label { title, .. }
             | Self::Source { title, .. }
@@ -129,11 +162,60 @@ fn number(cell: &str, what: &str, range: std::ops::RangeInclusive<f64>) -> Resul
     Ok(v)
 }
 
-fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
-    let c = |i: usize| cells.get(i).unwrap_or("");
+/// A number as written in Arabic too: Arabic-Indic (٣٦٫٢) or Eastern
+/// Arabic-Indic digits (۳۶٫۲), the Arabic decimal separator, the Arabic
+/// minus sign's look-alikes; anything else is left for the parser to
+/// refuse.
+fn western_digits(cell: &str) -> String {
+    cell.chars()
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            '\u{066B}' => '.',
+            '\u{2212}' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+/// The row's name from its cells: `title_ar` and `title_en` (`bilingual`),
+/// else the one `title`. The remaining cells start at the returned index.
+fn name<'c>(cells: &dyn Fn(usize) -> &'c str, bilingual: bool) -> Result<(Name, usize), Problem> {
+    let names = if bilingual {
+        Both {
+            arabic: text(cells(0), "title_ar", 200, false)?,
+            english: text(cells(1), "title_en", 200, false)?,
+        }
+    } else {
+        let title = text(cells(0), "title", 200, true)?;
+        match Lang::of_script(&title) {
+            Lang::Arabic => Both {
+                arabic: title,
+                english: String::new(),
+            },
+            Lang::English => Both {
+                arabic: String::new(),
+                english: title,
+            },
+        }
+    };
+    let (lang, title, alt) = stored_name(names.map(String::as_str))
+        .ok_or_else(|| Problem::new("import-cell-empty").with("column", "title_ar, title_en"))?;
+    let name = Name {
+        title: title.to_owned(),
+        lang,
+        title_alt: alt.to_owned(),
+    };
+    Ok((name, if bilingual { 2 } else { 1 }))
+}
+
+fn record(kind: Kind, cells: &csv::StringRecord, bilingual: bool) -> Result<Record, Problem> {
+    let cell = |i: usize| cells.get(i).unwrap_or("");
+    let (title, at) = name(&cell, bilingual)?;
+    let c = |i: usize| cell(at + i - 1);
     Ok(match kind {
         Kind::Labels => Record::Label {
-            title: text(c(0), "title", 200, true)?,
+            title,
             description: text(c(1), "description", 2000, false)?,
         },
         Kind::Sources => {
@@ -141,10 +223,7 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
             if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(Problem::new("import-url-scheme"));
             }
-            Record::Source {
-                title: text(c(0), "title", 200, true)?,
-                url,
-            }
+            Record::Source { title, url }
         }
         Kind::Locations => {
             let country = c(3).trim().to_owned();
@@ -156,9 +235,9 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
                 );
             }
             Record::Location {
-                title: text(c(0), "title", 200, true)?,
-                latitude: number(c(1), "latitude", -90.0..=90.0)?,
-                longitude: number(c(2), "longitude", -180.0..=180.0)?,
+                title,
+                latitude: number(&western_digits(c(1)), "latitude", -90.0..=90.0)?,
+                longitude: number(&western_digits(c(2)), "longitude", -180.0..=180.0)?,
                 country,
             }
         }
@@ -168,19 +247,26 @@ fn record(kind: Kind, cells: &csv::StringRecord) -> Result<Record, Problem> {
 /// Checks the whole file. `Err` is a problem with the file itself (its
 /// size, encoding, header or length); row problems are in `rejected`.
 pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
-    let (rows, rejected) = rows(kind.columns(), bytes, |r| record(kind, r))?;
+    // The bilingual header first (the one a refusal names), then the one
+    // files made before reference data had two names use.
+    let (rows, rejected) = rows(
+        &[kind.columns(), kind.legacy_columns()],
+        bytes,
+        |r, header| record(kind, r, header == 0),
+    )?;
     Ok(Parsed { rows, rejected })
 }
 
 /// What every CSV import checks of the file: its size, UTF-8 (after an
-/// optional byte-order mark), the header exactly `columns`, the number of
-/// rows and each row's number of fields; `record` reads each row. Returns
-/// the (line, record) read and the (line, reason) refused.
+/// optional byte-order mark), the header exactly one of `headers` (the
+/// first is the one a refusal names), the number of rows and each row's
+/// number of fields; `record` reads each row, told which header the file
+/// has. Returns the (line, record) read and the (line, reason) refused.
 #[allow(clippy::type_complexity)] // the two lists `Parsed` keeps
 pub(crate) fn rows<R>(
-    columns: &[&str],
+    headers: &[&[&str]],
     bytes: &[u8],
-    mut record: impl FnMut(&csv::StringRecord) -> Result<R, Problem>,
+    mut record: impl FnMut(&csv::StringRecord, usize) -> Result<R, Problem>,
 ) -> Result<(Vec<(usize, R)>, Vec<(usize, Problem)>), Problem> {
     if bytes.len() > MAX_BYTES {
         return Err(Problem::new("import-file-too-large").with("mib", MAX_BYTES / 1024 / 1024));
@@ -198,11 +284,15 @@ pub(crate) fn rows<R>(
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    if header != columns {
+    let Some(which) = headers.iter().position(|h| header == *h) else {
         return Err(Problem::new("import-header-mismatch")
-            .with("expected", columns.join(","))
+            .with(
+                "expected",
+                headers.first().map(|h| h.join(",")).unwrap_or_default(),
+            )
             .with("found", header.join(",")));
-    }
+    };
+    let columns = headers[which];
     let (mut read, mut refused) = (Vec::new(), Vec::new());
     let mut lines = Lines {
         text,
@@ -229,7 +319,7 @@ pub(crate) fn rows<R>(
                     .with("count", r.len())
                     .with("expected", columns.len()),
             )),
-            Ok(r) => match record(&r) {
+            Ok(r) => match record(&r, which) {
                 Ok(rec) => read.push((line, rec)),
                 Err(why) => refused.push((line, why)),
             },
@@ -340,26 +430,34 @@ async fn run(
         let tx = c.transaction().await?;
         let mut refused = Vec::new();
         for (line, rec) in batch {
+            let Name {
+                title,
+                lang,
+                title_alt,
+            } = rec.name();
+            let lang = lang.as_str();
             let n = match rec {
-                Record::Label { title, description } => {
+                Record::Label { description, .. } => {
                     tx.execute(
-                        "INSERT INTO label (title, description, created_by) VALUES ($1, $2, $3) ON CONFLICT ((lower(title))) DO NOTHING",
-                        &[title, description, &user_id],
-                    )
-                    .await?
-                }
-                Record::Source { title, url } => {
-                    tx.execute(
-                        "INSERT INTO source (title, url, created_by) VALUES ($1, $2, $3) ON CONFLICT ((lower(title))) DO NOTHING",
-                        &[title, url, &user_id],
-                    )
-                    .await?
-                }
-                Record::Location { title, latitude, longitude, country } => {
-                    tx.execute(
-                        "INSERT INTO location (title, latitude, longitude, country_code, created_by) VALUES ($1, $2, $3, $4, $5) \
+                        "INSERT INTO label (title, title_lang, title_alt, description, created_by) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT ((lower(title))) DO NOTHING",
-                        &[title, latitude, longitude, country, &user_id],
+                        &[title, &lang, title_alt, description, &user_id],
+                    )
+                    .await?
+                }
+                Record::Source { url, .. } => {
+                    tx.execute(
+                        "INSERT INTO source (title, title_lang, title_alt, url, created_by) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT ((lower(title))) DO NOTHING",
+                        &[title, &lang, title_alt, url, &user_id],
+                    )
+                    .await?
+                }
+                Record::Location { latitude, longitude, country, .. } => {
+                    tx.execute(
+                        "INSERT INTO location (title, title_lang, title_alt, latitude, longitude, country_code, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ((lower(title))) DO NOTHING",
+                        &[title, &lang, title_alt, latitude, longitude, country, &user_id],
                     )
                     .await?
                 }
@@ -506,17 +604,24 @@ fn reason_of(v: &serde_json::Value) -> Problem {
     p
 }
 
-/// Titles (and details) of one kind of reference data, for the list page.
+/// Names (in the columns of [`Kind::columns`]: Arabic, English) and
+/// details of one kind of reference data, for the list page.
 pub async fn list(db: &Database, kind: Kind) -> Result<Vec<Vec<String>>, CoreError> {
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
+    let names = "CASE WHEN title_lang = 'ar' THEN title ELSE title_alt END, \
+                 CASE WHEN title_lang = 'ar' THEN title_alt ELSE title END";
     let sql = match kind {
-        Kind::Labels => "SELECT title, description FROM label ORDER BY lower(title) LIMIT 1000",
-        Kind::Sources => "SELECT title, url FROM source ORDER BY lower(title) LIMIT 1000",
-        Kind::Locations => {
-            "SELECT title, coalesce(latitude::text, ''), coalesce(longitude::text, ''), country_code FROM location ORDER BY lower(title) LIMIT 1000"
+        Kind::Labels => {
+            format!("SELECT {names}, description FROM label ORDER BY lower(title) LIMIT 1000")
         }
+        Kind::Sources => format!("SELECT {names}, url FROM source ORDER BY lower(title) LIMIT 1000"),
+        Kind::Locations => format!(
+            "SELECT {names}, coalesce(latitude::text, ''), coalesce(longitude::text, ''), country_code \
+             FROM location ORDER BY lower(title) LIMIT 1000"
+        ),
     };
+    let sql = sql.as_str();
     Ok(pg
         .query(sql, &[])
         .await?
@@ -577,12 +682,57 @@ mod tests {
     }
 
     #[test]
+    fn both_names_and_arabic_are_read_and_the_old_header_still_is() {
+        let file = "\u{feff}title_ar,title_en,latitude,longitude,country_code\n\
+                    حلب,Aleppo,٣٦٫٢,37.15,SY\n\
+                    ,Idlib,35.9,36.6,\n\
+                    \"مستشفى الأمل، حمص\",,34.7,36.7,SY\n\
+                    ,,1,1,\n";
+        let p = parse(Kind::Locations, file.as_bytes()).expect("parsed");
+        let names: Vec<(&str, Lang, &str)> = p
+            .rows
+            .iter()
+            .map(|(_, r)| {
+                let n = r.name();
+                (n.title.as_str(), n.lang, n.title_alt.as_str())
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("حلب", Lang::Arabic, "Aleppo"),
+                ("Idlib", Lang::English, ""),
+                ("مستشفى الأمل، حمص", Lang::Arabic, ""),
+            ]
+        );
+        assert!(matches!(
+            p.rows[0].1,
+            Record::Location { latitude, .. } if (latitude - 36.2).abs() < 1e-9
+        ));
+        assert_eq!(p.rejected.len(), 1);
+        assert_eq!(p.rejected[0].0, 5);
+        assert_eq!(p.rejected[0].1.key, "import-cell-empty");
+        // A file with the one `title`: its language from its script.
+        let old = parse(
+            Kind::Labels,
+            "title,description\nقصف,x\nShelling,\n".as_bytes(),
+        )
+        .expect("old header");
+        let langs: Vec<Lang> = old.rows.iter().map(|(_, r)| r.name().lang).collect();
+        assert_eq!(langs, [Lang::Arabic, Lang::English]);
+        assert!(old.rows.iter().all(|(_, r)| r.name().title_alt.is_empty()));
+        // Three cells where the bilingual header has three: a short row.
+        let short = parse(Kind::Sources, b"title_ar,title_en,url\nA,https://a\n").expect("parsed");
+        assert_eq!(short.rejected[0].1.key, "import-row-fields");
+    }
+
+    #[test]
     fn the_file_itself_is_checked() {
         let header = parse(Kind::Labels, b"name,notes\nx,y\n").unwrap_err();
         assert_eq!(header.key, "import-header-mismatch");
         assert_eq!(
             header.arg("expected"),
-            Some(&Arg::Text("title,description".into()))
+            Some(&Arg::Text("title_ar,title_en,description".into()))
         );
         assert_eq!(
             parse(Kind::Labels, b"title,description\n\xff\xfe\n")

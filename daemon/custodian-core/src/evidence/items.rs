@@ -266,7 +266,7 @@ fn filter_sql(kind: Kind, f: &Filters, params: &mut Vec<Param>, out: &mut Vec<St
             out.push(format!(
                 "b.id IN (SELECT x.record_id FROM record_reference x \
                  WHERE x.kind = '{noun}' AND x.withdrawn_at IS NULL \
-                 AND x.{column} = (SELECT t.id FROM {table} t WHERE lower(t.title) = {p}))"
+                 AND x.{column} IN (SELECT t.id FROM {table} t WHERE lower(t.title) = {p} OR lower(t.title_alt) = {p}))"
             ));
         }
     }
@@ -279,7 +279,8 @@ fn filter_sql(kind: Kind, f: &Filters, params: &mut Vec<Param>, out: &mut Vec<St
             let lowered: Vec<String> = f.event_types.iter().map(|t| t.to_lowercase()).collect();
             let p = bind(params, lowered);
             conds.push(format!(
-                "x.event_type_id IN (SELECT t.id FROM event_type t WHERE lower(t.title) = ANY({p}))"
+                "x.event_type_id IN (SELECT t.id FROM event_type t \
+                 WHERE lower(t.title) = ANY({p}) OR lower(t.title_alt) = ANY({p}))"
             ));
         }
         // An event overlaps the range when it does not end before it

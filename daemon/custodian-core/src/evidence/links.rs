@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use serde_json::json;
 
 use super::act_as;
+use super::bilingual::{name_columns, names_at, Both};
 use super::items::{item_of, locked, note, Kind, Refused};
 use super::summary::Summary;
 use crate::error::{CoreError, Problem};
@@ -80,14 +81,17 @@ pub struct Reference {
     pub id: i64,
     /// "label" | "source" | "location"
     pub what: String,
-    pub title: String,
+    /// Its name in both languages (migration 0033).
+    pub title: Both<String>,
     pub withdrawn: Option<Withdrawal>,
 }
 
 pub struct Event {
     pub id: i64,
-    pub event_type: String,
-    pub location: String,
+    /// The type's name and the location's in both languages (empty when
+    /// the event has no location).
+    pub event_type: Both<String>,
+    pub location: Both<String>,
     pub from: String,
     pub to: String,
     pub comment: String,
@@ -187,10 +191,11 @@ pub async fn of(
         .query(
             &format!(
                 "SELECT CASE WHEN x.label_id IS NOT NULL THEN 'label' WHEN x.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
-                 coalesce(l.title, s.title, o.title), x.id, {WITHDRAWAL_COLUMNS} \
+                 coalesce(l.title_lang, s.title_lang, o.title_lang), coalesce(l.title, s.title, o.title), \
+                 coalesce(l.title_alt, s.title_alt, o.title_alt), x.id, {WITHDRAWAL_COLUMNS} \
                  FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
                  LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
-                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 2, x.id"
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 3, x.id"
             ),
             &[&kind.noun(), &id],
         )
@@ -198,32 +203,34 @@ pub async fn of(
         .iter()
         .map(|r| Reference {
             what: r.get(0),
-            title: r.get(1),
-            id: r.get(2),
-            withdrawn: withdrawal(actor, r, 3),
+            title: names_at(r, 1),
+            id: r.get(4),
+            withdrawn: withdrawal(actor, r, 5),
         })
         .collect();
     let events = tx
         .query(
             &format!(
-                "SELECT t.title, coalesce(o.title, ''), coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
+                "SELECT {type_names}, {location_names}, coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
                  x.id, {WITHDRAWAL_COLUMNS} \
                  FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
                  LEFT JOIN app_user w ON w.id = x.withdrawn_by \
-                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id"
+                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id",
+                type_names = name_columns("t"),
+                location_names = name_columns("o"),
             ),
             &[&kind.noun(), &id],
         )
         .await?
         .iter()
         .map(|r| Event {
-            event_type: r.get(0),
-            location: r.get(1),
-            from: r.get(2),
-            to: r.get(3),
-            comment: r.get(4),
-            id: r.get(5),
-            withdrawn: withdrawal(actor, r, 6),
+            event_type: names_at(r, 0),
+            location: names_at(r, 3),
+            from: r.get(6),
+            to: r.get(7),
+            comment: r.get(8),
+            id: r.get(9),
+            withdrawn: withdrawal(actor, r, 10),
         })
         .collect();
     tx.commit().await?;
@@ -234,12 +241,13 @@ pub async fn of(
     })
 }
 
-/// Choices for the forms: labels, sources, locations, event types.
+/// Choices for the forms: labels, sources, locations, event types, each
+/// named in both languages.
 pub struct Choices {
-    pub labels: Vec<(i64, String)>,
-    pub sources: Vec<(i64, String)>,
-    pub locations: Vec<(i64, String)>,
-    pub event_types: Vec<(i64, String)>,
+    pub labels: Vec<(i64, Both<String>)>,
+    pub sources: Vec<(i64, Both<String>)>,
+    pub locations: Vec<(i64, Both<String>)>,
+    pub event_types: Vec<(i64, Both<String>)>,
 }
 
 pub async fn choices(db: &Database) -> Result<Choices, CoreError> {
@@ -268,7 +276,8 @@ async fn choices_up_to(db: &Database, limit: i64) -> Result<Choices, CoreError> 
         let rows = pg
             .query(
                 &format!(
-                    "SELECT id, title FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {}",
+                    "SELECT id, {} FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {}",
+                    name_columns(table),
                     if table == "event_type" { 2000 } else { limit }
                 ),
                 &[],
@@ -276,7 +285,7 @@ async fn choices_up_to(db: &Database, limit: i64) -> Result<Choices, CoreError> 
             .await?;
         lists.push(
             rows.iter()
-                .map(|r| (r.get(0), r.get(1)))
+                .map(|r| (r.get(0), names_at(r, 1)))
                 .collect::<Vec<_>>(),
         );
     }

@@ -6,6 +6,7 @@
 //! index and read back under row-level security.
 
 use super::act_as;
+use super::bilingual::Both;
 use super::items::Kind;
 use super::search::Search;
 use crate::error::CoreError;
@@ -78,30 +79,44 @@ fn like_escaped(text: &str) -> String {
     out
 }
 
-/// Entries of `what` whose title starts with or contains `text` (case
-/// folded), those that start with it first; with nothing typed, the first
-/// entries in alphabetical order.
+/// Entries of `what` whose name in either language starts with or
+/// contains `text` (case and Arabic spelling folded as search folds them:
+/// `custodian_fold`, migration 0026), those with a name that starts with
+/// it first; with nothing typed, the first entries in alphabetical order.
+/// Each entry's name in both languages.
 pub async fn references(
     db: &Database,
     what: Reference,
     text: &str,
-) -> Result<Vec<(i64, String)>, CoreError> {
+) -> Result<Vec<(i64, Both<String>)>, CoreError> {
+    // Folding leaves the LIKE wildcards alone, so escaping before it holds.
     let text = like_escaped(&typed(text).to_lowercase());
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
+    let folded = |column: &str| format!("public.custodian_fold(lower({column}))");
+    let (main, alt) = (folded("title"), folded("title_alt"));
     let rows = pg
         .query(
             &format!(
-                "SELECT id, title FROM {table} \
-                 WHERE {offered} AND lower(title) LIKE '%' || $1 || '%' \
-                 ORDER BY lower(title) NOT LIKE $1 || '%', lower(title), id LIMIT {PICKER_LIMIT}",
+                // The pattern written out in each condition, not taken
+                // from a subquery: so it is known when the trigram
+                // indexes of 0033 are chosen.
+                "SELECT id, {names} FROM {table} \
+                 WHERE {offered} AND ({main} LIKE '%' || {p} || '%' OR {alt} LIKE '%' || {p} || '%') \
+                 ORDER BY NOT ({main} LIKE {p} || '%' OR {alt} LIKE {p} || '%'), lower(title), id \
+                 LIMIT {PICKER_LIMIT}",
+                p = "public.custodian_fold($1::text)",
+                names = super::bilingual::name_columns(what.word()),
                 table = what.word(),
                 offered = what.offered(),
             ),
             &[&text],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), super::bilingual::names_at(r, 1)))
+        .collect())
 }
 
 /// Accounts that may be named as assignee or reviewer (active, not

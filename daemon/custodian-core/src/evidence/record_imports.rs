@@ -132,7 +132,7 @@ fn bulletin(cells: &csv::StringRecord) -> Result<Bulletin, Problem> {
 /// Checks the whole file. `Err` is a problem with the file itself (its
 /// size, encoding, header or length); row problems are in `rejected`.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Problem> {
-    let (rows, rejected) = rows(COLUMNS, bytes, bulletin)?;
+    let (rows, rejected) = rows(&[COLUMNS], bytes, |r, _| bulletin(r))?;
     Ok(Parsed { rows, rejected })
 }
 

@@ -95,6 +95,8 @@ event-types-retired = موقوف
 event-types-retire = إيقاف
 event-types-add-heading = إضافة نوع حدث
 event-types-add = إضافة
+event-types-name-arabic = الاسم بالعربية
+event-types-name-english = الاسم بالإنجليزية
 
 ## الحمل
 load-connections = اتصالات قاعدة البيانات
@@ -255,9 +257,10 @@ event-update-recover = معالجة تحديث انقطع
 import-heading = استيراد البيانات المرجعية
 import-intro = ملف CSV (بترميز UTF-8، لا يتجاوز حجمه { $mib } ميبيبايت ولا عدد صفوفه { $rows }) يسمّي سطره الأول الأعمدة. يُفحص كل صف؛ وتُدرج الصفوف المرفوضة مع رقم سطرها وسبب رفضها، ويُضاف الباقي.
 import-kind = ما يحتويه الملف
-import-kind-labels = التصنيفات (title,description)
-import-kind-sources = المصادر (title,url)
-import-kind-locations = المواقع (title,latitude,longitude,country_code)
+import-kind-labels = التصنيفات (title_ar,title_en,description)
+import-kind-sources = المصادر (title_ar,title_en,url)
+import-kind-locations = المواقع (title_ar,title_en,latitude,longitude,country_code)
+import-names = يسمّي كل صف المُدخَل بالعربية (title_ar) وبالإنجليزية (title_en)؛ ويجوز ترك أحدهما فارغًا لا كليهما. ويُقبل كذلك الملف الذي عموده الأول title، المُعَدّ قبل أن تصبح الأسماء بلغتين، وتُعرف لغته من حروفه. ويجوز كتابة الإحداثيات بالأرقام العربية الهندية.
 import-file = ملف CSV
 import-button = استيراد
 # يليه اسم الملف.
@@ -281,6 +284,8 @@ import-no-file = لم يُرسَل أي ملف.
 
 ## البيانات المرجعية، بأعمدتها
 reference-column-title = العنوان
+reference-column-title-arabic = الاسم بالعربية
+reference-column-title-english = الاسم بالإنجليزية
 reference-column-description = الوصف
 reference-column-url = الرابط
 reference-column-latitude = خط العرض

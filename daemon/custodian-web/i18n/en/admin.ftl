@@ -95,6 +95,8 @@ event-types-retired = retired
 event-types-retire = Retire
 event-types-add-heading = Add an event type
 event-types-add = Add
+event-types-name-arabic = Name in Arabic
+event-types-name-english = Name in English
 
 ## Load
 load-connections = Database connections
@@ -248,9 +250,10 @@ event-update-recover = Interrupted update recovered
 import-heading = Import reference data
 import-intro = A CSV file (UTF-8, at most { $mib } MiB and { $rows } rows) whose first line names the columns. Every row is checked; rows that fail are listed with their line and the reason, and the others are added.
 import-kind = What the file holds
-import-kind-labels = Labels (title,description)
-import-kind-sources = Sources (title,url)
-import-kind-locations = Locations (title,latitude,longitude,country_code)
+import-kind-labels = Labels (title_ar,title_en,description)
+import-kind-sources = Sources (title_ar,title_en,url)
+import-kind-locations = Locations (title_ar,title_en,latitude,longitude,country_code)
+import-names = Each row names the entry in Arabic (title_ar) and in English (title_en); either may be empty, not both. A file whose first column is title, made before names were in two languages, is still accepted: its language is read from its script. Coordinates may be written in Arabic-Indic digits.
 import-file = CSV file
 import-button = Import
 # Followed by the file's name.
@@ -274,6 +277,8 @@ import-no-file = No file was sent.
 
 ## Reference data, by its columns
 reference-column-title = title
+reference-column-title-arabic = name in Arabic
+reference-column-title-english = name in English
 reference-column-description = description
 reference-column-url = url
 reference-column-latitude = latitude

@@ -21,7 +21,7 @@ settings-notice-too-long = The sign-in notice may be at most 1000 characters.
 settings-export-window = The export download window must be between { $min } and { $max } minutes (or empty for the configured default).
 
 ## Event types
-event-type-title = Give the event type a title of at most 200 characters.
+event-type-title = Give the event type a name in Arabic or in English (or both), each of at most 200 characters.
 event-type-description-too-long = The description may be at most 2000 characters.
 event-type-exists = There is an event type called “{ $title }” already.
 event-type-not-found = That event type does not exist or is retired already.

@@ -1,6 +1,7 @@
 //! The administration pages: accounts, permissions, settings, event
 //! types and load.
 
+use custodian_core::evidence::bilingual::Lang;
 use custodian_core::evidence::event_types::EventType;
 use custodian_core::identity::accounts::{AccountRow, ROLES};
 use custodian_core::identity::permissions::{Current, FLAGS};
@@ -332,7 +333,7 @@ pub(crate) fn event_types(
                         tbody {
                             @for ty in types {
                                 tr {
-                                    td dir="auto" { (ty.title) }
+                                    td dir="auto" { (super::name_html(&ty.title)) }
                                     td dir="auto" { (ty.description) }
                                     td { (ty.used) }
                                     td {
@@ -356,8 +357,17 @@ pub(crate) fn event_types(
                 form.narrow method="post" action=(PAGE) {
                     (csrf_field(csrf))
                     input type="hidden" name="action" value="add";
-                    label for="title" { (t("event-types-title")) }
-                    input #title name="title" maxlength="200" required;
+                    // Each language in its own field, the interface's first.
+                    @for lang in [super::reader_lang(), super::reader_lang().other()] {
+                        @let id = format!("title_{}", lang.as_str());
+                        label for=(id) {
+                            (t(match lang {
+                                Lang::Arabic => "event-types-name-arabic",
+                                Lang::English => "event-types-name-english",
+                            }))
+                        }
+                        input id=(id) name=(id) maxlength="200" dir="auto" lang=(lang.as_str());
+                    }
                     label for="description" { (t("event-types-description")) }
                     input #description name="description" maxlength="2000";
                     button type="submit" { (t("event-types-add")) }
@@ -458,7 +468,10 @@ mod tests {
         };
         let types = [EventType {
             id: 1,
-            title: "Shelling".into(),
+            title: custodian_core::evidence::bilingual::Both {
+                arabic: "قصف".into(),
+                english: "Shelling".into(),
+            },
             description: "Artillery".into(),
             used: 2,
             retired: false,
@@ -530,6 +543,8 @@ mod tests {
             "places",
             "csv",
             "title",
+            "title_ar",
+            "title_en",
             "description",
             "latitude",
             "longitude",

@@ -15,6 +15,7 @@ use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped};
 
 use super::layout::{alert, csrf_field, layout, when, when_to_the_second, Area, Page, Viewer};
+use super::{name_html, name_text, reader_lang};
 use crate::i18n::{t, t_with};
 
 /// Where a kind of record sits in the navigation.
@@ -141,14 +142,6 @@ fn title_label(kind: Kind) -> String {
         Kind::Actor => "records-name",
         _ => "records-title",
     })
-}
-
-/// The record language the interface speaks, shown first on a page.
-fn reader_lang() -> Lang {
-    match crate::i18n::current() {
-        crate::i18n::Lang::Ar => Lang::Arabic,
-        crate::i18n::Lang::En => Lang::English,
-    }
 }
 
 /// The two languages in the order a page shows them: the interface's
@@ -718,8 +711,14 @@ pub(crate) struct Actions<'a> {
     pub choices: Option<&'a links::Choices>,
 }
 
-fn options(list: &[(i64, String)]) -> Markup {
-    html! { @for (id, title) in list { option value=(id) dir="auto" { (title) } } }
+/// A list's options, each named in the reader's language first.
+fn options(list: &[(i64, Both<String>)]) -> Markup {
+    html! {
+        @for (id, names) in list {
+            @let (lang, text) = name_text(names);
+            option value=(id) lang=(lang.as_str()) dir="auto" { (text) }
+        }
+    }
 }
 
 /// The hidden fields of every link form.
@@ -824,7 +823,7 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                 @for r in &l.references {
                     dt { (reference_word(&r.what)) }
                     dd {
-                        (struck(r.withdrawn.is_some(), html! { bdi { (r.title) } }))
+                        (struck(r.withdrawn.is_some(), name_html(&r.title)))
                         (withdrawal(r.withdrawn.as_ref(), form, &format!("reference:{}", r.id)))
                     }
                 }
@@ -841,8 +840,8 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                         @for e in &l.events {
                             @let gone = e.withdrawn.is_some();
                             tr {
-                                td dir="auto" { (struck(gone, html! { (e.event_type) })) }
-                                td dir="auto" { (struck(gone, html! { (e.location) })) }
+                                td dir="auto" { (struck(gone, name_html(&e.event_type))) }
+                                td dir="auto" { (struck(gone, name_html(&e.location))) }
                                 td { (struck(gone, day(&e.from))) }
                                 td { (struck(gone, day(&e.to))) }
                                 td dir="auto" { (struck(gone, html! { (e.comment) })) }
@@ -1296,6 +1295,13 @@ mod tests {
         utc.parse::<jiff::Timestamp>().expect("a time").into()
     }
 
+    fn ar_en(arabic: &str, english: &str) -> Both<String> {
+        Both {
+            arabic: arabic.to_owned(),
+            english: english.to_owned(),
+        }
+    }
+
     fn record() -> Record {
         Record {
             kind: Kind::Bulletin,
@@ -1523,13 +1529,13 @@ mod tests {
             references: vec![links::Reference {
                 id: 5,
                 what: "label".to_owned(),
-                title: "غارة جوية".to_owned(),
+                title: ar_en("غارة جوية", "Airstrike"),
                 withdrawn: None,
             }],
             events: vec![links::Event {
                 id: 6,
-                event_type: "اعتقال".to_owned(),
-                location: "حلب".to_owned(),
+                event_type: ar_en("اعتقال", ""),
+                location: ar_en("حلب", "Aleppo"),
                 from: "2026-01-01".to_owned(),
                 to: "2026-01-02".to_owned(),
                 comment: "شهود".to_owned(),
@@ -1537,10 +1543,12 @@ mod tests {
             }],
         };
         let choices = links::Choices {
-            labels: vec![(1, "غارة جوية".to_owned())],
-            sources: vec![(2, "شاهد عيان".to_owned())],
-            locations: vec![(3, "حلب".to_owned())],
-            event_types: vec![(4, "اعتقال".to_owned())],
+            // An option is one text: the other language's name beside
+            // the Arabic would read as English in the Arabic page's words.
+            labels: vec![(1, ar_en("غارة جوية", ""))],
+            sources: vec![(2, ar_en("شاهد عيان", ""))],
+            locations: vec![(3, ar_en("حلب", ""))],
+            event_types: vec![(4, ar_en("اعتقال", ""))],
         };
         let files = [media::Listed {
             id: 9,

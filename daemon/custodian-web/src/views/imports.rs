@@ -21,6 +21,8 @@ fn status_name(status: &str) -> String {
 fn column_name(column: &str) -> String {
     match column {
         "title" => t("reference-column-title"),
+        "title_ar" => t("reference-column-title-arabic"),
+        "title_en" => t("reference-column-title-english"),
         "description" => t("reference-column-description"),
         "url" => t("reference-column-url"),
         "latitude" => t("reference-column-latitude"),
@@ -51,6 +53,7 @@ pub(crate) fn form(
                         ("rows", max_rows.to_string().into()),
                     ]))
                 }
+                p.muted { (t("import-names")) }
                 form method="post" action="/admin/import" enctype="multipart/form-data" {
                     (csrf_field(csrf))
                     label for="kind" { (t("import-kind")) }
@@ -136,7 +139,19 @@ pub(crate) fn reference(v: &Viewer, kind: Kind, rows: &[Vec<String>]) -> Markup 
                 div.table {
                     table {
                         thead { tr { @for c in kind.columns() { th { (column_name(c)) } } } }
-                        tbody { @for r in rows { tr { @for cell in r { td dir="auto" { (cell) } } } } }
+                        tbody {
+                            @for r in rows {
+                                tr {
+                                    @for (column, cell) in kind.columns().iter().zip(r) {
+                                        @match *column {
+                                            "title_ar" => td dir="auto" lang="ar" { (cell) },
+                                            "title_en" => td dir="auto" lang="en" { (cell) },
+                                            _ => td dir="auto" { (cell) },
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -28,8 +28,58 @@ pub(crate) mod updates;
 pub(crate) use layout::{Area, Page, Viewer};
 pub(crate) use maud::Markup;
 
+use custodian_core::evidence::bilingual::{Both, Lang};
 use custodian_core::identity::sessions::Session;
 use maud::html;
+
+/// The record language the interface speaks, shown first on a page.
+pub(crate) fn reader_lang() -> Lang {
+    match crate::i18n::current() {
+        crate::i18n::Lang::Ar => Lang::Arabic,
+        crate::i18n::Lang::En => Lang::English,
+    }
+}
+
+/// A name of reference data (a label, a source, a location, an event
+/// type) in reading order: the reader's language's, else the other's,
+/// then the other's beside it when there is one.
+pub(crate) fn names_in_order(names: &Both<String>) -> Vec<(Lang, &str)> {
+    let first = reader_lang();
+    let order = if names.get(first).is_empty() {
+        [first.other(), first]
+    } else {
+        [first, first.other()]
+    };
+    order
+        .into_iter()
+        .map(|l| (l, names.get(l).as_str()))
+        .filter(|(_, name)| !name.is_empty())
+        .collect()
+}
+
+/// A name as a page shows it: the reader's language's, the other's beside
+/// it, each isolated and marked with its language.
+pub(crate) fn name_html(names: &Both<String>) -> Markup {
+    html! {
+        @for (i, (lang, name)) in names_in_order(names).into_iter().enumerate() {
+            @if i > 0 { " · " }
+            bdi lang=(lang.as_str()) { (name) }
+        }
+    }
+}
+
+/// A name as plain text (a list's option, a picker's answer), in reading
+/// order, and the language it starts with.
+pub(crate) fn name_text(names: &Both<String>) -> (Lang, String) {
+    let shown = names_in_order(names);
+    let lang = shown.first().map_or(reader_lang(), |(l, _)| *l);
+    let text = shown
+        .iter()
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(" · ");
+    (lang, text)
+}
 
 /// The navigation's view of a session: who, and which administration
 /// pages to offer (each one the policy would allow; the guard still
