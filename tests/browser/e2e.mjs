@@ -289,7 +289,7 @@ try {
     await page.fill('#ev-from', '2024-05-03');
     await page.click('button:text("Add event")');
     await expectPath(page, '/actors/view');
-    await page.waitForSelector('td:text("Shelling")');
+    await page.waitForSelector('td:has-text("Shelling")');
     await shot(page, 'actor');
     step('a wrong event withdrawn with a reason');
     await page.click('table summary:text("Withdraw")');
@@ -297,7 +297,7 @@ try {
     await page.click('table button:text("Withdraw")');
     await expectPath(page, '/actors/view');
     await page.waitForSelector('span.withdrawn:has-text("Wrong day: it was the 4th")');
-    await page.waitForSelector('td del:text("Shelling")');
+    await page.waitForSelector('td del:has-text("Shelling")');
     await shot(page, 'actor-withdrawn');
     step('lists and administration pages');
     const widths = new Set(['home', 'bulletins', 'bulletin-related', 'new-bulletin', 'accounts', 'activity']);

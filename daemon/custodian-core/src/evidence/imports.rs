@@ -285,11 +285,9 @@ pub(crate) fn rows<R>(
         .map(|h| h.trim().to_lowercase())
         .collect();
     let Some(which) = headers.iter().position(|h| header == *h) else {
+        let expected = headers.first().map(|h| h.join(",")).unwrap_or_default();
         return Err(Problem::new("import-header-mismatch")
-            .with(
-                "expected",
-                headers.first().map(|h| h.join(",")).unwrap_or_default(),
-            )
+            .with("expected", expected)
             .with("found", header.join(",")));
     };
     let columns = headers[which];
