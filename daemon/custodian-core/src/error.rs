@@ -108,6 +108,23 @@ impl Problem {
         self
     }
 
+    /// The values as a JSON object, by name: how notifications and
+    /// revision summaries store them beside their key.
+    pub fn args_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.args
+                .iter()
+                .map(|(name, value)| {
+                    let v = match value {
+                        Arg::Text(t) => serde_json::Value::from(t.as_ref()),
+                        Arg::Number(n) => serde_json::Value::from(*n),
+                    };
+                    ((*name).to_owned(), v)
+                })
+                .collect(),
+        )
+    }
+
     /// The value given for `name`, if any.
     pub fn arg(&self, name: &str) -> Option<&Arg> {
         self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v)

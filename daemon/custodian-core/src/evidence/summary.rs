@@ -39,19 +39,7 @@ impl Summary {
 
     /// What the `summary` column holds.
     pub fn stored(&self) -> String {
-        let args: Map<String, Value> = self
-            .0
-            .args
-            .iter()
-            .map(|(name, value)| {
-                let v = match value {
-                    Arg::Text(t) => Value::from(t.as_ref()),
-                    Arg::Number(n) => Value::from(*n),
-                };
-                ((*name).to_owned(), v)
-            })
-            .collect();
-        format!("{} {}", self.key(), Value::Object(args))
+        format!("{} {}", self.key(), self.0.args_json())
     }
 }
 

@@ -47,19 +47,7 @@ impl Notice {
     /// The values as stored (`message_args`): a JSON object of texts and
     /// numbers.
     fn args_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(
-            self.0
-                .args
-                .iter()
-                .map(|(name, value)| {
-                    let v = match value {
-                        Arg::Text(t) => serde_json::Value::from(t.as_ref()),
-                        Arg::Number(n) => serde_json::Value::from(*n),
-                    };
-                    ((*name).to_owned(), v)
-                })
-                .collect(),
-        )
+        self.0.args_json()
     }
 }
 
