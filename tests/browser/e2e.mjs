@@ -254,6 +254,9 @@ try {
     step('create a bulletin');
     await page.goto(`${base}/bulletins/new`);
     await page.fill('#title-en', 'Shelling of the market, 3 May');
+    // Arabic with a Latin word and digits in it: shown in its own order
+    // only inside dir=auto or <bdi> (checked on every page below).
+    await page.fill('#title-ar', 'قصف سوق حلب (Aleppo) يوم 3 أيار');
     await page.fill('#description-en', '<p>Three <strong>witnesses</strong>.</p><script>alert(1)</script>');
     await page.click('button[type=submit]');
     await expectPath(page, '/bulletins/view');
@@ -299,52 +302,73 @@ try {
     await page.waitForSelector('span.withdrawn:has-text("Wrong day: it was the 4th")');
     await page.waitForSelector('td del:has-text("Shelling")');
     await shot(page, 'actor-withdrawn');
-    step('lists and administration pages');
-    const widths = new Set(['home', 'bulletins', 'bulletin-related', 'new-bulletin', 'accounts', 'activity']);
-    for (const [path, name] of [
-      ['/', 'home'],
-      ['/bulletins?q=market', 'bulletins'],
-      ['/bulletins/new', 'new-bulletin'],
-      ['/actors', 'actors'],
-      ['/incidents', 'incidents'],
-      ['/bulletins/view?id=1', 'bulletin-related'],
-      ['/bulletins/history?id=1', 'history'],
-      ['/exports', 'exports'],
-      ['/admin/activity', 'activity'],
-      ['/admin/settings', 'settings'],
-      ['/admin/event-types', 'event-types'],
-      ['/admin/import', 'import'],
-      ['/admin/users', 'accounts'],
-      ['/admin/backups', 'backups'],
-    ]) {
-      await page.goto(`${base}${path}`);
-      await expectPath(page, path.split('?')[0]);
-      await shot(page, name);
-      if (widths.has(name)) await shotWidths(page, name);
-    }
-    step('the same appliance in Arabic, right to left');
-    // A browser whose language is Arabic: the sign-in pages and the frame
-    // of every page are Arabic, laid out right to left (issue 16). Pages
-    // marked whole are Arabic throughout: every text of the interface,
-    // leaving out only what people entered and identifiers (user text sits
-    // in dir=auto or <bdi>, identifiers, times and codes in dir=ltr or
-    // <code>).
-    for (const [path, name, signed, whole] of [
-      ['/', 'ar-home', true, true],
-      ['/bulletins?q=market', 'ar-bulletins', true, true],
-      ['/bulletins/view?id=1', 'ar-bulletin', true, true],
-      ['/bulletins/new', 'ar-new-bulletin', true, true],
-      ['/actors', 'ar-actors', true, true],
-      ['/incidents', 'ar-incidents', true, true],
-      ['/exports', 'ar-exports', true, true],
-      ['/admin/users', 'ar-accounts', true, true],
-      ['/admin/backups', 'ar-backups', true, true],
+    step('import labels in both languages');
+    await page.goto(`${base}/admin/import`);
+    await page.selectOption('#kind', 'labels');
+    await page.setInputFiles('#file', {
+      name: 'labels.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('title_ar,title_en,description\nقصف مدفعي,Shelling,\nاعتقال تعسفي,,\n,Torture,\n'),
+    });
+    await page.click('form[action="/admin/import"] button[type=submit]');
+    await expectPath(page, '/admin/import/job');
+    await page.waitForSelector('progress[value="100"]', { timeout: 15_000 });
+    await shot(page, 'import-job');
+    // Every page an analyst or administrator reads, walked in English and
+    // in Arabic at a wide desktop (1440 px) and a phone (390 px); the
+    // shots are kept for a look by eye (`${name}-1440.png`, `ar-${name}-390.png`).
+    // `whole` marks the pages that are Arabic throughout in Arabic: every
+    // text of the interface, leaving out only what people entered and
+    // identifiers (user text sits in dir=auto or <bdi>, identifiers, times
+    // and codes in dir=ltr or <code>).
+    const pages = [
+      ['/', 'home', true],
+      ['/bulletins?q=market', 'bulletins', true],
+      ['/bulletins/new', 'new-bulletin', true],
+      ['/bulletins/view?id=1', 'bulletin-related', true],
+      ['/bulletins/edit?id=1', 'edit-bulletin', true],
+      ['/bulletins/history?id=1', 'history', true],
+      ['/actors', 'actors', true],
+      ['/actors/new', 'new-actor', true],
+      ['/actors/view?id=1', 'actor-view', true],
+      ['/actors/history?id=1', 'actor-history', true],
+      ['/incidents', 'incidents', true],
+      ['/incidents/new', 'new-incident', true],
+      ['/reference?kind=labels', 'reference-labels', true],
+      ['/reference?kind=sources', 'reference-sources', true],
+      ['/reference?kind=locations', 'reference-locations', true],
+      ['/exports', 'exports', true],
+      ['/account/preferences', 'preferences', true],
+      ['/account/notifications', 'notifications', true],
+      ['/account/sessions', 'sessions', true],
+      ['/account/passkeys', 'passkeys', true],
+      ['/account/password', 'password', true],
+      ['/admin/users', 'accounts', true],
+      ['/admin/users/permissions?username=admin', 'permissions', true],
+      ['/admin/sessions', 'admin-sessions', true],
+      ['/admin/event-types', 'event-types', true],
+      ['/admin/import', 'import', false],
+      ['/admin/import/bulletins', 'import-bulletins', false],
+      ['/admin/backups', 'backups', true],
+      ['/admin/load', 'load', true],
+      ['/admin/updates', 'updates', true],
       // (The activity filter's hints quote identifiers and the settings
       // list the configuration's own values, in English.)
-      ['/admin/activity', 'ar-activity', true, false],
-      ['/admin/settings', 'ar-settings', true, false],
-      ['/account/preferences', 'ar-preferences', true, true],
-      ['/account/notifications', 'ar-notifications', true, true],
+      ['/admin/activity', 'activity', false],
+      ['/admin/settings', 'settings', false],
+    ];
+    step('every page in English');
+    for (const [path, name] of pages) {
+      await page.goto(`${base}${path}`);
+      await expectPath(page, path.split('?')[0]);
+      expect(await page.evaluate(() => document.documentElement.dir) === 'ltr', `${path}: dir=ltr`);
+      await shotWidths(page, name);
+    }
+    step('every page in Arabic, right to left');
+    // A browser whose language is Arabic: the sign-in pages and the frame
+    // of every page are Arabic, laid out right to left (issue 16).
+    for (const [path, name, signed, whole] of [
+      ...pages.map(([path, name, whole]) => [path, `ar-${name}`, true, whole]),
       ['/no-such-page', 'ar-not-found', true, true],
       ['/', 'ar-welcome', false, true],
       ['/login', 'ar-login', false, true],
@@ -368,12 +392,26 @@ try {
       for (const english of ['Bulletins', 'Reference data', 'Administration', 'Sign out', 'Home', 'evidence appliance']) {
         expect(!frame.includes(english), `${path}: "${english}" in the Arabic frame: ${frame}`);
       }
+      // What people entered sits in an element of its own direction (or,
+      // in a revision's stored snapshot, inside JSON laid out left to right).
+      const loose = await p.evaluate((titles) => {
+        const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const out = [];
+        while (walk.nextNode()) {
+          const n = walk.currentNode;
+          if (titles.some((t) => n.nodeValue.includes(t)) && !n.parentElement.closest('bdi, [dir="auto"], pre.snapshot[dir="ltr"]')) {
+            out.push(n.nodeValue.trim());
+          }
+        }
+        return out;
+      }, ['قصف سوق حلب', 'Shelling of the market', 'قصف مدفعي', 'اعتقال تعسفي', 'Torture']);
+      expect(loose.length === 0, `${path}: user text outside dir=auto or <bdi>: ${loose.join(' | ')}`);
       if (whole) {
         // Nothing Latin but the product's name, outside what people
         // entered and identifiers.
         const text = await p.evaluate(() => {
           const body = document.body.cloneNode(true);
-          body.querySelectorAll('script, code, bdi, time, [dir="ltr"], [dir="auto"]').forEach((e) => e.remove());
+          body.querySelectorAll('script, noscript, code, bdi, time, [dir="ltr"], [dir="auto"]').forEach((e) => e.remove());
           // Each text on its own, so neighbouring words stay apart.
           const walk = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
           const texts = [];
@@ -383,7 +421,7 @@ try {
         // The account's own name (the administrator here is "admin") is
         // user text too, inside sentences of the catalogue; SHA-256 and PDF
         // are written so in Arabic as well.
-        const rest = text.replace(/\b(Custodian|Vault|UTC|admin|SHA|PDF)\b/g, '');
+        const rest = text.replace(/\b(Custodian|Vault|UTC|admin|SHA|PDF|CSV|UTF|PostgreSQL|custodiand)\b/g, '');
         const latin = rest.match(/[A-Za-z]{3,}/g);
         expect(!latin, `${path}: English on the Arabic page: ${latin} in ${rest.replace(/\s+/g, ' ')}`);
       }

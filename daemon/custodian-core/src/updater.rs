@@ -31,6 +31,28 @@ pub enum UpdaterError {
     Db(#[from] DbError),
 }
 
+impl UpdaterError {
+    /// What the administrator is told, by catalogue key (`updates-…` in
+    /// problems.ftl); `Display` stays for the journal.
+    pub fn problem(&self) -> crate::error::Problem {
+        use crate::error::Problem;
+        match self {
+            UpdaterError::NotConfigured => Problem::new("updates-not-configured")
+                .with("file", "custodiand.toml")
+                .with("table", "[updates]"),
+            UpdaterError::Unreachable(_) => Problem::new("updates-unreachable"),
+            UpdaterError::Exchange(_) => Problem::new("updates-exchange"),
+            UpdaterError::Malformed(_) => Problem::new("updates-malformed"),
+            UpdaterError::Timeout => Problem::new("updates-timeout"),
+            // The updater's own words: it has no catalogue.
+            UpdaterError::Refused(why) => {
+                Problem::new("updates-refused-by").with("reason", why.clone())
+            }
+            UpdaterError::Db(_) => Problem::new("updates-not-copied"),
+        }
+    }
+}
+
 impl From<tokio_postgres::Error> for UpdaterError {
     fn from(e: tokio_postgres::Error) -> Self {
         Self::Db(DbError::Postgres(e))

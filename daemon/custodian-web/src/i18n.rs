@@ -543,7 +543,8 @@ mod tests {
                         .collect::<Vec<_>>()
                 })
                 .collect();
-            for &(_, key_at) in &starts {
+            let helpers = notice_helpers(&text);
+            for &(at, key_at) in &starts {
                 let key = text[key_at..].split('"').next().unwrap_or("").to_owned();
                 // Its chain: up to the end of the statement or the next
                 // refusal made.
@@ -557,16 +558,50 @@ mod tests {
                     .find(';')
                     .map_or(text.len(), |e| key_at + e)
                     .min(next);
-                let names = text[key_at..end]
-                    .split(".with(\"")
-                    .skip(1)
-                    .filter_map(|piece| piece.split('"').next())
-                    .map(str::to_owned)
-                    .collect();
+                let mut names = with_names(&text[key_at..end]);
+                // Made inside `helper(Notice::new(".."))`: the helper's
+                // values too.
+                for (helper, given) in &helpers {
+                    if text[..at].ends_with(&format!("{helper}(")) {
+                        names.extend(given.iter().cloned());
+                    }
+                }
                 out.push((key, names));
             }
         }
         out
+    }
+
+    /// The names a `.with("name", ..)` chain gives.
+    fn with_names(chain: &str) -> BTreeSet<String> {
+        chain
+            .split(".with(\"")
+            .skip(1)
+            .filter_map(|piece| piece.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Closures that add values to a notice made by key
+    /// (`let to = |n: Notice| n.with("by", ..);`), each with the names it
+    /// gives, those of a helper it calls included.
+    fn notice_helpers(text: &str) -> Vec<(String, BTreeSet<String>)> {
+        let mut helpers: Vec<(String, BTreeSet<String>)> = Vec::new();
+        for (at, _) in text.match_indices(" = |n: Notice| ") {
+            let Some(name) = text[..at].rsplit("let ").next() else {
+                continue;
+            };
+            let body = &text[at..];
+            let body = &body[..body.find(';').unwrap_or(body.len())];
+            let mut names = with_names(body);
+            for (other, given) in &helpers {
+                if body.contains(&format!("{other}(")) {
+                    names.extend(given.iter().cloned());
+                }
+            }
+            helpers.push((name.trim().to_owned(), names));
+        }
+        helpers
     }
 
     /// The areas of `problems.ftl`: a literal of the domain that looks

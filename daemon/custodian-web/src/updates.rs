@@ -15,6 +15,7 @@ use crate::input::field;
 use crate::input::ReqBody;
 use crate::respond::{html, Reply};
 use crate::respond::{see_other, unavailable_because};
+use custodian_core::error::Problem;
 use custodian_core::policy::InstallUpdates;
 use custodian_core::updater::{self, UpdaterError};
 
@@ -34,15 +35,10 @@ pub(crate) async fn page(app: &App, req: &Request<impl Sized>) -> Reply {
     let signed = admit::<InstallUpdates, _>(app, req).await?;
     let session = &signed.session;
     let csrf = csrf_for(app, session).await?;
-    let st = status(app).await.map_err(|e| e.to_string());
+    let st = status(app).await.map_err(|e| shown(&e));
     Ok(html(
         StatusCode::OK,
-        views::updates::page(
-            &views::viewer(session),
-            &csrf,
-            st.as_ref().map_err(String::as_str),
-            None,
-        ),
+        views::updates::page(&views::viewer(session), &csrf, st.as_ref(), None),
     ))
 }
 
@@ -60,13 +56,13 @@ pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
                 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
             if !plausible {
                 let csrf = csrf_for(app, session).await?;
-                let st = status(app).await.map_err(|e| e.to_string());
+                let st = status(app).await.map_err(|e| shown(&e));
                 return Ok(html(
                     StatusCode::BAD_REQUEST,
                     views::updates::page(
                         &views::viewer(session),
                         &csrf,
-                        st.as_ref().map_err(String::as_str),
+                        st.as_ref(),
                         Some(&t("updates-choose-version")),
                     ),
                 ));
@@ -107,16 +103,18 @@ pub(crate) async fn act<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
         None => Ok(see_other(PAGE.into())),
         Some(p) => {
             let csrf = csrf_for(app, session).await?;
-            let st = status(app).await.map_err(|e| e.to_string());
+            let st = status(app).await.map_err(|e| shown(&e));
             Ok(html(
                 StatusCode::CONFLICT,
-                views::updates::page(
-                    &views::viewer(session),
-                    &csrf,
-                    st.as_ref().map_err(String::as_str),
-                    Some(&p),
-                ),
+                views::updates::page(&views::viewer(session), &csrf, st.as_ref(), Some(&p)),
             ))
         }
     }
+}
+
+/// Why the updater could not be asked, for the page; the journal has
+/// the cause.
+fn shown(e: &UpdaterError) -> Problem {
+    tracing::warn!(target: "updates", error = %e, "custodian-updated not asked");
+    e.problem()
 }

@@ -156,8 +156,9 @@ async fn both_languages_round_trip_and_are_found() {
     let history = admin.get(&format!("/bulletins/history?id={id}")).await;
     assert_eq!(history.status, 200, "{}", history.body);
     for text in [
-        "&quot;title_alt&quot;: &quot;قَصْفُ",
-        "&quot;title_lang&quot;: &quot;en&quot;",
+        // One field a line, each text in its own direction.
+        "<dt><code dir=\"ltr\">title_alt</code></dt><dd dir=\"auto\">قَصْفُ",
+        "<dt><code dir=\"ltr\">title_lang</code></dt><dd dir=\"auto\">en</dd>",
         "شهـود",
     ] {
         assert!(history.body.contains(text), "{text}: {}", history.body);

@@ -208,3 +208,12 @@ search-lone-prefix = فيه * وحدها؛ اكتبها في آخر كلمة ل�
 search-only-excluded = يستبعد كلمات فقط؛ أضف كلمة واحدة على الأقل للبحث عنها.
 search-too-many-terms = فيه { $count } من الكلمات والعبارات؛ والحد الأقصى { $max }. احذف بعضها وحاول مرة أخرى.
 search-not-inside-or = لا يمكن استبعاد كلمة داخل OR؛ اكتب ‎-كلمة خارج OR.
+
+# custodian-updated could not be asked (the updates page).
+updates-not-configured = التحديثات غير مهيّأة هنا: لا يحوي الملف { $file } الجدول { $table }.
+updates-unreachable = تعذّر الوصول إلى custodian-updated؛ هل هو قيد التشغيل؟
+updates-exchange = انقطع التواصل مع custodian-updated؛ حاول مرة أخرى.
+updates-malformed = أعاد custodian-updated جوابًا تعذّرت قراءته؛ ويذكر سجله السبب.
+updates-timeout = لم يُجب custodian-updated خلال دقيقتين؛ ويذكر سجله ما يفعله.
+updates-refused-by = رفض custodian-updated: { $reason }
+updates-not-copied = تعذّر نسخ خطوات التحديث إلى سجل النشاط؛ ربما تعذّر الوصول إلى قاعدة البيانات.

@@ -176,3 +176,12 @@ search-lone-prefix = has a * on its own; write it at the end of a word to find t
 search-only-excluded = only leaves words out; add at least one word to look for.
 search-too-many-terms = has { $count } words and phrases; at most { $max } are accepted. Leave some out and try again.
 search-not-inside-or = cannot leave out a word inside OR; write -word outside the OR.
+
+# custodian-updated could not be asked (the updates page).
+updates-not-configured = Updates are not configured here: { $file } has no { $table } table.
+updates-unreachable = custodian-updated is not reachable; is it running?
+updates-exchange = The exchange with custodian-updated broke off; try again.
+updates-malformed = custodian-updated gave an answer that could not be read; its journal says why.
+updates-timeout = custodian-updated did not answer within 2 minutes; its journal says what it is doing.
+updates-refused-by = custodian-updated refused: { $reason }
+updates-not-copied = The update steps could not be copied into the activity log; the database may be unreachable.

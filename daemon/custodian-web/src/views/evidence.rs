@@ -1048,6 +1048,27 @@ pub(crate) fn view(viewer: &Viewer, b: &Record, a: &Actions<'_>, message: Option
     )
 }
 
+/// A revision's stored snapshot (a JSON object) as its fields, one per
+/// line: the field's name as code, a text value in its own direction
+/// (Arabic and English each read in their order, which a JSON line laid
+/// out left to right cannot give), any other value as compact JSON.
+fn snapshot_fields(snapshot: &str) -> Markup {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(snapshot) else {
+        return html! { pre.snapshot dir="ltr" { (snapshot) } };
+    };
+    html! {
+        dl.snapshot {
+            @for (name, value) in &fields {
+                dt { code dir="ltr" { (name) } }
+                @match value {
+                    serde_json::Value::String(text) => dd dir="auto" { (text) },
+                    other => dd { code dir="ltr" { (other.to_string()) } },
+                }
+            }
+        }
+    }
+}
+
 /// The keys a revision's summary may name (custodian-core's `Summary`);
 /// a stored key outside them is shown as the text it is.
 const SUMMARY_KEYS: [&str; 10] = [
@@ -1232,14 +1253,20 @@ pub(crate) fn history(viewer: &Viewer, kind: Kind, id: i64, revisions: &[Revisio
         html! {
             section.card {
                 h1 { (t_with(words.history, &[("id", id.into())])) }
+                // On a phone each revision is a block of labelled lines.
                 div.table {
-                    table {
+                    table.stack {
                         thead { tr { th { (t("records-revision")) } th { (t("history-when")) } th { (t("history-who")) } th { (t("history-change")) } } }
                         tbody {
                             @for r in revisions {
-                                tr { td { (r.revision) } td { (when_to_the_second(r.when)) } td { (who(&r.editor)) } td { (summary(&r.summary)) } }
+                                tr {
+                                    td data-label=(t("records-revision")) { span { (r.revision) } }
+                                    td data-label=(t("history-when")) { span { (when_to_the_second(r.when)) } }
+                                    td data-label=(t("history-who")) { span { (who(&r.editor)) } }
+                                    td data-label=(t("history-change")) { span { (summary(&r.summary)) } }
+                                }
                                 @if let Some(snapshot) = &r.snapshot {
-                                    tr { td {} td colspan="3" { pre.snapshot dir="ltr" { (snapshot) } } }
+                                    tr { td {} td.whole colspan="3" { (snapshot_fields(snapshot)) } }
                                 }
                             }
                         }

@@ -1,12 +1,40 @@
 //! `/admin/updates`: what custodian-updated reports, and the forms that
 //! ask it to check or to install a signed version.
 
+use custodian_core::error::{Arg, Problem};
+use fluent_bundle::FluentValue;
 use maud::{html, Markup};
 
 use super::layout::{alert, csrf_field, layout, Area, Page, Viewer};
 use crate::i18n::{t, t_with};
 
 const PAGE: &str = "/admin/updates";
+
+/// Why custodian-updated could not be asked: the names of files and
+/// tables it gives as code, the updater's own words isolated.
+fn unavailable(p: &Problem) -> Markup {
+    let marks: Vec<Markup> = p
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                Arg::Text(text) => text.to_string(),
+                Arg::Number(n) => n.to_string(),
+            };
+            match *name {
+                "reason" => html! { bdi { (text) } },
+                _ => html! { code dir="ltr" { (text) } },
+            }
+        })
+        .collect();
+    let values: Vec<(&str, FluentValue<'_>)> = p
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (*name, super::evidence::slot(i)))
+        .collect();
+    super::evidence::marked(&t_with(p.key, &values), &marks)
+}
 
 /// A reported value as text ("—" when absent).
 pub(crate) fn s(v: &serde_json::Value) -> String {
@@ -41,7 +69,7 @@ fn check_form(csrf: &str) -> Markup {
 pub(crate) fn page(
     v: &Viewer,
     csrf: &str,
-    status: Result<&serde_json::Value, &str>,
+    status: Result<&serde_json::Value, &Problem>,
     message: Option<&str>,
 ) -> Markup {
     let busy = status.is_ok_and(|st| st["busy"].as_bool() == Some(true));
@@ -57,7 +85,7 @@ pub(crate) fn page(
                 (alert(message))
                 @match status {
                     Err(e) => {
-                        p.error role="alert" { (e) }
+                        p.error role="alert" { (unavailable(e)) }
                         p.muted { (t("updates-start-before")) " " code dir="ltr" { "systemctl start custodian-updated" } (t("updates-start-after")) }
                     },
                     Ok(st) => (report(st, csrf, busy)),
