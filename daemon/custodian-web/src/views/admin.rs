@@ -428,6 +428,28 @@ pub(crate) fn load(v: &Viewer, l: &LoadView) -> Markup {
     )
 }
 
+/// The hint under the table of 503s: it names the causes by the
+/// identifiers the table's columns and the journal use, as code.
+fn turned_away_hint() -> Markup {
+    let names = [
+        ("pool", Cause::Overloaded),
+        ("account", Cause::AccountBusy),
+        ("expensive", Cause::ExpensiveBusy),
+        ("timeout", Cause::StatementTimeout),
+        ("unreachable", Cause::DatabaseUnreachable),
+    ];
+    let marks: Vec<Markup> = names
+        .iter()
+        .map(|(_, k)| html! { code dir="ltr" { (k.name()) } })
+        .collect();
+    let values: Vec<(&str, fluent_bundle::FluentValue<'_>)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (*name, super::evidence::slot(i)))
+        .collect();
+    super::evidence::marked(&t_with("load-turned-away-hint", &values), &marks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,26 +617,4 @@ mod tests {
             assert!(pages.contains(english), "{english:?} in {pages}");
         }
     }
-}
-
-/// The hint under the table of 503s: it names the causes by the
-/// identifiers the table's columns and the journal use, as code.
-fn turned_away_hint() -> Markup {
-    let names = [
-        ("pool", Cause::Overloaded),
-        ("account", Cause::AccountBusy),
-        ("expensive", Cause::ExpensiveBusy),
-        ("timeout", Cause::StatementTimeout),
-        ("unreachable", Cause::DatabaseUnreachable),
-    ];
-    let marks: Vec<Markup> = names
-        .iter()
-        .map(|(_, k)| html! { code dir="ltr" { (k.name()) } })
-        .collect();
-    let values: Vec<(&str, fluent_bundle::FluentValue<'_>)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| (*name, super::evidence::slot(i)))
-        .collect();
-    super::evidence::marked(&t_with("load-turned-away-hint", &values), &marks)
 }
