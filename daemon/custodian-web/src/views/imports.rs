@@ -1,7 +1,8 @@
 //! CSV import of reference data (administrators) and the read-only lists
 //! of labels, sources and locations.
 
-use custodian_core::evidence::imports::{Job, Kind};
+use custodian_core::evidence::csv_import::Job;
+use custodian_core::evidence::imports::Kind;
 use maud::{html, Markup};
 
 use super::layout::{csrf_field, layout, Area, Page, Viewer};

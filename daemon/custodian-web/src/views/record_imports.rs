@@ -2,7 +2,7 @@
 //! of the export's columns are imported and which are not, and a job's
 //! progress with every refused row by line.
 
-use custodian_core::evidence::imports::Job;
+use custodian_core::evidence::csv_import::Job;
 use custodian_core::evidence::record_imports::COLUMNS;
 use maud::{html, Markup};
 
