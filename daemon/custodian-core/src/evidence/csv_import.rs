@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio_postgres::GenericClient;
 
-use crate::error::{Arg, CoreError, Problem};
+use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::pool::Database;
 
@@ -329,7 +329,7 @@ pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
         return Ok(None);
     };
     let mut rejected: Vec<(i64, Problem)> = r
-        .get::<_, serde_json::Value>(7)
+        .get::<_, Value>(7)
         .as_array()
         .map(|a| {
             a.iter()
@@ -352,25 +352,14 @@ pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
 
 /// A refused row as the job keeps it: its line, the message's key and
 /// its values, translated when the job is shown.
-pub(crate) fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
-    let args: serde_json::Map<String, serde_json::Value> = why
-        .args
-        .iter()
-        .map(|(name, value)| {
-            let v = match value {
-                Arg::Text(t) => json!(t),
-                Arg::Number(n) => json!(n),
-            };
-            ((*name).to_owned(), v)
-        })
-        .collect();
-    json!({"line": line, "key": why.key, "args": args})
+pub(crate) fn reason_json(line: usize, why: &Problem) -> Value {
+    json!({"line": line, "key": why.key, "args": why.args_json()})
 }
 
 /// The reason of a stored row, its key found again among those each
 /// import may refuse a row for. A job recorded before reasons were kept
 /// by key has its English words, shown as they are (`import-row-stored`).
-pub(crate) fn reason_of(v: &serde_json::Value) -> Problem {
+pub(crate) fn reason_of(v: &Value) -> Problem {
     let mut keys = super::imports::ROW_KEYS
         .iter()
         .chain(super::record_imports::ROW_KEYS);
@@ -389,7 +378,7 @@ pub(crate) fn reason_of(v: &serde_json::Value) -> Problem {
                 continue;
             };
             p = match value {
-                serde_json::Value::Number(n) => p.with(name, n.as_i64().unwrap_or(0)),
+                Value::Number(n) => p.with(name, n.as_i64().unwrap_or(0)),
                 other => p.with(name, other.as_str().unwrap_or("").to_owned()),
             };
         }
