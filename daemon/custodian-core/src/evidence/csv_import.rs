@@ -155,8 +155,8 @@ pub(crate) trait Import: Send + Sync + 'static {
     /// Rows added between two updates of the job's progress.
     const BATCH: usize;
     /// Adds `rows` (line, row), then records them in `progress`: in the
-    /// transaction that adds them where they share one, so that the job's
-    /// counts are never ahead of what was added.
+    /// transaction that adds them where they share one (the counts then
+    /// commit with the rows), else once they are added.
     fn add(
         &self,
         db: &Database,
