@@ -786,7 +786,7 @@ pub(crate) static ROUTES: &[Route] = &[
         page: "/admin/import",
         handler: Handler::Import,
         methods: FORM,
-        body_limit: custodian_core::evidence::imports::MAX_BYTES + 64 * 1024,
+        body_limit: custodian_core::evidence::csv_import::MAX_BYTES + 64 * 1024,
         expensive: POST_ONLY,
     },
     Route {
@@ -809,7 +809,7 @@ pub(crate) static ROUTES: &[Route] = &[
         page: "/admin/import/bulletins",
         handler: Handler::ImportBulletins,
         methods: FORM,
-        body_limit: custodian_core::evidence::imports::MAX_BYTES + 64 * 1024,
+        body_limit: custodian_core::evidence::csv_import::MAX_BYTES + 64 * 1024,
         expensive: POST_ONLY,
     },
     Route {

@@ -1,24 +1,19 @@
 //! CSV import of reference data (labels, sources, locations): a strict
-//! parser (size and row limits, exact header, no spreadsheet formulas,
-//! each field validated; a name in Arabic and one in English, or the one
-//! `title` of files made before names were bilingual), then a background job that adds the good rows
-//! in batches, reports every refused row with its line and the reason,
-//! and shows its progress. Started by an administrator with step-up; the
-//! start and the outcome are in the activity log.
+//! parser (the file's checks of [`super::csv_import`], then each field
+//! validated; a name in Arabic and one in English, or the one `title` of
+//! files made before names were bilingual), then the import's job, which
+//! inserts the good rows in batches, refusing a name already taken.
+//! Started by an administrator with step-up.
 
-use super::bilingual::{stored_name, Both, Lang};
-use crate::error::{Arg, Problem};
 use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::error::CoreError;
-use crate::identity::accounts::audit;
+use super::bilingual::{stored_name, Both, Lang};
+use super::csv_import::{self, rows, text, Import, NewJob, Progress, Upload};
+use crate::error::{CoreError, Problem};
+use crate::policy::{ImportReference, Permit};
 use crate::pool::Database;
-
-pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-pub const MAX_ROWS: usize = 50_000;
-const BATCH: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -112,37 +107,6 @@ impl Record {
             | Self::Location { title, .. } => title,
         }
     }
-}
-
-#[derive(Debug, Default)]
-pub struct Parsed {
-    /// (line, record)
-    pub rows: Vec<(usize, Record)>,
-    /// (line, reason)
-    pub rejected: Vec<(usize, Problem)>,
-}
-
-/// One cell checked as text: no spreadsheet formula, no control character
-/// but a line break, `required` not empty, at most `max` characters.
-pub(crate) fn text(cell: &str, what: &str, max: usize, required: bool) -> Result<String, Problem> {
-    let t = cell.trim();
-    if t.starts_with(['=', '+', '-', '@']) {
-        return Err(Problem::new("import-cell-formula")
-            .with("column", what.to_owned())
-            .with("start", t[..1].to_owned()));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Problem::new("import-cell-control").with("column", what.to_owned()));
-    }
-    if required && t.is_empty() {
-        return Err(Problem::new("import-cell-empty").with("column", what.to_owned()));
-    }
-    if t.chars().count() > max {
-        return Err(Problem::new("import-cell-too-long")
-            .with("column", what.to_owned())
-            .with("max", max));
-    }
-    Ok(t.to_owned())
 }
 
 fn number(cell: &str, what: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, Problem> {
@@ -249,185 +213,56 @@ fn record(kind: Kind, cells: &csv::StringRecord, bilingual: bool) -> Result<Reco
 pub fn parse(kind: Kind, bytes: &[u8]) -> Result<Parsed, Problem> {
     // The bilingual header first (the one a refusal names), then the one
     // files made before reference data had two names use.
-    let (rows, rejected) = rows(
+    rows(
         &[kind.columns(), kind.legacy_columns()],
         bytes,
         |r, header| record(kind, r, header == 0),
-    )?;
-    Ok(Parsed { rows, rejected })
+    )
 }
 
-/// What every CSV import checks of the file: its size, UTF-8 (after an
-/// optional byte-order mark), the header exactly one of `headers` (the
-/// first is the one a refusal names), the number of rows and each row's
-/// number of fields; `record` reads each row, told which header the file
-/// has. Returns the (line, record) read and the (line, reason) refused.
-#[allow(clippy::type_complexity)] // the two lists `Parsed` keeps
-pub(crate) fn rows<R>(
-    headers: &[&[&str]],
-    bytes: &[u8],
-    mut record: impl FnMut(&csv::StringRecord, usize) -> Result<R, Problem>,
-) -> Result<(Vec<(usize, R)>, Vec<(usize, Problem)>), Problem> {
-    if bytes.len() > MAX_BYTES {
-        return Err(Problem::new("import-file-too-large").with("mib", MAX_BYTES / 1024 / 1024));
-    }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| Problem::new("import-file-not-utf8"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        // The CSV reader's own words for what it could not read.
-        .map_err(|e| Problem::new("import-header-unreadable").with("error", e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let Some(which) = headers.iter().position(|h| header == *h) else {
-        let expected = headers.first().map(|h| h.join(",")).unwrap_or_default();
-        return Err(Problem::new("import-header-mismatch")
-            .with("expected", expected)
-            .with("found", header.join(",")));
-    };
-    let columns = headers[which];
-    let (mut read, mut refused) = (Vec::new(), Vec::new());
-    let mut lines = Lines {
-        text,
-        byte: 0,
-        line: 1,
-    };
-    for (i, result) in reader.records().enumerate() {
-        if i >= MAX_ROWS {
-            return Err(Problem::new("import-file-too-many-rows").with("max", MAX_ROWS));
-        }
-        let line = result
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i + 2, |p| lines.at(p.byte() as usize));
-        match result {
-            Err(e) => refused.push((
-                line,
-                Problem::new("import-row-unreadable").with("error", e.to_string()),
-            )),
-            Ok(r) if r.len() != columns.len() => refused.push((
-                line,
-                Problem::new("import-row-fields")
-                    .with("count", r.len())
-                    .with("expected", columns.len()),
-            )),
-            Ok(r) => match record(&r, which) {
-                Ok(rec) => read.push((line, rec)),
-                Err(why) => refused.push((line, why)),
-            },
-        }
-    }
-    Ok((read, refused))
-}
-
-/// The line a record starts on, counted from its byte offset. The CSV
-/// reader's own count is one short after a CR LF line end (files saved on
-/// Windows, and the export's own): it has not yet read the LF.
-struct Lines<'a> {
-    text: &'a str,
-    /// Where the count has reached, and the line there.
-    byte: usize,
-    line: usize,
-}
-
-impl Lines<'_> {
-    fn at(&mut self, byte: usize) -> usize {
-        let mut end = byte.min(self.text.len());
-        // A record does not start on the LF that ends the line before it.
-        if self.text.as_bytes().get(end) == Some(&b'\n') {
-            end += 1;
-        }
-        if end > self.byte {
-            self.line += self.text.as_bytes()[self.byte..end]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            self.byte = end;
-        }
-        self.line
-    }
-}
+pub type Parsed = csv_import::Parsed<Record>;
 
 /// Records the job and starts it in the background; returns its id.
-#[allow(clippy::too_many_arguments)] // the job's whole description, checked once
 pub async fn start(
     db: Arc<Database>,
-    _permit: &crate::policy::Permit<crate::policy::ImportReference>,
-    user_id: i64,
-    username: String,
+    permit: &Permit<ImportReference>,
+    upload: Upload<'_>,
     kind: Kind,
-    file_name: &str,
-    sha256: &str,
     parsed: Parsed,
 ) -> Result<i64, CoreError> {
-    let total = (parsed.rows.len() + parsed.rejected.len()) as i32;
-    let rejected: Vec<_> = parsed
-        .rejected
-        .iter()
-        .map(|(line, why)| reason_json(*line, why))
-        .collect();
-    let id: i64 = {
-        let c = db.client().await?;
-        let pg: &tokio_postgres::Client = &c;
-        let id: i64 = pg
-            .query_one(
-                "INSERT INTO import_job (kind, requested_by, file_name, sha256, total, processed, rejected) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                &[&kind.as_str(), &user_id, &file_name, &sha256, &total, &(parsed.rejected.len() as i32), &json!(rejected)],
-            )
-            .await?
-            .get(0);
-        audit(
-            pg,
-            &username,
-            "import.started",
-            &format!("import/{id}"),
-            json!({"kind": kind.as_str(), "file": file_name, "sha256": sha256, "rows": total}),
-        )
-        .await?;
-        id
+    let user_id = permit.actor().user_id;
+    let job = NewJob {
+        kind: kind.as_str(),
+        user_id,
+        upload,
+        started: json!({}),
+        outcome: json!({}),
     };
-    tokio::spawn(async move {
-        if let Err(e) = run(&db, id, user_id, &username, parsed.rows).await {
-            tracing::warn!(target: "imports", job = id, error = %e, "import failed");
-            if let Ok(c) = db.client().await {
-                let pg: &tokio_postgres::Client = &c;
-                let _ = pg
-                    .execute("UPDATE import_job SET status = 'failed', finished_at = now() WHERE id = $1", &[&id])
-                    .await;
-                let _ = audit(
-                    pg,
-                    &username,
-                    "import.failed",
-                    &format!("import/{id}"),
-                    json!({}),
-                )
-                .await;
-            }
-        }
-    });
-    Ok(id)
+    csv_import::start(db, InsertReference { user_id }, job, parsed).await
 }
 
-async fn run(
-    db: &Database,
-    id: i64,
+/// Reference data's rows, each inserted unless its name is taken already;
+/// a batch is one transaction, its progress included.
+struct InsertReference {
+    /// Who the rows are created by.
     user_id: i64,
-    username: &str,
-    rows: Vec<(usize, Record)>,
-) -> Result<(), CoreError> {
-    let mut accepted = 0i32;
-    for batch in rows.chunks(BATCH) {
+}
+
+impl Import for InsertReference {
+    type Row = Record;
+    const BATCH: usize = 200;
+
+    async fn add(
+        &self,
+        db: &Database,
+        rows: &[(usize, Record)],
+        progress: &mut Progress,
+    ) -> Result<(), CoreError> {
+        let user_id = self.user_id;
         let mut c = db.client().await?;
         let tx = c.transaction().await?;
         let mut refused = Vec::new();
-        for (line, rec) in batch {
+        for (line, rec) in rows {
             let Name {
                 title,
                 lang,
@@ -460,89 +295,23 @@ async fn run(
                     .await?
                 }
             };
-            if n == 1 {
-                accepted += 1;
-            } else {
-                refused.push(reason_json(
+            if n != 1 {
+                let title = format!("{:?}", rec.title());
+                refused.push((
                     *line,
-                    &Problem::new("import-row-exists").with("title", format!("{:?}", rec.title())),
+                    Problem::new("import-row-exists").with("title", title),
                 ));
             }
         }
-        tx.execute(
-            "UPDATE import_job SET processed = processed + $2, accepted = $3, rejected = rejected || $4 WHERE id = $1",
-            &[&id, &(batch.len() as i32), &accepted, &json!(refused)],
-        )
-        .await?;
+        progress.record(&*tx, rows.len(), &refused).await?;
         tx.commit().await?;
+        Ok(())
     }
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    let row = pg
-        .query_one(
-            "UPDATE import_job SET status = 'done', finished_at = now() WHERE id = $1 RETURNING jsonb_array_length(rejected)",
-            &[&id],
-        )
-        .await?;
-    audit(
-        pg,
-        username,
-        "import.finished",
-        &format!("import/{id}"),
-        json!({"accepted": accepted, "rejected": row.get::<_, i32>(0)}),
-    )
-    .await
 }
 
-pub struct Job {
-    pub id: i64,
-    pub kind: String,
-    pub file_name: String,
-    pub status: String,
-    pub total: i32,
-    pub processed: i32,
-    pub accepted: i32,
-    /// (line, reason), in line order.
-    pub rejected: Vec<(i64, Problem)>,
-}
-
-pub async fn job(db: &Database, id: i64) -> Result<Option<Job>, CoreError> {
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    let Some(r) = pg
-        .query_opt(
-            "SELECT id, kind, file_name, status, total, processed, accepted, rejected FROM import_job WHERE id = $1",
-            &[&id],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let mut rejected: Vec<(i64, Problem)> = r
-        .get::<_, serde_json::Value>(7)
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| (v["line"].as_i64().unwrap_or(0), reason_of(v)))
-                .collect()
-        })
-        .unwrap_or_default();
-    rejected.sort_by_key(|(l, _)| *l);
-    Ok(Some(Job {
-        id: r.get(0),
-        kind: r.get(1),
-        file_name: r.get(2),
-        status: r.get(3),
-        total: r.get(4),
-        processed: r.get(5),
-        accepted: r.get(6),
-        rejected,
-    }))
-}
-
-/// Every key a refused row may be stored with (`reason_of` finds the
-/// static key again).
-const ROW_KEYS: &[&str] = &[
+/// Every key a refused row may be stored with, besides those of bulletins
+/// ([`csv_import::reason_of`] finds the static key again).
+pub(crate) const ROW_KEYS: &[&str] = &[
     "import-cell-formula",
     "import-cell-control",
     "import-cell-empty",
@@ -555,52 +324,6 @@ const ROW_KEYS: &[&str] = &[
     "import-row-fields",
     "import-row-exists",
 ];
-
-/// A refused row as the job keeps it: its line, the message's key and
-/// its values, translated when the job is shown.
-pub(crate) fn reason_json(line: usize, why: &Problem) -> serde_json::Value {
-    let args: serde_json::Map<String, serde_json::Value> = why
-        .args
-        .iter()
-        .map(|(name, value)| {
-            let v = match value {
-                Arg::Text(t) => json!(t),
-                Arg::Number(n) => json!(n),
-            };
-            ((*name).to_owned(), v)
-        })
-        .collect();
-    json!({"line": line, "key": why.key, "args": args})
-}
-
-/// The reason of a stored row. A job recorded before reasons were kept by
-/// key has its English words, shown as they are
-/// (`import-row-stored`).
-fn reason_of(v: &serde_json::Value) -> Problem {
-    let stored = v["key"]
-        .as_str()
-        .and_then(|k| (ROW_KEYS.iter().chain(super::record_imports::ROW_KEYS)).find(|r| **r == k));
-    let Some(key) = stored else {
-        return Problem::new("import-row-stored")
-            .with("reason", v["reason"].as_str().unwrap_or("").to_owned());
-    };
-    let mut p = Problem::new(key);
-    let names: &[&'static str] = &[
-        "column", "start", "max", "value", "min", "error", "count", "expected", "title",
-    ];
-    if let Some(args) = v["args"].as_object() {
-        for (name, value) in args {
-            let Some(&name) = names.iter().find(|n| **n == name) else {
-                continue;
-            };
-            p = match value {
-                serde_json::Value::Number(n) => p.with(name, n.as_i64().unwrap_or(0)),
-                other => p.with(name, other.as_str().unwrap_or("").to_owned()),
-            };
-        }
-    }
-    p
-}
 
 /// Names (in the columns of [`Kind::columns`]: Arabic, English) and
 /// details of one kind of reference data, for the list page.
@@ -631,6 +354,8 @@ pub async fn list(db: &Database, kind: Kind) -> Result<Vec<Vec<String>>, CoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Arg;
+    use crate::evidence::csv_import::{reason_json, reason_of, MAX_BYTES};
 
     #[test]
     fn rows_are_validated_one_by_one_and_reported_by_line() {

@@ -5,6 +5,7 @@
 //! [`Permit`]: crate::policy::Permit
 
 pub mod bilingual;
+pub mod csv_import;
 pub mod event_types;
 pub mod exports;
 pub mod imports;

@@ -1,7 +1,7 @@
 //! CSV import of bulletins (issue 16), in the CSV export's own format, so
 //! that an export imported again gives bulletins with the same Arabic and
-//! English titles and descriptions. The file is checked as reference data
-//! is ([`super::imports::rows`]: size, UTF-8 with or without a byte-order
+//! English titles and descriptions. The file is checked as every CSV
+//! import's is ([`super::csv_import::rows`]: size, UTF-8 with or without a byte-order
 //! mark, the exact header, the row limit, no spreadsheet formulas, every
 //! refused row reported with its line and reason); then a background job
 //! creates each good row through [`items::create`], the path of a bulletin
@@ -21,10 +21,9 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::bilingual::{self, Both};
-use super::imports::{reason_json, rows, text};
+use super::csv_import::{self, rows, text, Import, NewJob, Progress, Upload};
 use super::items::{self, Kind, Refused};
 use crate::error::{CoreError, Problem};
-use crate::identity::accounts::audit;
 use crate::policy::{permit, workflow::Status, CreateBulletin, ImportBulletins, Permit};
 use crate::pool::Database;
 
@@ -50,9 +49,6 @@ pub const IGNORED: &[&str] = &["id", "revision", "updated_utc"];
 /// The kind an import job of bulletins is recorded with.
 pub const JOB_KIND: &str = "bulletins";
 
-/// Bulletins created between two updates of the job's progress.
-const BATCH: usize = 50;
-
 /// A title's and a description's longest, as the bulletin form takes them.
 const TITLE_MAX: usize = 300;
 const DESCRIPTION_MAX: usize = 100_000;
@@ -70,14 +66,6 @@ pub(crate) const ROW_KEYS: &[&str] = &[
 pub struct Bulletin {
     pub title: Both<String>,
     pub description: Both<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct Parsed {
-    /// (line, bulletin)
-    pub rows: Vec<(usize, Bulletin)>,
-    /// (line, reason)
-    pub rejected: Vec<(usize, Problem)>,
 }
 
 /// A text as the export wrote it: [`super::exports::csv_cell`] puts an
@@ -132,173 +120,89 @@ fn bulletin(cells: &csv::StringRecord) -> Result<Bulletin, Problem> {
 /// Checks the whole file. `Err` is a problem with the file itself (its
 /// size, encoding, header or length); row problems are in `rejected`.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Problem> {
-    let (rows, rejected) = rows(&[COLUMNS], bytes, |r, _| bulletin(r))?;
-    Ok(Parsed { rows, rejected })
+    rows(&[COLUMNS], bytes, |r, _| bulletin(r))
 }
 
-/// What one import is: who, the file, and the access groups every
-/// bulletin it creates gets (as the form's field: none is everyone).
-pub struct Request<'a> {
-    pub username: String,
-    pub file_name: &'a str,
-    pub sha256: &'a str,
-    pub access_groups: Vec<String>,
-}
+pub type Parsed = csv_import::Parsed<Bulletin>;
 
 /// Records the job and starts it in the background; returns its id. The
 /// importer must also be allowed to create bulletins, and to restrict
-/// them to `access_groups` (checked now, for the whole file).
+/// them to `access_groups` (as the form's field: none is everyone; checked
+/// now, for the whole file).
 pub async fn start(
     db: Arc<Database>,
     permit_to_import: &Permit<ImportBulletins>,
-    request: Request<'_>,
+    upload: Upload<'_>,
+    access_groups: Vec<String>,
     parsed: Parsed,
 ) -> Result<i64, Refused> {
     let actor = permit_to_import.actor().clone();
     let may_create = permit::<CreateBulletin>(actor)
         .map_err(|_| Refused::Policy(Problem::new("import-record-create")))?;
-    if !crate::policy::may_restrict_to(may_create.actor(), &request.access_groups) {
+    if !crate::policy::may_restrict_to(may_create.actor(), &access_groups) {
         return Err(Refused::Policy(
             Problem::new("record-restrict-own").with("kind", Kind::Bulletin.noun()),
         ));
     }
-    let user_id = may_create.actor().user_id;
-    let total = (parsed.rows.len() + parsed.rejected.len()) as i32;
-    let rejected: Vec<_> = parsed
-        .rejected
-        .iter()
-        .map(|(line, why)| reason_json(*line, why))
-        .collect();
-    let Request {
-        username,
-        file_name,
-        sha256,
-        access_groups,
-    } = request;
-    let id: i64 = {
-        let c = db.client().await.map_err(CoreError::from)?;
-        let pg: &tokio_postgres::Client = &c;
-        let id: i64 = pg
-            .query_one(
-                "INSERT INTO import_job (kind, requested_by, file_name, sha256, total, processed, rejected) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                &[&JOB_KIND, &user_id, &file_name, &sha256, &total, &(parsed.rejected.len() as i32), &json!(rejected)],
-            )
-            .await?
-            .get(0);
-        audit(
-            pg,
-            &username,
-            "import.started",
-            &format!("import/{id}"),
-            json!({"kind": JOB_KIND, "file": file_name, "sha256": sha256, "rows": total,
-                   "access_groups": access_groups}),
-        )
-        .await?;
-        id
+    let job = NewJob {
+        kind: JOB_KIND,
+        user_id: may_create.actor().user_id,
+        started: json!({"access_groups": access_groups}),
+        outcome: json!({"kind": JOB_KIND}),
+        upload,
     };
-    tokio::spawn(async move {
-        let job = Job {
-            db: &db,
-            id,
-            permit: &may_create,
-            username: &username,
-            access_groups: &access_groups,
-        };
-        if let Err(e) = job.run(parsed.rows).await {
-            tracing::warn!(target: "imports", job = id, error = %e, "import of bulletins failed");
-            if let Ok(c) = db.client().await {
-                let pg: &tokio_postgres::Client = &c;
-                let _ = pg
-                    .execute(
-                        "UPDATE import_job SET status = 'failed', finished_at = now() WHERE id = $1",
-                        &[&id],
-                    )
-                    .await;
-                let _ = audit(
-                    pg,
-                    &username,
-                    "import.failed",
-                    &format!("import/{id}"),
-                    json!({"kind": JOB_KIND}),
-                )
-                .await;
-            }
-        }
-    });
-    Ok(id)
+    let create = CreateBulletins {
+        permit: may_create,
+        username: job.upload.username.clone(),
+        access_groups,
+    };
+    Ok(csv_import::start(db, create, job, parsed).await?)
 }
 
-/// A running import: what each bulletin is created with.
-struct Job<'a> {
-    db: &'a Database,
-    id: i64,
-    permit: &'a Permit<CreateBulletin>,
-    username: &'a str,
-    access_groups: &'a [String],
+/// Each row's bulletin created as on the page, in its own transaction;
+/// the job's progress is kept after each batch.
+struct CreateBulletins {
+    permit: Permit<CreateBulletin>,
+    username: String,
+    access_groups: Vec<String>,
 }
 
-impl Job<'_> {
-    async fn run(&self, rows: Vec<(usize, Bulletin)>) -> Result<(), CoreError> {
-        let mut accepted = 0i32;
-        for batch in rows.chunks(BATCH) {
-            let mut refused = Vec::new();
-            for (line, b) in batch {
-                let content = items::Content {
-                    title: b.title.map(String::as_str),
-                    description: b.description.map(String::as_str),
-                    details: json!({}),
-                    access_groups: self.access_groups.to_vec(),
-                };
-                // Each in its own transaction, as on the page.
-                match items::create(
-                    self.db,
-                    Kind::Bulletin,
-                    self.permit,
-                    self.username,
-                    &content,
-                )
-                .await
+impl Import for CreateBulletins {
+    type Row = Bulletin;
+    const BATCH: usize = 50;
+
+    async fn add(
+        &self,
+        db: &Database,
+        rows: &[(usize, Bulletin)],
+        progress: &mut Progress,
+    ) -> Result<(), CoreError> {
+        let mut refused = Vec::new();
+        for (line, b) in rows {
+            let content = items::Content {
+                title: b.title.map(String::as_str),
+                description: b.description.map(String::as_str),
+                details: json!({}),
+                access_groups: self.access_groups.clone(),
+            };
+            let created =
+                items::create(db, Kind::Bulletin, &self.permit, &self.username, &content).await;
+            match created {
+                Ok(_) => {}
+                Err(Refused::Account(e)) => return Err(e),
+                // A reason of the import's own is shown as it is, any
+                // other as the row's being refused.
+                Err(Refused::Policy(why) | Refused::Invalid(why))
+                    if ROW_KEYS.contains(&why.key) =>
                 {
-                    Ok(_) => accepted += 1,
-                    Err(Refused::Account(e)) => return Err(e),
-                    Err(Refused::Policy(why) | Refused::Invalid(why)) => {
-                        let why = if ROW_KEYS.contains(&why.key) {
-                            why
-                        } else {
-                            Problem::new("import-record-refused")
-                        };
-                        refused.push(reason_json(*line, &why));
-                    }
-                    Err(Refused::NotFound(_)) => {
-                        refused.push(reason_json(*line, &Problem::new("import-record-refused")));
-                    }
+                    refused.push((*line, why));
                 }
+                Err(_) => refused.push((*line, Problem::new("import-record-refused"))),
             }
-            let c = self.db.client().await?;
-            let pg: &tokio_postgres::Client = &c;
-            pg.execute(
-                "UPDATE import_job SET processed = processed + $2, accepted = $3, rejected = rejected || $4 WHERE id = $1",
-                &[&self.id, &(batch.len() as i32), &accepted, &json!(refused)],
-            )
-            .await?;
         }
-        let c = self.db.client().await?;
+        let c = db.client().await?;
         let pg: &tokio_postgres::Client = &c;
-        let row = pg
-            .query_one(
-                "UPDATE import_job SET status = 'done', finished_at = now() WHERE id = $1 RETURNING jsonb_array_length(rejected)",
-                &[&self.id],
-            )
-            .await?;
-        audit(
-            pg,
-            self.username,
-            "import.finished",
-            &format!("import/{}", self.id),
-            json!({"kind": JOB_KIND, "accepted": accepted, "rejected": row.get::<_, i32>(0)}),
-        )
-        .await
+        progress.record(pg, rows.len(), &refused).await
     }
 }
 

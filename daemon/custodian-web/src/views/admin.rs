@@ -454,7 +454,7 @@ fn turned_away_hint() -> Markup {
 mod tests {
     use super::*;
     use crate::i18n::{scope, Lang};
-    use custodian_core::evidence::imports::Job;
+    use custodian_core::evidence::csv_import::Job;
 
     /// The pages of this module (and the import and activity pages), with
     /// something in every column and every notice shown.

@@ -1,7 +1,8 @@
 //! CSV import of reference data (administrators) and the read-only lists
-//! of labels, sources and locations.
+//! of labels, sources and locations; the job's page of both imports.
 
-use custodian_core::evidence::imports::{Job, Kind};
+use custodian_core::evidence::csv_import::Job;
+use custodian_core::evidence::imports::Kind;
 use maud::{html, Markup};
 
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
@@ -67,24 +68,31 @@ pub(crate) fn form(
     )
 }
 
-/// An import's progress; while it runs the page reloads itself (no
-/// script needed).
-pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
+/// What differs between the imports' job pages: the page's title and
+/// place in the navigation, the import's form (the trail's step back to
+/// it, "import another file") and the list of what the import made.
+pub(crate) struct JobPage {
+    pub title: String,
+    pub area: Area,
+    /// The form's name in the trail, and its address.
+    pub form_name: String,
+    pub form: &'static str,
+    /// The list's address, and the words of the link to it.
+    pub list: String,
+    pub see: String,
+}
+
+/// An import's progress, whichever import it is; while it runs the page
+/// reloads itself (no script needed).
+pub(crate) fn job_page(v: &Viewer, j: &Job, page: &JobPage) -> Markup {
     let percent = if j.total > 0 {
         j.processed * 100 / j.total
     } else {
         100
     };
-    let (title, heading) = (t("nav-admin-import"), t("import-heading"));
-    let see = match j.kind.as_str() {
-        "labels" => t("import-see-labels"),
-        "sources" => t("import-see-sources"),
-        "locations" => t("import-see-locations"),
-        other => other.to_owned(),
-    };
     layout(
-        &Page::signed(&title, v, Area::Import)
-            .trail(&heading, "/admin/import")
+        &Page::signed(&page.title, v, page.area)
+            .trail(&page.form_name, page.form)
             .refresh((j.status == "running").then_some(1)),
         html! {
             section.card {
@@ -115,13 +123,32 @@ pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
                     }
                 }
                 p {
-                    a href={"/reference?kind=" (j.kind)} { (see) }
+                    a href=(page.list) { (page.see) }
                     " · "
-                    a href="/admin/import" { (t("import-another")) }
+                    a href=(page.form) { (t("import-another")) }
                 }
             }
         },
     )
+}
+
+/// A job of reference data: it leads to the list of its kind.
+pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
+    let see = match j.kind.as_str() {
+        "labels" => t("import-see-labels"),
+        "sources" => t("import-see-sources"),
+        "locations" => t("import-see-locations"),
+        other => other.to_owned(),
+    };
+    let page = JobPage {
+        title: t("nav-admin-import"),
+        area: Area::Import,
+        form_name: t("import-heading"),
+        form: "/admin/import",
+        list: format!("/reference?kind={}", j.kind),
+        see,
+    };
+    job_page(v, j, &page)
 }
 
 /// `/reference?kind=`: every row of one kind of reference data.

@@ -2,10 +2,11 @@
 //! of the export's columns are imported and which are not, and a job's
 //! progress with every refused row by line.
 
-use custodian_core::evidence::imports::Job;
+use custodian_core::evidence::csv_import::Job;
 use custodian_core::evidence::record_imports::COLUMNS;
 use maud::{html, Markup};
 
+use super::imports::{job_page, JobPage};
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
 use crate::i18n::{t, t_with};
 
@@ -44,63 +45,15 @@ pub(crate) fn form(v: &Viewer, csrf: &str, max_mib: usize, max_rows: usize) -> M
     )
 }
 
-/// A job's status (the status's own word in English).
-fn status_name(status: &str) -> String {
-    match status {
-        "running" => t("import-status-running"),
-        "done" => t("import-status-done"),
-        "failed" => t("import-status-failed"),
-        other => other.to_owned(),
-    }
-}
-
-/// An import's progress; while it runs the page reloads itself (no
-/// script needed).
+/// A job of bulletins: it leads to the list of bulletins.
 pub(crate) fn job(v: &Viewer, j: &Job) -> Markup {
-    let percent = if j.total > 0 {
-        j.processed * 100 / j.total
-    } else {
-        100
+    let page = JobPage {
+        title: t("import-bulletins-heading"),
+        area: Area::ImportBulletins,
+        form_name: t("import-bulletins-heading"),
+        form: "/admin/import/bulletins",
+        list: "/bulletins".to_owned(),
+        see: t("import-bulletins-see"),
     };
-    let heading = t("import-bulletins-heading");
-    layout(
-        &Page::signed(&heading, v, Area::ImportBulletins)
-            .trail(&heading, "/admin/import/bulletins")
-            .refresh((j.status == "running").then_some(1)),
-        html! {
-            section.card {
-                h1 { (t_with("import-job", &[("id", j.id.to_string().into())])) " " bdi { (j.file_name) } }
-                p {
-                    progress max="100" value=(percent) { (percent) "%" }
-                    " "
-                    (t_with("import-progress", &[
-                        ("processed", j.processed.to_string().into()),
-                        ("total", j.total.to_string().into()),
-                        ("percent", percent.to_string().into()),
-                    ]))
-                    " " strong { (status_name(&j.status)) } "."
-                }
-                p {
-                    (t_with("import-counts", &[
-                        ("accepted", j.accepted.to_string().into()),
-                        ("rejected", j.rejected.len().to_string().into()),
-                    ]))
-                }
-                @if !j.rejected.is_empty() {
-                    h2 { (t("import-rejected-heading")) }
-                    div.table {
-                        table {
-                            thead { tr { th { (t("import-line")) } th { (t("import-why")) } } }
-                            tbody { @for (line, why) in &j.rejected { tr { td { (line) } td { (crate::i18n::problem(why)) } } } }
-                        }
-                    }
-                }
-                p {
-                    a href="/bulletins" { (t("import-bulletins-see")) }
-                    " · "
-                    a href="/admin/import/bulletins" { (t("import-another")) }
-                }
-            }
-        },
-    )
+    job_page(v, j, &page)
 }
