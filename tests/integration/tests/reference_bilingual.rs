@@ -198,8 +198,8 @@ async fn reference_data_has_both_names_shown_found_and_imported() {
     // The list has a column for each language, whichever is the main one.
     let list = admin.get("/reference?kind=labels").await;
     for cells in [
-        format!("<td dir=\"auto\" lang=\"ar\">{LABEL_AR}</td><td dir=\"auto\" lang=\"en\">Airstrike</td>"),
-        "<td dir=\"auto\" lang=\"ar\"></td><td dir=\"auto\" lang=\"en\">English only</td>".to_owned(),
+        format!("<bdi lang=\"ar\">{LABEL_AR}</bdi></td><td data-label=\"name in English\"><bdi lang=\"en\">Airstrike</bdi>"),
+        "<bdi lang=\"ar\"></bdi></td><td data-label=\"name in English\"><bdi lang=\"en\">English only</bdi>".to_owned(),
     ] {
         assert!(list.body.contains(&cells), "{cells}: {}", list.body);
     }

@@ -257,10 +257,10 @@ event-update-recover = معالجة تحديث انقطع
 import-heading = استيراد البيانات المرجعية
 import-intro = ملف CSV (بترميز UTF-8، لا يتجاوز حجمه { $mib } ميبيبايت ولا عدد صفوفه { $rows }) يسمّي سطره الأول الأعمدة. يُفحص كل صف؛ وتُدرج الصفوف المرفوضة مع رقم سطرها وسبب رفضها، ويُضاف الباقي.
 import-kind = ما يحتويه الملف
-import-kind-labels = التصنيفات (title_ar,title_en,description)
-import-kind-sources = المصادر (title_ar,title_en,url)
-import-kind-locations = المواقع (title_ar,title_en,latitude,longitude,country_code)
-import-names = يسمّي كل صف المُدخَل بالعربية (title_ar) وبالإنجليزية (title_en)؛ ويجوز ترك أحدهما فارغًا لا كليهما. ويُقبل كذلك الملف الذي عموده الأول title، المُعَدّ قبل أن تصبح الأسماء بلغتين، وتُعرف لغته من حروفه. ويجوز كتابة الإحداثيات بالأرقام العربية الهندية.
+import-kind-labels = التصنيفات
+import-kind-sources = المصادر
+import-kind-locations = المواقع
+import-names = يسمّي كل صف المُدخَل بالعربية ({ $ar }) وبالإنجليزية ({ $en })؛ ويجوز ترك أحدهما فارغًا لا كليهما. ويُقبل كذلك الملف الذي عموده الأول { $old }، المُعَدّ قبل أن تصبح الأسماء بلغتين، وتُعرف لغته من حروفه. ويجوز كتابة الإحداثيات بالأرقام العربية الهندية.
 import-file = ملف CSV
 import-button = استيراد
 # يليه اسم الملف.

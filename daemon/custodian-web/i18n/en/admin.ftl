@@ -250,10 +250,10 @@ event-update-recover = Interrupted update recovered
 import-heading = Import reference data
 import-intro = A CSV file (UTF-8, at most { $mib } MiB and { $rows } rows) whose first line names the columns. Every row is checked; rows that fail are listed with their line and the reason, and the others are added.
 import-kind = What the file holds
-import-kind-labels = Labels (title_ar,title_en,description)
-import-kind-sources = Sources (title_ar,title_en,url)
-import-kind-locations = Locations (title_ar,title_en,latitude,longitude,country_code)
-import-names = Each row names the entry in Arabic (title_ar) and in English (title_en); either may be empty, not both. A file whose first column is title, made before names were in two languages, is still accepted: its language is read from its script. Coordinates may be written in Arabic-Indic digits.
+import-kind-labels = Labels
+import-kind-sources = Sources
+import-kind-locations = Locations
+import-names = Each row names the entry in Arabic ({ $ar }) and in English ({ $en }); either may be empty, not both. A file whose first column is { $old }, made before names were in two languages, is still accepted: its language is read from its script. Coordinates may be written in Arabic-Indic digits.
 import-file = CSV file
 import-button = Import
 # Followed by the file's name.

@@ -296,9 +296,9 @@ records-in-english = In English
 ## Import of bulletins
 import-bulletins-heading = Import bulletins
 import-bulletins-intro = A CSV file in the format of the CSV export (UTF-8, with or without a byte-order mark; at most { $mib } MiB and { $rows } rows). Its first line must be exactly:
-import-bulletins-imported = Imported: the title and the description in Arabic and in English (title_ar, title_en, description_ar, description_en). Each row needs a title in at least one of the two languages.
-import-bulletins-status = Checked but not kept: status. A status the workflow does not know refuses the row; every imported bulletin starts unassigned, like one created on the page.
-import-bulletins-ignored = Ignored: id, revision and updated_utc; this appliance numbers and dates its own records.
+import-bulletins-imported = Imported: the title and the description in Arabic and in English ({ $columns }). Each row needs a title in at least one of the two languages.
+import-bulletins-status = Checked but not kept: { $column }. A status the workflow does not know refuses the row; every imported bulletin starts unassigned, like one created on the page.
+import-bulletins-ignored = Ignored: { $columns }; this appliance numbers and dates its own records.
 import-bulletins-formulas = A cell that starts with =, +, - or @ is a spreadsheet formula and refuses its row. The apostrophe the export puts before such a text is taken off.
 import-bulletins-created = Each bulletin is created in your name, as on the page: revision 1 in its history and an entry in the activity log. Rows that fail are listed with their line and the reason; the others are added.
 import-bulletins-see = See the bulletins

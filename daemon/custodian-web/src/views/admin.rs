@@ -431,23 +431,16 @@ pub(crate) fn load(v: &Viewer, l: &LoadView) -> Markup {
 /// The hint under the table of 503s: it names the causes by the
 /// identifiers the table's columns and the journal use, as code.
 fn turned_away_hint() -> Markup {
-    let names = [
-        ("pool", Cause::Overloaded),
-        ("account", Cause::AccountBusy),
-        ("expensive", Cause::ExpensiveBusy),
-        ("timeout", Cause::StatementTimeout),
-        ("unreachable", Cause::DatabaseUnreachable),
-    ];
-    let marks: Vec<Markup> = names
-        .iter()
-        .map(|(_, k)| html! { code dir="ltr" { (k.name()) } })
-        .collect();
-    let values: Vec<(&str, fluent_bundle::FluentValue<'_>)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| (*name, super::evidence::slot(i)))
-        .collect();
-    super::evidence::marked(&t_with("load-turned-away-hint", &values), &marks)
+    super::with_code(
+        "load-turned-away-hint",
+        &[
+            ("pool", Cause::Overloaded.name()),
+            ("account", Cause::AccountBusy.name()),
+            ("expensive", Cause::ExpensiveBusy.name()),
+            ("timeout", Cause::StatementTimeout.name()),
+            ("unreachable", Cause::DatabaseUnreachable.name()),
+        ],
+    )
 }
 
 #[cfg(test)]

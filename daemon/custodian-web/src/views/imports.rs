@@ -54,7 +54,14 @@ pub(crate) fn form(
                         ("rows", max_rows.to_string().into()),
                     ]))
                 }
-                p.muted { (t("import-names")) }
+                ul {
+                    @for (value, label) in kinds {
+                        @if let Some(kind) = Kind::parse(value) {
+                            li { (t(label)) ": " code dir="ltr" { (kind.columns().join(",")) } }
+                        }
+                    }
+                }
+                p.muted { (super::with_code("import-names", &[("ar", "title_ar"), ("en", "title_en"), ("old", "title")])) }
                 form method="post" action="/admin/import" enctype="multipart/form-data" {
                     (csrf_field(csrf))
                     label for="kind" { (t("import-kind")) }
@@ -163,17 +170,23 @@ pub(crate) fn reference(v: &Viewer, kind: Kind, rows: &[Vec<String>]) -> Markup 
         html! {
             section.card {
                 h1 { (title) }
+                // Each cell keeps the page's alignment, its text isolated
+                // in its own direction (an English name in an Arabic page
+                // lines up with its column's heading); on a phone each
+                // entry is a block of labelled lines.
                 div.table {
-                    table {
+                    table.stack {
                         thead { tr { @for c in kind.columns() { th { (column_name(c)) } } } }
                         tbody {
                             @for r in rows {
                                 tr {
                                     @for (column, cell) in kind.columns().iter().zip(r) {
-                                        @match *column {
-                                            "title_ar" => td dir="auto" lang="ar" { (cell) },
-                                            "title_en" => td dir="auto" lang="en" { (cell) },
-                                            _ => td dir="auto" { (cell) },
+                                        td data-label=(column_name(column)) {
+                                            @match *column {
+                                                "title_ar" => bdi lang="ar" { (cell) },
+                                                "title_en" => bdi lang="en" { (cell) },
+                                                _ => bdi { (cell) },
+                                            }
                                         }
                                     }
                                 }

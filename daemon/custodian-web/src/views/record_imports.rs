@@ -8,6 +8,7 @@ use maud::{html, Markup};
 
 use super::imports::{job_page, JobPage};
 use super::layout::{csrf_field, layout, Area, Page, Viewer};
+use super::with_code;
 use crate::i18n::{t, t_with};
 
 /// The upload form.
@@ -26,9 +27,9 @@ pub(crate) fn form(v: &Viewer, csrf: &str, max_mib: usize, max_rows: usize) -> M
                 }
                 p dir="ltr" { code { (COLUMNS.join(",")) } }
                 ul {
-                    li { (t("import-bulletins-imported")) }
-                    li { (t("import-bulletins-status")) }
-                    li { (t("import-bulletins-ignored")) }
+                    li { (with_code("import-bulletins-imported", &[("columns", "title_ar, title_en, description_ar, description_en")])) }
+                    li { (with_code("import-bulletins-status", &[("column", "status")])) }
+                    li { (with_code("import-bulletins-ignored", &[("columns", "id, revision, updated_utc")])) }
                     li { (t("import-bulletins-formulas")) }
                     li { (t("import-bulletins-created")) }
                 }
