@@ -302,6 +302,13 @@ try {
     await page.waitForSelector('span.withdrawn:has-text("Wrong day: it was the 4th")');
     await page.waitForSelector('td del:has-text("Shelling")');
     await shot(page, 'actor-withdrawn');
+    step('save a search');
+    await page.goto(`${base}/bulletins?q=market`);
+    await page.click('summary:text("Save this search")');
+    await page.fill('#saved-name', 'أسواق (markets)');
+    await page.click('form[action="/searches/save"] button[type=submit]');
+    await expectPath(page, '/bulletins');
+    await page.waitForSelector('p.saved a bdi:text("أسواق (markets)")');
     step('import labels in both languages');
     await page.goto(`${base}/admin/import`);
     await page.selectOption('#kind', 'labels');
@@ -404,7 +411,7 @@ try {
           }
         }
         return out;
-      }, ['قصف سوق حلب', 'Shelling of the market', 'قصف مدفعي', 'اعتقال تعسفي', 'Torture']);
+      }, ['قصف سوق حلب', 'Shelling of the market', 'قصف مدفعي', 'اعتقال تعسفي', 'Torture', 'أسواق (markets)']);
       expect(loose.length === 0, `${path}: user text outside dir=auto or <bdi>: ${loose.join(' | ')}`);
       if (whole) {
         // Nothing Latin but the product's name, outside what people

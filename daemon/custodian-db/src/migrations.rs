@@ -200,6 +200,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "bilingual_reference_data",
         sql: include_str!("../../../migrations/0034_bilingual_reference_data.sql"),
     },
+    Migration {
+        version: 35,
+        name: "saved_searches",
+        sql: include_str!("../../../migrations/0035_saved_searches.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -20,6 +20,7 @@ use crate::input::ReqBody;
 use crate::respond::{html, Reply, WebError};
 use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Both, Content, Kind, ListQuery, Refused};
+use custodian_core::evidence::saved_searches;
 use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
     self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
@@ -71,17 +72,17 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     } else {
         Vec::new()
     };
-    let csrf = if bulk {
-        csrf_for(app, session).await?
-    } else {
-        String::new()
-    };
+    // Every list offers to save its search, which needs the token.
+    let csrf = csrf_for(app, session).await?;
     let permit = &s.permit;
     // Everything the list asks for is read and checked in core; a
     // value it cannot use is the sender's to fix: a 400 that says what.
     let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
         .map_err(|e| super::input::bad_field(e.field(), &crate::i18n::problem(&e.problem())))?;
     let listing = items::list(db, kind, permit, &session.username, &query)
+        .await
+        .map_err(unavailable_because)?;
+    let saved = saved_searches::list(db, permit, kind)
         .await
         .map_err(unavailable_because)?;
     Ok(html(
@@ -95,6 +96,11 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
                 can_create,
                 groups: policy::offers_group_filter(s.actor()),
                 bulk: bulk.then_some((csrf.as_str(), people.as_slice())),
+                saving: view::Saving {
+                    csrf: &csrf,
+                    saved: &saved,
+                    groups: &s.actor().groups,
+                },
             },
         ),
     ))

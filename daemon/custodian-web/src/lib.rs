@@ -33,6 +33,7 @@ mod preferences;
 mod record_imports;
 mod respond;
 pub mod routes;
+mod saved_searches;
 mod settings;
 mod table;
 mod updates;

@@ -16,7 +16,8 @@ use http_body_util::{Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, backups, event_types, evidence, exports, headers, imports, load,
-    media, passkeys, permissions, pickers, preferences, record_imports, settings, updates,
+    media, passkeys, permissions, pickers, preferences, record_imports, saved_searches, settings,
+    updates,
 };
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
@@ -265,6 +266,8 @@ where
         Handler::ImportBulletinsJob => record_imports::job(app, &req).await,
         Handler::Reference => imports::reference(app, &req).await,
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
+        Handler::SaveSearch => saved_searches::save(app, req).await,
+        Handler::DeleteSearch => saved_searches::delete(app, req).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
         Handler::Load => load::page(app, &req).await,
         Handler::Pickers => pickers::lookup(app, &req).await,

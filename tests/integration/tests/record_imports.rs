@@ -197,8 +197,12 @@ async fn exported_bulletins_import_again_with_both_languages() {
     let history = ana.get(&format!("/bulletins/history?id={imported}")).await;
     assert_eq!(history.status, 200, "{}", history.body);
     assert!(
-        history.body.contains("<tr><td data-label=\"Revision\"><span>1</span></td>")
-            && history.body.contains("<td data-label=\"Change\"><span>created</span></td>"),
+        history
+            .body
+            .contains("<tr><td data-label=\"Revision\"><span>1</span></td>")
+            && history
+                .body
+                .contains("<td data-label=\"Change\"><span>created</span></td>"),
         "{}",
         history.body
     );

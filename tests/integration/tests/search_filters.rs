@@ -46,6 +46,11 @@ fn listed(page: &Page) -> BTreeSet<String> {
         .collect()
 }
 
+/// A form's fields as `Browser::post` takes them.
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 fn set(v: &[&String]) -> BTreeSet<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -360,4 +365,127 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
         "{}",
         bad.body
     );
+
+    // 8. Saved searches: the list's question kept by name (in the list's
+    //    own spelling), shared only with one of the owner's groups, seen
+    //    by that group's members and run again under row-level security
+    //    for whoever opens it; deleted by its owner only.
+    sql(
+        &a.pg,
+        "UPDATE app_user SET access_groups = '{team-y}' WHERE username IN ('ana', 'mo')",
+    );
+    let csrf = ana.get("/bulletins?q=shelling&sort=created").await.csrf();
+    let save = |name: &'static str, query: &'static str, group: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("kind", "bulletin".to_owned()),
+            ("query", query.to_owned()),
+            ("name", name.to_owned()),
+            ("shared_with", group.to_owned()),
+        ]
+    };
+    let saved = ana
+        .post(
+            "/searches/save",
+            &pairs(&save(
+                "Shelling, newest",
+                "sort=created&q=shelling",
+                "team-y",
+            )),
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = sql(
+        &a.pg,
+        "SELECT query FROM saved_search WHERE name = 'Shelling, newest'",
+    );
+    assert_eq!(
+        stored, "q=shelling&sort=created",
+        "kept as the list writes it"
+    );
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("/bulletins?{stored}").as_str())
+    );
+    let link = format!(
+        "href=\"/bulletins?{}\"><bdi>Shelling, newest</bdi>",
+        stored.replace('&', "&amp;")
+    );
+    let mine = ana.get("/bulletins").await;
+    assert!(
+        mine.body.contains(&link) && mine.body.contains("action=\"/searches/delete\""),
+        "{}",
+        mine.body
+    );
+    let opened = ana.get(&format!("/bulletins?{stored}")).await;
+    assert_eq!(listed(&opened), set(&[&shelled, &school]));
+    // Mo, in the group, sees it (without a delete button) and gets his
+    // own answer; the administrator, outside it, does not see it, and the
+    // same question shows him the sealed record too.
+    let theirs = mo.get("/bulletins").await;
+    assert!(theirs.body.contains(&link), "{}", theirs.body);
+    assert!(
+        !theirs.body.contains("action=\"/searches/delete\""),
+        "{}",
+        theirs.body
+    );
+    assert!(!admin
+        .get("/bulletins")
+        .await
+        .body
+        .contains("Shelling, newest"));
+    assert_eq!(
+        listed(&admin.get(&format!("/bulletins?{stored}")).await),
+        set(&[&shelled, &school, &hidden])
+    );
+    // Without an actor, or as someone else, row-level security shows none.
+    assert_eq!(
+        sql(
+            &a.pg,
+            "SET ROLE custodian_runtime; SELECT count(*) FROM saved_search"
+        ),
+        "0"
+    );
+    let id = sql(
+        &a.pg,
+        "SELECT id FROM saved_search WHERE name = 'Shelling, newest'",
+    );
+    let mo_csrf = theirs.csrf();
+    let refused = mo
+        .post("/searches/delete", &[("csrf", &mo_csrf), ("id", &id)])
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("not one of yours"),
+        "{}",
+        refused.body
+    );
+    // Refusals name the fix; nothing is kept.
+    for (fields, says) in [
+        (
+            save("Elsewhere", "q=shelling", "team-x"),
+            "team-x is not one of them",
+        ),
+        (
+            save("Shelling, newest", "q=school", ""),
+            "already have a saved search called Shelling, newest",
+        ),
+        (save("   ", "q=school", ""), "needs a name"),
+        (
+            save("Bad date", "created_from=yesterday", ""),
+            "created_from",
+        ),
+    ] {
+        let r = ana.post("/searches/save", &pairs(&fields)).await;
+        assert_eq!(r.status, 400, "{says}: {}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    assert_eq!(sql(&a.pg, "SELECT count(*) FROM saved_search"), "1");
+    let gone = ana
+        .post("/searches/delete", &[("csrf", &csrf), ("id", &id)])
+        .await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert_eq!(sql(&a.pg, "SELECT count(*) FROM saved_search"), "0");
+    assert_eq!(audit(&a, "search.saved"), 1);
+    assert_eq!(audit(&a, "search.deleted"), 1);
 }

@@ -17,6 +17,7 @@ pub mod pickers;
 pub mod query;
 pub mod record_imports;
 pub mod sanitize;
+pub mod saved_searches;
 pub mod search;
 pub mod store;
 pub mod summary;

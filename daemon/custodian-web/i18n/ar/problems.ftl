@@ -217,3 +217,10 @@ updates-malformed = أعاد custodian-updated جوابًا تعذّرت قرا�
 updates-timeout = لم يُجب custodian-updated خلال دقيقتين؛ ويذكر سجله ما يفعله.
 updates-refused-by = رفض custodian-updated: { $reason }
 updates-not-copied = تعذّر نسخ خطوات التحديث إلى سجل النشاط؛ ربما تعذّر الوصول إلى قاعدة البيانات.
+
+# Saving a search (issue 14).
+saved-search-name = يحتاج البحث المحفوظ إلى اسم لا يتجاوز { $max } حرفًا.
+saved-search-group = لا يمكنك مشاركة بحث إلا مع إحدى مجموعات الوصول التي تنتمي إليها، وليست { $group } منها.
+saved-search-too-many = تحفظ هنا { $max } من عمليات البحث؛ احذف أولًا ما لم تعد تستخدمه.
+saved-search-exists = لديك بحث محفوظ باسم { $name }؛ اختر اسمًا آخر أو احذف ذاك أولًا.
+saved-search-not-found = ليس هذا البحث المحفوظ من عمليات بحثك، أو قد حُذف من قبل.

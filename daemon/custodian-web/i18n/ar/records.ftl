@@ -318,3 +318,13 @@ import-bulletins-ignored = يُتجاهل: { $columns }؛ فهذا الجهاز 
 import-bulletins-formulas = الخلية التي تبدأ بـ = أو + أو - أو @ صيغةُ جداول بيانات، فيُرفض صفّها. أما الفاصلة العليا التي يضعها التصدير قبل مثل هذا النص فتُحذف.
 import-bulletins-created = تُنشأ كل نشرة باسمك كما تُنشأ من الصفحة: المراجعة 1 في سجلّها وقيد في سجل النشاط. وتُدرج الصفوف المرفوضة مع رقم سطرها وسبب رفضها، ويُضاف الباقي.
 import-bulletins-see = عرض النشرات
+
+# Saved searches on the lists (issue 14).
+saved-searches = عمليات البحث المحفوظة:
+saved-shared-with = مشتركة مع
+saved-delete = حذف
+saved-save-heading = احفظ هذا البحث
+saved-name = الاسم
+saved-share = شاركه مع
+saved-private = لا أحد غيرك
+saved-save = احفظ

@@ -185,3 +185,10 @@ updates-malformed = custodian-updated gave an answer that could not be read; its
 updates-timeout = custodian-updated did not answer within 2 minutes; its journal says what it is doing.
 updates-refused-by = custodian-updated refused: { $reason }
 updates-not-copied = The update steps could not be copied into the activity log; the database may be unreachable.
+
+# Saving a search (issue 14).
+saved-search-name = A saved search needs a name of at most { $max } characters.
+saved-search-group = You can share a search only with one of your own access groups, and { $group } is not one of them.
+saved-search-too-many = You already keep { $max } saved searches here; delete one you no longer use first.
+saved-search-exists = You already have a saved search called { $name }; choose another name or delete that one first.
+saved-search-not-found = That saved search is not one of yours, or it was already deleted.

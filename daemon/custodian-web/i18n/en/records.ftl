@@ -302,3 +302,13 @@ import-bulletins-ignored = Ignored: { $columns }; this appliance numbers and dat
 import-bulletins-formulas = A cell that starts with =, +, - or @ is a spreadsheet formula and refuses its row. The apostrophe the export puts before such a text is taken off.
 import-bulletins-created = Each bulletin is created in your name, as on the page: revision 1 in its history and an entry in the activity log. Rows that fail are listed with their line and the reason; the others are added.
 import-bulletins-see = See the bulletins
+
+# Saved searches on the lists (issue 14).
+saved-searches = Saved searches:
+saved-shared-with = shared with
+saved-delete = Delete
+saved-save-heading = Save this search
+saved-name = Name
+saved-share = Share with
+saved-private = nobody else
+saved-save = Save

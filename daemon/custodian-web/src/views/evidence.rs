@@ -9,6 +9,7 @@ use custodian_core::evidence::items::{
 use custodian_core::evidence::links;
 use custodian_core::evidence::media;
 use custodian_core::evidence::sanitize;
+use custodian_core::evidence::saved_searches::SavedSearch;
 use custodian_core::policy::workflow::Status;
 use custodian_core::policy::Shown;
 use fluent_bundle::FluentValue;
@@ -357,6 +358,64 @@ pub(crate) struct ListView<'a> {
     /// For administrators and moderators: the CSRF token and the people
     /// the bulk form may name.
     pub bulk: Option<(&'a str, &'a [(i64, Shown)])>,
+    pub saving: Saving<'a>,
+}
+
+/// The saved searches a list offers, and what saving one needs.
+pub(crate) struct Saving<'a> {
+    pub csrf: &'a str,
+    /// The reader's own and those shared with its groups.
+    pub saved: &'a [SavedSearch],
+    /// The groups the reader may share a search with (its own).
+    pub groups: &'a [String],
+}
+
+/// The saved searches, each a link that runs it again (the reader's own
+/// with a button that deletes it), and a form that keeps the list's
+/// current search under a name.
+fn saved_searches(v: &ListView<'_>) -> Markup {
+    let s = &v.saving;
+    let path = v.kind.path();
+    html! {
+        @if !s.saved.is_empty() {
+            p.saved {
+                strong { (t("saved-searches")) } " "
+                @for (i, one) in s.saved.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    a href={(path) "?" (one.query)} { bdi { (one.name) } }
+                    @if let Some(group) = &one.shared_with {
+                        " " span.muted { "(" (t("saved-shared-with")) " " bdi { (group) } ")" }
+                    }
+                    @if one.mine {
+                        " "
+                        form.inline method="post" action="/searches/delete" {
+                            (csrf_field(s.csrf))
+                            input type="hidden" name="id" value=(one.id);
+                            button.small type="submit" { (t("saved-delete")) }
+                        }
+                    }
+                }
+            }
+        }
+        details.save-search {
+            summary { (t("saved-save-heading")) }
+            form method="post" action="/searches/save" {
+                (csrf_field(s.csrf))
+                input type="hidden" name="kind" value=(v.kind.noun());
+                input type="hidden" name="query" value=(v.query.url_params(None));
+                label for="saved-name" { (t("saved-name")) }
+                input #saved-name name="name" maxlength="100" required dir="auto";
+                @if !s.groups.is_empty() {
+                    label for="saved-share" { (t("saved-share")) }
+                    select #saved-share name="shared_with" {
+                        option value="" { (t("saved-private")) }
+                        @for g in s.groups { option value=(g) dir="auto" { (g) } }
+                    }
+                }
+                button.small type="submit" { (t("saved-save")) }
+            }
+        }
+    }
 }
 
 /// A list's address; `at` is a page position ("after" or "before" a row).
@@ -528,10 +587,9 @@ pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
         if many { words.count_more } else { words.count },
         &count_args,
     );
-    let mut page = Page::signed(&plural, viewer, area(v.kind)).wide();
-    if let Some((csrf, _)) = v.bulk {
-        page = page.csrf(csrf);
-    }
+    let page = Page::signed(&plural, viewer, area(v.kind))
+        .wide()
+        .csrf(v.saving.csrf);
     layout(
         &page,
         html! {
@@ -568,6 +626,7 @@ pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                     button type="submit" { (t("records-search")) }
                     p.muted.hint { (t("records-search-hint")) }
                 }
+                (saved_searches(v))
                 @if v.listing.rows.is_empty() {
                     p.muted { (t(words.none_match)) }
                 } @else if let Some((csrf, people)) = v.bulk {
@@ -1715,6 +1774,14 @@ mod tests {
                     Some("q=%D8%AD%D9%84%D8%A8&sort=relevance"),
                 )
                 .expect("query");
+                let saved = [SavedSearch {
+                    id: 1,
+                    name: "حلب".to_owned(),
+                    query: "q=%D8%AD%D9%84%D8%A8".to_owned(),
+                    shared_with: Some("حلب".to_owned()),
+                    mine: true,
+                }];
+                let groups = ["حلب".to_owned()];
                 let lv = ListView {
                     kind,
                     listing: &listing,
@@ -1722,6 +1789,11 @@ mod tests {
                     can_create: true,
                     groups: true,
                     bulk: Some(("c", &people)),
+                    saving: Saving {
+                        csrf: "c",
+                        saved: &saved,
+                        groups: &groups,
+                    },
                 };
                 out.push(list(&viewer, &lv).into_string());
             }
