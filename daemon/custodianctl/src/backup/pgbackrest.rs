@@ -154,21 +154,24 @@ fn write_runtime_remote(cfg: &Config, creds: Option<&Credentials>) -> Result<(),
     Ok(())
 }
 
-/// The environment assignments archive_command and restore_command make
-/// from the runtime files (missing files give empty values, which
-/// pgBackRest ignores while repo2 is not configured).
+/// The shell words before `pgbackrest` in archive_command and
+/// restore_command: the passphrase from its runtime file and, with
+/// `[remote]`, the remote's key from its files when they are there (they
+/// are removed while the remote is left out, and pgBackRest refuses an
+/// empty S3 key even for a repository it is not configured with). Only
+/// shell assignments and builtins: no secret is ever an argument.
 fn env_from_files(cfg: &Config) -> String {
     let pass = cfg.cipher_pass_file();
-    let mut env = format!("PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {})\"", pass.display());
-    if cfg.remote.is_some() {
-        env.push_str(&format!(
-            " PGBACKREST_REPO2_CIPHER_PASS=\"$(cat {pass})\" PGBACKREST_REPO2_S3_KEY=\"$(cat {key} 2>/dev/null)\" PGBACKREST_REPO2_S3_KEY_SECRET=\"$(cat {secret} 2>/dev/null)\"",
-            pass = pass.display(),
-            key = cfg.s3_key_file().display(),
-            secret = cfg.s3_key_secret_file().display(),
-        ));
+    let repo1 = format!("PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {})\"", pass.display());
+    if cfg.remote.is_none() {
+        return repo1;
     }
-    env
+    format!(
+        "k=\"$(cat {key} 2>/dev/null)\"; if [ -n \"$k\" ]; then export PGBACKREST_REPO2_S3_KEY=\"$k\" PGBACKREST_REPO2_S3_KEY_SECRET=\"$(cat {secret})\" PGBACKREST_REPO2_CIPHER_PASS=\"$(cat {pass})\"; fi; {repo1}",
+        key = cfg.s3_key_file().display(),
+        secret = cfg.s3_key_secret_file().display(),
+        pass = pass.display(),
+    )
 }
 
 /// The passphrase for archive_command/restore_command, in the tmpfs
