@@ -619,6 +619,20 @@ recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
     fn the_shipped_example_parses() {
         let text = include_str!("../../../../packaging/backup.toml");
         assert!(parse(text).is_ok(), "{:?}", parse(text).err());
+        // Its commented [remote] table too, once uncommented.
+        let (head, tail) = text.split_once("#[remote]").expect("a [remote] example");
+        let remote: String = tail
+            .lines()
+            .map(|l| l.strip_prefix('#').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let with_remote = format!("{head}[remote]{remote}\n");
+        let cfg = parse(&with_remote);
+        assert!(
+            cfg.as_ref().is_ok_and(|c| c.remote.is_some()),
+            "{:?}",
+            cfg.err()
+        );
     }
 
     #[test]
