@@ -55,6 +55,12 @@ fn backup(config: &Path, args: &[&str]) -> Output {
         .expect("run custodianctl backup")
 }
 
+/// custodianctl's closing lines (its verdict).
+fn last_lines(t: &str) -> String {
+    let lines: Vec<&str> = t.lines().collect();
+    lines[lines.len().saturating_sub(3)..].join("\n")
+}
+
 fn poll(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !f() {
@@ -364,6 +370,7 @@ scratch-dir = "{base}/scratch"
             && msg.contains("custodianctl vault backup-remote-credentials"),
         "{msg}"
     );
+    println!("the remote's key missing from Vault:\n{}", last_lines(&msg));
     let recorded = last_finished_remote(&a);
     assert_eq!(recorded["ok"], false);
     assert!(
@@ -392,11 +399,29 @@ scratch-dir = "{base}/scratch"
             && msg.contains("is stored, but the remote copy failed"),
         "{msg}"
     );
+    println!("the remote unreachable:\n{}", last_lines(&msg));
     assert_eq!(last_finished_remote(&a)["ok"], false);
+    // The server answers, but the bucket is not there (moto takes any
+    // access key, so a wrong one cannot be shown; the S3 error's code
+    // chooses the fix the same way):
+    let no_bucket = write_config(
+        "no-bucket.toml",
+        &remote_table(&s3.endpoint()).replace(BUCKET, "custodian-absent"),
+    );
+    let out = backup(&no_bucket, &["now", "--type", "incr"]);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert!(
+        msg.contains("NoSuchBucket")
+            && msg.contains("create the bucket custodian-absent")
+            && msg.contains("is stored, but the remote copy failed"),
+        "{msg}"
+    );
+    println!("no such bucket:\n{}", last_lines(&msg));
     assert_eq!(
         local_backups(&cfg),
-        before + 2,
-        "both local backups were stored"
+        before + 3,
+        "the three local backups were stored"
     );
     // Back to a working remote: the next backup reaches both again.
     a.pg.psql(

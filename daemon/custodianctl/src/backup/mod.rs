@@ -813,10 +813,9 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
     let owner = connect(cfg).await?;
     let result = async {
         let pass = escrow::passphrases(owner.vault()).await?;
+        // Without the remote's key the local repository is still verified;
+        // the remote's problem is the result.
         let (creds, problem) = remote_creds(cfg, owner.vault()).await;
-        if let Some(e) = problem {
-            return Err(e);
-        }
         let keys = Keys {
             pass: pass.pgbackrest.clone(),
             remote: creds,
@@ -849,6 +848,11 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
             step(4, steps, "remote: restic check");
             let _ = restic::unlock(cfg, &pass.restic, Where::Remote(c));
             restic::check(cfg, &pass.restic, Where::Remote(c))?;
+        }
+        if let Some(e) = problem {
+            return Err(BackupError::Refused(format!(
+                "the local repository is verified (no damage found); the remote one is not: {e}"
+            )));
         }
         Ok::<_, BackupError>(())
     }

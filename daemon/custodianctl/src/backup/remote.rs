@@ -168,18 +168,12 @@ impl S3 {
             .body(body)
             .send()
             .await
-            .map_err(|source| BackupError::RemoteUnreachable {
-                target: target.clone(),
-                source,
-            })?;
+            .map_err(|source| unreachable(&target, source))?;
         let status = resp.status();
         let bytes = resp
             .bytes()
             .await
-            .map_err(|source| BackupError::RemoteUnreachable {
-                target: target.clone(),
-                source,
-            })?;
+            .map_err(|source| unreachable(&target, source))?;
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
@@ -202,6 +196,22 @@ impl S3 {
 
     pub async fn get(&self, key: &str, what: &str) -> Result<Vec<u8>, BackupError> {
         self.send(reqwest::Method::GET, key, Vec::new(), what).await
+    }
+}
+
+fn unreachable(target: &str, source: reqwest::Error) -> BackupError {
+    // reqwest's own message names only the URL; the cause says why.
+    let mut detail = source.to_string();
+    let mut cause = std::error::Error::source(&source);
+    while let Some(c) = cause {
+        detail.push_str(": ");
+        detail.push_str(&c.to_string());
+        cause = c.source();
+    }
+    BackupError::RemoteUnreachable {
+        target: target.to_owned(),
+        detail,
+        source,
     }
 }
 
