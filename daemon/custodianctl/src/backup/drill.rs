@@ -112,13 +112,12 @@ async fn run(
 ) -> Result<serde_json::Value, BackupError> {
     const STEPS: usize = 6;
     let pass = escrow::passphrases(owner.vault()).await?;
-    // The remote's key whenever it is configured, so that pgbackrest.conf
-    // keeps it for WAL archiving; required when restoring from it.
-    let creds = match (from, &cfg.remote) {
-        (Repo::Remote, _) => Some(super::remote::credentials(owner.vault()).await?),
-        (Repo::Local, Some(_)) => super::remote::credentials(owner.vault()).await.ok(),
-        (Repo::Local, None) => None,
-    };
+    // The remote's key whenever it answers, so that pgbackrest.conf keeps
+    // it for WAL archiving; required when restoring from it.
+    let (creds, problem) = super::reach_remote(cfg, owner.vault(), None).await;
+    if let (Repo::Remote, Some(e)) = (from, problem) {
+        return Err(e);
+    }
     let keys = Keys {
         pass: pass.pgbackrest.clone(),
         remote: creds.clone(),

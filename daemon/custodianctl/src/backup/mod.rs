@@ -410,6 +410,8 @@ async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
 /// sealed escrow with what it covers, when given), which proves the
 /// endpoint, its certificate, the bucket and the key's right to write.
 /// Otherwise the problem, to be reported; the remote is then left out.
+/// Every command that writes pgbackrest.conf asks this first, so that none
+/// puts a remote that does not answer back into WAL archiving.
 async fn reach_remote(
     cfg: &Config,
     vault: &custodian_vault::Client,
@@ -444,21 +446,6 @@ async fn reach_remote(
         Ok::<_, BackupError>(creds)
     };
     match attempt.await {
-        Ok(c) => (Some(c), None),
-        Err(e) => (None, Some(e)),
-    }
-}
-
-/// The remote's access key for commands that only read (list, verify,
-/// drill): from Vault, without a check; the problem when unavailable.
-async fn remote_creds(
-    cfg: &Config,
-    vault: &custodian_vault::Client,
-) -> (Option<Credentials>, Option<BackupError>) {
-    if cfg.remote.is_none() {
-        return (None, None);
-    }
-    match remote::credentials(vault).await {
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e)),
     }
@@ -736,7 +723,7 @@ async fn list(cfg: &Config) -> Result<(), BackupError> {
     repository_present(cfg)?;
     let owner = connect(cfg).await?;
     let pass = escrow::passphrases(owner.vault()).await?;
-    let (creds, mut problem) = remote_creds(cfg, owner.vault()).await;
+    let (creds, mut problem) = reach_remote(cfg, owner.vault(), None).await;
     owner.session_end().await;
     let keys = Keys {
         pass: pass.pgbackrest.clone(),
@@ -815,7 +802,7 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
         let pass = escrow::passphrases(owner.vault()).await?;
         // Without the remote's key the local repository is still verified;
         // the remote's problem is the result.
-        let (creds, problem) = remote_creds(cfg, owner.vault()).await;
+        let (creds, problem) = reach_remote(cfg, owner.vault(), None).await;
         let keys = Keys {
             pass: pass.pgbackrest.clone(),
             remote: creds,
@@ -1178,7 +1165,7 @@ async fn restore_point(cfg: &Config, name: &str) -> Result<(), BackupError> {
     let name = point_name(name)?;
     let owner = connect(cfg).await?;
     let pass = escrow::passphrases(owner.vault()).await?;
-    let (creds, _) = remote_creds(cfg, owner.vault()).await;
+    let (creds, _) = reach_remote(cfg, owner.vault(), None).await;
     let keys = Keys {
         pass: pass.pgbackrest.clone(),
         remote: creds,

@@ -419,6 +419,40 @@ pub fn prepare_data_dir(cfg: &Config, dir: &PathBuf) -> Result<bool, BackupError
 mod tests {
     use super::*;
 
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "[repository]\npath = \"/srv/backup\"\n[postgres]\ndata-dir = \"/var/lib/postgresql/15/main\"\n\
+             [files]\nmedia-dir = \"/var/lib/custodian/media\"\n[vault]\naddress = \"http://127.0.0.1:8200\"\n\
+             role-id = \"r\"\nsecret-id-file = \"/etc/sid\"\n[escrow]\nfile = \"/etc/e.age\"\n\
+             recipient = \"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\"\n{extra}"
+        );
+        toml::from_str(&text).expect("config")
+    }
+
+    #[test]
+    fn archive_command_reads_the_remote_key_from_files_only_when_there() {
+        // Without [remote] it is what `backup setup` wrote before remotes
+        // existed, so that `backup now` leaves such appliances alone.
+        let local = config("");
+        assert_eq!(
+            archive_command(&local),
+            "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat /run/custodian-backup/pgbackrest-cipher-pass)\" pgbackrest --config=/var/lib/custodian/backup/pgbackrest.conf --stanza=custodian archive-push %p"
+        );
+        let remote = config(
+            "[remote]\nendpoint = \"s3.example.org\"\nbucket = \"b-1\"\nregion = \"us-east-1\"\n",
+        );
+        let cmd = archive_command(&remote);
+        // The key is exported by the shell (a builtin, no argument) and only
+        // when its file is there: pgBackRest refuses an empty S3 key.
+        assert!(
+            cmd.starts_with("k=\"$(cat /run/custodian-backup/s3-key 2>/dev/null)\"; if [ -n \"$k\" ]; then export PGBACKREST_REPO2_S3_KEY=\"$k\""),
+            "{cmd}"
+        );
+        assert!(cmd.ends_with("--stanza=custodian archive-push %p"), "{cmd}");
+        assert!(restore_command(&remote, Path::new("/d"), Repo::Remote)
+            .contains("--repo=2 --pg1-path=/d archive-get"));
+    }
+
     #[test]
     fn the_runtime_directory_must_be_in_memory() {
         // /dev/shm is tmpfs on every Linux this runs on; a directory that
