@@ -25,6 +25,11 @@ path "transit/verify/custodian-audit" {
 path "kv/data/custodian/backup" {
   capabilities = ["read"]
 }
+# The optional remote (S3) repository's access key, stored by an operator
+# (`custodianctl vault backup-remote-credentials`).
+path "kv/data/custodian/backup-remote" {
+  capabilities = ["read"]
+}
 path "transit/decrypt/custodian-media" {
   capabilities = ["update"]
 }

@@ -252,6 +252,9 @@ pub struct Check {
     pub backup: Freshness,
     /// What the newest backup found of the key escrow.
     pub escrow: Escrow,
+    /// The newest backup stored the local copy but its remote copy failed:
+    /// custodianctl's error.
+    pub remote_failed: Option<String>,
     /// The administrators were told just now.
     pub notified: bool,
 }
@@ -294,6 +297,7 @@ pub async fn watch_once(
     let tx = c.transaction().await?;
     let (mut finished, mut drill, mut notified) = (None, None, None);
     let mut escrow = Escrow::NotRecorded;
+    let mut remote_failed = None;
     for (action, seq, at_us, details) in newest(
         &*tx,
         &["backup.finished", "backup.drill_passed", STALE_NOTIFIED],
@@ -304,6 +308,7 @@ pub async fn watch_once(
             "backup.finished" => {
                 finished = Some((seq, time_of(at_us)));
                 escrow = Escrow::of(&details);
+                remote_failed = remote_failure(&details);
             }
             "backup.drill_passed" => drill = Some(time_of(at_us)),
             _ => notified = Some(seq),
@@ -348,7 +353,21 @@ pub async fn watch_once(
         last_drill: drill,
         backup,
         escrow,
+        remote_failed,
         notified: notify,
+    })
+}
+
+/// custodianctl's error when a backup stored the local copy but not the
+/// remote one (`remote.ok` false in `backup.finished`); none without a
+/// remote or when it worked.
+pub fn remote_failure(details: &serde_json::Value) -> Option<String> {
+    let r = &details["remote"];
+    (r["ok"] == false).then(|| {
+        r["error"]
+            .as_str()
+            .unwrap_or("no error was recorded")
+            .to_owned()
     })
 }
 
@@ -401,6 +420,19 @@ mod tests {
             Notice::new("notice-backup-stale")
                 .with("hours", 30u64)
                 .with("limit", 26u64)
+        );
+    }
+
+    #[test]
+    fn a_failed_remote_copy_reads_as_custodianctl_records_it() {
+        assert_eq!(remote_failure(&json!({"label": "x"})), None);
+        assert_eq!(
+            remote_failure(&json!({"remote": {"ok": true, "label": "x"}})),
+            None
+        );
+        assert_eq!(
+            remote_failure(&json!({"remote": {"ok": false, "error": "unreachable"}})).as_deref(),
+            Some("unreachable")
         );
     }
 

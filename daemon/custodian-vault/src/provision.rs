@@ -19,6 +19,10 @@ pub const KEYRING_PATH: &str = "custodian/keyring";
 /// The backup repositories' passphrases (KV v2).
 pub const BACKUP_SECRETS_PATH: &str = "custodian/backup";
 pub const BACKUP_SECRET_FIELDS: &[&str] = &["pgbackrest-cipher-pass", "restic-password"];
+/// The optional remote (S3-compatible) backup repository's access key
+/// (KV v2), stored by an operator (`custodianctl vault
+/// backup-remote-credentials`), read by the backup job.
+pub const BACKUP_REMOTE_PATH: &str = "custodian/backup-remote";
 pub const MIGRATOR_ROLE: &str = "custodian-migrator";
 pub const DATABASE_MOUNT: &str = "database";
 pub const DATABASE_CONNECTION: &str = "custodian";

@@ -6,6 +6,7 @@ mod console_accounts;
 mod owner;
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -169,6 +170,95 @@ enum VaultCommand {
     /// rotate-keyring` re-seals by itself); backups copy the sealed file
     /// into the repository and warn when a key in use is newer than it.
     Escrow(EscrowArgs),
+    /// Store the remote backup repository's access key (backup.toml's
+    /// `[remote]`) in Vault, at kv/custodian/backup-remote, with an
+    /// operator token. Read from standard input, never an argument: two
+    /// lines (the access key id, then the secret key), or asked for at the
+    /// console (the secret without echo). The backup job reads it with the
+    /// migrator's policy.
+    BackupRemoteCredentials(RemoteCredentialsArgs),
+}
+
+#[derive(Debug, Args)]
+struct RemoteCredentialsArgs {
+    #[command(flatten)]
+    conn: VaultConn,
+}
+
+/// One line of standard input, asked for at a console (with echo off for
+/// a secret), else read as it comes (a pipe or a file).
+fn read_line(prompt: &str, secret: bool) -> Result<Zeroizing<String>, String> {
+    use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg};
+    let stdin = std::io::stdin();
+    let console = nix::unistd::isatty(std::io::stdin().as_raw_fd()).unwrap_or(false);
+    let saved = if console {
+        eprint!("{prompt}: ");
+        let _ = std::io::stderr().flush();
+        match (secret, tcgetattr(&stdin)) {
+            (true, Ok(t)) => {
+                let mut quiet = t.clone();
+                quiet.local_flags.remove(LocalFlags::ECHO);
+                let _ = tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+                Some(t)
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let mut line = Zeroizing::new(String::new());
+    let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
+    if let Some(t) = saved {
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, &t);
+        eprintln!();
+    }
+    read.map_err(|e| format!("cannot read the {prompt} from standard input: {e}"))?;
+    let value = Zeroizing::new(line.trim().to_owned());
+    if value.is_empty() {
+        return Err(format!(
+            "no {prompt} on standard input: give the access key id and the secret key on two lines"
+        ));
+    }
+    Ok(value)
+}
+
+/// Writes the remote's access key into Vault (KV v2, enabled when a fresh
+/// Vault has none yet, as before a restore from the remote).
+async fn store_remote_credentials(admin: &Client) -> Result<(), String> {
+    use custodian_vault::provision::{BACKUP_REMOTE_PATH, KV_MOUNT};
+    let id = read_line("access key id", false)?;
+    let secret = read_line("secret access key", true)?;
+    let mounts = admin
+        .get("sys/mounts")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or(serde_json::Value::Null);
+    let present = mounts.get(format!("{KV_MOUNT}/")).is_some()
+        || mounts.pointer(&format!("/data/{KV_MOUNT}~1")).is_some();
+    if !present {
+        admin
+            .post(
+                &format!("sys/mounts/{KV_MOUNT}"),
+                &serde_json::json!({"type": "kv", "options": {"version": "2"}}),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!("  enabled secrets engine {KV_MOUNT}/");
+    }
+    admin
+        .post(
+            &format!("{KV_MOUNT}/data/{BACKUP_REMOTE_PATH}"),
+            &serde_json::json!({"data": {
+                backup::remote::ACCESS_KEY_FIELD: id.as_str(),
+                backup::remote::SECRET_KEY_FIELD: secret.as_str(),
+            }}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "stored the remote repository's access key at {KV_MOUNT}/{BACKUP_REMOTE_PATH}; `custodianctl backup now` uses it from the next backup"
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -501,6 +591,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Vault(VaultCommand::Escrow(a)) => {
             let admin = client(&a.conn)?;
             seal_escrow(&admin, a.recipient.as_deref(), &a.out).await
+        }
+        Command::Vault(VaultCommand::BackupRemoteCredentials(a)) => {
+            let admin = client(&a.conn)?;
+            store_remote_credentials(&admin).await
         }
         Command::Backup(b) => backup::run(b).await.map_err(|e| e.to_string()),
         Command::Schema => {

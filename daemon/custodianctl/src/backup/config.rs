@@ -39,6 +39,224 @@ pub struct Config {
     pub escrow: EscrowConfig,
     #[serde(default)]
     pub state: StateConfig,
+    /// Optional: a second copy of every backup in an S3-compatible bucket.
+    #[serde(default)]
+    pub remote: Option<RemoteConfig>,
+}
+
+/// An S3-compatible bucket that receives a second copy of every backup:
+/// pgBackRest's repository 2 (`<prefix>/pgbackrest`), a restic repository
+/// (`<prefix>/restic`) and the sealed key escrow (`<prefix>/escrow/`).
+/// Encrypted with the same passphrases as the local repository, so the
+/// recovery key restores from either. The access key comes from Vault
+/// (`kv/custodian/backup-remote`), never from this file. (SFTP: pgBackRest
+/// 2.45, Debian 12's, has no SFTP repository type; it came in 2.46.)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RemoteConfig {
+    /// `host` or `host:port` (HTTPS always).
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    /// The path inside the bucket under which everything is kept.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// `host` (bucket.endpoint, AWS's default) or `path` (endpoint/bucket,
+    /// most self-hosted servers).
+    #[serde(default)]
+    pub uri_style: UriStyle,
+    /// PEM of a private CA that signed the endpoint's certificate; without
+    /// it the system's CA bundle is used.
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UriStyle {
+    #[default]
+    Host,
+    Path,
+}
+
+fn default_prefix() -> String {
+    "/custodian".into()
+}
+
+/// Which of the two repositories a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repo {
+    /// `repository.path` (pgBackRest's repo1).
+    Local,
+    /// `[remote]` (pgBackRest's repo2).
+    Remote,
+}
+
+impl Repo {
+    pub fn number(self) -> u8 {
+        match self {
+            Repo::Local => 1,
+            Repo::Remote => 2,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Repo::Local => "local",
+            Repo::Remote => "remote",
+        }
+    }
+}
+
+impl RemoteConfig {
+    /// (host, port) of the endpoint; the port only when one was given.
+    pub fn host_port(&self) -> (String, Option<u16>) {
+        match self.endpoint.rsplit_once(':') {
+            Some((h, p)) => match p.parse::<u16>() {
+                Ok(443) => (h.to_owned(), None),
+                Ok(port) => (h.to_owned(), Some(port)),
+                Err(_) => (self.endpoint.clone(), None),
+            },
+            None => (self.endpoint.clone(), None),
+        }
+    }
+    /// `host[:port]` as it appears in URLs and the signed Host header.
+    pub fn authority(&self) -> String {
+        match self.host_port() {
+            (h, Some(p)) => format!("{h}:{p}"),
+            (h, None) => h,
+        }
+    }
+    /// The prefix without leading or trailing slashes ("" for the root).
+    pub fn key_prefix(&self) -> String {
+        self.prefix.trim_matches('/').to_owned()
+    }
+    /// An object's key under the prefix.
+    pub fn key(&self, rel: &str) -> String {
+        let p = self.key_prefix();
+        if p.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{p}/{rel}")
+        }
+    }
+    /// pgBackRest's repo2-path (absolute inside the bucket).
+    pub fn pgbackrest_path(&self) -> String {
+        format!("/{}", self.key("pgbackrest"))
+    }
+    /// restic's repository URL (`s3:https://host/bucket/prefix/restic`,
+    /// whatever the URI style; restic is told the style separately).
+    pub fn restic_url(&self) -> String {
+        format!(
+            "s3:https://{}/{}/{}",
+            self.authority(),
+            self.bucket,
+            self.key("restic")
+        )
+    }
+    /// For messages: `s3://bucket/prefix at endpoint`.
+    pub fn describe(&self) -> String {
+        format!(
+            "s3://{}/{} at {}",
+            self.bucket,
+            self.key_prefix(),
+            self.endpoint
+        )
+    }
+
+    fn check(
+        &self,
+        bad: &dyn Fn(&'static str, String, &str) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        let e = &self.endpoint;
+        if e.contains("://") {
+            return Err(bad(
+                "remote.endpoint",
+                format!("is {e:?} (a URL)"),
+                "give host or host:port only, e.g. s3.eu-central-1.amazonaws.com (HTTPS is always used)",
+            ));
+        }
+        let (host, _) = self.host_port();
+        let port_ok = match e.rsplit_once(':') {
+            Some((_, p)) => p.parse::<u16>().is_ok_and(|p| p > 0),
+            None => true,
+        };
+        if host.is_empty()
+            || !port_ok
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(bad(
+                "remote.endpoint",
+                format!("is {e:?}"),
+                "host or host:port (letters, digits, '-', '.'; a port from 1 to 65535), e.g. s3.eu-central-1.amazonaws.com or minio.example.org:9000",
+            ));
+        }
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            return Err(bad(
+                "remote.endpoint",
+                format!("is an IP address ({host})"),
+                "give the host name the server's certificate names (pgBackRest 2.45 matches certificates by DNS name only); add it to /etc/hosts if it has no DNS entry",
+            ));
+        }
+        let b = &self.bucket;
+        if !(3..=63).contains(&b.len())
+            || !b
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            || b.starts_with(['-', '.'])
+            || b.ends_with(['-', '.'])
+        {
+            return Err(bad(
+                "remote.bucket",
+                format!("is {b:?}"),
+                "an S3 bucket name: 3 to 63 lower-case letters, digits, '-' and '.'; create the bucket first (custodianctl never creates one)",
+            ));
+        }
+        if self.uri_style == UriStyle::Host && b.contains('.') {
+            return Err(bad(
+                "remote.bucket",
+                format!("{b:?} contains '.', which breaks TLS name checks in host-style URIs"),
+                "set remote.uri-style = \"path\", or use a bucket name without dots",
+            ));
+        }
+        if self.region.is_empty()
+            || !self
+                .region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(bad(
+                "remote.region",
+                format!("is {:?}", self.region),
+                "the bucket's region, e.g. eu-central-1 (self-hosted servers usually accept us-east-1)",
+            ));
+        }
+        let p = &self.prefix;
+        if !p.starts_with('/')
+            || p.contains("//")
+            || p.split('/').any(|s| s == "." || s == "..")
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'))
+        {
+            return Err(bad(
+                "remote.prefix",
+                format!("is {p:?}"),
+                "an absolute path inside the bucket such as /custodian/appliance-1 (letters, digits, '-', '_', '.')",
+            ));
+        }
+        if let Some(ca) = &self.ca_cert {
+            if !ca.is_absolute() {
+                return Err(bad(
+                    "remote.ca-cert",
+                    format!("is {} (relative)", ca.display()),
+                    "give an absolute path to the PEM file",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A local directory (another disk). pgBackRest keeps its repository in
@@ -329,6 +547,9 @@ impl Config {
                 "hours after which a backup is stale, e.g. 26",
             ));
         }
+        if let Some(r) = &self.remote {
+            r.check(&bad)?;
+        }
         Ok(())
     }
 
@@ -346,6 +567,13 @@ impl Config {
     }
     pub fn cipher_pass_file(&self) -> PathBuf {
         self.state.runtime_dir.join("pgbackrest-cipher-pass")
+    }
+    /// The remote's access key id and secret for archive_command (tmpfs).
+    pub fn s3_key_file(&self) -> PathBuf {
+        self.state.runtime_dir.join("s3-key")
+    }
+    pub fn s3_key_secret_file(&self) -> PathBuf {
+        self.state.runtime_dir.join("s3-key-secret")
     }
     pub fn status_file(&self) -> PathBuf {
         self.state.dir.join("status.json")
@@ -391,6 +619,20 @@ recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
     fn the_shipped_example_parses() {
         let text = include_str!("../../../../packaging/backup.toml");
         assert!(parse(text).is_ok(), "{:?}", parse(text).err());
+        // Its commented [remote] table too, once uncommented.
+        let (head, tail) = text.split_once("#[remote]").expect("a [remote] example");
+        let remote: String = tail
+            .lines()
+            .map(|l| l.strip_prefix('#').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let with_remote = format!("{head}[remote]{remote}\n");
+        let cfg = parse(&with_remote);
+        assert!(
+            cfg.as_ref().is_ok_and(|c| c.remote.is_some()),
+            "{:?}",
+            cfg.err()
+        );
     }
 
     #[test]
@@ -416,5 +658,83 @@ recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("escrow.recipient"), "{e}");
+    }
+
+    const REMOTE: &str = r#"
+[remote]
+endpoint = "s3.eu-central-1.amazonaws.com"
+bucket = "custodian-backups"
+region = "eu-central-1"
+prefix = "/appliance-1"
+"#;
+
+    #[test]
+    fn a_remote_table_is_checked_key_by_key() {
+        let cfg = parse(&format!("{GOOD}{REMOTE}")).expect("remote parses");
+        let r = cfg.remote.expect("remote");
+        assert_eq!(r.uri_style, UriStyle::Host);
+        assert_eq!(r.pgbackrest_path(), "/appliance-1/pgbackrest");
+        assert_eq!(
+            r.restic_url(),
+            "s3:https://s3.eu-central-1.amazonaws.com/custodian-backups/appliance-1/restic"
+        );
+        let with_port = parse(&format!(
+            "{GOOD}{}",
+            REMOTE.replace("amazonaws.com\"", "amazonaws.com:9000\"")
+        ))
+        .expect("port");
+        assert_eq!(with_port.remote.expect("remote").host_port().1, Some(9000));
+        let unknown = parse(&format!("{GOOD}{REMOTE}secret-key = \"x\"\n"));
+        assert!(
+            matches!(unknown, Err(ConfigError::Parse { .. })),
+            "no secret (nor any unknown key) in the table"
+        );
+        for (from, to, key, fix) in [
+            (
+                "endpoint = \"s3.",
+                "endpoint = \"https://s3.",
+                "remote.endpoint",
+                "host or host:port only",
+            ),
+            (
+                "s3.eu-central-1.amazonaws.com\"",
+                "127.0.0.1:9000\"",
+                "remote.endpoint",
+                "DNS name",
+            ),
+            (
+                "custodian-backups",
+                "Custodian_Backups",
+                "remote.bucket",
+                "bucket name",
+            ),
+            (
+                "custodian-backups",
+                "custodian.backups",
+                "remote.bucket",
+                "uri-style",
+            ),
+            (
+                "region = \"eu-central-1\"",
+                "region = \"\"",
+                "remote.region",
+                "region",
+            ),
+            (
+                "/appliance-1",
+                "appliance-1",
+                "remote.prefix",
+                "absolute path",
+            ),
+            ("/appliance-1", "/a/../b", "remote.prefix", "absolute path"),
+        ] {
+            let e = parse(&format!("{GOOD}{}", REMOTE.replace(from, to)))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains(key) && e.contains(fix), "{from} -> {to}: {e}");
+        }
+        let e = parse(&format!("{GOOD}{REMOTE}uri-style = \"sideways\"\n"));
+        assert!(matches!(e, Err(ConfigError::Parse { .. })));
     }
 }

@@ -15,7 +15,9 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::config::Config;
+use super::config::{Config, Repo};
+use super::pgbackrest::Keys;
+use super::restic::Where;
 use super::status::{Event, Status};
 use super::tools::{io, BackupError, Tool};
 use super::{connect, counts, escrow, pgbackrest, record, require_root, restic, status, step};
@@ -45,16 +47,20 @@ impl Drop for Scratch {
     }
 }
 
-pub async fn drill(cfg: &Config, sample: usize) -> Result<(), BackupError> {
+pub async fn drill(cfg: &Config, sample: usize, from: super::RepoArg) -> Result<(), BackupError> {
     require_root("drill")?;
-    if !cfg.repository.path.is_dir() {
+    let from = from.repo();
+    if from == Repo::Remote && cfg.remote.is_none() {
+        return Err(super::no_remote());
+    }
+    if from == Repo::Local && !cfg.repository.path.is_dir() {
         return Err(BackupError::RepositoryMissing {
             path: cfg.repository.path.clone(),
         });
     }
     let started = Instant::now();
     let owner = connect(cfg).await?;
-    let result = run(cfg, sample, &owner).await;
+    let result = run(cfg, sample, from, &owner).await;
     let mut st = Status::load(&cfg.status_file());
     let d = match &result {
         Ok(d) => {
@@ -62,7 +68,7 @@ pub async fn drill(cfg: &Config, sample: usize) -> Result<(), BackupError> {
             d["seconds"] = json!(started.elapsed().as_secs_f64());
             d
         }
-        Err(e) => json!({"ok": false, "error": e.to_string()}),
+        Err(e) => json!({"ok": false, "from": from.name(), "error": e.to_string()}),
     };
     record(
         &owner.client,
@@ -101,12 +107,27 @@ pub async fn drill(cfg: &Config, sample: usize) -> Result<(), BackupError> {
 async fn run(
     cfg: &Config,
     sample: usize,
+    from: Repo,
     owner: &crate::owner::Owner,
 ) -> Result<serde_json::Value, BackupError> {
     const STEPS: usize = 6;
     let pass = escrow::passphrases(owner.vault()).await?;
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
-    let info = pgbackrest::info(cfg, &pass.pgbackrest)?;
+    // The remote's key whenever it answers, so that pgbackrest.conf keeps
+    // it for WAL archiving; required when restoring from it.
+    let (creds, problem) = super::reach_remote(cfg, owner.vault(), None).await;
+    if let (Repo::Remote, Some(e)) = (from, problem) {
+        return Err(e);
+    }
+    let keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds.clone(),
+    };
+    let at = match (&creds, from) {
+        (Some(c), Repo::Remote) => Where::Remote(c),
+        _ => Where::Local,
+    };
+    pgbackrest::prepare(cfg, &keys)?;
+    let info = pgbackrest::info(cfg, &keys, from)?;
     let Some((label, _, _)) = pgbackrest::backups(&info).pop() else {
         return Err(BackupError::Refused(
             "the repository holds no backup yet: run `custodianctl backup now --type full`".into(),
@@ -137,13 +158,15 @@ async fn run(
         1,
         STEPS,
         &format!(
-            "restoring PostgreSQL backup {label} into {}",
+            "restoring PostgreSQL backup {label} ({} repository) into {}",
+            from.name(),
             data.display()
         ),
     );
     pgbackrest::restore(
         cfg,
-        &pass.pgbackrest,
+        &keys,
+        from,
         &data,
         &pgbackrest::Target::Set(label.clone()),
         false,
@@ -264,13 +287,13 @@ async fn run(
         STEPS,
         "restoring the media store into the scratch directory (restic)",
     );
-    let Some((snapshot, _)) = restic::snapshots(cfg, &pass.restic)?.pop() else {
+    let Some((snapshot, _)) = restic::snapshots(cfg, &pass.restic, at)?.pop() else {
         return Err(BackupError::Refused(
             "the restic repository has no snapshot".into(),
         ));
     };
     std::fs::create_dir_all(&files).map_err(io(format!("create {}", files.display())))?;
-    restic::restore(cfg, &pass.restic, &snapshot, &files)?;
+    restic::restore(cfg, &pass.restic, at, &snapshot, &files)?;
     let media_root = files.join(
         cfg.files
             .media_dir
@@ -342,6 +365,7 @@ async fn run(
     drop(scratch);
     Ok(json!({
         "ok": true,
+        "from": from.name(),
         "backup": label,
         "snapshot": snapshot,
         "counts": restored,

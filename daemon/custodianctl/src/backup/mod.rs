@@ -14,6 +14,7 @@ pub mod config;
 pub mod drill;
 pub mod escrow;
 pub mod pgbackrest;
+pub mod remote;
 pub mod restic;
 pub mod status;
 pub mod tools;
@@ -25,7 +26,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::owner::{self, Owner};
-use config::Config;
+use config::{Config, Repo};
+use pgbackrest::Keys;
+use remote::Credentials;
+use restic::Where;
 use status::{Event, Status};
 use tools::{io, BackupError};
 
@@ -111,12 +115,38 @@ pub struct RestoreArgs {
     /// The Vault kept its keys: do not import the escrowed keys.
     #[arg(long)]
     pub keep_vault: bool,
+    /// Which repository to restore from: `remote` needs only the bucket
+    /// (with its access key in Vault: the migrator's with --keep-vault,
+    /// else the operator's VAULT_TOKEN), and the recovery key.
+    #[arg(long, value_enum, default_value = "local")]
+    pub from: RepoArg,
+}
+
+/// `--from local|remote`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RepoArg {
+    /// `repository.path`.
+    Local,
+    /// The `[remote]` bucket alone (the local repository may be gone).
+    Remote,
+}
+
+impl RepoArg {
+    pub fn repo(self) -> Repo {
+        match self {
+            RepoArg::Local => Repo::Local,
+            RepoArg::Remote => Repo::Remote,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct DrillArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Which repository to restore from.
+    #[arg(long, value_enum, default_value = "local")]
+    pub from: RepoArg,
     /// How many media files to decrypt and hash.
     #[arg(long, default_value_t = 20)]
     pub sample: usize,
@@ -221,6 +251,10 @@ pub async fn run(cmd: BackupCommand) -> Result<(), BackupError> {
             for (what, p) in [
                 ("vault.secret-id-file", Some(&cfg.vault.secret_id_file)),
                 ("vault.ca-cert", cfg.vault.ca_cert.as_ref()),
+                (
+                    "remote.ca-cert",
+                    cfg.remote.as_ref().and_then(|r| r.ca_cert.as_ref()),
+                ),
             ] {
                 if let Some(p) = p {
                     if !p.is_file() {
@@ -244,7 +278,9 @@ pub async fn run(cmd: BackupCommand) -> Result<(), BackupError> {
         BackupCommand::RestorePoint(a) => {
             restore_point(&Config::load(&a.config.config)?, &a.name).await
         }
-        BackupCommand::Drill(a) => drill::drill(&Config::load(&a.config.config)?, a.sample).await,
+        BackupCommand::Drill(a) => {
+            drill::drill(&Config::load(&a.config.config)?, a.sample, a.from).await
+        }
     }
 }
 
@@ -254,7 +290,15 @@ async fn setup(cfg: &Config) -> Result<(), BackupError> {
     let owner = connect(cfg).await?;
     let pass = escrow::passphrases(owner.vault()).await?;
     pgbackrest::ensure_repo(cfg)?;
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let (creds, problem) = reach_remote(cfg, owner.vault(), None).await;
+    if let Some(e) = &problem {
+        eprintln!("backup: WARNING: {e}; WAL is archived to the local repository only until the remote works");
+    }
+    let mut keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds,
+    };
+    pgbackrest::prepare(cfg, &keys)?;
     let psql = cfg.postgres.bin_dir.join("psql");
     let sql = format!(
         "ALTER SYSTEM SET archive_mode = 'on';\n\
@@ -281,12 +325,12 @@ async fn setup(cfg: &Config) -> Result<(), BackupError> {
                 psql.display()
             ))
         })?;
-    pgbackrest::stanza_create(cfg, &pass.pgbackrest)?;
+    let problem = stanzas(cfg, &mut keys)?.or(problem);
     restic::init_if_missing(cfg, &pass.restic)?;
     record(
         &owner.client,
         "backup.configured",
-        &json!({"repository": cfg.repository.path}),
+        &json!({"repository": cfg.repository.path, "remote": remote_detail(cfg, problem.as_ref(), None)}),
     )
     .await;
     owner.session_end().await;
@@ -305,10 +349,17 @@ async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
     let result = now_inner(cfg, kind, &owner).await;
     let mut st = Status::load(&cfg.status_file());
     match &result {
-        Ok(detail) => {
+        Ok((detail, remote_problem)) => {
             let mut d = detail.clone();
             d["seconds"] = json!(started.elapsed().as_secs_f64());
             record(&owner.client, "backup.finished", &d).await;
+            if remote_problem.is_some() {
+                st.last_failure = Some(Event {
+                    at: status::now_secs(),
+                    what: "remote".into(),
+                    detail: d["remote"].clone(),
+                });
+            }
             st.last_backup = Some(Event {
                 at: status::now_secs(),
                 what: kind.into(),
@@ -327,29 +378,177 @@ async fn now(cfg: &Config, kind: &str) -> Result<(), BackupError> {
     }
     let _ = st.save(&cfg.status_file());
     owner.session_end().await;
-    let detail = result?;
+    let (detail, remote_problem) = result?;
     eprintln!(
-        "backup: done in {:.1} s: PostgreSQL {} ({}), files snapshot {}",
+        "backup: done in {:.1} s: PostgreSQL {} ({}), files snapshot {}{}",
         started.elapsed().as_secs_f64(),
         detail["label"].as_str().unwrap_or("?"),
         detail["type"].as_str().unwrap_or("?"),
-        detail["snapshot"].as_str().unwrap_or("?")
+        detail["snapshot"].as_str().unwrap_or("?"),
+        match detail.pointer("/remote/label").and_then(|l| l.as_str()) {
+            Some(l) => format!(
+                "; remote: PostgreSQL {l}, files snapshot {}",
+                detail
+                    .pointer("/remote/snapshot")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or("?")
+            ),
+            None => String::new(),
+        }
     );
-    Ok(())
+    match remote_problem {
+        Some(e) => Err(BackupError::RemoteFailed {
+            local: detail["label"].as_str().unwrap_or("?").to_owned(),
+            source: Box::new(e),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The remote's access key when `[remote]` is configured and answers:
+/// read from Vault, then a small object written under the prefix (and the
+/// sealed escrow with what it covers, when given), which proves the
+/// endpoint, its certificate, the bucket and the key's right to write.
+/// Otherwise the problem, to be reported; the remote is then left out.
+/// Every command that writes pgbackrest.conf asks this first, so that none
+/// puts a remote that does not answer back into WAL archiving.
+async fn reach_remote(
+    cfg: &Config,
+    vault: &custodian_vault::Client,
+    escrow: Option<(&[u8], &[u8])>,
+) -> (Option<Credentials>, Option<BackupError>) {
+    let Some(r) = &cfg.remote else {
+        return (None, None);
+    };
+    let attempt = async {
+        let creds = remote::credentials(vault).await?;
+        let s3 = remote::S3::new(r, &creds)?;
+        s3.put(
+            &r.key("custodian-backup.txt"),
+            b"Custodian backup repository: pgbackrest/ (pgBackRest), restic/ (restic), escrow/ (the age-sealed key escrow). Encrypted; written by custodianctl backup.\n".to_vec(),
+            "write under remote.prefix",
+        )
+        .await?;
+        if let Some((sealed, covers)) = escrow {
+            s3.put(
+                &r.key(remote::ESCROW_KEY),
+                sealed.to_vec(),
+                "store the sealed key escrow",
+            )
+            .await?;
+            s3.put(
+                &r.key(remote::COVERAGE_KEY),
+                covers.to_vec(),
+                "store the escrow's coverage",
+            )
+            .await?;
+        }
+        Ok::<_, BackupError>(creds)
+    };
+    match attempt.await {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e)),
+    }
+}
+
+/// stanza-create on every repository in pgbackrest.conf; when it fails
+/// with the remote in, the remote is taken out and the local one created
+/// alone (the remote's failure returned, to be reported).
+fn stanzas(cfg: &Config, keys: &mut Keys) -> Result<Option<BackupError>, BackupError> {
+    match pgbackrest::stanza_create(cfg, keys) {
+        Ok(()) => Ok(None),
+        Err(e) if keys.remote.is_some() => {
+            keys.remote = None;
+            pgbackrest::prepare(cfg, keys)?;
+            pgbackrest::stanza_create(cfg, keys)?;
+            Ok(Some(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What `backup.finished` (and `backup.configured`) says of the remote.
+fn remote_detail(
+    cfg: &Config,
+    problem: Option<&BackupError>,
+    done: Option<(&str, &str)>,
+) -> serde_json::Value {
+    let Some(r) = &cfg.remote else {
+        return serde_json::Value::Null;
+    };
+    match (problem, done) {
+        (Some(e), _) => json!({"target": r.describe(), "ok": false, "error": e.to_string()}),
+        (None, Some((label, snapshot))) => {
+            json!({"target": r.describe(), "ok": true, "label": label, "snapshot": snapshot})
+        }
+        (None, None) => json!({"target": r.describe(), "ok": true}),
+    }
+}
+
+/// archive_command as backup.toml wants it (set again when `[remote]` was
+/// added or removed since `backup setup`; PostgreSQL reloads it).
+fn ensure_archive_command(cfg: &Config) -> Result<(), BackupError> {
+    let want = pgbackrest::archive_command(cfg);
+    let have = superuser_sql(
+        cfg,
+        "read archive_command",
+        "SHOW archive_command;\n".into(),
+    )?;
+    if have == want {
+        return Ok(());
+    }
+    eprintln!("backup: setting PostgreSQL's archive_command for this configuration");
+    superuser_sql(
+        cfg,
+        "set archive_command",
+        format!("ALTER SYSTEM SET archive_command = $cmd${want}$cmd$;\nSELECT pg_reload_conf();\n"),
+    )
+    .map(drop)
+}
+
+/// The remote part of a backup: pgBackRest into repo2 (a full one first
+/// if it has none), the new restic snapshots copied, retention there too.
+fn remote_backup(
+    cfg: &Config,
+    keys: &Keys,
+    restic_pass: &secrecy::SecretString,
+    creds: &Credentials,
+    kind: &str,
+) -> Result<(String, String), BackupError> {
+    pgbackrest::backup(cfg, keys, Repo::Remote, kind)?;
+    let info = pgbackrest::info(cfg, keys, Repo::Remote)?;
+    let (label, _, _) = pgbackrest::backups(&info).pop().unwrap_or_default();
+    restic::init_remote_if_missing(cfg, restic_pass, creds)?;
+    let _ = restic::unlock(cfg, restic_pass, Where::Remote(creds));
+    restic::copy_to_remote(cfg, restic_pass, creds)?;
+    restic::forget(cfg, restic_pass, Where::Remote(creds))?;
+    let snapshot = restic::snapshots(cfg, restic_pass, Where::Remote(creds))?
+        .pop()
+        .map(|(id, _)| id)
+        .unwrap_or_default();
+    Ok((label, snapshot))
 }
 
 async fn now_inner(
     cfg: &Config,
     kind: &str,
     owner: &Owner,
-) -> Result<serde_json::Value, BackupError> {
-    const STEPS: usize = 5;
-    step(1, STEPS, "reading the repository passphrases from Vault");
+) -> Result<(serde_json::Value, Option<BackupError>), BackupError> {
+    let steps = if cfg.remote.is_some() { 7 } else { 5 };
+    // The local steps' numbers, after the remote's check when there is one.
+    let at = |n: usize| {
+        if cfg.remote.is_some() && n >= 3 {
+            n + 1
+        } else {
+            n
+        }
+    };
+    step(1, steps, "reading the repository passphrases from Vault");
     let pass = escrow::passphrases(owner.vault()).await?;
     record(&owner.client, "backup.started", &json!({"type": kind})).await;
     step(
         2,
-        STEPS,
+        steps,
         "copying the sealed key escrow into the repository",
     );
     if !cfg.escrow.file.is_file() {
@@ -368,27 +567,94 @@ async fn now_inner(
     }
     escrow::write_file(&cfg.escrow_copy(), &sealed, 0o644).map_err(|e| disk_full_or(cfg, e))?;
     let coverage = escrow_coverage(cfg, owner).await;
-    step(3, STEPS, &format!("PostgreSQL: pgBackRest {kind} backup"));
+    // The remote is checked before anything waits on it: one that does not
+    // answer is left out of WAL archiving, so the local backup goes ahead.
+    let mut problem = None;
+    let mut creds = None;
+    if let Some(r) = &cfg.remote {
+        step(
+            3,
+            steps,
+            &format!(
+                "remote {}: access key from Vault, the sealed key escrow stored there",
+                r.describe()
+            ),
+        );
+        let covers = std::fs::read(escrow::coverage_file(&cfg.escrow.file)).unwrap_or_default();
+        let (c, p) = reach_remote(cfg, owner.vault(), Some((&sealed, &covers))).await;
+        if let Some(e) = &p {
+            eprintln!("backup: WARNING: {e}; backing up to the local repository only");
+        }
+        (creds, problem) = (c, p);
+    }
+    let mut keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds,
+    };
+    step(
+        at(3),
+        steps,
+        &format!("PostgreSQL: pgBackRest {kind} backup (local repository)"),
+    );
     pgbackrest::ensure_repo(cfg)?;
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
-    pgbackrest::stanza_create(cfg, &pass.pgbackrest)?;
+    pgbackrest::prepare(cfg, &keys)?;
+    ensure_archive_command(cfg)?;
+    if let Some(e) = stanzas(cfg, &mut keys)? {
+        eprintln!(
+            "backup: WARNING: the remote repository: {e}; backing up to the local repository only"
+        );
+        problem = Some(e);
+    }
     let counts = counts(&owner.client).await?;
-    pgbackrest::backup(cfg, &pass.pgbackrest, kind)?;
-    let info = pgbackrest::info(cfg, &pass.pgbackrest)?;
+    pgbackrest::backup(cfg, &keys, Repo::Local, kind)?;
+    let info = pgbackrest::info(cfg, &keys, Repo::Local)?;
     let (label, actual, _) = pgbackrest::backups(&info).pop().unwrap_or_default();
-    step(4, STEPS, "media store and state: restic snapshot");
+    step(at(4), steps, "media store and state: restic snapshot");
     restic::init_if_missing(cfg, &pass.restic)?;
-    let _ = restic::unlock(cfg, &pass.restic);
+    let _ = restic::unlock(cfg, &pass.restic, Where::Local);
     let snapshot = restic::backup(cfg, &pass.restic)?;
     step(
-        5,
-        STEPS,
+        at(5),
+        steps,
         "retention (pgBackRest expires with each backup; restic forget --prune)",
     );
-    restic::forget(cfg, &pass.restic)?;
-    Ok(
-        json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts, "escrow": coverage}),
-    )
+    restic::forget(cfg, &pass.restic, Where::Local)?;
+    let mut done = None;
+    if let Some(r) = &cfg.remote {
+        step(
+            7,
+            steps,
+            &format!(
+                "remote {}: pgBackRest {kind} backup, restic copy of the new snapshot",
+                r.describe()
+            ),
+        );
+        match keys.remote.clone() {
+            Some(c) => match remote_backup(cfg, &keys, &pass.restic, &c, kind) {
+                Ok(d) => done = Some(d),
+                Err(e) => {
+                    eprintln!("backup: WARNING: the remote copy failed: {e}");
+                    // Out of WAL archiving until the next backup reaches it.
+                    keys.remote = None;
+                    if let Err(e2) = pgbackrest::prepare(cfg, &keys) {
+                        eprintln!("backup: WARNING: could not take the remote out of pgbackrest.conf: {e2}");
+                    }
+                    problem = Some(e);
+                }
+            },
+            None => eprintln!("  skipped: the remote is not reachable (above)"),
+        }
+    }
+    let remote = remote_detail(
+        cfg,
+        problem.as_ref(),
+        done.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
+    );
+    let mut detail = json!({"type": actual, "label": label, "snapshot": snapshot, "counts": counts, "escrow": coverage});
+    if !remote.is_null() {
+        detail["remote"] = remote;
+    }
+    Ok((detail, problem))
 }
 
 /// Whether the sealed escrow holds every key version in use, as recorded
@@ -457,9 +723,14 @@ async fn list(cfg: &Config) -> Result<(), BackupError> {
     repository_present(cfg)?;
     let owner = connect(cfg).await?;
     let pass = escrow::passphrases(owner.vault()).await?;
+    let (creds, mut problem) = reach_remote(cfg, owner.vault(), None).await;
     owner.session_end().await;
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
-    let info = pgbackrest::info(cfg, &pass.pgbackrest)?;
+    let keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds,
+    };
+    pgbackrest::prepare(cfg, &keys)?;
+    let info = pgbackrest::info(cfg, &keys, Repo::Local)?;
     println!("PostgreSQL (pgBackRest, stanza {}):", pgbackrest::STANZA);
     let backups = pgbackrest::backups(&info);
     if backups.is_empty() {
@@ -472,18 +743,55 @@ async fn list(cfg: &Config) -> Result<(), BackupError> {
         println!("  WAL archived up to segment {max} (restore to any time up to its end)");
     }
     println!("Media and state (restic):");
-    let snaps = restic::snapshots(cfg, &pass.restic)?;
+    let snaps = restic::snapshots(cfg, &pass.restic, Where::Local)?;
     if snaps.is_empty() {
         println!("  no snapshots yet");
     }
     for (id, time) in snaps {
         println!("  {id}  {time}");
     }
+    if let Some(r) = &cfg.remote {
+        println!("Remote {}:", r.describe());
+        if let Some(c) = &keys.remote {
+            let listed = (|| {
+                let info = pgbackrest::info(cfg, &keys, Repo::Remote)?;
+                let backups = pgbackrest::backups(&info);
+                if backups.is_empty() {
+                    println!("  PostgreSQL: no backups yet");
+                }
+                for (label, kind, stop) in &backups {
+                    println!(
+                        "  PostgreSQL {label}  {kind:<4}  consistent at {}",
+                        status::utc(*stop)
+                    );
+                }
+                let snaps = restic::snapshots(cfg, &pass.restic, Where::Remote(c))?;
+                if snaps.is_empty() {
+                    println!("  files: no snapshots yet");
+                }
+                for (id, time) in snaps {
+                    println!("  files snapshot {id}  {time}");
+                }
+                Ok::<_, BackupError>(())
+            })();
+            if let Err(e) = listed {
+                problem = Some(e);
+            }
+        }
+        if let Some(e) = &problem {
+            println!("  unavailable: {e}");
+        }
+    }
     let st = Status::load(&cfg.status_file());
     if let Some(e) = st.last_restore_verified {
         println!("Last verified restore: {} ({})", status::utc(e.at), e.what);
     }
-    Ok(())
+    match problem {
+        Some(e) => Err(BackupError::Refused(format!(
+            "the local repository is listed above; the remote one is not: {e}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 async fn verify(cfg: &Config) -> Result<(), BackupError> {
@@ -492,23 +800,47 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
     let owner = connect(cfg).await?;
     let result = async {
         let pass = escrow::passphrases(owner.vault()).await?;
-        pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+        // Without the remote's key the local repository is still verified;
+        // the remote's problem is the result.
+        let (creds, problem) = reach_remote(cfg, owner.vault(), None).await;
+        let keys = Keys {
+            pass: pass.pgbackrest.clone(),
+            remote: creds,
+        };
+        pgbackrest::prepare(cfg, &keys)?;
+        let steps = if keys.remote.is_some() { 4 } else { 2 };
         step(
             1,
-            2,
+            steps,
             "PostgreSQL: pgBackRest verify (every backup and WAL file's checksum)",
         );
-        pgbackrest::verify(cfg, &pass.pgbackrest)?;
+        pgbackrest::verify(cfg, &keys, Repo::Local)?;
         step(
             2,
-            2,
+            steps,
             &format!(
                 "media and state: restic check, reading {}% of the data",
                 cfg.repository.verify_read_data_percent
             ),
         );
-        let _ = restic::unlock(cfg, &pass.restic);
-        restic::check(cfg, &pass.restic)?;
+        let _ = restic::unlock(cfg, &pass.restic, Where::Local);
+        restic::check(cfg, &pass.restic, Where::Local)?;
+        if let (Some(c), Some(r)) = (&keys.remote, &cfg.remote) {
+            step(
+                3,
+                steps,
+                &format!("remote {}: pgBackRest verify", r.describe()),
+            );
+            pgbackrest::verify(cfg, &keys, Repo::Remote)?;
+            step(4, steps, "remote: restic check");
+            let _ = restic::unlock(cfg, &pass.restic, Where::Remote(c));
+            restic::check(cfg, &pass.restic, Where::Remote(c))?;
+        }
+        if let Some(e) = problem {
+            return Err(BackupError::Refused(format!(
+                "the local repository is verified (no damage found); the remote one is not: {e}"
+            )));
+        }
         Ok::<_, BackupError>(())
     }
     .await;
@@ -535,7 +867,14 @@ async fn verify(cfg: &Config) -> Result<(), BackupError> {
     });
     let _ = st.save(&cfg.status_file());
     result?;
-    eprintln!("backup: repository verified: no damage found");
+    eprintln!(
+        "backup: {} verified: no damage found",
+        if cfg.remote.is_some() {
+            "both repositories (local and remote)"
+        } else {
+            "repository"
+        }
+    );
     Ok(())
 }
 
@@ -563,9 +902,61 @@ fn target_time(t: &str) -> Result<String, BackupError> {
     }
 }
 
+/// The access key for a restore from the remote: the migrator's Vault
+/// when it kept its keys, else the operator's (VAULT_TOKEN), where the
+/// security team stored it again (`vault backup-remote-credentials`).
+async fn restore_creds(cfg: &Config, a: &RestoreArgs) -> Result<Credentials, BackupError> {
+    if a.keep_vault {
+        let session = owner::login(
+            &cfg.vault.address,
+            cfg.vault.ca_cert.as_deref(),
+            &cfg.vault.role_id,
+            &secret_id_file(cfg),
+        )
+        .await
+        .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))?;
+        let creds = remote::credentials(session.client()).await;
+        let _ = session
+            .client()
+            .post("auth/token/revoke-self", &json!({}))
+            .await;
+        creds
+    } else {
+        remote::credentials(&operator_client(cfg)?).await
+    }
+}
+
+/// The sealed escrow kept in the bucket, into the state directory (it is
+/// ciphertext; the recovery key opens it).
+async fn fetch_escrow(cfg: &Config, creds: &Credentials) -> Result<PathBuf, BackupError> {
+    let Some(r) = &cfg.remote else {
+        return Err(no_remote());
+    };
+    let s3 = remote::S3::new(r, creds)?;
+    let sealed = s3
+        .get(&r.key(remote::ESCROW_KEY), "give the sealed key escrow")
+        .await?;
+    std::fs::create_dir_all(&cfg.state.dir)
+        .map_err(io(format!("create {}", cfg.state.dir.display())))?;
+    let p = cfg.state.dir.join("remote-escrow.age");
+    escrow::write_file(&p, &sealed, 0o600)?;
+    Ok(p)
+}
+
+fn no_remote() -> BackupError {
+    BackupError::Refused(
+        "--from remote: backup.toml has no [remote] table; add it (see /usr/share/doc/custodian/examples/backup.toml)".into(),
+    )
+}
+
 async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
     require_root("restore")?;
-    repository_present(cfg)?;
+    let from = a.from.repo();
+    if from == Repo::Local {
+        repository_present(cfg)?;
+    } else if cfg.remote.is_none() {
+        return Err(no_remote());
+    }
     let target = match (&a.time, &a.set, &a.name) {
         (Some(t), _, _) => pgbackrest::Target::Time(target_time(t)?),
         (None, Some(s), _) => pgbackrest::Target::Set(s.clone()),
@@ -595,10 +986,18 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         )));
     }
     const STEPS: usize = 5;
+    let creds = match from {
+        Repo::Remote => Some(restore_creds(cfg, a).await?),
+        Repo::Local => None,
+    };
     let pass = match &a.recovery_key {
         Some(key) => {
             step(1, STEPS, "opening the key escrow with the recovery key");
-            let bundle = escrow::open(&cfg.escrow_copy(), key)?;
+            let sealed = match &creds {
+                Some(c) => fetch_escrow(cfg, c).await?,
+                None => cfg.escrow_copy(),
+            };
+            let bundle = escrow::open(&sealed, key)?;
             let pass = bundle.passphrases()?;
             if a.keep_vault {
                 step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
@@ -651,15 +1050,17 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
             .program(cfg.postgres.bin_dir.join("pg_ctl"))
             .run()?;
     }
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
+    let keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds.clone(),
+    };
+    pgbackrest::prepare(cfg, &keys)?;
     let nonempty = pgbackrest::prepare_data_dir(cfg, &cfg.postgres.data_dir)?;
-    pgbackrest::restore(
-        cfg,
-        &pass.pgbackrest,
-        &cfg.postgres.data_dir,
-        &target,
-        nonempty,
-    )?;
+    pgbackrest::restore(cfg, &keys, from, &cfg.postgres.data_dir, &target, nonempty)?;
+    let at = match &creds {
+        Some(c) => Where::Remote(c),
+        None => Where::Local,
+    };
     let snapshot = if let pgbackrest::Target::Name(n) = &target {
         // A restore point undoes schema changes; media are not touched by
         // migrations and stay as they are.
@@ -670,8 +1071,15 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         );
         "kept".to_owned()
     } else {
-        step(4, STEPS, "media store and state: restic restore");
-        let snaps = restic::snapshots(cfg, &pass.restic)?;
+        step(
+            4,
+            STEPS,
+            &format!(
+                "media store and state: restic restore ({} repository)",
+                from.name()
+            ),
+        );
+        let snaps = restic::snapshots(cfg, &pass.restic, at)?;
         let wanted = match &target {
             pgbackrest::Target::Time(t) => {
                 // The newest snapshot taken at or before the target (RFC
@@ -693,14 +1101,14 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
         if media_nonempty && a.force {
             clear_dir(&cfg.files.media_dir)?;
         }
-        restic::restore(cfg, &pass.restic, &snapshot, Path::new("/"))?;
+        restic::restore(cfg, &pass.restic, at, &snapshot, Path::new("/"))?;
         snapshot
     };
     step(5, STEPS, "recording the restore");
     let mut st = Status::load(&cfg.status_file());
     st.last_restore_verified = None;
     st.last_failure = None;
-    let detail = json!({"snapshot": snapshot, "target": match &target {
+    let detail = json!({"snapshot": snapshot, "from": from.name(), "target": match &target {
         pgbackrest::Target::Latest => "latest".to_owned(),
         pgbackrest::Target::Time(t) => t.clone(),
         pgbackrest::Target::Set(s) | pgbackrest::Target::Name(s) => s.clone(),
@@ -757,8 +1165,13 @@ async fn restore_point(cfg: &Config, name: &str) -> Result<(), BackupError> {
     let name = point_name(name)?;
     let owner = connect(cfg).await?;
     let pass = escrow::passphrases(owner.vault()).await?;
-    pgbackrest::prepare(cfg, &pass.pgbackrest)?;
-    let has_backup = !pgbackrest::backups(&pgbackrest::info(cfg, &pass.pgbackrest)?).is_empty();
+    let (creds, _) = reach_remote(cfg, owner.vault(), None).await;
+    let keys = Keys {
+        pass: pass.pgbackrest.clone(),
+        remote: creds,
+    };
+    pgbackrest::prepare(cfg, &keys)?;
+    let has_backup = !pgbackrest::backups(&pgbackrest::info(cfg, &keys, Repo::Local)?).is_empty();
     owner.session_end().await;
     if !has_backup {
         eprintln!("backup: the repository holds no backup yet: taking a full one first");

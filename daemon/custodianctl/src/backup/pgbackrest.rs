@@ -7,14 +7,42 @@
 //! archive_command and restore_command read it from a file in a
 //! memory-backed runtime directory (tmpfs, owned by PostgreSQL's account,
 //! mode 0400), which custodianctl fills from Vault; it is never on disk.
+//!
+//! With `[remote]`, the bucket is repository 2, encrypted with the same
+//! passphrase (`PGBACKREST_REPO2_CIPHER_PASS`); its access key reaches
+//! pgBackRest the same way (`PGBACKREST_REPO2_S3_KEY`, `…_KEY_SECRET`).
+//! pgBackRest archives each WAL segment to every repository in its
+//! configuration and reports failure to PostgreSQL, which then retries
+//! the same segment, when any one of them fails: a remote that does not
+//! answer would hold up archiving to the local repository too. So repo2
+//! is written into pgbackrest.conf only after custodianctl has reached the
+//! remote with the credentials, and taken out again when it fails.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::config::Config;
+use super::config::{Config, Repo, UriStyle};
+use super::remote::Credentials;
 use super::tools::{io, BackupError, Tool};
+
+/// What pgBackRest needs from Vault: the cipher passphrase (both
+/// repositories) and, while the remote is in use, its access key.
+#[derive(Clone)]
+pub struct Keys {
+    pub pass: SecretString,
+    pub remote: Option<Credentials>,
+}
+
+impl Keys {
+    pub fn local(pass: &SecretString) -> Self {
+        Self {
+            pass: pass.clone(),
+            remote: None,
+        }
+    }
+}
 
 pub const STANZA: &str = "custodian";
 
@@ -38,8 +66,9 @@ fn chown_to(cfg: &Config, p: &Path) -> Result<(), BackupError> {
     })
 }
 
-/// Writes pgbackrest.conf (no secrets) and the runtime passphrase file.
-pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+/// Writes pgbackrest.conf (no secrets; repo2 only when `keys` carry the
+/// remote's access key) and the runtime passphrase files.
+pub fn prepare(cfg: &Config, keys: &Keys) -> Result<(), BackupError> {
     std::fs::create_dir_all(&cfg.state.dir)
         .map_err(io(format!("create {}", cfg.state.dir.display())))?;
     let lock = cfg.state.dir.join("pgbackrest-lock");
@@ -60,6 +89,8 @@ pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
          log-level-file=off\n\
          lock-path={lock}\n\
          \n\
+         {remote}\
+         \n\
          [{STANZA}]\n\
          pg1-path={data}\n\
          pg1-port={port}\n\
@@ -70,9 +101,77 @@ pub fn prepare(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
         data = cfg.postgres.data_dir.display(),
         port = cfg.postgres.port,
         socket = cfg.postgres.socket_dir.display(),
+        remote = match (&cfg.remote, &keys.remote) {
+            (Some(r), Some(_)) => {
+                let (host, port) = r.host_port();
+                let mut t = format!(
+                    "# The remote (S3) repository; its key comes from Vault too.\n\
+                     repo2-type=s3\n\
+                     repo2-path={path}\n\
+                     repo2-s3-bucket={bucket}\n\
+                     repo2-s3-endpoint={host}\n\
+                     repo2-s3-region={region}\n\
+                     repo2-s3-uri-style={style}\n\
+                     repo2-cipher-type=aes-256-cbc\n\
+                     repo2-retention-full={ret}\n",
+                    path = r.pgbackrest_path(),
+                    bucket = r.bucket,
+                    region = r.region,
+                    style = match r.uri_style {
+                        UriStyle::Host => "host",
+                        UriStyle::Path => "path",
+                    },
+                    ret = cfg.repository.retention_full,
+                );
+                if let Some(p) = port {
+                    t.push_str(&format!("repo2-storage-port={p}\n"));
+                }
+                if let Some(ca) = &r.ca_cert {
+                    t.push_str(&format!("repo2-storage-ca-file={}\n", ca.display()));
+                }
+                t
+            }
+            _ => String::new(),
+        },
     );
     super::escrow::write_file(&cfg.pgbackrest_conf(), conf.as_bytes(), 0o644)?;
-    write_runtime_pass(cfg, pass)
+    write_runtime_pass(cfg, &keys.pass)?;
+    write_runtime_remote(cfg, keys.remote.as_ref())
+}
+
+/// The remote's access key for archive_command, beside the passphrase;
+/// removed while the remote is not in use.
+fn write_runtime_remote(cfg: &Config, creds: Option<&Credentials>) -> Result<(), BackupError> {
+    let files = [cfg.s3_key_file(), cfg.s3_key_secret_file()];
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    let Some(c) = creds else { return Ok(()) };
+    for (f, v) in files.iter().zip([&c.access_key_id, &c.secret_access_key]) {
+        super::escrow::write_file(f, v.expose_secret().as_bytes(), 0o400)?;
+        chown_to(cfg, f)?;
+    }
+    Ok(())
+}
+
+/// The shell words before `pgbackrest` in archive_command and
+/// restore_command: the passphrase from its runtime file and, with
+/// `[remote]`, the remote's key from its files when they are there (they
+/// are removed while the remote is left out, and pgBackRest refuses an
+/// empty S3 key even for a repository it is not configured with). Only
+/// shell assignments and builtins: no secret is ever an argument.
+fn env_from_files(cfg: &Config) -> String {
+    let pass = cfg.cipher_pass_file();
+    let repo1 = format!("PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {})\"", pass.display());
+    if cfg.remote.is_none() {
+        return repo1;
+    }
+    format!(
+        "k=\"$(cat {key} 2>/dev/null)\"; if [ -n \"$k\" ]; then export PGBACKREST_REPO2_S3_KEY=\"$k\" PGBACKREST_REPO2_S3_KEY_SECRET=\"$(cat {secret})\" PGBACKREST_REPO2_CIPHER_PASS=\"$(cat {pass})\"; fi; {repo1}",
+        key = cfg.s3_key_file().display(),
+        secret = cfg.s3_key_secret_file().display(),
+        pass = pass.display(),
+    )
 }
 
 /// The passphrase for archive_command/restore_command, in the tmpfs
@@ -118,29 +217,44 @@ pub fn in_memory(dir: &Path) -> Result<(), BackupError> {
 /// The archive_command PostgreSQL runs for every WAL segment.
 pub fn archive_command(cfg: &Config) -> String {
     format!(
-        "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {pass})\" pgbackrest --config={conf} --stanza={STANZA} archive-push %p",
-        pass = cfg.cipher_pass_file().display(),
+        "{env} pgbackrest --config={conf} --stanza={STANZA} archive-push %p",
+        env = env_from_files(cfg),
         conf = cfg.pgbackrest_conf().display(),
     )
 }
 
-/// The restore_command for a cluster restored into `pg_path`.
-pub fn restore_command(cfg: &Config, pg_path: &Path) -> String {
+/// The restore_command for a cluster restored into `pg_path` from `repo`
+/// (the remote one when the local repository is gone).
+pub fn restore_command(cfg: &Config, pg_path: &Path, repo: Repo) -> String {
     format!(
-        "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat {pass})\" pgbackrest --config={conf} --stanza={STANZA} --pg1-path={pg} archive-get %f \"%p\"",
-        pass = cfg.cipher_pass_file().display(),
+        "{env} pgbackrest --config={conf} --stanza={STANZA} --repo={n} --pg1-path={pg} archive-get %f \"%p\"",
+        env = env_from_files(cfg),
         conf = cfg.pgbackrest_conf().display(),
+        n = repo.number(),
         pg = pg_path.display(),
     )
 }
 
-fn tool(cfg: &Config, pass: &SecretString, what: &str) -> Tool {
-    Tool::new("pgbackrest", what)
+fn tool(cfg: &Config, keys: &Keys, what: &str) -> Tool {
+    let mut t = Tool::new("pgbackrest", what)
         .run_as(&cfg.postgres.os_user)
-        .secret_env("PGBACKREST_REPO1_CIPHER_PASS", pass)
+        .secret_env("PGBACKREST_REPO1_CIPHER_PASS", &keys.pass)
         .arg(format!("--config={}", cfg.pgbackrest_conf().display()))
         .arg(format!("--stanza={STANZA}"))
-        .disk(&cfg.repository.path)
+        .disk(&cfg.repository.path);
+    if let Some(c) = &keys.remote {
+        t = t
+            .secret_env("PGBACKREST_REPO2_CIPHER_PASS", &keys.pass)
+            .secret_env("PGBACKREST_REPO2_S3_KEY", &c.access_key_id)
+            .secret_env("PGBACKREST_REPO2_S3_KEY_SECRET", &c.secret_access_key);
+    }
+    t
+}
+
+/// One repository's tool (`--repo=N`).
+fn tool_on(cfg: &Config, keys: &Keys, repo: Repo, what: &str) -> Tool {
+    tool(cfg, keys, &format!("{what} ({} repository)", repo.name()))
+        .arg(format!("--repo={}", repo.number()))
 }
 
 /// Creates the repository directory (owned by PostgreSQL's account).
@@ -154,17 +268,18 @@ pub fn ensure_repo(cfg: &Config) -> Result<(), BackupError> {
     chown_to(cfg, &repo)
 }
 
-pub fn stanza_create(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    tool(cfg, pass, "stanza-create")
+/// On every repository in pgbackrest.conf (idempotent).
+pub fn stanza_create(cfg: &Config, keys: &Keys) -> Result<(), BackupError> {
+    tool(cfg, keys, "stanza-create")
         .arg("stanza-create")
         .run()
         .map(drop)
 }
 
-pub fn check(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
+pub fn check(cfg: &Config, keys: &Keys) -> Result<(), BackupError> {
     tool(
         cfg,
-        pass,
+        keys,
         "check (is WAL archiving on? run `custodianctl backup setup` and restart PostgreSQL)",
     )
     .arg("check")
@@ -172,21 +287,24 @@ pub fn check(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
     .map(drop)
 }
 
-pub fn backup(cfg: &Config, pass: &SecretString, kind: &str) -> Result<(), BackupError> {
-    tool(cfg, pass, &format!("{kind} backup"))
+pub fn backup(cfg: &Config, keys: &Keys, repo: Repo, kind: &str) -> Result<(), BackupError> {
+    tool_on(cfg, keys, repo, &format!("{kind} backup"))
         .arg(format!("--type={kind}"))
         .arg("backup")
         .run()
         .map(drop)
 }
 
-pub fn verify(cfg: &Config, pass: &SecretString) -> Result<(), BackupError> {
-    tool(cfg, pass, "verify").arg("verify").run().map(drop)
+pub fn verify(cfg: &Config, keys: &Keys, repo: Repo) -> Result<(), BackupError> {
+    tool_on(cfg, keys, repo, "verify")
+        .arg("verify")
+        .run()
+        .map(drop)
 }
 
 /// `pgbackrest info` as JSON: the stanza's backups and WAL range.
-pub fn info(cfg: &Config, pass: &SecretString) -> Result<serde_json::Value, BackupError> {
-    let out = tool(cfg, pass, "info")
+pub fn info(cfg: &Config, keys: &Keys, repo: Repo) -> Result<serde_json::Value, BackupError> {
+    let out = tool_on(cfg, keys, repo, "info")
         .args(["--output=json", "info"])
         .quiet()
         .run()?;
@@ -227,16 +345,17 @@ pub enum Target {
 /// there (overwriting); otherwise the directory must be empty.
 pub fn restore(
     cfg: &Config,
-    pass: &SecretString,
+    keys: &Keys,
+    repo: Repo,
     pg_path: &Path,
     target: &Target,
     delta: bool,
 ) -> Result<(), BackupError> {
-    let mut t = tool(cfg, pass, "restore")
+    let mut t = tool_on(cfg, keys, repo, "restore")
         .arg(format!("--pg1-path={}", pg_path.display()))
         .arg(format!(
             "--recovery-option=restore_command={}",
-            restore_command(cfg, pg_path)
+            restore_command(cfg, pg_path, repo)
         ));
     if delta {
         t = t.arg("--delta");
@@ -299,6 +418,40 @@ pub fn prepare_data_dir(cfg: &Config, dir: &PathBuf) -> Result<bool, BackupError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "[repository]\npath = \"/srv/backup\"\n[postgres]\ndata-dir = \"/var/lib/postgresql/15/main\"\n\
+             [files]\nmedia-dir = \"/var/lib/custodian/media\"\n[vault]\naddress = \"http://127.0.0.1:8200\"\n\
+             role-id = \"r\"\nsecret-id-file = \"/etc/sid\"\n[escrow]\nfile = \"/etc/e.age\"\n\
+             recipient = \"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\"\n{extra}"
+        );
+        toml::from_str(&text).expect("config")
+    }
+
+    #[test]
+    fn archive_command_reads_the_remote_key_from_files_only_when_there() {
+        // Without [remote] it is what `backup setup` wrote before remotes
+        // existed, so that `backup now` leaves such appliances alone.
+        let local = config("");
+        assert_eq!(
+            archive_command(&local),
+            "PGBACKREST_REPO1_CIPHER_PASS=\"$(cat /run/custodian-backup/pgbackrest-cipher-pass)\" pgbackrest --config=/var/lib/custodian/backup/pgbackrest.conf --stanza=custodian archive-push %p"
+        );
+        let remote = config(
+            "[remote]\nendpoint = \"s3.example.org\"\nbucket = \"b-1\"\nregion = \"us-east-1\"\n",
+        );
+        let cmd = archive_command(&remote);
+        // The key is exported by the shell (a builtin, no argument) and only
+        // when its file is there: pgBackRest refuses an empty S3 key.
+        assert!(
+            cmd.starts_with("k=\"$(cat /run/custodian-backup/s3-key 2>/dev/null)\"; if [ -n \"$k\" ]; then export PGBACKREST_REPO2_S3_KEY=\"$k\""),
+            "{cmd}"
+        );
+        assert!(cmd.ends_with("--stanza=custodian archive-push %p"), "{cmd}");
+        assert!(restore_command(&remote, Path::new("/d"), Repo::Remote)
+            .contains("--repo=2 --pg1-path=/d archive-get"));
+    }
 
     #[test]
     fn the_runtime_directory_must_be_in_memory() {

@@ -53,6 +53,28 @@ pub enum BackupError {
         what: String,
         source: tokio_postgres::Error,
     },
+    #[error("the remote repository's access key is unavailable from Vault: {source}; store it with `custodianctl vault backup-remote-credentials` (an operator token; read from standard input, never an argument) and check that the migrator's policy may read it (`custodianctl vault provision` writes the policy)")]
+    RemoteCredentials { source: custodian_vault::VaultError },
+    #[error("the remote repository {target} is unreachable: {detail}; check remote.endpoint, the network (DNS, firewall) and remote.ca-cert (the CA that signed the endpoint's certificate)")]
+    RemoteUnreachable {
+        target: String,
+        /// The error with its causes ("connection refused" is a cause).
+        detail: String,
+        source: reqwest::Error,
+    },
+    #[error("the remote repository {target} refused to {what} (HTTP {status} {code}): {fix}")]
+    RemoteRefused {
+        target: String,
+        what: String,
+        status: u16,
+        code: String,
+        fix: String,
+    },
+    #[error("the local backup {local} is stored, but the remote copy failed: {source}")]
+    RemoteFailed {
+        local: String,
+        source: Box<BackupError>,
+    },
     #[error("{0}")]
     Refused(String),
     #[error(transparent)]
