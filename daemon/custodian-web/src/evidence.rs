@@ -20,6 +20,7 @@ use crate::input::ReqBody;
 use crate::respond::{html, Reply, WebError};
 use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Both, Content, Kind, ListQuery, Refused};
+use custodian_core::evidence::pickers::{self, Reference};
 use custodian_core::evidence::saved_searches;
 use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
@@ -234,14 +235,33 @@ pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     let links = custodian_core::evidence::links::of(db, permit, kind, id)
         .await
         .map_err(unavailable_because)?;
+    let mut finding = Vec::new();
     let choices = if can_edit {
         let mut c = custodian_core::evidence::links::view_choices(db)
             .await
             .map_err(unavailable_because)?;
+        // A look-up by name (`find_label=`): its list holds the matches,
+        // folded as the type-ahead pickers fold them.
+        let q = req.uri().query();
+        for (r, list) in [
+            (Reference::Label, &mut c.labels),
+            (Reference::Source, &mut c.sources),
+            (Reference::Location, &mut c.locations),
+        ] {
+            let name = format!("find_{}", r.word());
+            let typed = super::input::text(q, &name, pickers::MAX_TYPED)?;
+            if !typed.trim().is_empty() {
+                *list = pickers::references(db, r, &typed)
+                    .await
+                    .map_err(unavailable_because)?;
+                finding.push((r.word(), typed));
+            }
+        }
         // Offer no location to whoever may not attach one (the
         // server refuses it anyway).
         if !policy::EditLocations::allowed(&actor) {
             c.locations.clear();
+            finding.retain(|(w, _)| *w != "location");
         }
         Some(c)
     } else {
@@ -250,6 +270,7 @@ pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     let actions = view::Actions {
         links: &links,
         choices: choices.as_ref(),
+        finding: &finding,
         csrf: &csrf,
         can_edit,
         can_history: ReadHistory::allowed(&actor),

@@ -336,6 +336,44 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
     let json = |p: &Page| -> serde_json::Value { serde_json::from_str(&p.body).expect(&p.body) };
     let labels = json(&ana.get("/pickers?what=label&q=air").await);
     assert_eq!(labels[0]["title"], "Airstrike", "{labels}");
+    // The record page offers the first 20 labels and finds any other by
+    // name with a GET of itself: no script needed.
+    sql(
+        &a.pg,
+        &format!(
+            "INSERT INTO label (title, created_by) SELECT 'Checkpoint ' || lpad(n::text, 2, '0'), {ana_id} FROM generate_series(1, 30) n"
+        ),
+    );
+    let page = admin.get(&format!("/bulletins/view?id={school}")).await;
+    assert!(
+        page.body.contains(">Checkpoint 19</option>")
+            && !page.body.contains(">Checkpoint 30</option>"),
+        "{}",
+        page.body
+    );
+    let found = admin
+        .get(&format!(
+            "/bulletins/view?id={school}&find_label=POINT%2030"
+        ))
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(
+        found.body.contains(">Checkpoint 30</option>")
+            && !found.body.contains(">Airstrike</option>"),
+        "{}",
+        found.body
+    );
+    assert!(
+        found
+            .body
+            .contains("name=\"find_label\" value=\"POINT 30\""),
+        "what was typed stays: {}",
+        found.body
+    );
+    let none = admin
+        .get(&format!("/bulletins/view?id={school}&find_label=zzzz"))
+        .await;
+    assert!(none.body.contains("Nothing by that name"), "{}", none.body);
     let people = json(&admin.get("/pickers?what=person&q=zz-analyst").await);
     assert_eq!(people.as_array().map(Vec::len), Some(20), "{people}");
     let people = json(&ana.get("/pickers?what=person&q=zz").await);

@@ -328,3 +328,10 @@ saved-name = الاسم
 saved-share = شاركه مع
 saved-private = لا أحد غيرك
 saved-save = احفظ
+
+# Finding reference data by name on a record's page (no script needed).
+links-find-label = ابحث عن تصنيف باسمه
+links-find-source = ابحث عن مصدر باسمه
+links-find-location = ابحث عن موقع باسمه
+links-find = ابحث
+links-none-found = لا شيء بهذا الاسم؛ جرّب أحرفًا أقل.

@@ -312,3 +312,10 @@ saved-name = Name
 saved-share = Share with
 saved-private = nobody else
 saved-save = Save
+
+# Finding reference data by name on a record's page (no script needed).
+links-find-label = Find a label by name
+links-find-source = Find a source by name
+links-find-location = Find a location by name
+links-find = Find
+links-none-found = Nothing by that name; try fewer letters.

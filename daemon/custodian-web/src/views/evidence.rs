@@ -768,6 +768,9 @@ pub(crate) struct Actions<'a> {
     pub links: &'a links::Links,
     /// The forms' choices, when the record may be edited now.
     pub choices: Option<&'a links::Choices>,
+    /// What was typed to find a label, source or location by name
+    /// (`find_label=`, ...): its list then holds the matches.
+    pub finding: &'a [(&'static str, String)],
 }
 
 /// A list's options, each named in the reader's language first.
@@ -936,17 +939,33 @@ fn links_html(b: &Record, a: &Actions<'_>) -> Markup {
                     button type="submit" { (t("links-add-relation-button")) }
                 }
             }
-            @for (what, list, attach) in [
-                ("label", &c.labels, "links-attach-label"),
-                ("source", &c.sources, "links-attach-source"),
-                ("location", &c.locations, "links-attach-location"),
+            // Each list holds the first entries, or those whose name
+            // matches what was typed in its look-up: a GET of this page,
+            // so finding one of thousands needs no script.
+            @for (what, list, attach, find) in [
+                ("label", &c.labels, "links-attach-label", "links-find-label"),
+                ("source", &c.sources, "links-attach-source", "links-find-source"),
+                ("location", &c.locations, "links-attach-location", "links-find-location"),
             ] {
-                @if !list.is_empty() {
-                    form.inline method="post" action=(action) {
-                        (hidden)
-                        input type="hidden" name="what" value=(what);
-                        select name="ref_id" aria-label=(reference_word(what)) { (options(list)) }
-                        button.small type="submit" { (t(attach)) }
+                @let typed = a.finding.iter().find(|(w, _)| *w == what).map_or("", |(_, t)| t.as_str());
+                @if !list.is_empty() || !typed.is_empty() {
+                    div.attach {
+                        form.inline method="get" action={(b.kind.path()) "/view"} {
+                            input type="hidden" name="id" value=(b.id);
+                            input type="search" name={"find_" (what)} value=(typed) maxlength="100" dir="auto" aria-label=(t(find)) placeholder=(t(find));
+                            button.small type="submit" { (t("links-find")) }
+                        }
+                        " "
+                        @if list.is_empty() {
+                            span.muted { (t("links-none-found")) }
+                        } @else {
+                            form.inline method="post" action=(action) {
+                                (hidden)
+                                input type="hidden" name="what" value=(what);
+                                select name="ref_id" aria-label=(reference_word(what)) { (options(list)) }
+                                button.small type="submit" { (t(attach)) }
+                            }
+                        }
                     }
                 }
             }
@@ -1429,6 +1448,7 @@ mod tests {
             files: None,
             links: &links,
             choices: None,
+            finding: &[],
         };
         let viewer = Viewer {
             username: EVIL.to_owned(),
@@ -1628,6 +1648,8 @@ mod tests {
                 withdrawn: Some(w(Shown::You)),
             }],
         };
+        // A look-up by name: what was typed stays in its field.
+        let finding = [("source", "مصدر".to_owned())];
         let choices = links::Choices {
             // An option is one text: the other language's name beside
             // the Arabic would read as English in the Arabic page's words.
@@ -1664,6 +1686,7 @@ mod tests {
             files: Some(&files),
             links: &links,
             choices: Some(&choices),
+            finding: &finding,
         };
         let mut out = Vec::new();
         for kind in Kind::ALL {
