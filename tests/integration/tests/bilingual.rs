@@ -196,8 +196,8 @@ async fn both_languages_round_trip_and_are_found() {
     );
     let history = admin.get(&format!("/bulletins/history?id={id}")).await.body;
     for text in [
-        "<td>أُنشئ</td>",
-        "<td>عُدّل</td>",
+        "<span>أُنشئ</span></td>",
+        "<span>عُدّل</span></td>",
         "<bdi>merged by hand</bdi>",
         " +03:00</time>",
         " UTC\" dir=\"ltr\">",
