@@ -321,6 +321,19 @@ try {
     await expectPath(page, '/admin/import/job');
     await page.waitForSelector('progress[value="100"]', { timeout: 15_000 });
     await shot(page, 'import-job');
+    step('attach a label found by name, without a script');
+    // Arabic typed without its diacritics or its exact letters still
+    // finds the label (folded as search folds).
+    await page.goto(`${base}/bulletins/view?id=1`);
+    await page.fill('input[name=find_label]', 'تعسف');
+    await page.click('form:has(input[name=find_label]) button');
+    await expectPath(page, '/bulletins/view');
+    expect(await page.inputValue('input[name=find_label]') === 'تعسف', 'what was typed stays');
+    const offered = await page.locator('form:has(input[name=what][value=label]) option').allTextContents();
+    expect(offered.length === 1 && offered[0] === 'اعتقال تعسفي', `the label found: ${offered}`);
+    await page.click('form:has(input[name=what][value=label]) button');
+    await expectPath(page, '/bulletins/view');
+    await page.waitForSelector('dl.facts dd:has-text("اعتقال تعسفي")');
     // Every page an analyst or administrator reads, walked in English and
     // in Arabic at a wide desktop (1440 px) and a phone (390 px); the
     // shots are kept for a look by eye (`${name}-1440.png`, `ar-${name}-390.png`).
