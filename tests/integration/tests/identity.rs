@@ -196,7 +196,7 @@ async fn failures_look_alike_are_audited_and_lock_the_account() {
         "bodies differ"
     );
 
-    // Timing: medians over many tries, unknown user against wrong password
+    // Timing: the fastest of many tries, unknown user against wrong password
     // (and, after five failures, a locked account).
     let mut times = (Vec::new(), Vec::new());
     // Failure bookkeeping runs after the answer; a pause before each try
@@ -212,11 +212,12 @@ async fn failures_look_alike_are_audited_and_lock_the_account() {
         b.login("admin", "not the password at all").await;
         times.1.push(t.elapsed());
     }
-    let median = |v: &mut Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    let (m_unknown, m_known) = (median(&mut times.0), median(&mut times.1));
+    // The fastest of each: what the work itself costs. A median moves
+    // with whatever else the machine runs (a build, another test); a real
+    // difference in the work (a hash skipped for an unknown account)
+    // shows in the fastest try as much as in any.
+    let fastest = |v: &[Duration]| v.iter().copied().min().unwrap_or_default();
+    let (m_unknown, m_known) = (fastest(&times.0), fastest(&times.1));
     let (lo, hi) = (m_unknown.min(m_known), m_unknown.max(m_known));
     assert!(
         hi.as_secs_f64() <= lo.as_secs_f64() * 1.3 + 0.005,
