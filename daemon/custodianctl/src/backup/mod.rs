@@ -422,26 +422,23 @@ async fn reach_remote(
     };
     let attempt = async {
         let creds = remote::credentials(vault).await?;
-        let s3 = remote::S3::new(r, &creds)?;
+        let s3 = remote::S3::new(r, &creds, &cfg.state.dir)?;
         s3.put(
             &r.key("custodian-backup.txt"),
-            b"Custodian backup repository: pgbackrest/ (pgBackRest), restic/ (restic), escrow/ (the age-sealed key escrow). Encrypted; written by custodianctl backup.\n".to_vec(),
+            b"Custodian backup repository: pgbackrest/ (pgBackRest), restic/ (restic), escrow/ (the age-sealed key escrow). Encrypted; written by custodianctl backup.\n",
             "write under remote.prefix",
-        )
-        .await?;
+        )?;
         if let Some((sealed, covers)) = escrow {
             s3.put(
                 &r.key(remote::ESCROW_KEY),
-                sealed.to_vec(),
+                sealed,
                 "store the sealed key escrow",
-            )
-            .await?;
+            )?;
             s3.put(
                 &r.key(remote::COVERAGE_KEY),
-                covers.to_vec(),
+                covers,
                 "store the escrow's coverage",
-            )
-            .await?;
+            )?;
         }
         Ok::<_, BackupError>(creds)
     };
@@ -932,10 +929,8 @@ async fn fetch_escrow(cfg: &Config, creds: &Credentials) -> Result<PathBuf, Back
     let Some(r) = &cfg.remote else {
         return Err(no_remote());
     };
-    let s3 = remote::S3::new(r, creds)?;
-    let sealed = s3
-        .get(&r.key(remote::ESCROW_KEY), "give the sealed key escrow")
-        .await?;
+    let s3 = remote::S3::new(r, creds, &cfg.state.dir)?;
+    let sealed = s3.get(&r.key(remote::ESCROW_KEY), "give the sealed key escrow")?;
     std::fs::create_dir_all(&cfg.state.dir)
         .map_err(io(format!("create {}", cfg.state.dir.display())))?;
     let p = cfg.state.dir.join("remote-escrow.age");

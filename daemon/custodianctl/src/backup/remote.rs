@@ -3,24 +3,25 @@
 //! pgBackRest (its repository 2) and restic talk to the bucket themselves.
 //! What is here: the access key, read from Vault (`kv/custodian/backup-remote`,
 //! stored by `custodianctl vault backup-remote-credentials`) and handed to
-//! the tools only through the child's environment, and a small S3 client
-//! (Signature Version 4) for the one thing neither tool does: keeping the
-//! sealed key escrow in the bucket, so that the bucket alone plus the
+//! the tools only through the child's environment, and curl (with its own
+//! AWS Signature Version 4) for the one thing neither tool does: keeping
+//! the sealed key escrow in the bucket, so that the bucket alone plus the
 //! recovery key restores. Its upload is also the check, before anything
 //! else, that the remote is reachable and the credentials work: a remote
 //! that is not is left out of the backup (and of WAL archiving), so that it
 //! can never stop the local one.
 
-use std::time::Duration;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use custodian_vault::provision::KV_MOUNT;
 use custodian_vault::{Client, VaultError};
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::config::{RemoteConfig, UriStyle};
-use super::tools::BackupError;
+use super::tools::{io, last_lines, BackupError, Tool};
 
 pub use custodian_vault::provision::BACKUP_REMOTE_PATH;
 pub const ACCESS_KEY_FIELD: &str = "access-key-id";
@@ -66,154 +67,215 @@ pub async fn credentials(client: &Client) -> Result<Credentials, BackupError> {
     })
 }
 
-/// A minimal S3 client: PUT and GET of whole objects.
+/// PUT and GET of whole objects, by curl and its own AWS Signature
+/// Version 4 (`--aws-sigv4`, curl 7.75 and later; Debian 12 has 7.88).
 pub struct S3 {
-    http: reqwest::Client,
     cfg: RemoteConfig,
     creds: Credentials,
+    /// Where a PUT's body is handed to curl (see `send`).
+    scratch: PathBuf,
 }
 
 impl S3 {
-    pub fn new(cfg: &RemoteConfig, creds: &Credentials) -> Result<Self, BackupError> {
-        // The endpoint's CA: the private one given, else the system's
-        // bundle (this reqwest build has no roots of its own).
-        let (pem_path, required) = match &cfg.ca_cert {
-            Some(p) => (p.clone(), true),
-            None => ("/etc/ssl/certs/ca-certificates.crt".into(), false),
-        };
-        let mut builder = reqwest::Client::builder()
-            // The endpoint is explicit; a proxy variable must not send the
-            // signed requests elsewhere.
-            .no_proxy()
-            .tls_built_in_root_certs(false)
-            .https_only(true)
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none());
-        match std::fs::read(&pem_path) {
-            Ok(pem) => {
-                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                    BackupError::Refused(format!(
-                        "remote.ca-cert {}: not a PEM certificate ({e}); give the PEM of the CA that signed the endpoint's certificate",
-                        pem_path.display()
-                    ))
-                })?;
-                for c in certs {
-                    builder = builder.add_root_certificate(c);
-                }
+    /// `scratch`: a directory of ours where the body of a PUT waits for
+    /// curl while it is sent (none of the bodies is secret).
+    pub fn new(
+        cfg: &RemoteConfig,
+        creds: &Credentials,
+        scratch: &Path,
+    ) -> Result<Self, BackupError> {
+        // The endpoint's private CA, when given, is read here so that a
+        // wrong path or file is named as such rather than as a TLS failure.
+        if let Some(p) = &cfg.ca_cert {
+            let pem =
+                std::fs::read(p).map_err(io(format!("read remote.ca-cert {}", p.display())))?;
+            if !pem.windows(PEM_CERT.len()).any(|w| w == PEM_CERT) {
+                return Err(BackupError::Refused(format!(
+                    "remote.ca-cert {}: not a PEM certificate; give the PEM of the CA that signed the endpoint's certificate",
+                    p.display()
+                )));
             }
-            Err(e) if required => {
-                return Err(BackupError::Io {
-                    what: format!("read remote.ca-cert {}", pem_path.display()),
-                    source: e,
-                })
-            }
-            Err(_) => {}
         }
-        let http = builder
-            .build()
-            .map_err(|e| BackupError::Refused(format!("cannot build the S3 client: {e}")))?;
         Ok(Self {
-            http,
             cfg: cfg.clone(),
             creds: creds.clone(),
+            scratch: scratch.to_owned(),
         })
     }
 
-    /// (URL, Host header, canonical URI) of an object.
-    fn locate(&self, key: &str) -> (String, String, String) {
+    /// An object's URL, in the configured URI style.
+    fn url(&self, key: &str) -> String {
         let path_key: String = key.split('/').map(uri_encode).collect::<Vec<_>>().join("/");
         match self.cfg.uri_style {
-            UriStyle::Host => {
-                let host = format!("{}.{}", self.cfg.bucket, self.cfg.authority());
-                let uri = format!("/{path_key}");
-                (format!("https://{host}{uri}"), host, uri)
-            }
-            UriStyle::Path => {
-                let host = self.cfg.authority();
-                let uri = format!("/{}/{path_key}", uri_encode(&self.cfg.bucket));
-                (format!("https://{host}{uri}"), host, uri)
-            }
+            UriStyle::Host => format!(
+                "https://{}.{}/{path_key}",
+                self.cfg.bucket,
+                self.cfg.authority()
+            ),
+            UriStyle::Path => format!(
+                "https://{}/{}/{path_key}",
+                self.cfg.authority(),
+                uri_encode(&self.cfg.bucket)
+            ),
         }
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        key: &str,
-        body: Vec<u8>,
-        what: &str,
-    ) -> Result<Vec<u8>, BackupError> {
-        let (url, host, uri) = self.locate(key);
-        let payload = hex::encode(Sha256::digest(&body));
-        let amz_date = amz_date(super::status::now_secs());
-        let auth = authorization(&Request {
-            method: method.as_str(),
-            host: &host,
-            uri: &uri,
-            query: "",
-            extra: &[],
-            payload: &payload,
-            amz_date: &amz_date,
-            region: &self.cfg.region,
-            creds: &self.creds,
-        });
+    /// curl's arguments: nothing secret (every account can read them in
+    /// /proc). `payload` is the body's SHA-256 in hex, which S3 wants in
+    /// x-amz-content-sha256 (signed by curl with the other headers; curl
+    /// 7.88 does not add it itself); `upload` the file holding the body of
+    /// a PUT.
+    fn arguments(&self, key: &str, payload: &str, upload: Option<&Path>) -> Vec<OsString> {
+        let mut a: Vec<OsString> = [
+            // First: no ~/.curlrc.
+            "-q",
+            "--silent",
+            "--show-error",
+            // The access key goes to the endpoint only: HTTPS, no proxy, no
+            // redirect followed (curl follows none unless told).
+            "--proto",
+            "=https",
+            "--noproxy",
+            "*",
+            "--connect-timeout",
+            "10",
+            "--max-time",
+            "60",
+            // The status after the body, whatever it is: S3's error body
+            // names the problem (no --fail, which would hide it).
+            "--write-out",
+            "%{http_code}",
+            // The access key, from standard input.
+            "--config",
+            "-",
+        ]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+        a.push("--aws-sigv4".into());
+        a.push(format!("aws:amz:{}:s3", self.cfg.region).into());
+        a.push("--header".into());
+        a.push(format!("x-amz-content-sha256: {payload}").into());
+        if let Some(ca) = &self.cfg.ca_cert {
+            // That CA alone, not the system's too: without --capath, curl
+            // would also look issuers up in /etc/ssl/certs, its default
+            // (/dev/null is no directory, so that holds none).
+            a.push("--cacert".into());
+            a.push(ca.into());
+            a.push("--capath".into());
+            a.push("/dev/null".into());
+        }
+        if let Some(f) = upload {
+            // A PUT of the file's content, without the Content-Type
+            // that --data-binary would add.
+            a.push("--upload-file".into());
+            a.push(f.into());
+        }
+        a.push("--url".into());
+        a.push(self.url(key).into());
+        a
+    }
+
+    /// What curl reads on its standard input: the access key, in curl's
+    /// configuration syntax (a quoted string, `\` and `"` escaped).
+    fn config(&self) -> SecretString {
+        let mut user = zeroize::Zeroizing::new(String::new());
+        for (i, part) in [&self.creds.access_key_id, &self.creds.secret_access_key]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                user.push(':');
+            }
+            for c in part.expose_secret().chars() {
+                match c {
+                    '\\' | '"' => {
+                        user.push('\\');
+                        user.push(c);
+                    }
+                    '\n' => user.push_str("\\n"),
+                    '\r' => user.push_str("\\r"),
+                    '\t' => user.push_str("\\t"),
+                    c => user.push(c),
+                }
+            }
+        }
+        SecretString::from(format!("user = \"{}\"\n", user.as_str()))
+    }
+
+    fn send(&self, key: &str, body: Option<&[u8]>, what: &str) -> Result<Vec<u8>, BackupError> {
+        let payload = hex::encode(Sha256::digest(body.unwrap_or_default()));
+        // Standard input carries the access key (curl's configuration), so
+        // a PUT's body goes in a file: created for us alone (0600, by
+        // tempfile) in the state directory and removed when sent. The
+        // bodies are the marker, the age-sealed escrow and the list of key
+        // versions it covers, all kept on disk anyway (escrow.file, the
+        // local repository); nothing secret. Handing the key on another
+        // descriptor instead would need unsafe code in the child.
+        let upload = match body {
+            Some(b) => {
+                std::fs::create_dir_all(&self.scratch)
+                    .map_err(io(format!("create {}", self.scratch.display())))?;
+                let mut f = tempfile::Builder::new()
+                    .prefix(".s3-put-")
+                    .tempfile_in(&self.scratch)
+                    .map_err(io(format!("create a file in {}", self.scratch.display())))?;
+                f.write_all(b)
+                    .and_then(|()| f.flush())
+                    .map_err(io(format!("write {}", f.path().display())))?;
+                Some(f)
+            }
+            None => None,
+        };
+        let done = Tool::new("curl", what)
+            .args(self.arguments(key, &payload, upload.as_ref().map(|f| f.path())))
+            .stdin_secret(self.config())
+            .quiet()
+            .finish()?;
+        drop(upload);
         let target = self.cfg.describe();
-        let resp = self
-            .http
-            .request(method, &url)
-            .header("x-amz-date", &amz_date)
-            .header("x-amz-content-sha256", &payload)
-            .header("authorization", auth)
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| unreachable(&target, source))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|source| unreachable(&target, source))?;
-        if status.is_success() {
+        let out = done.out;
+        let (bytes, code) = out.split_at(out.len().saturating_sub(3));
+        let status: u16 = std::str::from_utf8(code)
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        if !done.status.success() || status == 0 {
+            // curl's message: "curl: (7) Failed to connect to ...".
+            let detail = last_lines(&done.tail.join("\n"), 2);
+            return Err(BackupError::RemoteUnreachable {
+                target,
+                detail: if detail.is_empty() {
+                    format!("curl {}", done.status)
+                } else {
+                    detail
+                },
+            });
+        }
+        if (200..300).contains(&status) {
             return Ok(bytes.to_vec());
         }
-        let text = String::from_utf8_lossy(&bytes);
+        let text = String::from_utf8_lossy(bytes);
         let code = between(&text, "<Code>", "</Code>").unwrap_or_default();
         Err(BackupError::RemoteRefused {
             target,
             what: what.to_owned(),
-            status: status.as_u16(),
+            status,
             code: code.to_owned(),
-            fix: fix_for(status.as_u16(), code, &self.cfg).to_owned(),
+            fix: fix_for(status, code, &self.cfg),
         })
     }
 
-    pub async fn put(&self, key: &str, body: Vec<u8>, what: &str) -> Result<(), BackupError> {
-        self.send(reqwest::Method::PUT, key, body, what)
-            .await
-            .map(drop)
+    pub fn put(&self, key: &str, body: &[u8], what: &str) -> Result<(), BackupError> {
+        self.send(key, Some(body), what).map(drop)
     }
 
-    pub async fn get(&self, key: &str, what: &str) -> Result<Vec<u8>, BackupError> {
-        self.send(reqwest::Method::GET, key, Vec::new(), what).await
+    pub fn get(&self, key: &str, what: &str) -> Result<Vec<u8>, BackupError> {
+        self.send(key, None, what)
     }
 }
 
-fn unreachable(target: &str, source: reqwest::Error) -> BackupError {
-    // reqwest's own message names only the URL; the cause says why.
-    let mut detail = source.to_string();
-    let mut cause = std::error::Error::source(&source);
-    while let Some(c) = cause {
-        detail.push_str(": ");
-        detail.push_str(&c.to_string());
-        cause = c.source();
-    }
-    BackupError::RemoteUnreachable {
-        target: target.to_owned(),
-        detail,
-        source,
-    }
-}
+const PEM_CERT: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 /// What to do about an S3 error, by its status and code.
 fn fix_for(status: u16, code: &str, cfg: &RemoteConfig) -> String {
@@ -253,115 +315,86 @@ fn uri_encode(s: &str) -> String {
     out
 }
 
-/// `YYYYMMDDTHHMMSSZ` for `secs` since the epoch.
-fn amz_date(secs: u64) -> String {
-    // status::utc gives `YYYY-MM-DD HH:MM:SS+00`.
-    let t = super::status::utc(secs);
-    let digits: String = t
-        .trim_end_matches("+00")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    format!("{}T{}Z", &digits[..8], &digits[8..])
-}
-
-struct Request<'a> {
-    method: &'a str,
-    host: &'a str,
-    uri: &'a str,
-    /// Already canonical (sorted, encoded); "" for none.
-    query: &'a str,
-    /// Signed headers besides host, x-amz-content-sha256 and x-amz-date
-    /// (lower-case names, sorted among them by the caller's choice).
-    extra: &'a [(&'a str, &'a str)],
-    payload: &'a str,
-    amz_date: &'a str,
-    region: &'a str,
-    creds: &'a Credentials,
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts a key of any length: this cannot fail.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
-
-/// The Authorization header of AWS Signature Version 4 for S3.
-fn authorization(r: &Request<'_>) -> String {
-    let mut headers: Vec<(String, String)> = vec![
-        ("host".into(), r.host.to_owned()),
-        ("x-amz-content-sha256".into(), r.payload.to_owned()),
-        ("x-amz-date".into(), r.amz_date.to_owned()),
-    ];
-    headers.extend(
-        r.extra
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned())),
-    );
-    headers.sort();
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-    let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-    let signed = signed.join(";");
-    let canonical = format!(
-        "{}\n{}\n{}\n{canonical_headers}\n{signed}\n{}",
-        r.method, r.uri, r.query, r.payload
-    );
-    let day = &r.amz_date[..8];
-    let scope = format!("{day}/{}/s3/aws4_request", r.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
-        r.amz_date,
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
-    let secret =
-        zeroize::Zeroizing::new(format!("AWS4{}", r.creds.secret_access_key.expose_secret()));
-    let k_date = hmac(secret.as_bytes(), day.as_bytes());
-    let k_region = hmac(&k_date, r.region.as_bytes());
-    let k_service = hmac(&k_region, b"s3");
-    let k_signing = hmac(&k_service, b"aws4_request");
-    let signature = hex::encode(hmac(&k_signing, to_sign.as_bytes()));
-    format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}",
-        r.creds.access_key_id.expose_secret()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The GET Object example of AWS's Signature Version 4 documentation
-    /// ("Examples: Signature Calculations in AWS Signature Version 4").
-    #[test]
-    fn signatures_match_the_published_example() {
-        let creds = Credentials {
-            access_key_id: SecretString::from("AKIAIOSFODNN7EXAMPLE".to_owned()),
-            secret_access_key: SecretString::from(
-                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned(),
-            ),
+    fn s3(uri_style: UriStyle, ca_cert: Option<&str>) -> S3 {
+        let cfg = RemoteConfig {
+            endpoint: "s3.example.org:9000".into(),
+            bucket: "custodian".into(),
+            region: "eu-central-1".into(),
+            prefix: "/appliance 1".into(),
+            uri_style,
+            ca_cert: ca_cert.map(Into::into),
         };
-        let empty = hex::encode(Sha256::digest(b""));
-        let auth = authorization(&Request {
-            method: "GET",
-            host: "examplebucket.s3.amazonaws.com",
-            uri: "/test.txt",
-            query: "",
-            extra: &[("range", "bytes=0-9")],
-            payload: &empty,
-            amz_date: "20130524T000000Z",
-            region: "us-east-1",
-            creds: &creds,
-        });
+        S3 {
+            cfg,
+            creds: Credentials {
+                access_key_id: SecretString::from("AKIDEXAMPLE".to_owned()),
+                secret_access_key: SecretString::from("wJal\\r/K7\"MDENG+bPx".to_owned()),
+            },
+            scratch: "/nonexistent".into(),
+        }
+    }
+
+    #[test]
+    fn urls_follow_the_uri_style_and_encode_the_key() {
+        let path = s3(UriStyle::Path, None);
         assert_eq!(
-            auth,
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+            path.url(&path.cfg.key(ESCROW_KEY)),
+            "https://s3.example.org:9000/custodian/appliance%201/escrow/escrow.age"
+        );
+        let host = s3(UriStyle::Host, None);
+        assert_eq!(
+            host.url("a+b/c~d"),
+            "https://custodian.s3.example.org:9000/a%2Bb/c~d"
         );
     }
 
     #[test]
-    fn dates_and_keys_are_encoded_as_s3_wants() {
-        assert_eq!(amz_date(1_369_353_600), "20130524T000000Z");
+    fn the_access_key_reaches_curl_on_standard_input_only() {
+        let s = s3(UriStyle::Path, Some("/etc/custodian/s3-ca.pem"));
+        let empty = hex::encode(Sha256::digest(b""));
+        let args: Vec<String> = s
+            .arguments("k", &empty, Some(Path::new("/var/lib/x/.s3-put-1")))
+            .into_iter()
+            .map(|a| a.into_string().unwrap_or_default())
+            .collect();
+        assert_eq!(args[0], "-q", "~/.curlrc is never read");
+        for want in [
+            "aws:amz:eu-central-1:s3",
+            "/etc/custodian/s3-ca.pem",
+            "/var/lib/x/.s3-put-1",
+            "https://s3.example.org:9000/custodian/k",
+            &format!("x-amz-content-sha256: {empty}"),
+        ] {
+            assert!(args.iter().any(|a| a == want), "{want} in {args:?}");
+        }
+        assert!(args.windows(2).any(|w| w == ["--config", "-"]), "{args:?}");
+        assert!(
+            args.windows(2).any(|w| w == ["--capath", "/dev/null"]),
+            "the private CA alone: {args:?}"
+        );
+        let joined = args.join(" ");
+        assert!(
+            !joined.contains("AKIDEXAMPLE") && !joined.contains("wJal"),
+            "{joined}"
+        );
+        // Quoted as curl's configuration syntax wants it.
+        assert_eq!(
+            s.config().expose_secret(),
+            "user = \"AKIDEXAMPLE:wJal\\\\r/K7\\\"MDENG+bPx\"\n"
+        );
+        let get: Vec<OsString> = s.arguments("k", &empty, None);
+        assert!(
+            !get.iter().any(|a| a == "--upload-file"),
+            "a GET uploads nothing"
+        );
+    }
+
+    #[test]
+    fn keys_are_encoded_as_s3_wants() {
         assert_eq!(uri_encode("a b+c~d"), "a%20b%2Bc~d");
     }
 }

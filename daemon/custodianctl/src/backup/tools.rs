@@ -1,4 +1,4 @@
-//! Running pgBackRest, restic and age. Secrets reach them only through the
+//! Running pgBackRest, restic, age and curl. Secrets reach them only through the
 //! child's environment or standard input, never an argument (which every
 //! account can read in /proc) and never a file on disk. Their output goes
 //! to our standard error (the journal under systemd), line by line, so that
@@ -26,7 +26,7 @@ pub enum BackupError {
         tool: &'static str,
         detail: String,
     },
-    #[error("{tool} is not installed ({source}): run scripts/install-deps or apt-get install pgbackrest restic age")]
+    #[error("{tool} is not installed ({source}): run scripts/install-deps or apt-get install pgbackrest restic age curl")]
     ToolMissing {
         tool: &'static str,
         source: std::io::Error,
@@ -58,9 +58,9 @@ pub enum BackupError {
     #[error("the remote repository {target} is unreachable: {detail}; check remote.endpoint, the network (DNS, firewall) and remote.ca-cert (the CA that signed the endpoint's certificate)")]
     RemoteUnreachable {
         target: String,
-        /// The error with its causes ("connection refused" is a cause).
+        /// curl's own message ("Couldn't connect to server", a
+        /// certificate problem, a timeout).
         detail: String,
-        source: reqwest::Error,
     },
     #[error("the remote repository {target} refused to {what} (HTTP {status} {code}): {fix}")]
     RemoteRefused {
@@ -190,6 +190,20 @@ impl Tool {
 
     /// Runs to completion; returns its standard output.
     pub fn run(self) -> Result<Vec<u8>, BackupError> {
+        let name = self.name;
+        let what = self.what.clone();
+        let disk = self.disk.clone();
+        let Finished { status, out, tail } = self.finish()?;
+        if status.success() {
+            return Ok(out);
+        }
+        failure(name, what, disk, status, &out, &tail)
+    }
+
+    /// Runs to completion, whatever its exit status: the status, its
+    /// standard output and the last lines of its standard error. Only a
+    /// child that cannot be started (or fed, or waited for) is an error.
+    pub fn finish(self) -> Result<Finished, BackupError> {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -249,32 +263,48 @@ impl Tool {
             .wait()
             .map_err(io(format!("wait for {}", self.name)))?;
         let tail = err_reader.and_then(|h| h.join().ok()).unwrap_or_default();
-        if status.success() {
-            return Ok(out);
-        }
-        let text = format!("{}\n{}", tail.join("\n"), String::from_utf8_lossy(&out));
-        let lower = text.to_ascii_lowercase();
-        if lower.contains("no space left on device") || lower.contains("disk quota exceeded") {
-            let detail = text
-                .lines()
-                .find(|l| l.to_ascii_lowercase().contains("no space left"))
-                .unwrap_or("no space left on device")
-                .trim()
-                .to_owned();
-            return Err(BackupError::DiskFull {
-                path: self.disk.unwrap_or_default(),
-                tool: self.name,
-                detail,
-            });
-        }
-        let tail: String = crate::backup::tools::last_lines(&text, 6);
-        Err(BackupError::ToolFailed {
-            tool: self.name,
-            what: self.what,
-            status: status.to_string(),
-            tail,
-        })
+        Ok(Finished { status, out, tail })
     }
+}
+
+/// A child that ran to completion.
+pub struct Finished {
+    pub status: std::process::ExitStatus,
+    pub out: Vec<u8>,
+    /// Its standard error's last lines.
+    pub tail: Vec<String>,
+}
+
+/// A failed child's error: a full disk, else its status and last lines.
+fn failure(
+    name: &'static str,
+    what: String,
+    disk: Option<PathBuf>,
+    status: std::process::ExitStatus,
+    out: &[u8],
+    tail: &[String],
+) -> Result<Vec<u8>, BackupError> {
+    let text = format!("{}\n{}", tail.join("\n"), String::from_utf8_lossy(out));
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("no space left on device") || lower.contains("disk quota exceeded") {
+        let detail = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().contains("no space left"))
+            .unwrap_or("no space left on device")
+            .trim()
+            .to_owned();
+        return Err(BackupError::DiskFull {
+            path: disk.unwrap_or_default(),
+            tool: name,
+            detail,
+        });
+    }
+    Err(BackupError::ToolFailed {
+        tool: name,
+        what,
+        status: status.to_string(),
+        tail: last_lines(&text, 6),
+    })
 }
 
 pub fn last_lines(text: &str, n: usize) -> String {
