@@ -52,6 +52,29 @@ pub struct Backup {
     pub seconds: Option<f64>,
     /// Whether the key escrow held every key version in use at the time.
     pub escrow: Escrow,
+    /// Whether it reached the remote repository, when there is one.
+    pub remote: RemoteCopy,
+}
+
+/// What became of the remote copy of a backup (custodianctl's `remote`
+/// detail of `backup.finished`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteCopy {
+    /// No remote repository is configured (or the backup predates them).
+    NotConfigured,
+    Copied,
+    /// The local copy is stored; the remote one failed, for this reason.
+    Failed(String),
+}
+
+impl RemoteCopy {
+    pub fn of(details: &serde_json::Value) -> Self {
+        match (remote_failure(details), details["remote"]["ok"] == true) {
+            (Some(error), _) => Self::Failed(error),
+            (None, true) => Self::Copied,
+            (None, false) => Self::NotConfigured,
+        }
+    }
 }
 
 /// What the backup found of the sealed key escrow (custodianctl's
@@ -216,6 +239,7 @@ pub async fn status(db: &Database, _permit: &Permit<ViewBackups>) -> Result<Stat
                     snapshot: text(&d, "snapshot"),
                     seconds: d["seconds"].as_f64(),
                     escrow: Escrow::of(&d),
+                    remote: RemoteCopy::of(&d),
                 });
             }
             "backup.verified" => st.last_verify = Some(at),

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use custodian_core::backups::{Escrow, Freshness, Status, DRILL_EVERY};
+use custodian_core::backups::{Escrow, Freshness, RemoteCopy, Status, DRILL_EVERY};
 use maud::{html, Markup};
 
 use super::layout::{layout, when, Area, Page, Viewer};
@@ -108,6 +108,18 @@ pub(crate) fn page(
                     @if let Some(b) = &st.last_backup {
                         dt { (t("backups-escrow")) }
                         dd #escrow { (escrow(&b.escrow)) }
+                        @match &b.remote {
+                            RemoteCopy::NotConfigured => {},
+                            RemoteCopy::Copied => {
+                                dt { (t("backups-remote")) }
+                                dd #remote { span.ok { (t("backups-remote-copied")) } }
+                            },
+                            // custodianctl's own words (English) with the fix, as the failures below.
+                            RemoteCopy::Failed(why) => {
+                                dt { (t("backups-remote")) }
+                                dd #remote { strong.error { (t("backups-remote-failed")) } " " code dir="auto" { (why) } }
+                            },
+                        }
                     }
                     dt { (t("backups-last-drill")) }
                     dd #last-drill {
@@ -187,6 +199,7 @@ mod tests {
                 snapshot: "4f1c".into(),
                 seconds: Some(3.5),
                 escrow: Escrow::Lacks(vec![("transit/custodian-media".into(), 3)]),
+                remote: RemoteCopy::Failed("unreachable".into()),
             }),
             last_verify: None,
             last_drill: Some(now - Duration::from_secs(2 * H)),
@@ -215,6 +228,7 @@ mod tests {
             "custodianctl backup drill",
             "<code dir=\"ltr\">transit/custodian-media</code> version 3",
             "<code dir=\"ltr\">custodianctl vault escrow</code>",
+            "not copied: the local copy is stored, the remote one failed.</strong> <code dir=\"auto\">unreachable</code>",
         ] {
             assert!(shown.contains(text), "{text:?} in {shown}");
         }
