@@ -457,6 +457,86 @@ try {
       }
       await ar.close();
     }
+    step('an analyst\'s day in Arabic');
+    // The whole day through the Arabic interface, every control found by
+    // its field, never by English words: a bilingual bulletin created and
+    // edited, related to an actor, a label found and attached, submitted
+    // for review, the notifications read, an export requested.
+    const day = await browser.newContext({
+      locale: 'ar-SY',
+      viewport: { width: 1100, height: 800 },
+      storageState: await context.storageState(),
+    });
+    const d = await day.newPage();
+    d.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    d.on('response', (res) => {
+      if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${new URL(res.url()).pathname}`);
+    });
+    // Someone to review: an analyst added on the accounts page.
+    await d.goto(`${base}/admin/users`);
+    await d.fill('#username', 'layla');
+    await d.selectOption('#role', 'analyst');
+    await d.click('form[action="/admin/users"] button[type=submit]');
+    await expectPath(d, '/admin/users');
+    await d.goto(`${base}/bulletins/new`);
+    expect(await d.evaluate(() => document.documentElement.dir) === 'rtl', 'the form is right to left');
+    await d.fill('#title-ar', 'اعتقال ناشط في حمص');
+    await d.fill('#title-en', 'Activist detained in Homs');
+    await d.fill('#description-ar', 'أفاد شاهدان بأن دورية أوقفته عند الحاجز.');
+    await d.click('form.record button[type=submit]');
+    await expectPath(d, '/bulletins/view');
+    const dayId = new URL(d.url()).searchParams.get('id');
+    await d.goto(`${base}/bulletins/edit?id=${dayId}`);
+    await d.fill('#title-ar', 'اعتقال ناشطة في حمص');
+    await d.click('form.record button[type=submit]');
+    await expectPath(d, '/bulletins/view');
+    expect((await d.textContent('h1')).includes('ناشطة'), 'the edit is kept');
+    expect((await d.textContent('main')).includes('Activist detained in Homs'), 'the English title beside it');
+    await d.click('details:has(#rel-type) summary');
+    await d.selectOption('#rel-type', 'related');
+    await d.selectOption('#rel-kind', 'actor');
+    await d.fill('#rel-id', '1');
+    await d.click('form:has(#rel-type) button[type=submit]');
+    await expectPath(d, '/bulletins/view');
+    await d.waitForSelector('ul.relations a[href="/actors/view?id=1"]');
+    await d.fill('input[name=find_label]', 'قصف');
+    await d.click('form:has(input[name=find_label]) button');
+    await expectPath(d, '/bulletins/view');
+    await d.click('form:has(input[name=what][value=label]) button');
+    await expectPath(d, '/bulletins/view');
+    await d.waitForSelector('dl.facts dd:has-text("قصف مدفعي")');
+    await d.click('form:has(input[name=step][value=self-assign]) button[type=submit]');
+    await expectPath(d, '/bulletins/view');
+    const submit = 'form:has(input[name=step][value=submit])';
+    await d.selectOption(`${submit} select[name=user]`, { label: 'layla' });
+    await d.click(`${submit} button[type=submit]`);
+    await expectPath(d, '/bulletins/view');
+    await d.waitForSelector('dl.facts dd:has-text("layla")');
+    await d.goto(`${base}/account/notifications`);
+    await expectPath(d, '/account/notifications');
+    await d.goto(`${base}/exports`);
+    await d.selectOption('#format', 'csv');
+    await d.fill('#q', 'حمص');
+    await d.fill('#reason', 'تقرير شهري للجنة التحقيق');
+    await d.click('form[action="/exports"] button[type=submit]');
+    await expectPath(d, '/exports');
+    await d.waitForSelector('td:has-text("تقرير شهري للجنة التحقيق")');
+    const latin = await d.evaluate(() => {
+      const body = document.body.cloneNode(true);
+      body.querySelectorAll('script, noscript, code, bdi, time, [dir="ltr"], [dir="auto"]').forEach((e) => e.remove());
+      return body.textContent.replace(/\b(Custodian|admin|CSV|JSON|UTC)\b/g, '').match(/[A-Za-z]{3,}/g);
+    });
+    expect(!latin, `English on the Arabic exports page: ${latin}`);
+    for (const width of [1440, 390]) {
+      await d.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
+      await d.screenshot({ path: `${shots}/${scenario}-ar-day-export-${width}.png`, fullPage: true });
+    }
+    await d.goto(`${base}/bulletins/view?id=${dayId}`);
+    for (const width of [1440, 390]) {
+      await d.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
+      await d.screenshot({ path: `${shots}/${scenario}-ar-day-bulletin-${width}.png`, fullPage: true });
+    }
+    await day.close();
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

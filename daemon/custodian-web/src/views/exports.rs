@@ -41,15 +41,22 @@ pub(crate) fn page(v: &Viewer, e: &ExportsView<'_>) -> Markup {
         html! {
             section.card {
                 h1 { (title) }
+                // On a phone each request is a block of labelled lines.
                 div.table {
-                    table {
+                    table.stack {
                         thead { tr { th { "#" } th { (t("exports-asked-by")) } th { (t("exports-format")) } th { (t("exports-items")) } th { (t("exports-why")) } th { (t("records-status")) } th { (t("exports-asked")) } th { (t("exports-expires")) } th {} } }
                         tbody {
                             @for r in e.rows {
                                 tr {
-                                    td { (r.id) } td { bdi { (person(&r.requester)) } } td dir="ltr" { (r.format) } td { (r.items) }
-                                    td dir="auto" { (r.reason) } td { (status_word(&r.status)) } td { (when(r.created)) } td { @if let Some(at) = r.expires { (when(at)) } }
-                                    td {
+                                    td data-label="#" { span { (r.id) } }
+                                    td data-label=(t("exports-asked-by")) { bdi { (person(&r.requester)) } }
+                                    td data-label=(t("exports-format")) { span dir="ltr" { (r.format) } }
+                                    td data-label=(t("exports-items")) { span { (r.items) } }
+                                    td data-label=(t("exports-why")) { bdi { (r.reason) } }
+                                    td data-label=(t("records-status")) { span { (status_word(&r.status)) } }
+                                    td data-label=(t("exports-asked")) { span { (when(r.created)) } }
+                                    td data-label=(t("exports-expires")) { @if let Some(at) = r.expires { span { (when(at)) } } }
+                                    td.whole {
                                         @if r.status == "requested" && e.can_decide && r.requested_by != e.me {
                                             @for (decision, label) in [("approve", "exports-approve"), ("reject", "exports-reject")] {
                                                 form.inline method="post" action="/exports/decide" {
