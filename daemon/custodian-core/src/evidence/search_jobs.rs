@@ -177,16 +177,16 @@ async fn run(
         .with("capped", more)
         .with("job", id);
     notify(&*tx, actor.user_id, "search.background", &notice).await?;
-    tx.commit().await?;
-    let pg: &tokio_postgres::Client = &c;
+    // In the same transaction: the job is done exactly when the log says so.
     audit(
-        pg,
+        &*tx,
         username,
         "search.background",
         &format!("search_job/{id}"),
         json!({"step": "finished", "kind": kind.noun(), "matched": matched, "capped": capped}),
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -210,16 +210,16 @@ async fn failed(
         .with("kind", kind.noun())
         .with("job", id);
     notify(&*tx, actor.user_id, "search.background", &notice).await?;
-    tx.commit().await?;
-    let pg: &tokio_postgres::Client = &c;
     audit(
-        pg,
+        &*tx,
         username,
         "search.background",
         &format!("search_job/{id}"),
         json!({"step": "failed", "kind": kind.noun()}),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A job as its owner reads it, with one page of its results.
@@ -283,7 +283,12 @@ pub async fn job(
         .find(|k| k.noun() == noun)
         .unwrap_or(Kind::Bulletin);
     let ids: Vec<i64> = r.get(7);
-    let rows = items::listed_by_id(&tx, kind, actor, &ids).await?;
+    // A running or failed job has no ids: nothing to read.
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        items::listed_by_id(&tx, kind, actor, &ids).await?
+    };
     tx.commit().await?;
     let matched = usize::try_from(r.get::<_, i32>(3)).unwrap_or(0);
     Ok(Some(Job {
