@@ -131,3 +131,29 @@ fn default_drain_secs() -> u64 {
 fn default_checkpoint_secs() -> u64 {
     3600
 }
+
+/// Lists and searches (`[search]`): how long one may run while the
+/// person waits, and what runs on in the background past that.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SearchConfig {
+    /// A list's statements run under this budget; one that runs past it
+    /// goes on in the background instead of answering 503.
+    pub interactive_ms: u64,
+    /// How long a background search's statements may run.
+    pub background_ms: u64,
+    /// Background searches running at once, all accounts together (one
+    /// per account); more are refused with a message that says so.
+    pub background_searches: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            interactive_ms: 3000,
+            background_ms: 60_000,
+            // Of the 16 pool connections, beside the 4 expensive requests.
+            background_searches: 2,
+        }
+    }
+}

@@ -205,6 +205,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "saved_searches",
         sql: include_str!("../../../migrations/0035_saved_searches.sql"),
     },
+    Migration {
+        version: 36,
+        name: "search_jobs",
+        sql: include_str!("../../../migrations/0036_search_jobs.sql"),
+    },
 ];
 
 /// The schema version this build expects.

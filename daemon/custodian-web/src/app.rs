@@ -32,6 +32,9 @@ pub struct App {
     /// before the backups page calls it stale; `None` without `[backup]`
     /// (nothing watches the backups then, and the page says so).
     pub backup_stale_after_hours: Option<u64>,
+    /// `[search]`: the interactive budget of lists and the bounds of
+    /// background searches.
+    pub searches: custodian_core::evidence::search_jobs::Searches,
 }
 
 /// What sign-in needs besides the database and the keyring.
@@ -83,12 +86,22 @@ impl App {
             load,
             language: crate::i18n::Lang::default(),
             backup_stale_after_hours: None,
+            searches: custodian_core::evidence::search_jobs::Searches::default(),
         }
     }
 
     /// The backups are watched, and stale after this many hours.
     pub fn with_backup_watch(mut self, stale_after_hours: Option<u64>) -> Self {
         self.backup_stale_after_hours = stale_after_hours;
+        self
+    }
+
+    /// The interactive budget and background searches of `[search]`.
+    pub fn with_searches(
+        mut self,
+        searches: custodian_core::evidence::search_jobs::Searches,
+    ) -> Self {
+        self.searches = searches;
         self
     }
 

@@ -22,6 +22,7 @@ use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Both, Content, Kind, ListQuery, Refused};
 use custodian_core::evidence::pickers::{self, Reference};
 use custodian_core::evidence::saved_searches;
+use custodian_core::evidence::search_jobs;
 use custodian_core::policy::workflow::Step;
 use custodian_core::policy::{
     self, may_edit, AccessMedia, Action, Actor, BulkUpdate, ChangeWorkflow, CreateBulletin,
@@ -80,9 +81,31 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     // value it cannot use is the sender's to fix: a 400 that says what.
     let query = ListQuery::from_params(kind, permit.actor(), req.uri().query())
         .map_err(|e| super::input::bad_field(e.field(), &crate::i18n::problem(&e.problem())))?;
-    let listing = items::list(db, kind, permit, &session.username, &query)
-        .await
-        .map_err(unavailable_because)?;
+    let budget = Some(app.searches.interactive());
+    let listing = match items::list(db, kind, permit, &session.username, &query, budget).await {
+        Ok(listing) => listing,
+        // Too long to wait for: it goes on in the background (or, when
+        // none can start now, is refused with what to do), never a 503.
+        Err(items::ListError::OverBudget(e)) => {
+            tracing::info!(target: "searches", kind = kind.noun(), error = %e, "list past its interactive budget; moved to the background");
+            let by = &session.username;
+            let id = search_jobs::start(
+                std::sync::Arc::clone(db),
+                &app.searches,
+                permit,
+                by,
+                kind,
+                &query,
+            )
+            .await
+            .map_err(super::search_jobs::refused)?;
+            return Ok(html(
+                StatusCode::ACCEPTED,
+                views::search_jobs::moved(&views::viewer(session), kind, id),
+            ));
+        }
+        Err(items::ListError::Failed(e)) => return Err(unavailable_because(e)),
+    };
     let saved = saved_searches::list(db, permit, kind)
         .await
         .map_err(unavailable_because)?;

@@ -34,6 +34,7 @@ mod record_imports;
 mod respond;
 pub mod routes;
 mod saved_searches;
+mod search_jobs;
 mod settings;
 mod table;
 mod updates;

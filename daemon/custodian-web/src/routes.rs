@@ -16,8 +16,8 @@ use http_body_util::{Full, Limited};
 use super::body::Outgoing;
 use super::{
     account, activity, auth, backups, event_types, evidence, exports, headers, imports, load,
-    media, passkeys, permissions, pickers, preferences, record_imports, saved_searches, settings,
-    updates,
+    media, passkeys, permissions, pickers, preferences, record_imports, saved_searches,
+    search_jobs, settings, updates,
 };
 use crate::app::App;
 use crate::table::{allow, find, Handler, Route};
@@ -268,6 +268,7 @@ where
         Handler::ItemBulk(k) => evidence::bulk(app, req, k).await,
         Handler::SaveSearch => saved_searches::save(app, req).await,
         Handler::DeleteSearch => saved_searches::delete(app, req).await,
+        Handler::SearchJob => search_jobs::job(app, &req).await,
         Handler::ItemLinks(k) => evidence::links(app, req, k).await,
         Handler::Load => load::page(app, &req).await,
         Handler::Pickers => pickers::lookup(app, &req).await,

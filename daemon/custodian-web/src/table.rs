@@ -73,6 +73,7 @@ pub(crate) enum Handler {
     ItemBulk(Kind),
     SaveSearch,
     DeleteSearch,
+    SearchJob,
     ItemLinks(Kind),
     Load,
     Pickers,
@@ -862,6 +863,19 @@ pub(crate) static ROUTES: &[Route] = &[
         handler: Handler::DeleteSearch,
         methods: POST_ONLY,
         body_limit: 8 * 1024,
+        expensive: NEVER,
+    },
+    // A background search of the reader's own (row-level security: the
+    // owner only), its results read again under the reader's row-level
+    // security.
+    Route {
+        path: "/searches/job",
+        access: Access::Action(ReadBulletins::INFO),
+        fulfils: Obligation::None,
+        page: "/searches/job",
+        handler: Handler::SearchJob,
+        methods: READ_ONLY,
+        body_limit: 0,
         expensive: NEVER,
     },
     Route {

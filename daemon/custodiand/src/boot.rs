@@ -193,6 +193,11 @@ pub fn run(options: &Options) -> Result<(), BootError> {
                         load.watch_pool(&db);
                         supervisors.push(tokio::spawn(Arc::clone(&db).maintain(running.session.generations())));
                         supervisors.push(tokio::spawn(Arc::clone(&db).checkpoints()));
+                        // Background searches past their 24 hours.
+                        supervisors.push(tokio::spawn(custodian_core::evidence::search_jobs::sweep_forever(
+                            Arc::clone(&db),
+                            std::time::Duration::from_secs(600),
+                        )));
                         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
                         health.notify_transitions(tx);
                         supervisors.push(tokio::spawn(record_transitions(rx, Arc::clone(&db))));
@@ -248,6 +253,9 @@ pub fn run(options: &Options) -> Result<(), BootError> {
             load,
         )
         .with_language(config.server.language())
+        .with_searches(custodian_core::evidence::search_jobs::Searches::new(
+            config.search,
+        ))
         .with_backup_watch(config.backup.as_ref().map(|b| b.stale_after_hours)));
         let csp_tally = Arc::clone(&app.csp_tally);
         supervisors.push(tokio::spawn(Arc::clone(&csp_tally).write_every_minute()));

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use custodian_core::config::{DatabaseConfig, StorageConfig, UpdatesConfig};
+pub use custodian_core::config::{DatabaseConfig, SearchConfig, StorageConfig, UpdatesConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -43,6 +43,9 @@ pub struct Config {
     pub database: Option<DatabaseConfig>,
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// Lists and searches: the interactive budget and background searches.
+    #[serde(default)]
+    pub search: SearchConfig,
     /// Where evidence media are kept; without it uploads are refused.
     #[serde(default)]
     pub storage: Option<StorageConfig>,
@@ -557,6 +560,7 @@ impl Config {
                 "use a value from 1 to 1000",
             ));
         }
+        self.check_search(path)?;
         self.ops_listen(path)?;
         self.check_vault(path)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
@@ -564,6 +568,51 @@ impl Config {
                 "log.level",
                 format!("is {:?}", self.log.level),
                 "use a level such as \"info\" or a filter such as \"custodiand=debug,info\"",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[search]`: the interactive budget below the statement timeout
+    /// (else the budget is never what stops a list), the background limit
+    /// above it, and the background searches within the pool.
+    fn check_search(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, problem: String, fix: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            key,
+            problem,
+            fix,
+        };
+        let s = &self.search;
+        let statement = self.database.as_ref().map(|d| d.statement_timeout_ms);
+        let ceiling = statement.unwrap_or(3_600_000);
+        if !(1..=ceiling).contains(&s.interactive_ms) {
+            return Err(invalid(
+                "search.interactive-ms",
+                format!("is {}", s.interactive_ms),
+                format!("use milliseconds from 1 to {ceiling} (database.statement-timeout-ms); a few seconds suits people waiting"),
+            ));
+        }
+        if !(s.interactive_ms..=3_600_000).contains(&s.background_ms) {
+            return Err(invalid(
+                "search.background-ms",
+                format!(
+                    "is {} (search.interactive-ms is {})",
+                    s.background_ms, s.interactive_ms
+                ),
+                "use milliseconds from search.interactive-ms to 3600000 (one hour)".into(),
+            ));
+        }
+        let pool = self.database.as_ref().map_or(usize::MAX, |d| d.pool_size);
+        let left = pool.saturating_sub(self.limits.expensive_requests);
+        if !(1..=100).contains(&s.background_searches) || s.background_searches >= left {
+            return Err(invalid(
+                "search.background-searches",
+                format!(
+                    "is {} (database.pool-size {pool}, limits.expensive-requests {})",
+                    s.background_searches, self.limits.expensive_requests
+                ),
+                "use a value from 1 to 100 that, added to limits.expensive-requests, stays below database.pool-size, so that sign-in and record views still find a connection".into(),
             ));
         }
         Ok(())
@@ -759,6 +808,31 @@ mod tests {
             e.contains("limits.handshake-timeout-secs") && e.contains("from 1 to 120"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn search_budgets_are_checked_and_unknown_keys_refused() {
+        let c = parse(MINIMAL).expect("minimal");
+        assert_eq!(c.search.interactive_ms, 3000);
+        let c = parse(&format!("{MINIMAL}\n[search]\ninteractive-ms = 1\n")).expect("tiny");
+        assert_eq!(c.search.interactive_ms, 1);
+        for (extra, key) in [
+            ("interactive-ms = 0", "search.interactive-ms"),
+            (
+                "background-ms = 10\ninteractive-ms = 20",
+                "search.background-ms",
+            ),
+            ("background-searches = 0", "search.background-searches"),
+        ] {
+            let e = parse(&format!("{MINIMAL}\n[search]\n{extra}\n"))
+                .expect_err(extra)
+                .to_string();
+            assert!(e.contains(key) && e.contains("fix:"), "{e}");
+        }
+        let e = parse(&format!("{MINIMAL}\n[search]\ninteractive-secs = 3\n"))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(e.contains("interactive-secs"), "{e}");
     }
 
     #[test]

@@ -322,25 +322,49 @@ fn filter_sql(kind: Kind, f: &Filters, params: &mut Vec<Param>, out: &mut Vec<St
     }
 }
 
-/// One page of the records of `kind` the actor may see, and how many match
-/// (exactly up to [`COUNT_BOUND`]). Pages are keyset pages: the next one
-/// starts after the last row's sort key and id, so the thousandth page
-/// costs what the first does.
-///
-/// A list that searches or filters is recorded in the activity log (who
-/// looked for what, [`ListQuery::logged`]), one row right after the read;
-/// the list is returned only once it is recorded.
-pub async fn list(
-    db: &Database,
+/// Why a list gave no page: it ran past its interactive budget (the
+/// caller moves it to the background), or it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// A statement of the list itself hit `statement_timeout` (SQLSTATE
+    /// 57014) under the budget it was given.
+    #[error("the list ran past its interactive budget: {0}")]
+    OverBudget(#[source] tokio_postgres::Error),
+    #[error(transparent)]
+    Failed(#[from] CoreError),
+}
+
+impl From<tokio_postgres::Error> for ListError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// A statement of the list: a cancelled one (the budget) is `OverBudget`.
+fn list_statement(e: tokio_postgres::Error) -> ListError {
+    if e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) {
+        ListError::OverBudget(e)
+    } else {
+        ListError::Failed(e.into())
+    }
+}
+
+/// What a list's statements share: the parameters, the filter (every
+/// value a parameter), the order used and the text to rank by.
+struct Plan {
+    params: Vec<Param>,
+    filter_sql: String,
+    sort: Sort,
+    rank_text: Option<String>,
+}
+
+/// Finds the search's candidates (the owner's function) and builds the
+/// filter of `q` on `kind`.
+async fn plan(
+    tx: &tokio_postgres::Transaction<'_>,
     kind: Kind,
-    permit: &Permit<ReadBulletins>,
-    username: &str,
     q: &ListQuery,
-) -> Result<Listing, CoreError> {
-    let actor = permit.actor();
-    let mut c = db.client().await?;
-    let tx = c.transaction().await?;
-    act_as(&tx, actor).await?;
+) -> Result<Plan, ListError> {
     let table = kind.table();
     let mut params: Vec<Param> = Vec::new();
     let mut filters: Vec<String> = Vec::new();
@@ -362,7 +386,8 @@ pub async fn list(
                 ),
                 &[&table, &text, &pattern, &FEW_MATCHES],
             )
-            .await?;
+            .await
+            .map_err(list_statement)?;
         if found.len() < FEW_MATCHES as usize {
             let ids: Vec<i64> = found.iter().map(|r| r.get(0)).collect();
             let p = bind(&mut params, ids);
@@ -403,6 +428,157 @@ pub async fn list(
     } else {
         filters.join(" AND ")
     };
+    Ok(Plan {
+        params,
+        filter_sql,
+        sort,
+        rank_text,
+    })
+}
+
+/// The rank expression (bound here) when the list ranks, else "".
+fn rank_sql(params: &mut Vec<Param>, rank_text: Option<String>) -> String {
+    match rank_text {
+        Some(t) => {
+            let t = bind(params, t);
+            format!("ts_rank(b.search_doc, {})", tsquery_sql(&t))
+        }
+        None => String::new(),
+    }
+}
+
+fn sort_key_sql(sort: Sort, rank: &str) -> String {
+    match sort {
+        Sort::Updated => "b.updated_at",
+        Sort::Created => "b.created_at",
+        Sort::Id => "b.id",
+        Sort::Relevance => rank,
+    }
+    .to_owned()
+}
+
+/// The most ids a background search keeps (migration 0036's bound).
+pub const MAX_BACKGROUND_IDS: usize = 10_000;
+
+/// The ids of every record of `kind` that `q` matches for the actor of
+/// `tx` (row-level security), in the list's order, at most
+/// [`MAX_BACKGROUND_IDS`]; and whether there were more. No count, no
+/// page: what a background search keeps.
+pub(crate) async fn matching_ids(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    q: &ListQuery,
+) -> Result<(Vec<i64>, bool), ListError> {
+    let Plan {
+        mut params,
+        filter_sql,
+        sort,
+        rank_text,
+    } = plan(tx, kind, q).await?;
+    let rank = rank_sql(&mut params, rank_text);
+    let key = sort_key_sql(sort, &rank);
+    let order = match sort {
+        Sort::Id => "b.id DESC".to_owned(),
+        _ => format!("{key} DESC, b.id DESC"),
+    };
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT b.id FROM {} b WHERE {filter_sql} ORDER BY {order} LIMIT {}",
+                kind.table(),
+                MAX_BACKGROUND_IDS + 1
+            ),
+            &refs(&params),
+        )
+        .await
+        .map_err(list_statement)?;
+    let capped = rows.len() > MAX_BACKGROUND_IDS;
+    Ok((
+        rows.iter()
+            .take(MAX_BACKGROUND_IDS)
+            .map(|r| r.get(0))
+            .collect(),
+        capped,
+    ))
+}
+
+/// The records among `ids` the actor may read now (row-level security),
+/// in the order of `ids`: a background search's results, read again.
+pub(crate) async fn listed_by_id(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: Kind,
+    actor: &crate::policy::Actor,
+    ids: &[i64],
+) -> Result<Vec<Listed>, CoreError> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT b.id, b.title, b.status, b.assigned_to, u.username, b.updated_at \
+                 FROM {} b LEFT JOIN app_user u ON u.id = b.assigned_to WHERE b.id = ANY($1)",
+                kind.table()
+            ),
+            &[&ids],
+        )
+        .await?;
+    let mut found: Vec<(usize, Listed)> = rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get(0);
+            let at = ids.iter().position(|i| *i == id).unwrap_or(usize::MAX);
+            (
+                at,
+                Listed {
+                    id,
+                    title: r.get(1),
+                    status: Status::parse(r.get(2)).unwrap_or(Status::Unassigned),
+                    assignee: actor.shows_user(r.get(3), r.get(4)),
+                    updated: r.get(5),
+                },
+            )
+        })
+        .collect();
+    found.sort_by_key(|(at, _)| *at);
+    Ok(found.into_iter().map(|(_, l)| l).collect())
+}
+
+/// One page of the records of `kind` the actor may see, and how many match
+/// (exactly up to [`COUNT_BOUND`]). Pages are keyset pages: the next one
+/// starts after the last row's sort key and id, so the thousandth page
+/// costs what the first does.
+///
+/// With a `budget`, the list's statements run under it (`SET LOCAL
+/// statement_timeout`); one that runs past it is [`ListError::OverBudget`]
+/// and nothing is recorded (the caller moves the search to the
+/// background, which records its own entries).
+///
+/// A list that searches or filters is recorded in the activity log (who
+/// looked for what, [`ListQuery::logged`]), one row right after the read;
+/// the list is returned only once it is recorded.
+pub async fn list(
+    db: &Database,
+    kind: Kind,
+    permit: &Permit<ReadBulletins>,
+    username: &str,
+    q: &ListQuery,
+    budget: Option<Duration>,
+) -> Result<Listing, ListError> {
+    let actor = permit.actor();
+    let mut c = db.client().await.map_err(CoreError::from)?;
+    let tx = c.transaction().await?;
+    act_as(&tx, actor).await?;
+    if let Some(budget) = budget {
+        // A number, made here: never text from the request.
+        let ms = budget.as_millis().max(1);
+        tx.batch_execute(&format!("SET LOCAL statement_timeout = {ms}"))
+            .await?;
+    }
+    let table = kind.table();
+    let Plan {
+        mut params,
+        filter_sql,
+        sort,
+        rank_text,
+    } = plan(&tx, kind, q).await?;
     let counted: i64 = tx
         .query_one(
             &format!(
@@ -411,7 +587,8 @@ pub async fn list(
             ),
             &refs(&params),
         )
-        .await?
+        .await
+        .map_err(list_statement)?
         .get(0);
     let count = if counted > COUNT_BOUND {
         Count::MoreThan(COUNT_BOUND)
@@ -419,20 +596,8 @@ pub async fn list(
         Count::Exact(counted)
     };
 
-    let rank = match rank_text {
-        Some(t) => {
-            let t = bind(&mut params, t);
-            format!("ts_rank(b.search_doc, {})", tsquery_sql(&t))
-        }
-        None => String::new(),
-    };
-    let key = match sort {
-        Sort::Updated => "b.updated_at",
-        Sort::Created => "b.created_at",
-        Sort::Id => "b.id",
-        Sort::Relevance => rank.as_str(),
-    }
-    .to_owned();
+    let rank = rank_sql(&mut params, rank_text);
+    let key = sort_key_sql(sort, &rank);
     let (position, backwards) = match q.start {
         Start::First => (None, false),
         Start::After(c) => (Some(c), false),
@@ -481,7 +646,8 @@ pub async fn list(
             ),
             &refs(&params),
         )
-        .await?;
+        .await
+        .map_err(list_statement)?;
     tx.commit().await?;
     if q.is_search() {
         // After the read, on its own (see `fetch`).

@@ -19,6 +19,7 @@ pub mod record_imports;
 pub mod sanitize;
 pub mod saved_searches;
 pub mod search;
+pub mod search_jobs;
 pub mod store;
 pub mod summary;
 pub mod uploads;

@@ -153,3 +153,22 @@ notice-review-returned = Your { $kind } { $id } came back from review: { $status
     }.
 notice-backup-stale = The last successful backup was { $hours } h ago (more than { $limit } h). At the console, see journalctl -u custodian-backup@incr and run custodianctl backup now. Backups (/admin/backups) shows the status.
 notice-backup-missing = No backup has succeeded yet. At the console, run custodianctl backup now --type full and enable the backup timers. Backups (/admin/backups) shows the status.
+notice-search-ready = Your background search of { $kind ->
+        [bulletin] bulletins
+        [actor] actors
+        [incident] incidents
+       *[other] records
+    } (search { $job }) is ready: { $capped ->
+        [yes] more than { $count } matches; the first { $count } are kept.
+       *[no] { $count ->
+            [one] one match.
+           *[other] { $count } matches.
+        }
+    }
+notice-search-failed = Your background search of { $kind ->
+        [bulletin] bulletins
+        [actor] actors
+        [incident] incidents
+       *[other] records
+    } (search { $job }) failed: it ran past the time the appliance allows. Narrow it and search again.
+notifications-open-search = Open the search

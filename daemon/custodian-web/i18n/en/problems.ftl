@@ -192,3 +192,7 @@ saved-search-group = You can share a search only with one of your own access gro
 saved-search-too-many = You already keep { $max } saved searches here; delete one you no longer use first.
 saved-search-exists = You already have a saved search called { $name }; choose another name or delete that one first.
 saved-search-not-found = That saved search is not one of yours, or it was already deleted.
+
+# Background searches (issue 14).
+search-background-own = You already have a search running in the background. Wait for its notification, then search again, or narrow this search (a filter or a date range) so that it finishes while you wait.
+search-background-busy = Too many searches are running in the background just now. Narrow this one (a filter or a date range) so that it finishes while you wait, or try again in a few minutes.

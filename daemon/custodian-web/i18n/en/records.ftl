@@ -319,3 +319,26 @@ links-find-source = Find a source by name
 links-find-location = Find a location by name
 links-find = Find
 links-none-found = Nothing by that name; try fewer letters.
+
+# Background searches (issue 14).
+search-moved-title = The search continues in the background
+search-moved-text = This search takes longer than a page may wait, so it goes on in the background. A notification will tell you when its results are ready; its page shows them then.
+search-moved-link = Follow search { $id }
+search-job-title = Background search { $id }
+search-job-started = Started
+search-job-kept = Kept until
+search-job-running = Still searching; this page reloads itself until the results are ready.
+search-job-failed = This search failed: it ran past the time the appliance allows even in the background. Narrow it (a filter or a date range) and search again.
+search-job-done = { $capped ->
+        [yes] The first { $shown } matches (there were more; narrow the search to see the rest), shown as you may read them now.
+       *[no] { $count ->
+            [one] One match, shown as you may read it now.
+           *[other] { $shown } matches, shown as you may read them now.
+        }
+    }
+search-job-hidden = { $count ->
+        [one] One match on this page is no longer visible to you and is not shown.
+       *[other] { $count } matches on this page are no longer visible to you and are not shown.
+    }
+search-job-page = Page { $page } of { $pages }
+search-job-again = Open the list with this search

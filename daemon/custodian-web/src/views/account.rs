@@ -99,6 +99,10 @@ pub(crate) fn notifications(v: &Viewer, csrf: &str, rows: &[notifications::Liste
                                 // Worded in the reader's language, its values isolated; one
                                 // stored before notices had keys is English, in its own direction.
                                 @if n.key.is_some() { span { (n.message) } } @else { span dir="auto" { (n.message) } }
+                                // A background search's: its page.
+                                @if let (Some(true), Some(job)) = (n.key.as_deref().map(|k| k.starts_with("notice-search-")), n.args.get("job").and_then(|j| j.as_i64())) {
+                                    " " a href={"/searches/job?id=" (job)} { (t("notifications-open-search")) }
+                                }
                             }
                         }
                     }

@@ -138,7 +138,7 @@ fn sort_key(s: Sort) -> &'static str {
 }
 
 /// What the `title` column is called for this kind.
-fn title_label(kind: Kind) -> String {
+pub(crate) fn title_label(kind: Kind) -> String {
     t(match kind {
         Kind::Actor => "records-name",
         _ => "records-title",
@@ -341,7 +341,7 @@ fn day(text: &str) -> Markup {
 }
 
 /// An account's name (or "you", "nobody", `user-N`), isolated.
-fn who(shown: &Shown) -> Markup {
+pub(crate) fn who(shown: &Shown) -> Markup {
     html! { bdi { (person(shown)) } }
 }
 
@@ -519,7 +519,7 @@ fn more_filters(v: &ListView<'_>) -> Markup {
 }
 
 /// 1234567 as "1,234,567".
-fn thousands(n: i64) -> String {
+pub(crate) fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -23,6 +23,7 @@ pub(crate) mod exports;
 pub(crate) mod imports;
 pub(crate) mod layout;
 pub(crate) mod record_imports;
+pub(crate) mod search_jobs;
 pub(crate) mod updates;
 
 pub(crate) use layout::{Area, Page, Viewer};
