@@ -116,48 +116,20 @@ impl Layout {
         pg: &custodian_harness::Postgres,
         recipient: &str,
     ) -> PathBuf {
-        let text = format!(
-            r#"[repository]
-path = "{repo}"
-retention-full = 3
-
-[postgres]
-data-dir = "{data}"
-port = {port}
-socket-dir = "{socket}"
-bin-dir = "{bin}"
-archive-timeout-secs = 60
-
-[files]
-media-dir = "{media}"
-
-[vault]
-address = "{bao}"
-role-id = "{role_id}"
-secret-id-file = "{sid}"
-
-[escrow]
-file = "{base}/escrow.age"
-recipient = "{recipient}"
-
-[state]
-dir = "{base}/state"
-runtime-dir = "{runtime}"
-scratch-dir = "{base}/scratch"
-"#,
-            repo = self.repo.display(),
-            data = pg.data_dir().display(),
-            port = pg.port,
-            socket = pg.dir().display(),
-            bin = pg.bin_dir().display(),
-            media = self.media.display(),
-            sid = secret_id.display(),
-            base = self.base.display(),
-            runtime = self.runtime.display(),
-        );
-        let p = self.base.join(name);
-        std::fs::write(&p, text).expect("write backup.toml");
-        p
+        BackupToml {
+            repo: self.repo.clone(),
+            media: self.media.clone(),
+            base: self.base.clone(),
+            runtime: self.runtime.clone(),
+            pg: pg_at(pg),
+            bao: bao.to_owned(),
+            role_id: role_id.to_owned(),
+            secret_id: secret_id.to_owned(),
+            recipient: recipient.to_owned(),
+            retention_full: Some(3),
+            archive_timeout_secs: Some(60),
+        }
+        .write(name, "")
     }
 }
 

@@ -126,56 +126,20 @@ async fn the_remote_repository_alone_restores_and_its_failures_spare_the_local_b
             s3.ca_cert.display()
         )
     };
-    let (data_dir, pg_port, socket_dir, bin_dir) = (
-        a.pg.data_dir(),
-        a.pg.port,
-        a.pg.dir().to_path_buf(),
-        a.pg.bin_dir().to_path_buf(),
-    );
-    let (bao_url, role_id, secret_id) = (
-        a.bao.url(),
-        a.db.migrator_role_id.clone(),
-        a.db.migrator_secret_id_file.clone(),
-    );
-    let write_config = |name: &str, remote: &str| {
-        let text = format!(
-            r#"[repository]
-path = "{repo}"
-[postgres]
-data-dir = "{data}"
-port = {port}
-socket-dir = "{socket}"
-bin-dir = "{bin}"
-[files]
-media-dir = "{media}"
-[vault]
-address = "{bao}"
-role-id = "{role}"
-secret-id-file = "{sid}"
-[escrow]
-file = "{base}/escrow.age"
-recipient = "{recipient}"
-[state]
-dir = "{base}/state"
-runtime-dir = "{runtime}"
-scratch-dir = "{base}/scratch"
-{remote}"#,
-            repo = repo.display(),
-            data = data_dir.display(),
-            port = pg_port,
-            socket = socket_dir.display(),
-            bin = bin_dir.display(),
-            media = media.display(),
-            bao = bao_url,
-            role = role_id,
-            sid = secret_id.display(),
-            base = base.display(),
-            runtime = runtime.display(),
-        );
-        let p = base.join(name);
-        std::fs::write(&p, text).expect("write backup.toml");
-        p
+    let toml = BackupToml {
+        repo: repo.clone(),
+        media: media.clone(),
+        base: base.clone(),
+        runtime: runtime.clone(),
+        pg: pg_at(&a.pg),
+        bao: a.bao.url(),
+        role_id: a.db.migrator_role_id.clone(),
+        secret_id: a.db.migrator_secret_id_file.clone(),
+        recipient: recipient.clone(),
+        retention_full: None,
+        archive_timeout_secs: None,
     };
+    let write_config = |name: &str, remote: &str| toml.write(name, remote);
     let cfg = write_config("backup.toml", &remote_table(&s3.endpoint()));
 
     // 1. check-config: the table is closed and every key is checked.

@@ -1,7 +1,7 @@
 //! Helpers of the backup tests (backup.rs, backup_remote.rs): running
 //! `custodianctl backup`, waiting on PostgreSQL, test data.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -118,4 +118,87 @@ pub fn recovered(pg: &Postgres, what: &str) {
 
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A backup.toml as the tests write it: the local repository `repo`, the
+/// state, scratch directory and sealed escrow below `base`.
+pub struct BackupToml {
+    pub repo: PathBuf,
+    pub media: PathBuf,
+    pub base: PathBuf,
+    pub runtime: PathBuf,
+    /// PostgreSQL's data directory, port, socket directory and programs
+    /// (copied: the tests stop, destroy and start the cluster).
+    pub pg: (PathBuf, u16, PathBuf, PathBuf),
+    pub bao: String,
+    pub role_id: String,
+    pub secret_id: PathBuf,
+    pub recipient: String,
+    /// `repository.retention-full` and `postgres.archive-timeout-secs`,
+    /// where the test sets them.
+    pub retention_full: Option<u32>,
+    pub archive_timeout_secs: Option<u32>,
+}
+
+/// Where `pg` is, for [`BackupToml::pg`].
+pub fn pg_at(pg: &Postgres) -> (PathBuf, u16, PathBuf, PathBuf) {
+    (
+        pg.data_dir(),
+        pg.port,
+        pg.dir().to_path_buf(),
+        pg.bin_dir().to_path_buf(),
+    )
+}
+
+impl BackupToml {
+    /// Writes `base/name`, with `extra` (a `[remote]` table) at the end.
+    pub fn write(&self, name: &str, extra: &str) -> PathBuf {
+        let set =
+            |key: &str, v: Option<u32>| v.map(|v| format!("{key} = {v}\n")).unwrap_or_default();
+        let (data, port, socket, bin) = &self.pg;
+        let text = format!(
+            r#"[repository]
+path = "{repo}"
+{retention}
+[postgres]
+data-dir = "{data}"
+port = {port}
+socket-dir = "{socket}"
+bin-dir = "{bin}"
+{archive_timeout}
+[files]
+media-dir = "{media}"
+
+[vault]
+address = "{bao}"
+role-id = "{role_id}"
+secret-id-file = "{sid}"
+
+[escrow]
+file = "{base}/escrow.age"
+recipient = "{recipient}"
+
+[state]
+dir = "{base}/state"
+runtime-dir = "{runtime}"
+scratch-dir = "{base}/scratch"
+{extra}"#,
+            repo = self.repo.display(),
+            retention = set("retention-full", self.retention_full),
+            data = data.display(),
+            socket = socket.display(),
+            bin = bin.display(),
+            archive_timeout = set("archive-timeout-secs", self.archive_timeout_secs),
+            media = self.media.display(),
+            bao = self.bao,
+            role_id = self.role_id,
+            sid = self.secret_id.display(),
+            base = self.base.display(),
+            recipient = self.recipient,
+            runtime = self.runtime.display(),
+        );
+        let p = self.base.join(name);
+        std::fs::write(&p, text).expect("write backup.toml");
+        p
+    }
 }
