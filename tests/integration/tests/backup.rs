@@ -24,12 +24,13 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::backup::*;
 use common::daemon;
 use common::web::*;
-use custodian_harness::vault::{ctl, custodianctl_bin, repo_root};
+use custodian_harness::vault::{ctl, custodianctl_bin};
 use custodian_harness::{Appliance, DbFixture, OpenBao, VaultFixture};
 use sha2::{Digest, Sha256};
 
@@ -115,48 +116,20 @@ impl Layout {
         pg: &custodian_harness::Postgres,
         recipient: &str,
     ) -> PathBuf {
-        let text = format!(
-            r#"[repository]
-path = "{repo}"
-retention-full = 3
-
-[postgres]
-data-dir = "{data}"
-port = {port}
-socket-dir = "{socket}"
-bin-dir = "{bin}"
-archive-timeout-secs = 60
-
-[files]
-media-dir = "{media}"
-
-[vault]
-address = "{bao}"
-role-id = "{role_id}"
-secret-id-file = "{sid}"
-
-[escrow]
-file = "{base}/escrow.age"
-recipient = "{recipient}"
-
-[state]
-dir = "{base}/state"
-runtime-dir = "{runtime}"
-scratch-dir = "{base}/scratch"
-"#,
-            repo = self.repo.display(),
-            data = pg.data_dir().display(),
-            port = pg.port,
-            socket = pg.dir().display(),
-            bin = pg.bin_dir().display(),
-            media = self.media.display(),
-            sid = secret_id.display(),
-            base = self.base.display(),
-            runtime = self.runtime.display(),
-        );
-        let p = self.base.join(name);
-        std::fs::write(&p, text).expect("write backup.toml");
-        p
+        BackupToml {
+            repo: self.repo.clone(),
+            media: self.media.clone(),
+            base: self.base.clone(),
+            runtime: self.runtime.clone(),
+            pg: pg_at(pg),
+            bao: bao.to_owned(),
+            role_id: role_id.to_owned(),
+            secret_id: secret_id.to_owned(),
+            recipient: recipient.to_owned(),
+            retention_full: Some(3),
+            archive_timeout_secs: Some(60),
+        }
+        .write(name, "")
     }
 }
 
@@ -165,32 +138,6 @@ impl Drop for Layout {
         let _ = Command::new("umount").arg("-l").arg(&self.repo).status();
         let _ = std::fs::remove_dir_all(&self.runtime);
     }
-}
-
-fn backup(config: &Path, args: &[&str]) -> Output {
-    Command::new(custodianctl_bin().expect("custodianctl"))
-        .arg("backup")
-        .args(&args[..1])
-        .arg("--config")
-        .arg(config)
-        .args(&args[1..])
-        .env_remove("VAULT_TOKEN")
-        .output()
-        .expect("run custodianctl backup")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    let t = text(&o);
-    assert!(o.status.success(), "custodianctl failed:\n{t}");
-    t
 }
 
 fn sql(pg: &custodian_harness::Postgres, q: &str) -> String {
@@ -234,27 +181,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn poll(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn datagen(pg: &custodian_harness::Postgres, records: &str) {
-    let out = Command::new(repo_root().join("tests/bench/datagen"))
-        .args(["--records", records])
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", pg.port.to_string())
-        .env("PGUSER", "postgres")
-        .env("PGPASSWORD", &pg.superuser_password)
-        .env("PGDATABASE", "custodian")
-        .output()
-        .expect("datagen");
-    assert!(out.status.success(), "{}", text(&out));
-}
-
 /// Every file under `dir`, recursively.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
@@ -265,10 +191,6 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The administrator, the data, two media files, an export, signed
@@ -334,18 +256,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
 
     // The security team: an offline age identity, the escrow sealed to it.
     let identity = t.offline.join("recovery-key.txt");
-    let out = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&identity)
-        .output()
-        .expect("age-keygen");
-    assert!(out.status.success(), "{}", text(&out));
-    let recipient = text(&out)
-        .lines()
-        .find_map(|l| l.strip_prefix("Public key: "))
-        .expect("public key")
-        .trim()
-        .to_owned();
+    let recipient = age_keygen(&identity);
     let cfg = t.config(
         "backup.toml",
         &a.bao.url(),
@@ -524,15 +435,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
         ],
     ));
     a.pg.start_server().expect("start");
-    poll(
-        "recovery to the restore point",
-        Duration::from_secs(120),
-        || {
-            a.pg.psql("postgres", "SELECT pg_is_in_recovery()")
-                .map(|r| r == "f")
-                .unwrap_or(false)
-        },
-    );
+    recovered(&a.pg, "recovery to the restore point");
     assert_eq!(
         a.pg.psql("postgres", "SELECT count(*) FROM pitr_marker")
             .expect("markers"),
@@ -570,21 +473,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
     std::thread::sleep(Duration::from_millis(1100));
     a.pg.psql("postgres", "INSERT INTO pitr_marker VALUES ('after')")
         .expect("marker");
-    let wal =
-        a.pg.psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())")
-            .expect("switch");
-    poll(
-        "the last WAL segment archived",
-        Duration::from_secs(60),
-        || {
-            a.pg.psql(
-                "postgres",
-                "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver",
-            )
-            .map(|w| w.as_str() >= wal.as_str())
-            .unwrap_or(false)
-        },
-    );
+    archive_wal(&a.pg);
 
     let Appliance {
         bao,
@@ -618,13 +507,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
 
     // Another identity opens nothing and changes nothing.
     let stranger = t.offline.join("stranger.txt");
-    assert!(Command::new("age-keygen")
-        .arg("-o")
-        .arg(&stranger)
-        .output()
-        .expect("age-keygen")
-        .status
-        .success());
+    age_keygen(&stranger);
     let wrong = Command::new(custodianctl_bin().expect("ctl"))
         .args(["backup", "restore", "--config"])
         .arg(&cfg2)
@@ -653,11 +536,7 @@ async fn backups_restore_everything_on_a_fresh_vault_and_nothing_without_the_key
         .expect("restore");
     let restored = ok(restored);
     pg.start_server().expect("start the restored PostgreSQL");
-    poll("recovery to end", Duration::from_secs(120), || {
-        pg.psql("postgres", "SELECT pg_is_in_recovery()")
-            .map(|r| r == "f")
-            .unwrap_or(false)
-    });
+    recovered(&pg, "recovery to end");
     println!(
         "restore to a running PostgreSQL: {:.1} s",
         started.elapsed().as_secs_f64()
@@ -855,20 +734,8 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
         "SELECT title FROM bulletin WHERE length(title) >= 16 ORDER BY id DESC LIMIT 1",
     );
     let media_plain = &png(1)[5000..5064];
-    let passphrases = a
-        .bao
-        .must("GET", "/v1/kv/data/custodian/backup", None)
-        .expect("kv");
-    let pgb = passphrases
-        .pointer("/data/data/pgbackrest-cipher-pass")
-        .and_then(|v| v.as_str())
-        .expect("pass")
-        .to_owned();
-    let rst = passphrases
-        .pointer("/data/data/restic-password")
-        .and_then(|v| v.as_str())
-        .expect("pass")
-        .to_owned();
+    let pgb = passphrase(&a.bao, "pgbackrest-cipher-pass");
+    let rst = passphrase(&a.bao, "restic-password");
     let mut all = Vec::new();
     files(&t.repo, &mut all);
     assert!(all.len() > 20, "the repository holds files: {}", all.len());
@@ -925,13 +792,7 @@ async fn repository_alone_reads_nothing(a: &Appliance, t: &Layout, cfg: &Path, i
         text(&restic)
     );
     let stranger = t.offline.join("stranger-early.txt");
-    assert!(Command::new("age-keygen")
-        .arg("-o")
-        .arg(&stranger)
-        .output()
-        .expect("age-keygen")
-        .status
-        .success());
+    age_keygen(&stranger);
     let age = Command::new("age")
         .args(["--decrypt", "--identity"])
         .arg(&stranger)

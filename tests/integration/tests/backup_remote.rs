@@ -15,13 +15,16 @@
 //!    and a restore from the remote alone, with the recovery key, brings
 //!    the database and the media store back.
 
+mod common;
+
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Instant;
 
-use custodian_harness::vault::{ctl, custodianctl_bin, repo_root};
+use common::backup::*;
+use custodian_harness::vault::ctl;
 use custodian_harness::{Appliance, S3Server};
 
 const BUCKET: &str = "custodian-test";
@@ -29,44 +32,24 @@ const PREFIX: &str = "/appliance-1";
 const ACCESS_KEY_ID: &str = "AKIACUSTODIANTEST01";
 const SECRET_KEY: &str = "remote-secret-key-never-in-argv-0123456789";
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    let t = text(&o);
-    assert!(o.status.success(), "custodianctl failed:\n{t}");
-    t
-}
-
-fn backup(config: &Path, args: &[&str]) -> Output {
-    Command::new(custodianctl_bin().expect("custodianctl"))
-        .arg("backup")
-        .args(&args[..1])
-        .arg("--config")
-        .arg(config)
-        .args(&args[1..])
-        .env_remove("VAULT_TOKEN")
-        .output()
-        .expect("run custodianctl backup")
-}
-
 /// custodianctl's closing lines (its verdict).
 fn last_lines(t: &str) -> String {
     let lines: Vec<&str> = t.lines().collect();
     lines[lines.len().saturating_sub(3)..].join("\n")
 }
 
-fn poll(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+/// An incremental backup while the remote fails (`what`): the command
+/// fails and says the local backup is stored all the same. Its output.
+fn remote_fails(cfg: &Path, what: &str) -> String {
+    let out = backup(cfg, &["now", "--type", "incr"]);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert!(
+        msg.contains("is stored, but the remote copy failed"),
+        "{msg}"
+    );
+    println!("{what}:\n{}", last_lines(&msg));
+    msg
 }
 
 /// Stores the remote's access key the way an operator does: on standard
@@ -136,73 +119,27 @@ async fn the_remote_repository_alone_restores_and_its_failures_spare_the_local_b
     let offline = base.join("offline");
     std::fs::create_dir(&offline).expect("offline");
     let identity = offline.join("recovery-key.txt");
-    let out = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&identity)
-        .output()
-        .expect("age-keygen");
-    let recipient = text(&out)
-        .lines()
-        .find_map(|l| l.strip_prefix("Public key: "))
-        .expect("public key")
-        .trim()
-        .to_owned();
+    let recipient = age_keygen(&identity);
     let remote_table = |endpoint: &str| {
         format!(
             "[remote]\nendpoint = \"{endpoint}\"\nbucket = \"{BUCKET}\"\nregion = \"us-east-1\"\nprefix = \"{PREFIX}\"\nuri-style = \"path\"\nca-cert = \"{}\"\n",
             s3.ca_cert.display()
         )
     };
-    let (data_dir, pg_port, socket_dir, bin_dir) = (
-        a.pg.data_dir(),
-        a.pg.port,
-        a.pg.dir().to_path_buf(),
-        a.pg.bin_dir().to_path_buf(),
-    );
-    let (bao_url, role_id, secret_id) = (
-        a.bao.url(),
-        a.db.migrator_role_id.clone(),
-        a.db.migrator_secret_id_file.clone(),
-    );
-    let write_config = |name: &str, remote: &str| {
-        let text = format!(
-            r#"[repository]
-path = "{repo}"
-[postgres]
-data-dir = "{data}"
-port = {port}
-socket-dir = "{socket}"
-bin-dir = "{bin}"
-[files]
-media-dir = "{media}"
-[vault]
-address = "{bao}"
-role-id = "{role}"
-secret-id-file = "{sid}"
-[escrow]
-file = "{base}/escrow.age"
-recipient = "{recipient}"
-[state]
-dir = "{base}/state"
-runtime-dir = "{runtime}"
-scratch-dir = "{base}/scratch"
-{remote}"#,
-            repo = repo.display(),
-            data = data_dir.display(),
-            port = pg_port,
-            socket = socket_dir.display(),
-            bin = bin_dir.display(),
-            media = media.display(),
-            bao = bao_url,
-            role = role_id,
-            sid = secret_id.display(),
-            base = base.display(),
-            runtime = runtime.display(),
-        );
-        let p = base.join(name);
-        std::fs::write(&p, text).expect("write backup.toml");
-        p
+    let toml = BackupToml {
+        repo: repo.clone(),
+        media: media.clone(),
+        base: base.clone(),
+        runtime: runtime.clone(),
+        pg: pg_at(&a.pg),
+        bao: a.bao.url(),
+        role_id: a.db.migrator_role_id.clone(),
+        secret_id: a.db.migrator_secret_id_file.clone(),
+        recipient: recipient.clone(),
+        retention_full: None,
+        archive_timeout_secs: None,
     };
+    let write_config = |name: &str, remote: &str| toml.write(name, remote);
     let cfg = write_config("backup.toml", &remote_table(&s3.endpoint()));
 
     // 1. check-config: the table is closed and every key is checked.
@@ -255,16 +192,7 @@ scratch-dir = "{base}/scratch"
         "CREATE TABLE public.remote_marker (label text); INSERT INTO public.remote_marker VALUES ('first')",
     )
     .expect("marker");
-    let datagen = Command::new(repo_root().join("tests/bench/datagen"))
-        .args(["--records", "60"])
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", a.pg.port.to_string())
-        .env("PGUSER", "postgres")
-        .env("PGPASSWORD", &a.pg.superuser_password)
-        .env("PGDATABASE", "custodian")
-        .output()
-        .expect("datagen");
-    assert!(datagen.status.success(), "{}", text(&datagen));
+    datagen(&a.pg, "60");
     ok(backup(&cfg, &["setup"]));
     a.pg.stop().expect("stop");
     a.pg.start_server().expect("start with archiving");
@@ -310,15 +238,7 @@ scratch-dir = "{base}/scratch"
         .any(|k| k.starts_with(&format!("{prefix}/restic/snapshots/"))));
     // The bucket alone reads nothing: no passphrase, no access key, no
     // plaintext of the media store.
-    let passphrases = a
-        .bao
-        .must("GET", "/v1/kv/data/custodian/backup", None)
-        .expect("kv");
-    let pgb = passphrases
-        .pointer("/data/data/pgbackrest-cipher-pass")
-        .and_then(|v| v.as_str())
-        .expect("pass")
-        .to_owned();
+    let pgb = passphrase(&a.bao, "pgbackrest-cipher-pass");
     for k in &keys {
         let body = s3.curl("GET", &format!("/{BUCKET}/{k}")).expect("get");
         for (what, needle) in [
@@ -327,10 +247,7 @@ scratch-dir = "{base}/scratch"
             ("media plaintext", &evidence[1000..1064]),
             ("a table name", b"bulletin_revision".as_slice()),
         ] {
-            assert!(
-                !body.windows(needle.len()).any(|w| w == needle),
-                "{k} holds {what}"
-            );
+            assert!(!contains(&body, needle), "{k} holds {what}");
         }
     }
     let list = ok(backup(&cfg, &["list"]));
@@ -361,16 +278,12 @@ scratch-dir = "{base}/scratch"
     a.bao
         .must("DELETE", "/v1/kv/metadata/custodian/backup-remote", None)
         .expect("delete");
-    let out = backup(&cfg, &["now", "--type", "incr"]);
-    let msg = text(&out);
-    assert!(!out.status.success(), "{msg}");
+    let msg = remote_fails(&cfg, "the remote's key missing from Vault");
     assert!(
         msg.contains("the local backup")
-            && msg.contains("is stored, but the remote copy failed")
             && msg.contains("custodianctl vault backup-remote-credentials"),
         "{msg}"
     );
-    println!("the remote's key missing from Vault:\n{}", last_lines(&msg));
     let recorded = last_finished_remote(&a);
     assert_eq!(recorded["ok"], false);
     assert!(
@@ -390,16 +303,11 @@ scratch-dir = "{base}/scratch"
         "unreachable.toml",
         &remote_table(&format!("localhost:{closed}")),
     );
-    let out = backup(&unreachable, &["now", "--type", "incr"]);
-    let msg = text(&out);
-    assert!(!out.status.success(), "{msg}");
+    let msg = remote_fails(&unreachable, "the remote unreachable");
     assert!(
-        msg.contains("is unreachable")
-            && msg.contains("check remote.endpoint")
-            && msg.contains("is stored, but the remote copy failed"),
+        msg.contains("is unreachable") && msg.contains("check remote.endpoint"),
         "{msg}"
     );
-    println!("the remote unreachable:\n{}", last_lines(&msg));
     assert_eq!(last_finished_remote(&a)["ok"], false);
     // The server answers, but the bucket is not there (moto takes any
     // access key, so a wrong one cannot be shown; the S3 error's code
@@ -408,16 +316,11 @@ scratch-dir = "{base}/scratch"
         "no-bucket.toml",
         &remote_table(&s3.endpoint()).replace(BUCKET, "custodian-absent"),
     );
-    let out = backup(&no_bucket, &["now", "--type", "incr"]);
-    let msg = text(&out);
-    assert!(!out.status.success(), "{msg}");
+    let msg = remote_fails(&no_bucket, "no such bucket");
     assert!(
-        msg.contains("NoSuchBucket")
-            && msg.contains("create the bucket custodian-absent")
-            && msg.contains("is stored, but the remote copy failed"),
+        msg.contains("NoSuchBucket") && msg.contains("create the bucket custodian-absent"),
         "{msg}"
     );
-    println!("no such bucket:\n{}", last_lines(&msg));
     assert_eq!(
         local_backups(&cfg),
         before + 3,
@@ -437,21 +340,7 @@ scratch-dir = "{base}/scratch"
     // Everything written so far is archived (to both: once the local
     // repository is gone, pgBackRest reports every segment failed and
     // PostgreSQL stops moving on).
-    let wal =
-        a.pg.psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())")
-            .expect("switch");
-    poll(
-        "the last WAL segment archived",
-        Duration::from_secs(60),
-        || {
-            a.pg.psql(
-                "postgres",
-                "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver",
-            )
-            .map(|w| w.as_str() >= wal.as_str())
-            .unwrap_or(false)
-        },
-    );
+    archive_wal(&a.pg);
 
     // 4. The local repository is destroyed; the remote alone restores.
     std::fs::remove_dir_all(&repo).expect("destroy the local repository");
@@ -480,11 +369,7 @@ scratch-dir = "{base}/scratch"
     ));
     assert!(restored.contains("(remote repository)"), "{restored}");
     a.pg.start_server().expect("start the restored PostgreSQL");
-    poll("recovery to end", Duration::from_secs(120), || {
-        a.pg.psql("postgres", "SELECT pg_is_in_recovery()")
-            .map(|r| r == "f")
-            .unwrap_or(false)
-    });
+    recovered(&a.pg, "recovery to end");
     println!(
         "restore from the remote: {:.1} s",
         t.elapsed().as_secs_f64()

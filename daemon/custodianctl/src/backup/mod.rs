@@ -20,9 +20,11 @@ pub mod status;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
+use custodian_vault::Session;
 use serde_json::json;
 
 use crate::owner::{self, Owner};
@@ -207,6 +209,27 @@ fn secret_id_file(cfg: &Config) -> PathBuf {
         .map(|d| PathBuf::from(d).join("migrator-secret-id"))
         .filter(|p| p.is_file())
         .unwrap_or_else(|| cfg.vault.secret_id_file.clone())
+}
+
+/// The migrator's Vault session alone, without PostgreSQL (a restore, with
+/// the database stopped); [`revoke`] ends it.
+async fn migrator_session(cfg: &Config) -> Result<Arc<Session>, BackupError> {
+    owner::login(
+        &cfg.vault.address,
+        cfg.vault.ca_cert.as_deref(),
+        &cfg.vault.role_id,
+        &secret_id_file(cfg),
+    )
+    .await
+    .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))
+}
+
+/// Revokes a session's token (best effort: it expires by itself).
+async fn revoke(session: &Session) {
+    let _ = session
+        .client()
+        .post("auth/token/revoke-self", &json!({}))
+        .await;
 }
 
 async fn connect(cfg: &Config) -> Result<Owner, BackupError> {
@@ -904,19 +927,9 @@ fn target_time(t: &str) -> Result<String, BackupError> {
 /// security team stored it again (`vault backup-remote-credentials`).
 async fn restore_creds(cfg: &Config, a: &RestoreArgs) -> Result<Credentials, BackupError> {
     if a.keep_vault {
-        let session = owner::login(
-            &cfg.vault.address,
-            cfg.vault.ca_cert.as_deref(),
-            &cfg.vault.role_id,
-            &secret_id_file(cfg),
-        )
-        .await
-        .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))?;
+        let session = migrator_session(cfg).await?;
         let creds = remote::credentials(session.client()).await;
-        let _ = session
-            .client()
-            .post("auth/token/revoke-self", &json!({}))
-            .await;
+        revoke(&session).await;
         creds
     } else {
         remote::credentials(&operator_client(cfg)?).await
@@ -1018,19 +1031,9 @@ async fn restore(cfg: &Config, a: &RestoreArgs) -> Result<(), BackupError> {
                 STEPS,
                 "reading the repository passphrases from Vault (--keep-vault)",
             );
-            let session = owner::login(
-                &cfg.vault.address,
-                cfg.vault.ca_cert.as_deref(),
-                &cfg.vault.role_id,
-                &secret_id_file(cfg),
-            )
-            .await
-            .map_err(|e| BackupError::Refused(format!("cannot log in as the migrator: {e}")))?;
+            let session = migrator_session(cfg).await?;
             let pass = escrow::passphrases(session.client()).await?;
-            let _ = session
-                .client()
-                .post("auth/token/revoke-self", &json!({}))
-                .await;
+            revoke(&session).await;
             step(2, STEPS, "keeping the keys this Vault has (--keep-vault)");
             pass
         }

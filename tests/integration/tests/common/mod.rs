@@ -12,6 +12,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+pub mod backup;
 pub mod web;
 
 /// Starts a daemon; as root (CI) it drops to the test account.
