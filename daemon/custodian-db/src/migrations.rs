@@ -210,6 +210,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "search_jobs",
         sql: include_str!("../../../migrations/0036_search_jobs.sql"),
     },
+    Migration {
+        version: 37,
+        name: "narrower_inserts",
+        sql: include_str!("../../../migrations/0037_narrower_inserts.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -84,6 +84,11 @@ pub(crate) async fn list(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     let budget = Some(app.searches.interactive());
     let listing = match items::list(db, kind, permit, &session.username, &query, budget).await {
         Ok(listing) => listing,
+        // A HEAD only asks about the page: it starts no work that
+        // outlives it (nor takes the account's background slot).
+        Err(items::ListError::OverBudget(e)) if req.method() == http::Method::HEAD => {
+            return Err(unavailable_because(e))
+        }
         // Too long to wait for: it goes on in the background (or, when
         // none can start now, is refused with what to do), never a 503.
         Err(items::ListError::OverBudget(e)) => {

@@ -852,7 +852,10 @@ pub(crate) static ROUTES: &[Route] = &[
         page: "/bulletins",
         handler: Handler::SaveSearch,
         methods: POST_ONLY,
-        body_limit: 8 * 1024,
+        // A list's address may be long (eight values a filter, Arabic
+        // percent-encoded twice in the form): read it, then say if it is
+        // too long to keep.
+        body_limit: 32 * 1024,
         expensive: NEVER,
     },
     Route {

@@ -114,6 +114,12 @@ async fn a_search_past_the_budget_goes_on_in_the_background_and_is_read_again_un
         &format!("UPDATE bulletin SET access_groups = '{{team-x}}' WHERE id = {restricted}"),
     );
 
+    // 0. A HEAD of that list only asks about the page: it is refused
+    //    (503) and starts nothing.
+    let head = ana.head("/bulletins?q=convoy&sort=id").await;
+    assert_eq!(head.status, 503);
+    assert_eq!(sql(&a.pg, "SELECT count(*) FROM search_job"), "0");
+
     // 1. Past the budget: 202, the page says so and links to the job.
     let moved = ana.get("/bulletins?q=convoy&sort=id").await;
     assert_eq!(moved.status, 202, "{}", moved.body);
@@ -189,6 +195,22 @@ async fn a_search_past_the_budget_goes_on_in_the_background_and_is_read_again_un
             "SET ROLE custodian_runtime; SELECT count(*) FROM search_job"
         ),
         "0"
+    );
+
+    // Nor can the runtime role make one up: it inserts only the owner,
+    // kind and query (migration 0037), never an expiry or results.
+    let forged = a.pg.psql(
+        "custodian",
+        &format!(
+            "SET ROLE custodian_runtime; SELECT set_config('custodian.user_id', '{ana_id}', false); \
+             INSERT INTO search_job (owner, kind, query, status, expires_at) \
+             VALUES ({ana_id}, 'bulletin', 'q=x', 'done', now() + interval '1 year')"
+        ),
+    );
+    let refused = forged.expect_err("a forged job is refused");
+    assert!(
+        refused.to_string().contains("permission denied"),
+        "{refused}"
     );
 
     // 6. In Arabic: the page that says the search goes on, no English.

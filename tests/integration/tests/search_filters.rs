@@ -518,6 +518,32 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
         assert_eq!(r.status, 400, "{says}: {}", r.body);
         assert!(r.body.contains(says), "{says}: {}", r.body);
     }
+    // A question longer than is kept (eight long Arabic labels,
+    // percent-encoded) is refused with the fix, not failed.
+    let long: String = (0..8)
+        .map(|i| {
+            format!(
+                "label={}",
+                form_urlencoded::byte_serialize(format!("{i}{}", "ب".repeat(199)).as_bytes())
+                    .collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = ana
+        .post(
+            "/searches/save",
+            &[
+                ("csrf", &csrf),
+                ("kind", "bulletin"),
+                ("query", &long),
+                ("name", "Long"),
+                ("shared_with", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("too long to keep"), "{}", r.body);
     assert_eq!(sql(&a.pg, "SELECT count(*) FROM saved_search"), "1");
     let gone = ana
         .post("/searches/delete", &[("csrf", &csrf), ("id", &id)])

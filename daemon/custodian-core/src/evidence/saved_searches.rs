@@ -19,6 +19,9 @@ use crate::pool::Database;
 pub const MAX_PER_KIND: i64 = 50;
 /// The longest name, in characters.
 pub const MAX_NAME: usize = 100;
+/// The longest query kept (the tables' check): a list's query string may
+/// be longer (eight values a filter, Arabic percent-encoded).
+pub const MAX_QUERY: usize = 4000;
 
 pub struct SavedSearch {
     pub id: i64,
@@ -84,9 +87,19 @@ pub async fn save(
         }
     }
     let asked = query.url_params(None);
+    if asked.chars().count() > MAX_QUERY {
+        return Err(Rejected::problem("search-query-too-long").with("max", MAX_QUERY));
+    }
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     super::act_as(&tx, actor).await?;
+    // One save at a time per account, so two at once cannot pass the
+    // count below together.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('saved_search'), $1::int)",
+        &[&(actor.user_id as i32)],
+    )
+    .await?;
     let kept: i64 = tx
         .query_one(
             "SELECT count(*) FROM saved_search WHERE owner = $1 AND kind = $2",

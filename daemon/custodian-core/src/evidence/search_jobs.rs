@@ -106,6 +106,10 @@ pub async fn start(
         }
     };
     let asked = q.url_params(None);
+    if asked.chars().count() > super::saved_searches::MAX_QUERY {
+        return Err(Rejected::problem("search-query-too-long")
+            .with("max", super::saved_searches::MAX_QUERY));
+    }
     let id = {
         let mut c = db.client().await.map_err(CoreError::from)?;
         let tx = c.transaction().await.map_err(CoreError::from)?;
@@ -164,12 +168,19 @@ async fn run(
         Err(ListError::Failed(e)) => return Err(e),
     };
     let matched = ids.len();
-    tx.execute(
-        "UPDATE search_job SET status = 'done', ids = $2, matched = $3, capped = $4, finished_at = now() \
-         WHERE id = $1",
-        &[&id, &ids, &(matched as i32), &capped],
-    )
-    .await?;
+    // Only a job still running is finished: one the sweep already marked
+    // failed (or whose owner can no longer be acted for) stays as it is,
+    // and no one is told it is ready.
+    let finished = tx
+        .execute(
+            "UPDATE search_job SET status = 'done', ids = $2, matched = $3, capped = $4, finished_at = now() \
+             WHERE id = $1 AND status = 'running'",
+            &[&id, &ids, &(matched as i32), &capped],
+        )
+        .await?;
+    if finished == 0 {
+        return Ok(());
+    }
     let more = if capped { "yes" } else { "no" };
     let notice = Notice::new("notice-search-ready")
         .with("kind", kind.noun())

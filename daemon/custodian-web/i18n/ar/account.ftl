@@ -210,15 +210,18 @@ notice-review-returned = { $kind ->
     }.
 notice-backup-stale = آخر نسخة احتياطية ناجحة كانت قبل { $hours } ساعة (أكثر من { $limit } ساعة). من وحدة التحكم، راجع journalctl -u custodian-backup@incr وشغّل custodianctl backup now. تعرض صفحة النسخ الاحتياطية (/admin/backups) الحالة.
 notice-backup-missing = لم تنجح أي نسخة احتياطية بعد. من وحدة التحكم، شغّل custodianctl backup now --type full وفعّل مؤقّتات النسخ الاحتياطي. تعرض صفحة النسخ الاحتياطية (/admin/backups) الحالة.
-notice-search-ready = جهز بحثك في الخلفية عن { $kind ->
+notice-search-ready = بحثك في الخلفية عن { $kind ->
         [bulletin] النشرات
         [actor] الفاعلين
         [incident] الحوادث
        *[other] السجلات
-    } (البحث { $job }): { $capped ->
+    } (البحث { $job }) جاهز: { $capped ->
         [yes] أكثر من { $count } نتيجة؛ حُفظت أول { $count } منها.
        *[no] { $count ->
+            [zero] لا نتائج.
             [one] نتيجة واحدة.
+            [two] نتيجتان.
+            [few] { $count } نتائج.
            *[other] { $count } نتيجة.
         }
     }

@@ -62,7 +62,11 @@ incident-count-more = أكثر من { $shown } حادثة؛ الترتيب حس�
 records-search-titles = البحث في العناوين والأوصاف
 records-search-names = البحث في الأسماء والأوصاف
 records-search = بحث
-records-search-hint = يجب أن تطابق كل الكلمات؛ "عبارة كاملة" للبحث عن عبارة بعينها، وكلمة* للكلمات التي تبدأ بها، وأ OR ب لإحداهما، و-كلمة لاستبعادها.
+records-search-hint = يجب أن تطابق كل الكلمات؛ { $phrase } للبحث عن عبارة بعينها، و{ $prefix } للكلمات التي تبدأ بها، و{ $either } لإحداهما، و{ $not } لاستبعاد كلمة.
+records-search-example-phrase = "عبارة كاملة"
+records-search-example-prefix = كلمة*
+records-search-example-either = أ OR ب
+records-search-example-not = -كلمة
 records-any-status = أي حالة
 records-sort-by = الترتيب حسب
 records-rank-too-many = السجلات المطابقة أكثر من أن تُرتَّب كلها؛ ضيّق البحث لترتيبها حسب الصلة.
@@ -321,7 +325,7 @@ import-bulletins-see = عرض النشرات
 
 # Saved searches on the lists (issue 14).
 saved-searches = عمليات البحث المحفوظة:
-saved-shared-with = مشتركة مع
+saved-shared-with = تمت مشاركته مع
 saved-delete = حذف
 saved-save-heading = احفظ هذا البحث
 saved-name = الاسم
@@ -348,7 +352,10 @@ search-job-failed = أخفق هذا البحث: تجاوز الوقت الذي �
 search-job-done = { $capped ->
         [yes] أول { $shown } نتيجة (كانت هناك نتائج أكثر؛ ضيّق البحث لترى البقية)، معروضة كما يحق لك الاطلاع عليها الآن.
        *[no] { $count ->
+            [zero] لا نتائج.
             [one] نتيجة واحدة، معروضة كما يحق لك الاطلاع عليها الآن.
+            [two] نتيجتان، معروضتان كما يحق لك الاطلاع عليهما الآن.
+            [few] { $shown } نتائج، معروضة كما يحق لك الاطلاع عليها الآن.
            *[other] { $shown } نتيجة، معروضة كما يحق لك الاطلاع عليها الآن.
         }
     }

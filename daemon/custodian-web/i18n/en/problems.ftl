@@ -196,3 +196,4 @@ saved-search-not-found = That saved search is not one of yours, or it was alread
 # Background searches (issue 14).
 search-background-own = You already have a search running in the background. Wait for its notification, then search again, or narrow this search (a filter or a date range) so that it finishes while you wait.
 search-background-busy = Too many searches are running in the background just now. Narrow this one (a filter or a date range) so that it finishes while you wait, or try again in a few minutes.
+search-query-too-long = This search is too long to keep (at most { $max } characters once written as the list's address); leave out some values and try again.

@@ -361,6 +361,19 @@ pub(crate) struct ListView<'a> {
     pub saving: Saving<'a>,
 }
 
+/// How to write a search, each example as code in the reader's script
+/// (an Arabic example keeps its own order inside the Arabic sentence).
+fn search_hint() -> Markup {
+    let examples = [
+        ("phrase", t("records-search-example-phrase")),
+        ("prefix", t("records-search-example-prefix")),
+        ("either", t("records-search-example-either")),
+        ("not", t("records-search-example-not")),
+    ];
+    let values: Vec<(&str, &str)> = examples.iter().map(|(n, e)| (*n, e.as_str())).collect();
+    super::with_code("records-search-hint", &values)
+}
+
 /// The saved searches a list offers, and what saving one needs.
 pub(crate) struct Saving<'a> {
     pub csrf: &'a str,
@@ -624,7 +637,7 @@ pub(crate) fn list(viewer: &Viewer, v: &ListView<'_>) -> Markup {
                     }
                     (more_filters(v))
                     button type="submit" { (t("records-search")) }
-                    p.muted.hint { (t("records-search-hint")) }
+                    p.muted.hint { (search_hint()) }
                 }
                 (saved_searches(v))
                 @if v.listing.rows.is_empty() {

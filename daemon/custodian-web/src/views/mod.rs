@@ -89,12 +89,14 @@ pub(crate) fn name_text(names: &Both<String>) -> (Lang, String) {
 // offers. It asks `policy::would_allow` for an actor made from the
 // session's role alone (no flags, no groups: the administration actions
 // are decided by role); to become the guard's own actor (`Signed::actor`).
-/// The sentence of `key` with each value shown as code (left to right):
-/// column names, file names and identifiers inside the reader's words.
+/// The sentence of `key` with each value shown as code in its own
+/// direction: column names, file names and identifiers (left to right),
+/// and examples of what to type, which may be Arabic, inside the
+/// reader's words.
 pub(crate) fn with_code(key: &str, values: &[(&str, &str)]) -> Markup {
     let marks: Vec<Markup> = values
         .iter()
-        .map(|(_, value)| html! { code dir="ltr" { (value) } })
+        .map(|(_, value)| html! { code dir="auto" { (value) } })
         .collect();
     let args: Vec<_> = values
         .iter()

@@ -148,6 +148,17 @@ impl<'a> Browser<'a> {
         self.finish(res).await
     }
 
+    pub async fn head(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .head(self.d.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("head");
+        self.finish(res).await
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
