@@ -17,69 +17,16 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::web::*;
-use common::{daemon, readyz};
+use common::{daemon, readyz, TableLock};
 use custodian_harness::Appliance;
 
 const PW: &str = "lantern meadow quietly folds";
 
 fn sql(a: &Appliance, q: &str) -> String {
     a.pg.psql("custodian", q).expect("sql")
-}
-
-/// `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` held by a superuser session
-/// until released (or dropped): every statement of custodiand that reads
-/// the table waits for it.
-struct TableLock {
-    psql: Child,
-}
-
-impl TableLock {
-    async fn take(a: &Appliance, table: &str) -> Self {
-        // `PGPASSWORD='…' psql …`: exported, then psql in the shell's
-        // place, so that killing the child ends the session.
-        let line = a.pg.superuser_shell_command("custodian");
-        let (password, psql) = line.split_once(' ').expect("PGPASSWORD=… psql …");
-        let mut psql = Command::new("sh")
-            .arg("-c")
-            .arg(format!("export {password}; exec {psql}"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("psql");
-        let stdin = psql.stdin.as_mut().expect("stdin");
-        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;").expect("lock");
-        stdin.flush().expect("flush");
-        until(&format!("the lock on {table}"), || {
-            sql(
-                a,
-                &format!(
-                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-                     WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted"
-                ),
-            ) == "1"
-        })
-        .await;
-        Self { psql }
-    }
-
-    fn release(mut self) {
-        if let Some(mut stdin) = self.psql.stdin.take() {
-            let _ = writeln!(stdin, "ROLLBACK;");
-        }
-        let _ = self.psql.wait();
-    }
-}
-
-impl Drop for TableLock {
-    fn drop(&mut self) {
-        let _ = self.psql.kill();
-        let _ = self.psql.wait();
-    }
 }
 
 /// Waits for a state the test can observe (bounded, so that a broken
@@ -184,7 +131,7 @@ async fn overload_is_shed_named_and_never_a_sign_out() {
     // 1. Expensive requests are limited; cheap ones go on. The
     //    administrator's search of the activity log waits on a lock of
     //    that table, holding the only place.
-    let lock = TableLock::take(&a, "audit_log").await;
+    let lock = TableLock::take(&a.pg, "audit_log").await;
     let search = in_background(&admin, "/admin/activity?actor=ana");
     until("the activity search waiting in the database", || {
         waiting(&a) == 1
@@ -254,7 +201,7 @@ async fn overload_is_shed_named_and_never_a_sign_out() {
     // 2. A list that runs past the interactive budget (`[search]
     //    interactive-ms`, 3 s; waiting on a lock here) is no 503: it goes
     //    on in the background (202), and finishes once the lock is gone.
-    let lock = TableLock::take(&a, "bulletin").await;
+    let lock = TableLock::take(&a.pg, "bulletin").await;
     let list = in_background(&ana, "/bulletins?q=checkpoint");
     until("the list waiting in the database", || waiting(&a) == 1).await;
     let (status, _, body) = list.await.expect("list");
@@ -271,7 +218,7 @@ async fn overload_is_shed_named_and_never_a_sign_out() {
     assert_eq!(ana.get("/bulletins?q=checkpoint").await.status, 200);
     // A page that has no background (the activity log) and runs into the
     // statement timeout names that cause.
-    let lock = TableLock::take(&a, "audit_log").await;
+    let lock = TableLock::take(&a.pg, "audit_log").await;
     let page = in_background(&admin, "/admin/activity?actor=ana");
     until("the activity search waiting in the database", || {
         waiting(&a) == 1
@@ -290,7 +237,7 @@ async fn overload_is_shed_named_and_never_a_sign_out() {
 
     // 3. Every pool connection held: four session lookups of ben's wait on
     //    a lock on the sessions table.
-    let lock = TableLock::take(&a, "user_session").await;
+    let lock = TableLock::take(&a.pg, "user_session").await;
     let held: Vec<_> = (0..4).map(|_| in_background(&ben, "/")).collect();
     until("four session lookups holding the pool", || waiting(&a) == 4).await;
     let r = readyz(&d);

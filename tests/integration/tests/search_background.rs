@@ -9,12 +9,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::daemon;
 use common::web::*;
+use common::{daemon, TableLock};
 use custodian_harness::Postgres;
 
 const PW: &str = "granite orchard whispers twice";
@@ -27,44 +25,6 @@ fn listed(page: &Page) -> BTreeSet<String> {
     page.all_after("/bulletins/view?id=", '"')
         .into_iter()
         .collect()
-}
-
-/// An ACCESS EXCLUSIVE lock on a table, held by a psql session of its own
-/// until dropped (stdin closed: psql ends and the lock goes with it).
-struct Locked(Child);
-
-impl Locked {
-    async fn take(pg: &Postgres, table: &str) -> Self {
-        let line = pg.superuser_shell_command("custodian");
-        let (password, psql) = line.split_once(' ').expect("PGPASSWORD=… psql …");
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("export {password}; exec {psql}"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("psql");
-        let stdin = child.stdin.as_mut().expect("stdin");
-        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;").expect("lock");
-        stdin.flush().expect("flush");
-        let held = format!(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-             WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted"
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sql(pg, &held) != "1" {
-            assert!(Instant::now() < deadline, "no lock on {table}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self(child)
-    }
-}
-
-impl Drop for Locked {
-    fn drop(&mut self) {
-        drop(self.0.stdin.take());
-        let _ = self.0.wait();
-    }
 }
 
 /// Polls the job's page until it no longer reloads itself.
@@ -247,12 +207,12 @@ async fn a_search_past_the_budget_goes_on_in_the_background_and_is_read_again_un
 
     // 8. A background search that runs past its own limit (waiting on a
     //    lock here) fails: the page says so, the owner is told.
-    let lock = Locked::take(&a.pg, "bulletin").await;
+    let lock = TableLock::take(&a.pg, "bulletin").await;
     let moved_again = ar.get("/bulletins?q=convoy").await;
     assert_eq!(moved_again.status, 202, "{}", moved_again.body);
     let id_failed = moved_again.first_after("/searches/job?id=", '"');
     let failed = finished(&mut ar, &format!("/searches/job?id={id_failed}")).await;
-    drop(lock);
+    lock.release();
     assert!(failed.body.contains("أخفق هذا البحث"), "{}", failed.body);
     assert_eq!(
         sql(

@@ -187,18 +187,33 @@ async fn run(
         .with("count", matched)
         .with("capped", more)
         .with("job", id);
-    notify(&*tx, actor.user_id, "search.background", &notice).await?;
     // In the same transaction: the job is done exactly when the log says so.
+    let step =
+        json!({"step": "finished", "kind": kind.noun(), "matched": matched, "capped": capped});
+    tell(&*tx, actor, username, id, &notice, step).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Tells the owner how its job ended and records it in the activity log,
+/// in the transaction that ended it.
+async fn tell(
+    pg: &impl tokio_postgres::GenericClient,
+    actor: &Actor,
+    username: &str,
+    id: i64,
+    notice: &Notice,
+    step: serde_json::Value,
+) -> Result<(), CoreError> {
+    notify(pg, actor.user_id, "search.background", notice).await?;
     audit(
-        &*tx,
+        pg,
         username,
         "search.background",
         &format!("search_job/{id}"),
-        json!({"step": "finished", "kind": kind.noun(), "matched": matched, "capped": capped}),
+        step,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Marks the job failed and tells the owner.
@@ -220,15 +235,8 @@ async fn failed(
     let notice = Notice::new("notice-search-failed")
         .with("kind", kind.noun())
         .with("job", id);
-    notify(&*tx, actor.user_id, "search.background", &notice).await?;
-    audit(
-        &*tx,
-        username,
-        "search.background",
-        &format!("search_job/{id}"),
-        json!({"step": "failed", "kind": kind.noun()}),
-    )
-    .await?;
+    let step = json!({"step": "failed", "kind": kind.noun()});
+    tell(&*tx, actor, username, id, &notice, step).await?;
     tx.commit().await?;
     Ok(())
 }

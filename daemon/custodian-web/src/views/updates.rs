@@ -86,7 +86,10 @@ pub(crate) fn page(
                 @match status {
                     Err(e) => {
                         p.error role="alert" { (unavailable(e)) }
-                        p.muted { (t("updates-start-before")) " " code dir="ltr" { "systemctl start custodian-updated" } (t("updates-start-after")) }
+                        // Starting the updater helps only when it is configured but not running.
+                        @if e.key == "updates-unreachable" {
+                            p.muted { (t("updates-start-before")) " " code dir="ltr" { "systemctl start custodian-updated" } (t("updates-start-after")) }
+                        }
                     },
                     Ok(st) => (report(st, csrf, busy)),
                 }
@@ -164,5 +167,42 @@ fn report(st: &serde_json::Value, csrf: &str, busy: bool) -> Markup {
             }
         }
         p.muted { (t("updates-in-activity-log")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{scope, Lang};
+
+    #[tokio::test]
+    async fn starting_the_updater_is_offered_only_when_it_is_not_running() {
+        let v = Viewer {
+            username: "mona".into(),
+            role: "role-admin",
+            ..Viewer::default()
+        };
+        let shown = |p: Problem| {
+            let v = v.clone();
+            scope(Lang::En, async move {
+                page(&v, "c", Err(&p), None).into_string()
+            })
+        };
+        let unconfigured = shown(
+            Problem::new("updates-not-configured")
+                .with("file", "custodiand.toml")
+                .with("table", "[updates]"),
+        )
+        .await;
+        assert!(
+            unconfigured.contains("<code dir=\"ltr\">custodiand.toml</code> has no <code dir=\"ltr\">[updates]</code> table")
+                && !unconfigured.contains("systemctl start"),
+            "{unconfigured}"
+        );
+        let stopped = shown(Problem::new("updates-unreachable")).await;
+        assert!(
+            stopped.contains("systemctl start custodian-updated"),
+            "{stopped}"
+        );
     }
 }

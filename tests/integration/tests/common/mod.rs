@@ -223,3 +223,58 @@ pub fn notifications_where(a: &custodian_harness::Appliance, condition: &str) ->
 pub fn notifications_of(a: &custodian_harness::Appliance, user: &str) -> String {
     notifications_where(a, &format!("u.username = '{user}'"))
 }
+
+/// `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` held by a superuser psql
+/// session of its own until released or dropped: every statement of
+/// custodiand that reads the table waits for it.
+pub struct TableLock {
+    psql: std::process::Child,
+}
+
+impl TableLock {
+    pub async fn take(pg: &custodian_harness::Postgres, table: &str) -> Self {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        // `PGPASSWORD='…' psql …`: exported, then psql in the shell's
+        // place, so that killing the child ends the session.
+        let line = pg.superuser_shell_command("custodian");
+        let (password, psql) = line.split_once(' ').expect("PGPASSWORD=… psql …");
+        let mut psql = Command::new("sh")
+            .arg("-c")
+            .arg(format!("export {password}; exec {psql}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("psql");
+        let stdin = psql.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;").expect("lock");
+        stdin.flush().expect("flush");
+        let held = format!(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted"
+        );
+        // Bounded: a broken appliance fails the test instead of hanging it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while pg.psql("custodian", &held).expect("pg_locks").trim() != "1" {
+            assert!(std::time::Instant::now() < deadline, "no lock on {table}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { psql }
+    }
+
+    /// Ends the transaction (the lock goes with it) and the session.
+    pub fn release(mut self) {
+        use std::io::Write;
+        if let Some(mut stdin) = self.psql.stdin.take() {
+            let _ = writeln!(stdin, "ROLLBACK;");
+        }
+        let _ = self.psql.wait();
+    }
+}
+
+impl Drop for TableLock {
+    fn drop(&mut self) {
+        let _ = self.psql.kill();
+        let _ = self.psql.wait();
+    }
+}
