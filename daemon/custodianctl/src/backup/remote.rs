@@ -141,6 +141,10 @@ impl S3 {
             "10",
             "--max-time",
             "60",
+            // What is fetched (the sealed escrow, a marker) is small: a
+            // larger answer is refused before it is read into memory.
+            "--max-filesize",
+            "67108864",
             // The status after the body, whatever it is: S3's error body
             // names the problem (no --fail, which would hide it).
             "--write-out",
