@@ -45,10 +45,7 @@ pub(crate) async fn delete<B: ReqBody>(app: &App, req: Request<B>) -> Reply {
 }
 
 fn kind_named(noun: &str) -> Result<Kind, WebError> {
-    Kind::ALL
-        .into_iter()
-        .find(|k| k.noun() == noun)
-        .ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))
+    Kind::from_noun(noun).ok_or_else(|| WebError::from(StatusCode::BAD_REQUEST))
 }
 
 /// A refusal is the sender's to fix: a 400 that says what.

@@ -93,6 +93,11 @@ impl Kind {
         self.table()
     }
 
+    /// The kind whose [`Kind::noun`] is `word`, as stored and as forms send it.
+    pub fn from_noun(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.noun() == word)
+    }
+
     /// Capitalised, singular: "Bulletin".
     pub fn title(self) -> &'static str {
         match self {

@@ -37,7 +37,7 @@ pub const RELATION_TYPES: &[(&str, &str)] = &[
 pub const CERTAINTY: &[&str] = &["unverified", "probable", "confirmed"];
 
 fn kind_of(word: &str) -> Option<Kind> {
-    Kind::ALL.into_iter().find(|k| k.noun() == word)
+    Kind::from_noun(word)
 }
 
 /// Who withdrew a link, when and why.

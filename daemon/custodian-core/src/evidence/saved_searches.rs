@@ -154,10 +154,7 @@ pub async fn delete(
         return Err(Rejected::problem("saved-search-not-found"));
     };
     let (noun, name): (String, String) = (row.get(0), row.get(1));
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.noun() == noun)
-        .unwrap_or(Kind::Bulletin);
+    let kind = Kind::from_noun(&noun).unwrap_or(Kind::Bulletin);
     audit(
         &*tx,
         by,

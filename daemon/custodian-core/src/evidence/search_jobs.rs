@@ -297,10 +297,7 @@ pub async fn job(
         return Ok(None);
     };
     let noun: String = r.get(0);
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.noun() == noun)
-        .unwrap_or(Kind::Bulletin);
+    let kind = Kind::from_noun(&noun).unwrap_or(Kind::Bulletin);
     let ids: Vec<i64> = r.get(7);
     // A running or failed job has no ids: nothing to read.
     let rows = if ids.is_empty() {
