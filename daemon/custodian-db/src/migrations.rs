@@ -215,6 +215,11 @@ pub static MIGRATIONS: &[Migration] = &[
         name: "narrower_inserts",
         sql: include_str!("../../../migrations/0037_narrower_inserts.sql"),
     },
+    Migration {
+        version: 38,
+        name: "reader_facts_cached_plans",
+        sql: include_str!("../../../migrations/0038_reader_facts_cached_plans.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -21,6 +21,7 @@ use crate::respond::{html, Reply, WebError};
 use crate::respond::{unavailable, unavailable_because};
 use custodian_core::evidence::items::{self, Both, Content, Kind, ListQuery, Refused};
 use custodian_core::evidence::pickers::{self, Reference};
+use custodian_core::evidence::record_page;
 use custodian_core::evidence::saved_searches;
 use custodian_core::evidence::search_jobs;
 use custodian_core::policy::workflow::Step;
@@ -237,37 +238,21 @@ pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
     let (session, db) = (&s.session, &s.db);
     let actor = s.actor().clone();
     let id = id_of(&query_param(req.uri().query(), "id")).ok_or_else(not_found)?;
-    let permit = &s.permit;
-    let b = items::get(db, kind, permit, &session.username, id)
+    let media = policy::permit::<AccessMedia>(actor.clone()).ok();
+    let page = record_page::read(db, kind, &s.permit, media.as_ref(), &session.username, id)
         .await
         .map_err(unavailable_because)?
         .ok_or_else(|| WebError::from(StatusCode::NOT_FOUND))?;
-    let people = items::view_candidates(db, &actor, &b)
-        .await
-        .map_err(unavailable_because)?;
+    let b = &page.record;
     let csrf = csrf_for(app, session).await?;
     let steps = if ChangeWorkflow::allowed(&actor) {
-        offered_steps(&actor, &b)
+        offered_steps(&actor, b)
     } else {
         Vec::new()
     };
-    let files = match policy::permit::<AccessMedia>(actor.clone()) {
-        Ok(p) if kind == Kind::Bulletin => Some(
-            custodian_core::evidence::media::list(db, &p, b.id)
-                .await
-                .map_err(unavailable_because)?,
-        ),
-        _ => None,
-    };
-    let can_edit = EditBulletins::allowed(&actor) && may_edit(&actor, &b.item);
-    let links = custodian_core::evidence::links::of(db, permit, kind, id)
-        .await
-        .map_err(unavailable_because)?;
+    let (can_edit, files, links) = (page.can_edit, page.files.as_deref(), &page.links);
     let mut finding = Vec::new();
-    let choices = if can_edit {
-        let mut c = custodian_core::evidence::links::view_choices(db)
-            .await
-            .map_err(unavailable_because)?;
+    let choices = if let Some(mut c) = page.choices {
         // A look-up by name (`find_label=`): its list holds the matches,
         // folded as the type-ahead pickers fold them.
         let q = req.uri().query();
@@ -296,7 +281,7 @@ pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
         None
     };
     let actions = view::Actions {
-        links: &links,
+        links,
         choices: choices.as_ref(),
         finding: &finding,
         csrf: &csrf,
@@ -305,12 +290,12 @@ pub(crate) async fn show(app: &App, req: &Request<impl Sized>, kind: Kind) -> Re
         can_upload: can_edit && files.is_some() && app.media.is_some(),
         no_media_store: can_edit && files.is_some() && app.media.is_none(),
         steps,
-        people: &people,
-        files: files.as_deref(),
+        people: &page.people,
+        files,
     };
     Ok(html(
         StatusCode::OK,
-        view::view(&views::viewer(session), &b, &actions, None),
+        view::view(&views::viewer(session), b, &actions, None),
     ))
 }
 

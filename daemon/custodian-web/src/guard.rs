@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::input::ReqBody;
 use crate::input::{field, parse_form};
 use crate::respond::WebError;
-use crate::respond::{lookup_failed, needed, unavailable, unavailable_because};
+use crate::respond::{lookup_failed, needed, unavailable};
 use crate::table::{self, Obligation, Route};
 
 /// A signed-in request that the policy allowed for `A`. Only the guard's
@@ -172,9 +172,7 @@ async fn admit_parts<A: Action>(
     let route = route_of::<A>(method, path)?;
     let (db, keyring) = backends(app)?;
     let session = signed_in(app, headers, route.fulfils).await?;
-    let actor = custodian_core::identity::actor_of(&db, &session)
-        .await
-        .map_err(unavailable_because)?;
+    let actor = custodian_core::identity::actor_of(&session);
     let permit = match policy::permit::<A>(actor) {
         Ok(p) => p,
         Err(denied) => {

@@ -802,43 +802,66 @@ async fn fetch(
     let mut c = db.client().await?;
     let tx = c.transaction().await?;
     act_as(&tx, actor).await?;
-    let row = tx
-        .query_opt(
-            &format!(
-                "SELECT b.id, b.title, b.description, b.title_lang, b.title_alt, b.description_alt, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
-                 b.revision, b.updated_at AS updated, \
-                 a.username AS assignee_name, r.username AS reviewer_name \
-                 FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
-                 WHERE b.id = $1",
-                kind.table()
-            ),
-            &[&id],
-        )
-        .await?;
+    let record = record_in(&tx, kind, actor, id).await?;
     tx.commit().await?;
-    if let (Some(username), true) = (viewer, row.is_some()) {
-        // On its own, after the read: the activity log's head row is
-        // locked only for this statement (not across a round trip to
-        // COMMIT), and the record is returned only once it is recorded.
+    if let (Some(username), Some(_)) = (viewer, &record) {
         let pg: &tokio_postgres::Client = &c;
-        audit(
-            pg,
-            username,
-            &format!("{}.viewed", kind.noun()),
-            &format!("{}/{id}", kind.noun()),
-            json!({}),
-        )
-        .await?;
+        record_viewed(pg, username, kind, id).await?;
     }
-    Ok(row.map(|r| {
-        let item = item_of(&r);
+    Ok(record)
+}
+
+/// The `viewed` entry of a record page. On its own, after the read: the
+/// activity log's head row is locked only for this statement (not across
+/// a round trip to COMMIT), and the record is returned only once it is
+/// recorded.
+pub(crate) async fn record_viewed(
+    pg: &tokio_postgres::Client,
+    username: &str,
+    kind: Kind,
+    id: i64,
+) -> Result<(), CoreError> {
+    audit(
+        pg,
+        username,
+        &format!("{}.viewed", kind.noun()),
+        &format!("{}/{id}", kind.noun()),
+        json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The record `id` as `actor` may see it, in a transaction that already
+/// names them.
+pub(crate) async fn record_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    kind: Kind,
+    actor: &crate::policy::Actor,
+    id: i64,
+) -> Result<Option<Record>, CoreError> {
+    let rows = super::rows(
+        tx,
+        &format!(
+            "SELECT b.id, b.title, b.description, b.title_lang, b.title_alt, b.description_alt, b.details, b.status, b.assigned_to, b.reviewer, b.access_groups, \
+             b.revision, b.updated_at AS updated, \
+             a.username AS assignee_name, r.username AS reviewer_name \
+             FROM {} b LEFT JOIN app_user a ON a.id = b.assigned_to LEFT JOIN app_user r ON r.id = b.reviewer \
+             WHERE b.id = $1",
+            kind.table()
+        ),
+        &[&id],
+    )
+    .await?;
+    Ok(rows.first().map(|r| {
+        let item = item_of(r);
         Record {
             kind,
             id: r.get("id"),
             title: r.get("title"),
             details: r.get("details"),
             description_html: r.get("description"),
-            lang: lang_of(&r),
+            lang: lang_of(r),
             title_alt: r.get("title_alt"),
             description_alt_html: r.get("description_alt"),
             assignee: actor.shows_user(item.assigned_to, r.get("assignee_name")),
@@ -1297,8 +1320,11 @@ pub async fn candidates(
 /// current assignee and reviewer (when still eligible) and the first
 /// [`super::pickers::PICKER_LIMIT`] others by name; the picker
 /// ([`super::pickers::people`]) finds the rest as people type.
-pub async fn view_candidates(
-    db: &Database,
+/// The accounts a record page offers to assign or ask for review: the
+/// first [`super::pickers::PICKER_LIMIT`] by name and the record's own
+/// assignee and reviewer (the pickers find the others).
+pub(crate) async fn view_candidates_in(
+    tx: &deadpool_postgres::Transaction<'_>,
     actor: &crate::policy::Actor,
     record: &Record,
 ) -> Result<Vec<(i64, Shown)>, CoreError> {
@@ -1306,21 +1332,19 @@ pub async fn view_candidates(
         .into_iter()
         .flatten()
         .collect();
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    let rows = pg
-        .query(
-            &format!(
-                "SELECT id, username FROM (\
-                 (SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
-                  ORDER BY username LIMIT {}) \
-                 UNION SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
-                  AND id = ANY($1)) p ORDER BY username",
-                super::pickers::PICKER_LIMIT
-            ),
-            &[&current],
-        )
-        .await?;
+    let rows = super::rows(
+        tx,
+        &format!(
+            "SELECT id, username FROM (\
+             (SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
+              ORDER BY username LIMIT {}) \
+             UNION SELECT id, username FROM app_user WHERE state = 'active' AND role <> 'readonly' \
+              AND id = ANY($1)) p ORDER BY username",
+            super::pickers::PICKER_LIMIT
+        ),
+        &[&current],
+    )
+    .await?;
     Ok(rows
         .iter()
         .map(|r| (r.get(0), actor.shows_user(r.get(0), r.get(1))))

@@ -16,8 +16,7 @@ use super::summary::Summary;
 use crate::error::{CoreError, Problem};
 use crate::identity::accounts::audit;
 use crate::policy::{
-    may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, ReadBulletins,
-    Shown,
+    may_edit, may_link_to, Action, Actor, EditBulletins, EditLocations, Permit, Shown,
 };
 use crate::pool::Database;
 
@@ -105,101 +104,103 @@ pub struct Links {
     pub events: Vec<Event>,
 }
 
-pub async fn of(
-    db: &Database,
-    permit: &Permit<ReadBulletins>,
+/// Everything linked to record `id`, in a transaction that already names
+/// the actor: relations (then their other ends' titles, one look-up per
+/// kind), references and events, the three read together (pipelined).
+pub(crate) async fn of_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &Actor,
     kind: Kind,
     id: i64,
 ) -> Result<Links, CoreError> {
-    let actor = permit.actor();
-    let mut c = db.client().await?;
-    let tx = c.transaction().await?;
-    act_as(&tx, actor).await?;
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT x.from_kind, x.from_id, x.to_kind, x.to_id, x.relation_type, x.certainty, x.comment, \
-                 x.created_by, u.username, x.created_at, x.id, \
-                 {WITHDRAWAL_COLUMNS} \
-                 FROM relation x JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
-                 WHERE (x.from_kind = $1 AND x.from_id = $2) OR (x.to_kind = $1 AND x.to_id = $2) ORDER BY x.id"
-            ),
-            &[&kind.noun(), &id],
-        )
-        .await?;
-    // The other ends, by kind: one look-up per kind (under row-level
-    // security, as the relation itself), not one per relation.
-    let ends: Vec<(bool, Option<Kind>, i64)> = rows
+    let (relations, references, events) = futures_util::future::try_join3(
+        relations_in(tx, actor, kind, id),
+        references_in(tx, actor, kind, id),
+        events_in(tx, actor, kind, id),
+    )
+    .await?;
+    Ok(Links {
+        relations,
+        references,
+        events,
+    })
+}
+
+async fn relations_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &Actor,
+    kind: Kind,
+    id: i64,
+) -> Result<Vec<Relation>, CoreError> {
+    // The other end's title comes in the same statement, joined under the
+    // record tables' own row-level security (a relation is visible only
+    // when both its ends are, so the join always finds the title).
+    let rows = super::rows(
+        tx,
+        &format!(
+            "SELECT x.outgoing, x.other_kind, x.other_id, x.relation_type, x.certainty, x.comment, \
+             x.created_by, u.username, x.created_at, x.id, \
+             coalesce(ob.title, oa.title, oi.title, ''), \
+             {WITHDRAWAL_COLUMNS} \
+             FROM (SELECT r.*, o.outgoing, \
+                          CASE WHEN o.outgoing THEN r.to_kind ELSE r.from_kind END AS other_kind, \
+                          CASE WHEN o.outgoing THEN r.to_id ELSE r.from_id END AS other_id \
+                   FROM relation r, LATERAL (SELECT r.from_kind = $1 AND r.from_id = $2 AS outgoing) o \
+                   WHERE (r.from_kind = $1 AND r.from_id = $2) OR (r.to_kind = $1 AND r.to_id = $2)) x \
+             JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+             LEFT JOIN bulletin ob ON x.other_kind = 'bulletin' AND ob.id = x.other_id \
+             LEFT JOIN actor oa ON x.other_kind = 'actor' AND oa.id = x.other_id \
+             LEFT JOIN incident oi ON x.other_kind = 'incident' AND oi.id = x.other_id \
+             ORDER BY x.id"
+        ),
+        &[&kind.noun(), &id],
+    )
+    .await?;
+    Ok(rows
         .iter()
-        .map(|r| {
-            let (fk, fi, tk, ti): (String, i64, String, i64) =
-                (r.get(0), r.get(1), r.get(2), r.get(3));
-            let outgoing = fk == kind.noun() && fi == id;
-            let (other, other_id) = if outgoing { (tk, ti) } else { (fk, fi) };
-            (outgoing, kind_of(&other), other_id)
+        .filter_map(|r| {
+            let other = kind_of(r.get(1))?;
+            let stored: String = r.get(3);
+            Some(Relation {
+                id: r.get(9),
+                other,
+                other_id: r.get(2),
+                other_title: r.get(10),
+                outgoing: r.get(0),
+                words: RELATION_TYPES
+                    .iter()
+                    .find(|(v, _)| *v == stored)
+                    .map_or("is related to", |(_, w)| *w),
+                certainty: r.get(4),
+                comment: r.get(5),
+                by: actor.shows_user(r.get(6), r.get(7)),
+                when: r.get(8),
+                withdrawn: withdrawal(actor, r, 11),
+            })
         })
-        .collect();
-    let mut titles: std::collections::HashMap<(&'static str, i64), String> =
-        std::collections::HashMap::new();
-    for k in Kind::ALL {
-        let wanted: Vec<i64> = ends
-            .iter()
-            .filter(|(_, o, _)| *o == Some(k))
-            .map(|(_, _, i)| *i)
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        for row in tx
-            .query(
-                &format!("SELECT id, title FROM {} WHERE id = ANY($1)", k.table()),
-                &[&wanted],
-            )
-            .await?
-        {
-            titles.insert((k.noun(), row.get(0)), row.get(1));
-        }
-    }
-    let mut relations = Vec::new();
-    for (r, (outgoing, other, other_id)) in rows.iter().zip(ends) {
-        let Some(other) = other else {
-            continue;
-        };
-        let title = titles
-            .get(&(other.noun(), other_id))
-            .cloned()
-            .unwrap_or_default();
-        let stored: String = r.get(4);
-        relations.push(Relation {
-            id: r.get(10),
-            other,
-            other_id,
-            other_title: title,
-            outgoing,
-            words: RELATION_TYPES
-                .iter()
-                .find(|(v, _)| *v == stored)
-                .map_or("is related to", |(_, w)| *w),
-            certainty: r.get(5),
-            comment: r.get(6),
-            by: actor.shows_user(r.get(7), r.get(8)),
-            when: r.get(9),
-            withdrawn: withdrawal(actor, r, 11),
-        });
-    }
-    let references = tx
-        .query(
-            &format!(
-                "SELECT CASE WHEN x.label_id IS NOT NULL THEN 'label' WHEN x.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
-                 coalesce(l.title_lang, s.title_lang, o.title_lang), coalesce(l.title, s.title, o.title), \
-                 coalesce(l.title_alt, s.title_alt, o.title_alt), x.id, {WITHDRAWAL_COLUMNS} \
-                 FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
-                 LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
-                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 3, x.id"
-            ),
-            &[&kind.noun(), &id],
-        )
-        .await?
+        .collect())
+}
+
+async fn references_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &Actor,
+    kind: Kind,
+    id: i64,
+) -> Result<Vec<Reference>, CoreError> {
+    let rows = super::rows(
+        tx,
+        &format!(
+            "SELECT CASE WHEN x.label_id IS NOT NULL THEN 'label' WHEN x.source_id IS NOT NULL THEN 'source' ELSE 'location' END, \
+             coalesce(l.title_lang, s.title_lang, o.title_lang), coalesce(l.title, s.title, o.title), \
+             coalesce(l.title_alt, s.title_alt, o.title_alt), x.id, {WITHDRAWAL_COLUMNS} \
+             FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
+             LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+             WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 3, x.id"
+        ),
+        &[&kind.noun(), &id],
+    )
+    .await?;
+    Ok(rows
         .iter()
         .map(|r| Reference {
             what: r.get(0),
@@ -207,21 +208,30 @@ pub async fn of(
             id: r.get(4),
             withdrawn: withdrawal(actor, r, 5),
         })
-        .collect();
-    let events = tx
-        .query(
-            &format!(
-                "SELECT {type_names}, {location_names}, coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
-                 x.id, {WITHDRAWAL_COLUMNS} \
-                 FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
-                 LEFT JOIN app_user w ON w.id = x.withdrawn_by \
-                 WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id",
-                type_names = name_columns("t"),
-                location_names = name_columns("o"),
-            ),
-            &[&kind.noun(), &id],
-        )
-        .await?
+        .collect())
+}
+
+async fn events_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &Actor,
+    kind: Kind,
+    id: i64,
+) -> Result<Vec<Event>, CoreError> {
+    let rows = super::rows(
+        tx,
+        &format!(
+            "SELECT {type_names}, {location_names}, coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
+             x.id, {WITHDRAWAL_COLUMNS} \
+             FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
+             LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+             WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id",
+            type_names = name_columns("t"),
+            location_names = name_columns("o"),
+        ),
+        &[&kind.noun(), &id],
+    )
+    .await?;
+    Ok(rows
         .iter()
         .map(|r| Event {
             event_type: names_at(r, 0),
@@ -232,13 +242,7 @@ pub async fn of(
             id: r.get(9),
             withdrawn: withdrawal(actor, r, 10),
         })
-        .collect();
-    tx.commit().await?;
-    Ok(Links {
-        relations,
-        references,
-        events,
-    })
+        .collect())
 }
 
 /// Choices for the forms: labels, sources, locations, event types, each
@@ -251,48 +255,41 @@ pub struct Choices {
 }
 
 pub async fn choices(db: &Database) -> Result<Choices, CoreError> {
-    choices_up_to(db, 2000).await
+    let mut c = db.client().await?;
+    let tx = c.transaction().await?;
+    let all = choices_in(&tx, 2000).await?;
+    tx.commit().await?;
+    Ok(all)
 }
 
-/// What a record page offers to add: the first
-/// [`super::pickers::PICKER_LIMIT`] labels, sources and locations (the
-/// pickers, [`super::pickers::references`], find the others as people
-/// type) and the event types in use (a short list), in one round trip
-/// each.
-pub async fn view_choices(db: &Database) -> Result<Choices, CoreError> {
-    choices_up_to(db, super::pickers::PICKER_LIMIT).await
-}
-
-async fn choices_up_to(db: &Database, limit: i64) -> Result<Choices, CoreError> {
-    let c = db.client().await?;
-    let pg: &tokio_postgres::Client = &c;
-    let mut lists = Vec::new();
-    for (table, offered) in [
-        ("label", "true"),
-        ("source", "true"),
-        ("location", "true"),
-        ("event_type", "retired_at IS NULL"),
-    ] {
-        let rows = pg
-            .query(
-                &format!(
-                    "SELECT id, {} FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {}",
-                    name_columns(table),
-                    if table == "event_type" { 2000 } else { limit }
-                ),
-                &[],
-            )
-            .await?;
-        lists.push(
-            rows.iter()
+/// Up to `limit` labels, sources and locations and the event types in
+/// use (a short list), read together. The record page asks for
+/// [`super::pickers::PICKER_LIMIT`]: the pickers,
+/// [`super::pickers::references`], find the others as people type.
+pub(crate) async fn choices_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    limit: i64,
+) -> Result<Choices, CoreError> {
+    let list = |table: &'static str, offered: &'static str, limit: i64| async move {
+        let sql = format!(
+            "SELECT id, {} FROM {table} WHERE {offered} ORDER BY lower(title) LIMIT {limit}",
+            name_columns(table),
+        );
+        Ok::<_, CoreError>(
+            super::rows(tx, &sql, &[])
+                .await?
+                .iter()
                 .map(|r| (r.get(0), names_at(r, 1)))
                 .collect::<Vec<_>>(),
-        );
-    }
-    let event_types = lists.pop().unwrap_or_default();
-    let locations = lists.pop().unwrap_or_default();
-    let sources = lists.pop().unwrap_or_default();
-    let labels = lists.pop().unwrap_or_default();
+        )
+    };
+    let (labels, sources, locations, event_types) = futures_util::future::try_join4(
+        list("label", "true", limit),
+        list("source", "true", limit),
+        list("location", "true", limit),
+        list("event_type", "retired_at IS NULL", 2000),
+    )
+    .await?;
     Ok(Choices {
         labels,
         sources,

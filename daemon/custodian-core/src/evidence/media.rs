@@ -230,24 +230,22 @@ pub struct Listed {
     pub uploaded: SystemTime,
 }
 
-pub async fn list(
-    db: &Database,
+/// The files of a bulletin, in a transaction that already names the
+/// permit's actor (row-level security through the bulletin).
+pub(crate) async fn list_in(
+    tx: &deadpool_postgres::Transaction<'_>,
     permit: &Permit<AccessMedia>,
     bulletin_id: i64,
 ) -> Result<Vec<Listed>, CoreError> {
     let actor = permit.actor();
-    let mut c = db.client().await?;
-    let tx = c.transaction().await?;
-    act_as(&tx, actor).await?;
-    let rows = tx
-        .query(
-            "SELECT m.id, m.original_name, m.mime, m.size_bytes, m.sha256, m.uploaded_by, u.username, \
-             m.uploaded_at \
-             FROM media m JOIN app_user u ON u.id = m.uploaded_by WHERE m.bulletin_id = $1 ORDER BY m.id",
-            &[&bulletin_id],
-        )
-        .await?;
-    tx.commit().await?;
+    let rows = super::rows(
+        tx,
+        "SELECT m.id, m.original_name, m.mime, m.size_bytes, m.sha256, m.uploaded_by, u.username, \
+         m.uploaded_at \
+         FROM media m JOIN app_user u ON u.id = m.uploaded_by WHERE m.bulletin_id = $1 ORDER BY m.id",
+        &[&bulletin_id],
+    )
+    .await?;
     Ok(rows
         .iter()
         .map(|r| Listed {

@@ -16,6 +16,7 @@ pub mod media;
 pub mod pickers;
 pub mod query;
 pub mod record_imports;
+pub mod record_page;
 pub mod sanitize;
 pub mod saved_searches;
 pub mod search;
@@ -24,17 +25,34 @@ pub mod store;
 pub mod summary;
 pub mod uploads;
 
-use tokio_postgres::Transaction;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Transaction};
 
 use crate::error::CoreError;
 use crate::policy::Actor;
 
-/// Names the acting account for the rest of the transaction only.
+/// Names the acting account for the rest of the transaction only. One
+/// round trip in the simple protocol (nothing to prepare): the id is an
+/// integer the session look-up read, formatted, never text from a request.
 async fn act_as(tx: &Transaction<'_>, actor: &Actor) -> Result<(), CoreError> {
-    tx.execute(
-        "SELECT set_config('custodian.user_id', $1, true)",
-        &[&actor.user_id.to_string()],
-    )
+    let id: i64 = actor.user_id;
+    tx.batch_execute(&format!(
+        "SELECT set_config('custodian.user_id', '{id}', true)"
+    ))
     .await?;
     Ok(())
+}
+
+/// A read in a transaction: its statement is prepared once per connection
+/// (deadpool's cache, so a repeat is one round trip and no new plan), and
+/// reads awaited together on one transaction are pipelined by
+/// tokio-postgres. Only for statements whose text is fixed (values go in
+/// parameters), or the cache would grow with every request.
+async fn rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, CoreError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.query(&statement, params).await?)
 }

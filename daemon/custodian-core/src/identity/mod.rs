@@ -16,25 +16,16 @@ pub mod tokens;
 pub mod totp;
 
 use crate::policy::Actor;
-use crate::pool::{Database, DbError};
 
 /// The account behind `session` as the policy sees it: its role, its
-/// explicit permissions and its access groups, read fresh on every
-/// request so that a change an administrator makes applies at once.
-pub async fn actor_of(db: &Database, session: &sessions::Session) -> Result<Actor, DbError> {
-    let c = db.client().await?;
-    let row = c
-        .query_one(
-            "SELECT permissions, access_groups FROM app_user WHERE id = $1",
-            &[&session.user_id],
-        )
-        .await
-        .map_err(DbError::Postgres)?;
-    let explicit: Option<Vec<String>> = row.get(0);
-    Ok(Actor::new(
+/// explicit permissions and its access groups, which the session's own
+/// look-up read fresh on this request (so that a change an administrator
+/// makes applies at once).
+pub fn actor_of(session: &sessions::Session) -> Actor {
+    Actor::new(
         session.user_id,
         session.role,
-        explicit.as_deref(),
-        row.get(1),
-    ))
+        session.permissions.as_deref(),
+        session.access_groups.clone(),
+    )
 }

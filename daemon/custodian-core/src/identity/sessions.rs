@@ -45,6 +45,11 @@ pub struct Session {
     pub enrolment: Option<Enrolment>,
     /// The language and time zone the account chose for its pages.
     pub preferences: super::preferences::Preferences,
+    /// The account's explicit permissions (none: its role's) and access
+    /// groups, read in the same statement as the session, on every
+    /// request, so that an administrator's change applies at once.
+    pub permissions: Option<Vec<String>>,
+    pub access_groups: Vec<String>,
 }
 
 /// Which roles need a second factor, and which a hardware key.
@@ -149,8 +154,9 @@ async fn lookup(
     let hash = tokens::stored_form(token);
     let c = db.client().await?;
     let pg: &tokio_postgres::Client = &c;
-    let row = pg
-        .query_opt(
+    // Prepared once per connection: every signed-in request asks this.
+    let statement = c
+        .prepare_cached(
             "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen < now() - interval '1 minute', \
              s.authenticated_at > now() - make_interval(mins => $3), \
              CASE WHEN u.role = ANY($6) AND NOT EXISTS \
@@ -158,11 +164,24 @@ async fn lookup(
                   WHEN u.role = ANY($5) AND u.totp_secret IS NULL AND NOT EXISTS \
                     (SELECT 1 FROM webauthn_credential w WHERE w.user_id = u.id) THEN 1 \
                   ELSE 0 END, \
-             u.language, u.time_zone \
+             u.language, u.time_zone, u.permissions, u.access_groups \
              FROM user_session s JOIN app_user u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > now() AND s.second_factor_pending = $4 \
                AND s.last_seen > now() - make_interval(mins => $2) AND u.state = 'active'",
-            &[&hash, &policy.session_idle_minutes, &STEP_UP_MINUTES, &pending, &factors.required, &factors.hardware],
+        )
+        .await
+        .map_err(DbError::Postgres)?;
+    let row = pg
+        .query_opt(
+            &statement,
+            &[
+                &hash,
+                &policy.session_idle_minutes,
+                &STEP_UP_MINUTES,
+                &pending,
+                &factors.required,
+                &factors.hardware,
+            ],
         )
         .await
         .map_err(DbError::Postgres)?;
@@ -194,6 +213,8 @@ async fn lookup(
             language: r.get(7),
             time_zone: r.get(8),
         },
+        permissions: r.get(9),
+        access_groups: r.get(10),
         token_hash: hash,
     }))
 }
