@@ -230,9 +230,11 @@ SELECT (SELECT count(*) FROM bulletin WHERE created_by IN (SELECT id FROM dg_acc
 -- Every run leaves N bulletins, N/4 actors and N/20 incidents for the
 -- largest N asked so far; anything else is what a run stopped between
 -- its two commits left, which no later run can put right.
-SELECT :dg_a <> :dg_b / 4 OR :dg_i <> :dg_b / 20 AS dg_out_of_step \gset
+SELECT :dg_a <> :dg_b / 4 OR :dg_i <> :dg_b / 20 AS dg_out_of_step,
+       format('datagen: the generated records are out of step (%s bulletins, %s actors, %s incidents; a finished run leaves N, N/4 and N/20): an earlier run was stopped between its two commits. Load into a fresh database.',
+              :dg_b, :dg_a, :dg_i) AS dg_step_note \gset
 \if :dg_out_of_step
-\warn 'datagen: the generated records are out of step (' :dg_b ' bulletins, ' :dg_a ' actors, ' :dg_i ' incidents, where a finished run leaves N, N/4 and N/20): an earlier run was stopped between its two commits. Load into a fresh database.'
+\warn :dg_step_note
 DO $$BEGIN RAISE EXCEPTION 'datagen: generated records out of step; nothing done'; END$$;
 \endif
 
