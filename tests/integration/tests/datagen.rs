@@ -21,7 +21,11 @@ fn datagen(pg: &Postgres, args: &[&str]) -> Output {
 }
 
 fn load(pg: &Postgres, records: &str) -> String {
-    let out = datagen(pg, &["--records", records]);
+    load_with(pg, &["--records", records])
+}
+
+fn load_with(pg: &Postgres, args: &[&str]) -> String {
+    let out = datagen(pg, args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -218,7 +222,9 @@ fn datagen_loads_checked_data_once_and_grows_by_the_difference() {
         q(&pg, "SELECT max(id) FROM incident"),
     );
     let old = fingerprint_upto(&pg, &b, &a, &i);
-    let grown = load(&pg, "3000");
+    // In one connection and one transaction this time (--jobs 1); the
+    // loads above used the default two.
+    let grown = load_with(&pg, &["--records", "3000", "--jobs", "1"]);
     assert!(
         grown.contains("bulletin              |           3000 |      1000"),
         "{grown}"
@@ -241,5 +247,24 @@ fn datagen_loads_checked_data_once_and_grows_by_the_difference() {
     assert!(
         fewer.contains("bulletin              |           3000 |         0"),
         "{fewer}"
+    );
+
+    // Kinds out of step (what a run stopped between its two commits
+    // leaves: here the last actor no longer counts as generated) are
+    // refused before anything is written.
+    let creator = q(&pg, "SELECT created_by FROM actor WHERE id = (SELECT max(id) FROM actor)");
+    q(
+        &pg,
+        "INSERT INTO app_user (username, role, password_hash, pepper_version) VALUES ('outsider', 'analyst', '!', 0);
+         UPDATE actor SET created_by = (SELECT id FROM app_user WHERE username = 'outsider')
+          WHERE id = (SELECT max(id) FROM actor)",
+    );
+    let refused = datagen(&pg, &["--records", "4000"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("out of step"), "{stderr}");
+    assert_eq!(q(&pg, "SELECT count(*) FROM bulletin"), "3000");
+    q(
+        &pg,
+        &format!("UPDATE actor SET created_by = {creator} WHERE id = (SELECT max(id) FROM actor)"),
     );
 }
