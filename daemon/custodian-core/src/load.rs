@@ -146,6 +146,7 @@ pub fn cause_of(e: &(dyn Error + 'static)) -> Cause {
                 DbError::Unavailable(_) => return Cause::DatabaseUnreachable,
                 DbError::Pool(p) => next = Some(p as &(dyn Error + 'static)),
                 DbError::Postgres(p) => next = Some(p as &(dyn Error + 'static)),
+                DbError::Grouped(g) => next = Some(g.as_ref() as &(dyn Error + 'static)),
                 _ => next = e.source(),
             }
             continue;

@@ -70,6 +70,28 @@ pub async fn record(
     Ok(row.get(0))
 }
 
+/// Appends several events in one statement, in the order given: the
+/// trigger chains each row as [`record`] would, and one commit makes them
+/// all durable (the group commit of record views).
+pub async fn record_many(
+    client: &impl GenericClient,
+    entries: &[(&str, &str, &str)],
+) -> Result<(), DbError> {
+    let actors: Vec<&str> = entries.iter().map(|e| e.0).collect();
+    let actions: Vec<&str> = entries.iter().map(|e| e.1).collect();
+    let targets: Vec<&str> = entries.iter().map(|e| e.2).collect();
+    client
+        .execute(
+            "INSERT INTO audit_log (actor, action, target) \
+             SELECT e.actor, e.action, e.target \
+             FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(actor, action, target, n) \
+             ORDER BY e.n",
+            &[&actors, &actions, &targets],
+        )
+        .await?;
+    Ok(())
+}
+
 /// The newest entry (seq and hash), to be signed as a checkpoint.
 pub async fn head(client: &impl GenericClient) -> Result<Option<(i64, Vec<u8>)>, DbError> {
     let row = client

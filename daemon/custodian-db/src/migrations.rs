@@ -217,8 +217,8 @@ pub static MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 38,
-        name: "reader_facts_cached_plans",
-        sql: include_str!("../../../migrations/0038_reader_facts_cached_plans.sql"),
+        name: "reader_facts_inline",
+        sql: include_str!("../../../migrations/0038_reader_facts_inline.sql"),
     },
 ];
 

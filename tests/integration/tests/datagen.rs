@@ -252,7 +252,10 @@ fn datagen_loads_checked_data_once_and_grows_by_the_difference() {
     // Kinds out of step (what a run stopped between its two commits
     // leaves: here the last actor no longer counts as generated) are
     // refused before anything is written.
-    let creator = q(&pg, "SELECT created_by FROM actor WHERE id = (SELECT max(id) FROM actor)");
+    let creator = q(
+        &pg,
+        "SELECT created_by FROM actor WHERE id = (SELECT max(id) FROM actor)",
+    );
     q(
         &pg,
         "INSERT INTO app_user (username, role, password_hash, pepper_version) VALUES ('outsider', 'analyst', '!', 0);
@@ -261,7 +264,10 @@ fn datagen_loads_checked_data_once_and_grows_by_the_difference() {
     );
     let refused = datagen(&pg, &["--records", "4000"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success() && stderr.contains("out of step"), "{stderr}");
+    assert!(
+        !refused.status.success() && stderr.contains("out of step"),
+        "{stderr}"
+    );
     assert_eq!(q(&pg, "SELECT count(*) FROM bulletin"), "3000");
     q(
         &pg,

@@ -127,6 +127,33 @@ async fn views_and_searches_are_logged_filters_and_pickers_over_https() {
         404
     );
     assert_eq!(audit(&a, "bulletin.viewed"), before + 1);
+    // Views that arrive together are written together (one statement for
+    // the group): every one of them still has its own entry before its
+    // page is sent, in one unbroken chain.
+    let last_seq = sql(&a.pg, "SELECT max(seq) FROM audit_log");
+    let tabs: Vec<_> = (0..24).map(|_| ana.clone()).collect();
+    let path = format!("/bulletins/view?id={shelled}");
+    let path = &path;
+    let pages = futures_util::future::join_all(
+        tabs.into_iter()
+            .map(|mut tab| async move { tab.get(path).await }),
+    )
+    .await;
+    assert!(pages.iter().all(|p| p.status == 200), "a view failed");
+    assert_eq!(audit(&a, "bulletin.viewed"), before + 25);
+    assert_eq!(
+        sql(
+            &a.pg,
+            &format!(
+                "SELECT count(*) FILTER (WHERE action = 'bulletin.viewed' AND actor = 'ana' AND target = 'bulletin/{shelled}') \
+                 || ' ' || (max(seq) - min(seq) + 1 = count(*)) \
+                 || ' ' || bool_and(l.prev_hash = (SELECT p.hash FROM audit_log p WHERE p.seq = l.seq - 1)) \
+                 FROM audit_log l WHERE seq > {last_seq}"
+            )
+        ),
+        "24 true true",
+        "the grouped entries are contiguous and chained"
+    );
     let log = admin
         .get(&format!(
             "/admin/activity?actor=ana&action=bulletin.viewed&target=bulletin/{shelled}"

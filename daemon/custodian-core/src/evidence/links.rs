@@ -46,9 +46,11 @@ pub struct Withdrawal {
     pub reason: String,
 }
 
-/// The columns `withdrawal` reads, for a link table aliased `x` joined
-/// with `LEFT JOIN app_user w ON w.id = x.withdrawn_by`.
-const WITHDRAWAL_COLUMNS: &str = "x.withdrawn_by, w.username, x.withdrawn_at, x.withdrawn_reason";
+/// The columns `withdrawal` reads, for a link table aliased `x`: who
+/// withdrew it, when and why. The name is a sub-select, not a join: a
+/// prepared statement's generic plan would hash the whole account table
+/// for a join on every page.
+const WITHDRAWAL_COLUMNS: &str = "x.withdrawn_by, (SELECT w.username FROM app_user w WHERE w.id = x.withdrawn_by), x.withdrawn_at, x.withdrawn_reason";
 
 fn withdrawal(actor: &Actor, r: &tokio_postgres::Row, at: usize) -> Option<Withdrawal> {
     let by: Option<i64> = r.get(at);
@@ -139,7 +141,7 @@ async fn relations_in(
         tx,
         &format!(
             "SELECT x.outgoing, x.other_kind, x.other_id, x.relation_type, x.certainty, x.comment, \
-             x.created_by, u.username, x.created_at, x.id, \
+             x.created_by, (SELECT u.username FROM app_user u WHERE u.id = x.created_by), x.created_at, x.id, \
              coalesce(ob.title, oa.title, oi.title, ''), \
              {WITHDRAWAL_COLUMNS} \
              FROM (SELECT r.*, o.outgoing, \
@@ -147,7 +149,6 @@ async fn relations_in(
                           CASE WHEN o.outgoing THEN r.to_id ELSE r.from_id END AS other_id \
                    FROM relation r, LATERAL (SELECT r.from_kind = $1 AND r.from_id = $2 AS outgoing) o \
                    WHERE (r.from_kind = $1 AND r.from_id = $2) OR (r.to_kind = $1 AND r.to_id = $2)) x \
-             JOIN app_user u ON u.id = x.created_by LEFT JOIN app_user w ON w.id = x.withdrawn_by \
              LEFT JOIN bulletin ob ON x.other_kind = 'bulletin' AND ob.id = x.other_id \
              LEFT JOIN actor oa ON x.other_kind = 'actor' AND oa.id = x.other_id \
              LEFT JOIN incident oi ON x.other_kind = 'incident' AND oi.id = x.other_id \
@@ -194,7 +195,7 @@ async fn references_in(
              coalesce(l.title_lang, s.title_lang, o.title_lang), coalesce(l.title, s.title, o.title), \
              coalesce(l.title_alt, s.title_alt, o.title_alt), x.id, {WITHDRAWAL_COLUMNS} \
              FROM record_reference x LEFT JOIN label l ON l.id = x.label_id LEFT JOIN source s ON s.id = x.source_id \
-             LEFT JOIN location o ON o.id = x.location_id LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+             LEFT JOIN location o ON o.id = x.location_id \
              WHERE x.kind = $1 AND x.record_id = $2 ORDER BY 1, 3, x.id"
         ),
         &[&kind.noun(), &id],
@@ -223,7 +224,7 @@ async fn events_in(
             "SELECT {type_names}, {location_names}, coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
              x.id, {WITHDRAWAL_COLUMNS} \
              FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
-             LEFT JOIN app_user w ON w.id = x.withdrawn_by \
+             \
              WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id",
             type_names = name_columns("t"),
             location_names = name_columns("o"),

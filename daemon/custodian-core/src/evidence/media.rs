@@ -240,9 +240,9 @@ pub(crate) async fn list_in(
     let actor = permit.actor();
     let rows = super::rows(
         tx,
-        "SELECT m.id, m.original_name, m.mime, m.size_bytes, m.sha256, m.uploaded_by, u.username, \
-         m.uploaded_at \
-         FROM media m JOIN app_user u ON u.id = m.uploaded_by WHERE m.bulletin_id = $1 ORDER BY m.id",
+        "SELECT m.id, m.original_name, m.mime, m.size_bytes, m.sha256, m.uploaded_by, \
+         (SELECT u.username FROM app_user u WHERE u.id = m.uploaded_by), m.uploaded_at \
+         FROM media m WHERE m.bulletin_id = $1 ORDER BY m.id",
         &[&bulletin_id],
     )
     .await?;

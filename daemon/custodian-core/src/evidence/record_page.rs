@@ -77,7 +77,8 @@ pub async fn read(
     let (people, choices) =
         try_join(items::view_candidates_in(&tx, actor, &record), choices).await?;
     tx.commit().await?;
-    items::record_viewed(&c, username, kind, id).await?;
+    drop(c);
+    items::record_viewed(db, username, kind, id).await?;
     Ok(Some(RecordPage {
         record,
         people,

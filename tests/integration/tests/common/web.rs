@@ -8,7 +8,10 @@ use custodian_harness::{Appliance, Daemon};
 
 pub const PASSWORD: &str = "violet hamster crossing quietly";
 
-/// A minimal browser: keeps cookies, follows nothing, sends Origin.
+/// A minimal browser: keeps cookies, follows nothing, sends Origin. A
+/// clone is a second tab of the same session (its cookies diverge only if
+/// the server sets new ones).
+#[derive(Clone)]
 pub struct Browser<'a> {
     pub d: &'a Daemon,
     pub http: reqwest::Client,
