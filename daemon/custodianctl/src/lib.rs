@@ -227,6 +227,11 @@ fn read_line(prompt: &str, secret: bool) -> Result<Zeroizing<String>, String> {
 async fn store_remote_credentials(admin: &Client) -> Result<(), String> {
     use custodian_vault::provision::{BACKUP_REMOTE_PATH, KV_MOUNT};
     let id = read_line("access key id", false)?;
+    if let Some(found) = backup::remote::access_key_id_fault(&id) {
+        return Err(format!(
+            "the access key id has {found}, which no S3 access key id has (curl would split the key at the first colon); nothing was stored: give the id on the first line and the secret key on the second"
+        ));
+    }
     let secret = read_line("secret access key", true)?;
     let mounts = admin
         .get("sys/mounts")

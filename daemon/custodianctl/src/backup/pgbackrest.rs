@@ -134,22 +134,52 @@ pub fn prepare(cfg: &Config, keys: &Keys) -> Result<(), BackupError> {
             _ => String::new(),
         },
     );
-    super::escrow::write_file(&cfg.pgbackrest_conf(), conf.as_bytes(), 0o644)?;
+    // archive_command may run at any moment: the remote's key files are
+    // in place before a configuration names repo2, and gone only after
+    // one that does not.
     write_runtime_pass(cfg, &keys.pass)?;
-    write_runtime_remote(cfg, keys.remote.as_ref())
+    if keys.remote.is_some() {
+        write_runtime_remote(cfg, keys.remote.as_ref())?;
+        super::escrow::write_file(&cfg.pgbackrest_conf(), conf.as_bytes(), 0o644)
+    } else {
+        super::escrow::write_file(&cfg.pgbackrest_conf(), conf.as_bytes(), 0o644)?;
+        write_runtime_remote(cfg, None)
+    }
+}
+
+/// Replaces `path` with `text`, readable by PostgreSQL's account only: the
+/// new file is written and given to that account beside the old one, then
+/// renamed over it, so archive_command never finds it missing or unreadable.
+fn write_for_postgres(cfg: &Config, path: &Path, text: &[u8]) -> Result<(), BackupError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o400)
+        .open(&tmp)
+        .map_err(io(format!("create {}", tmp.display())))?;
+    f.write_all(text)
+        .and_then(|()| f.sync_all())
+        .map_err(io(format!("write {}", tmp.display())))?;
+    chown_to(cfg, &tmp)?;
+    std::fs::rename(&tmp, path).map_err(io(format!("move {} into place", path.display())))
 }
 
 /// The remote's access key for archive_command, beside the passphrase;
 /// removed while the remote is not in use.
 fn write_runtime_remote(cfg: &Config, creds: Option<&Credentials>) -> Result<(), BackupError> {
     let files = [cfg.s3_key_file(), cfg.s3_key_secret_file()];
-    for f in &files {
-        let _ = std::fs::remove_file(f);
-    }
-    let Some(c) = creds else { return Ok(()) };
+    let Some(c) = creds else {
+        for f in &files {
+            let _ = std::fs::remove_file(f);
+        }
+        return Ok(());
+    };
     for (f, v) in files.iter().zip([&c.access_key_id, &c.secret_access_key]) {
-        super::escrow::write_file(f, v.expose_secret().as_bytes(), 0o400)?;
-        chown_to(cfg, f)?;
+        write_for_postgres(cfg, f, v.expose_secret().as_bytes())?;
     }
     Ok(())
 }
@@ -183,10 +213,11 @@ pub fn write_runtime_pass(cfg: &Config, pass: &SecretString) -> Result<(), Backu
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(io(format!("chmod {}", dir.display())))?;
     chown_to(cfg, dir)?;
-    let f = cfg.cipher_pass_file();
-    let _ = std::fs::remove_file(&f);
-    super::escrow::write_file(&f, pass.expose_secret().as_bytes(), 0o400)?;
-    chown_to(cfg, &f)
+    write_for_postgres(
+        cfg,
+        &cfg.cipher_pass_file(),
+        pass.expose_secret().as_bytes(),
+    )
 }
 
 /// Refuses a runtime directory that is not memory-backed: the passphrase

@@ -61,10 +61,29 @@ pub async fn credentials(client: &Client) -> Result<Credentials, BackupError> {
                 },
             })
     };
+    let access_key_id = get(ACCESS_KEY_FIELD)?;
+    if let Some(found) = access_key_id_fault(access_key_id.expose_secret()) {
+        return Err(BackupError::RemoteAccessKeyId { found });
+    }
     Ok(Credentials {
-        access_key_id: get(ACCESS_KEY_FIELD)?,
+        access_key_id,
         secret_access_key: get(SECRET_KEY_FIELD)?,
     })
+}
+
+/// What is wrong with an access key id, if anything: curl takes the key as
+/// `id:secret` and splits it at the first colon, so an id with a colon
+/// would sign with the wrong key (S3 ids are letters and digits).
+pub fn access_key_id_fault(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("nothing")
+    } else if id.contains(':') {
+        Some("a colon")
+    } else if id.chars().any(char::is_control) {
+        Some("a control character")
+    } else {
+        None
+    }
 }
 
 /// PUT and GET of whole objects, by curl and its own AWS Signature
@@ -322,6 +341,14 @@ fn uri_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_key_ids_that_curl_would_split_are_refused() {
+        assert_eq!(access_key_id_fault("AKIDEXAMPLE"), None);
+        assert_eq!(access_key_id_fault("AKID:EXAMPLE"), Some("a colon"));
+        assert_eq!(access_key_id_fault("AKID\nX"), Some("a control character"));
+        assert_eq!(access_key_id_fault(""), Some("nothing"));
+    }
 
     fn s3(uri_style: UriStyle, ca_cert: Option<&str>) -> S3 {
         let cfg = RemoteConfig {

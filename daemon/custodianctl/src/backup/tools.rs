@@ -55,6 +55,8 @@ pub enum BackupError {
     },
     #[error("the remote repository's access key is unavailable from Vault: {source}; store it with `custodianctl vault backup-remote-credentials` (an operator token; read from standard input, never an argument) and check that the migrator's policy may read it (`custodianctl vault provision` writes the policy)")]
     RemoteCredentials { source: custodian_vault::VaultError },
+    #[error("the remote repository's access key id in Vault has {found}, which no S3 access key id has (curl would split the key at the first colon): store the right one with `custodianctl vault backup-remote-credentials`")]
+    RemoteAccessKeyId { found: &'static str },
     #[error("the remote repository {target} is unreachable: {detail}; check remote.endpoint, the network (DNS, firewall) and remote.ca-cert (the CA that signed the endpoint's certificate)")]
     RemoteUnreachable {
         target: String,
