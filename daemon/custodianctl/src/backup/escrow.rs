@@ -487,6 +487,18 @@ impl Bundle {
 
 /// Writes `text` to a new file with `mode` (replacing one atomically).
 pub fn write_file(path: &Path, text: &[u8], mode: u32) -> Result<(), BackupError> {
+    write_file_then(path, text, mode, |_| Ok(()))
+}
+
+/// [`write_file`], with `ready` done to the new file (its owner, say)
+/// before it is moved over the old one: whoever reads `path` finds the old
+/// file or the finished new one, never a missing or half-made one.
+pub fn write_file_then(
+    path: &Path,
+    text: &[u8],
+    mode: u32,
+    ready: impl FnOnce(&Path) -> Result<(), BackupError>,
+) -> Result<(), BackupError> {
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
     let mut f = std::fs::OpenOptions::new()
@@ -498,6 +510,7 @@ pub fn write_file(path: &Path, text: &[u8], mode: u32) -> Result<(), BackupError
     f.write_all(text)
         .and_then(|()| f.sync_all())
         .map_err(io(format!("write {}", tmp.display())))?;
+    ready(&tmp)?;
     std::fs::rename(&tmp, path).map_err(io(format!("move {} into place", path.display())))
 }
 

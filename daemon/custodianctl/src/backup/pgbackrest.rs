@@ -148,24 +148,10 @@ pub fn prepare(cfg: &Config, keys: &Keys) -> Result<(), BackupError> {
 }
 
 /// Replaces `path` with `text`, readable by PostgreSQL's account only: the
-/// new file is written and given to that account beside the old one, then
-/// renamed over it, so archive_command never finds it missing or unreadable.
+/// new file is given to that account before it is renamed over the old
+/// one, so archive_command never finds it missing or unreadable.
 fn write_for_postgres(cfg: &Config, path: &Path, text: &[u8]) -> Result<(), BackupError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o400)
-        .open(&tmp)
-        .map_err(io(format!("create {}", tmp.display())))?;
-    f.write_all(text)
-        .and_then(|()| f.sync_all())
-        .map_err(io(format!("write {}", tmp.display())))?;
-    chown_to(cfg, &tmp)?;
-    std::fs::rename(&tmp, path).map_err(io(format!("move {} into place", path.display())))
+    super::escrow::write_file_then(path, text, 0o400, |tmp| chown_to(cfg, tmp))
 }
 
 /// The remote's access key for archive_command, beside the passphrase;
