@@ -202,10 +202,7 @@ impl Database {
         let pg: &tokio_postgres::Client = &client;
         audit::record(pg, actor, action, target, details)
             .await
-            .map_err(|e| match e {
-                custodian_db::DbError::Postgres(p) => DbError::Postgres(p),
-                other => DbError::Query(other),
-            })
+            .map_err(from_audit)
     }
 
     /// [`Self::record`] for the entries that every page view writes (who
@@ -248,10 +245,7 @@ impl Database {
             .collect();
         let client = self.client().await?;
         let pg: &tokio_postgres::Client = &client;
-        audit::record_many(pg, &entries).await.map_err(|e| match e {
-            custodian_db::DbError::Postgres(p) => DbError::Postgres(p),
-            other => DbError::Query(other),
-        })
+        audit::record_many(pg, &entries).await.map_err(from_audit)
     }
 
     /// [`Self::record`] for an entry about something already done (a
@@ -434,6 +428,15 @@ impl Database {
         audit::store_checkpoint(pg, seq, &hash, &signature).await?;
         tracing::info!(target: "audit", seq, "activity log checkpoint signed");
         Ok(Some(seq))
+    }
+}
+
+/// An activity-log write's failure, with a PostgreSQL error kept as one
+/// (its SQLSTATE decides what the person at the browser is told).
+fn from_audit(e: custodian_db::DbError) -> DbError {
+    match e {
+        custodian_db::DbError::Postgres(p) => DbError::Postgres(p),
+        other => DbError::Query(other),
     }
 }
 

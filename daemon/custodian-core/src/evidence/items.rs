@@ -1319,10 +1319,8 @@ pub async fn candidates(
 /// The accounts a record page offers for assign and review: the record's
 /// current assignee and reviewer (when still eligible) and the first
 /// [`super::pickers::PICKER_LIMIT`] others by name; the picker
-/// ([`super::pickers::people`]) finds the rest as people type.
-/// The accounts a record page offers to assign or ask for review: the
-/// first [`super::pickers::PICKER_LIMIT`] by name and the record's own
-/// assignee and reviewer (the pickers find the others).
+/// ([`super::pickers::people`]) finds the rest as people type. In a
+/// transaction the caller holds (the record page's).
 pub(crate) async fn view_candidates_in(
     tx: &deadpool_postgres::Transaction<'_>,
     actor: &crate::policy::Actor,

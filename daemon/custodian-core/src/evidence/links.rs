@@ -107,8 +107,8 @@ pub struct Links {
 }
 
 /// Everything linked to record `id`, in a transaction that already names
-/// the actor: relations (then their other ends' titles, one look-up per
-/// kind), references and events, the three read together (pipelined).
+/// the actor: relations (with their other ends' titles), references and
+/// events, the three read together (pipelined).
 pub(crate) async fn of_in(
     tx: &deadpool_postgres::Transaction<'_>,
     actor: &Actor,
@@ -224,7 +224,6 @@ async fn events_in(
             "SELECT {type_names}, {location_names}, coalesce(x.from_date::text, ''), coalesce(x.to_date::text, ''), x.comment, \
              x.id, {WITHDRAWAL_COLUMNS} \
              FROM record_event x JOIN event_type t ON t.id = x.event_type_id LEFT JOIN location o ON o.id = x.location_id \
-             \
              WHERE x.kind = $1 AND x.record_id = $2 ORDER BY x.from_date NULLS LAST, x.id",
             type_names = name_columns("t"),
             location_names = name_columns("o"),
